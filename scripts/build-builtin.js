@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Builds the registry that ships inside nepho (dist/builtin) from the official
+// cloudlets under official/<owner>/<name>: one bare git repository each, with a
+// deterministic commit (fixed author, committer and dates, so every build of
+// the same files gives the same commit id) tagged v<version>, and index.json
+// recording that commit and the digest of the tree nepho verifies at install.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { NOT_CONTENT } from '../dist/cloudlets/installed.js';
+import { readCloudletManifest } from '../dist/cloudlets/manifest.js';
+import { manifestDigest, readManifest } from '../dist/fs.js';
+
+const root = resolve(import.meta.dirname, '..');
+const official = join(root, 'official');
+const out = join(root, 'dist', 'builtin');
+const STAMP = '2026-01-01T00:00:00Z';
+
+const env = {
+  PATH: process.env.PATH,
+  HOME: tmpdir(),
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'nepho',
+  GIT_AUTHOR_EMAIL: 'nepho@localhost',
+  GIT_AUTHOR_DATE: STAMP,
+  GIT_COMMITTER_NAME: 'nepho',
+  GIT_COMMITTER_EMAIL: 'nepho@localhost',
+  GIT_COMMITTER_DATE: STAMP,
+};
+const git = (args, extra = {}) => execFileSync('git', args, { env: { ...env, ...extra }, encoding: 'utf8' }).trim();
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const cloudlets = {};
+
+for (const owner of readdirSync(official).sort()) {
+  for (const name of readdirSync(join(official, owner)).sort()) {
+    const dir = join(official, owner, name);
+    const manifest = readCloudletManifest(dir);
+    if (manifest.name !== name) throw new Error(`${dir}/cloudlet.yaml: name is ${manifest.name}, expected ${name}`);
+    const bare = join(out, `${owner}-${name}.git`);
+    git(['init', '--quiet', '--bare', '--template=', bare]);
+    const scratch = mkdtempSync(join(tmpdir(), 'nepho-builtin-'));
+    try {
+      const gitEnv = { GIT_DIR: bare, GIT_WORK_TREE: dir, GIT_INDEX_FILE: join(scratch, 'index') };
+      git(['add', '--all', '.'], gitEnv);
+      const tree = git(['write-tree'], gitEnv);
+      const commit = git(['commit-tree', tree, '-m', `${owner}/${name} ${manifest.version}`], gitEnv);
+      git(['update-ref', `refs/tags/v${manifest.version}`, commit], gitEnv);
+      git(['update-ref', 'refs/heads/main', commit], gitEnv);
+      git(['symbolic-ref', 'HEAD', 'refs/heads/main'], gitEnv);
+      git(['gc', '--quiet', '--prune=now'], { GIT_DIR: bare });
+
+      // The digest of exactly what an install of this commit yields.
+      const tarball = join(scratch, 'tree.tar');
+      git(['archive', '--format=tar', `--output=${tarball}`, commit], { GIT_DIR: bare });
+      const checkout = join(scratch, 'tree');
+      mkdirSync(checkout);
+      execFileSync('tar', ['-xf', tarball, '-C', checkout]);
+      const digest = manifestDigest(await readManifest(checkout, NOT_CONTENT));
+
+      const entry = { source: `./${owner}-${name}.git`, keywords: manifest.keywords, versions: [{ version: manifest.version, ref: `v${manifest.version}`, commit, digest }] };
+      for (const key of ['summary', 'description', 'author', 'license', 'project_page']) if (manifest[key]) entry[key] = manifest[key];
+      cloudlets[`${owner}/${name}`] = entry;
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+writeFileSync(join(out, 'index.json'), `${JSON.stringify({ apiVersion: 'nepho/v1', generated: STAMP, cloudlets }, null, 2)}\n`);
+console.error(`built-in registry: ${Object.keys(cloudlets).join(', ')} -> ${out}`);

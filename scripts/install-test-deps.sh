@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages nepho's tests talk to (Debian 12, as root).
+# Safe to run again: apt-get skips what is already installed.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+packages=(git tmux)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "test dependencies: ${packages[*]} installed"

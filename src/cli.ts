@@ -1,0 +1,35 @@
+import { Builtins, Cli, type BaseContext, type Command } from 'clipanion';
+import { commands } from './commands/index.js';
+import { colorsWanted, renderError } from './output.js';
+import { VERSION } from './version.js';
+
+/** The clipanion CLI with every nepho command registered, errors routed to stderr. */
+class NephoCli extends Cli<BaseContext> {
+  constructor(private readonly stderr: NodeJS.WritableStream, colors: boolean) {
+    super({ binaryLabel: 'nepho', binaryName: 'nepho', binaryVersion: VERSION, enableColors: colors, enableCapture: false });
+  }
+
+  // clipanion prints errors to stdout; nepho prints them to stderr so that
+  // `-o json` output stays clean, and keeps stacks for bugs only.
+  override error(error: Error, opts?: { colored?: boolean; command?: Command<BaseContext> | null }): string {
+    const meta = (error as { clipanion?: { type: string } }).clipanion;
+    const colored = opts?.colored ?? this.enableColors ?? false;
+    this.stderr.write(meta ? super.error(error, { colored, command: opts?.command ?? null }) : renderError(error, colored));
+    return '';
+  }
+}
+
+/** Build the CLI; exported for tests that want to run commands in-process. */
+export function buildCli(stderr: NodeJS.WritableStream = process.stderr, colors = colorsWanted(process.stdout)): Cli<BaseContext> {
+  const cli = new NephoCli(stderr, colors);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  for (const command of commands) cli.register(command);
+  return cli;
+}
+
+/** Run nepho with `argv` and set the process's exit code. The only place that does. */
+export async function run(argv: string[]): Promise<void> {
+  const cli = buildCli();
+  process.exitCode = await cli.run(argv, Cli.defaultContext);
+}

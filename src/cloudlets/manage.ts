@@ -1,0 +1,135 @@
+import { rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import { NephoError, isNephoError } from '../errors.js';
+import { removePath, withScratchDir } from '../fs.js';
+import { listFormationSummaries } from '../formations/records.js';
+import { developRecordPath, listInstalled, resolveInstalled, type InstalledCloudlet } from './installed.js';
+import { assertUnmodified, findInRegistries, installCloudlet, modifiedFiles, pickVersion, withInstallLock, type CloudletContext } from './install.js';
+
+/** The cloudlets a command names, or every installed one when it names none. */
+export function selectInstalled(ctx: CloudletContext, names: string[]): InstalledCloudlet[] {
+  return names.length === 0 ? listInstalled(ctx.home) : names.map((n) => resolveInstalled(ctx.home, n));
+}
+
+/** What `cloudlet:update` did for one cloudlet. */
+export interface UpdateResult {
+  id: string;
+  from: string;
+  to: string;
+  action: 'updated' | 'up-to-date' | 'skipped' | 'failed';
+  /** Why it was skipped or failed. */
+  reason?: string;
+}
+
+/**
+ * Move each cloudlet to the newest version its recorded range allows (registry
+ * installs), or to what its ref now points at (git installs), or to the
+ * directory's current content (path installs). Edited cloudlets are refused
+ * unless forced. One failure does not stop the others.
+ */
+export async function updateCloudlets(ctx: CloudletContext, names: string[], force = false): Promise<UpdateResult[]> {
+  const results: UpdateResult[] = [];
+  for (const cloudlet of selectInstalled(ctx, names)) {
+    const { record } = cloudlet;
+    const base = { id: record.id, from: record.version };
+    try {
+      if (record.develop) {
+        results.push({ ...base, to: record.version, action: 'skipped', reason: `linked to ${record.source}` });
+        continue;
+      }
+      let outcome;
+      if (record.registry !== undefined) {
+        const found = await findInRegistries(ctx, record.id);
+        const version = pickVersion(found, record.range);
+        if (version.commit === record.commit) {
+          results.push({ ...base, to: record.version, action: 'up-to-date' });
+          continue;
+        }
+        await assertUnmodified(cloudlet, force);
+        outcome = await installCloudlet(ctx, { kind: 'registry', name: record.id, ...(record.range ? { range: record.range } : {}) }, { force });
+      } else if (record.commit !== undefined && !record.source.startsWith('/')) {
+        outcome = await installCloudlet(ctx, { kind: 'git', url: record.source, ...(record.ref ? { ref: record.ref } : {}) }, { as: record.id, force });
+      } else {
+        outcome = await installCloudlet(ctx, { kind: 'path', path: record.source }, { as: record.id, force });
+      }
+      const to = outcome.cloudlet.record;
+      results.push({ ...base, to: to.version, action: outcome.action === 'unchanged' || to.digest === record.digest ? 'up-to-date' : 'updated' });
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      results.push({ ...base, to: record.version, action: 'failed', reason: error.message });
+    }
+  }
+  return results;
+}
+
+/** One row of `cloudlet:outdated`. */
+export interface OutdatedRow {
+  id: string;
+  current: string;
+  /** The newest version the recorded range allows. */
+  wanted: string;
+  /** The newest version the registry has. */
+  latest: string;
+  registry: string;
+}
+
+/** Registry-installed cloudlets for which the registry has something newer. */
+export async function outdatedCloudlets(ctx: CloudletContext, names: string[]): Promise<OutdatedRow[]> {
+  const rows: OutdatedRow[] = [];
+  for (const { record } of selectInstalled(ctx, names)) {
+    if (record.registry === undefined || record.develop) continue;
+    const found = await findInRegistries(ctx, record.id);
+    const latest = found.cloudlet.versions[0]!.version;
+    const wanted = semver.maxSatisfying(found.cloudlet.versions.map((v) => v.version), record.range ?? '*') ?? record.version;
+    if (semver.gt(latest, record.version) || semver.gt(wanted, record.version)) {
+      rows.push({ id: record.id, current: record.version, wanted, latest, registry: found.registry.name });
+    }
+  }
+  return rows;
+}
+
+/** What `cloudlet:verify` found for one cloudlet. */
+export interface VerifyResult {
+  id: string;
+  /** False for develop links, which have nothing recorded to compare with. */
+  checked: boolean;
+  changes: { path: string; change: 'modified' | 'added' | 'removed' }[];
+}
+
+/** Compare installed files with what was installed. */
+export async function verifyCloudlets(ctx: CloudletContext, names: string[]): Promise<VerifyResult[]> {
+  const results: VerifyResult[] = [];
+  for (const cloudlet of selectInstalled(ctx, names)) {
+    results.push({ id: cloudlet.record.id, checked: !cloudlet.record.develop, changes: await modifiedFiles(cloudlet) });
+  }
+  return results;
+}
+
+/**
+ * Remove an installed cloudlet. Refused while formations made from it exist,
+ * or when its files were edited, unless forced. `confirm` runs after those
+ * checks pass and before anything is removed; it throws to cancel.
+ */
+export async function uninstallCloudlet(
+  ctx: CloudletContext, cloudlet: InstalledCloudlet, force = false, confirm: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  const id = cloudlet.record.id;
+  const using = listFormationSummaries(ctx.home).filter((f) => f.cloudlet === id);
+  if (using.length > 0 && !force) {
+    throw new NephoError('CLOUDLET_IN_USE', `${id} is used by formation(s) ${using.map((f) => f.name).join(', ')}`, {
+      hint: 'destroy them first, or pass --force to remove the cloudlet anyway',
+    });
+  }
+  await assertUnmodified(cloudlet, force);
+  await confirm();
+  await withInstallLock(ctx, id, async () => {
+    if (cloudlet.record.develop) {
+      await unlink(cloudlet.dir);
+      await removePath(developRecordPath(ctx.home, id));
+    } else {
+      // Out of sight in one rename, then deleted.
+      await withScratchDir(ctx.home.cloudlets, async (trash) => rename(cloudlet.dir, join(trash, 'old')));
+    }
+  });
+}

@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import semver from 'semver';
+import { parse } from 'yaml';
+import { NephoError, messageOf } from '../errors.js';
+import { VERSION } from '../version.js';
+
+/** A cloudlet's own name: lowercase letters, digits and '-'. */
+export const CLOUDLET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** `cloudlet.yaml`, validated. The format is a contract: see product.md. */
+export interface CloudletManifest {
+  name: string;
+  version: string;
+  summary?: string;
+  description?: string;
+  author?: string;
+  license?: string;
+  source?: string;
+  project_page?: string;
+  keywords: string[];
+  /** The nepho versions it works with (a semver range). */
+  nepho?: string;
+  /** Parameter declarations shared by every scenario. */
+  parameters: Record<string, unknown>;
+}
+
+/** Read a YAML file into a plain value; errors name the file (and line, when YAML gives one). */
+export function readYamlFile(path: string, code = 'INVALID_YAML'): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new NephoError(missing ? 'FILE_MISSING' : 'FILE_UNREADABLE', `${path}: ${missing ? 'file not found' : messageOf(error)}`);
+  }
+  try {
+    return parse(text, { prettyErrors: false });
+  } catch (error) {
+    const where = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new NephoError(code, `${path}${where ? `:${where}` : ''}: not valid YAML (${messageOf(error).split('\n')[0]})`);
+  }
+}
+
+/**
+ * Read and validate `<dir>/cloudlet.yaml`, and check that the cloudlet has the
+ * `scenarios/default.yaml` every cloudlet must have. Errors name the file and field.
+ */
+export function readCloudletManifest(dir: string): CloudletManifest {
+  const file = join(dir, 'cloudlet.yaml');
+  const raw = readYamlFile(file, 'CLOUDLET_INVALID');
+  const bad = (field: string, what: string) => new NephoError('CLOUDLET_INVALID', `${file}: ${field} ${what}`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new NephoError('CLOUDLET_INVALID', `${file}: expected a mapping`);
+  const m = raw as Record<string, unknown>;
+
+  if (typeof m.name !== 'string' || !CLOUDLET_NAME.test(m.name)) throw bad('name', 'is required: lowercase letters, digits and "-"');
+  if (typeof m.version !== 'string' && typeof m.version !== 'number') throw bad('version', 'is required (semver, such as 1.0.0)');
+  const version = semver.valid(String(m.version));
+  if (version === null) throw bad('version', `'${String(m.version)}' is not a semver version`);
+
+  const manifest: CloudletManifest = { name: m.name, version, keywords: [], parameters: {} };
+  for (const key of ['summary', 'description', 'author', 'license', 'source', 'project_page'] as const) {
+    const value = m[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') throw bad(key, 'must be a string');
+    manifest[key] = value;
+  }
+  if (m.keywords !== undefined && m.keywords !== null) {
+    if (!Array.isArray(m.keywords) || m.keywords.some((k) => typeof k !== 'string')) throw bad('keywords', 'must be a list of strings');
+    manifest.keywords = m.keywords as string[];
+  }
+  if (m.nepho !== undefined && m.nepho !== null) {
+    if (typeof m.nepho !== 'string' || semver.validRange(m.nepho) === null) throw bad('nepho', 'must be a semver range such as ">=1.0.0"');
+    manifest.nepho = m.nepho;
+  }
+  if (m.parameters !== undefined && m.parameters !== null) {
+    if (typeof m.parameters !== 'object' || Array.isArray(m.parameters)) throw bad('parameters', 'must be a mapping of parameter declarations');
+    manifest.parameters = m.parameters as Record<string, unknown>;
+  }
+  if (!existsSync(join(dir, 'scenarios', 'default.yaml'))) {
+    throw new NephoError('CLOUDLET_INVALID', `${join(dir, 'scenarios', 'default.yaml')}: file not found; every cloudlet needs a default scenario`);
+  }
+  return manifest;
+}
+
+/** Refuse a cloudlet that asks for another nepho than this one. */
+export function assertNephoCompatible(manifest: CloudletManifest, label: string): void {
+  if (manifest.nepho && !semver.satisfies(VERSION, manifest.nepho, { includePrerelease: true })) {
+    throw new NephoError('NEPHO_INCOMPATIBLE', `${label} needs nepho ${manifest.nepho}; this is nepho ${VERSION}`, {
+      hint: 'upgrade nepho or install an older version of the cloudlet',
+    });
+  }
+}

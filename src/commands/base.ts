@@ -1,0 +1,76 @@
+import { Command, Option } from 'clipanion';
+import * as t from 'typanion';
+import type { CloudletContext } from '../cloudlets/install.js';
+import { loadConfig } from '../config.js';
+import { NephoError } from '../errors.js';
+import { ensureHome, nephoHome, type NephoHome } from '../home.js';
+import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
+
+/** Help categories, in the order `nepho --help` lists them. */
+export const Category = {
+  cloudlet: 'Cloudlet commands',
+  registry: 'Registry commands',
+  scenario: 'Scenario commands',
+  formation: 'Formation commands',
+  config: 'Configuration commands',
+  shortcut: 'Shortcut commands',
+} as const;
+
+/**
+ * What every nepho command shares: the home directory, the output module and
+ * confirmation. Commands stay thin: parse, call a domain function, render.
+ */
+export abstract class NephoCommand extends Command {
+  /** The home directory, created on first use. */
+  protected get home(): NephoHome {
+    return ensureHome(nephoHome(this.env));
+  }
+
+  /** The environment the command runs in (tests pass their own). */
+  protected get env(): NodeJS.ProcessEnv {
+    return (this.context as { env?: NodeJS.ProcessEnv }).env ?? process.env;
+  }
+
+  /** The context cloudlet and registry operations run in, wired to this command's output. */
+  protected cloudletContext(out: Output): CloudletContext {
+    const home = this.home;
+    return { home, config: loadConfig(home), warn: (m) => out.warn(m), notice: (m) => out.notice(m) };
+  }
+
+  /** The output module for this command, in the given format. */
+  protected output(format: OutputFormat = 'table'): Output {
+    return new Output(this.context.stdout, this.context.stderr, format);
+  }
+
+  /** Whether a person is at the keyboard: both stdin and stdout are terminals. */
+  protected get interactive(): boolean {
+    return (this.context.stdin as { isTTY?: boolean }).isTTY === true && (this.context.stdout as { isTTY?: boolean }).isTTY === true;
+  }
+
+  /**
+   * Ask before destroying or overwriting. `--yes` skips the question; without a
+   * terminal and without `--yes` the command refuses rather than guess.
+   */
+  protected async confirm(question: string, yes: boolean | undefined): Promise<void> {
+    if (yes) return;
+    if (!this.interactive) {
+      throw new NephoError('CONFIRMATION_REQUIRED', `${question} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
+    }
+    const { confirm } = await import('@inquirer/prompts');
+    const answer = await confirm({ message: question, default: false }, { input: this.context.stdin, output: this.context.stdout as NodeJS.WritableStream });
+    if (!answer) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
+  }
+}
+
+/** A command that prints a listing or a description: adds `-o table|json|yaml`. */
+export abstract class ListingCommand extends NephoCommand {
+  outputFormat = Option.String('-o,--output', 'table', {
+    description: 'Output format: table, json or yaml',
+    validator: t.isEnum(OUTPUT_FORMATS),
+  });
+
+  protected override output(format: OutputFormat = this.outputFormat as OutputFormat): Output {
+    return super.output(format);
+  }
+}
+

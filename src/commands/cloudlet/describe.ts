@@ -1,0 +1,42 @@
+import { Option } from 'clipanion';
+import semver from 'semver';
+import { NephoError } from '../../errors.js';
+import { findInRegistries, parseInstallSpec } from '../../cloudlets/install.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `cloudlet:describe NAME[@RANGE]`: what the registry knows of a cloudlet. */
+export class CloudletDescribeCommand extends ListingCommand {
+  static override paths = [['cloudlet:describe'], ['cloudlet', 'describe']];
+  static override usage = ListingCommand.Usage({
+    category: Category.cloudlet,
+    description: 'Show what the registries know about a cloudlet',
+    examples: [['Describe MediaWiki', '$0 cloudlet:describe huit/mediawiki'], ['Versions in a range', '$0 cloudlet:describe huit/mediawiki@^0.7 -o yaml']],
+  });
+
+  name = Option.String({ name: 'name[@range]' });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const spec = parseInstallSpec(this.name);
+    if (spec.kind !== 'registry') throw new NephoError('BAD_CLOUDLET_NAME', `'${this.name}' is not a registry name (owner/name[@range])`);
+    const { cloudlet, registry } = await findInRegistries(this.cloudletContext(out), spec.name);
+    const versions = cloudlet.versions.filter((v) => spec.range === undefined || semver.satisfies(v.version, spec.range));
+    const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, versions };
+    delete data.id;
+    out.result(data, () => {
+      out.fields([
+        ['Name', cloudlet.id],
+        ['Summary', cloudlet.summary],
+        ['Description', cloudlet.description?.trim()],
+        ['Author', cloudlet.author],
+        ['License', cloudlet.license],
+        ['Keywords', cloudlet.keywords.join(', ')],
+        ['Project URL', cloudlet.project_page],
+        ['Repository', cloudlet.source],
+        ['Registry', registry.name],
+        ['Versions', versions.map((v) => v.version).join(', ') || `none in range ${spec.range}`],
+      ]);
+    });
+    return 0;
+  }
+}

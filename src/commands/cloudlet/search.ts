@@ -1,0 +1,31 @@
+import { Option } from 'clipanion';
+import * as t from 'typanion';
+import { syncAll, search } from '../../registry/registries.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `cloudlet:search [TERMS...]`: ranked search across every registry. */
+export class CloudletSearchCommand extends ListingCommand {
+  static override paths = [['cloudlet:search'], ['cloudlet', 'search']];
+  static override usage = ListingCommand.Usage({
+    category: Category.cloudlet,
+    description: 'Search the registries for cloudlets',
+    details: 'Every term must match. Matches in the name rank first, then keywords, then summary and description. With no terms, lists everything.',
+    examples: [['Find wiki cloudlets', '$0 cloudlet:search wiki'], ['As JSON', '$0 cloudlet:search mediawiki -o json']],
+  });
+
+  terms = Option.Rest({ name: 'terms' });
+  limit = Option.String('--limit', { description: 'Show at most this many results', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]) });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const ctx = this.cloudletContext(out);
+    const states = await syncAll(ctx);
+    const hits = search(ctx.home, states, this.terms, this.limit ?? Infinity);
+    out.result(hits.map(({ id, latest, summary, registry }) => ({ name: id, version: latest, summary, registry })), () => {
+      if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
+      const width = Math.max(...hits.map((h) => h.id.length));
+      for (const hit of hits) out.line(`${out.style.bold(hit.id.padEnd(width))} - ${hit.summary}${hit.latest ? out.style.dim(` (v${hit.latest})`) : ''}`);
+    });
+    return 0;
+  }
+}

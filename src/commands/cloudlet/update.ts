@@ -1,0 +1,29 @@
+import { Option } from 'clipanion';
+import { NephoError } from '../../errors.js';
+import { updateCloudlets } from '../../cloudlets/manage.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `cloudlet:update [NAME...]`. */
+export class CloudletUpdateCommand extends ListingCommand {
+  static override paths = [['cloudlet:update'], ['cloudlet', 'update']];
+  static override usage = ListingCommand.Usage({
+    category: Category.cloudlet,
+    description: 'Move cloudlets to the newest version their recorded range allows',
+    details: 'Refuses a cloudlet whose installed files were edited (see cloudlet:verify) unless --force is given.',
+    examples: [['Update everything', '$0 cloudlet:update'], ['One cloudlet', '$0 cloudlet:update mediawiki']],
+  });
+
+  names = Option.Rest({ name: 'names' });
+  force = Option.Boolean('--force', false, { description: 'Update even when installed files were edited' });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const results = await updateCloudlets(this.cloudletContext(out), this.names, this.force);
+    out.result(results, () =>
+      out.table(['CLOUDLET', 'FROM', 'TO', 'RESULT'], results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]), 'no cloudlets installed'),
+    );
+    const failed = results.filter((r) => r.action === 'failed');
+    if (failed.length > 0) throw new NephoError('UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${failed.map((f) => f.id).join(', ')}`);
+    return 0;
+  }
+}

@@ -1,0 +1,34 @@
+import { Option } from 'clipanion';
+import { NephoError } from '../../errors.js';
+import { verifyCloudlets } from '../../cloudlets/manage.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `cloudlet:verify [NAME...]`: exit 1 when any file differs, as `rpm -V` does. */
+export class CloudletVerifyCommand extends ListingCommand {
+  static override paths = [['cloudlet:verify'], ['cloudlet', 'verify']];
+  static override usage = ListingCommand.Usage({
+    category: Category.cloudlet,
+    description: 'Report installed files that differ from what was installed',
+    details: 'Exits with status 1 when any file was modified, added or removed.',
+    examples: [['Check everything', '$0 cloudlet:verify'], ['One cloudlet', '$0 cloudlet:verify mediawiki']],
+  });
+
+  names = Option.Rest({ name: 'names' });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const results = await verifyCloudlets(this.cloudletContext(out), this.names);
+    out.result(results, () => {
+      const rows = results.flatMap((r) => r.changes.map((c) => [r.id, c.change, c.path]));
+      out.table(['CLOUDLET', 'CHANGE', 'PATH'], rows, `${results.filter((r) => r.checked).length} cloudlet(s) verified: no differences`);
+      for (const r of results.filter((x) => !x.checked)) out.notice(`${r.id}: a develop link, not verified`);
+    });
+    const changed = results.filter((r) => r.changes.length > 0);
+    if (changed.length > 0) {
+      throw new NephoError('CLOUDLET_MODIFIED', `${changed.map((r) => `${r.id} (${r.changes.length} file(s))`).join(', ')} differ from what was installed`, {
+        hint: 'nepho cloudlet:install --force NAME restores what was installed',
+      });
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,28 @@
+import { CloudletDescribeCommand } from './cloudlet/describe.js';
+import { CloudletInstallCommand } from './cloudlet/install.js';
+import { CloudletListCommand } from './cloudlet/list.js';
+import { CloudletOutdatedCommand } from './cloudlet/outdated.js';
+import { CloudletSearchCommand } from './cloudlet/search.js';
+import { CloudletUninstallCommand } from './cloudlet/uninstall.js';
+import { CloudletUpdateCommand } from './cloudlet/update.js';
+import { CloudletVerifyCommand } from './cloudlet/verify.js';
+import { RegistryAddCommand } from './registry/add.js';
+import { RegistryListCommand } from './registry/list.js';
+import { RegistryRemoveCommand } from './registry/remove.js';
+import { RegistryUpdateCommand } from './registry/update.js';
+
+/** Every command nepho registers, in the order help lists them within a category. */
+export const commands = [
+  CloudletSearchCommand,
+  CloudletDescribeCommand,
+  CloudletInstallCommand,
+  CloudletListCommand,
+  CloudletUpdateCommand,
+  CloudletOutdatedCommand,
+  CloudletVerifyCommand,
+  CloudletUninstallCommand,
+  RegistryListCommand,
+  RegistryAddCommand,
+  RegistryRemoveCommand,
+  RegistryUpdateCommand,
+];

@@ -1,0 +1,24 @@
+import { loadConfig } from '../../config.js';
+import { cachedState, registrySources, shownUrl } from '../../registry/registries.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `registry:list`: configured registries and what is cached of each. */
+export class RegistryListCommand extends ListingCommand {
+  static override paths = [['registry:list'], ['registry', 'list']];
+  static override usage = ListingCommand.Usage({
+    category: Category.registry,
+    description: 'List the registries nepho searches, in order',
+    details: 'The built-in registry ships with nepho and comes first; the first registry that lists a name is the one installs use.',
+    examples: [['List registries', '$0 registry:list']],
+  });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const home = this.home;
+    const rows = registrySources(loadConfig(home)).map((source) => ({ name: source.name, url: shownUrl(source), builtin: source.builtin, ...cachedState(home, source) }));
+    out.result(rows, () =>
+      out.table(['NAME', 'URL', 'CLOUDLETS', 'CHECKED'], rows.map((r) => [r.name, r.url, r.count === undefined ? '-' : String(r.count), r.checkedAt ?? 'never'])),
+    );
+    return 0;
+  }
+}

@@ -1,0 +1,22 @@
+import { Option } from 'clipanion';
+import { removeRegistry } from '../../registry/manage.js';
+import { Category, NephoCommand } from '../base.js';
+
+/** `registry:remove NAME`. Installed cloudlets stay installed. */
+export class RegistryRemoveCommand extends NephoCommand {
+  static override paths = [['registry:remove'], ['registry', 'remove']];
+  static override usage = NephoCommand.Usage({
+    category: Category.registry,
+    description: 'Remove a registry (installed cloudlets stay installed)',
+    examples: [['Remove a registry', '$0 registry:remove community']],
+  });
+
+  name = Option.String({ name: 'name' });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    await removeRegistry(this.cloudletContext(out), this.name);
+    out.line(`removed registry '${this.name}'`);
+    return 0;
+  }
+}

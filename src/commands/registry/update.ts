@@ -1,0 +1,29 @@
+import { NephoError } from '../../errors.js';
+import { shownUrl, syncAll } from '../../registry/registries.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `registry:update`: fetch every registry's index now, ignoring the cache's age. */
+export class RegistryUpdateCommand extends ListingCommand {
+  static override paths = [['registry:update'], ['registry', 'update']];
+  static override usage = ListingCommand.Usage({
+    category: Category.registry,
+    description: 'Refresh every registry index now',
+    details: 'Exits with status 1 when a registry could not be refreshed; its previous copy, if any, stays in use.',
+    examples: [['Refresh', '$0 registry:update']],
+  });
+
+  async execute(): Promise<number> {
+    const out = this.output();
+    const states = await syncAll(this.cloudletContext(out), true);
+    const rows = states.map((s) => ({
+      name: s.source.name, url: shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
+      cloudlets: s.count ?? null, error: s.error?.message ?? null,
+    }));
+    out.result(rows, () => out.table(['NAME', 'STATE', 'CLOUDLETS'], rows.map((r) => [r.name, r.state, r.cloudlets === null ? '-' : String(r.cloudlets)])));
+    const failed = states.filter((s) => s.error);
+    if (failed.length > 0) {
+      throw new NephoError('REGISTRY_UPDATE_FAILED', failed.map((s) => s.error!.message).join('; '));
+    }
+    return 0;
+  }
+}

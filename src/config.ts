@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { NephoError, messageOf } from './errors.js';
+import { writeFileAtomicSync } from './fs.js';
+import type { NephoHome } from './home.js';
+
+/** A registry the user added with `registry:add`. */
+export interface RegistryEntry {
+  /** Short name, unique among registries (`community`). */
+  name: string;
+  /** Where its `index.json` is: `https://`, `http://` or `file://`. */
+  url: string;
+}
+
+/** HTTP settings for every network call nepho makes. */
+export interface HttpSettings {
+  /** Seconds to wait for a response before giving up (per attempt). */
+  timeout: number;
+  /** How many times a failed request is tried again. */
+  retries: number;
+  /** Largest response body accepted, in bytes. */
+  maxBytes: number;
+}
+
+/** `$NEPHO_HOME/config.yaml`, as nepho reads it. Keys nepho does not know are kept when it saves. */
+export interface Config {
+  registries: RegistryEntry[];
+  /** Seconds a downloaded registry index is used without asking the server again. */
+  registryTtl: number;
+  http: HttpSettings;
+  /** npm packages that add providers or provisioners. */
+  plugins: string[];
+  /** Everything else in the file, preserved verbatim. */
+  rest: Record<string, unknown>;
+}
+
+const DEFAULTS = { registryTtl: 600, http: { timeout: 30, retries: 2, maxBytes: 256 * 1024 * 1024 } };
+
+/** Registry names: short, safe to use as a file name. */
+export const REGISTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Read config.yaml (a missing file is an empty config). Every bad field is named. */
+export function loadConfig(home: NephoHome): Config {
+  let text: string;
+  try {
+    text = readFileSync(home.configFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') text = '';
+    else throw new NephoError('CONFIG_UNREADABLE', `${home.configFile}: ${messageOf(error)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = text.trim() === '' ? {} : parse(text);
+  } catch (error) {
+    throw new NephoError('CONFIG_INVALID', `${home.configFile}: not valid YAML (${firstLine(messageOf(error))})`, {
+      hint: 'fix the file or move it away to start afresh',
+    });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new NephoError('CONFIG_INVALID', `${home.configFile}: expected a mapping at the top level`);
+  }
+  const { registries = [], registry_ttl, http = {}, plugins = [], ...rest } = raw as Record<string, unknown>;
+  const bad = (field: string, what: string) => new NephoError('CONFIG_INVALID', `${home.configFile}: ${field} ${what}`);
+
+  if (!Array.isArray(registries)) throw bad('registries', 'must be a list');
+  const seen = new Set<string>();
+  const entries = registries.map((entry, i): RegistryEntry => {
+    const e = entry as Record<string, unknown>;
+    if (!e || typeof e !== 'object') throw bad(`registries[${i}]`, 'must be a mapping with name and url');
+    if (typeof e.name !== 'string' || !REGISTRY_NAME.test(e.name)) throw bad(`registries[${i}].name`, 'must be a lowercase name');
+    if (typeof e.url !== 'string' || e.url === '') throw bad(`registries[${i}].url`, 'must be a URL');
+    if (seen.has(e.name)) throw bad(`registries[${i}].name`, `repeats '${e.name}'`);
+    seen.add(e.name);
+    return { name: e.name, url: e.url };
+  });
+
+  const ttl = registry_ttl ?? DEFAULTS.registryTtl;
+  if (typeof ttl !== 'number' || !(ttl >= 0)) throw bad('registry_ttl', 'must be a number of seconds');
+
+  if (!http || typeof http !== 'object' || Array.isArray(http)) throw bad('http', 'must be a mapping');
+  const h = http as Record<string, unknown>;
+  const num = (key: string, fallback: number, min: number) => {
+    const v = h[key] ?? fallback;
+    if (typeof v !== 'number' || !(v >= min)) throw bad(`http.${key}`, `must be a number of at least ${min}`);
+    return v;
+  };
+
+  if (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'string')) throw bad('plugins', 'must be a list of package names');
+
+  return {
+    registries: entries,
+    registryTtl: ttl,
+    http: {
+      timeout: num('timeout', DEFAULTS.http.timeout, 0.001),
+      retries: Math.floor(num('retries', DEFAULTS.http.retries, 0)),
+      maxBytes: num('max_bytes', DEFAULTS.http.maxBytes, 1),
+    },
+    plugins: plugins as string[],
+    rest,
+  };
+}
+
+/** Write config.yaml atomically, keeping keys nepho does not manage. */
+export function saveConfig(home: NephoHome, config: Config): void {
+  const out: Record<string, unknown> = { ...config.rest };
+  out.registries = config.registries.map(({ name, url }) => ({ name, url }));
+  if (config.registryTtl !== DEFAULTS.registryTtl) out.registry_ttl = config.registryTtl;
+  const http: Record<string, number> = {};
+  if (config.http.timeout !== DEFAULTS.http.timeout) http.timeout = config.http.timeout;
+  if (config.http.retries !== DEFAULTS.http.retries) http.retries = config.http.retries;
+  if (config.http.maxBytes !== DEFAULTS.http.maxBytes) http.max_bytes = config.http.maxBytes;
+  if (Object.keys(http).length > 0) out.http = http;
+  if (config.plugins.length > 0) out.plugins = config.plugins;
+  writeFileAtomicSync(home.configFile, stringify(out), 0o600);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,144 @@
+import semver from 'semver';
+import { assertSafeGitUrl, assertSafeRef } from '../git.js';
+import { NephoError, messageOf } from '../errors.js';
+
+/** The `apiVersion` every registry index declares. */
+export const API_VERSION = 'nepho/v1';
+
+/** `owner/name`, both lowercase letters, digits and '-' (owner may also use '_'). */
+export const CLOUDLET_ID = /^([a-z0-9][a-z0-9_-]{0,62})\/([a-z0-9][a-z0-9-]{0,62})$/;
+
+/** One published version of a cloudlet, pinned to a commit. */
+export interface RegistryVersion {
+  /** Semver version. */
+  version: string;
+  /** The git ref (usually a tag) that names it. */
+  ref: string;
+  /** The commit the ref must resolve to; a mismatch refuses the install. */
+  commit: string;
+  /** `sha256:<hex>` of the installed tree, when the registry recorded one. */
+  digest?: string;
+}
+
+/** What a registry knows of one cloudlet. */
+export interface RegistryCloudlet {
+  /** `owner/name`. */
+  id: string;
+  summary?: string;
+  description?: string;
+  author?: string;
+  license?: string;
+  keywords: string[];
+  project_page?: string;
+  /** Git URL to fetch from, already resolved against the index's own URL. */
+  source: string;
+  /** Newest first. */
+  versions: RegistryVersion[];
+}
+
+/** A validated registry index. */
+export interface RegistryIndex {
+  apiVersion: typeof API_VERSION;
+  generated?: string;
+  cloudlets: Record<string, RegistryCloudlet>;
+}
+
+/** The result of reading an index: what is usable, and a warning per entry that is not. */
+export interface ParsedIndex {
+  index: RegistryIndex;
+  warnings: string[];
+}
+
+/**
+ * Parse and validate an index. A document that is not JSON or not the format
+ * throws, naming the registry; one bad entry becomes a warning naming it and
+ * is left out, so the rest stays usable. Relative `source` URLs (`./x.git`)
+ * are resolved against `indexUrl`.
+ */
+export function parseIndex(text: string, registry: string, indexUrl: string): ParsedIndex {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index is not valid JSON (${messageOf(error)})`, {
+      hint: 'the previous copy, if any, is kept; tell the registry\'s maintainers',
+    });
+  }
+  const bad = (what: string) =>
+    new NephoError('REGISTRY_INVALID', `registry '${registry}': ${what}`, { hint: 'the previous copy, if any, is kept; tell the registry\'s maintainers' });
+  if (!isObject(raw)) throw bad('index is not a JSON object');
+  if (raw.apiVersion !== API_VERSION) throw bad(`apiVersion is ${JSON.stringify(raw.apiVersion)}, expected "${API_VERSION}"`);
+  if (!isObject(raw.cloudlets)) throw bad('"cloudlets" is missing or not an object');
+
+  const cloudlets: Record<string, RegistryCloudlet> = {};
+  const warnings: string[] = [];
+  for (const [id, entry] of Object.entries(raw.cloudlets)) {
+    try {
+      cloudlets[id] = parseEntry(id, entry, indexUrl);
+    } catch (error) {
+      warnings.push(`registry '${registry}': entry '${printable(id)}' left out: ${messageOf(error)}`);
+    }
+  }
+  const index: RegistryIndex = { apiVersion: API_VERSION, cloudlets };
+  if (typeof raw.generated === 'string') index.generated = raw.generated;
+  return { index, warnings };
+}
+
+function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloudlet {
+  if (!CLOUDLET_ID.test(id)) throw new Error('the name must be owner/name in lowercase letters, digits and "-"');
+  if (!isObject(entry)) throw new Error('not an object');
+  const text = (key: string): string | undefined => {
+    const value = entry[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw new Error(`"${key}" must be a string`);
+    return value;
+  };
+  const source = text('source');
+  if (!source) throw new Error('"source" is missing');
+  const resolved = resolveSource(source, indexUrl);
+  assertSafeGitUrl(resolved, '"source"');
+
+  const keywords = entry.keywords ?? [];
+  if (!Array.isArray(keywords) || keywords.some((k) => typeof k !== 'string')) throw new Error('"keywords" must be a list of strings');
+  if (!Array.isArray(entry.versions) || entry.versions.length === 0) throw new Error('"versions" must be a non-empty list');
+
+  const seen = new Set<string>();
+  const versions = entry.versions.map((v: unknown, i: number): RegistryVersion => {
+    const where = `versions[${i}]`;
+    if (!isObject(v)) throw new Error(`${where} is not an object`);
+    if (typeof v.version !== 'string' || semver.valid(v.version) === null) throw new Error(`${where}.version is not a semver version`);
+    if (seen.has(v.version)) throw new Error(`${where}.version ${v.version} is listed twice`);
+    seen.add(v.version);
+    if (typeof v.ref !== 'string') throw new Error(`${where}.ref is missing`);
+    assertSafeRef(v.ref, `${where}.ref`);
+    if (typeof v.commit !== 'string' || !/^[0-9a-f]{40}$/.test(v.commit)) throw new Error(`${where}.commit must be a 40-character commit id`);
+    const version: RegistryVersion = { version: semver.valid(v.version)!, ref: v.ref, commit: v.commit };
+    if (v.digest !== undefined) {
+      if (typeof v.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.digest)) throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
+      version.digest = v.digest;
+    }
+    return version;
+  });
+  versions.sort((a, b) => semver.rcompare(a.version, b.version));
+
+  const cloudlet: RegistryCloudlet = { id, keywords: keywords as string[], source: resolved, versions };
+  for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
+    const value = text(key);
+    if (value !== undefined) cloudlet[key] = value;
+  }
+  return cloudlet;
+}
+
+/** `./x.git` and `../x.git` are relative to the index; anything else is used as written. */
+export function resolveSource(source: string, indexUrl: string): string {
+  if (!source.startsWith('./') && !source.startsWith('../')) return source;
+  return new URL(source, indexUrl).toString();
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function printable(text: string): string {
+  return text.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 100);
+}

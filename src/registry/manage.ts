@@ -1,0 +1,44 @@
+import { NephoError } from '../errors.js';
+import { REGISTRY_NAME, saveConfig } from '../config.js';
+import { BUILTIN, dropCache, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
+
+/**
+ * Add a registry to config.yaml after checking that its index can be read
+ * and is valid: a registry that does not work is not saved.
+ */
+export async function addRegistry(ctx: RegistryContext, name: string, url: string): Promise<RegistryState> {
+  if (!REGISTRY_NAME.test(name)) {
+    throw new NephoError('BAD_REGISTRY_NAME', `registry name '${name}' must be lowercase letters, digits, '.', '_' or '-'`);
+  }
+  if (name === BUILTIN) throw new NephoError('BAD_REGISTRY_NAME', `'${BUILTIN}' is the registry that ships with nepho; choose another name`);
+  if (ctx.config.registries.some((r) => r.name === name)) {
+    throw new NephoError('REGISTRY_EXISTS', `a registry named '${name}' is already configured`, { hint: `remove it first with nepho registry:remove ${name}` });
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new NephoError('BAD_URL', `registry URL '${url}' is not a URL`, { hint: 'use https://, http:// or file://' });
+  }
+  if (!['https:', 'http:', 'file:'].includes(parsed.protocol)) {
+    throw new NephoError('BAD_URL', `registry URL '${url}' must use https://, http:// or file://`);
+  }
+  const source = { name, url, builtin: false };
+  const state = await syncRegistry(source, ctx, true);
+  if (state.state === 'unavailable') throw state.error!;
+  ctx.config.registries.push({ name, url });
+  saveConfig(ctx.home, ctx.config);
+  return state;
+}
+
+/** Remove a registry from config.yaml and drop its cached index. */
+export async function removeRegistry(ctx: RegistryContext, name: string): Promise<void> {
+  if (name === BUILTIN) throw new NephoError('BAD_REGISTRY_NAME', `the '${BUILTIN}' registry ships with nepho and cannot be removed`);
+  const at = ctx.config.registries.findIndex((r) => r.name === name);
+  if (at < 0) {
+    throw new NephoError('REGISTRY_NOT_FOUND', `no registry named '${name}'`, { hint: 'see nepho registry:list' });
+  }
+  ctx.config.registries.splice(at, 1);
+  saveConfig(ctx.home, ctx.config);
+  await dropCache(ctx.home, name);
+}

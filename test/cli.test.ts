@@ -1,0 +1,58 @@
+import t from 'tap';
+import { nepho, tempDir } from './fixtures/helpers.js';
+
+t.test('--help lists commands by category, in colon form', async (t) => {
+  const home = tempDir(t);
+  const r = await nepho(['--help'], { home });
+  t.equal(r.code, 0);
+  t.match(r.stdout, /Cloudlet commands[\s\S]*nepho cloudlet:install/);
+  t.match(r.stdout, /Registry commands[\s\S]*nepho registry:add/);
+  t.notMatch(r.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
+});
+
+t.test('--version prints the package version', async (t) => {
+  const home = tempDir(t);
+  const r = await nepho(['--version'], { home });
+  t.equal(r.code, 0);
+  t.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+});
+
+t.test('the space form works like the colon form', async (t) => {
+  const home = tempDir(t);
+  const colon = await nepho(['cloudlet:list', '-o', 'json'], { home });
+  const space = await nepho(['cloudlet', 'list', '-o', 'json'], { home });
+  t.equal(colon.code, 0);
+  t.equal(space.stdout, colon.stdout);
+  t.same(JSON.parse(space.stdout), []);
+});
+
+t.test('an unknown command exits 1 with the error on stderr, not stdout', async (t) => {
+  const home = tempDir(t);
+  const r = await nepho(['cloudlet:frobnicate'], { home });
+  t.equal(r.code, 1);
+  t.equal(r.stdout, '');
+  t.match(r.stderr, /Command not found/);
+});
+
+t.test('a bad -o value names the option', async (t) => {
+  const home = tempDir(t);
+  const r = await nepho(['cloudlet:list', '-o', 'xml'], { home });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /--output/);
+});
+
+t.test('a user error is one line and a hint, without a stack', async (t) => {
+  const home = tempDir(t);
+  const r = await nepho(['cloudlet:uninstall', '../x', '--yes'], { home });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /^error: .*'\.\.\/x'.*\nhint: .*\n$/);
+  t.notMatch(r.stderr, /at .*\.js:\d+/);
+});
+
+t.test('NEPHO_HOME is created on first use', async (t) => {
+  const home = `${tempDir(t)}/fresh/home`;
+  const r = await nepho(['cloudlet:list'], { home });
+  t.equal(r.code, 0);
+  const { existsSync } = await import('node:fs');
+  for (const sub of ['cloudlets', 'cache', 'formations']) t.ok(existsSync(`${home}/${sub}`), sub);
+});
