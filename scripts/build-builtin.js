@@ -8,9 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { NOT_CONTENT } from '../dist/cloudlets/installed.js';
-import { readCloudletManifest } from '../dist/cloudlets/manifest.js';
-import { manifestDigest, readManifest } from '../dist/fs.js';
+import { NOT_CONTENT } from '../dist/lib/installed.js';
+import { readCloudletManifest } from '../dist/lib/manifest.js';
+import { manifestDigest, readManifest } from '../dist/lib/fs.js';
 
 const root = resolve(import.meta.dirname, '..');
 const official = join(root, 'official');

@@ -19,17 +19,31 @@ class NephoCli extends Cli<BaseContext> {
   }
 }
 
-/** Build the CLI; exported for tests that want to run commands in-process. */
-export function buildCli(stderr: NodeJS.WritableStream = process.stderr, colors = colorsWanted(process.stdout)): Cli<BaseContext> {
+/**
+ * The commands that can match `argv`: those whose path starts with its first
+ * word (`cloudlet:list`, or `cloudlet` for the space form). clipanion builds a
+ * parser over every registered path on each run, so registering only these
+ * keeps start-up flat as commands are added. Anything else (`--help`, a typo
+ * that deserves suggestions) gets them all.
+ */
+export function candidateCommands(argv: readonly string[]): typeof commands {
+  const first = argv[0];
+  if (first === '--version' || first === '-v') return [];
+  const matching = commands.filter((c) => c.paths?.some((path) => path[0] === first));
+  return matching.length > 0 ? matching : commands;
+}
+
+/** Build the CLI for `argv`; exported for tests that want to run commands in-process. */
+export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr, colors = colorsWanted(process.stdout)): Cli<BaseContext> {
   const cli = new NephoCli(stderr, colors);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
-  for (const command of commands) cli.register(command);
+  for (const command of candidateCommands(argv)) cli.register(command);
   return cli;
 }
 
 /** Run nepho with `argv` and set the process's exit code. The only place that does. */
 export async function run(argv: string[]): Promise<void> {
-  const cli = buildCli();
+  const cli = buildCli(argv);
   process.exitCode = await cli.run(argv, Cli.defaultContext);
 }

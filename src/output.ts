@@ -1,6 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
-import { stringify as toYaml } from 'yaml';
 import { isNephoError } from './errors.js';
 
 /** How a listing or describing command prints its result (`-o`). */
@@ -56,7 +55,7 @@ export class Output {
 
   /** A value as JSON or YAML, for `-o json|yaml`. */
   data(value: unknown): void {
-    if (this.format === 'yaml') this.stdout.write(toYaml(value, { lineWidth: 0 }));
+    if (this.format === 'yaml') this.stdout.write(loadYaml().stringify(value, { lineWidth: 0 }));
     else this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
@@ -148,6 +147,13 @@ const BORDERLESS = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
   'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
 };
+
+let yamlModule: typeof import('yaml') | undefined;
+/** yaml is loaded on first use, to keep it off nepho's start-up path. */
+function loadYaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
+}
 
 type TableCtor = new (options: object) => { push(...rows: string[][]): void; toString(): string };
 let tableCtor: TableCtor | undefined;

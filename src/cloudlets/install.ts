@@ -5,13 +5,14 @@ import semver from 'semver';
 import { NephoError, messageOf } from '../errors.js';
 import { acquireLock, diffManifests, manifestDigest, readManifest, removePath, withScratchDir, writeFileAtomicSync, type Manifest } from '../fs.js';
 import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit } from '../git.js';
-import { CLOUDLET_ID, type RegistryVersion } from '../registry/format.js';
+import type { RegistryVersion } from '../registry/format.js';
+import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 import { cloudletNotFound, findCloudlet, readCachedIndex, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
 import {
   NOT_CONTENT, RECORD_FILE, cloudletDir, developRecordPath, findInstalled, parseCloudletId,
   type InstallRecord, type InstalledCloudlet,
 } from './installed.js';
-import { CLOUDLET_NAME, assertNephoCompatible, readCloudletManifest, type CloudletManifest } from './manifest.js';
+import { assertNephoCompatible, readCloudletManifest, type CloudletManifest } from './manifest.js';
 
 /** What cloudlet operations need: registries, plus a way to tell the user what is happening. */
 export interface CloudletContext extends RegistryContext {

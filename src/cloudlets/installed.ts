@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { NephoError } from '../errors.js';
 import type { Manifest } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { CLOUDLET_ID } from '../registry/format.js';
-import { CLOUDLET_NAME } from './manifest.js';
+import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 
 /** The install record's file name inside an installed cloudlet's directory. */
 export const RECORD_FILE = '.nepho-install.json';

@@ -4,9 +4,8 @@ import semver from 'semver';
 import { parse } from 'yaml';
 import { NephoError, messageOf } from '../errors.js';
 import { VERSION } from '../version.js';
+import { CLOUDLET_NAME } from './names.js';
 
-/** A cloudlet's own name: lowercase letters, digits and '-'. */
-export const CLOUDLET_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** `cloudlet.yaml`, validated. The format is a contract: see product.md. */
 export interface CloudletManifest {

@@ -1,12 +1,11 @@
 import semver from 'semver';
 import { assertSafeGitUrl, assertSafeRef } from '../git.js';
+import { CLOUDLET_ID } from '../cloudlets/names.js';
 import { NephoError, messageOf } from '../errors.js';
 
 /** The `apiVersion` every registry index declares. */
 export const API_VERSION = 'nepho/v1';
 
-/** `owner/name`, both lowercase letters, digits and '-' (owner may also use '_'). */
-export const CLOUDLET_ID = /^([a-z0-9][a-z0-9_-]{0,62})\/([a-z0-9][a-z0-9-]{0,62})$/;
 
 /** One published version of a cloudlet, pinned to a commit. */
 export interface RegistryVersion {

@@ -1,18 +1,20 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
 import { fetchText } from '../http.js';
 import { redactUrl } from '../output.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
 
 /** Where the built-in registry's index is: built into `dist/builtin` by `npm run build`. */
-export const BUILTIN_URL = new URL('../builtin/index.json', import.meta.url).toString();
+export const BUILTIN_URL = pathToFileURL(join(PACKAGE_ROOT, 'dist', 'builtin', 'index.json')).toString();
 
 /** A registry nepho reads from: the built-in one, then those in config.yaml. */
 export interface RegistrySource {

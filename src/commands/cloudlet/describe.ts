@@ -1,7 +1,5 @@
 import { Option } from 'clipanion';
-import semver from 'semver';
 import { NephoError } from '../../errors.js';
-import { findInRegistries, parseInstallSpec } from '../../cloudlets/install.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:describe NAME[@RANGE]`: what the registry knows of a cloudlet. */
@@ -16,10 +14,12 @@ export class CloudletDescribeCommand extends ListingCommand {
   name = Option.String({ name: 'name[@range]' });
 
   async execute(): Promise<number> {
+    const { default: semver } = await import('semver');
+    const { findInRegistries, parseInstallSpec } = await import('../../cloudlets/install.js');
     const out = this.output();
     const spec = parseInstallSpec(this.name);
     if (spec.kind !== 'registry') throw new NephoError('BAD_CLOUDLET_NAME', `'${this.name}' is not a registry name (owner/name[@range])`);
-    const { cloudlet, registry } = await findInRegistries(this.cloudletContext(out), spec.name);
+    const { cloudlet, registry } = await findInRegistries(await this.cloudletContext(out), spec.name);
     const versions = cloudlet.versions.filter((v) => spec.range === undefined || semver.satisfies(v.version, spec.range));
     const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, versions };
     delete data.id;

@@ -1,5 +1,4 @@
 import { Option } from 'clipanion';
-import { installCloudlet, parseInstallSpec } from '../../cloudlets/install.js';
 import { Category, NephoCommand } from '../base.js';
 
 /** `cloudlet:install NAME[@RANGE] | GIT-URL[#REF] | PATH`. */
@@ -27,8 +26,9 @@ export class CloudletInstallCommand extends NephoCommand {
   force = Option.Boolean('--force', false, { description: 'Replace an installed copy even if its files were edited' });
 
   async execute(): Promise<number> {
+    const { installCloudlet, parseInstallSpec } = await import('../../cloudlets/install.js');
     const out = this.output();
-    const ctx = this.cloudletContext(out);
+    const ctx = await this.cloudletContext(out);
     const outcome = await installCloudlet(ctx, parseInstallSpec(this.spec), {
       develop: this.develop, force: this.force, ...(this.as === undefined ? {} : { as: this.as }),
     });

@@ -1,4 +1,3 @@
-import { listInstalled } from '../../cloudlets/installed.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:list`: installed cloudlets as a tree. */
@@ -11,6 +10,7 @@ export class CloudletListCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
+    const { listInstalled } = await import('../../cloudlets/installed.js');
     const out = this.output();
     const home = this.home;
     const installed = listInstalled(home);

@@ -1,5 +1,4 @@
 import { Option } from 'clipanion';
-import { outdatedCloudlets } from '../../cloudlets/manage.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:outdated [NAME...]`. */
@@ -15,8 +14,9 @@ export class CloudletOutdatedCommand extends ListingCommand {
   names = Option.Rest({ name: 'names' });
 
   async execute(): Promise<number> {
+    const { outdatedCloudlets } = await import('../../cloudlets/manage.js');
     const out = this.output();
-    const rows = await outdatedCloudlets(this.cloudletContext(out), this.names);
+    const rows = await outdatedCloudlets(await this.cloudletContext(out), this.names);
     out.result(rows, () =>
       out.table(['CLOUDLET', 'CURRENT', 'WANTED', 'LATEST', 'REGISTRY'], rows.map((r) => [r.id, r.current, r.wanted, r.latest, r.registry]), 'all cloudlets are up to date'),
     );

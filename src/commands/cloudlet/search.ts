@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
-import * as t from 'typanion';
-import { syncAll, search } from '../../registry/registries.js';
+import { NephoError } from '../../errors.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:search [TERMS...]`: ranked search across every registry. */
@@ -14,13 +13,18 @@ export class CloudletSearchCommand extends ListingCommand {
   });
 
   terms = Option.Rest({ name: 'terms' });
-  limit = Option.String('--limit', { description: 'Show at most this many results', validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]) });
+  limit = Option.String('--limit', { description: 'Show at most this many results' });
 
   async execute(): Promise<number> {
+    const { syncAll, search } = await import('../../registry/registries.js');
     const out = this.output();
-    const ctx = this.cloudletContext(out);
+    const ctx = await this.cloudletContext(out);
     const states = await syncAll(ctx);
-    const hits = search(ctx.home, states, this.terms, this.limit ?? Infinity);
+    const limit = this.limit === undefined ? Infinity : Number(this.limit);
+    if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
+      throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);
+    }
+    const hits = search(ctx.home, states, this.terms, limit);
     out.result(hits.map(({ id, latest, summary, registry }) => ({ name: id, version: latest, summary, registry })), () => {
       if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
       const width = Math.max(...hits.map((h) => h.id.length));

@@ -1,6 +1,4 @@
 import { Option } from 'clipanion';
-import { resolveInstalled } from '../../cloudlets/installed.js';
-import { uninstallCloudlet } from '../../cloudlets/manage.js';
 import { Category, NephoCommand } from '../base.js';
 
 /** `cloudlet:uninstall NAME`. */
@@ -18,8 +16,10 @@ export class CloudletUninstallCommand extends NephoCommand {
   force = Option.Boolean('--force', false, { description: 'Remove even if formations use it or files were edited' });
 
   async execute(): Promise<number> {
+    const { resolveInstalled } = await import('../../cloudlets/installed.js');
+    const { uninstallCloudlet } = await import('../../cloudlets/manage.js');
     const out = this.output();
-    const ctx = this.cloudletContext(out);
+    const ctx = await this.cloudletContext(out);
     const cloudlet = resolveInstalled(ctx.home, this.name);
     await uninstallCloudlet(ctx, cloudlet, this.force, () =>
       this.confirm(`Uninstall ${cloudlet.record.id} ${cloudlet.record.version} from ${cloudlet.dir}?`, this.yes));

@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
-import { updateCloudlets } from '../../cloudlets/manage.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:update [NAME...]`. */
@@ -17,8 +16,9 @@ export class CloudletUpdateCommand extends ListingCommand {
   force = Option.Boolean('--force', false, { description: 'Update even when installed files were edited' });
 
   async execute(): Promise<number> {
+    const { updateCloudlets } = await import('../../cloudlets/manage.js');
     const out = this.output();
-    const results = await updateCloudlets(this.cloudletContext(out), this.names, this.force);
+    const results = await updateCloudlets(await this.cloudletContext(out), this.names, this.force);
     out.result(results, () =>
       out.table(['CLOUDLET', 'FROM', 'TO', 'RESULT'], results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]), 'no cloudlets installed'),
     );

@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
-import { verifyCloudlets } from '../../cloudlets/manage.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:verify [NAME...]`: exit 1 when any file differs, as `rpm -V` does. */
@@ -16,8 +15,9 @@ export class CloudletVerifyCommand extends ListingCommand {
   names = Option.Rest({ name: 'names' });
 
   async execute(): Promise<number> {
+    const { verifyCloudlets } = await import('../../cloudlets/manage.js');
     const out = this.output();
-    const results = await verifyCloudlets(this.cloudletContext(out), this.names);
+    const results = await verifyCloudlets(await this.cloudletContext(out), this.names);
     out.result(results, () => {
       const rows = results.flatMap((r) => r.changes.map((c) => [r.id, c.change, c.path]));
       out.table(['CLOUDLET', 'CHANGE', 'PATH'], rows, `${results.filter((r) => r.checked).length} cloudlet(s) verified: no differences`);

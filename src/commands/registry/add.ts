@@ -1,5 +1,4 @@
 import { Option } from 'clipanion';
-import { addRegistry } from '../../registry/manage.js';
 import { Category, NephoCommand } from '../base.js';
 
 /** `registry:add NAME URL`. */
@@ -18,8 +17,9 @@ export class RegistryAddCommand extends NephoCommand {
   url = Option.String({ name: 'url' });
 
   async execute(): Promise<number> {
+    const { addRegistry } = await import('../../registry/manage.js');
     const out = this.output();
-    const state = await addRegistry(this.cloudletContext(out), this.name, this.url);
+    const state = await addRegistry(await this.cloudletContext(out), this.name, this.url);
     out.line(`added registry '${this.name}' with ${state.count ?? 0} cloudlet(s)`);
     return 0;
   }

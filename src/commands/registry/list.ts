@@ -1,5 +1,3 @@
-import { loadConfig } from '../../config.js';
-import { cachedState, registrySources, shownUrl } from '../../registry/registries.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `registry:list`: configured registries and what is cached of each. */
@@ -13,6 +11,8 @@ export class RegistryListCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
+    const { loadConfig } = await import('../../config.js');
+    const { cachedState, registrySources, shownUrl } = await import('../../registry/registries.js');
     const out = this.output();
     const home = this.home;
     const rows = registrySources(loadConfig(home)).map((source) => ({ name: source.name, url: shownUrl(source), builtin: source.builtin, ...cachedState(home, source) }));

@@ -1,5 +1,4 @@
 import { Option } from 'clipanion';
-import { removeRegistry } from '../../registry/manage.js';
 import { Category, NephoCommand } from '../base.js';
 
 /** `registry:remove NAME`. Installed cloudlets stay installed. */
@@ -14,8 +13,9 @@ export class RegistryRemoveCommand extends NephoCommand {
   name = Option.String({ name: 'name' });
 
   async execute(): Promise<number> {
+    const { removeRegistry } = await import('../../registry/manage.js');
     const out = this.output();
-    await removeRegistry(this.cloudletContext(out), this.name);
+    await removeRegistry(await this.cloudletContext(out), this.name);
     out.line(`removed registry '${this.name}'`);
     return 0;
   }

@@ -1,5 +1,4 @@
 import { NephoError } from '../../errors.js';
-import { shownUrl, syncAll } from '../../registry/registries.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `registry:update`: fetch every registry's index now, ignoring the cache's age. */
@@ -13,8 +12,9 @@ export class RegistryUpdateCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
+    const { shownUrl, syncAll } = await import('../../registry/registries.js');
     const out = this.output();
-    const states = await syncAll(this.cloudletContext(out), true);
+    const states = await syncAll(await this.cloudletContext(out), true);
     const rows = states.map((s) => ({
       name: s.source.name, url: shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
       cloudlets: s.count ?? null, error: s.error?.message ?? null,
