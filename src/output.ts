@@ -59,6 +59,11 @@ export class Output {
     else this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** A value as a YAML document (for configuration people read). */
+  yaml(value: unknown): void {
+    this.stdout.write(loadYaml().stringify(value, { lineWidth: 0 }));
+  }
+
   /**
    * Print `value` as data for `-o json|yaml`, or call `table` to print it for
    * people. Every listing or describing command ends here.

@@ -46,6 +46,11 @@ export abstract class NephoCommand extends Command {
     return (this.context.stdin as { isTTY?: boolean }).isTTY === true && (this.context.stdout as { isTTY?: boolean }).isTTY === true;
   }
 
+  /** Whether prompts can be shown: stdin and stderr are terminals (prompts draw on stderr so stdout stays data). */
+  protected get canPrompt(): boolean {
+    return (this.context.stdin as { isTTY?: boolean }).isTTY === true && (this.context.stderr as { isTTY?: boolean }).isTTY === true;
+  }
+
   /**
    * Ask before destroying or overwriting. `--yes` skips the question; without a
    * terminal and without `--yes` the command refuses rather than guess.

@@ -6,10 +6,17 @@ import { CloudletSearchCommand } from './cloudlet/search.js';
 import { CloudletUninstallCommand } from './cloudlet/uninstall.js';
 import { CloudletUpdateCommand } from './cloudlet/update.js';
 import { CloudletVerifyCommand } from './cloudlet/verify.js';
+import { FormationCreateCommand } from './formation/create.js';
+import { ParameterGetCommand } from './parameter/get.js';
+import { ParameterListCommand } from './parameter/list.js';
+import { ParameterSetCommand } from './parameter/set.js';
+import { ParameterUnsetCommand } from './parameter/unset.js';
 import { RegistryAddCommand } from './registry/add.js';
 import { RegistryListCommand } from './registry/list.js';
 import { RegistryRemoveCommand } from './registry/remove.js';
 import { RegistryUpdateCommand } from './registry/update.js';
+import { ScenarioDescribeCommand } from './scenario/describe.js';
+import { ScenarioListCommand } from './scenario/list.js';
 
 /** Every command nepho registers, in the order help lists them within a category. */
 export const commands = [
@@ -25,4 +32,11 @@ export const commands = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryUpdateCommand,
+  ScenarioListCommand,
+  ScenarioDescribeCommand,
+  FormationCreateCommand,
+  ParameterSetCommand,
+  ParameterGetCommand,
+  ParameterListCommand,
+  ParameterUnsetCommand,
 ];

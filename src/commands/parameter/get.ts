@@ -1,0 +1,29 @@
+import { Option } from 'clipanion';
+import { NephoError } from '../../errors.js';
+import { Category, NephoCommand } from '../base.js';
+
+/** `parameter:get KEY [--cloudlet C] [--scenario S]`: the saved value that applies there. */
+export class ParameterGetCommand extends NephoCommand {
+  static override paths = [['parameter:get'], ['parameter', 'get']];
+  static override usage = NephoCommand.Usage({
+    category: Category.config,
+    description: 'Print the saved value that applies to a scope (the narrowest one that has it)',
+    examples: [['Globally', '$0 parameter:get KeyName'], ['For a scenario', '$0 parameter:get Replicas --cloudlet mediawiki --scenario multi-tenant']],
+  });
+
+  key = Option.String({ name: 'key' });
+  cloudlet = Option.String('--cloudlet', { description: 'As seen by this cloudlet' });
+  scenario = Option.String('--scenario', { description: 'As seen by this scenario of --cloudlet' });
+
+  async execute(): Promise<number> {
+    const { resolveScope } = await import('../../scenarios/saved-checks.js');
+    const { listSaved, scopeKey } = await import('../../scenarios/saved.js');
+    const scope = resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
+    const wanted = scopeKey(scope);
+    const applies = (s: string) => s === '*' || wanted === s || wanted.startsWith(`${s}/`);
+    const found = listSaved(this.home).filter((v) => v.key === this.key && applies(v.scope)).at(-1);
+    if (!found) throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key}${wanted === '*' ? '' : ` that applies to ${wanted}`}`);
+    this.output().line(String(found.value));
+    return 0;
+  }
+}

@@ -1,0 +1,39 @@
+import { Option } from 'clipanion';
+import { Category, ListingCommand } from '../base.js';
+
+/** `scenario:describe CLOUDLET/SCENARIO`. */
+export class ScenarioDescribeCommand extends ListingCommand {
+  static override paths = [['scenario:describe'], ['scenario', 'describe']];
+  static override usage = ListingCommand.Usage({
+    category: Category.scenario,
+    description: 'Show a scenario: its merged configuration, its parameters, and the file to edit',
+    examples: [['Describe a scenario', '$0 scenario:describe mediawiki/multi-tenant'], ['As JSON', '$0 scenario:describe mediawiki -o json']],
+  });
+
+  target = Option.String({ name: 'cloudlet/scenario' });
+
+  async execute(): Promise<number> {
+    const { describeScenario } = await import('../../scenarios/describe.js');
+    const out = this.output();
+    const d = describeScenario(this.home, this.target);
+    out.result(d, () => {
+      const rule = '-'.repeat(48);
+      out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);
+      out.line(rule);
+      out.line('Scenario Configuration:');
+      out.line(rule);
+      out.yaml(d.configuration);
+      out.line(rule);
+      out.line('Parameters:');
+      out.line(rule);
+      out.table(['NAME', 'TYPE', 'DEFAULT', 'CONSTRAINTS', 'FROM', 'DESCRIPTION'], d.parameters.map((p) => [
+        `${p.name}${p.required ? '*' : ''}`, p.secret ? `${p.type}, secret` : p.type, p.default === undefined ? '' : String(p.default),
+        p.constraints.join('; '), p.declaredIn.join(', '), p.description ?? '',
+      ]), 'no parameters');
+      out.line(rule);
+      out.line('Modify these options by editing the scenario file:');
+      out.line(d.file);
+    });
+    return 0;
+  }
+}

@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { readCloudletManifest, type CloudletManifest } from '../cloudlets/manifest.js';
+import type { NephoHome } from '../home.js';
+import { BUILTIN_PROVIDERS, type ProviderInfo } from '../providers/catalog.js';
+import { readTemplate, templateDeclarations } from '../providers/cloudformation/template.js';
+import { resolveTarget } from '../formations/plan.js';
+import { MASK, parseDeclaration, type Constraints, type Declaration, type ParameterValue } from './parameters.js';
+import { collectSpecs, oneLine } from './resolve.js';
+import { loadScenario, type Scenario } from './scenario.js';
+
+/** A scenario as `scenario:describe` shows it. */
+export interface ScenarioDescription {
+  name: string;
+  cloudlet: string;
+  version: string;
+  summary?: string;
+  description?: string;
+  /** The file to edit. */
+  file: string;
+  /** The files merged through `extends`, base first. */
+  chain: string[];
+  /** The merged configuration. */
+  configuration: Record<string, unknown>;
+  parameters: {
+    name: string;
+    type: string;
+    default?: ParameterValue;
+    required: boolean;
+    secret: boolean;
+    constraints: string[];
+    /** Which files declare it: template, cloudlet.yaml, scenario. */
+    declaredIn: string[];
+    description?: string;
+  }[];
+}
+
+/** Describe `CLOUDLET/SCENARIO`: merged configuration and every parameter (including the CloudFormation template's own). */
+export function describeScenario(home: NephoHome, target: string, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS): ScenarioDescription {
+  const { cloudlet, scenario: name } = resolveTarget(home, target);
+  const manifest = readCloudletManifest(cloudlet.dir);
+  const scenario = loadScenario(cloudlet.dir, name, providers);
+  const layers = declarationLayers(cloudlet.dir, manifest, scenario, providers);
+  const declaredIn = new Map<string, string[]>();
+  const labels = ['template', 'cloudlet.yaml', 'scenario'];
+  layers.forEach((layer, i) => layer.forEach((d) => declaredIn.set(d.name, [...(declaredIn.get(d.name) ?? []), labels[i]!])));
+
+  const description: ScenarioDescription = {
+    name, cloudlet: cloudlet.record.id, version: manifest.version, file: scenario.file, chain: scenario.chain,
+    configuration: scenario.merged,
+    parameters: collectSpecs(layers).map((spec) => ({
+      name: spec.name,
+      type: spec.type,
+      ...(spec.default === undefined ? {} : { default: spec.secret ? MASK : spec.default }),
+      required: spec.required,
+      secret: spec.secret,
+      constraints: [...new Set(spec.constraints.flatMap(describeConstraints))],
+      declaredIn: declaredIn.get(spec.name) ?? [],
+      ...(spec.description === undefined ? {} : { description: oneLine(spec.description) }),
+    })),
+  };
+  if (scenario.summary !== undefined) description.summary = scenario.summary;
+  if (scenario.description !== undefined) description.description = scenario.description;
+  return description;
+}
+
+/**
+ * Every declaration that applies to a scenario, lowest precedence first: the
+ * CloudFormation template's (when the scenario names that provider),
+ * cloudlet.yaml's, the scenario's.
+ */
+export function declarationLayers(dir: string, manifest: CloudletManifest, scenario: Scenario, providers: readonly ProviderInfo[]): Declaration[][] {
+  const cfn = scenario.providers.cloudformation;
+  const info = providers.find((p) => p.name === 'cloudformation');
+  return [
+    cfn && info ? templateDeclarations(readTemplate(join(dir, info.patternPath(cfn.pattern)))) : [],
+    Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(dir, 'cloudlet.yaml'), 'cloudlet')),
+    scenario.declarations,
+  ];
+}
+
+function describeConstraints(c: Constraints): string[] {
+  const out: string[] = [];
+  if (c.choices) out.push(`one of ${c.choices.join(', ')}`);
+  if (c.pattern !== undefined) out.push(`matches ${c.pattern}`);
+  if (c.min !== undefined || c.max !== undefined) out.push(`${c.min ?? ''}..${c.max ?? ''}`);
+  if (c.minLength !== undefined || c.maxLength !== undefined) out.push(`length ${c.minLength ?? 0}..${c.maxLength ?? ''}`);
+  return out;
+}

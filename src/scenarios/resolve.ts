@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { NephoError, messageOf } from '../errors.js';
+import {
+  coerce, mergeDeclarations, validateValue,
+  type Declaration, type ParameterOrigin, type ParameterSpec, type ParameterValue,
+} from './parameters.js';
+
+/** Where user-supplied values come from, each list in the order given. */
+export interface ParameterSources {
+  /** Saved values, widest scope first (`*`, cloudlet, scenario). */
+  saved: { scope: string; values: Record<string, ParameterValue> }[];
+  /** `--params-file` files, in order. */
+  files: { path: string; values: Record<string, unknown> }[];
+  /** `-p KEY=VALUE` flags, in order. */
+  flags: { key: string; value: string }[];
+}
+
+/** A parameter with its final value and where that value came from. */
+export interface ResolvedParameter {
+  spec: ParameterSpec;
+  value?: ParameterValue;
+  origin?: ParameterOrigin;
+  /** The file, scope or flag that supplied the value. */
+  from?: string;
+}
+
+/** The outcome of resolution: every parameter, and the required ones still without a value. */
+export interface Resolution {
+  parameters: ResolvedParameter[];
+  missing: ParameterSpec[];
+}
+
+/**
+ * Merge declarations by name. `layers` go from the lowest precedence (the
+ * template) to the highest (the scenario). The result lists parameters in the
+ * order the highest layer declares them, then those only lower layers know.
+ */
+export function collectSpecs(layers: Declaration[][]): ParameterSpec[] {
+  const byName = new Map<string, Declaration[]>();
+  for (const layer of layers) for (const d of layer) byName.set(d.name, [...(byName.get(d.name) ?? []), d]);
+  const order = [...layers].reverse().flatMap((layer) => layer.map((d) => d.name));
+  return [...new Set(order)].map((name) => mergeDeclarations(byName.get(name)!));
+}
+
+/** Split `KEY=VALUE` at the first `=`: the value may contain more. */
+export function parseFlag(text: string): { key: string; value: string } {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new NephoError('BAD_ARGUMENT', `-p '${text}' is not KEY=VALUE`);
+  return { key: text.slice(0, eq), value: text.slice(eq + 1) };
+}
+
+/** Read a `--params-file` (YAML or JSON): a mapping of parameter names to values. */
+export function readParamsFile(path: string): { path: string; values: Record<string, unknown> } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new NephoError('PARAMS_FILE', `--params-file ${path}: ${missing ? 'file not found' : messageOf(error)}`);
+  }
+  let values: unknown;
+  try {
+    values = text.trim() === '' ? {} : parse(text);
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new NephoError('PARAMS_FILE', `${path}${line ? `:${line}` : ''}: not valid YAML or JSON (${messageOf(error).split('\n')[0]})`);
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    throw new NephoError('PARAMS_FILE', `${path}: expected a mapping of parameter names to values`);
+  }
+  return { path, values: values as Record<string, unknown> };
+}
+
+/**
+ * Apply values in product.md's order, lowest first: declared defaults
+ * (template, cloudlet.yaml, scenario), saved values (widest scope first),
+ * params files in order, `-p` flags in order. Every value is read as its
+ * parameter's type and checked against every constraint; a key no
+ * declaration knows is an error naming where it came from (saved values for
+ * parameters this scenario does not have are ignored: they may be meant for
+ * another). Secrets are never taken from saved values.
+ */
+export function resolveValues(specs: ParameterSpec[], sources: ParameterSources, label: string, configFile = 'config.yaml'): Resolution {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const resolved = new Map<string, ResolvedParameter>(
+    specs.map((spec) => [
+      spec.name,
+      spec.default === undefined ? { spec } : { spec, value: spec.default, origin: spec.defaultFrom ?? 'scenario' },
+    ]),
+  );
+  const known = () => specs.map((s) => s.name).join(', ') || 'none';
+
+  const apply = (key: string, raw: unknown, origin: ParameterOrigin, from: string, strict: boolean) => {
+    const spec = byName.get(key);
+    if (!spec) {
+      if (!strict) return;
+      throw new NephoError('UNKNOWN_PARAMETER', `${from}: unknown parameter '${key}' for ${label}`, { hint: `known parameters: ${known()}` });
+    }
+    if (origin === 'saved' && spec.secret) {
+      throw new NephoError('SECRET_SAVED', `${from}: ${key} is a secret and is never read from saved values`, { hint: `remove it with nepho parameter:unset ${key}` });
+    }
+    const value = coerce(spec.type, raw);
+    if (value === undefined) throw new NephoError('BAD_PARAMETER', `${from}: ${key} must be a ${spec.type}`);
+    const why = validateValue(spec, value);
+    if (why) throw new NephoError('BAD_PARAMETER', `${from}: ${key} ${why}`);
+    resolved.set(key, { spec, value, origin, from });
+  };
+
+  for (const layer of sources.saved) {
+    for (const [key, value] of Object.entries(layer.values)) apply(key, value, 'saved', `${configFile} parameters."${layer.scope}"`, false);
+  }
+  for (const file of sources.files) {
+    for (const [key, value] of Object.entries(file.values)) apply(key, value, 'file', file.path, true);
+  }
+  for (const { key, value } of sources.flags) apply(key, value, 'flag', `-p ${key}`, true);
+
+  const parameters = [...resolved.values()];
+  return { parameters, missing: parameters.filter((p) => p.value === undefined && p.spec.required).map((p) => p.spec) };
+}
+
+/** Record answers given at a prompt (already validated by the prompt). */
+export function applyAnswers(resolution: Resolution, answers: Record<string, ParameterValue>): Resolution {
+  const parameters = resolution.parameters.map((p) =>
+    answers[p.spec.name] === undefined ? p : { ...p, value: answers[p.spec.name]!, origin: 'prompt' as const, from: 'prompt' },
+  );
+  return { parameters, missing: parameters.filter((p) => p.value === undefined && p.spec.required).map((p) => p.spec) };
+}
+
+/** The error for required parameters that have no value and cannot be asked for: names every one. */
+export function missingParametersError(missing: ParameterSpec[], why: string): NephoError {
+  const list = missing.map((s) => (s.description ? `${s.name} (${oneLine(s.description)})` : s.name)).join(', ');
+  return new NephoError('MISSING_PARAMETERS', `missing ${missing.length === 1 ? 'parameter' : 'parameters'} ${list}; ${why}`, {
+    hint: 'supply them with -p KEY=VALUE or --params-file FILE',
+  });
+}
+
+/** A description squeezed onto one line, for messages and prompts. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
