@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, rename, rm, unlink } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { link, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { NephoError } from './errors.js';
@@ -41,20 +41,50 @@ export async function moveIntoPlace(from: string, to: string): Promise<void> {
   await rename(from, to);
 }
 
+/**
+ * Replace the directory (or link) `to` with `from`, moving the old one to
+ * `aside`. Both renames run synchronously, back to back, so no signal handler
+ * can run between them and find neither copy in place; when the second fails,
+ * the old one is put back before the error is thrown.
+ */
+export function swapIntoPlaceSync(from: string, to: string, aside: string): void {
+  renameSync(to, aside);
+  try {
+    renameSync(from, to);
+  } catch (error) {
+    renameSync(aside, to);
+    throw error;
+  }
+}
+
 /** One file of a tree, as recorded in an install manifest. */
 export type ManifestEntry = `${'file' | 'exec' | 'link'}:${string}`;
 
 /** The content of a tree: each relative POSIX path mapped to its kind and sha256. */
 export type Manifest = Record<string, ManifestEntry>;
 
+/** What `readManifest` does with a symbolic link that points outside the tree. */
+export interface ReadManifestOptions {
+  /**
+   * `refuse` (the default, for content about to be installed) throws naming the
+   * link; `record` lists it like any other link (for verify, which reports
+   * what a user changed rather than refusing to look at it).
+   */
+  outsideLinks?: 'refuse' | 'record';
+}
+
 /**
  * Read a directory tree into a manifest. `exclude` names top-level entries to
  * skip (`.git`, nepho's own install record). Symbolic links are allowed only
- * when they point inside the tree; anything else is refused, naming the link.
+ * when they point inside the tree, both as written and as the filesystem
+ * resolves them (a link may pass through another link); anything else is
+ * refused, naming the link.
  */
-export async function readManifest(root: string, exclude: ReadonlySet<string> = new Set()): Promise<Manifest> {
+export async function readManifest(root: string, exclude: ReadonlySet<string> = new Set(), options: ReadManifestOptions = {}): Promise<Manifest> {
   const manifest: Manifest = {};
   const rootAbs = resolve(root);
+  const rootReal = await realpath(rootAbs);
+  const inside = (path: string, top: string) => path === top || path.startsWith(top + sep);
   async function walk(dir: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     for (const entry of entries) {
@@ -63,8 +93,10 @@ export async function readManifest(root: string, exclude: ReadonlySet<string> = 
       if (dir === rootAbs && exclude.has(entry.name)) continue;
       if (entry.isSymbolicLink()) {
         const target = await readlink(abs);
-        const landed = resolve(dirname(abs), target);
-        if (landed !== rootAbs && !landed.startsWith(rootAbs + sep)) {
+        // A dangling or looping link resolves to nothing, so only its text can be judged.
+        const real = await realpath(abs).catch(() => undefined);
+        const escapes = !inside(resolve(dirname(abs), target), rootAbs) || (real !== undefined && !inside(real, rootReal));
+        if (escapes && options.outsideLinks !== 'record') {
           throw new NephoError('UNSAFE_SYMLINK', `${rel}: symbolic link points outside the cloudlet (${target})`, {
             hint: 'a cloudlet may only link to files inside itself',
           });
@@ -135,46 +167,81 @@ export interface Lock {
  * Take an exclusive lock file. When another live process holds it, throws a
  * NephoError saying who and since when; a lock left by a dead process on this
  * host is taken over.
+ *
+ * The lock file appears with its content in one step (written aside, then
+ * hard-linked into place), so a reader never sees an empty lock and mistakes
+ * it for a stale one. A stale lock is taken over by renaming it aside and
+ * checking that what was moved is the stale lock that was judged, so two
+ * processes taking over at once cannot both win.
  */
 export async function acquireLock(path: string, operation: string, code = 'LOCKED'): Promise<Lock> {
   const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), operation };
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const busy = (holder: LockInfo) =>
+    new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
+      hint: `wait for it to finish; if no such process exists, remove ${path}`,
+    });
+  const aside = () => `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tmp = aside();
+    await writeFile(tmp, JSON.stringify(info), { mode: 0o644, flag: 'wx' });
     try {
-      const handle = await open(path, 'wx', 0o644);
-      await handle.writeFile(JSON.stringify(info));
-      await handle.close();
-      const onExit = () => unlinkSyncQuiet(path);
-      process.once('exit', onExit);
-      return {
-        path,
-        async release() {
-          process.removeListener('exit', onExit);
-          await unlink(path).catch(() => undefined);
-        },
-      };
+      await link(tmp, path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = await readLockInfo(path);
-      if (holder && isAlive(holder)) {
-        throw new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
-          hint: `wait for it to finish; if no such process exists, remove ${path}`,
-        });
+      const seen = await readFile(path, 'utf8').catch(() => undefined);
+      if (seen === undefined) continue; // released meanwhile: try again
+      const holder = parseLockInfo(seen);
+      if (holder && isAlive(holder)) throw busy(holder);
+      // The holder is gone (or the file is junk): move it aside, and drop it
+      // only if it is still the lock that was judged stale.
+      const stale = aside();
+      try {
+        await rename(path, stale);
+      } catch {
+        continue; // someone else moved it first
       }
-      // The holder is gone (or the file is unreadable junk): clear it and try once more.
-      await unlink(path).catch(() => undefined);
+      const moved = await readFile(stale, 'utf8').catch(() => undefined);
+      if (moved !== seen) {
+        // A live process took the lock in between: give it back.
+        await link(stale, path).catch(() => undefined);
+        await unlink(stale).catch(() => undefined);
+        const current = moved === undefined ? undefined : parseLockInfo(moved);
+        if (current) throw busy(current);
+        continue;
+      }
+      await unlink(stale).catch(() => undefined);
+      continue;
+    } finally {
+      await unlink(tmp).catch(() => undefined);
     }
+    const release = () => unlinkSyncQuiet(path);
+    process.once('exit', release);
+    const forget = onInterrupt(release);
+    return {
+      path,
+      async release() {
+        process.removeListener('exit', release);
+        forget();
+        await unlink(path).catch(() => undefined);
+      },
+    };
   }
   throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
 }
 
-/** The holder of a lock file, or undefined when there is none or it cannot be read. */
-export async function readLockInfo(path: string): Promise<LockInfo | undefined> {
+function parseLockInfo(text: string): LockInfo | undefined {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as LockInfo;
+    const parsed = JSON.parse(text) as LockInfo;
     return typeof parsed.pid === 'number' ? parsed : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The holder of a lock file, or undefined when there is none or it cannot be read. */
+export async function readLockInfo(path: string): Promise<LockInfo | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : parseLockInfo(text);
 }
 
 /** Whether the process holding a lock still runs (always assumed for other hosts). */
@@ -182,10 +249,50 @@ export function isAlive(holder: LockInfo): boolean {
   if (holder.host !== hostname()) return true;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed process its parent has not collected yet (a zombie) answers
+  // kill(0) but holds nothing; where pid 1 never collects, it never will.
+  try {
+    const stat = readFileSync(`/proc/${holder.pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(0) is all we know
+  }
+}
+
+const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const cleanups: (() => void)[] = [];
+
+function onSignal(signal: NodeJS.Signals): void {
+  // Newest first: stop child processes before removing the directories they
+  // write into, and those before the locks that guard them.
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      /* the rest must still run */
+    }
+  }
+  for (const s of INTERRUPTS) process.removeListener(s, onSignal);
+  // Die of the same signal, as if we had not caught it.
+  process.kill(process.pid, signal);
+}
+
+/**
+ * Run `cleanup` (synchronously) if the process is interrupted by SIGINT,
+ * SIGTERM or SIGHUP before the returned function is called; the process
+ * then dies of that signal. Cleanups run newest first.
+ */
+export function onInterrupt(cleanup: () => void): () => void {
+  if (cleanups.length === 0) for (const s of INTERRUPTS) process.on(s, onSignal);
+  cleanups.push(cleanup);
+  return () => {
+    const i = cleanups.lastIndexOf(cleanup);
+    if (i >= 0) cleanups.splice(i, 1);
+    if (cleanups.length === 0) for (const s of INTERRUPTS) process.removeListener(s, onSignal);
+  };
 }
 
 /**
@@ -198,18 +305,11 @@ export async function withScratchDir<T>(parent: string, fn: (dir: string) => Pro
   await sweepScratch(parent);
   const dir = join(parent, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(dir, { recursive: true, force: true });
-    for (const s of signals) process.removeListener(s, onSignal);
-    // Die of the same signal, as if we had not caught it.
-    process.kill(process.pid, signal);
-  };
-  for (const s of signals) process.on(s, onSignal);
+  const forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   try {
     return await fn(dir);
   } finally {
-    for (const s of signals) process.removeListener(s, onSignal);
+    forget();
     await removePath(dir);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { SimpleGit } from 'simple-git';
 import { NephoError, messageOf } from './errors.js';
+import { onInterrupt } from './fs.js';
 import { redactUrl } from './output.js';
 
 /**
@@ -13,6 +14,8 @@ const ALLOWED_PROTOCOLS = 'file:git:http:https:ssh';
 
 const SCHEME_URL = /^(https?|ssh|git|file):\/\/[^\s]+$/i;
 const SCP_LIKE = /^[A-Za-z0-9._~-]+@[A-Za-z0-9.-]+:(?!\/\/)[^\s]+$/;
+/** Anything shaped like `user@host:path`, strict or not; `assertSafeGitUrl` then says what is wrong with it. */
+const SCP_SHAPED = /^[^\s/:@]+@[^\s/:]+:(?!\/\/)/;
 
 /** A URL plus the ref after `#`, as `cloudlet:install URL#REF` takes it. */
 export interface GitSpec {
@@ -22,7 +25,8 @@ export interface GitSpec {
 
 /** Whether `text` looks like a git URL nepho accepts (it may still be refused by `assertSafeGitUrl`). */
 export function looksLikeGitUrl(text: string): boolean {
-  return SCHEME_URL.test(text.split('#')[0] ?? '') || SCP_LIKE.test(text.split('#')[0] ?? '') || /^[a-z][a-z0-9+.-]*::/i.test(text);
+  const url = text.split('#')[0] ?? '';
+  return SCHEME_URL.test(url) || SCP_SHAPED.test(url) || /^[a-z][a-z0-9+.-]*::/i.test(text);
 }
 
 /** Split `URL#REF`; both parts are checked. */
@@ -48,10 +52,18 @@ export function assertSafeGitUrl(url: string, what = 'git URL'): void {
   if (url.startsWith('-')) throw refuse('starts with "-" and would be read as an option');
   if (/[\0-\x1f\x7f]/.test(url)) throw refuse('contains control characters');
   if (/^[a-z][a-z0-9+.-]*::/i.test(url)) throw refuse('uses a transport that runs commands');
-  if (SCHEME_URL.test(url)) return;
-  if (SCP_LIKE.test(url)) {
-    // user@host:path — the host part must not look like an option to ssh.
+  if (SCHEME_URL.test(url)) {
+    // git hands `user@host` to ssh as one argument: it must not read as an option.
+    const authority = url.slice(url.indexOf('://') + 3).split('/')[0] ?? '';
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    if (authority.startsWith('-') || host.startsWith('-')) throw refuse('has a host or user that starts with "-" and would be read as an option');
     return;
+  }
+  if (SCP_SHAPED.test(url)) {
+    const host = url.slice(url.indexOf('@') + 1, url.indexOf(':', url.indexOf('@')));
+    if (host.startsWith('-')) throw refuse('has a host that starts with "-" and would be read as an option');
+    if (SCP_LIKE.test(url)) return;
+    throw refuse('is not a valid user@host:path');
   }
   throw refuse('is not a git URL nepho accepts');
 }
@@ -71,9 +83,9 @@ export function isCommitId(ref: string): boolean {
   return /^[0-9a-f]{40}$/.test(ref);
 }
 
-async function git(baseDir: string): Promise<SimpleGit> {
+async function git(baseDir: string, abort?: AbortSignal): Promise<SimpleGit> {
   const { simpleGit } = await import('simple-git');
-  return simpleGit({ baseDir, timeout: { block: 120_000 } }).env({
+  return simpleGit({ baseDir, timeout: { block: 120_000 }, ...(abort ? { abort } : {}) }).env({
     ...process.env,
     GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
     GIT_TERMINAL_PROMPT: '0',
@@ -98,15 +110,27 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
   assertSafeGitUrl(url, what);
   if (ref !== undefined) assertSafeRef(ref, `${what} ref`);
   await mkdir(dir, { recursive: true });
-  const g = await git(dir);
+  // Interrupted, nepho stops git before it removes the directory git writes into.
+  const controller = new AbortController();
+  const forget = onInterrupt(() => controller.abort());
   try {
-    await g.init(['--quiet']);
+    return await fetchInto(await git(dir, controller.signal), url, ref, what);
+  } finally {
+    forget();
+  }
+}
+
+// No --quiet below: simple-git waits 50 ms after any git command that prints
+// nothing (its completion detection), three times per install otherwise.
+async function fetchInto(g: SimpleGit, url: string, ref: string | undefined, what: string): Promise<string> {
+  try {
+    await g.init([]);
   } catch (error) {
     throw gitFailure('GIT_FAILED', `${what}: git init`, error);
   }
   const wanted = ref ?? 'HEAD';
   try {
-    await g.fetch(['--quiet', '--depth=1', '--no-tags', '--', url, wanted]);
+    await g.fetch(['--depth=1', '--no-tags', '--', url, wanted]);
   } catch (error) {
     if (!isCommitId(wanted)) throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${wanted}' from ${redactUrl(url)}`, error);
     // Not every server hands out a commit by id; fetch everything and look for it.
@@ -119,7 +143,7 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
   }
   try {
     const commit = (await g.raw(['rev-parse', '--verify', 'FETCH_HEAD^{commit}'])).trim();
-    await g.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
+    await g.raw(['-c', 'advice.detachedHead=false', 'checkout', '--detach', commit]);
     return commit;
   } catch (error) {
     throw gitFailure('GIT_FAILED', `${what}: cannot check out '${wanted}'`, error);

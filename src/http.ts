@@ -18,6 +18,16 @@ export interface FetchOptions extends HttpSettings {
 }
 
 /**
+ * A URL as it may be printed: user and password replaced by `***`, also when
+ * the URL does not parse (a typo in the port must not print the password).
+ */
+export function printableUrl(url: string): string {
+  const redacted = redactUrl(url);
+  if (redacted !== url) return redacted;
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@');
+}
+
+/**
  * Fetch a text document from `https://`, `http://` or `file://`. All of
  * nepho's network access goes through here, so timeouts, bounded retries with
  * backoff, the size cap and the wording of failures are decided once.
@@ -28,9 +38,9 @@ export async function fetchText(url: string, options: FetchOptions): Promise<Fet
   try {
     parsed = new URL(url);
   } catch {
-    throw new NephoError('BAD_URL', `${options.what}: '${url}' is not a URL`, { hint: 'use https://, http:// or file://' });
+    throw new NephoError('BAD_URL', `${options.what}: '${printableUrl(url)}' is not a URL`, { hint: 'use https://, http:// or file://' });
   }
-  const shown = redactUrl(url);
+  const shown = printableUrl(url);
   if (parsed.protocol === 'file:') return fetchFile(parsed, shown, options);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new NephoError('BAD_URL', `${options.what}: unsupported URL scheme '${parsed.protocol}' in ${shown}`, {
@@ -96,6 +106,10 @@ async function fetchFile(url: URL, shown: string, options: FetchOptions): Promis
   const path = fileURLToPath(url);
   try {
     const stats = await stat(path);
+    // A device or a FIFO reports size 0 and may never end (file:///dev/zero): only regular files are read.
+    if (!stats.isFile()) {
+      throw new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown} (not a regular file)`, { hint: 'point the URL at an index.json file' });
+    }
     if (stats.size > options.maxBytes) {
       throw new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`);
     }

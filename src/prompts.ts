@@ -37,7 +37,7 @@ export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Pr
           ...(spec.default !== undefined ? { default: spec.default } : {}),
         }, context);
       } else if (spec.secret) {
-        answer = coerce(spec.type, await password({ message, mask: '*', validate: check }, context))!;
+        answer = coerce(spec.type, await password({ message, mask: '*', validate: check, toggleMask: false } as Parameters<typeof password>[0], context))!;
       } else {
         const text = await input({
           message,

@@ -1,10 +1,11 @@
-import { cp, mkdir, rename, stat, symlink } from 'node:fs/promises';
+import { cp, lstat, mkdir, realpath, rename, stat, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { NephoError, messageOf } from '../errors.js';
-import { acquireLock, diffManifests, manifestDigest, readManifest, removePath, withScratchDir, writeFileAtomicSync, type Manifest } from '../fs.js';
+import { acquireLock, diffManifests, manifestDigest, readManifest, removePath, swapIntoPlaceSync, withScratchDir, writeFileAtomicSync, type Manifest } from '../fs.js';
 import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit } from '../git.js';
+import { redactUrl } from '../output.js';
 import type { RegistryVersion } from '../registry/format.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 import { cloudletNotFound, findCloudlet, readCachedIndex, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
@@ -47,7 +48,7 @@ export function parseInstallSpec(spec: string): InstallSpec {
       hint: 'for example huit/mediawiki, huit/mediawiki@^0.7, https://host/repo.git#v1.0 or ./my-cloudlet',
     });
   }
-  if (range !== undefined && semver.validRange(range) === null) {
+  if (range !== undefined && (range.trim() === '' || semver.validRange(range) === null)) {
     throw new NephoError('BAD_RANGE', `'${range}' in '${spec}' is not a semver range`, { hint: 'for example 0.7.2, ^0.7 or >=1.0.0 <2' });
   }
   return range === undefined ? { kind: 'registry', name } : { kind: 'registry', name, range };
@@ -165,12 +166,14 @@ async function installFromRegistry(
 }
 
 async function installFromGit(ctx: CloudletContext, url: string, ref: string | undefined, options: InstallOptions): Promise<InstallOutcome> {
+  // The URL may carry credentials: they are used, never shown.
+  const shown = redactUrl(url);
   return withScratchDir(ctx.home.cloudlets, async (scratch) => {
     const tree = join(scratch, 'tree');
-    ctx.notice(`Notice: Cloning ${ref ?? 'HEAD'} from ${url} ...`);
-    const commit = await checkoutRef(url, ref, tree, url);
+    ctx.notice(`Notice: Cloning ${ref ?? 'HEAD'} from ${shown} ...`);
+    const commit = await checkoutRef(url, ref, tree, shown);
     await removePath(join(tree, '.git'));
-    const { manifest, files, digest } = await checkContent(tree, url);
+    const { manifest, files, digest } = await checkContent(tree, shown);
     const id = options.as ?? `local/${manifest.name}`;
     const existing = findInstalled(ctx.home, id);
     if (existing && existing.record.commit === commit && existing.record.source === url && !options.force) {
@@ -186,14 +189,22 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
 
 async function installFromPath(ctx: CloudletContext, path: string, options: InstallOptions): Promise<InstallOutcome> {
   await assertDirectory(path);
+  // Judge the directory before copying it: `install /` must not copy the disk first.
+  readCloudletManifest(path);
+  await assertOutsideHome(ctx, path, true);
   const commit = (await isRepository(path)) ? await resolveCommit(path).catch(() => undefined) : undefined;
   return withScratchDir(ctx.home.cloudlets, async (scratch) => {
     const tree = join(scratch, 'tree');
-    await cp(path, tree, {
-      recursive: true,
-      verbatimSymlinks: true,
-      filter: (src) => resolve(src) !== resolve(path, '.git'),
-    });
+    try {
+      await cp(path, tree, {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (src) => resolve(src) !== resolve(path, '.git'),
+      });
+    } catch (error) {
+      throw new NephoError('PATH_UNREADABLE', `${path}: cannot copy (${messageOf(error)})`);
+    }
+    // The copy is what gets installed, so it is what gets checked.
     const { manifest, files, digest } = await checkContent(tree, path);
     const id = options.as ?? `local/${manifest.name}`;
     const existing = findInstalled(ctx.home, id);
@@ -211,6 +222,7 @@ async function installFromPath(ctx: CloudletContext, path: string, options: Inst
 async function linkForDevelopment(ctx: CloudletContext, path: string, options: InstallOptions): Promise<InstallOutcome> {
   await assertDirectory(path);
   const manifest = readCloudletManifest(path);
+  await assertOutsideHome(ctx, path, false);
   assertNephoCompatible(manifest, path);
   const files = await readManifest(path, NOT_CONTENT);
   const id = options.as ?? `local/${manifest.name}`;
@@ -225,19 +237,35 @@ async function linkForDevelopment(ctx: CloudletContext, path: string, options: I
     // The record first, the link last: the link is what makes it installed.
     await mkdir(join(ctx.home.cloudlets, '.develop'), { recursive: true });
     writeFileAtomicSync(developRecordPath(ctx.home, id), JSON.stringify(record, null, 2));
-    const tmpLink = `${dir}.link-${process.pid}`;
-    await removePath(tmpLink);
-    await symlink(path, tmpLink, 'dir');
-    if (existing && !existing.record.develop) {
-      await withScratchDir(ctx.home.cloudlets, async (trash) => {
-        await rename(dir, join(trash, 'old'));
-        await rename(tmpLink, dir);
-      });
-    } else {
-      await rename(tmpLink, dir); // replaces an older link atomically
-    }
+    // The new link is made in a scratch directory, so an interruption leaves no stray link.
+    await withScratchDir(ctx.home.cloudlets, async (scratch) => {
+      const link = join(scratch, 'link');
+      await symlink(path, link, 'dir');
+      const there = await lstat(dir).catch(() => undefined);
+      try {
+        // A copy (or the leftover of an interrupted install) is swapped out; an older link is simply replaced.
+        if (there && !there.isSymbolicLink()) swapIntoPlaceSync(link, dir, join(scratch, 'old'));
+        else await rename(link, dir);
+      } catch (error) {
+        throw new NephoError('INSTALL_FAILED', `${id}: could not link ${dir} (${messageOf(error)})`);
+      }
+    });
     return { action: existing ? 'replaced' : 'installed', cloudlet: { record, dir }, ...(existing ? { previous: existing.record.version } : {}) };
   });
+}
+
+/**
+ * A directory inside nepho's cloudlets cannot be installed (it would replace
+ * or link to itself), nor copied when it holds them (the copy would go into
+ * itself). Linking a directory that holds them is harmless.
+ */
+async function assertOutsideHome(ctx: CloudletContext, path: string, copy: boolean): Promise<void> {
+  const [real, cloudlets] = await Promise.all([realpath(path), realpath(ctx.home.cloudlets).catch(() => resolve(ctx.home.cloudlets))]);
+  if (real === cloudlets || real.startsWith(cloudlets + sep) || (copy && cloudlets.startsWith(real + sep))) {
+    throw new NephoError('BAD_ARGUMENT', `${path}: is or holds nepho's own cloudlets directory (${ctx.home.cloudlets})`, {
+      hint: 'install a cloudlet from its own directory',
+    });
+  }
 }
 
 async function assertDirectory(path: string): Promise<void> {
@@ -277,7 +305,8 @@ export async function withInstallLock<T>(ctx: CloudletContext, id: string, fn: (
 /** Files of an installed cloudlet that differ from what was installed. */
 export async function modifiedFiles(cloudlet: InstalledCloudlet): Promise<ReturnType<typeof diffManifests>> {
   if (cloudlet.record.develop) return [];
-  const actual = await readManifest(cloudlet.dir, NOT_CONTENT).catch((error: unknown) => {
+  // A link the user added that points outside is a change to report, not a reason to stop looking.
+  const actual = await readManifest(cloudlet.dir, NOT_CONTENT, { outsideLinks: 'record' }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {} as Manifest;
     throw error;
   });
@@ -305,10 +334,7 @@ async function commitInstall(ctx: CloudletContext, tree: string, record: Install
   try {
     if (existing || (await stat(dir).catch(() => undefined))) {
       // An older copy (or the leftover of an interrupted install): swap it out, then drop it.
-      await withScratchDir(ctx.home.cloudlets, async (trash) => {
-        await rename(dir, join(trash, 'old'));
-        await rename(tree, dir);
-      });
+      await withScratchDir(ctx.home.cloudlets, async (trash) => swapIntoPlaceSync(tree, dir, join(trash, 'old')));
       if (existing?.record.develop) await removePath(developRecordPath(ctx.home, record.id));
     } else {
       await rename(tree, dir);

@@ -20,6 +20,8 @@ export interface UpdateResult {
   action: 'updated' | 'up-to-date' | 'skipped' | 'failed';
   /** Why it was skipped or failed. */
   reason?: string;
+  /** The error code of a failure (`CLOUDLET_MODIFIED`, ...). */
+  code?: string;
 }
 
 /**
@@ -42,7 +44,8 @@ export async function updateCloudlets(ctx: CloudletContext, names: string[], for
       if (record.registry !== undefined) {
         const found = await findInRegistries(ctx, record.id);
         const version = pickVersion(found, record.range);
-        if (version.commit === record.commit) {
+        // A version withdrawn from the registry is no reason to go back to an older one.
+        if (version.commit === record.commit || semver.lt(version.version, record.version)) {
           results.push({ ...base, to: record.version, action: 'up-to-date' });
           continue;
         }
@@ -57,7 +60,7 @@ export async function updateCloudlets(ctx: CloudletContext, names: string[], for
       results.push({ ...base, to: to.version, action: outcome.action === 'unchanged' || to.digest === record.digest ? 'up-to-date' : 'updated' });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      results.push({ ...base, to: record.version, action: 'failed', reason: error.message });
+      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code });
     }
   }
   return results;

@@ -51,6 +51,11 @@ export abstract class NephoCommand extends Command {
     return (this.context.stdin as { isTTY?: boolean }).isTTY === true && (this.context.stderr as { isTTY?: boolean }).isTTY === true;
   }
 
+  /** `confirm` for helpers outside the class (the progress module). */
+  confirmQuestion(question: string, yes: boolean): Promise<void> {
+    return this.confirm(question, yes);
+  }
+
   /**
    * Ask before destroying or overwriting. `--yes` skips the question; without a
    * terminal and without `--yes` the command refuses rather than guess.

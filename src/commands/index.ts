@@ -7,6 +7,12 @@ import { CloudletUninstallCommand } from './cloudlet/uninstall.js';
 import { CloudletUpdateCommand } from './cloudlet/update.js';
 import { CloudletVerifyCommand } from './cloudlet/verify.js';
 import { FormationCreateCommand } from './formation/create.js';
+import { FormationDescribeCommand } from './formation/describe.js';
+import { FormationDestroyCommand } from './formation/destroy.js';
+import { FormationListCommand } from './formation/list.js';
+import { FormationOpenCommand } from './formation/open.js';
+import { FormationSshCommand } from './formation/ssh.js';
+import { FormationWatchCommand } from './formation/watch.js';
 import { ParameterGetCommand } from './parameter/get.js';
 import { ParameterListCommand } from './parameter/list.js';
 import { ParameterSetCommand } from './parameter/set.js';
@@ -17,6 +23,8 @@ import { RegistryRemoveCommand } from './registry/remove.js';
 import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
+import { RegisterCommand } from './register.js';
+import { CreateShortcut, DestroyShortcut, OpenShortcut, SshShortcut } from './shortcuts.js';
 
 /** Every command nepho registers, in the order help lists them within a category. */
 export const commands = [
@@ -35,8 +43,19 @@ export const commands = [
   ScenarioListCommand,
   ScenarioDescribeCommand,
   FormationCreateCommand,
+  FormationListCommand,
+  FormationDescribeCommand,
+  FormationDestroyCommand,
+  FormationWatchCommand,
+  FormationOpenCommand,
+  FormationSshCommand,
+  RegisterCommand,
   ParameterSetCommand,
   ParameterGetCommand,
   ParameterListCommand,
   ParameterUnsetCommand,
+  CreateShortcut,
+  DestroyShortcut,
+  OpenShortcut,
+  SshShortcut,
 ];

@@ -11,8 +11,7 @@ import { collectSpecs, parseFlag, readParamsFile, resolveValues, type Resolution
 import { savedLayers } from '../scenarios/saved.js';
 import { loadScenario, placeholders, type Scenario } from '../scenarios/scenario.js';
 
-/** Formation names: they become stack names, directory names and host names. */
-export const FORMATION_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+import { FORMATION_NAME } from './records.js';
 
 /** What `formation:create` was asked for. */
 export interface FormationRequest {
@@ -62,13 +61,15 @@ export function resolveTarget(home: NephoHome, target: string): { cloudlet: Inst
  * saved values, params files and flags. `resolution.missing` lists the
  * required parameters still without a value (to prompt for, or to fail on).
  */
-export function prepareFormation(home: NephoHome, request: FormationRequest, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS): PreparedFormation {
+export function prepareFormation(
+  home: NephoHome, request: FormationRequest, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell'],
+): PreparedFormation {
   // Read every argument before any file, so a typo fails first and fast.
   const flags = request.params.map(parseFlag);
   const files = request.paramsFiles.map(readParamsFile);
   const { cloudlet, scenario: scenarioName } = resolveTarget(home, request.target);
   const manifest = readCloudletManifest(cloudlet.dir);
-  const scenario = loadScenario(cloudlet.dir, scenarioName, providers);
+  const scenario = loadScenario(cloudlet.dir, scenarioName, providers, provisioners);
 
   const named = Object.keys(scenario.providers);
   const providerName = request.provider ?? named[0]!;
@@ -143,7 +144,10 @@ function sourceLabel(origin: string, from: string | undefined): string {
     case 'template': return 'template default';
     case 'cloudlet': return 'cloudlet.yaml default';
     case 'scenario': return 'scenario default';
-    case 'saved': return `saved (${from?.replace(/^.*parameters\./, '') ?? ''})`;
+    case 'saved': {
+      const scope = /parameters\."(.*)"$/.exec(from ?? '')?.[1] ?? '';
+      return `saved (${scope === '*' ? 'global' : scope})`;
+    }
     case 'file': return `file ${from ?? ''}`;
     case 'flag': return from ?? '-p';
     default: return origin;

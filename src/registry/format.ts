@@ -59,14 +59,15 @@ export function parseIndex(text: string, registry: string, indexUrl: string): Pa
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index is not valid JSON (${messageOf(error)})`, {
+    // V8 quotes the start of the document in its message: keep it to one short, plain line.
+    throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index is not valid JSON (${printable(messageOf(error), 120)})`, {
       hint: 'the previous copy, if any, is kept; tell the registry\'s maintainers',
     });
   }
   const bad = (what: string) =>
     new NephoError('REGISTRY_INVALID', `registry '${registry}': ${what}`, { hint: 'the previous copy, if any, is kept; tell the registry\'s maintainers' });
   if (!isObject(raw)) throw bad('index is not a JSON object');
-  if (raw.apiVersion !== API_VERSION) throw bad(`apiVersion is ${JSON.stringify(raw.apiVersion)}, expected "${API_VERSION}"`);
+  if (raw.apiVersion !== API_VERSION) throw bad(`apiVersion is ${printable(String(JSON.stringify(raw.apiVersion)), 40)}, expected "${API_VERSION}"`);
   if (!isObject(raw.cloudlets)) throw bad('"cloudlets" is missing or not an object');
 
   const cloudlets: Record<string, RegistryCloudlet> = {};
@@ -75,7 +76,8 @@ export function parseIndex(text: string, registry: string, indexUrl: string): Pa
     try {
       cloudlets[id] = parseEntry(id, entry, indexUrl);
     } catch (error) {
-      warnings.push(`registry '${registry}': entry '${printable(id)}' left out: ${messageOf(error)}`);
+      // The reason may quote the entry's own text (a source URL, a ref): a warning stays one plain line.
+      warnings.push(`registry '${registry}': entry '${printable(id)}' left out: ${printable(messageOf(error), 300)}`);
     }
   }
   const index: RegistryIndex = { apiVersion: API_VERSION, cloudlets };
@@ -90,9 +92,11 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
     const value = entry[key];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') throw new Error(`"${key}" must be a string`);
-    return value;
+    return plainText(value);
   };
-  const source = text('source');
+  // The source is checked as written: a control character in it is refused, not quietly removed.
+  const source = entry.source === undefined || entry.source === null ? undefined : entry.source;
+  if (source !== undefined && typeof source !== 'string') throw new Error('"source" must be a string');
   if (!source) throw new Error('"source" is missing');
   const resolved = resolveSource(source, indexUrl);
   assertSafeGitUrl(resolved, '"source"');
@@ -106,12 +110,14 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
     const where = `versions[${i}]`;
     if (!isObject(v)) throw new Error(`${where} is not an object`);
     if (typeof v.version !== 'string' || semver.valid(v.version) === null) throw new Error(`${where}.version is not a semver version`);
-    if (seen.has(v.version)) throw new Error(`${where}.version ${v.version} is listed twice`);
-    seen.add(v.version);
+    // Compare normalised versions: "v1.0.0" and "1.0.0" are the same version.
+    const normal = semver.valid(v.version)!;
+    if (seen.has(normal)) throw new Error(`${where}.version ${normal} is listed twice`);
+    seen.add(normal);
     if (typeof v.ref !== 'string') throw new Error(`${where}.ref is missing`);
     assertSafeRef(v.ref, `${where}.ref`);
     if (typeof v.commit !== 'string' || !/^[0-9a-f]{40}$/.test(v.commit)) throw new Error(`${where}.commit must be a 40-character commit id`);
-    const version: RegistryVersion = { version: semver.valid(v.version)!, ref: v.ref, commit: v.commit };
+    const version: RegistryVersion = { version: normal, ref: v.ref, commit: v.commit };
     if (v.digest !== undefined) {
       if (typeof v.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.digest)) throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
       version.digest = v.digest;
@@ -120,7 +126,7 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
   });
   versions.sort((a, b) => semver.rcompare(a.version, b.version));
 
-  const cloudlet: RegistryCloudlet = { id, keywords: keywords as string[], source: resolved, versions };
+  const cloudlet: RegistryCloudlet = { id, keywords: (keywords as string[]).map(plainText), source: resolved, versions };
   for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
     const value = text(key);
     if (value !== undefined) cloudlet[key] = value;
@@ -138,6 +144,19 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function printable(text: string): string {
-  return text.replace(/[\0-\x1f\x7f]/g, '?').slice(0, 100);
+/** One line safe to print: control characters shown as '?', at most `max` characters. */
+function printable(text: string, max = 100): string {
+  const line = text.replace(/[\0-\x1f\x7f-\x9f]/g, '?');
+  return line.length > max ? `${line.slice(0, max)}...` : line;
+}
+
+/**
+ * Registry text is printed by search and describe: drop terminal escape
+ * sequences and control characters, keeping only newlines and tabs.
+ */
+function plainText(text: string): string {
+  return text
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g, '')
+    .replace(/[\0-\x08\x0b-\x1f\x7f-\x9f]/g, '');
 }

@@ -1,5 +1,6 @@
 import { NephoError } from '../errors.js';
 import { REGISTRY_NAME, saveConfig } from '../config.js';
+import { printableUrl } from '../http.js';
 import { BUILTIN, dropCache, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
 
 /**
@@ -18,12 +19,15 @@ export async function addRegistry(ctx: RegistryContext, name: string, url: strin
   try {
     parsed = new URL(url);
   } catch {
-    throw new NephoError('BAD_URL', `registry URL '${url}' is not a URL`, { hint: 'use https://, http:// or file://' });
+    throw new NephoError('BAD_URL', `registry URL '${printableUrl(url)}' is not a URL`, { hint: 'use https://, http:// or file://' });
   }
   if (!['https:', 'http:', 'file:'].includes(parsed.protocol)) {
-    throw new NephoError('BAD_URL', `registry URL '${url}' must use https://, http:// or file://`);
+    throw new NephoError('BAD_URL', `registry URL '${printableUrl(url)}' must use https://, http:// or file://`);
   }
   const source = { name, url, builtin: false };
+  // A cache under this name belongs to no configured registry (config.yaml was edited by hand):
+  // it must not stand in for an index that could not be fetched now.
+  await dropCache(ctx.home, name);
   const state = await syncRegistry(source, ctx, true);
   if (state.state === 'unavailable') throw state.error!;
   ctx.config.registries.push({ name, url });

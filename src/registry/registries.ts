@@ -5,8 +5,7 @@ import type { Config } from '../config.js';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchText } from '../http.js';
-import { redactUrl } from '../output.js';
+import { fetchText, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
 
@@ -77,8 +76,10 @@ function readMeta(dir: string): CacheMeta | undefined {
  * Make the cached copy of a registry current. Within the TTL nothing is
  * fetched (`file://` registries are always re-checked: it costs a stat). The
  * server is asked with the ETag of the copy held. When the network fails and a
- * copy exists, that copy is used and the caller is warned; an index that is
- * not valid leaves the previous copy in place and throws.
+ * copy exists, that copy is used and the caller is warned (not with `force`:
+ * a caller that asked for a refresh reports the failure itself, from the
+ * returned state); an index that is not valid leaves the previous copy in
+ * place and throws.
  */
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
@@ -86,7 +87,8 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   const meta = readMeta(dir);
   const held = meta && meta.url === source.url ? meta : undefined;
   const local = source.url.startsWith('file:');
-  if (held && !force && !local && now - held.checkedAt < ctx.config.registryTtl * 1000) {
+  // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
+  if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
     return { source, state: 'current', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count };
   }
 
@@ -100,7 +102,7 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   } catch (error) {
     if (!isNephoError(error)) throw error;
     if (held) {
-      ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
+      if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
       return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
     }
     return { source, state: 'unavailable', error };
@@ -128,7 +130,10 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
 
-/** Sync every registry; one that fails does not stop the others (its state says why). */
+/**
+ * Sync every registry; one that fails does not stop the others (its state says
+ * why). Falling back to a cached copy is warned about, except with `force`.
+ */
 export async function syncAll(ctx: RegistryContext, force = false): Promise<RegistryState[]> {
   return Promise.all(
     registrySources(ctx.config).map((source) =>
@@ -137,7 +142,7 @@ export async function syncAll(ctx: RegistryContext, force = false): Promise<Regi
         const dir = cacheDir(ctx.home, source.name);
         const held = readMeta(dir);
         if (held && held.url === source.url) {
-          ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
+          if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
           return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
         }
         return { source, state: 'unavailable', error };
@@ -223,35 +228,46 @@ function searchLines(index: RegistryIndex): string {
 export function search(home: NephoHome, states: RegistryState[], terms: string[], limit = Infinity): SearchHit[] {
   const wanted = terms.map((t) => t.toLowerCase()).filter((t) => t !== '');
   const hits: SearchHit[] = [];
+  // Every id an earlier registry lists, matching or not: that registry's entry is the one
+  // describe and install use, so a later registry's entry of the same name is never shown.
   const seen = new Set<string>();
-  for (const state of states) {
-    if (state.state === 'unavailable') continue;
+  const readable = states.filter((s) => s.state !== 'unavailable');
+  readable.forEach((state, n) => {
     let text: string;
     try {
       text = readFileSync(join(cacheDir(home, state.source.name), 'search.tsv'), 'utf8');
     } catch {
-      continue;
+      return;
     }
     const lower = text.toLowerCase();
+    // Only needed to shadow the entries of a later registry.
+    const listed: string[] | undefined = n < readable.length - 1 ? [] : undefined;
+    // Lowercasing can lengthen text ('İ' becomes two code units), so offsets into `text` do
+    // not hold in `lower`: each is walked on its own. Their lines correspond, as nothing
+    // lowercases to or from '\n'.
     let start = 0;
+    let lowStart = 0;
     while (start < text.length) {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
-      const line = lower.slice(start, end);
+      let lowEnd = lower.indexOf('\n', lowStart);
+      if (lowEnd < 0) lowEnd = lower.length;
+      const line = lower.slice(lowStart, lowEnd);
+      let id: string | undefined;
+      if (listed) listed.push((id = text.slice(start, text.indexOf('\t', start))));
       if (wanted.every((t) => line.includes(t))) {
-        const score = scoreLine(line, wanted);
-        if (score > 0 || wanted.length === 0) {
+        id ??= text.slice(start, text.indexOf('\t', start));
+        const score = seen.has(id) ? 0 : scoreLine(line, wanted);
+        if (score > 0 || (wanted.length === 0 && !seen.has(id))) {
           const fields = text.slice(start, end).split('\t');
-          const id = fields[0]!;
-          if (!seen.has(id)) {
-            seen.add(id);
-            hits.push({ id, latest: fields[1] ?? '', summary: fields[3] ?? '', registry: state.source.name, score });
-          }
+          hits.push({ id, latest: fields[1] ?? '', summary: fields[3] ?? '', registry: state.source.name, score });
         }
       }
       start = end + 1;
+      lowStart = lowEnd + 1;
     }
-  }
+    for (const id of listed ?? []) seen.add(id);
+  });
   hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return hits.slice(0, limit);
 }
@@ -278,5 +294,5 @@ function scoreLine(line: string, terms: string[]): number {
 
 /** Text for a registry URL safe to print. */
 export function shownUrl(source: RegistrySource): string {
-  return redactUrl(source.url);
+  return printableUrl(source.url);
 }

@@ -35,19 +35,20 @@ export interface ScenarioDescription {
 }
 
 /** Describe `CLOUDLET/SCENARIO`: merged configuration and every parameter (including the CloudFormation template's own). */
-export function describeScenario(home: NephoHome, target: string, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS): ScenarioDescription {
+export function describeScenario(home: NephoHome, target: string, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell']): ScenarioDescription {
   const { cloudlet, scenario: name } = resolveTarget(home, target);
   const manifest = readCloudletManifest(cloudlet.dir);
-  const scenario = loadScenario(cloudlet.dir, name, providers);
+  const scenario = loadScenario(cloudlet.dir, name, providers, provisioners);
   const layers = declarationLayers(cloudlet.dir, manifest, scenario, providers);
   const declaredIn = new Map<string, string[]>();
   const labels = ['template', 'cloudlet.yaml', 'scenario'];
   layers.forEach((layer, i) => layer.forEach((d) => declaredIn.set(d.name, [...(declaredIn.get(d.name) ?? []), labels[i]!])));
 
+  const specs = collectSpecs(layers);
   const description: ScenarioDescription = {
     name, cloudlet: cloudlet.record.id, version: manifest.version, file: scenario.file, chain: scenario.chain,
-    configuration: scenario.merged,
-    parameters: collectSpecs(layers).map((spec) => ({
+    configuration: maskSecretDefaults(scenario.merged, new Set(specs.filter((s) => s.secret).map((s) => s.name))),
+    parameters: specs.map((spec) => ({
       name: spec.name,
       type: spec.type,
       ...(spec.default === undefined ? {} : { default: spec.secret ? MASK : spec.default }),
@@ -76,6 +77,18 @@ export function declarationLayers(dir: string, manifest: CloudletManifest, scena
     Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(dir, 'cloudlet.yaml'), 'cloudlet')),
     scenario.declarations,
   ];
+}
+
+/** The merged configuration with the default of every secret parameter masked: secrets are never printed. */
+function maskSecretDefaults(merged: Record<string, unknown>, secrets: Set<string>): Record<string, unknown> {
+  const params = merged.parameters;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return merged;
+  const masked: Record<string, unknown> = {};
+  for (const [name, decl] of Object.entries(params)) {
+    const hasDefault = secrets.has(name) && decl !== null && typeof decl === 'object' && !Array.isArray(decl) && (decl as Record<string, unknown>).default !== undefined;
+    masked[name] = hasDefault ? { ...(decl as Record<string, unknown>), default: MASK } : decl;
+  }
+  return { ...merged, parameters: masked };
 }
 
 function describeConstraints(c: Constraints): string[] {

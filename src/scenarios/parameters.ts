@@ -134,17 +134,21 @@ function inferType(value: unknown): ParameterType | undefined {
  * Merge the declarations of one parameter, lowest precedence first (template,
  * cloudlet.yaml, scenario). The narrowest declaration's type, default and
  * description win; constraints accumulate, so a value must satisfy all of them.
+ * A default that breaks any of them is refused naming the file and field that
+ * declare it, and so are choices of which none satisfies every declaration.
  */
 export function mergeDeclarations(decls: Declaration[]): ParameterSpec {
   const name = decls[0]!.name;
   const spec: ParameterSpec = { name, type: 'string', secret: false, required: true, constraints: [] };
   let required: boolean | undefined;
+  let defaultDecl: Declaration | undefined;
   for (const d of decls) {
     if (d.type) spec.type = d.type;
     if (d.description !== undefined) spec.description = d.description;
     if (d.default !== undefined) {
       spec.default = d.default;
       spec.defaultFrom = d.origin;
+      defaultDecl = d;
     }
     if (d.secret) spec.secret = true;
     if (d.required !== undefined) required = d.required;
@@ -152,14 +156,26 @@ export function mergeDeclarations(decls: Declaration[]): ParameterSpec {
     if (Object.keys(rest).length > 0) spec.constraints.push({ from, ...rest });
   }
   // A default declared under another type (a template's "80" for a number) is re-read under the final type.
-  if (spec.default !== undefined) {
+  if (spec.default !== undefined && defaultDecl) {
+    // Name the file and field that declare the default: that is what to edit.
+    const field = defaultDecl.origin === 'template' ? `Parameters.${name}.Default` : `parameters.${name}.default`;
+    const where = `${defaultDecl.constraints.from}: ${field}`;
     const value = coerce(spec.type, spec.default);
     if (value === undefined) {
-      throw new NephoError('SCENARIO_INVALID', `parameter ${name}: default ${JSON.stringify(spec.default)} is not a ${spec.type}`);
+      throw new NephoError('SCENARIO_INVALID', `${where} ${JSON.stringify(spec.default)} is not a ${spec.type}`);
     }
     spec.default = value;
-    const why = validateValue(spec, value);
-    if (why) throw new NephoError('SCENARIO_INVALID', `parameter ${name}: default ${JSON.stringify(value)} ${why}`);
+    for (const c of spec.constraints) {
+      const why = violation(value, c);
+      const other = c.from === defaultDecl.constraints.from ? '' : ` (${c.from})`;
+      if (why) throw new NephoError('SCENARIO_INVALID', `${where} ${JSON.stringify(value)} ${why}${other}`);
+    }
+  }
+  // Choices that no other declaration allows would leave nothing to give, or an empty list at a prompt.
+  const listed = spec.constraints.find((c) => c.choices);
+  if (listed && !listed.choices!.some((v) => validateValue(spec, v) === undefined)) {
+    const files = [...new Set(spec.constraints.map((c) => c.from))].join(', ');
+    throw new NephoError('SCENARIO_INVALID', `parameter ${name}: no value satisfies every declaration (${files})`);
   }
   spec.required = required ?? spec.default === undefined;
   return spec;
@@ -179,8 +195,12 @@ export function coerce(type: ParameterType, value: unknown): ParameterValue | un
     case 'number': {
       if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
       if (typeof value !== 'string' || value.trim() === '') return undefined;
-      const n = Number(value.trim());
-      return Number.isFinite(n) ? n : undefined;
+      const text = value.trim();
+      const n = Number(text);
+      if (!Number.isFinite(n)) return undefined;
+      // An integer a double cannot hold exactly would reach the provider changed.
+      if (/^[+-]?\d+$/.test(text) && !Number.isSafeInteger(n)) return undefined;
+      return n;
     }
     case 'boolean':
       if (typeof value === 'boolean') return value;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import { NephoError, messageOf } from '../errors.js';
 import {
   coerce, mergeDeclarations, validateValue,
@@ -61,7 +61,7 @@ export function readParamsFile(path: string): { path: string; values: Record<str
   }
   let values: unknown;
   try {
-    values = text.trim() === '' ? {} : parse(text);
+    values = text.trim() === '' ? {} : parseLossless(text);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
     throw new NephoError('PARAMS_FILE', `${path}${line ? `:${line}` : ''}: not valid YAML or JSON (${messageOf(error).split('\n')[0]})`);
@@ -73,8 +73,25 @@ export function readParamsFile(path: string): { path: string; values: Record<str
 }
 
 /**
+ * Parse YAML (or JSON) keeping the text of unquoted numbers and booleans as
+ * written: `Version: 1.10` or `Zip: 02138` must reach a string parameter
+ * unchanged, and `coerce` reads the text for number and boolean parameters.
+ */
+function parseLossless(text: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw doc.errors[0];
+  visit(doc, {
+    Scalar(_key, node) {
+      if (node.type === 'PLAIN' && (typeof node.value === 'number' || typeof node.value === 'boolean') && node.source !== undefined) node.value = node.source;
+    },
+  });
+  return doc.toJS();
+}
+
+/**
  * Apply values in product.md's order, lowest first: declared defaults
- * (template, cloudlet.yaml, scenario), saved values (widest scope first),
+ * (template, cloudlet.yaml, scenario; not for a parameter declared
+ * `required: true`), saved values (widest scope first),
  * params files in order, `-p` flags in order. Every value is read as its
  * parameter's type and checked against every constraint; a key no
  * declaration knows is an error naming where it came from (saved values for
@@ -86,7 +103,8 @@ export function resolveValues(specs: ParameterSpec[], sources: ParameterSources,
   const resolved = new Map<string, ResolvedParameter>(
     specs.map((spec) => [
       spec.name,
-      spec.default === undefined ? { spec } : { spec, value: spec.default, origin: spec.defaultFrom ?? 'scenario' },
+      // A parameter declared `required: true` despite its default must be supplied: the default is only what a prompt offers.
+      spec.default === undefined || spec.required ? { spec } : { spec, value: spec.default, origin: spec.defaultFrom ?? 'scenario' },
     ]),
   );
   const known = () => specs.map((s) => s.name).join(', ') || 'none';

@@ -2,7 +2,7 @@ import { listInstalled, resolveInstalled } from '../cloudlets/installed.js';
 import { readCloudletManifest } from '../cloudlets/manifest.js';
 import { NephoError, isNephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
-import { BUILTIN_PROVIDERS } from '../providers/catalog.js';
+import { BUILTIN_PROVIDERS, type ProviderInfo } from '../providers/catalog.js';
 import { declarationLayers } from './describe.js';
 import { coerce, validateValue, type ParameterSpec } from './parameters.js';
 import { collectSpecs } from './resolve.js';
@@ -16,13 +16,13 @@ export interface TypedScope {
 }
 
 /** The specs of one scenario, or of every scenario of a cloudlet. Scenarios that do not load are skipped. */
-function specsOf(dir: string, scenario?: string): ParameterSpec[][] {
+function specsOf(dir: string, scenario: string | undefined, providers: readonly ProviderInfo[], provisioners: readonly string[]): ParameterSpec[][] {
   const manifest = readCloudletManifest(dir);
   const names = scenario ? [scenario] : listScenarios(dir).map((s) => s.name);
   const out: ParameterSpec[][] = [];
   for (const name of names) {
     try {
-      out.push(collectSpecs(declarationLayers(dir, manifest, loadScenario(dir, name, BUILTIN_PROVIDERS), BUILTIN_PROVIDERS)));
+      out.push(collectSpecs(declarationLayers(dir, manifest, loadScenario(dir, name, providers, provisioners), providers)));
     } catch (error) {
       if (scenario || !isNephoError(error)) throw error;
     }
@@ -36,14 +36,17 @@ function specsOf(dir: string, scenario?: string): ParameterSpec[][] {
  * must exist there, and its value must satisfy its declaration.
  * Returns the scope key it was saved under.
  */
-export async function saveParameter(home: NephoHome, key: string, value: string, typed: TypedScope): Promise<string> {
+export async function saveParameter(
+  home: NephoHome, key: string, value: string, typed: TypedScope,
+  providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell'],
+): Promise<string> {
   if (typed.scenario !== undefined && typed.cloudlet === undefined) {
     throw new NephoError('BAD_ARGUMENT', '--scenario needs --cloudlet: a scenario belongs to one cloudlet');
   }
   const cloudlet = typed.cloudlet === undefined ? undefined : resolveInstalled(home, typed.cloudlet);
-  const groups = cloudlet ? specsOf(cloudlet.dir, typed.scenario) : listInstalled(home).flatMap((c) => {
+  const groups = cloudlet ? specsOf(cloudlet.dir, typed.scenario, providers, provisioners) : listInstalled(home).flatMap((c) => {
     try {
-      return specsOf(c.dir);
+      return specsOf(c.dir, undefined, providers, provisioners);
     } catch {
       return [];
     }

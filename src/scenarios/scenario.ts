@@ -110,7 +110,7 @@ function readChain(cloudletDir: string, name: string, seen: string[]): { merged:
  * pattern file), the provisioner and its script, parameter declarations
  * (types, constraints, defaults that satisfy them), and access placeholders.
  */
-export function loadScenario(cloudletDir: string, name: string, providers: readonly ProviderInfo[]): Scenario {
+export function loadScenario(cloudletDir: string, name: string, providers: readonly ProviderInfo[], provisioners: readonly string[] = ['shell']): Scenario {
   if (!SCENARIO_NAME.test(name)) {
     throw new NephoError('BAD_SCENARIO_NAME', `'${name}' is not a scenario name (lowercase letters, digits, '.', '_' and '-')`);
   }
@@ -147,7 +147,7 @@ export function loadScenario(cloudletDir: string, name: string, providers: reado
   if (merged.provisioner !== undefined && merged.provisioner !== null) {
     const p = merged.provisioner;
     if (!isMapping(p)) throw bad('provisioner', 'must be a mapping with type and script');
-    if (p.type !== 'shell') throw bad('provisioner.type', `'${String(p.type)}' is not a known provisioner (known: shell)`);
+    if (typeof p.type !== 'string' || !provisioners.includes(p.type)) throw bad('provisioner.type', `'${String(p.type)}' is not a known provisioner (known: ${provisioners.join(', ')})`);
     if (typeof p.script !== 'string' || p.script === '') throw bad('provisioner.script', 'is required');
     if (isAbsolute(p.script) || normalize(p.script).startsWith('..')) throw bad('provisioner.script', 'must be a path inside the cloudlet');
     if (!existsSync(join(cloudletDir, p.script))) throw bad('provisioner.script', `${join(cloudletDir, p.script)} does not exist`);

@@ -16,12 +16,15 @@ export class CloudletDescribeCommand extends ListingCommand {
   async execute(): Promise<number> {
     const { default: semver } = await import('semver');
     const { findInRegistries, parseInstallSpec } = await import('../../cloudlets/install.js');
+    const { printableUrl } = await import('../../http.js');
     const out = this.output();
     const spec = parseInstallSpec(this.name);
     if (spec.kind !== 'registry') throw new NephoError('BAD_CLOUDLET_NAME', `'${this.name}' is not a registry name (owner/name[@range])`);
     const { cloudlet, registry } = await findInRegistries(await this.cloudletContext(out), spec.name);
     const versions = cloudlet.versions.filter((v) => spec.range === undefined || semver.satisfies(v.version, spec.range));
-    const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, versions };
+    // A relative source inherits the registry URL's credentials: never print them.
+    const source = printableUrl(cloudlet.source);
+    const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, source, versions };
     delete data.id;
     out.result(data, () => {
       out.fields([
@@ -32,7 +35,7 @@ export class CloudletDescribeCommand extends ListingCommand {
         ['License', cloudlet.license],
         ['Keywords', cloudlet.keywords.join(', ')],
         ['Project URL', cloudlet.project_page],
-        ['Repository', cloudlet.source],
+        ['Repository', source],
         ['Registry', registry.name],
         ['Versions', versions.map((v) => v.version).join(', ') || `none in range ${spec.range}`],
       ]);

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../output.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:list`: installed cloudlets as a tree. */
@@ -15,7 +16,7 @@ export class CloudletListCommand extends ListingCommand {
     const home = this.home;
     const installed = listInstalled(home);
     const data = installed.map(({ record, dir }) => ({
-      name: record.id, version: record.version, path: dir, source: record.source,
+      name: record.id, version: record.version, path: dir, source: redactUrl(record.source),
       ref: record.ref ?? null, commit: record.commit ?? null, range: record.range ?? null,
       registry: record.registry ?? null, develop: record.develop ?? false,
     }));

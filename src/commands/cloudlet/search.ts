@@ -20,6 +20,10 @@ export class CloudletSearchCommand extends ListingCommand {
     const out = this.output();
     const ctx = await this.cloudletContext(out);
     const states = await syncAll(ctx);
+    // A registry with neither a reachable index nor a cached copy would otherwise just be missing from the results.
+    for (const state of states) {
+      if (state.state === 'unavailable') out.warn(`${state.error?.message ?? `registry '${state.source.name}' is unavailable`}; its cloudlets are left out`);
+    }
     const limit = this.limit === undefined ? Infinity : Number(this.limit);
     if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
       throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);
@@ -27,8 +31,11 @@ export class CloudletSearchCommand extends ListingCommand {
     const hits = search(ctx.home, states, this.terms, limit);
     out.result(hits.map(({ id, latest, summary, registry }) => ({ name: id, version: latest, summary, registry })), () => {
       if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
-      const width = Math.max(...hits.map((h) => h.id.length));
-      for (const hit of hits) out.line(`${out.style.bold(hit.id.padEnd(width))} - ${hit.summary}${hit.latest ? out.style.dim(` (v${hit.latest})`) : ''}`);
+      // A loop, not Math.max(...hits): spreading 100,000+ hits overflows the call stack.
+      let width = 0;
+      for (const hit of hits) width = Math.max(width, hit.id.length);
+      // One write for all lines: a broad search prints tens of thousands.
+      out.stdout.write(hits.map((hit) => `${out.style.bold(hit.id.padEnd(width))} - ${hit.summary}${hit.latest ? out.style.dim(` (v${hit.latest})`) : ''}\n`).join(''));
     });
     return 0;
   }

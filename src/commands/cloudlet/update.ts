@@ -23,7 +23,13 @@ export class CloudletUpdateCommand extends ListingCommand {
       out.table(['CLOUDLET', 'FROM', 'TO', 'RESULT'], results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]), 'no cloudlets installed'),
     );
     const failed = results.filter((r) => r.action === 'failed');
-    if (failed.length > 0) throw new NephoError('UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${failed.map((f) => f.id).join(', ')}`);
+    if (failed.length > 0) {
+      // The reason goes on the error line too: with -o json the table is not there to show it.
+      const why = failed.map((f) => `${f.id} (${(f.reason ?? 'failed').replace(`${f.id}: `, '')})`).join('; ');
+      throw new NephoError('UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${why}`, {
+        ...(failed.some((f) => f.code === 'CLOUDLET_MODIFIED') ? { hint: 'nepho cloudlet:verify lists the edits; --force discards them' } : {}),
+      });
+    }
     return 0;
   }
 }

@@ -22,7 +22,8 @@ export class RegistryUpdateCommand extends ListingCommand {
     out.result(rows, () => out.table(['NAME', 'STATE', 'CLOUDLETS'], rows.map((r) => [r.name, r.state, r.cloudlets === null ? '-' : String(r.cloudlets)])));
     const failed = states.filter((s) => s.error);
     if (failed.length > 0) {
-      throw new NephoError('REGISTRY_UPDATE_FAILED', failed.map((s) => s.error!.message).join('; '));
+      const why = failed.map((s) => (s.state === 'offline' ? `${s.error!.message} (the previous copy is kept)` : s.error!.message));
+      throw new NephoError('REGISTRY_UPDATE_FAILED', why.join('; '));
     }
     return 0;
   }

@@ -15,7 +15,10 @@ export class ScenarioDescribeCommand extends ListingCommand {
   async execute(): Promise<number> {
     const { describeScenario } = await import('../../scenarios/describe.js');
     const out = this.output();
-    const d = describeScenario(this.home, this.target);
+    const { loadConfig } = await import('../../config.js');
+    const { loadPlugins } = await import('../../plugins.js');
+    const registry = await loadPlugins(this.home, loadConfig(this.home));
+    const d = describeScenario(this.home, this.target, registry.providers, registry.provisioners.map((p) => p.type));
     out.result(d, () => {
       const rule = '-'.repeat(48);
       out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);

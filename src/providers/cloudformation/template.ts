@@ -112,6 +112,7 @@ export function templateDeclarations(template: Template): Declaration[] {
     if (p.AllowedValues !== undefined) {
       if (!Array.isArray(p.AllowedValues)) throw bad('AllowedValues', 'must be a list');
       decl.constraints.choices = p.AllowedValues.map((v) => (type === 'number' ? Number(v) : String(v)));
+      if (decl.constraints.choices.some((v) => typeof v === 'number' && !Number.isFinite(v))) throw bad('AllowedValues', 'must be a list of numbers (Type is Number)');
     }
     if (p.AllowedPattern !== undefined) {
       if (typeof p.AllowedPattern !== 'string') throw bad('AllowedPattern', 'must be a string');

@@ -1,0 +1,37 @@
+import { Option } from 'clipanion';
+import { Category, ListingCommand } from '../base.js';
+
+/** `formation:list`: this machine's formations and those found at the providers. */
+export class FormationListCommand extends ListingCommand {
+  static override paths = [['formation:list'], ['formation', 'list']];
+  static override usage = ListingCommand.Usage({
+    category: Category.formation,
+    description: 'List formations: recorded here, and found at the providers by their tags',
+    details: 'Formations a teammate created show up with source "remote"; a record whose stack is gone shows GONE.',
+    examples: [['Everything', '$0 formation:list'], ['In another region', '$0 formation:list --region eu-west-1 -o json']],
+  });
+
+  profile = Option.String('--profile', { description: 'AWS profile to look in' });
+  region = Option.String('--region', { description: 'AWS region to look in' });
+
+  async execute(): Promise<number> {
+    const { loadConfig } = await import('../../config.js');
+    const { loadPlugins } = await import('../../plugins.js');
+    const { listFormations } = await import('../../formations/inventory.js');
+    const out = this.output();
+    const home = this.home;
+    const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
+    const { formations, problems } = await listFormations(home, await loadPlugins(home, loadConfig(home)), options, this.env);
+    for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
+    out.result(formations, () =>
+      out.table(['NAME', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],
+        formations.map((f) => [f.name, f.cloudlet, f.scenario, f.provider, f.status, operationText(f.operation), f.source]), 'no formations'),
+    );
+    return 0;
+  }
+}
+
+function operationText(op: { kind: string; since: string; pid: number; state: 'running' | 'interrupted' } | undefined): string {
+  if (!op) return '';
+  return op.state === 'running' ? `${op.kind} running since ${op.since.slice(11, 19)} (pid ${op.pid})` : `${op.kind} interrupted: run formation:watch`;
+}

@@ -1,0 +1,64 @@
+import { Option } from 'clipanion';
+import { Category, NephoCommand } from '../base.js';
+
+/** `formation:ssh NAME [-i KEY] [--user U] [--print] [-- COMMAND...]` (and the shortcut `ssh`). */
+export class FormationSshCommand extends NephoCommand {
+  static override paths = [['formation:ssh'], ['formation', 'ssh']];
+  static override usage = NephoCommand.Usage({
+    category: Category.formation,
+    description: "Connect to a formation's host with the system ssh, through its bastion when it has one",
+    details: `
+      nepho writes $NEPHO_HOME/formations/NAME/ssh_config and runs \`ssh -F\` with it, so the bastion hop (ProxyJump) gets the same key and known-hosts settings. Your own ~/.ssh/config is not read; your ssh-agent is used.
+
+      A new formation's host keys are accepted on first use and remembered in $NEPHO_HOME/known_hosts; a key that changes later is refused.
+
+      \`-i\` is used for the host and the bastion. \`--user\` changes the user on the host only; the bastion keeps the scenario's bastion_user (or its user).
+
+      Words after \`--\` are run on the host as a command, each word as it is (use \`sh -c '...'\` for pipes and other shell syntax). The exit status is the command's, or 255 when ssh itself failed.
+    `,
+    examples: [
+      ['Log in', '$0 formation:ssh agmedia -i ~/.ssh/agmedia.pem'],
+      ['Run a command', "$0 ssh agmedia -- sudo tail -n 50 /var/log/nepho-bootstrap.log"],
+      ['Show the ssh command instead of running it', '$0 ssh agmedia --print'],
+    ],
+  });
+
+  name = Option.String({ name: 'name' });
+  identity = Option.String('-i', { description: 'Private key file, for the host and the bastion' });
+  user = Option.String('--user', { description: 'Log in to the host as this user (the bastion keeps its own)' });
+  print = Option.Boolean('--print', false, { description: 'Print the ssh command instead of running it' });
+  command = Option.Rest({ name: 'command' });
+
+  async execute(): Promise<number> {
+    const { resolve } = await import('node:path');
+    const { NephoError } = await import('../../errors.js');
+    const { loadConfig } = await import('../../config.js');
+    const { loadPlugins, findProvider } = await import('../../plugins.js');
+    const { readRecord } = await import('../../formations/records.js');
+    const { refOf } = await import('../../formations/operations.js');
+    const ssh = await import('../../formations/ssh.js');
+    const out = this.output();
+    const home = this.home;
+    const record = readRecord(home, this.name);
+    if (!record) {
+      throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${this.name}' on this machine`, { hint: 'see nepho formation:list' });
+    }
+    // Arguments first, so nothing is asked of the provider for a command that cannot run.
+    const identityFile = this.identity === undefined ? undefined : ssh.checkIdentityFile(resolve(this.identity));
+    const user = this.user === undefined ? undefined : ssh.checkSshUser(record.name, '--user', this.user);
+    const program = this.print ? 'ssh' : ssh.systemSsh(this.env);
+
+    const provider = findProvider((await loadPlugins(home, loadConfig(home))), record.provider, `formation ${record.name}: provider`);
+    const endpoint = await ssh.formationSshEndpoint(record, provider, refOf(record), this.env);
+    if (user !== undefined) endpoint.user = user;
+    const configFile = ssh.writeSshConfig(home, {
+      formation: record.name, endpoint, instance: ssh.formationInstance(record), ...(identityFile ? { identityFile } : {}),
+    });
+    const argv = ssh.sshArgv(configFile, record.name, this.command);
+    if (this.print) {
+      out.line(ssh.shellCommandLine([program, ...argv]));
+      return 0;
+    }
+    return ssh.runSsh(program, argv, this.env);
+  }
+}

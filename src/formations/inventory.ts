@@ -1,0 +1,115 @@
+import { NephoError, isNephoError } from '../errors.js';
+import type { NephoHome } from '../home.js';
+import type { PluginRegistry } from '../plugins.js';
+import type { DiscoveredFormation, FormationState, ProviderOptions } from '../providers/types.js';
+import { refOf } from './operations.js';
+import { listRecords, readRecord, type FormationRecord } from './records.js';
+
+/** One line of `formation:list`. */
+export interface FormationListing {
+  name: string;
+  cloudlet: string;
+  scenario: string;
+  provider: string;
+  status: string;
+  /** `local`: recorded on this machine; `remote`: found at the provider only (made elsewhere). */
+  source: 'local' | 'remote';
+  /** False when the record says it exists but the provider no longer has it. */
+  exists: boolean;
+  /** An operation under way (`create running`), or one whose nanny died while the provider still works on it. */
+  operation?: { kind: string; since: string; pid: number; state: 'running' | 'interrupted' };
+}
+
+/** What could not be checked, for a warning (no credentials, a provider down). */
+export interface ListingProblem {
+  provider: string;
+  message: string;
+}
+
+/**
+ * Local records and the formations providers hold under nepho's tags,
+ * together: a teammate's formations show up, and a record whose stack is gone
+ * is shown as gone. Providers that cannot be reached are reported, not fatal.
+ */
+export async function listFormations(home: NephoHome, registry: PluginRegistry, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<{ formations: FormationListing[]; problems: ListingProblem[] }> {
+  const { operationStates } = await import('../nanny/recover.js');
+  const operations = new Map((await operationStates(home, registry, env)).map((o) => [o.name, o.operation]));
+  const records = listRecords(home);
+  const problems: ListingProblem[] = [];
+  const discovered = new Map<string, DiscoveredFormation & { provider: string }>();
+  for (const provider of registry.providers) {
+    if (!provider.discover) continue;
+    // Only ask a provider that this machine has used, or that may hold teammates' formations (the cloud ones).
+    try {
+      for (const d of await provider.discover(options, env)) discovered.set(d.name, { ...d, provider: provider.name });
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      problems.push({ provider: provider.name, message: error.message });
+    }
+  }
+  const rows: FormationListing[] = [];
+  for (const record of records) {
+    const found = discovered.get(record.name);
+    discovered.delete(record.name);
+    const operation = operations.get(record.name);
+    const base = { name: record.name, cloudlet: record.cloudlet, scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}) };
+    if (operation?.state === 'running') {
+      // The nanny is at work: its record is the freshest word on it.
+      rows.push({ ...base, status: record.status, exists: true });
+      continue;
+    }
+    if (found) {
+      rows.push({ ...base, status: found.status, exists: true });
+      continue;
+    }
+    const state = await stateOf(record, registry, env, problems);
+    rows.push({ ...base, status: state ? (state.exists ? state.status : 'GONE') : record.status, exists: state ? state.exists : true });
+  }
+  for (const d of discovered.values()) {
+    rows.push({ name: d.name, cloudlet: d.cloudlet ?? '?', scenario: d.scenario ?? '?', provider: d.provider, status: d.status, source: 'remote', exists: true });
+  }
+  rows.sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { formations: rows, problems };
+}
+
+async function stateOf(record: FormationRecord, registry: PluginRegistry, env: NodeJS.ProcessEnv, problems: ListingProblem[]): Promise<FormationState | undefined> {
+  const provider = registry.providers.find((p) => p.name === record.provider);
+  if (!provider || Object.keys(record.state).length === 0) return undefined;
+  try {
+    return await provider.describe(refOf(record), record.options, env);
+  } catch (error) {
+    if (!isNephoError(error)) throw error;
+    if (!problems.some((p) => p.provider === provider.name)) problems.push({ provider: provider.name, message: error.message });
+    return undefined;
+  }
+}
+
+/**
+ * The record of a formation by name: this machine's, or one made from what a
+ * provider holds under nepho's tags (a teammate's formation).
+ */
+export async function findFormation(home: NephoHome, registry: PluginRegistry, name: string, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationRecord> {
+  const record = readRecord(home, name);
+  if (record) return record;
+  const problems: string[] = [];
+  for (const provider of registry.providers) {
+    if (!provider.discover) continue;
+    try {
+      const found = (await provider.discover(options, env)).find((d) => d.name === name);
+      if (found) {
+        const now = new Date().toISOString();
+        return {
+          name, cloudlet: found.cloudlet ?? '?', version: found.version ?? '?', scenario: found.scenario ?? '?', provider: provider.name,
+          pattern: '', parameters: {}, secrets: [], access: {}, options, state: found.state, status: found.status,
+          createdAt: found.createdAt ?? now, updatedAt: now,
+        };
+      }
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      problems.push(`${provider.name}: ${error.message}`);
+    }
+  }
+  throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${name}'`, {
+    hint: problems.length > 0 ? `could not check ${problems.join('; ')}` : 'see nepho formation:list',
+  });
+}

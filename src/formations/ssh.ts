@@ -1,0 +1,344 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { NephoError } from '../errors.js';
+import { writeFileAtomicSync } from '../fs.js';
+import type { NephoHome } from '../home.js';
+import type { FormationRef, FormationState, Provider, SshEndpoint } from '../providers/types.js';
+import { sshEndpointFromAccess } from './access.js';
+import { formationDir, type FormationRecord } from './records.js';
+
+/*
+ * `formation:ssh` hands the connection to the system's `ssh` with a config
+ * file of its own (`ssh -F`), because that is the only way every setting
+ * (known hosts, keys, host key checking) also reaches the bastion hop:
+ * ProxyJump runs a second `ssh -F <same file>`, while `-o` options given on
+ * the command line stay with the first. Everything that goes into the file
+ * comes from outputs and parameters a cloudlet controls, so each value is
+ * checked against a strict alphabet before it is written: a value cannot add
+ * a line, an option or a `%` token to the file.
+ */
+
+/** The file, inside the formation's directory, that `formation:ssh` writes and runs `ssh -F` with. */
+export const SSH_CONFIG_FILE = 'ssh_config';
+
+/** The `Host` alias of a formation's machine in its ssh config file (`ssh -F FILE nepho-web`). */
+export function sshHostAlias(formation: string): string {
+  return `nepho-${formation}`;
+}
+
+/** The `Host` alias of a formation's bastion in its ssh config file. */
+export function sshBastionAlias(formation: string): string {
+  return `nepho-${formation}-bastion`;
+}
+
+/** Where host keys are remembered for every formation: `$NEPHO_HOME/known_hosts`. */
+export function knownHostsFile(home: NephoHome): string {
+  return join(home.root, 'known_hosts');
+}
+
+/** Host names and addresses: DNS names, IPv4, IPv6 without brackets. No leading '-', no blanks, no '%'. */
+const HOST = /^[A-Za-z0-9_][A-Za-z0-9._:-]{0,252}$/;
+/** User names as ssh passes them: no leading '-', no blanks, no '%' token, no quotes. */
+const USER = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$/;
+/** Characters a path may not have in an ssh config file (line breaks, quotes, backslashes) or on a terminal. */
+const PATH_FORBIDDEN = /["\\\x00-\x1f\x7f]/;
+/** A path a POSIX shell takes as one word without quoting, and that holds no ssh `%` token. */
+const SHELL_SAFE_PATH = /^[A-Za-z0-9_@+=:,./-]+$/;
+
+/** How the values of an endpoint are named in errors, so the user knows where to look. */
+export interface EndpointFieldNames {
+  host: string;
+  port: string;
+  user: string;
+  bastion: string;
+  bastion_port: string;
+  bastion_user: string;
+}
+
+/** Field names for an endpoint built from the scenario's `access.ssh`. */
+export const ACCESS_FIELDS: EndpointFieldNames = {
+  host: 'access.ssh.host', port: 'access.ssh.port', user: 'access.ssh.user',
+  bastion: 'access.ssh.bastion', bastion_port: 'access.ssh.bastion_port', bastion_user: 'access.ssh.bastion_user',
+};
+
+/** Field names for an endpoint a provider reported itself (`Provider.sshEndpoint`). */
+export function providerFields(provider: string): EndpointFieldNames {
+  const f = (k: string) => `the ssh ${k} reported by provider ${provider}`;
+  return { host: f('host'), port: f('port'), user: f('user'), bastion: f('bastion host'), bastion_port: f('bastion port'), bastion_user: f('bastion user') };
+}
+
+/** The error for a value that may not go into an ssh config file; the value is shown JSON-quoted so that it stays on one line. */
+function badValue(formation: string, field: string, value: unknown, what: string): NephoError {
+  return new NephoError('SSH_INVALID', `formation ${formation}: ${field} ${JSON.stringify(value)} is not ${what}`, {
+    hint: 'values reach ssh through a config file, so only plain host names, addresses and user names are accepted',
+  });
+}
+
+/** Check one host name or address (throws a NephoError naming `field`). */
+export function checkSshHost(formation: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || !HOST.test(value)) throw badValue(formation, field, value, "a host name or address (letters, digits, '.', '-', ':', not starting with '-')");
+  return value;
+}
+
+/** Check one user name (throws a NephoError naming `field`). */
+export function checkSshUser(formation: string, field: string, value: unknown): string {
+  if (typeof value !== 'string' || !USER.test(value)) throw badValue(formation, field, value, "a user name (letters, digits, '.', '_', '-', '@', not starting with '-')");
+  return value;
+}
+
+/** Check one port number (throws a NephoError naming `field`). */
+export function checkSshPort(formation: string, field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) throw badValue(formation, field, value, 'a port (1-65535)');
+  return value;
+}
+
+/**
+ * Check a path that goes into the config file (a key, the known-hosts file):
+ * absolute, and free of what the file format cannot hold. `field` names where
+ * it came from (`-i`, `NEPHO_HOME`).
+ */
+export function checkSshPath(field: string, path: string): string {
+  if (!isAbsolute(path) || PATH_FORBIDDEN.test(path)) {
+    throw new NephoError('SSH_INVALID', `${field} ${JSON.stringify(path)}: a path with quotes, backslashes or control characters cannot be given to ssh`, {
+      hint: 'move the file to a plainer path',
+    });
+  }
+  return path;
+}
+
+/**
+ * Every value of an endpoint checked, so that it can be written into an ssh
+ * config file as it is. Throws a NephoError naming the first bad field.
+ */
+export function checkSshEndpoint(formation: string, endpoint: SshEndpoint, fields: EndpointFieldNames = ACCESS_FIELDS): SshEndpoint {
+  const checked: SshEndpoint = {
+    host: checkSshHost(formation, fields.host, endpoint.host),
+    port: checkSshPort(formation, fields.port, endpoint.port),
+  };
+  if (endpoint.user !== undefined) checked.user = checkSshUser(formation, fields.user, endpoint.user);
+  if (endpoint.identityFile !== undefined) checked.identityFile = checkSshPath(`formation ${formation}: identity file`, endpoint.identityFile);
+  if (endpoint.bastion) {
+    checked.bastion = {
+      host: checkSshHost(formation, fields.bastion, endpoint.bastion.host),
+      port: checkSshPort(formation, fields.bastion_port, endpoint.bastion.port),
+    };
+    if (endpoint.bastion.user !== undefined) checked.bastion.user = checkSshUser(formation, fields.bastion_user, endpoint.bastion.user);
+  }
+  return checked;
+}
+
+/** What the ssh config file of one formation is made from. All values must have been checked. */
+export interface SshConfigInput {
+  formation: string;
+  endpoint: SshEndpoint;
+  /** Where the file will be written: a bastion hop runs `ssh -F` with it again. */
+  configFile: string;
+  /** `$NEPHO_HOME/known_hosts`. */
+  knownHostsFile: string;
+  /** The key for both hops (`-i`), overriding the endpoint's own. */
+  identityFile?: string;
+  /**
+   * Tells this formation apart from an earlier one of the same name (its
+   * creation time, hashed): host keys are remembered per formation and per
+   * host, so a re-created formation, or two formations whose private
+   * addresses are the same, never meet each other's keys.
+   */
+  instance: string;
+}
+
+/** A path as an ssh config value: double-quoted (it may hold blanks), `%` doubled so it is not a token. */
+function configPath(path: string): string {
+  return `"${path.replace(/%/g, '%%')}"`;
+}
+
+/** The name host keys are remembered under: the formation, its instance, the host and port. */
+export function hostKeyAlias(formation: string, instance: string, host: string, port: number): string {
+  return `nepho-${formation}-${instance}/${host}:${port}`;
+}
+
+/** A short, stable tag for one creation of a formation (see `SshConfigInput.instance`). */
+export function formationInstance(record: Pick<FormationRecord, 'name' | 'createdAt'>): string {
+  return createHash('sha256').update(`${record.name}\n${record.createdAt}`).digest('hex').slice(0, 8);
+}
+
+/**
+ * The text of the formation's ssh config file: a `Host nepho-<name>` entry
+ * and, with a bastion, a `Host nepho-<name>-bastion` entry it jumps through.
+ * Both remember host keys in nepho's own known-hosts file and accept a new
+ * key on first use (a changed key is refused). `-F` makes ssh read this file
+ * only, so the result does not depend on the user's or the system's config.
+ */
+export function sshConfigText(input: SshConfigInput): string {
+  const { formation, endpoint } = input;
+  const identity = input.identityFile ?? endpoint.identityFile;
+  const common = (host: string, port: number): string[] => [
+    ...(identity ? [`  IdentityFile ${configPath(identity)}`, '  IdentitiesOnly yes'] : []),
+    `  UserKnownHostsFile ${configPath(input.knownHostsFile)}`,
+    '  StrictHostKeyChecking accept-new',
+    `  HostKeyAlias ${hostKeyAlias(formation, input.instance, host, port)}`,
+    '  HashKnownHosts no',
+  ];
+  const lines = [
+    `# Written by nepho for formation ${formation}; rewritten by every nepho formation:ssh ${formation}.`,
+    `# Use it as: ssh -F ${shellQuote(input.configFile)} ${sshHostAlias(formation)}`,
+    '',
+    `Host ${sshHostAlias(formation)}`,
+    `  HostName ${endpoint.host}`,
+    `  Port ${endpoint.port}`,
+    ...(endpoint.user ? [`  User ${endpoint.user}`] : []),
+    ...common(endpoint.host, endpoint.port),
+  ];
+  if (endpoint.bastion) {
+    const jump = sshBastionAlias(formation);
+    // ProxyJump hands the -F path to a shell unquoted and expands `%` in it;
+    // a path that is not shell-safe gets the same hop spelt out, quoted.
+    lines.push(SHELL_SAFE_PATH.test(input.configFile)
+      ? `  ProxyJump ${jump}`
+      : `  ProxyCommand ssh -F ${shellQuote(input.configFile).replace(/%/g, '%%')} -W '[%h]:%p' ${jump}`);
+    lines.push(
+      '',
+      `Host ${jump}`,
+      `  HostName ${endpoint.bastion.host}`,
+      `  Port ${endpoint.bastion.port}`,
+      ...(endpoint.bastion.user ? [`  User ${endpoint.bastion.user}`] : []),
+      ...common(endpoint.bastion.host, endpoint.bastion.port),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** A word for a POSIX shell: as it is when it is plain, else single-quoted. */
+export function shellQuote(word: string): string {
+  if (word !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A command line a POSIX shell runs as exactly `argv` (for `--print`). */
+export function shellCommandLine(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(' ');
+}
+
+/**
+ * The remote command for `-- COMMAND...`: ssh joins its arguments with
+ * blanks and the remote shell splits them again, so each word is quoted and
+ * `-- sh -c 'exit 7'` runs what it says. Shell syntax goes through `sh -c`.
+ */
+export function remoteCommand(words: readonly string[]): string {
+  return shellCommandLine(words);
+}
+
+/** The arguments of the system `ssh`: `-F FILE nepho-<name> [-- COMMAND]`. */
+export function sshArgv(configFile: string, formation: string, command: readonly string[] = []): string[] {
+  return ['-F', configFile, sshHostAlias(formation), ...(command.length > 0 ? ['--', remoteCommand(command)] : [])];
+}
+
+/**
+ * Where the formation's ssh server is: the provider's own answer when it has
+ * one (Vagrant knows its forwarded port), else the scenario's `access.ssh`
+ * filled from the formation's outputs. Every value is checked. Throws a
+ * NephoError when the formation has no ssh access, is gone, or is not ready.
+ */
+export async function formationSshEndpoint(record: FormationRecord, provider: Provider, ref: FormationRef, env: NodeJS.ProcessEnv): Promise<SshEndpoint> {
+  const own = provider.sshEndpoint ? await provider.sshEndpoint(ref, record.options, env) : undefined;
+  if (own) return checkSshEndpoint(record.name, own, providerFields(provider.name));
+  if (!record.access.ssh) {
+    throw new NephoError('NO_SSH', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.ssh`);
+  }
+  const state = await provider.describe(ref, record.options, env);
+  assertExists(record, state);
+  return checkSshEndpoint(record.name, sshEndpointFromAccess(record, state.outputs));
+}
+
+/** Throw when the provider no longer has the formation. */
+export function assertExists(record: FormationRecord, state: FormationState): void {
+  if (!state.exists) {
+    throw new NephoError('FORMATION_GONE', `formation ${record.name}: provider ${record.provider} no longer has it`, {
+      hint: `remove the record with nepho formation:destroy ${record.name}`,
+    });
+  }
+}
+
+/** Check the `-i` key file: it must exist and be readable; returns it unchanged (absolute). */
+export function checkIdentityFile(path: string): string {
+  checkSshPath('-i', path);
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new NephoError('BAD_ARGUMENT', `-i ${path}: no such readable file`);
+  }
+  if (!isFile) throw new NephoError('BAD_ARGUMENT', `-i ${path}: not a file`);
+  return path;
+}
+
+/** Write the formation's ssh config file (mode 0600) and return its path. */
+export function writeSshConfig(home: NephoHome, input: Omit<SshConfigInput, 'configFile' | 'knownHostsFile'>): string {
+  const configFile = join(formationDir(home, input.formation), SSH_CONFIG_FILE);
+  const knownHosts = checkSshPath('NEPHO_HOME', knownHostsFile(home));
+  checkSshPath('NEPHO_HOME', configFile);
+  writeFileAtomicSync(configFile, sshConfigText({ ...input, configFile, knownHostsFile: knownHosts }), 0o600);
+  return configFile;
+}
+
+/** An executable on the PATH of `env`, or undefined. */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** The system `ssh`, or a NephoError saying how to get it. */
+export function systemSsh(env: NodeJS.ProcessEnv): string {
+  const ssh = findExecutable('ssh', env);
+  if (!ssh) {
+    throw new NephoError('SSH_NOT_FOUND', 'ssh: no such program on PATH', {
+      hint: 'install the OpenSSH client (apt-get install openssh-client, dnf install openssh-clients), or use --print to see the command',
+    });
+  }
+  return ssh;
+}
+
+/**
+ * Run `ssh` with the terminal handed over (inherited stdio) and resolve with
+ * its exit status: the remote command's, or 255 for ssh's own failures; a
+ * signal that ended ssh becomes 128 + its number, as shells report it.
+ * While ssh runs, Ctrl-C belongs to it (the terminal sends it to both), and
+ * a SIGTERM or SIGHUP sent to nepho is passed on.
+ */
+export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(ssh, argv, { stdio: 'inherit', env });
+    const ignore = () => undefined;
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', forward);
+    process.on('SIGHUP', forward);
+    const done = () => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', forward);
+      process.off('SIGHUP', forward);
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      done();
+      reject(error.code === 'ENOENT' ? new NephoError('SSH_NOT_FOUND', `${ssh}: no such program`) : error);
+    });
+    child.once('exit', (code, signal) => {
+      done();
+      resolvePromise(code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0));
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FormationEvent } from '../providers/types.js';
+import type { NephoHome } from '../home.js';
+import { formationDir } from '../formations/records.js';
+
+/** The journal's file name inside `$NEPHO_HOME/formations/<name>/`. */
+export const JOURNAL_FILE = 'journal.jsonl';
+/** The lock a running operation holds, inside the formation's directory. */
+export const OPERATION_LOCK = 'operation.lock';
+
+/** The kinds of operation the nanny carries. */
+export type OperationKind = 'create' | 'destroy';
+
+/**
+ * One line of a formation's journal. The journal is only ever appended to:
+ * every operation starts with `start` and ends with `end` (or `error`, when
+ * the nanny itself failed).
+ */
+export type JournalEntry =
+  | { time: string; kind: 'start'; operation: OperationKind; pid: number; host: string }
+  | { time: string; kind: 'event'; event: FormationEvent }
+  | { time: string; kind: 'accepted'; state: Record<string, unknown> }
+  | { time: string; kind: 'resumed'; pid: number; reason: string }
+  | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: { resource: string; type?: string; status: string; reason: string }[]; took: number }
+  | { time: string; kind: 'error'; operation: OperationKind; code: string; message: string; hint?: string };
+
+/** Distributes Omit over the union, so callers pass entries without a time. */
+type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
+
+/** Append one entry (a single write of one line, so concurrent readers never see half of it). */
+export function appendEntry(home: NephoHome, name: string, entry: WithoutTime<JournalEntry>): JournalEntry {
+  const dir = formationDir(home, name);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const full = { time: new Date().toISOString(), ...entry } as JournalEntry;
+  appendFileSync(join(dir, JOURNAL_FILE), `${JSON.stringify(full)}\n`, { mode: 0o600 });
+  return full;
+}
+
+/** The journal's path. */
+export function journalPath(home: NephoHome, name: string): string {
+  return join(formationDir(home, name), JOURNAL_FILE);
+}
+
+/** Entries written after byte `offset`, and the offset to read from next. Only whole lines are returned. */
+export function readEntries(home: NephoHome, name: string, offset = 0): { entries: JournalEntry[]; offset: number } {
+  const path = journalPath(home, name);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return { entries: [], offset };
+  }
+  if (size <= offset) return { entries: [], offset };
+  const buffer = Buffer.alloc(size - offset);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, buffer.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+  const text = buffer.toString('utf8');
+  const end = text.lastIndexOf('\n');
+  if (end < 0) return { entries: [], offset };
+  const entries: JournalEntry[] = [];
+  for (const line of text.slice(0, end).split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      entries.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      /* a torn line from a crash: skip it */
+    }
+  }
+  return { entries, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
+}
+
+/** The entries of the latest operation (from its `start` on), and the byte offset after them. */
+export function latestOperation(home: NephoHome, name: string): { entries: JournalEntry[]; offset: number } {
+  const { entries, offset } = readEntries(home, name);
+  let start = -1;
+  entries.forEach((e, i) => { if (e.kind === 'start') start = i; });
+  return { entries: start < 0 ? [] : entries.slice(start), offset };
+}
+
+/** Whether the latest operation has ended (an `end` or `error` after its `start`). */
+export function isFinished(entries: JournalEntry[]): boolean {
+  return entries.some((e) => e.kind === 'end' || e.kind === 'error');
+}

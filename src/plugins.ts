@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Config } from './config.js';
+import { NephoError, messageOf } from './errors.js';
+import type { NephoHome } from './home.js';
+import { cloudformationProvider } from './providers/cloudformation/index.js';
+import type { NephoPlugin, Provider } from './providers/types.js';
+import { vagrantProvider } from './providers/vagrant/index.js';
+import { shellProvisioner } from './provisioners/shell.js';
+import type { Provisioner } from './provisioners/types.js';
+
+/** The providers and provisioners nepho can use: the built-in ones and those plugins add. */
+export interface PluginRegistry {
+  providers: Provider[];
+  provisioners: Provisioner[];
+}
+
+/** The providers and provisioners that ship with nepho. */
+export function builtinPlugins(): PluginRegistry {
+  return { providers: [cloudformationProvider, vagrantProvider], provisioners: [shellProvisioner] };
+}
+
+/**
+ * Where a plugin named in config.yaml is loaded from: a path (absolute, or
+ * relative to config.yaml), else an npm package installed under
+ * `$NEPHO_HOME/plugins` (`npm install --prefix ~/.nepho/plugins nepho-provider-x`),
+ * else one nepho itself can resolve (installed beside it).
+ */
+export function resolvePlugin(home: NephoHome, spec: string): string {
+  if (spec.startsWith('.') || isAbsolute(spec)) {
+    const path = resolve(dirname(home.configFile), spec);
+    if (!existsSync(path)) throw new NephoError('PLUGIN_NOT_FOUND', `${home.configFile}: plugins: ${spec}: no such file or directory`);
+    return createRequire(join(path, 'noop.js')).resolve(path);
+  }
+  for (const base of [join(home.root, 'plugins', 'package.json'), import.meta.url]) {
+    try {
+      return createRequire(base).resolve(spec);
+    } catch {
+      /* try the next place */
+    }
+  }
+  throw new NephoError('PLUGIN_NOT_FOUND', `${home.configFile}: plugins: cannot find the package '${spec}'`, {
+    hint: `install it with npm install --prefix ${join(home.root, 'plugins')} ${spec}`,
+  });
+}
+
+/**
+ * Load the registry: built-ins first, then each plugin in config order. A
+ * plugin exports `{ providers?, provisioners? }` (default export or `plugin`);
+ * one that adds a name already taken, or exports nothing usable, is an error
+ * naming it.
+ */
+export async function loadPlugins(home: NephoHome, config: Config): Promise<PluginRegistry> {
+  const registry = builtinPlugins();
+  for (const spec of config.plugins) {
+    const entry = resolvePlugin(home, spec);
+    let module: { default?: NephoPlugin; plugin?: NephoPlugin };
+    try {
+      module = (await import(pathToFileURL(entry).toString())) as typeof module;
+    } catch (error) {
+      throw new NephoError('PLUGIN_INVALID', `plugin '${spec}' failed to load: ${messageOf(error)}`);
+    }
+    const plugin = module.plugin ?? module.default;
+    if (!plugin || typeof plugin !== 'object' || (!Array.isArray(plugin.providers) && !Array.isArray(plugin.provisioners))) {
+      throw new NephoError('PLUGIN_INVALID', `plugin '${spec}' exports no providers or provisioners`, {
+        hint: 'export default { providers: [...], provisioners: [...] }',
+      });
+    }
+    for (const provider of plugin.providers ?? []) {
+      for (const method of ['validate', 'render', 'create', 'destroy', 'describe', 'patternPath'] as const) {
+        if (typeof provider?.[method] !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider?.name}' has no ${method}()`);
+      }
+      if (registry.providers.some((p) => p.name === provider.name)) {
+        throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}' is already provided`);
+      }
+      registry.providers.push(provider);
+    }
+    for (const provisioner of plugin.provisioners ?? []) {
+      if (typeof provisioner?.render !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner?.type}' has no render()`);
+      if (registry.provisioners.some((p) => p.type === provisioner.type)) {
+        throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner.type}' is already provided`);
+      }
+      registry.provisioners.push(provisioner);
+    }
+  }
+  return registry;
+}
+
+/** A provider by name, or an error listing the known ones. */
+export function findProvider(registry: PluginRegistry, name: string, what = '--provider'): Provider {
+  const provider = registry.providers.find((p) => p.name === name);
+  if (!provider) {
+    throw new NephoError('UNKNOWN_PROVIDER', `${what} '${name}' is not a known provider`, {
+      hint: `known providers: ${registry.providers.map((p) => p.name).join(', ')}`,
+    });
+  }
+  return provider;
+}

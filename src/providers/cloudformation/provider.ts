@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateStackCommand,
+  DeleteStackCommand,
+  paginateDescribeStacks,
+  paginateListStackResources,
+  type Capability,
+  type Stack,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
+import { NephoError } from '../../errors.js';
+import type {
+  DiscoveredFormation,
+  FormationRef,
+  FormationSpec,
+  FormationState,
+  OperationContext,
+  Outcome,
+  ProviderOptions,
+} from '../types.js';
+import { uploadTemplate } from './artifacts.js';
+import { pollInterval } from './aws-config.js';
+import { awsClients, awsError, type AwsClients } from './client.js';
+import { describe, failuresOf, followStack, isSuccess, isTerminal, newestEventId, type FollowResult, type Operation } from './follow.js';
+import { prepareStack } from './prepare.js';
+
+/** The tag that marks a stack as a nepho formation (its value is the formation's name). */
+export const FORMATION_TAG = 'nepho:formation';
+
+/**
+ * What a formation's record keeps for the provider: enough to find the stack
+ * again from any machine with access to the account.
+ */
+export interface StackState {
+  stackId: string;
+  stackName: string;
+  region: string;
+}
+
+/**
+ * Create the stack and follow it to the end. `ctx.accepted` is called once,
+ * with the stack id, as soon as CloudFormation has taken the request. An
+ * existing stack of the same name is an error whose code says what to offer:
+ * STACK_ROLLBACK_COMPLETE (delete and create again), STACK_IN_PROGRESS
+ * (follow it), STACK_EXISTS (anything else).
+ */
+export async function createStack(spec: FormationSpec, ctx: OperationContext): Promise<Outcome> {
+  const prepared = prepareStack(spec);
+  const clients = awsClients(ctx.options, ctx.env);
+  const base = pollInterval(ctx.env);
+  const scrub = scrubber(prepared.parameters.filter((p) => p.secret).map((p) => p.value));
+  const { region } = clients.settings;
+  const what = `creating stack ${spec.name} in ${region}`;
+
+  let source: { TemplateBody: string } | { TemplateURL: string };
+  try {
+    source = prepared.viaS3 ? { TemplateURL: (await uploadTemplate(clients, spec.name, prepared.body)).url } : { TemplateBody: prepared.body };
+  } catch (error) {
+    throw awsError(error, `${what}: uploading the ${prepared.bytes}-byte template to S3`, clients.settings);
+  }
+  const tags = { [FORMATION_TAG]: spec.name, ...spec.tags };
+  let stackId: string;
+  try {
+    const answer = await clients.cfn.send(new CreateStackCommand({
+      StackName: spec.name,
+      ...source,
+      Parameters: prepared.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      Capabilities: prepared.capabilities as Capability[],
+      // The SDK retries a request that timed out; the token makes a retry find our own stack instead of failing as a duplicate.
+      ClientRequestToken: `nepho-${randomUUID()}`,
+    }));
+    stackId = answer.StackId!;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'AlreadyExistsException') throw await existingStackError(clients, spec.name);
+    throw awsError(error, what, clients.settings, scrub);
+  }
+  const state: StackState = { stackId, stackName: spec.name, region };
+  ctx.accepted({ ...state });
+
+  const followed = await follow(clients, stackId, 'create', 'CREATE_IN_PROGRESS', base, ctx, scrub, what);
+  return outcome(followed, state, (s) => s === 'CREATE_COMPLETE');
+}
+
+/** The error for a name already taken, by the state of the stack that holds it. */
+async function existingStackError(clients: AwsClients, name: string): Promise<NephoError> {
+  const { region } = clients.settings;
+  let stack: Stack | undefined;
+  try {
+    stack = await describe(clients.cfn, name);
+  } catch (error) {
+    throw awsError(error, `describing stack ${name} in ${region}`, clients.settings);
+  }
+  const status = stack?.StackStatus ?? 'unknown';
+  if (status === 'ROLLBACK_COMPLETE') {
+    return new NephoError('STACK_ROLLBACK_COMPLETE', `stack ${name} already exists in ${region}: an earlier create failed and was rolled back (ROLLBACK_COMPLETE)`, {
+      hint: `it cannot be updated, only deleted: destroy formation ${name}, then create it again`,
+    });
+  }
+  if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
+    return new NephoError('STACK_IN_PROGRESS', `stack ${name} already exists in ${region} and is busy (${status})`, {
+      hint: `follow it with \`nepho formation:watch ${name}\`, or pick another --name`,
+    });
+  }
+  return new NephoError('STACK_EXISTS', `stack ${name} already exists in ${region} (${status})`, {
+    hint: 'pick another --name, or destroy the formation that has it',
+  });
+}
+
+/**
+ * Delete the stack and follow it to the end. The recorded stack id is used
+ * when there is one (it still answers once deleted); without it, the stack of
+ * that name. A stack already gone is success. DELETE_FAILED lists the
+ * resources that remain, each with CloudFormation's reason.
+ */
+export async function destroyStack(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
+  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
+  const base = pollInterval(ctx.env);
+  const { region } = clients.settings;
+  const target = stateOf(ref).stackId ?? ref.name;
+  const what = `deleting stack ${ref.name} in ${region}`;
+
+  let stack: Stack | undefined;
+  try {
+    stack = await describe(clients.cfn, target);
+  } catch (error) {
+    throw awsError(error, what, clients.settings);
+  }
+  if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
+    return { ok: true, status: 'DELETE_COMPLETE', failures: [], state: { ...ref.state, ...(stack ? stateFrom(stack, region) : {}) } };
+  }
+  const state = stateFrom(stack, region);
+  const before: string[] = [];
+  if (stack.StackStatus !== 'DELETE_IN_PROGRESS') {
+    try {
+      // Deleting again after DELETE_FAILED: the failed attempt's events must not pass for this one's.
+      const newest = stack.StackStatus === 'DELETE_FAILED' ? await newestEventId(clients.cfn, state.stackId) : undefined;
+      if (newest) before.push(newest);
+      await clients.cfn.send(new DeleteStackCommand({ StackName: state.stackId, ClientRequestToken: `nepho-${randomUUID()}` }));
+    } catch (error) {
+      throw awsError(error, what, clients.settings);
+    }
+  }
+  ctx.accepted({ ...state });
+
+  const followed = await follow(clients, state.stackId, 'delete', 'DELETE_IN_PROGRESS', base, ctx, (s) => s, what, before);
+  const result = outcome(followed, state, (s) => s === 'DELETE_COMPLETE');
+  if (followed.status === 'DELETE_FAILED') result.failures = await remainingResources(clients, state.stackId, followed);
+  return result;
+}
+
+/**
+ * Follow whatever the stack is doing now (a create or destroy started
+ * elsewhere), by recorded stack id or by name. Events of the latest operation
+ * are shown, from its start. A stack already at rest returns at once.
+ */
+export async function followExisting(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
+  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
+  const base = pollInterval(ctx.env);
+  const { region } = clients.settings;
+  const target = stateOf(ref).stackId ?? ref.name;
+  const what = `following stack ${ref.name} in ${region}`;
+  let stack: Stack | undefined;
+  try {
+    stack = await describe(clients.cfn, target);
+  } catch (error) {
+    throw awsError(error, what, clients.settings);
+  }
+  if (!stack) {
+    throw new NephoError('STACK_NOT_FOUND', `stack ${ref.name} does not exist in ${region}`, { hint: 'it may have been deleted, or live in another region (--region)' });
+  }
+  const state = stateFrom(stack, region);
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  const followed = await follow(clients, state.stackId, undefined, status, base, ctx, (s) => s, what);
+  const result = outcome(followed, state, isSuccess);
+  if (followed.status === 'DELETE_FAILED') result.failures = await remainingResources(clients, state.stackId, followed);
+  return result;
+}
+
+async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
+  try {
+    return await followStack({
+      client: clients.poll, stack: stackId, status, baseInterval: base, emit: (e) => ctx.emit(e), signal: ctx.signal, scrub, before,
+      ...(operation ? { operation } : {}),
+    });
+  } catch (error) {
+    throw awsError(error, what, clients.settings, scrub);
+  }
+}
+
+/**
+ * How a followed operation ended. Detached (ctx.signal aborted): ok is false
+ * and status is the last one seen, still *_IN_PROGRESS; the caller tells a
+ * detach from a failure by its own signal. The stack goes on regardless.
+ */
+function outcome(followed: FollowResult, state: StackState, succeeded: (status: string) => boolean): Outcome {
+  const ok = !followed.detached && succeeded(followed.status);
+  return { ok, status: followed.status, failures: ok ? [] : followed.failures, state: { ...state } };
+}
+
+/** After DELETE_FAILED: the resources still there, with the reason each was not deleted. */
+async function remainingResources(clients: AwsClients, stackId: string, followed: FollowResult): Promise<Outcome['failures']> {
+  const reasons = new Map(failuresOf(followed.events).map((f) => [f.resource, f.reason]));
+  let resources: StackResourceSummary[];
+  try {
+    resources = await listResources(clients, stackId);
+  } catch {
+    return followed.failures;
+  }
+  const remaining = resources.filter((r) => r.ResourceStatus !== 'DELETE_COMPLETE' && r.ResourceStatus !== 'DELETE_SKIPPED');
+  if (remaining.length === 0) return followed.failures;
+  return remaining.map((r) => ({
+    resource: r.LogicalResourceId ?? '',
+    ...(r.ResourceType ? { type: r.ResourceType } : {}),
+    status: r.ResourceStatus ?? 'UNKNOWN',
+    reason: r.ResourceStatusReason ?? reasons.get(r.LogicalResourceId ?? '') ?? `not deleted (${r.ResourceStatus ?? 'status unknown'})`,
+  }));
+}
+
+async function listResources(clients: AwsClients, stackId: string): Promise<StackResourceSummary[]> {
+  const all: StackResourceSummary[] = [];
+  for await (const page of paginateListStackResources({ client: clients.cfn }, { StackName: stackId })) all.push(...(page.StackResourceSummaries ?? []));
+  return all;
+}
+
+/** Status, outputs and resources now; `exists: false` once the stack is gone. */
+export async function describeStack(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationState> {
+  const clients = awsClients(optionsFor(ref, options), env);
+  const target = stateOf(ref).stackId ?? ref.name;
+  const what = `describing stack ${ref.name} in ${clients.settings.region}`;
+  try {
+    const stack = await describe(clients.cfn, target);
+    if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
+      return { exists: false, status: stack?.StackStatus ?? 'NOT_FOUND', inProgress: false, outputs: {}, resources: [] };
+    }
+    const status = stack.StackStatus ?? 'UNKNOWN';
+    const outputs: Record<string, string> = {};
+    for (const o of stack.Outputs ?? []) if (o.OutputKey) outputs[o.OutputKey] = o.OutputValue ?? '';
+    const resources = (await listResources(clients, stack.StackId ?? target)).map((r) => ({
+      id: r.LogicalResourceId ?? '',
+      type: r.ResourceType ?? '',
+      status: r.ResourceStatus ?? '',
+      ...(r.PhysicalResourceId ? { physicalId: r.PhysicalResourceId } : {}),
+      ...(r.ResourceStatusReason ? { reason: r.ResourceStatusReason } : {}),
+    }));
+    return { exists: true, status, inProgress: !isTerminal(status), outputs, resources };
+  } catch (error) {
+    throw awsError(error, what, clients.settings);
+  }
+}
+
+/**
+ * Every stack of the region tagged nepho:formation (a team's formations, made
+ * from any machine), deleted ones left out. One DescribeStacks page per 100 stacks.
+ */
+export async function discoverStacks(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<DiscoveredFormation[]> {
+  const clients = awsClients(options, env);
+  const { region } = clients.settings;
+  const found: DiscoveredFormation[] = [];
+  try {
+    for await (const page of paginateDescribeStacks({ client: clients.cfn }, {})) {
+      for (const stack of page.Stacks ?? []) {
+        const tags = Object.fromEntries((stack.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+        const name = tags[FORMATION_TAG];
+        if (!name || stack.StackStatus === 'DELETE_COMPLETE') continue;
+        found.push({
+          name,
+          status: stack.StackStatus ?? 'UNKNOWN',
+          ...(tags['nepho:cloudlet'] ? { cloudlet: tags['nepho:cloudlet'] } : {}),
+          ...(tags['nepho:scenario'] ? { scenario: tags['nepho:scenario'] } : {}),
+          ...(tags['nepho:version'] ? { version: tags['nepho:version'] } : {}),
+          ...(stack.CreationTime ? { createdAt: stack.CreationTime.toISOString() } : {}),
+          state: { ...stateFrom(stack, region) },
+        });
+      }
+    }
+  } catch (error) {
+    throw awsError(error, `listing stacks in ${region}`, clients.settings);
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function stateFrom(stack: Stack, region: string): StackState {
+  return { stackId: stack.StackId!, stackName: stack.StackName!, region };
+}
+
+/** The recorded state, read defensively (records are files a person may have edited). */
+function stateOf(ref: FormationRef): Partial<StackState> {
+  const s = ref.state ?? {};
+  return {
+    ...(typeof s.stackId === 'string' && s.stackId !== '' ? { stackId: s.stackId } : {}),
+    ...(typeof s.region === 'string' && s.region !== '' ? { region: s.region } : {}),
+  };
+}
+
+/**
+ * The options to reach a recorded formation: its stack lives in the recorded
+ * region whatever --region says now; the profile is today's, else the recorded one.
+ */
+function optionsFor(ref: FormationRef, options: ProviderOptions): ProviderOptions {
+  const region = stateOf(ref).region ?? regionOfArn(stateOf(ref).stackId) ?? options.region ?? ref.options?.region;
+  const profile = options.profile ?? ref.options?.profile;
+  return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
+}
+
+function regionOfArn(arn: string | undefined): string | undefined {
+  return arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
+}
+
+/** Replace secret values in text from AWS (reasons, error messages) before anyone sees it. */
+function scrubber(secrets: string[]): (text: string) => string {
+  const values = secrets.filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  if (values.length === 0) return (text) => text;
+  return (text) => values.reduce((t, v) => t.split(v).join('****'), text);
+}

@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { NephoError } from '../errors.js';
+import type { BootstrapInput, Provisioner, RenderedBootstrap } from './types.js';
+
+/** Quote a value for a POSIX shell: single quotes, with embedded ones closed, escaped and reopened. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The environment the scenario's script sees: the formation's identity and every non-secret parameter. */
+export function bootstrapEnvironment(input: BootstrapInput): Record<string, string> {
+  const env: Record<string, string> = {
+    NEPHO_FORMATION: input.formation,
+    NEPHO_CLOUDLET: input.cloudlet,
+    NEPHO_SCENARIO: input.scenario,
+  };
+  for (const [name, value] of Object.entries(input.parameters)) env[`NEPHO_${name}`] = String(value);
+  return env;
+}
+
+/**
+ * The shell-bootstrap provisioner: the scenario's script runs as root on
+ * first boot, with `NEPHO_FORMATION`, `NEPHO_CLOUDLET`, `NEPHO_SCENARIO` and
+ * `NEPHO_<Name>` for each non-secret parameter, its output appended to
+ * /var/log/nepho-bootstrap.log. The wrapper carries the script inside a
+ * quoted here-document, so nothing in it is expanded on the way.
+ */
+export const shellProvisioner: Provisioner = {
+  type: 'shell',
+  description: 'runs the scenario\'s shell script as root on first boot',
+  async render(input: BootstrapInput): Promise<RenderedBootstrap> {
+    let body: string;
+    try {
+      body = await readFile(input.scriptFile, 'utf8');
+    } catch (error) {
+      throw new NephoError('BOOTSTRAP_MISSING', `${input.scriptFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bootstrap script not found' : (error as Error).message}`);
+    }
+    if (body.includes('\0')) throw new NephoError('BOOTSTRAP_INVALID', `${input.scriptFile}: a bootstrap script must be text`);
+    const environment = bootstrapEnvironment(input);
+    const lines = body.split('\n');
+    let delimiter = 'NEPHO_BOOTSTRAP_EOF';
+    for (let n = 1; lines.includes(delimiter); n++) delimiter = `NEPHO_BOOTSTRAP_EOF_${n}`;
+    const script = [
+      '#!/bin/sh',
+      `# nepho shell bootstrap for formation ${input.formation} (${input.cloudlet}, scenario ${input.scenario})`,
+      'NEPHO_BOOTSTRAP_LOG="${NEPHO_BOOTSTRAP_LOG:-/var/log/nepho-bootstrap.log}"',
+      'NEPHO_BOOTSTRAP_DIR="${NEPHO_BOOTSTRAP_DIR:-/var/lib/nepho}"',
+      'umask 077',
+      'mkdir -p "$NEPHO_BOOTSTRAP_DIR"',
+      'exec >>"$NEPHO_BOOTSTRAP_LOG" 2>&1',
+      ...Object.entries(environment).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+      `cat >"$NEPHO_BOOTSTRAP_DIR/bootstrap.sh" <<'${delimiter}'`,
+      body.endsWith('\n') ? body.slice(0, -1) : body,
+      delimiter,
+      'chmod 700 "$NEPHO_BOOTSTRAP_DIR/bootstrap.sh"',
+      'echo "nepho: bootstrap of $NEPHO_FORMATION starting at $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+      'cd "$NEPHO_BOOTSTRAP_DIR" || exit 1',
+      '"$NEPHO_BOOTSTRAP_DIR/bootstrap.sh"',
+      'status=$?',
+      'echo "nepho: bootstrap of $NEPHO_FORMATION finished with status $status at $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+      'exit $status',
+      '',
+    ].join('\n');
+    return { script, environment, scriptBody: body, scriptFile: input.scriptFile };
+  },
+};
