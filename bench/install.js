@@ -1,0 +1,140 @@
+// Install: `nepho cloudlet:install file://REPO#v1.0.0` of a repository with a
+// long history, against `git clone --depth 1 --branch v1.0.0 file://REPO` of
+// the same tag, side by side. Target (issue #2): within 1.5× of the clone.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  BIN, GIT_ENV, NODE, heading, interleave, median, ms, nephoEnv, percentile, progress, ratio, removeTemp, runOk, table, tempDir, verdict,
+} from './lib.js';
+
+export const TARGET = 1.5;
+export const COMMITS = Number(process.env.BENCH_COMMITS ?? 3000);
+
+/** Files of a minimal valid cloudlet (as test/fixtures/helpers.ts cloudletFiles makes them). */
+function cloudletFiles(name, version) {
+  return {
+    'cloudlet.yaml': `name: ${name}\nversion: ${version}\nsummary: ${name} for benchmarks\nkeywords: [bench]\n`,
+    'scenarios/default.yaml': 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\n',
+    'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\nend\n',
+    'provisioners/bootstrap.sh': '#!/bin/sh\necho hello\n',
+  };
+}
+
+/**
+ * Feed `git fast-import` a history of `commits` commits, each rewriting a few
+ * of 200 source files (a few KiB each, so the history weighs tens of MiB),
+ * then a last commit adding the cloudlet, tagged v1.0.0.
+ */
+function fastImportStream(commits) {
+  let state = 12345;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 4294967296;
+  };
+  const line = () => Array.from({ length: 12 }, () => Math.floor(random() * 0xffffff).toString(36)).join(' ');
+  const blob = (n) => Array.from({ length: n }, line).join('\n');
+  const chunks = [];
+  const time = 1_700_000_000;
+  const who = `${GIT_ENV.GIT_AUTHOR_NAME} <${GIT_ENV.GIT_AUTHOR_EMAIL}>`;
+  const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
+  for (let i = 1; i <= commits; i++) {
+    let c = `commit refs/heads/main\nmark :${i}\ncommitter ${who} ${time + i * 60} +0000\n${data(`change ${i}`)}`;
+    if (i > 1) c += `from :${i - 1}\n`;
+    const touched = i === 1 ? 200 : 4;
+    for (let f = 0; f < touched; f++) {
+      const file = i === 1 ? f : Math.floor(random() * 200);
+      c += `M 100644 inline src/file-${String(file).padStart(3, '0')}.txt\n${data(blob(40 + Math.floor(random() * 40)))}`;
+    }
+    chunks.push(`${c}\n`);
+  }
+  let last = `commit refs/heads/main\nmark :${commits + 1}\ncommitter ${who} ${time + (commits + 1) * 60} +0000\n${data('release 1.0.0')}from :${commits}\n`;
+  for (const [path, content] of Object.entries(cloudletFiles('big', '1.0.0'))) {
+    last += `M ${path.endsWith('.sh') ? '100755' : '100644'} inline ${path}\n${data(content)}`;
+  }
+  chunks.push(`${last}\nreset refs/tags/v1.0.0\nfrom :${commits + 1}\n\n`);
+  return chunks;
+}
+
+export async function makeRepo(parent, commits) {
+  const dir = join(parent, 'big.git');
+  await runOk('git', ['init', '--quiet', '--bare', '--initial-branch=main', dir], { env: { ...process.env, ...GIT_ENV } });
+  await new Promise((resolvePromise, reject) => {
+    const child = spawn('git', ['fast-import', '--quiet'], { cwd: dir, env: { ...process.env, ...GIT_ENV }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`git fast-import exited with ${code}: ${stderr}`))));
+    const chunks = fastImportStream(commits);
+    let i = 0;
+    const pump = () => {
+      while (i < chunks.length) if (!child.stdin.write(chunks[i++])) return void child.stdin.once('drain', pump);
+      child.stdin.end();
+    };
+    pump();
+  });
+  // One pack, as a server would hold it.
+  await runOk('git', ['repack', '-adq'], { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+  const count = await runOk('git', ['count-objects', '-vH'], { cwd: dir, env: { ...process.env, ...GIT_ENV } });
+  const size = /size-pack: (.+)/.exec(count.stdout)?.[1] ?? '?';
+  return { dir, url: pathToFileURL(dir).toString(), size };
+}
+
+export async function install({ rounds = Number(process.env.BENCH_ROUNDS_INSTALL ?? 10) } = {}) {
+  heading(`install (${COMMITS.toLocaleString('en')}-commit history)`);
+  const work = tempDir('nepho-bench-install-');
+  progress(`generating a ${COMMITS}-commit repository with git fast-import ...`);
+  const repo = await makeRepo(work, COMMITS);
+
+  // Each run gets a fresh destination (and nepho a fresh home), made and removed untimed.
+  let scratch;
+  const fresh = () => {
+    scratch = tempDir('nepho-bench-run-');
+    return scratch;
+  };
+  const dropScratch = () => removeTemp(scratch);
+  const gitEnv = (home) => nephoEnv(home, { GIT_CONFIG_NOSYSTEM: '1' });
+  const variants = [
+    {
+      name: 'git clone --depth 1', cmd: 'git',
+      before: () => {
+        const dir = fresh();
+        return { args: ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', repo.url, join(dir, 'clone')], env: gitEnv(dir) };
+      },
+      after: dropScratch,
+    },
+    {
+      name: 'nepho cloudlet:install', cmd: NODE, target: TARGET,
+      before: () => {
+        const dir = fresh();
+        mkdirSync(join(dir, 'home'));
+        return { args: [BIN, 'cloudlet:install', `${repo.url}#v1.0.0`], env: gitEnv(join(dir, 'home')) };
+      },
+      after: () => {
+        const installed = join(scratch, 'home', 'cloudlets', 'local-big');
+        if (!existsSync(join(installed, 'cloudlet.yaml'))) throw new Error(`cloudlet:install left no ${installed}/cloudlet.yaml`);
+        if (readdirSync(join(installed, 'src')).length !== 200) throw new Error('cloudlet:install did not install the whole tree');
+        dropScratch();
+      },
+    },
+  ];
+  progress(`${rounds} interleaved rounds ...`);
+  const times = await interleave(variants, { rounds, warmup: 2 });
+  removeTemp(work);
+
+  const base = median(times['git clone --depth 1']);
+  const results = [];
+  const rows = variants.map((v) => {
+    const t = times[v.name];
+    const r = median(t) / base;
+    const row = [v.name, ms(median(t)), ms(Math.min(...t)), ms(percentile(t, 90)), ratio(r)];
+    if (!v.target) return [...row, '', 'baseline'];
+    const pass = r <= v.target;
+    results.push({ bench: 'install', what: v.name, figure: `${ratio(r)} of git clone --depth 1`, target: `≤ ${ratio(v.target)}`, pass });
+    return [...row, `≤ ${ratio(v.target)}`, verdict(pass)];
+  });
+  table(['command', 'median', 'min', 'p90', 'ratio', 'target', ''], rows);
+  console.log(`(${rounds} rounds, interleaved; repository: ${COMMITS + 1} commits, tag v1.0.0 on the last, pack ${repo.size}, from ${repo.url.startsWith('file:') ? 'file://' : repo.url})`);
+  return results;
+}

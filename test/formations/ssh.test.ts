@@ -1,0 +1,194 @@
+// formation:ssh end to end: the built CLI runs the system ssh through a real
+// bastion sshd to a real target sshd, both on 127.0.0.1 with throwaway keys.
+// The formation's provider is the stand-in cloud plugin (test/fixtures/
+// stand-in-cloud.mjs), whose outputs point at the two servers.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import {
+  expectUserError, makeSshKey, nepho, standInFormation, startSshd, tempDir, type Sshd,
+} from '../fixtures/helpers.js';
+
+const base = tempDir(t, 'nepho-ssh-');
+const client = makeSshKey(base, 'client');
+const user = userInfo().username;
+let target = await startSshd(t, { authorizedKey: client.publicKey });
+const bastion = await startSshd(t, { authorizedKey: client.publicKey, forwarding: true });
+
+/** access.ssh as a scenario declares it: everything from outputs, the user from a parameter. */
+const ACCESS = {
+  ssh: {
+    host: '{{outputs.Host}}', port: '{{outputs.Port}}', user: '{{parameters.AdminUser}}',
+    bastion: '{{outputs.Bastion}}', bastion_port: '{{outputs.BastionPort}}',
+  },
+};
+
+function outputs(over: Record<string, string> = {}): Record<string, string> {
+  return { Host: '127.0.0.1', Port: String(target.port), Bastion: '127.0.0.1', BastionPort: String(bastion.port), ...over };
+}
+
+/** A fresh home with formation `web` behind the bastion. */
+function homeWithWeb(root = tempDir(t, 'nepho-ssh-home-'), over: Record<string, string> = {}): string {
+  const home = join(root, 'home');
+  standInFormation(home, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: outputs(over) } });
+  return home;
+}
+
+/** The lines of the bastion's log about a channel it forwarded to `port`. */
+function forwardedTo(sshd: Sshd, port: number): string[] {
+  return sshd.log().split(/\r?\n/).filter((l) => new RegExp(`direct_tcpip: .*target 127\\.0\\.0\\.1 port ${port}$`).test(l));
+}
+
+function knownHosts(home: string): string[] {
+  return readFileSync(join(home, 'known_hosts'), 'utf8').split('\n').filter(Boolean);
+}
+
+const home = homeWithWeb();
+
+t.test('a command runs on the host through the bastion; both host keys are remembered', async (t) => {
+  const before = forwardedTo(bastion, target.port).length;
+  const r = await nepho(['formation:ssh', 'web', '-i', client.privateKey, '--', 'echo', 'hello'], { home });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'hello\n');
+  t.equal(forwardedTo(bastion, target.port).length, before + 1, 'the bastion forwarded one channel to the target');
+  t.match(target.log(), new RegExp(`Accepted publickey for ${user} from 127\\.0\\.0\\.1`), 'the target let the client in by its key');
+
+  const lines = knownHosts(home);
+  t.equal(lines.length, 2, 'two hosts learnt on first use');
+  t.ok(lines.some((l) => l.includes(`/127.0.0.1:${target.port} `) && l.endsWith(target.hostKey)), "the target's key, under the formation's name");
+  t.ok(lines.some((l) => l.includes(`/127.0.0.1:${bastion.port} `) && l.endsWith(bastion.hostKey)), "the bastion's key");
+  t.match(r.stderr, /Permanently added/, 'ssh said it learnt them');
+
+  const config = join(home, 'formations', 'web', 'ssh_config');
+  t.equal(statSync(config).mode & 0o777, 0o600, 'the ssh config file is private');
+  const text = readFileSync(config, 'utf8');
+  t.match(text, /^Host nepho-web\n(?: {2}.*\n)* {2}ProxyJump nepho-web-bastion\n/m, 'the host jumps through the bastion entry');
+  t.match(text, /^Host nepho-web-bastion\n/m);
+  t.match(text, /StrictHostKeyChecking accept-new/);
+  t.match(text, `UserKnownHostsFile "${join(home, 'known_hosts')}"`);
+  t.equal(text.match(/IdentitiesOnly yes/g)?.length, 2, '-i is used for both hops, and only it');
+});
+
+t.test('the exit status passes through', async (t) => {
+  const seven = await nepho(['formation:ssh', 'web', '-i', client.privateKey, '--', 'sh', '-c', 'exit 7'], { home });
+  t.equal(seven.code, 7, 'sh -c "exit 7" on the host: nepho exits 7');
+  const missing = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'no-such-command-here'], { home });
+  t.equal(missing.code, 127, 'a command the host does not have: 127, as its shell says');
+  const words = await nepho(['formation', 'ssh', 'web', '-i', client.privateKey, '--', 'printf', '[%s]', 'a  b', "it's", '$HOME', '-v'], { home });
+  t.equal(words.code, 0, words.stderr);
+  t.equal(words.stdout, "[a  b][it's][$HOME][-v]", 'each word reaches the host as it was given, unexpanded');
+});
+
+t.test('a second connection uses the remembered keys and asks nothing', async (t) => {
+  const before = readFileSync(join(home, 'known_hosts'), 'utf8');
+  const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'again'], { home });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'again\n');
+  t.notMatch(r.stderr, /Permanently added|yes\/no/, 'nothing new learnt, nothing asked');
+  t.equal(readFileSync(join(home, 'known_hosts'), 'utf8'), before, 'known_hosts unchanged');
+});
+
+t.test('--print prints a command that works when pasted into a shell', async (t) => {
+  const r = await nepho(['formation:ssh', 'web', '-i', client.privateKey, '--print', '--', 'sh', '-c', `echo "$0 it's"`], { home });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stderr, '');
+  const line = r.stdout.trim();
+  t.match(line, /^ssh -F \S+\/formations\/web\/ssh_config nepho-web -- /);
+  const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.equal(out, "sh it's\n", 'the printed command ran the same command on the host');
+
+  const plain = await nepho(['ssh', 'web', '--print'], { home });
+  t.equal(plain.stdout, `ssh -F ${join(home, 'formations', 'web', 'ssh_config')} nepho-web\n`, 'without a command: just the login');
+});
+
+t.test('--user changes the host user only; the bastion keeps its own', async (t) => {
+  const h = homeWithWeb();
+  const r = await nepho(['ssh', 'web', '--user', 'deploy', '--print'], { home: h });
+  t.equal(r.code, 0, r.stderr);
+  const text = readFileSync(join(h, 'formations', 'web', 'ssh_config'), 'utf8');
+  const [hostPart, bastionPart] = text.split('Host nepho-web-bastion');
+  t.match(hostPart, /\n {2}User deploy\n/);
+  t.match(bastionPart, new RegExp(`\\n {2}User ${user}\\n`));
+});
+
+t.test('a provider that knows its ssh endpoint is connected to directly', async (t) => {
+  const h = join(tempDir(t), 'home');
+  standInFormation(h, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '127.0.0.1', port: target.port, user } } });
+  const before = forwardedTo(bastion, target.port).length;
+  const r = await nepho(['ssh', 'box', '-i', client.privateKey, '--', 'echo', 'direct'], { home: h });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'direct\n');
+  t.equal(forwardedTo(bastion, target.port).length, before, 'the bastion was not used');
+  t.notMatch(readFileSync(join(h, 'formations', 'box', 'ssh_config'), 'utf8'), /ProxyJump|ProxyCommand|bastion/);
+});
+
+t.test('a NEPHO_HOME with a blank in its path still reaches the host through the bastion', async (t) => {
+  const h = homeWithWeb(join(tempDir(t), 'my files'));
+  const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'spaced'], { home: h });
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'spaced\n');
+  t.match(readFileSync(join(h, 'formations', 'web', 'ssh_config'), 'utf8'), /ProxyCommand ssh -F '.*my files.*' -W '\[%h\]:%p' nepho-web-bastion/);
+  t.equal(knownHosts(h).length, 2);
+});
+
+t.test('host, port and user values that could smuggle ssh options are refused', async (t) => {
+  const pwned = join(tempDir(t), 'pwned');
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ Host: `-oProxyCommand=touch ${pwned}` }, /access\.ssh\.host "-oProxyCommand=touch .*" is not a host name/],
+    [{ Host: `127.0.0.1\n  ProxyCommand touch ${pwned}` }, /access\.ssh\.host "127\.0\.0\.1\\n {2}ProxyCommand touch .*" is not a host name/],
+    [{ Host: '127.0.0.1 -oProxyCommand=x' }, /access\.ssh\.host/],
+    [{ Bastion: '-J evil' }, /access\.ssh\.bastion "-J evil"/],
+    [{ Bastion: 'host%h' }, /access\.ssh\.bastion "host%h"/],
+    [{ BastionPort: '22 -oX=y' }, /access\.ssh\.bastion_port '22 -oX=y' is not a port/],
+    [{ Port: '0' }, /access\.ssh\.port '0' is not a port/],
+  ];
+  for (const [over, pattern] of cases) {
+    const h = homeWithWeb(undefined, over);
+    const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'no'], { home: h });
+    expectUserError(t, r, pattern, JSON.stringify(over));
+    t.notOk(existsSync(join(h, 'formations', 'web', 'ssh_config')), 'no config file was written');
+  }
+  const h = homeWithWeb();
+  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: 'root\nProxyCommand x' }, state: { outputs: outputs() } });
+  expectUserError(t, await nepho(['ssh', 'web', '--print'], { home: h }), /access\.ssh\.user "root\\nProxyCommand x" is not a user name/, 'a user with a line break');
+  expectUserError(t, await nepho(["ssh", "web", "--print", "--user=-oProxyCommand=x"], { home: homeWithWeb() }), /--user "-oProxyCommand=x" is not a user name/, '--user starting with -');
+  expectUserError(t, await nepho(['ssh', 'web', '--print', '--user', 'a b'], { home: homeWithWeb() }), /--user "a b"/, '--user with a blank');
+
+  const local = join(tempDir(t), 'home');
+  standInFormation(local, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '-oProxyCommand=x', port: 22 } } });
+  expectUserError(t, await nepho(['ssh', 'box', '--print'], { home: local }), /the ssh host reported by provider stand-in-local "-oProxyCommand=x"/, 'a provider endpoint is checked too');
+  t.notOk(existsSync(pwned), 'nothing ran');
+});
+
+t.test('clear errors before anything is run', async (t) => {
+  expectUserError(t, await nepho(['ssh', 'nope'], { home }), /no formation named 'nope'/, 'no such formation');
+  expectUserError(t, await nepho(['ssh', 'web', '-i', join(base, 'no-such-key')], { home }), /-i .*no-such-key: no such readable file/, 'a missing key');
+  expectUserError(t, await nepho(['ssh', 'web', '-i', base], { home }), /-i .*: not a file/, 'a directory as key');
+
+  const noPath = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'true'], { home, env: { PATH: tempDir(t) } });
+  expectUserError(t, noPath, /ssh: no such program on PATH/, 'no ssh on PATH');
+  const printed = await nepho(['ssh', 'web', '--print'], { home, env: { PATH: tempDir(t) } });
+  t.equal(printed.code, 0, '--print does not need ssh here');
+
+  const h = join(tempDir(t), 'home');
+  standInFormation(h, 'web', { access: { url: 'http://x/' }, state: {} });
+  expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: scenario default of local\/stand-in declares no access\.ssh/, 'no access.ssh');
+  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: { Host: '127.0.0.1', Port: '22' }, inProgress: true, status: 'CREATE_IN_PROGRESS' } });
+  expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /access\.ssh\.bastion \(\{\{outputs\.Bastion\}\}\) has no value yet/, 'an output not there yet');
+  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: outputs(), gone: true } });
+  expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: provider stand-in-cloud no longer has it/, 'a formation gone at the provider');
+});
+
+// Last: it replaces the target server.
+t.test('a host key that changed is refused', async (t) => {
+  const before = readFileSync(join(home, 'known_hosts'), 'utf8');
+  await target.stop();
+  target = await startSshd(t, { authorizedKey: client.publicKey, port: target.port });
+  const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'should-not-run'], { home });
+  t.equal(r.code, 255, 'ssh refused to connect');
+  t.equal(r.stdout, '', 'nothing ran on the host');
+  t.match(r.stderr, /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  t.equal(readFileSync(join(home, 'known_hosts'), 'utf8'), before, 'the remembered key was not replaced');
+});

@@ -1,0 +1,96 @@
+// Providers and provisioners come from a registry of plugins: a third party
+// adds one as an npm package named in config.yaml, without touching nepho.
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { ROOT, nepho, tempDir, writeConfig, writeFiles } from './fixtures/helpers.js';
+
+const PLUGIN = join(ROOT, 'test', 'fixtures', 'plugins', 'nepho-provider-echo');
+
+function echoCloudlet(dir: string): string {
+  const path = join(dir, 'echo-cloudlet');
+  writeFiles(path, {
+    'cloudlet.yaml': 'name: echoes\nversion: 1.0.0\nsummary: says things\n',
+    'scenarios/default.yaml': 'summary: say it\nproviders:\n  echo: {pattern: plain}\nprovisioner: {type: note, script: provisioners/note.txt}\nparameters:\n  Words: {type: string, default: hello}\naccess:\n  url: "http://example.org/{{outputs.Said}}"\n',
+    'patterns/echo/plain.txt': 'echo pattern\n',
+    'provisioners/note.txt': 'a note\n',
+  });
+  return path;
+}
+
+async function setUp(t: Test, pluginLine: string): Promise<{ home: string; dir: string }> {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  writeConfig(home, `plugins:\n  - ${pluginLine}\n`);
+  const installed = await nepho(['cloudlet:install', echoCloudlet(dir)], { home });
+  t.equal(installed.code, 0, installed.stderr);
+  return { home, dir };
+}
+
+t.test('a plugin package named by its path plans, creates, describes and destroys', async (t) => {
+  const { home, dir } = await setUp(t, PLUGIN);
+  const out = join(dir, 'rendered');
+  const plan = await nepho(['formation:create', 'echoes', '--dry-run', '--out', out, '-p', 'Words=hi', '-o', 'json'], { home });
+  t.equal(plan.code, 0, plan.stderr);
+  t.match(JSON.parse(plan.stdout), { provider: 'echo', files: ['echo.txt', 'bootstrap.sh'] });
+  t.equal(readFileSync(join(out, 'echo.txt'), 'utf8'), 'echo pattern\n{"Words":"hi"}\n');
+  t.match(readFileSync(join(out, 'bootstrap.sh'), 'utf8'), 'note for echoes-default', 'the plugin provisioner rendered the bootstrap');
+
+  const created = await nepho(['create', 'echoes', '-p', 'Words=hi', '--foreground'], { home });
+  t.equal(created.code, 0, created.stderr);
+  const opened = await nepho(['open', 'echoes-default', '--print'], { home });
+  t.equal(opened.stdout.trim(), 'http://example.org/hi');
+  const described = await nepho(['formation:describe', 'echoes-default', '-o', 'json'], { home });
+  t.match(JSON.parse(described.stdout), { provider: 'echo', status: 'CREATE_COMPLETE', outputs: { Said: 'hi' } });
+  const destroyed = await nepho(['destroy', 'echoes-default', '--yes', '--foreground'], { home });
+  t.equal(destroyed.code, 0, destroyed.stderr);
+});
+
+t.test('a plugin installed as an npm package under $NEPHO_HOME/plugins is found by name', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  mkdirSync(join(home, 'plugins', 'node_modules'), { recursive: true });
+  cpSync(PLUGIN, join(home, 'plugins', 'node_modules', 'nepho-provider-echo'), { recursive: true });
+  writeConfig(home, 'plugins:\n  - nepho-provider-echo\n');
+  t.equal((await nepho(['cloudlet:install', echoCloudlet(dir)], { home })).code, 0);
+  const described = await nepho(['scenario:describe', 'echoes', '-o', 'json'], { home });
+  t.equal(described.code, 0, described.stderr);
+  t.match(JSON.parse(described.stdout), { configuration: { providers: { echo: { pattern: 'plain' } } } });
+});
+
+t.test('without the plugin, its provider and provisioner are unknown, naming the known ones', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  t.equal((await nepho(['cloudlet:install', echoCloudlet(dir)], { home })).code, 0);
+  const r = await nepho(['formation:create', 'echoes', '--dry-run'], { home });
+  t.equal(r.code, 1);
+  t.match(r.stderr, /providers\.echo is not a known provider \(known: cloudformation, vagrant\)/);
+});
+
+t.test('bad plugins are refused with one line naming them', async (t) => {
+  const dir = tempDir(t);
+  const empty = join(dir, 'empty.mjs');
+  writeFileSync(empty, 'export const nothing = 1;\n');
+  const broken = join(dir, 'broken.mjs');
+  writeFileSync(broken, 'export default { providers: [{ name: "half", patternPath: () => "x" }] };\n');
+  const twice = join(dir, 'twice.mjs');
+  writeFileSync(twice, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'cloudformation' }] };\n`);
+  const throws = join(dir, 'throws.mjs');
+  writeFileSync(throws, 'throw new Error("plugin exploded");\n');
+  const cases: [string, RegExp][] = [
+    [join(dir, 'missing.mjs'), /plugins: .*missing\.mjs: no such file/],
+    ['nepho-provider-nowhere', /cannot find the package 'nepho-provider-nowhere'/],
+    [empty, /exports no providers or provisioners/],
+    [broken, /provider 'half' has no validate\(\)/],
+    [twice, /provider 'cloudformation' is already provided/],
+    [throws, /failed to load: plugin exploded/],
+  ];
+  for (const [plugin, pattern] of cases) {
+    const home = join(dir, `home-${cases.findIndex((c) => c[0] === plugin)}`);
+    writeConfig(home, `plugins:\n  - ${plugin}\n`);
+    const r = await nepho(['formation:list'], { home });
+    t.equal(r.code, 1, `${plugin}: exit 1`);
+    t.match(r.stderr, pattern, plugin);
+    t.notMatch(r.stderr, /\n\s+at /, `${plugin}: no stack trace`);
+  }
+});
