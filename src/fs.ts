@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { NephoError } from './errors.js';
@@ -105,8 +105,9 @@ export async function readManifest(root: string, exclude: ReadonlySet<string> = 
       } else if (entry.isDirectory()) {
         await walk(abs);
       } else if (entry.isFile()) {
-        const [content, stats] = await Promise.all([readFile(abs), lstat(abs)]);
-        manifest[rel] = `${stats.mode & 0o111 ? 'exec' : 'file'}:${sha256(content)}`;
+        // Synchronous on purpose: cloudlets are small files, and two awaits per
+        // file made hashing a 200-file tree six times slower.
+        manifest[rel] = `${lstatSync(abs).mode & 0o111 ? 'exec' : 'file'}:${sha256(readFileSync(abs))}`;
       }
       // sockets, fifos and devices are not content; they are left out
     }

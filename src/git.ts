@@ -123,6 +123,15 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
 // No --quiet below: simple-git waits 50 ms after any git command that prints
 // nothing (its completion detection), three times per install otherwise.
 async function fetchInto(g: SimpleGit, url: string, ref: string | undefined, what: string): Promise<string> {
+  if (ref === undefined || !isCommitId(ref)) {
+    // A tag, a branch or HEAD: one shallow clone does what init, fetch and checkout would.
+    try {
+      await g.clone(url, '.', ['--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref])]);
+      return (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+    } catch (error) {
+      throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${ref ?? 'HEAD'}' from ${redactUrl(url)}`, error);
+    }
+  }
   try {
     await g.init([]);
   } catch (error) {
