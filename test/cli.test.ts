@@ -56,3 +56,14 @@ t.test('NEPHO_HOME is created on first use', async (t) => {
   const { existsSync } = await import('node:fs');
   for (const sub of ['cloudlets', 'cache', 'formations']) t.ok(existsSync(`${home}/${sub}`), sub);
 });
+
+t.test('formation:list on a machine never set up for AWS lists quietly; asking for a region warns', async (t) => {
+  const home = tempDir(t);
+  const env = { AWS_CONFIG_FILE: `${home}/none`, AWS_SHARED_CREDENTIALS_FILE: `${home}/none`, AWS_EC2_METADATA_DISABLED: 'true' };
+  const quiet = await nepho(['formation:list'], { home, env });
+  t.equal(quiet.code, 0);
+  t.equal(quiet.stderr, 'no formations\n', 'no warning about a provider nobody set up');
+  const asked = await nepho(['formation:list', '--region', 'us-east-1'], { home, env });
+  t.equal(asked.code, 0);
+  t.match(asked.stderr, /warning: cloudformation: not checked: .*credentials/);
+});

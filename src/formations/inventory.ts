@@ -44,7 +44,11 @@ export async function listFormations(home: NephoHome, registry: PluginRegistry, 
       for (const d of await provider.discover(options, env)) discovered.set(d.name, { ...d, provider: provider.name });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      problems.push({ provider: provider.name, message: error.message });
+      // A provider this machine was never set up for (no region, no credentials)
+      // is not a problem worth a warning, unless the user asked for it or uses it.
+      const unconfigured = error.code === 'NO_REGION' || error.code === 'NO_CREDENTIALS';
+      const wanted = options.profile !== undefined || options.region !== undefined || records.some((r) => r.provider === provider.name);
+      if (!unconfigured || wanted) problems.push({ provider: provider.name, message: error.message });
     }
   }
   const rows: FormationListing[] = [];
