@@ -43,8 +43,10 @@ export async function followJournal(
       return { kind: 'orphaned' };
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      const onAbort = () => { clearTimeout(timer); resolve(); };
+      // One listener per wait, removed when the wait ends: a long follow must not pile them up.
+      const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, pollMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }

@@ -59,6 +59,11 @@ t.test('following by default: events show as they come, and the exit status says
   t.ok(shown.some((l) => /CREATE_COMPLETE +good$/.test(l)), 'the last event');
   t.same(stderrLines(ok.stderr).errors, []);
 
+  // A follow of a dozen polls and more: no listener piles up on the detach signal.
+  const long = await h.run([...CREATE, '--name', 'long'], { NEPHO_SLOW_STEPS: '6', NEPHO_SLOW_STEP_MS: '600' });
+  t.equal(long.code, 0, long.stderr);
+  t.notMatch(long.stderr, /MaxListenersExceeded/, 'no listener leak while following');
+
   const bad = await h.run([...CREATE, '--name', 'bad'], { NEPHO_SLOW_FAIL: '1' });
   t.equal(bad.code, 1, 'a failed create exits 1');
   const lines = stderrLines(bad.stderr);
