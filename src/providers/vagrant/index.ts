@@ -1,23 +1,44 @@
-import { NephoError } from '../../errors.js';
+import { BUILTIN_PROVIDERS } from '../catalog.js';
 import type { Provider } from '../types.js';
 
-function notYet(): never {
-  throw new NephoError('NOT_AVAILABLE', 'the vagrant provider cannot create formations in this version of nepho yet', {
-    hint: 'use --provider cloudformation, or plan with --dry-run',
-  });
-}
+// This module is imported wherever providers are listed, so it stays light:
+// rendering and driving the `vagrant` binary load only when a method runs.
+const render = () => import('./render.js');
+const machine = () => import('./provider.js');
+
+const info = BUILTIN_PROVIDERS.find((p) => p.name === 'vagrant')!;
 
 /**
- * The Vagrant provider. Scenarios may name it and plan with it; creating
- * Vagrant formations is not available yet, and says so.
+ * The built-in Vagrant provider. Patterns are Vagrantfiles
+ * (`patterns/vagrant/<pattern>.rb`) whose `{{parameters.X}}` and
+ * `{{formation.name}}` become Ruby literals; nepho appends the bootstrap as a
+ * root shell provisioner (a copy of the script beside the Vagrantfile).
+ * Everything is written into the formation's own directory
+ * (`$NEPHO_HOME/formations/<name>/`), and `vagrant validate`, `up`,
+ * `status`, `ssh-config` and `destroy -f` run there with
+ * `--machine-readable`. The work happens in the process running `vagrant up`,
+ * so there is no `follow()`.
  */
 export const vagrantProvider: Provider = {
-  name: 'vagrant',
-  description: 'local machines through Vagrant',
-  patternPath: (p) => `patterns/vagrant/${p}.rb`,
-  validate: async () => undefined,
-  render: async () => [],
-  create: async () => notYet(),
-  destroy: async () => notYet(),
-  describe: async () => notYet(),
+  name: info.name,
+  description: info.description,
+  patternPath: info.patternPath,
+  async validate(spec) {
+    await (await render()).renderVagrant(spec);
+  },
+  async render(spec) {
+    return (await render()).renderVagrant(spec);
+  },
+  async create(spec, ctx) {
+    return (await machine()).createMachine(spec, ctx);
+  },
+  async destroy(ref, ctx) {
+    return (await machine()).destroyMachine(ref, ctx);
+  },
+  async describe(ref, options, env) {
+    return (await machine()).describeMachine(ref, options, env);
+  },
+  async sshEndpoint(ref, options, env) {
+    return (await machine()).machineSshEndpoint(ref, options, env);
+  },
 };
