@@ -200,3 +200,22 @@ export async function listRemoteTags(url: string, what: string): Promise<Map<str
   }
   return tags;
 }
+
+/**
+ * Make `dir` a new git repository holding everything in it as one first
+ * commit. The commit has an author even where git has none configured, so
+ * that scaffolding never fails on a fresh machine.
+ */
+export async function initialCommit(dir: string, message: string): Promise<string> {
+  const g = await git(dir);
+  try {
+    await g.init([]);
+    await g.add(['--all', '--', '.']);
+    const name = (await g.raw(['config', '--get', 'user.name']).catch(() => '')).trim();
+    const email = (await g.raw(['config', '--get', 'user.email']).catch(() => '')).trim();
+    await g.raw(['-c', `user.name=${name || 'nepho'}`, '-c', `user.email=${email || 'nepho@localhost'}`, 'commit', '--no-gpg-sign', '-m', message]);
+    return (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+  } catch (error) {
+    throw gitFailure('GIT_FAILED', `${dir}: cannot make the first commit`, error);
+  }
+}

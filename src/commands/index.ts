@@ -1,5 +1,7 @@
+import { CloudletCreateCommand } from './cloudlet/create.js';
 import { CloudletDescribeCommand } from './cloudlet/describe.js';
 import { CloudletInstallCommand } from './cloudlet/install.js';
+import { CloudletLintCommand } from './cloudlet/lint.js';
 import { CloudletListCommand } from './cloudlet/list.js';
 import { CloudletOutdatedCommand } from './cloudlet/outdated.js';
 import { CloudletSearchCommand } from './cloudlet/search.js';
@@ -36,6 +38,8 @@ export const commands = [
   CloudletOutdatedCommand,
   CloudletVerifyCommand,
   CloudletUninstallCommand,
+  CloudletCreateCommand,
+  CloudletLintCommand,
   RegistryListCommand,
   RegistryAddCommand,
   RegistryRemoveCommand,

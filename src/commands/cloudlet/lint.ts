@@ -1,0 +1,45 @@
+import { Option } from 'clipanion';
+import { NephoError } from '../../errors.js';
+import { Category, ListingCommand } from '../base.js';
+
+/** `cloudlet:lint [PATH]`: every problem of a cloudlet before it is published; exit 1 when any. */
+export class CloudletLintCommand extends ListingCommand {
+  static override paths = [['cloudlet:lint'], ['cloudlet', 'lint']];
+  static override usage = ListingCommand.Usage({
+    category: Category.cloudlet,
+    description: 'Check a cloudlet directory before publishing it, listing every problem',
+    details: `
+      Checks cloudlet.yaml, every scenario after extends, every pattern (templates parse,
+      Vagrant placeholders are known), parameters against the template, the resources marked
+      for the bootstrap, and the bootstrap scripts (sh -n). Includes cfn-lint's findings on the
+      CloudFormation patterns when cfn-lint is on PATH. Prints one line per problem,
+      FILE: FIELD: message, and exits with status 1 when there is any error; warnings
+      (such as a template parameter with no default anywhere) do not fail it.
+    `,
+    examples: [['The cloudlet in this directory', '$0 cloudlet:lint'], ['Another one, as JSON', '$0 cloudlet:lint ../my-app -o json']],
+  });
+
+  target = Option.String({ name: 'path', required: false });
+
+  async execute(): Promise<number> {
+    const { lintCloudlet } = await import('../../cloudlets/lint.js');
+    const { loadConfig } = await import('../../config.js');
+    const { loadPlugins } = await import('../../plugins.js');
+    const out = this.output();
+    const registry = await loadPlugins(this.home, loadConfig(this.home));
+    const dir = this.target ?? '.';
+    const problems = lintCloudlet(dir, { providers: registry.providers, provisioners: registry.provisioners.map((p) => p.type) });
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const warnings = problems.length - errors;
+    out.result(problems, () => {
+      for (const p of problems) out.line(`${p.file}: ${p.field}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}${p.source === 'nepho' ? '' : ` (${p.source})`}`);
+      if (errors === 0) out.line(`ok: ${dir}${warnings > 0 ? ` (${warnings} warning(s))` : ''}`);
+    });
+    if (errors > 0) {
+      throw new NephoError('LINT_FAILED', `${dir}: ${errors} problem(s)${warnings > 0 ? ` and ${warnings} warning(s)` : ''}`, {
+        hint: 'fix each FILE: FIELD above, then run nepho cloudlet:lint again',
+      });
+    }
+    return 0;
+  }
+}
