@@ -20,8 +20,10 @@ import { ParameterListCommand } from './parameter/list.js';
 import { ParameterSetCommand } from './parameter/set.js';
 import { ParameterUnsetCommand } from './parameter/unset.js';
 import { RegistryAddCommand } from './registry/add.js';
+import { RegistryBuildCommand } from './registry/build.js';
 import { RegistryListCommand } from './registry/list.js';
 import { RegistryRemoveCommand } from './registry/remove.js';
+import { RegistryServeCommand } from './registry/serve.js';
 import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
@@ -44,6 +46,8 @@ export const commands = [
   RegistryAddCommand,
   RegistryRemoveCommand,
   RegistryUpdateCommand,
+  RegistryBuildCommand,
+  RegistryServeCommand,
   ScenarioListCommand,
   ScenarioDescribeCommand,
   FormationCreateCommand,

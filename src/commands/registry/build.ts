@@ -1,0 +1,37 @@
+import { Option } from 'clipanion';
+import { Category, NephoCommand } from '../base.js';
+
+/** `registry:build SOURCE... --out DIR`. */
+export class RegistryBuildCommand extends NephoCommand {
+  static override paths = [['registry:build'], ['registry', 'build']];
+  static override usage = NephoCommand.Usage({
+    category: Category.registry,
+    description: 'Build a registry (index.json and a web listing) from cloudlet git repositories',
+    details: `
+      Every tag of a SOURCE that is a semver version (\`v1.2.0\` or \`1.2.0\`) becomes a version, pinned to its commit and to the digest of its tree that \`cloudlet:install\` verifies. Tags whose content fails the checks are left out with a warning naming them.
+
+      A cloudlet's id is OWNER/NAME: NAME from its cloudlet.yaml, OWNER from \`--owner\`, or else the name of the directory holding the repository in its URL, lowercased (\`https://github.com/huit/nepho-mediawiki.git\` gives \`huit\`).
+    `,
+    examples: [
+      ['Build from a repository on the web', '$0 registry:build https://github.com/huit/nepho-mediawiki.git --out public'],
+      ['Build from local repositories under one owner', '$0 registry:build ./wiki ./blog --owner acme --out /srv/registry'],
+    ],
+  });
+
+  out = Option.String('--out', { required: true, description: 'Directory to write index.json and index.html into' });
+  owner = Option.String('--owner', { description: 'Owner of every cloudlet built (default: from each source URL)' });
+  sources = Option.Rest({ required: 1, name: 'source' });
+
+  async execute(): Promise<number> {
+    const { buildRegistry } = await import('../../registry/build.js');
+    const out = this.output();
+    const result = await buildRegistry({
+      sources: this.sources, out: this.out,
+      ...(this.owner !== undefined ? { owner: this.owner } : {}),
+      warn: (m) => out.warn(m), notice: (m) => out.notice(m),
+    });
+    for (const [id, c] of Object.entries(result.index.cloudlets)) out.line(`${id}: ${c.versions.map((v) => v.version).join(', ')}`);
+    out.line(`wrote ${result.indexFile} and ${result.htmlFile}`);
+    return 0;
+  }
+}

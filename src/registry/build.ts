@@ -1,0 +1,293 @@
+import { mkdtemp } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import semver from 'semver';
+import { NOT_CONTENT } from '../cloudlets/installed.js';
+import { lintCloudlet } from '../cloudlets/lint.js';
+import { readCloudletManifest, type CloudletManifest } from '../cloudlets/manifest.js';
+import { CLOUDLET_ID } from '../cloudlets/names.js';
+import { NephoError, messageOf } from '../errors.js';
+import { manifestDigest, onInterrupt, readManifest, removePath, writeFileAtomicSync } from '../fs.js';
+import { checkoutRef, listRemoteTags, looksLikeGitUrl } from '../git.js';
+import { redactUrl } from '../output.js';
+import { BUILTIN_PROVIDERS } from '../providers/catalog.js';
+import { API_VERSION, type RegistryVersion } from './format.js';
+
+/** What `registry:build` is asked to do. */
+export interface BuildOptions {
+  /** Cloudlet git repositories: URLs or local paths. */
+  sources: string[];
+  /** Where index.json and index.html are written (created if missing). */
+  out: string;
+  /** The owner part of every cloudlet id; when absent, derived from each source URL (see `ownerOf`). */
+  owner?: string;
+  /** Called with one line per tag or source left out. */
+  warn: (message: string) => void;
+  /** Called with progress lines. */
+  notice?: (message: string) => void;
+  /** The `generated` time (tests pin it); now by default. */
+  now?: Date;
+}
+
+/** One cloudlet as index.json lists it (the format of src/registry/format.ts). */
+export interface BuiltCloudlet {
+  summary?: string;
+  description?: string;
+  author?: string;
+  license?: string;
+  keywords: string[];
+  project_page?: string;
+  source: string;
+  /** Newest first. */
+  versions: Required<RegistryVersion>[];
+}
+
+/** The document written to index.json. */
+export interface BuiltIndex {
+  apiVersion: typeof API_VERSION;
+  generated: string;
+  cloudlets: Record<string, BuiltCloudlet>;
+}
+
+/** What a build produced. */
+export interface BuildResult {
+  index: BuiltIndex;
+  indexFile: string;
+  htmlFile: string;
+  /** Tags left out, each with its reason (also given to `warn`). */
+  skipped: { source: string; tag: string; reason: string }[];
+}
+
+const OWNER = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** A source as git sees it: URLs as written, a local path as its file:// URL. */
+export function sourceUrl(source: string): string {
+  return looksLikeGitUrl(source) ? source : pathToFileURL(resolve(source)).toString();
+}
+
+/**
+ * The owner of a source's cloudlet: `--owner` when given; otherwise the name
+ * of the directory that holds the repository in its URL, lowercased
+ * (`https://github.com/huit/nepho-mediawiki.git` → `huit`), when that is a
+ * valid owner. Anything else needs `--owner`.
+ */
+export function ownerOf(url: string, owner?: string): string {
+  if (owner !== undefined) {
+    if (!OWNER.test(owner)) throw new NephoError('BAD_ARGUMENT', `--owner '${owner}' is not an owner name (lowercase letters, digits, '-' and '_')`);
+    return owner;
+  }
+  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/^[^@/]+@[^:]+:/, '').replace(/\/+$/, '');
+  const parent = basename(dirname(path)).toLowerCase();
+  if (OWNER.test(parent)) return parent;
+  throw new NephoError('OWNER_UNKNOWN', `${redactUrl(url)}: cannot tell the cloudlet's owner from the URL`, { hint: 'pass --owner OWNER' });
+}
+
+/** The semver version a tag names (`v1.2.3` or `1.2.3`), or undefined. */
+export function tagVersion(tag: string): string | undefined {
+  const m = /^v?(.+)$/.exec(tag);
+  const version = m ? semver.valid(m[1]!) : null;
+  return version !== null && (tag === version || tag === `v${version}`) ? version : undefined;
+}
+
+/**
+ * Check a fetched tree the way `cloudlet:install` and `cloudlet:lint` would:
+ * links that stay inside, cloudlet.yaml and its version, and everything
+ * `cloudlet:lint` finds an error (without cfn-lint). Returns the manifest and the tree
+ * digest install verifies.
+ */
+async function checkTree(tree: string, version: string): Promise<{ manifest: CloudletManifest; digest: string }> {
+  const digest = manifestDigest(await readManifest(tree, NOT_CONTENT));
+  const manifest = readCloudletManifest(tree);
+  if (manifest.version !== version) throw new NephoError('CLOUDLET_INVALID', `cloudlet.yaml version is ${manifest.version}, but the tag names ${version}`);
+  // cloudlet:lint's checks (every scenario, pattern, parameter and the bootstrap script); cfn-lint is left to authors.
+  const errors = lintCloudlet(tree, { providers: BUILTIN_PROVIDERS, provisioners: ['shell'], cfnLint: false }).filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 3).map((p) => `${p.file}${p.field === '-' ? '' : ` ${p.field}`}: ${p.message}`);
+    throw new NephoError('CLOUDLET_INVALID', `fails lint: ${shown.join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`);
+  }
+  return { manifest, digest };
+}
+
+/**
+ * Build a registry from cloudlet git repositories: every semver tag of each
+ * source becomes a version pinned to its commit and the digest of its tree.
+ * Tags whose content fails the checks are left out with a warning; a source
+ * that cannot be read, or a build that yields nothing, is an error.
+ */
+export async function buildRegistry(options: BuildOptions): Promise<BuildResult> {
+  if (options.sources.length === 0) throw new NephoError('BAD_ARGUMENT', 'no SOURCE given', { hint: 'name one or more cloudlet git repositories' });
+  const cloudlets: Record<string, BuiltCloudlet> = {};
+  const skipped: BuildResult['skipped'] = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'nepho-registry-build-'));
+  // Interrupted, the checkouts go too.
+  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  try {
+    for (const [i, source] of options.sources.entries()) {
+      const url = sourceUrl(source);
+      const shown = redactUrl(url);
+      const owner = ownerOf(url, options.owner);
+      const tags = await listRemoteTags(url, shown);
+      const found: { version: RegistryVersion & { digest: string }; manifest: CloudletManifest }[] = [];
+      const skip = (tag: string, reason: string) => {
+        skipped.push({ source: shown, tag, reason });
+        options.warn(`${shown} tag ${tag} left out: ${reason}`);
+      };
+      for (const [tag, commit] of tags) {
+        const version = tagVersion(tag);
+        if (version === undefined) continue;
+        if (found.some((f) => f.version.version === version)) {
+          skip(tag, `version ${version} is already given by another tag`);
+          continue;
+        }
+        options.notice?.(`Notice: checking ${shown} ${tag} ...`);
+        const tree = join(scratch, `${i}-${found.length}-${skipped.length}`);
+        try {
+          const fetched = await checkoutRef(url, tag, tree, `${shown} ${tag}`);
+          if (fetched !== commit) throw new NephoError('COMMIT_MISMATCH', `${tag} moved while building (${commit} then ${fetched})`);
+          await removePath(join(tree, '.git'));
+          const { manifest, digest } = await checkTree(tree, version);
+          found.push({ version: { version, ref: tag, commit, digest }, manifest });
+        } catch (error) {
+          if (!(error instanceof NephoError)) throw error;
+          skip(tag, messageOf(error).split(`${tree}/`).join('').split(tree).join('.'));
+        } finally {
+          await removePath(tree);
+        }
+      }
+      if (found.length === 0) {
+        options.warn(`${shown}: no usable semver tag; nothing published from it`);
+        continue;
+      }
+      found.sort((a, b) => semver.rcompare(a.version.version, b.version.version));
+      const newest = found[0]!.manifest;
+      const id = `${owner}/${newest.name}`;
+      if (!CLOUDLET_ID.test(id)) throw new NephoError('BAD_ARGUMENT', `${shown}: '${id}' is not a cloudlet id`);
+      // One id, one name: an older tag under another name belongs to another cloudlet.
+      const versions = found.filter((f) => {
+        if (f.manifest.name === newest.name) return true;
+        skip(f.version.ref, `cloudlet.yaml name is '${f.manifest.name}', but the newest version is '${newest.name}'`);
+        return false;
+      });
+      if (cloudlets[id]) throw new NephoError('DUPLICATE_CLOUDLET', `${shown}: ${id} is already given by ${cloudlets[id]!.source}`, { hint: 'give each cloudlet one source, or use another --owner' });
+      const entry: BuiltCloudlet = { keywords: newest.keywords, source: url, versions: versions.map((f) => f.version) };
+      for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
+        if (newest[key] !== undefined) entry[key] = newest[key];
+      }
+      cloudlets[id] = entry;
+    }
+  } finally {
+    forget();
+    await removePath(scratch);
+  }
+  if (Object.keys(cloudlets).length === 0) {
+    throw new NephoError('REGISTRY_EMPTY', 'no source yielded a cloudlet version; nothing was written', { hint: 'tag releases v<version> and check the warnings above' });
+  }
+  const index: BuiltIndex = { apiVersion: API_VERSION, generated: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'), cloudlets };
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+  const indexFile = join(out, 'index.json');
+  const htmlFile = join(out, 'index.html');
+  writeFileAtomicSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+  writeFileAtomicSync(htmlFile, renderListing(index));
+  return { index, indexFile, htmlFile, skipped };
+}
+
+/** Text made safe for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Only http(s) links are made clickable: a `javascript:` project page stays text. */
+function safeLink(url: string | undefined): string | undefined {
+  return url !== undefined && /^https?:\/\//i.test(url) ? url : undefined;
+}
+
+/**
+ * The static listing page: one self-contained file (inline CSS and script, no
+ * external assets), every cloudlet with its summary, versions and install
+ * command, and a search box that filters as you type. All cloudlet text is
+ * escaped; the script only reads data-* attributes and text, never markup.
+ */
+export function renderListing(index: BuiltIndex): string {
+  const items = Object.entries(index.cloudlets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, c]) => {
+    const command = `nepho cloudlet:install ${id}`;
+    const search = [id, c.summary ?? '', c.description ?? '', c.author ?? '', ...c.keywords].join(' ').toLowerCase();
+    const link = safeLink(c.project_page);
+    const meta = [
+      c.author ? `by ${escapeHtml(c.author)}` : '',
+      c.license ? escapeHtml(c.license) : '',
+      link ? `<a href="${escapeHtml(link)}" rel="noopener noreferrer">project page</a>` : '',
+    ].filter((s) => s !== '').join(' · ');
+    return [
+      `<li class="cloudlet" data-id="${escapeHtml(id)}" data-search="${escapeHtml(search)}">`,
+      `<h2>${escapeHtml(id)}</h2>`,
+      c.summary ? `<p class="summary">${escapeHtml(c.summary)}</p>` : '',
+      c.description ? `<p class="description">${escapeHtml(c.description)}</p>` : '',
+      meta ? `<p class="meta">${meta}</p>` : '',
+      c.keywords.length ? `<p class="keywords">${c.keywords.map((k) => `<span>${escapeHtml(k)}</span>`).join(' ')}</p>` : '',
+      `<p class="versions">versions: ${c.versions.map((v) => `<span class="version" title="${escapeHtml(v.commit)}">${escapeHtml(v.version)}</span>`).join(', ')}</p>`,
+      `<div class="install"><code class="command">${escapeHtml(command)}</code> <button type="button" class="copy" data-command="${escapeHtml(command)}">copy</button></div>`,
+      '</li>',
+    ].filter((s) => s !== '').join('\n');
+  });
+  const count = items.length;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'none'">
+<title>nepho cloudlets</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 50rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
+input#search { width: 100%; font-size: 1.1rem; padding: .5rem; box-sizing: border-box; }
+ul#cloudlets { list-style: none; padding: 0; }
+li.cloudlet { border-bottom: 1px solid #ddd; padding: .75rem 0; }
+li.cloudlet h2 { font-size: 1.2rem; margin: 0 0 .25rem; }
+.meta, .versions, .keywords { color: #555; font-size: .9rem; margin: .25rem 0; }
+.keywords span { background: #eef; border-radius: 3px; padding: 0 .3rem; }
+code.command { background: #f4f4f4; padding: .2rem .4rem; }
+#empty { color: #777; }
+</style>
+</head>
+<body>
+<h1>nepho cloudlets</h1>
+<p>${count} cloudlet(s), generated ${escapeHtml(index.generated)}. Add this registry with <code>nepho registry:add NAME URL-OF-index.json</code>.</p>
+<input id="search" type="search" placeholder="Search cloudlets" autocomplete="off" aria-label="Search cloudlets">
+<ul id="cloudlets">
+${items.join('\n')}
+</ul>
+<p id="empty" hidden>No cloudlet matches.</p>
+<script>
+(function () {
+  var box = document.getElementById('search');
+  var items = Array.prototype.slice.call(document.querySelectorAll('li.cloudlet'));
+  var empty = document.getElementById('empty');
+  function filter() {
+    var terms = box.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    items.forEach(function (li) {
+      var text = li.getAttribute('data-search');
+      var match = terms.every(function (t) { return text.indexOf(t) >= 0; });
+      li.hidden = !match;
+      if (match) shown++;
+    });
+    empty.hidden = shown !== 0;
+  }
+  box.addEventListener('input', filter);
+  document.querySelectorAll('button.copy').forEach(function (button) {
+    button.addEventListener('click', function () {
+      var text = button.getAttribute('data-command');
+      var done = function () { button.textContent = 'copied'; setTimeout(function () { button.textContent = 'copy'; }, 1500); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, function () {});
+    });
+  });
+  filter();
+})();
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,76 @@
+// The registry's web listing page in a real headless Chromium (Debian's
+// chromium driven by playwright-core), served by registry:serve: typing in the
+// search box filters the list, and the install command shown is the right one.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { chromium } from 'playwright-core';
+import { cloudletFiles, makeCloudletRepo, nepho, running, spawnNepho, tempDir, waitFor } from '../fixtures/helpers.js';
+
+/** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
+const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
+function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
+  return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+t.test('listing: the search box filters as you type; each cloudlet shows its install command', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (scripts/install-test-deps.sh installs it)` }, async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  const meta = (name: string, summary: string, keywords: string) => (v: string) =>
+    files(name, v, { 'cloudlet.yaml': `name: ${name}\nversion: ${v}\nsummary: ${JSON.stringify(summary)}\nkeywords: [${keywords}]\n` });
+  const wiki = makeCloudletRepo(join(dir, 'acme'), 'wiki', ['1.0.0', '1.2.0'], { files: meta('wiki', 'a MediaWiki site', 'wiki, php') });
+  const blog = makeCloudletRepo(join(dir, 'acme'), 'blog', ['0.3.0'], { files: meta('blog', 'a static blog', 'static, html') });
+  const evil = makeCloudletRepo(join(dir, 'huit'), 'evil', ['1.0.0'], { files: meta('evil', '<img src=x onerror="window.pwned=1">', 'x') });
+  const out = join(dir, 'public');
+  const built = await nepho(['registry:build', wiki.dir, blog.dir, evil.dir, '--out', out], { home });
+  t.equal(built.code, 0, built.stderr);
+
+  const child = spawnNepho(['registry:serve', out, '--port', '0'], { home });
+  const server = running(child);
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+)\/index\.json/.exec(server.stdout())?.[1], 'registry:serve to print its URL');
+
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const external: string[] = [];
+  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}/`);
+
+  const visible = () => page.$$eval('li.cloudlet', (lis) => lis.filter((li) => { const el = li as unknown as { hidden: boolean; offsetParent: unknown }; return !el.hidden && el.offsetParent !== null; }).map((li) => li.getAttribute('data-id')));
+  t.same(await visible(), ['acme/blog', 'acme/wiki', 'huit/evil'], 'every cloudlet is listed at first');
+  t.equal(await page.evaluate(() => (globalThis as unknown as { pwned?: number }).pwned), undefined, 'cloudlet text is not run as markup');
+  t.match(await page.textContent('li[data-id="huit/evil"] .summary'), '<img src=x onerror="window.pwned=1">', 'shown as text');
+
+  const wikiItem = page.locator('li[data-id="acme/wiki"]');
+  t.equal(await wikiItem.locator('code.command').textContent(), 'nepho cloudlet:install acme/wiki', 'the install command is the right one');
+  t.equal(await wikiItem.locator('button.copy').getAttribute('data-command'), 'nepho cloudlet:install acme/wiki', 'the copy button copies it');
+  t.match(await wikiItem.locator('.versions').textContent(), /1\.2\.0, 1\.0\.0/);
+  t.match(await wikiItem.locator('.summary').textContent(), 'a MediaWiki site');
+
+  const search = page.locator('input#search');
+  await search.pressSequentially('stat');
+  t.same(await visible(), ['acme/blog'], 'typing filters (keyword "static")');
+  await search.fill('');
+  await search.pressSequentially('MEDIAWIKI');
+  t.same(await visible(), ['acme/wiki'], 'case-insensitive, on the summary');
+  t.equal(await page.isVisible('#empty'), false);
+  await search.pressSequentially('zzz');
+  t.same(await visible(), [], 'nothing matches');
+  t.equal(await page.isVisible('#empty'), true, 'and the page says so');
+  await search.fill('');
+  await search.pressSequentially('acme');
+  t.same(await visible(), ['acme/blog', 'acme/wiki'], 'by owner');
+  t.equal(await page.locator('li.cloudlet:visible code.command').allTextContents().then((a) => a.join('|')), 'nepho cloudlet:install acme/blog|nepho cloudlet:install acme/wiki');
+
+  t.same(external, [], 'no request leaves the registry');
+  t.same(errors, [], 'no script errors');
+  await browser.close();
+  child.kill('SIGTERM');
+  t.equal((await server.done).code, 0);
+});
