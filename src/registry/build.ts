@@ -13,7 +13,7 @@ import { manifestDigest, onInterrupt, readManifest, removePath, writeFileAtomicS
 import { checkoutRef, listRemoteTags, looksLikeGitUrl } from '../git.js';
 import { redactUrl } from '../output.js';
 import { BUILTIN_PROVIDERS } from '../providers/catalog.js';
-import { API_VERSION, type RegistryVersion } from './format.js';
+import { API_VERSION, type RegistryCloudlet, type RegistryVersion } from './format.js';
 
 /** What `registry:build` is asked to do. */
 export interface BuildOptions {
@@ -31,18 +31,11 @@ export interface BuildOptions {
   now?: Date;
 }
 
-/** One cloudlet as index.json lists it (the format of src/registry/format.ts). */
-export interface BuiltCloudlet {
-  summary?: string;
-  description?: string;
-  author?: string;
-  license?: string;
-  keywords: string[];
-  project_page?: string;
-  source: string;
+/** One cloudlet as index.json lists it: the registry format without the id (it is the key), every version with its digest. */
+export type BuiltCloudlet = Omit<RegistryCloudlet, 'id' | 'versions'> & {
   /** Newest first. */
   versions: Required<RegistryVersion>[];
-}
+};
 
 /** The document written to index.json. */
 export interface BuiltIndex {
