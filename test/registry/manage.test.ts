@@ -56,7 +56,7 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const after = await nepho(['registry:list', '-o', 'json'], { home });
   t.same(JSON.parse(after.stdout).map((r: { name: string }) => r.name), ['builtin']);
 
-  const search = await nepho(['cloudlet:search', 'web', '-o', 'json'], { home });
+  const search = await nepho(['cloudlet:search', 'acme', '-o', 'json'], { home });
   t.same(JSON.parse(search.stdout), [], 'its cloudlets are no longer found');
   t.equal(server.requests.length, 1, 'nothing asked the removed registry again');
 });
