@@ -306,7 +306,8 @@ export async function withScratchDir<T>(parent: string, fn: (dir: string) => Pro
   await sweepScratch(parent);
   const dir = join(parent, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
+  // Retries: a git child stopped a moment ago may still be removing its own files (ENOTEMPTY).
+  const forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
   try {
     return await fn(dir);
   } finally {
