@@ -109,9 +109,9 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
   const versions = entry.versions.map((v: unknown, i: number): RegistryVersion => {
     const where = `versions[${i}]`;
     if (!isObject(v)) throw new Error(`${where} is not an object`);
-    if (typeof v.version !== 'string' || semver.valid(v.version) === null) throw new Error(`${where}.version is not a semver version`);
     // Compare normalised versions: "v1.0.0" and "1.0.0" are the same version.
-    const normal = semver.valid(v.version)!;
+    const normal = typeof v.version === 'string' ? semver.valid(v.version) : null;
+    if (normal === null) throw new Error(`${where}.version is not a semver version`);
     if (seen.has(normal)) throw new Error(`${where}.version ${normal} is listed twice`);
     seen.add(normal);
     if (typeof v.ref !== 'string') throw new Error(`${where}.ref is missing`);
@@ -150,11 +150,15 @@ function printable(text: string, max = 100): string {
   return line.length > max ? `${line.slice(0, max)}...` : line;
 }
 
+const CONTROL = /[\0-\x08\x0b-\x1f\x7f-\x9f]/;
+
 /**
  * Registry text is printed by search and describe: drop terminal escape
  * sequences and control characters, keeping only newlines and tabs.
  */
 function plainText(text: string): string {
+  // Escape sequences start with a control character (ESC): text without any is kept as it is.
+  if (!CONTROL.test(text)) return text;
   return text
     .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
     .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)?/g, '')

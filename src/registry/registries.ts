@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
@@ -118,14 +118,17 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
     throw new NephoError('REGISTRY_INVALID', `registry '${source.name}': ${shownUrl(source)} answered 304 to an unconditional request`);
   }
 
+  const { etag } = result;
   const { index, warnings } = parseIndex(result.body, source.name, source.url);
+  // Let the downloaded text go before the copies below are made: it is as large as the index.
+  result = undefined;
   for (const warning of warnings) ctx.warn(warning);
   const count = Object.keys(index.cloudlets).length;
   mkdirSync(dir, { recursive: true });
   // The search file and the index first, the meta file last: it is what says the copy is complete.
   writeFileAtomicSync(join(dir, 'index.json'), JSON.stringify(index));
   writeFileAtomicSync(join(dir, 'search.tsv'), searchLines(index));
-  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(result.etag ? { etag: result.etag } : {}) };
+  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}) };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
@@ -210,15 +213,170 @@ export interface SearchHit {
   score: number;
 }
 
-/** The compact search file: one line per cloudlet, `id\tlatest\tkeywords\tsummary\tdescription`. */
+/**
+ * The first line of the search file, naming its format. Format 2 has one line per cloudlet:
+ * `id\tlatest\tsummary\t` as shown, then the format-1 line (`id\tlatest\tkeywords\tsummary\tdescription`)
+ * lowercased, which is what terms are matched against. Lines are in order of id, so that hits
+ * come out nearly ranked. A file without this line is format 1, written by an earlier nepho: it
+ * is upgraded when first searched.
+ */
+const SEARCH_HEADER = '#nepho-search 2\n';
+
+/** The compact search file of an index (format 2, header included). */
 function searchLines(index: RegistryIndex): string {
   const clean = (s: string | undefined) => (s ?? '').replace(/[\t\r\n]+/g, ' ');
-  let out = '';
-  for (const c of Object.values(index.cloudlets)) {
-    out += `${c.id}\t${c.versions[0]?.version ?? ''}\t${clean(c.keywords.join(' '))}\t${clean(c.summary)}\t${clean(c.description)}\n`;
+  let out = SEARCH_HEADER;
+  for (const c of Object.values(index.cloudlets).sort((a, b) => compareIds(a.id, b.id))) {
+    out += searchLine(`${c.id}\t${c.versions[0]?.version ?? ''}\t${clean(c.keywords.join(' '))}\t${clean(c.summary)}\t${clean(c.description)}`);
   }
   return out;
 }
+
+/** The format-2 line (newline included) for a format-1 line. */
+function searchLine(plain: string): string {
+  const fields = plain.split('\t');
+  return `${fields[0]}\t${fields[1] ?? ''}\t${fields[3] ?? ''}\t${plain.toLowerCase()}\n`;
+}
+
+/** A format-1 search file's text as format 2. */
+function upgradeSearchText(text: string): string {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const idOf = (line: string) => {
+    const tab = line.indexOf('\t');
+    return tab < 0 ? line : line.slice(0, tab);
+  };
+  let out = SEARCH_HEADER;
+  for (const line of lines.sort((a, b) => compareIds(idOf(a), idOf(b)))) out += searchLine(line);
+  return out;
+}
+
+/** Order of ids in search results (UTF-16 code units, as `<` compares). */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const HEADER_BYTES = Buffer.from(SEARCH_HEADER);
+
+/**
+ * A registry's search file in format 2, or undefined when it has none. A
+ * format-1 file is upgraded and written back, unless it changed meanwhile (a
+ * registry update wrote a new one) or cannot be written (it is then upgraded
+ * again on every search).
+ */
+function readSearchFile(dir: string): Buffer | undefined {
+  const path = join(dir, 'search.tsv');
+  let buf: Buffer;
+  let before: Stats;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      before = fstatSync(fd);
+      buf = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  if (buf.subarray(0, HEADER_BYTES.length).equals(HEADER_BYTES)) return buf;
+  const upgraded = Buffer.from(upgradeSearchText(buf.toString('utf8')));
+  try {
+    const now = statSync(path);
+    if (now.ino === before.ino && now.mtimeMs === before.mtimeMs && now.size === before.size) writeFileAtomicSync(path, upgraded);
+  } catch {
+    // Only a cache: searching works without writing it.
+  }
+  return upgraded;
+}
+
+/** Collects the hits of one registry's search file. */
+interface Scan {
+  registry: string;
+  /** Lowercased, none empty. */
+  wanted: string[];
+  /** Ids an earlier registry lists: never shown from this one. */
+  seen: Set<string>;
+  hits: SearchHit[];
+}
+
+/** Add the format-2 `line` (no newline) to the hits if every term matches. */
+function consider(scan: Scan, line: string): void {
+  const t1 = line.indexOf('\t');
+  const t2 = t1 < 0 ? -1 : line.indexOf('\t', t1 + 1);
+  const t3 = t2 < 0 ? -1 : line.indexOf('\t', t2 + 1);
+  if (t3 < 0) return;
+  const score = matchScore(scan, line.slice(t3 + 1));
+  const id = line.slice(0, t1);
+  if (score === undefined || scan.seen.has(id)) return;
+  scan.hits.push({ id, latest: line.slice(t1 + 1, t2), summary: line.slice(t2 + 1, t3), registry: scan.registry, score });
+}
+
+/** The score of a lowercased format-1 line if it is a hit (0 when there are no terms), else undefined. */
+function matchScore(scan: Scan, lower: string): number | undefined {
+  const { wanted } = scan;
+  for (const term of wanted) if (!lower.includes(term)) return undefined;
+  if (wanted.length === 0) return 0;
+  const score = scoreLine(lower, wanted);
+  return score > 0 ? score : undefined;
+}
+
+/**
+ * Every line of a format-2 file (from `from`, after the header), adding each
+ * id to `listed` when given. For the lists of earlier registries, and for
+ * listing everything.
+ */
+function scanAll(scan: Scan, buf: Buffer, from: number, listed: string[] | undefined): void {
+  const text = buf.toString('utf8', from);
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end);
+    if (listed) {
+      const tab = line.indexOf('\t');
+      listed.push(tab < 0 ? line : line.slice(0, tab));
+    }
+    consider(scan, line);
+    start = end + 1;
+  }
+}
+
+/**
+ * Only the lines of a format-2 file holding the longest term's bytes are
+ * decoded and checked: UTF-8 keeps substrings, so no matching line is missed.
+ * No term holds a newline (the caller checks).
+ */
+function scanMatching(scan: Scan, buf: Buffer, from: number): void {
+  let needle = scan.wanted[0]!;
+  for (const term of scan.wanted) if (Buffer.byteLength(term) > Buffer.byteLength(needle)) needle = term;
+  const bytes = Buffer.from(needle);
+  let pos = from;
+  while (pos < buf.length) {
+    const at = buf.indexOf(bytes, pos);
+    if (at < 0) return;
+    const start = Math.max(buf.lastIndexOf(NEWLINE, at) + 1, from);
+    let end = buf.indexOf(NEWLINE, at);
+    if (end < 0) end = buf.length;
+    pos = end + 1;
+    // The shown fields are decoded apart from the matched text, which is dropped at once: a
+    // hit then holds a short string, not the whole line.
+    const t1 = buf.indexOf(TAB, start);
+    const t2 = t1 < 0 ? -1 : buf.indexOf(TAB, t1 + 1);
+    const t3 = t2 < 0 ? -1 : buf.indexOf(TAB, t2 + 1);
+    if (t3 < 0 || t3 >= end) continue;
+    const score = matchScore(scan, buf.toString('utf8', t3 + 1, end));
+    if (score === undefined) continue;
+    const id = buf.toString('utf8', start, t1);
+    if (scan.seen.has(id)) continue;
+    const shown = buf.toString('utf8', t1 + 1, t3);
+    const tab = shown.indexOf('\t');
+    scan.hits.push({ id, latest: shown.slice(0, tab), summary: shown.slice(tab + 1), registry: scan.registry, score });
+  }
+}
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
 
 /**
  * Ranked search: every term must match somewhere; a match in the name counts
@@ -227,49 +385,33 @@ function searchLines(index: RegistryIndex): string {
  */
 export function search(home: NephoHome, states: RegistryState[], terms: string[], limit = Infinity): SearchHit[] {
   const wanted = terms.map((t) => t.toLowerCase()).filter((t) => t !== '');
+  // No line holds a newline, so such a term matches nothing.
+  if (wanted.some((t) => t.includes('\n'))) return [];
   const hits: SearchHit[] = [];
   // Every id an earlier registry lists, matching or not: that registry's entry is the one
   // describe and install use, so a later registry's entry of the same name is never shown.
   const seen = new Set<string>();
   const readable = states.filter((s) => s.state !== 'unavailable');
   readable.forEach((state, n) => {
-    let text: string;
-    try {
-      text = readFileSync(join(cacheDir(home, state.source.name), 'search.tsv'), 'utf8');
-    } catch {
-      return;
-    }
-    const lower = text.toLowerCase();
+    const buf = readSearchFile(cacheDir(home, state.source.name));
+    if (!buf) return;
+    const scan: Scan = { registry: state.source.name, wanted, seen, hits };
     // Only needed to shadow the entries of a later registry.
     const listed: string[] | undefined = n < readable.length - 1 ? [] : undefined;
-    // Lowercasing can lengthen text ('İ' becomes two code units), so offsets into `text` do
-    // not hold in `lower`: each is walked on its own. Their lines correspond, as nothing
-    // lowercases to or from '\n'.
-    let start = 0;
-    let lowStart = 0;
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      let lowEnd = lower.indexOf('\n', lowStart);
-      if (lowEnd < 0) lowEnd = lower.length;
-      const line = lower.slice(lowStart, lowEnd);
-      let id: string | undefined;
-      if (listed) listed.push((id = text.slice(start, text.indexOf('\t', start))));
-      if (wanted.every((t) => line.includes(t))) {
-        id ??= text.slice(start, text.indexOf('\t', start));
-        const score = seen.has(id) ? 0 : scoreLine(line, wanted);
-        if (score > 0 || (wanted.length === 0 && !seen.has(id))) {
-          const fields = text.slice(start, end).split('\t');
-          hits.push({ id, latest: fields[1] ?? '', summary: fields[3] ?? '', registry: state.source.name, score });
-        }
-      }
-      start = end + 1;
-      lowStart = lowEnd + 1;
-    }
+    if (listed || wanted.length === 0) scanAll(scan, buf, HEADER_BYTES.length, listed);
+    else scanMatching(scan, buf, HEADER_BYTES.length);
     for (const id of listed ?? []) seen.add(id);
   });
-  hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return hits.slice(0, limit);
+  return rank(hits).slice(0, limit);
+}
+
+/**
+ * Best score first, then by id. Sorting by score alone first (cheap, and
+ * stable) leaves runs already in order of id, as each search file is: the
+ * full sort then has little left to compare.
+ */
+function rank(hits: SearchHit[]): SearchHit[] {
+  return hits.sort((a, b) => b.score - a.score).sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
 }
 
 function scoreLine(line: string, terms: string[]): number {
