@@ -17,7 +17,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * The built CLI entry point that users run: in the repository until
  * `snapshotPackage` points it at a copy.
  */
-export let BIN = join(ROOT, 'bin', 'nepho.js');
+export let BIN = join(ROOT, 'bin', 'nepho.cjs');
 /** The Node binary running the benchmarks; every child uses the same one. */
 export const NODE = process.execPath;
 /** GNU time, when installed: the simplest way to read a child's peak RSS. */
@@ -83,7 +83,7 @@ export async function snapshotPackage({ attempts = 10 } = {}) {
         if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true });
       }
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-      const bin = join(dir, 'bin', 'nepho.js');
+      const bin = join(dir, 'bin', 'nepho.cjs');
       const check = spawnSync(NODE, [bin, '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NEPHO_HOME: join(dir, 'home') } });
       if (check.status !== 0 || check.stdout.trim() !== pkg.version) throw new Error(check.stderr || check.stdout || `exit ${check.status}`);
       BIN = bin;

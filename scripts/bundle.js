@@ -1,35 +1,163 @@
 #!/usr/bin/env node
-// Emits dist/ with esbuild: one small start-up chunk (clipanion and the
-// command definitions) and separate chunks for everything commands load on
-// demand, so `nepho --help` starts about as fast as Node itself. tsc only
-// type-checks (npm run build runs it first).
-import { readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Emits dist/ with esbuild, in two parts, so that `nepho --help` and the
+// listing commands start about as fast as Node itself:
+//
+// - dist/cli.cjs, the start-up bundle: clipanion, every command definition and
+//   the little they need to parse arguments and print. CommonJS, one file: on
+//   Node 20, loading an ES module costs a sixth of a bare `node -e 0` before
+//   any of its code runs.
+// - dist/lazy/**, ES modules split into shared chunks: everything a command
+//   loads on demand (`await import(...)` in src/). Each such import in the
+//   start-up bundle points at its file here.
+//
+// Modules both parts import (errors, output, home ...) exist once in each.
+// That is safe only for modules without state that matters across the two,
+// so the build fails when a module not listed in SHARED joins both.
+// tsc only type-checks (npm run build runs it first).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
-/** Start-up trims: each saves a module, a file read or a CommonJS wrapper on every run. */
-const startup = {
-  name: 'nepho-startup',
+/**
+ * Modules that may be in both parts. Each is stateless, or its state is a
+ * cache that is fine twice; NephoError recognises copies of itself by a brand
+ * (see src/errors.ts).
+ */
+const SHARED = new Set([
+  'src/errors.ts', 'src/output.ts', 'src/home.ts', 'src/version.ts', 'src/paths.ts',
+  'src/cloudlets/names.ts', 'src/cloudlets/installed.ts',
+]);
+
+/** Trims every build shares: each saves a module, a file read or a CommonJS wrapper on every run. */
+const trims = {
+  name: 'nepho-trims',
   setup(b) {
     // The version is known at build time: no package.json read at start-up.
     b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(version)};`, loader: 'ts' }));
     // clipanion's ES module build (its package.json names only the CommonJS one): no CommonJS wrappers to run.
     b.onResolve({ filter: /^clipanion$/ }, () => ({ path: join(ROOT, 'node_modules/clipanion/lib/advanced/index.mjs') }));
+    // clipanion's platform module loads `tty` to guess a colour depth and patches
+    // process.stdout for output capture; nepho passes the colour depth in its
+    // context and leaves capture off (src/cli.ts).
     b.onResolve({ filter: /^\.\.\/platform$/ }, (args) =>
-      args.resolveDir.includes(join('clipanion', 'lib')) ? { path: join(args.resolveDir, '..', 'platform', 'node.mjs') } : undefined);
+      args.resolveDir.includes(join('clipanion', 'lib')) ? { path: 'clipanion-platform', namespace: 'nepho' } : undefined);
+    b.onLoad({ filter: /^clipanion-platform$/, namespace: 'nepho' }, () => ({
+      contents: 'export function getDefaultColorDepth() { return 1; }\nexport function getCaptureActivator() { return null; }\n',
+      loader: 'js',
+    }));
+    // clipanion builds its default context from process.stdin, stdout and stderr
+    // when it loads, which creates all three streams. nepho always passes its own
+    // (src/stdio.ts): leave the defaults as getters, out of the spreads that
+    // merge contexts.
+    b.onLoad({ filter: /[\\/]clipanion[\\/]lib[\\/]advanced[\\/]Cli\.mjs$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = /Cli\.defaultContext = \{\s*env: process\.env,\s*stdin: process\.stdin,\s*stdout: process\.stdout,\s*stderr: process\.stderr,\s*colorDepth: getDefaultColorDepth\(\),\s*\};/;
+      if (!eager.test(source)) throw new Error(`${args.path}: clipanion's default context changed; revisit the start-up patch in scripts/bundle.js`);
+      return {
+        contents: source.replace(eager, `Cli.defaultContext = Object.defineProperties({ env: process.env, colorDepth: getDefaultColorDepth() }, {
+    stdin: { get: () => process.stdin }, stdout: { get: () => process.stdout }, stderr: { get: () => process.stderr },
+});`),
+        loader: 'js',
+      };
+    });
+    // chalk detects colour support (loading tty and os) as it loads; nepho gives
+    // every Chalk instance its level itself (colorsWanted in src/output.ts).
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'nepho' }));
+    b.onLoad({ filter: /^supports-color$/, namespace: 'nepho' }, () => ({
+      contents: 'export default { stdout: false, stderr: false };\n',
+      loader: 'js',
+    }));
   },
 };
 
-// Chunk names carry content hashes: clear the old ones so dist/ holds one build.
-rmSync('dist', { recursive: true, force: true });
+/** src/a/b.ts for an import of '../a/b.js' from `resolveDir`. */
+function sourceFile(resolveDir, path) {
+  const file = resolve(resolveDir, path).replace(/\.js$/, '.ts');
+  if (!existsSync(file)) throw new Error(`${path} (from ${relative(ROOT, resolveDir)}): no such source file`);
+  return file;
+}
 
+const posix = (path) => path.split(sep).join('/');
+
+// Chunk names carry content hashes: clear the old ones so dist/ holds one build.
+rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
+
+// 1. The start-up bundle. Every `import()` of a nepho module becomes an import
+//    of its ES module under dist/lazy, collected here to build next.
+const lazy = new Map();
+const startup = await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cli.cjs',
+  write: false,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__nephoModuleUrl' },
+  banner: { js: "const __nephoModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [trims, {
+    name: 'nepho-lazy-imports',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        if (args.path.startsWith('node:') || !args.importer.startsWith(SRC)) return undefined;
+        if (!args.path.startsWith('.')) {
+          return { errors: [{ text: `import('${args.path}') in the start-up bundle: load packages through a nepho module (as src/prompts.ts does), so they are bundled with the lazy part` }] };
+        }
+        const file = sourceFile(args.resolveDir, args.path);
+        const name = posix(relative(SRC, file)).replace(/\.ts$/, '');
+        lazy.set(`lazy/${name}`, file);
+        return { path: `./lazy/${name}.js`, external: true };
+      });
+    },
+  }],
+  // clipanion loads typanion only for commands with a schema (nepho has none).
+  external: ['typanion'],
+  metafile: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The bundle runs as a vm.Script (src/boot.ts), where Node 20 supports no
+// import() without --experimental-vm-modules: each one calls the loader's
+// __nephoImport instead, which imports from the loader's own module.
+const dynamic = new Set(Object.values(startup.metafile.outputs)[0].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+const bundled = startup.outputFiles[0].text.replace(/\bimport\(("[^"]*")\)/g, (call, specifier) => {
+  if (!dynamic.has(JSON.parse(specifier))) throw new Error(`dist/cli.cjs: ${call} is not one of the bundle's dynamic imports`);
+  return `__nephoImport(${specifier})`;
+});
+const stray = /\bimport\(/.exec(bundled);
+if (stray) throw new Error(`dist/cli.cjs: an import() esbuild did not report, near ${JSON.stringify(bundled.slice(stray.index - 40, stray.index + 40))}`);
+mkdirSync(join(ROOT, 'dist'), { recursive: true });
+writeFileSync(join(ROOT, 'dist/cli.cjs'), bundled);
+
+// 2. The loader bin/nepho.cjs requires: it runs the start-up bundle through a
+//    V8 code cache (src/boot.ts), keyed by the bundle's content hash.
 await build({
+  absWorkingDir: ROOT,
+  entryPoints: ['src/boot.ts'],
+  outfile: 'dist/boot.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  define: { NEPHO_BUILD_ID: JSON.stringify(createHash('sha256').update(bundled).digest('hex').slice(0, 16)) },
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// 3. Everything loaded on demand, split into shared chunks.
+const onDemand = await build({
+  absWorkingDir: ROOT,
   entryPoints: {
-    cli: 'src/cli.ts',
+    ...Object.fromEntries(lazy),
     // The background process that carries long operations (formation create/destroy).
     nanny: 'src/nanny/main.ts',
     // Used by scripts/build-builtin.js at build time.
@@ -38,7 +166,7 @@ await build({
     'lib/installed': 'src/cloudlets/installed.ts',
   },
   outdir: 'dist',
-  chunkNames: 'chunks/[name]-[hash]',
+  chunkNames: 'lazy/chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -47,11 +175,18 @@ await build({
   // Bundled CommonJS dependencies call require(); give them one that serves
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
-  plugins: [startup],
-  // clipanion loads typanion only for commands with a schema (nepho has none);
-  // left outside the bundle, it is never even parsed. The AWS SDK loads from
-  // node_modules, only in the commands that talk to AWS.
+  plugins: [trims],
+  // The AWS SDK loads from node_modules, only in the commands that talk to AWS.
   external: ['typanion', '@aws-sdk/*', '@smithy/*'],
+  metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+const sources = (meta) => new Set(Object.keys(meta.inputs).filter((path) => path.startsWith('src/')));
+const inStartup = sources(startup.metafile);
+const twice = [...sources(onDemand.metafile)].filter((path) => inStartup.has(path) && !SHARED.has(path));
+if (twice.length > 0) {
+  throw new Error(`in both the start-up bundle and the lazy modules, but not known to be safe twice: ${twice.join(', ')}\n` +
+    'import them on demand from the commands, or add them to SHARED in scripts/bundle.js if they hold no state');
+}

@@ -1,6 +1,7 @@
 import { Builtins, Cli, type BaseContext, type Command } from 'clipanion';
 import { commands } from './commands/index.js';
 import { colorsWanted, renderError } from './output.js';
+import { ProcessSink, ProcessSource } from './stdio.js';
 import { VERSION } from './version.js';
 
 /** The clipanion CLI with every nepho command registered, errors routed to stderr. */
@@ -34,7 +35,7 @@ export function candidateCommands(argv: readonly string[]): typeof commands {
 }
 
 /** Build the CLI for `argv`; exported for tests that want to run commands in-process. */
-export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream = process.stderr, colors = colorsWanted(process.stdout)): Cli<BaseContext> {
+export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream, colors: boolean): Cli<BaseContext> {
   const cli = new NephoCli(stderr, colors);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
@@ -42,8 +43,24 @@ export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream 
   return cli;
 }
 
+/**
+ * The context commands run in: the process's environment and its standard
+ * streams, created only if a command needs them as streams (see stdio.ts).
+ */
+export function processContext(): BaseContext {
+  const stdout = new ProcessSink(1);
+  return {
+    env: process.env,
+    stdin: new ProcessSource() as unknown as BaseContext['stdin'],
+    stdout: stdout as unknown as BaseContext['stdout'],
+    stderr: new ProcessSink(2) as unknown as BaseContext['stderr'],
+    colorDepth: colorsWanted(stdout) ? 8 : 1,
+  };
+}
+
 /** Run nepho with `argv` and set the process's exit code. The only place that does. */
 export async function run(argv: string[]): Promise<void> {
-  const cli = buildCli(argv);
-  process.exitCode = await cli.run(argv, Cli.defaultContext);
+  const context = processContext();
+  const cli = buildCli(argv, context.stderr, context.colorDepth > 1);
+  process.exitCode = await cli.run(argv, context);
 }

@@ -1,9 +1,28 @@
+/** Shared by every copy of this module (Symbol.for), see NephoError's `instanceof`. */
+const NEPHO_ERROR = Symbol.for('nepho.NephoError');
+
 /**
  * The one error type for problems a user can fix: bad input, a missing file,
  * a registry that is down. Everything else that escapes a command is a bug and
  * is reported with its stack.
  */
 export class NephoError extends Error {
+  /**
+   * `instanceof NephoError` checks a brand rather than the prototype chain: the
+   * start-up bundle and the modules loaded on demand each carry a copy of this
+   * class (so may a plugin), and an error from any of them is a NephoError.
+   * Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== NephoError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [NEPHO_ERROR]?: unknown })[NEPHO_ERROR] === true;
+  }
+
+  /** The brand `instanceof` looks for; on the prototype, so subclasses carry it too. */
+  get [NEPHO_ERROR](): true {
+    return true;
+  }
+
   /** A stable, machine-readable code such as `CLOUDLET_NOT_FOUND`. */
   readonly code: string;
   /** One line telling the user what to do about it, when there is something to do. */

@@ -8,13 +8,18 @@ export interface PromptIO {
   output: NodeJS.WritableStream;
 }
 
+/** The prompt library (@inquirer/prompts), loaded on first use: only commands that ask pay for it. */
+export function promptLibrary(): Promise<typeof import('@inquirer/prompts')> {
+  return import('@inquirer/prompts');
+}
+
 /**
  * Ask for each parameter on the terminal, one at a time: the description is
  * shown, choices are a list, the default is offered, secrets are typed
  * hidden, and an invalid answer says why and asks again.
  */
 export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Promise<Record<string, ParameterValue>> {
-  const { input, password, select, confirm } = await import('@inquirer/prompts');
+  const { input, password, select, confirm } = await promptLibrary();
   const context = { input: io.input, output: io.output };
   const answers: Record<string, ParameterValue> = {};
   for (const spec of specs) {

@@ -114,6 +114,11 @@ export async function findInRegistries(ctx: CloudletContext, name: string): Prom
   throw cloudletNotFound(states, name);
 }
 
+/** The versions a registry lists for the cloudlet that fall within `range` (all of them without one), newest first as listed. */
+export function versionsInRange(found: Found, range: string | undefined): RegistryVersion[] {
+  return found.cloudlet.versions.filter((v) => range === undefined || semver.satisfies(v.version, range));
+}
+
 /** The newest version within `range` (any version when no range is given). */
 export function pickVersion(found: Found, range: string | undefined): RegistryVersion {
   const versions = found.cloudlet.versions.map((v) => v.version);

@@ -3,6 +3,7 @@ import type { CloudletContext } from '../cloudlets/install.js';
 import { NephoError } from '../errors.js';
 import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
+import { streamOf } from '../stdio.js';
 
 /** Help categories, in the order `nepho --help` lists them. */
 export const Category = {
@@ -65,8 +66,8 @@ export abstract class NephoCommand extends Command {
     if (!this.interactive) {
       throw new NephoError('CONFIRMATION_REQUIRED', `${question} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
     }
-    const { confirm } = await import('@inquirer/prompts');
-    const answer = await confirm({ message: question, default: false }, { input: this.context.stdin, output: this.context.stdout as NodeJS.WritableStream });
+    const { confirm } = await (await import('../prompts.js')).promptLibrary();
+    const answer = await confirm({ message: question, default: false }, { input: streamOf(this.context.stdin), output: streamOf(this.context.stdout) as NodeJS.WritableStream });
     if (!answer) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
   }
 }

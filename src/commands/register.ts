@@ -1,4 +1,5 @@
 import { Option } from 'clipanion';
+import { streamOf } from '../stdio.js';
 import { Category, NephoCommand } from './base.js';
 
 /** Largest secret read from stdin: a secret access key is 40 bytes; anything this big is a mistake. */
@@ -74,8 +75,8 @@ export class RegisterCommand extends NephoCommand {
       region ??= aws.currentRegion(this.env, files, profile);
       secret = aws.checkSecretAccessKey(await this.readSecret(), '--secret-access-key-stdin');
     } else {
-      const { input, password } = await import('@inquirer/prompts');
-      const io = { input: this.context.stdin, output: this.context.stderr as NodeJS.WritableStream };
+      const { input, password } = await (await import('../prompts.js')).promptLibrary();
+      const io = { input: streamOf(this.context.stdin), output: streamOf(this.context.stderr) as NodeJS.WritableStream };
       const valid = (check: (v: string) => unknown) => (v: string): string | true => {
         try {
           check(v.trim());
@@ -106,7 +107,7 @@ export class RegisterCommand extends NephoCommand {
   private async readSecret(): Promise<string> {
     const { NephoError } = await import('../errors.js');
     let text = '';
-    for await (const chunk of this.context.stdin as AsyncIterable<Buffer | string>) {
+    for await (const chunk of streamOf(this.context.stdin) as AsyncIterable<Buffer | string>) {
       text += chunk.toString();
       if (text.length > MAX_STDIN) throw new NephoError('BAD_ARGUMENT', `--secret-access-key-stdin: more than ${MAX_STDIN} bytes on stdin; expected one secret access key`);
     }

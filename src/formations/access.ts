@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { NephoError } from '../errors.js';
 import type { SshEndpoint } from '../providers/types.js';
 import type { FormationRecord } from './records.js';
@@ -55,4 +56,35 @@ export function sshEndpointFromAccess(record: FormationRecord, outputs: Record<s
     endpoint.bastion = { host: bastion, port: port('bastion_port', ssh.bastion_port), ...(bastionUser ? { user: bastionUser } : {}) };
   }
   return endpoint;
+}
+
+/** How long a browser opener (xdg-open, open, start) may take to say it failed before nepho assumes it worked. */
+const OPENER_GRACE_MS = 2000;
+
+/**
+ * Start the desktop's browser on `url` with the `open` package. Resolves with
+ * why it could not (the opener is missing, or exited non-zero, as xdg-open
+ * does on a machine without a browser), or undefined when it started. An
+ * opener still running after a short grace period is taken to have worked.
+ */
+export async function openInBrowser(url: string): Promise<string | undefined> {
+  let child: ChildProcess;
+  try {
+    const { default: open } = await import('open');
+    child = await open(url);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => finish(undefined), OPENER_GRACE_MS);
+    const finish = (failure: string | undefined) => {
+      clearTimeout(timer);
+      child.removeAllListeners('error');
+      child.removeAllListeners('exit');
+      child.on('error', () => undefined);
+      resolvePromise(failure);
+    };
+    child.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? `${child.spawnfile}: not found` : error.message));
+    child.once('exit', (code, signal) => finish(code === 0 ? undefined : `${child.spawnfile} exited with ${code ?? signal}`));
+  });
 }

@@ -14,14 +14,14 @@ export class CloudletDescribeCommand extends ListingCommand {
   name = Option.String({ name: 'name[@range]' });
 
   async execute(): Promise<number> {
-    const { default: semver } = await import('semver');
-    const { findInRegistries, parseInstallSpec } = await import('../../cloudlets/install.js');
+    const { findInRegistries, parseInstallSpec, versionsInRange } = await import('../../cloudlets/install.js');
     const { printableUrl } = await import('../../http.js');
     const out = this.output();
     const spec = parseInstallSpec(this.name);
     if (spec.kind !== 'registry') throw new NephoError('BAD_CLOUDLET_NAME', `'${this.name}' is not a registry name (owner/name[@range])`);
-    const { cloudlet, registry } = await findInRegistries(await this.cloudletContext(out), spec.name);
-    const versions = cloudlet.versions.filter((v) => spec.range === undefined || semver.satisfies(v.version, spec.range));
+    const found = await findInRegistries(await this.cloudletContext(out), spec.name);
+    const { cloudlet, registry } = found;
+    const versions = versionsInRange(found, spec.range);
     // A relative source inherits the registry URL's credentials: never print them.
     const source = printableUrl(cloudlet.source);
     const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, source, versions };

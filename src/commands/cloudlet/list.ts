@@ -1,3 +1,6 @@
+// Imported statically, not on demand: a few hundred lines of fs reads that
+// keep `cloudlet:list` off Node's ES module loader (see scripts/bundle.js).
+import { listInstalled } from '../../cloudlets/installed.js';
 import { redactUrl } from '../../output.js';
 import { Category, ListingCommand } from '../base.js';
 
@@ -11,7 +14,6 @@ export class CloudletListCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
-    const { listInstalled } = await import('../../cloudlets/installed.js');
     const out = this.output();
     const home = this.home;
     const installed = listInstalled(home);

@@ -1,5 +1,6 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
+import { streamOf } from '../../stdio.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `formation:create CLOUDLET[/SCENARIO]` (and the shortcut `create`). */
@@ -57,7 +58,7 @@ export class FormationCreateCommand extends ListingCommand {
       if (this.noInput) throw missingParametersError(prepared.resolution.missing, '--no-input forbids prompting');
       if (!this.canPrompt) throw missingParametersError(prepared.resolution.missing, 'there is no terminal to ask on');
       const { askForParameters } = await import('../../prompts.js');
-      const answers = await askForParameters(prepared.resolution.missing, { input: this.context.stdin, output: this.context.stderr });
+      const answers = await askForParameters(prepared.resolution.missing, { input: streamOf(this.context.stdin), output: streamOf(this.context.stderr) });
       prepared.resolution = applyAnswers(prepared.resolution, answers);
     }
     const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
@@ -89,7 +90,7 @@ export class FormationCreateCommand extends ListingCommand {
     if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
     const { operate } = await import('./progress.js');
     return operate(this, out, { kind: 'create', home, record: newRecord(prepared, spec, options), spec }, {
-      detach: this.detach, foreground: this.foreground, env: this.env, stdin: this.context.stdin,
+      detach: this.detach, foreground: this.foreground, env: this.env,
     }, this.yes);
   }
 }

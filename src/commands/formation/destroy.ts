@@ -35,7 +35,7 @@ export class FormationDestroyCommand extends NephoCommand {
     // A formation found only at the provider gets a local record for the operation.
     if (!readRecord(home, record.name)) writeRecord(home, record);
     return operate(this, out, { kind: 'destroy', home, record }, {
-      detach: this.detach, foreground: this.foreground, env: this.env, stdin: this.context.stdin,
+      detach: this.detach, foreground: this.foreground, env: this.env,
     }, this.yes);
   }
 }

@@ -1,9 +1,5 @@
 import { Option } from 'clipanion';
-import type { ChildProcess } from 'node:child_process';
 import { Category, NephoCommand } from '../base.js';
-
-/** How long a browser opener (xdg-open, open, start) may take to say it failed before nepho assumes it worked. */
-const OPENER_GRACE_MS = 2000;
 
 /** `formation:open NAME [--print]` (and the shortcut `open`). */
 export class FormationOpenCommand extends NephoCommand {
@@ -27,7 +23,7 @@ export class FormationOpenCommand extends NephoCommand {
     const { loadPlugins, findProvider } = await import('../../plugins.js');
     const { readRecord } = await import('../../formations/records.js');
     const { refOf } = await import('../../formations/operations.js');
-    const { formationUrl } = await import('../../formations/access.js');
+    const { formationUrl, openInBrowser } = await import('../../formations/access.js');
     const { assertExists } = await import('../../formations/ssh.js');
     const out = this.output();
     const home = this.home;
@@ -79,32 +75,4 @@ function webUrl(text: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Start the desktop's browser on `url` with the `open` package. Resolves with
- * why it could not (the opener is missing, or exited non-zero, as xdg-open
- * does on a machine without a browser), or undefined when it started. An
- * opener still running after a short grace period is taken to have worked.
- */
-async function openInBrowser(url: string): Promise<string | undefined> {
-  let child: ChildProcess;
-  try {
-    const { default: open } = await import('open');
-    child = await open(url);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => finish(undefined), OPENER_GRACE_MS);
-    const finish = (failure: string | undefined) => {
-      clearTimeout(timer);
-      child.removeAllListeners('error');
-      child.removeAllListeners('exit');
-      child.on('error', () => undefined);
-      resolvePromise(failure);
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ENOENT' ? `${child.spawnfile}: not found` : error.message));
-    child.once('exit', (code, signal) => finish(code === 0 ? undefined : `${child.spawnfile} exited with ${code ?? signal}`));
-  });
 }

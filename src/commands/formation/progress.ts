@@ -57,7 +57,6 @@ export interface OperateOptions {
   /** Run in this process: no nanny, no detaching. */
   foreground: boolean;
   env: NodeJS.ProcessEnv;
-  stdin: NodeJS.ReadableStream;
 }
 
 type Asker = Pick<NephoCommand, 'confirmQuestion'>;

@@ -1,4 +1,5 @@
 import { Option } from 'clipanion';
+import { resolve } from 'node:path';
 import { Category, NephoCommand } from '../base.js';
 
 /** `formation:ssh NAME [-i KEY] [--user U] [--print] [-- COMMAND...]` (and the shortcut `ssh`). */
@@ -30,7 +31,6 @@ export class FormationSshCommand extends NephoCommand {
   command = Option.Rest({ name: 'command' });
 
   async execute(): Promise<number> {
-    const { resolve } = await import('node:path');
     const { NephoError } = await import('../../errors.js');
     const { loadConfig } = await import('../../config.js');
     const { loadPlugins, findProvider } = await import('../../plugins.js');

@@ -1,0 +1,85 @@
+/**
+ * Loads the start-up bundle (dist/cli.cjs) with a V8 code cache, so that the
+ * second and later runs of nepho skip compiling it: about a fifth of a bare
+ * `node -e 0` on every command.
+ *
+ * nepho compiles the bundle with `vm.Script`, hands V8 the cache it wrote
+ * last time, and writes one when there was none or V8 refused it (another
+ * Node version, another build). Node 22 has this built in
+ * (`module.enableCompileCache`), Node 20 does not; the v8-compile-cache
+ * package does it for every `require` and was measured slower than no cache
+ * at all for nepho's one-file start-up.
+ *
+ * Caches live in `$NEPHO_HOME/cache/compile`, the user's own directory: V8
+ * runs cached bytecode as it is, so it must not come from a directory that
+ * others can write to. Failing to read or write a cache never fails a command.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Script } from 'node:vm';
+import { nephoHome } from './home.js';
+
+/** The content hash of dist/cli.cjs, written in by scripts/bundle.js: a cache belongs to exactly one build. */
+declare const NEPHO_BUILD_ID: string | undefined;
+const BUILD_ID = typeof NEPHO_BUILD_ID === 'string' ? NEPHO_BUILD_ID : 'unbuilt';
+
+/** What dist/cli.cjs exports. */
+export interface CliModule {
+  run(argv: string[]): Promise<void>;
+}
+
+/** The directory code caches are kept in. */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(nephoHome(env).cache, 'compile');
+}
+
+/** The cache file for this build of the bundle on this Node and architecture. */
+export function compileCacheFile(dir: string): string {
+  return join(dir, `cli-${BUILD_ID}-${process.version}-${process.arch}.bin`);
+}
+
+/** Load the start-up bundle at `file`, through the code cache. */
+export function loadCli(file: string): CliModule {
+  const dir = compileCacheDir();
+  const cacheFile = compileCacheFile(dir);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    /* none yet */
+  }
+  // Node's own CommonJS wrapper, plus the import() the bundle calls (see scripts/bundle.js).
+  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${readFileSync(file, 'utf8')}\n})`;
+  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (cachedData === undefined || script.cachedDataRejected === true) {
+    // Written when the command is done, so the cache holds every function it compiled.
+    process.once('exit', () => writeCache(dir, cacheFile, script));
+  }
+  const base = pathToFileURL(file);
+  const importFromBundle = (specifier: string): Promise<unknown> => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
+  const module = { exports: {} as CliModule };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
+  return module.exports;
+}
+
+/** Write the cache whole or not at all, and drop those of other builds. */
+function writeCache(dir: string, cacheFile: string, script: Script): void {
+  const partial = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+    renameSync(partial, cacheFile);
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('cli-') && !name.startsWith(`cli-${BUILD_ID}-`)) rmSync(join(dir, name), { force: true });
+    }
+  } catch {
+    // A read-only or full disk, or no directory: the next run compiles again.
+    try {
+      rmSync(partial, { force: true });
+    } catch {
+      /* nothing was written */
+    }
+  }
+}

@@ -1,0 +1,150 @@
+// What keeps start-up fast must not cost correctness: the V8 code cache
+// (src/boot.ts), output written straight to the file descriptors
+// (src/stdio.ts), and the NephoError brand that lets the start-up bundle
+// recognise errors from the modules loaded on demand.
+import t from 'tap';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BIN, fakeEntry, homeWithRegistry, nepho, tempDir, terminal } from './fixtures/helpers.js';
+import { NephoError } from '../src/errors.js';
+import { isTerminal } from '../src/stdio.js';
+
+const cacheDir = (home: string) => join(home, 'cache', 'compile');
+const cacheFiles = (home: string) => (existsSync(cacheDir(home)) ? readdirSync(cacheDir(home)).sort() : []);
+
+t.test('the first run writes a code cache for this build and Node; later runs use it as it is', async (t) => {
+  const home = tempDir(t);
+  const first = await nepho(['cloudlet:list'], { home });
+  t.equal(first.code, 0);
+  const files = cacheFiles(home);
+  t.equal(files.length, 1, 'one cache file');
+  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`), 'named for the build, the Node version and the architecture');
+  const file = join(cacheDir(home), files[0]!);
+  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+  const written = readFileSync(file);
+  t.ok(written.length > 10_000, 'holds compiled code');
+
+  const second = await nepho(['cloudlet:list'], { home });
+  t.equal(second.code, 0);
+  t.equal(second.stdout, first.stdout, 'the same output from cached code');
+  t.same(readFileSync(file), written, 'an accepted cache is not rewritten');
+  // A command that loads the rest of nepho on demand works from cached code too.
+  const lazy = await nepho(['scenario:list', 'nothing/here'], { home });
+  t.equal(lazy.code, 1);
+  t.match(lazy.stderr, /^error: .*nothing\/here/, 'an error from a module loaded on demand is a user error');
+  t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
+});
+
+t.test('a damaged cache is refused by V8 and replaced; the command runs all the same', async (t) => {
+  const home = tempDir(t);
+  t.equal((await nepho(['cloudlet:list'], { home })).code, 0);
+  const file = join(cacheDir(home), cacheFiles(home)[0]!);
+  const garbage = Buffer.alloc(statSync(file).size, 0x5a);
+  writeFileSync(file, garbage);
+  const r = await nepho(['cloudlet:list', '-o', 'json'], { home });
+  t.equal(r.code, 0);
+  t.same(JSON.parse(r.stdout), []);
+  t.equal(r.stderr, '');
+  t.notSame(readFileSync(file), garbage, 'rewritten');
+  t.equal(cacheFiles(home).length, 1, 'no temporary file left');
+});
+
+t.test("caches of other builds are removed when this build writes its own", async (t) => {
+  const home = tempDir(t);
+  mkdirSync(cacheDir(home), { recursive: true });
+  writeFileSync(join(cacheDir(home), 'cli-0000000000000000-v0.0.0-x64.bin'), 'old');
+  writeFileSync(join(cacheDir(home), 'unrelated.txt'), 'kept');
+  t.equal((await nepho(['cloudlet:list'], { home })).code, 0);
+  const files = cacheFiles(home);
+  t.equal(files.length, 2);
+  t.notOk(files.includes('cli-0000000000000000-v0.0.0-x64.bin'), 'the other build\'s cache is gone');
+  t.ok(files.includes('unrelated.txt'), 'files that are not caches are left alone');
+});
+
+t.test('a cache that cannot be written does not fail the command', async (t) => {
+  const home = tempDir(t);
+  mkdirSync(join(home, 'cache'), { recursive: true });
+  writeFileSync(cacheDir(home), 'a file where the cache directory would be');
+  const r = await nepho(['cloudlet:list', '-o', 'json'], { home });
+  t.equal(r.code, 0);
+  t.same(JSON.parse(r.stdout), []);
+  t.equal(r.stderr, '');
+});
+
+t.test('a reader that went away ends the output quietly (nepho ... | head)', async (t) => {
+  const home = tempDir(t);
+  const child = spawn(process.execPath, [BIN, 'cloudlet:list'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Closed long before nepho (tens of milliseconds of start-up) writes to it.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  t.equal(code, 0);
+  t.equal(stderr, '', 'no EPIPE, no stack');
+});
+
+t.test('output larger than a pipe holds reaches a slow reader whole, even when stdout was left non-blocking', async (t) => {
+  const cloudlets: Record<string, unknown> = {};
+  for (let i = 0; i < 2000; i++) cloudlets[`bulk/cloudlet-${String(i).padStart(4, '0')}`] = fakeEntry({ summary: `bulk cloudlet number ${i} for the pipe test` });
+  const { home } = await homeWithRegistry(t, cloudlets);
+  // python3 leaves fd 1 non-blocking (O_NONBLOCK) and execs nepho, as a parent sharing its pipe might;
+  // the reader takes nothing for a second, so the pipe fills and a write would fail with EAGAIN.
+  const nonBlocking = 'import fcntl, os, sys\nfl = fcntl.fcntl(1, fcntl.F_GETFL)\nfcntl.fcntl(1, fcntl.F_SETFL, fl | os.O_NONBLOCK)\nos.execv(sys.argv[1], sys.argv[1:])\n';
+  const pipeline = '{ python3 -c "$NONBLOCKING" "$NODE" "$BIN" cloudlet:search bulk; echo "status=$?" >&2; } | { sleep 1; cat; }';
+  const child = spawn('sh', ['-c', pipeline], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1', NONBLOCKING: nonBlocking, NODE: process.execPath, BIN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => chunks.push(d));
+  await new Promise((resolve) => child.on('close', resolve));
+  const lines = Buffer.concat(chunks).toString().split('\n').filter(Boolean);
+  t.equal(stderr, 'status=0\n', 'nepho succeeded, and said nothing on stderr');
+  t.ok(Buffer.concat(chunks).length > 100_000, 'more than a pipe buffer');
+  t.equal(lines.length, 2000, 'every line arrived');
+  t.equal(lines[0], 'bulk/cloudlet-0000 - bulk cloudlet number 0 for the pipe test (v1.0.0)');
+  t.equal(lines[1999], 'bulk/cloudlet-1999 - bulk cloudlet number 1999 for the pipe test (v1.0.0)');
+});
+
+t.test('colour on a terminal, none on a pipe', async (t) => {
+  const home = tempDir(t);
+  const term = terminal(t, `env -u NO_COLOR NEPHO_HOME=${home} TERM=xterm ${process.execPath} ${BIN} cloudlet:frobnicate; sleep 30`);
+  await term.waitForScreen(/Command not found/);
+  const coloured = execFileSync('tmux', ['-S', term.socket, '-f', '/dev/null', 'capture-pane', '-e', '-p', '-t', 's'], { encoding: 'utf8' });
+  t.match(coloured, /\x1b\[[0-9;]*m/, 'escape sequences on the terminal');
+  const piped = await nepho(['cloudlet:frobnicate'], { home, env: { TERM: 'xterm' } });
+  t.notMatch(piped.stderr, /\x1b\[/, 'none through a pipe');
+});
+
+t.test('isTerminal: files, pipes and /dev/null are not terminals', async (t) => {
+  const dir = tempDir(t);
+  const file = openSync(join(dir, 'f'), 'w');
+  const devNull = openSync('/dev/null', 'w');
+  t.teardown(() => {
+    closeSync(file);
+    closeSync(devNull);
+  });
+  t.equal(isTerminal(file), false, 'a file');
+  t.equal(isTerminal(devNull), false, '/dev/null, a character device');
+  t.equal(isTerminal(9999), false, 'a descriptor that is not open');
+});
+
+t.test('a NephoError from another copy of the module is still a NephoError', async (t) => {
+  const copy = (await import(`../src/errors.js?copy=${Date.now()}`)) as typeof import('../src/errors.js');
+  t.not(copy.NephoError, NephoError, 'a distinct class');
+  const error = new copy.NephoError('SOME_CODE', 'from the other copy');
+  t.ok(error instanceof NephoError, 'recognised by this copy');
+  t.ok(new NephoError('X', 'y') instanceof copy.NephoError, 'and the other way round');
+  t.notOk(new Error('plain') instanceof NephoError, 'a plain Error is not');
+  t.notOk(null instanceof NephoError);
+  t.notOk('text' instanceof NephoError);
+  class Sub extends NephoError {}
+  t.ok(new Sub('A', 'b') instanceof NephoError, 'an instance of a subclass is one');
+  t.notOk(new NephoError('A', 'b') instanceof Sub, 'a subclass keeps the ordinary check');
+});
