@@ -58,9 +58,19 @@ export function processContext(): BaseContext {
   };
 }
 
+/** `nepho`, `nepho -h` and `nepho --help`: the general help, which clipanion would print after building a parser over every command. */
+function wantsGeneralHelp(argv: readonly string[]): boolean {
+  return argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'));
+}
+
 /** Run nepho with `argv` and set the process's exit code. The only place that does. */
 export async function run(argv: string[]): Promise<void> {
   const context = processContext();
   const cli = buildCli(argv, context.stderr, context.colorDepth > 1);
+  if (wantsGeneralHelp(argv)) {
+    context.stdout.write(cli.usage());
+    process.exitCode = 0;
+    return;
+  }
   process.exitCode = await cli.run(argv, context);
 }

@@ -8,6 +8,14 @@ t.test('--help lists commands by category, in colon form', async (t) => {
   t.match(r.stdout, /Cloudlet commands[\s\S]*nepho cloudlet:install/);
   t.match(r.stdout, /Registry commands[\s\S]*nepho registry:add/);
   t.notMatch(r.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
+  for (const args of [[], ['-h']]) {
+    const same = await nepho(args, { home });
+    t.equal(same.code, 0);
+    t.equal(same.stdout, r.stdout, `nepho ${args.join(' ')} prints the same help`);
+  }
+  const command = await nepho(['cloudlet:list', '--help'], { home });
+  t.equal(command.code, 0);
+  t.match(command.stdout, /List installed cloudlets[\s\S]*\$ nepho cloudlet:list/, 'a command\'s --help is its own');
 });
 
 t.test('--version prints the package version', async (t) => {
