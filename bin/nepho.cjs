@@ -9,5 +9,5 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-v')) {
 } else {
   const { join } = require('node:path');
   const { loadCli } = require('../dist/boot.cjs');
-  loadCli(join(__dirname, '..', 'dist', 'cli.cjs')).run(argv);
+  loadCli(join(__dirname, '..', 'dist', 'cli.cjs'), argv).run(argv);
 }

@@ -25,9 +25,10 @@ import { nephoHome } from './home.js';
 declare const NEPHO_BUILD_ID: string | undefined;
 const BUILD_ID = typeof NEPHO_BUILD_ID === 'string' ? NEPHO_BUILD_ID : 'unbuilt';
 
-/** What dist/cli.cjs exports. */
+/** What dist/cli.cjs exports (src/cli.ts). */
 export interface CliModule {
   run(argv: string[]): Promise<void>;
+  isCommandWord(word: string): boolean;
 }
 
 /** The directory code caches are kept in. */
@@ -35,32 +36,46 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(nephoHome(env).cache, 'compile');
 }
 
-/** The cache file for this build of the bundle on this Node and architecture. */
-export function compileCacheFile(dir: string): string {
-  return join(dir, `cli-${BUILD_ID}-${process.version}-${process.arch}.bin`);
+/**
+ * Which cache a command line uses: one per command word (`cloudlet:list`, or
+ * `cloudlet` of the space form), so that each holds the functions its command
+ * compiled; `help` for the general help. Undefined for anything else: no
+ * cache is read or written for a word that is not a command.
+ */
+export function cacheSlot(argv: readonly string[]): string | undefined {
+  const word = argv[0];
+  if (word === undefined || word === '-h' || word === '--help') return 'help';
+  return /^[a-z][a-z0-9-]{0,30}(:[a-z][a-z0-9-]{0,30})?$/.test(word) ? word : undefined;
 }
 
-/** Load the start-up bundle at `file`, through the code cache. */
-export function loadCli(file: string): CliModule {
+/** The cache file for this build of the bundle, on this Node and architecture, for `slot`. */
+export function compileCacheFile(dir: string, slot: string): string {
+  return join(dir, `cli-${BUILD_ID}-${process.version}-${process.arch}-${slot.replace(':', '.')}.bin`);
+}
+
+/** Load the start-up bundle at `file` to run `argv`, through the code cache. */
+export function loadCli(file: string, argv: readonly string[]): CliModule {
   const dir = compileCacheDir();
-  const cacheFile = compileCacheFile(dir);
+  const slot = cacheSlot(argv);
+  const cacheFile = slot === undefined ? undefined : compileCacheFile(dir, slot);
   let cachedData: Buffer | undefined;
   try {
-    cachedData = readFileSync(cacheFile);
+    if (cacheFile) cachedData = readFileSync(cacheFile);
   } catch {
     /* none yet */
   }
   // Node's own CommonJS wrapper, plus the import() the bundle calls (see scripts/bundle.js).
   const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${readFileSync(file, 'utf8')}\n})`;
   const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
-  if (cachedData === undefined || script.cachedDataRejected === true) {
-    // Written when the command is done, so the cache holds every function it compiled.
-    process.once('exit', () => writeCache(dir, cacheFile, script));
-  }
   const base = pathToFileURL(file);
   const importFromBundle = (specifier: string): Promise<unknown> => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
   const module = { exports: {} as CliModule };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
+  const known = slot === 'help' || (slot !== undefined && module.exports.isCommandWord(slot));
+  if (cacheFile && known && (cachedData === undefined || script.cachedDataRejected === true)) {
+    // Written when the command is done, so the cache holds every function it compiled.
+    process.once('exit', () => writeCache(dir, cacheFile, script));
+  }
   return module.exports;
 }
 

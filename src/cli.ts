@@ -34,12 +34,25 @@ export function candidateCommands(argv: readonly string[]): typeof commands {
   return matching.length > 0 ? matching : commands;
 }
 
-/** Build the CLI for `argv`; exported for tests that want to run commands in-process. */
+/** Whether `word` starts a command's path (`cloudlet:list`, or `cloudlet` of the space form). */
+export function isCommandWord(word: string): boolean {
+  return commands.some((c) => c.paths?.some((path) => path[0] === word));
+}
+
+/**
+ * Build the CLI for `argv`. clipanion's `-h` and `-v` commands are needed
+ * only when no command matched the first word: `nepho --help` and `nepho
+ * --version` are answered before (run, bin/nepho.cjs), and a command's own
+ * `--help` is clipanion's parser's, not a command.
+ */
 export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream, colors: boolean): Cli<BaseContext> {
   const cli = new NephoCli(stderr, colors);
-  cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
-  for (const command of candidateCommands(argv)) cli.register(command);
+  const candidates = candidateCommands(argv);
+  if (candidates === commands || candidates.length === 0) {
+    cli.register(Builtins.HelpCommand);
+    cli.register(Builtins.VersionCommand);
+  }
+  for (const command of candidates) cli.register(command);
   return cli;
 }
 

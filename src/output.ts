@@ -96,17 +96,18 @@ export class Output {
     for (const [k, v] of shown) this.line(`${this.style.bold(`${k}:`.padEnd(width))} ${v}`);
   }
 
-  /** A root line and its children drawn with `├──`/`└──`, as `cloudlet:list` shows them. */
+  /** A root line and its children drawn with `├──`/`└──`, as `cloudlet:list` shows them; one write. */
   tree(root: string, nodes: TreeNode[]): void {
-    this.line(root);
+    let text = `${root}\n`;
     const walk = (items: TreeNode[], prefix: string) => {
       items.forEach((node, i) => {
         const last = i === items.length - 1;
-        this.line(`${prefix}${last ? '└── ' : '├── '}${node.label}`);
+        text += `${prefix}${last ? '└── ' : '├── '}${node.label}\n`;
         if (node.children) walk(node.children, `${prefix}${last ? '    ' : '│   '}`);
       });
     };
     walk(nodes, '');
+    this.stdout.write(text);
   }
 }
 

@@ -18,6 +18,23 @@ t.test('--help lists commands by category, in colon form', async (t) => {
   t.match(command.stdout, /List installed cloudlets[\s\S]*\$ nepho cloudlet:list/, 'a command\'s --help is its own');
 });
 
+t.test('--help orders categories and commands as ICU collation would', async (t) => {
+  // The build sorts help by code units instead of localeCompare (scripts/bundle.js): the same order for nepho's names.
+  const home = tempDir(t);
+  const r = await nepho(['--help'], { home });
+  const collator = new Intl.Collator('en', { usage: 'sort', caseFirst: 'upper' });
+  const sections = r.stdout.split(/\n(?=\S)/).slice(1).map((section) => ({
+    category: section.split('\n')[0]!,
+    commands: section.split('\n').filter((line) => line.startsWith('  nepho ')).map((line) => line.trim()),
+  })).filter((s) => s.commands.length > 0);
+  t.ok(sections.length >= 5, 'several categories');
+  const categories = sections.map((s) => s.category);
+  t.same(categories, [...categories].sort(collator.compare), 'categories');
+  for (const { category, commands } of sections) {
+    t.same(commands, [...commands].sort(collator.compare), `commands of ${category}`);
+  }
+});
+
 t.test('--version prints the package version', async (t) => {
   const home = tempDir(t);
   const r = await nepho(['--version'], { home });

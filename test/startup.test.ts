@@ -19,7 +19,7 @@ t.test('the first run writes a code cache for this build and Node; later runs us
   t.equal(first.code, 0);
   const files = cacheFiles(home);
   t.equal(files.length, 1, 'one cache file');
-  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.bin$`), 'named for the build, the Node version and the architecture');
+  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-cloudlet\\.list\\.bin$`), 'named for the build, the Node version, the architecture and the command');
   const file = join(cacheDir(home), files[0]!);
   t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
   const written = readFileSync(file);
@@ -30,10 +30,24 @@ t.test('the first run writes a code cache for this build and Node; later runs us
   t.equal(second.stdout, first.stdout, 'the same output from cached code');
   t.same(readFileSync(file), written, 'an accepted cache is not rewritten');
   // A command that loads the rest of nepho on demand works from cached code too.
-  const lazy = await nepho(['scenario:list', 'nothing/here'], { home });
-  t.equal(lazy.code, 1);
-  t.match(lazy.stderr, /^error: .*nothing\/here/, 'an error from a module loaded on demand is a user error');
-  t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
+  for (let run = 0; run < 2; run++) {
+    const lazy = await nepho(['scenario:list', 'nothing/here'], { home });
+    t.equal(lazy.code, 1);
+    t.match(lazy.stderr, /^error: .*nothing\/here/, 'an error from a module loaded on demand is a user error');
+    t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
+  }
+  t.equal(cacheFiles(home).length, 2, 'each command word has its own cache');
+  t.ok(cacheFiles(home).some((f) => f.endsWith('-scenario.list.bin')));
+});
+
+t.test('caches are kept for command words and the general help only', async (t) => {
+  const home = tempDir(t);
+  t.equal((await nepho(['--help'], { home })).code, 0);
+  t.equal((await nepho(['cloudlet', 'list'], { home })).code, 0);
+  t.equal((await nepho(['cloudlet:frobnicate'], { home })).code, 1);
+  t.equal((await nepho(['../../etc/passwd'], { home })).code, 1);
+  t.equal((await nepho(['Cloudlet:list'], { home })).code, 1);
+  t.same(cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-/, '')), ['cloudlet.bin', 'help.bin']);
 });
 
 t.test('a damaged cache is refused by V8 and replaced; the command runs all the same', async (t) => {
