@@ -76,14 +76,19 @@ function wantsGeneralHelp(argv: readonly string[]): boolean {
   return argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'));
 }
 
-/** Run nepho with `argv` and set the process's exit code. The only place that does. */
+/**
+ * Run nepho with `argv` and exit with the command's status: the only place
+ * that ends the process. nepho exits as soon as its command is done and its
+ * output has left, rather than when the event loop runs dry: libraries leave
+ * timers behind (simple-git waits 50 ms after every git process for late
+ * output), which would otherwise hold every command up.
+ */
 export async function run(argv: string[]): Promise<void> {
   const context = processContext();
   const cli = buildCli(argv, context.stderr, context.colorDepth > 1);
-  if (wantsGeneralHelp(argv)) {
-    context.stdout.write(cli.usage());
-    process.exitCode = 0;
-    return;
-  }
-  process.exitCode = await cli.run(argv, context);
+  let code = 0;
+  if (wantsGeneralHelp(argv)) context.stdout.write(cli.usage());
+  else code = await cli.run(argv, context);
+  await Promise.all([context.stdout, context.stderr].map((sink) => (sink as unknown as ProcessSink).flushed()));
+  process.exit(code);
 }

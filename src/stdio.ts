@@ -42,6 +42,17 @@ export class ProcessSink {
     return this.#stream;
   }
 
+  /** Resolves once everything written has left the process (at once unless the stream is in use and backed up). */
+  async flushed(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream || stream.writableLength === 0 || stream.destroyed) return;
+    await new Promise<void>((resolve) => {
+      stream.once('drain', resolve);
+      stream.once('close', resolve);
+      stream.once('error', resolve);
+    });
+  }
+
   /**
    * Write all of `chunk`. A descriptor left non-blocking by whoever started
    * nepho (EAGAIN) hands the rest to the stream, which waits for it; a reader
