@@ -3,6 +3,8 @@ import type { CloudletContext } from '../cloudlets/install.js';
 import { NephoError } from '../errors.js';
 import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
+import type { PluginRegistry } from '../plugins.js';
+import type { ProviderOptions } from '../providers/types.js';
 import { streamOf } from '../stdio.js';
 
 /** Help categories, in the order `nepho --help` lists them. */
@@ -35,6 +37,14 @@ export abstract class NephoCommand extends Command {
     const { loadConfig } = await import('../config.js');
     const home = this.home;
     return { home, config: loadConfig(home), warn: (m) => out.warn(m), notice: (m) => out.notice(m) };
+  }
+
+  /** The providers and provisioners nepho knows: the built-ins and the plugins config.yaml names. */
+  protected async plugins(): Promise<PluginRegistry> {
+    const { loadConfig } = await import('../config.js');
+    const { loadPlugins } = await import('../plugins.js');
+    const home = this.home;
+    return loadPlugins(home, loadConfig(home));
   }
 
   /** The output module for this command, in the given format. */
@@ -86,3 +96,7 @@ export abstract class ListingCommand extends NephoCommand {
   }
 }
 
+/** `--profile` and `--region` as provider options, leaving out those not given. */
+export function providerOptions(profile: string | undefined, region: string | undefined): ProviderOptions {
+  return { ...(profile ? { profile } : {}), ...(region ? { region } : {}) };
+}

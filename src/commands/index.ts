@@ -30,7 +30,7 @@ import { ScenarioListCommand } from './scenario/list.js';
 import { RegisterCommand } from './register.js';
 import { CreateShortcut, DestroyShortcut, OpenShortcut, SshShortcut } from './shortcuts.js';
 
-/** Every command nepho registers, in the order help lists them within a category. */
+/** Every command nepho registers (help sorts them within each category). */
 export const commands = [
   CloudletSearchCommand,
   CloudletDescribeCommand,

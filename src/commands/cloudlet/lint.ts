@@ -23,10 +23,8 @@ export class CloudletLintCommand extends ListingCommand {
 
   async execute(): Promise<number> {
     const { lintCloudlet } = await import('../../cloudlets/lint.js');
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins } = await import('../../plugins.js');
     const out = this.output();
-    const registry = await loadPlugins(this.home, loadConfig(this.home));
+    const registry = await this.plugins();
     const dir = this.target ?? '.';
     const problems = lintCloudlet(dir, { providers: registry.providers, provisioners: registry.provisioners.map((p) => p.type) });
     const errors = problems.filter((p) => p.severity === 'error').length;

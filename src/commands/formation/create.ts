@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
 import { streamOf } from '../../stdio.js';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, providerOptions } from '../base.js';
 
 /** `formation:create CLOUDLET[/SCENARIO]` (and the shortcut `create`). */
 export class FormationCreateCommand extends ListingCommand {
@@ -40,15 +40,14 @@ export class FormationCreateCommand extends ListingCommand {
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins, findProvider } = await import('../../plugins.js');
+    const { findProvider } = await import('../../plugins.js');
     const { prepareFormation, describePlan } = await import('../../formations/plan.js');
     const { applyAnswers, missingParametersError } = await import('../../scenarios/resolve.js');
     const { buildSpec, newRecord } = await import('../../formations/operations.js');
     const out = this.output();
     if (this.out !== undefined && !this.dryRun) throw new NephoError('BAD_ARGUMENT', '--out goes with --dry-run');
     const home = this.home;
-    const registry = await loadPlugins(home, loadConfig(home));
+    const registry = await this.plugins();
     const prepared = prepareFormation(home, {
       target: this.target, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [],
       ...(this.name === undefined ? {} : { name: this.name }),
@@ -61,7 +60,7 @@ export class FormationCreateCommand extends ListingCommand {
       const answers = await askForParameters(prepared.resolution.missing, { input: streamOf(this.context.stdin), output: streamOf(this.context.stderr) });
       prepared.resolution = applyAnswers(prepared.resolution, answers);
     }
-    const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
+    const options = providerOptions(this.profile, this.region);
     const provider = findProvider(registry, prepared.provider.name);
     const spec = await buildSpec(prepared, registry);
     await provider.validate(spec, options);

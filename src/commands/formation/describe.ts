@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, providerOptions } from '../base.js';
 
 /** `formation:describe NAME`. */
 export class FormationDescribeCommand extends ListingCommand {
@@ -15,16 +15,15 @@ export class FormationDescribeCommand extends ListingCommand {
   region = Option.String('--region', { description: 'AWS region (for a formation not recorded here)' });
 
   async execute(): Promise<number> {
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins, findProvider } = await import('../../plugins.js');
+    const { findProvider } = await import('../../plugins.js');
     const { findFormation } = await import('../../formations/inventory.js');
     const { refOf } = await import('../../formations/operations.js');
     const { formationUrl, sshEndpointFromAccess } = await import('../../formations/access.js');
     const { MASK } = await import('../../scenarios/parameters.js');
     const out = this.output();
     const home = this.home;
-    const registry = await loadPlugins(home, loadConfig(home));
-    const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
+    const registry = await this.plugins();
+    const options = providerOptions(this.profile, this.region);
     const record = await findFormation(home, registry, this.name, options, this.env);
     const provider = findProvider(registry, record.provider, `formation ${record.name}: provider`);
     const state = await provider.describe(refOf(record), record.options, this.env);

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, NephoCommand, providerOptions } from '../base.js';
 
 /** `formation:destroy NAME` (and the shortcut `destroy`). */
 export class FormationDestroyCommand extends NephoCommand {
@@ -19,8 +19,6 @@ export class FormationDestroyCommand extends NephoCommand {
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins } = await import('../../plugins.js');
     const { findFormation } = await import('../../formations/inventory.js');
     const { readRecord, writeRecord } = await import('../../formations/records.js');
     const { operate } = await import('./progress.js');
@@ -28,8 +26,8 @@ export class FormationDestroyCommand extends NephoCommand {
     if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
     const out = this.output();
     const home = this.home;
-    const registry = await loadPlugins(home, loadConfig(home));
-    const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
+    const registry = await this.plugins();
+    const options = providerOptions(this.profile, this.region);
     const record = await findFormation(home, registry, this.name, options, this.env);
     await this.confirm(`Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.`, this.yes);
     // A formation found only at the provider gets a local record for the operation.

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, providerOptions } from '../base.js';
 
 /** `formation:list`: this machine's formations and those found at the providers. */
 export class FormationListCommand extends ListingCommand {
@@ -15,13 +15,11 @@ export class FormationListCommand extends ListingCommand {
   region = Option.String('--region', { description: 'AWS region to look in' });
 
   async execute(): Promise<number> {
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins } = await import('../../plugins.js');
     const { listFormations } = await import('../../formations/inventory.js');
     const out = this.output();
     const home = this.home;
-    const options = { ...(this.profile ? { profile: this.profile } : {}), ...(this.region ? { region: this.region } : {}) };
-    const { formations, problems } = await listFormations(home, await loadPlugins(home, loadConfig(home)), options, this.env);
+    const options = providerOptions(this.profile, this.region);
+    const { formations, problems } = await listFormations(home, await this.plugins(), options, this.env);
     for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
     out.result(formations, () =>
       out.table(['NAME', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],

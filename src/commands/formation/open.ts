@@ -19,8 +19,7 @@ export class FormationOpenCommand extends NephoCommand {
 
   async execute(): Promise<number> {
     const { NephoError } = await import('../../errors.js');
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins, findProvider } = await import('../../plugins.js');
+    const { findProvider } = await import('../../plugins.js');
     const { readRecord } = await import('../../formations/records.js');
     const { refOf } = await import('../../formations/operations.js');
     const { formationUrl, openInBrowser } = await import('../../formations/access.js');
@@ -35,7 +34,7 @@ export class FormationOpenCommand extends NephoCommand {
     if (template === undefined) {
       throw new NephoError('NO_URL', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.url`);
     }
-    const provider = findProvider(await loadPlugins(home, loadConfig(home)), record.provider, `formation ${record.name}: provider`);
+    const provider = findProvider(await this.plugins(), record.provider, `formation ${record.name}: provider`);
     const state = await provider.describe(refOf(record), record.options, this.env);
     assertExists(record, state);
     const filled = formationUrl(record, state.outputs);

@@ -32,8 +32,7 @@ export class FormationSshCommand extends NephoCommand {
 
   async execute(): Promise<number> {
     const { NephoError } = await import('../../errors.js');
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins, findProvider } = await import('../../plugins.js');
+    const { findProvider } = await import('../../plugins.js');
     const { readRecord } = await import('../../formations/records.js');
     const { refOf } = await import('../../formations/operations.js');
     const ssh = await import('../../formations/ssh.js');
@@ -48,7 +47,7 @@ export class FormationSshCommand extends NephoCommand {
     const user = this.user === undefined ? undefined : ssh.checkSshUser(record.name, '--user', this.user);
     const program = this.print ? 'ssh' : ssh.systemSsh(this.env);
 
-    const provider = findProvider((await loadPlugins(home, loadConfig(home))), record.provider, `formation ${record.name}: provider`);
+    const provider = findProvider(await this.plugins(), record.provider, `formation ${record.name}: provider`);
     const endpoint = await ssh.formationSshEndpoint(record, provider, refOf(record), this.env);
     if (user !== undefined) endpoint.user = user;
     const configFile = ssh.writeSshConfig(home, {

@@ -40,13 +40,11 @@ export class FormationWatchCommand extends NephoCommand {
     try {
       let result = await followJournal(home, this.name, offset, (e) => printEntry(out, e), stop.signal);
       if (result.kind === 'orphaned') {
-        const { loadConfig } = await import('../../config.js');
-        const { loadPlugins } = await import('../../plugins.js');
         const { recoverOperation } = await import('../../nanny/recover.js');
         const { readEntries } = await import('../../nanny/journal.js');
         out.notice('the background process carrying this operation is gone; picking it up from the provider ...');
         const at = readEntries(home, this.name).offset;
-        const recovering = recoverOperation(home, this.name, await loadPlugins(home, loadConfig(home)), this.env).catch((error: unknown) => {
+        const recovering = recoverOperation(home, this.name, await this.plugins(), this.env).catch((error: unknown) => {
           // Someone else (a nanny, another watch) picked it up first: keep following.
           if (!(error instanceof NephoError && error.code === 'FORMATION_BUSY')) throw error;
         });

@@ -22,9 +22,7 @@ export class ParameterSetCommand extends NephoCommand {
   async execute(): Promise<number> {
     const { saveParameter } = await import('../../scenarios/saved-checks.js');
     const out = this.output();
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins } = await import('../../plugins.js');
-    const registry = await loadPlugins(this.home, loadConfig(this.home));
+    const registry = await this.plugins();
     const scope = await saveParameter(this.home, this.key, this.value, { cloudlet: this.cloudlet, scenario: this.scenario }, registry.providers, registry.provisioners.map((p) => p.type));
     out.line(`saved ${this.key} for ${scope === '*' ? 'every cloudlet' : scope}`);
     return 0;

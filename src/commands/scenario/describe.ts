@@ -15,9 +15,7 @@ export class ScenarioDescribeCommand extends ListingCommand {
   async execute(): Promise<number> {
     const { describeScenario } = await import('../../scenarios/describe.js');
     const out = this.output();
-    const { loadConfig } = await import('../../config.js');
-    const { loadPlugins } = await import('../../plugins.js');
-    const registry = await loadPlugins(this.home, loadConfig(this.home));
+    const registry = await this.plugins();
     const d = describeScenario(this.home, this.target, registry.providers, registry.provisioners.map((p) => p.type));
     out.result(d, () => {
       const rule = '-'.repeat(48);
