@@ -14,7 +14,7 @@
  * runs cached bytecode as it is, so it must not come from a directory that
  * others can write to. Failing to read or write a cache never fails a command.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,16 +48,30 @@ export function cacheSlot(argv: readonly string[]): string | undefined {
   return /^[a-z][a-z0-9-]{0,30}(:[a-z][a-z0-9-]{0,30})?$/.test(word) ? word : undefined;
 }
 
-/** The cache file for this build of the bundle, on this Node and architecture, for `slot`. */
-export function compileCacheFile(dir: string, slot: string): string {
-  return join(dir, `cli-${BUILD_ID}-${process.version}-${process.arch}-${slot.replace(':', '.')}.bin`);
+/**
+ * The cache file for `slot`, for this build of the bundle as it is on disk
+ * (`stamp`: its size and modification time, so a bundle edited in place is
+ * never run from the code of its former self), on this Node and architecture.
+ */
+export function compileCacheFile(dir: string, stamp: string, slot: string): string {
+  return join(dir, `cli-${BUILD_ID}-${stamp}-${process.version}-${process.arch}-${slot.replace(':', '.')}.bin`);
 }
 
 /** Load the start-up bundle at `file` to run `argv`, through the code cache. */
 export function loadCli(file: string, argv: readonly string[]): CliModule {
+  const fd = openSync(file, 'r');
+  let text: string;
+  let stamp: string;
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    stamp = `${size}.${Math.trunc(mtimeMs)}`;
+    text = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
   const dir = compileCacheDir();
   const slot = cacheSlot(argv);
-  const cacheFile = slot === undefined ? undefined : compileCacheFile(dir, slot);
+  const cacheFile = slot === undefined ? undefined : compileCacheFile(dir, stamp, slot);
   let cachedData: Buffer | undefined;
   try {
     if (cacheFile) cachedData = readFileSync(cacheFile);
@@ -65,7 +79,7 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
     /* none yet */
   }
   // Node's own CommonJS wrapper, plus the import() the bundle calls (see scripts/bundle.js).
-  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${readFileSync(file, 'utf8')}\n})`;
+  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${text}\n})`;
   const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const base = pathToFileURL(file);
   const importFromBundle = (specifier: string): Promise<unknown> => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
@@ -74,20 +88,20 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
   const known = slot === 'help' || (slot !== undefined && module.exports.isCommandWord(slot));
   if (cacheFile && known && (cachedData === undefined || script.cachedDataRejected === true)) {
     // Written when the command is done, so the cache holds every function it compiled.
-    process.once('exit', () => writeCache(dir, cacheFile, script));
+    process.once('exit', () => writeCache(dir, `cli-${BUILD_ID}-${stamp}-`, cacheFile, script));
   }
   return module.exports;
 }
 
-/** Write the cache whole or not at all, and drop those of other builds. */
-function writeCache(dir: string, cacheFile: string, script: Script): void {
+/** Write the cache whole or not at all, and drop those of other builds (names not starting with `current`). */
+function writeCache(dir: string, current: string, cacheFile: string, script: Script): void {
   const partial = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
     renameSync(partial, cacheFile);
     for (const name of readdirSync(dir)) {
-      if (name.startsWith('cli-') && !name.startsWith(`cli-${BUILD_ID}-`)) rmSync(join(dir, name), { force: true });
+      if (name.startsWith('cli-') && !name.startsWith(current)) rmSync(join(dir, name), { force: true });
     }
   } catch {
     // A read-only or full disk, or no directory: the next run compiles again.

@@ -3,14 +3,20 @@
 // (src/stdio.ts), and the NephoError brand that lets the start-up bundle
 // recognise errors from the modules loaded on demand.
 import t from 'tap';
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, fakeEntry, homeWithRegistry, nepho, tempDir, terminal } from './fixtures/helpers.js';
+import { BIN, ROOT, fakeEntry, homeWithRegistry, nepho, tempDir, terminal } from './fixtures/helpers.js';
 import { NephoError } from '../src/errors.js';
 import { isTerminal } from '../src/stdio.js';
 
 const cacheDir = (home: string) => join(home, 'cache', 'compile');
+/** Run a copy of nepho (`args[0]`) synchronously; its stdout. */
+function runNode(args: string[], home: string): string {
+  const r = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
 const cacheFiles = (home: string) => (existsSync(cacheDir(home)) ? readdirSync(cacheDir(home)).sort() : []);
 
 t.test('the first run writes a code cache for this build and Node; later runs use it as it is', async (t) => {
@@ -19,7 +25,7 @@ t.test('the first run writes a code cache for this build and Node; later runs us
   t.equal(first.code, 0);
   const files = cacheFiles(home);
   t.equal(files.length, 1, 'one cache file');
-  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-cloudlet\\.list\\.bin$`), 'named for the build, the Node version, the architecture and the command');
+  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-\\d+\\.\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}-cloudlet\\.list\\.bin$`), 'named for the build, the bundle on disk, the Node version, the architecture and the command');
   const file = join(cacheDir(home), files[0]!);
   t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
   const written = readFileSync(file);
@@ -47,7 +53,24 @@ t.test('caches are kept for command words and the general help only', async (t) 
   t.equal((await nepho(['cloudlet:frobnicate'], { home })).code, 1);
   t.equal((await nepho(['../../etc/passwd'], { home })).code, 1);
   t.equal((await nepho(['Cloudlet:list'], { home })).code, 1);
-  t.same(cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-/, '')), ['cloudlet.bin', 'help.bin']);
+  t.same(cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-[^-]+-/, '')), ['cloudlet.bin', 'help.bin']);
+});
+
+t.test('a bundle edited in place never runs from the cache of what it was', async (t) => {
+  // A copy of the start-up files: V8 checks only a cached script's length, so an edit that keeps it would pass.
+  const copy = tempDir(t);
+  for (const file of ['bin/nepho.cjs', 'dist/boot.cjs', 'dist/cli.cjs', 'package.json']) cpSync(join(ROOT, file), join(copy, file));
+  const bin = join(copy, 'bin', 'nepho.cjs');
+  const home = tempDir(t);
+  const help = () => runNode([bin, '--help'], home);
+  t.match(help(), /List installed cloudlets/);
+  t.match(help(), /List installed cloudlets/, 'from the cache');
+  const bundle = join(copy, 'dist', 'cli.cjs');
+  const edited = readFileSync(bundle, 'utf8').replace('List installed cloudlets', 'LIST INSTALLED CLOUDLETS');
+  t.equal(Buffer.byteLength(edited), statSync(bundle).size, 'the same length');
+  writeFileSync(bundle, edited);
+  t.match(help(), /LIST INSTALLED CLOUDLETS/, 'the edit shows');
+  t.equal(cacheFiles(home).length, 1, "the old bundle's cache is gone");
 });
 
 t.test('a damaged cache is refused by V8 and replaced; the command runs all the same', async (t) => {
