@@ -131,10 +131,13 @@ t.test('SIGINT or SIGTERM during an install from a server that never answers lea
     ['URL', [`${silent.url('demo')}#v1.0.0`], 'SIGINT'],
     ['URL', [`${silent.url('demo')}#v1.0.0`], 'SIGTERM'],
   ] as const) {
+    // The count is the server's total: wait for this install's own connection, so the signal finds git waiting on the server.
+    const before = silent.connections();
     const child = spawnNepho(['cloudlet:install', ...args], { home });
     const done = finished(child);
-    await waitFor(() => cloudletEntries(home).some((e) => e.startsWith('.staging-')) && silent.connections() > 0, `${how}: the scratch directory and a connection`);
+    await waitFor(() => cloudletEntries(home).some((e) => e.startsWith('.staging-')) && silent.connections() > before, `${how}: the scratch directory and a connection`);
     const connected = silent.connections();
+    t.equal(connected, before + 1, `${how}: one connection`);
     child.kill(signal);
     const r = await done;
     t.ok(r.code !== 0, `${how} ${signal}: the process ends without success`);
