@@ -1,12 +1,12 @@
 import { Builtins, Cli, type BaseContext, type Command } from 'clipanion';
 import { commands } from './commands/index.js';
-import { colorsWanted, renderError } from './output.js';
+import { colorsWanted, renderError, type Sink } from './output.js';
 import { ProcessSink, ProcessSource } from './stdio.js';
 import { VERSION } from './version.js';
 
 /** The clipanion CLI with every nepho command registered, errors routed to stderr. */
 class NephoCli extends Cli<BaseContext> {
-  constructor(private readonly stderr: NodeJS.WritableStream, colors: boolean) {
+  constructor(private readonly stderr: Sink, colors: boolean) {
     super({ binaryLabel: 'nepho', binaryName: 'nepho', binaryVersion: VERSION, enableColors: colors, enableCapture: false });
   }
 
@@ -30,13 +30,18 @@ class NephoCli extends Cli<BaseContext> {
 export function candidateCommands(argv: readonly string[]): typeof commands {
   const first = argv[0];
   if (first === '--version' || first === '-v') return [];
-  const matching = commands.filter((c) => c.paths?.some((path) => path[0] === first));
+  const matching = commandsStartingWith(first);
   return matching.length > 0 ? matching : commands;
+}
+
+/** The commands with a path that starts with `word`. */
+function commandsStartingWith(word: string | undefined): typeof commands {
+  return commands.filter((c) => c.paths?.some((path) => path[0] === word));
 }
 
 /** Whether `word` starts a command's path (`cloudlet:list`, or `cloudlet` of the space form). */
 export function isCommandWord(word: string): boolean {
-  return commands.some((c) => c.paths?.some((path) => path[0] === word));
+  return commandsStartingWith(word).length > 0;
 }
 
 /**
@@ -45,14 +50,13 @@ export function isCommandWord(word: string): boolean {
  * --version` are answered before (run, bin/nepho.cjs), and a command's own
  * `--help` is clipanion's parser's, not a command.
  */
-export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream, colors: boolean): Cli<BaseContext> {
+export function buildCli(argv: readonly string[], stderr: Sink, colors: boolean): Cli<BaseContext> {
   const cli = new NephoCli(stderr, colors);
-  const candidates = candidateCommands(argv);
-  if (candidates === commands || candidates.length === 0) {
+  if (commandsStartingWith(argv[0]).length === 0) {
     cli.register(Builtins.HelpCommand);
     cli.register(Builtins.VersionCommand);
   }
-  for (const command of candidates) cli.register(command);
+  for (const command of candidateCommands(argv)) cli.register(command);
   return cli;
 }
 
@@ -60,13 +64,12 @@ export function buildCli(argv: readonly string[], stderr: NodeJS.WritableStream,
  * The context commands run in: the process's environment and its standard
  * streams, created only if a command needs them as streams (see stdio.ts).
  */
-export function processContext(): BaseContext {
-  const stdout = new ProcessSink(1);
+export function processContext(stdout: ProcessSink, stderr: ProcessSink): BaseContext {
   return {
     env: process.env,
     stdin: new ProcessSource() as unknown as BaseContext['stdin'],
     stdout: stdout as unknown as BaseContext['stdout'],
-    stderr: new ProcessSink(2) as unknown as BaseContext['stderr'],
+    stderr: stderr as unknown as BaseContext['stderr'],
     colorDepth: colorsWanted(stdout) ? 8 : 1,
   };
 }
@@ -84,11 +87,13 @@ function wantsGeneralHelp(argv: readonly string[]): boolean {
  * output), which would otherwise hold every command up.
  */
 export async function run(argv: string[]): Promise<void> {
-  const context = processContext();
-  const cli = buildCli(argv, context.stderr, context.colorDepth > 1);
+  const stdout = new ProcessSink(1);
+  const stderr = new ProcessSink(2);
+  const context = processContext(stdout, stderr);
+  const cli = buildCli(argv, stderr, context.colorDepth > 1);
   let code = 0;
-  if (wantsGeneralHelp(argv)) context.stdout.write(cli.usage());
+  if (wantsGeneralHelp(argv)) stdout.write(cli.usage());
   else code = await cli.run(argv, context);
-  await Promise.all([context.stdout, context.stderr].map((sink) => (sink as unknown as ProcessSink).flushed()));
+  await Promise.all([stdout.flushed(), stderr.flushed()]);
   process.exit(code);
 }
