@@ -114,18 +114,7 @@ async function existingStackError(clients: AwsClients, name: string): Promise<Ne
  * resources that remain, each with CloudFormation's reason.
  */
 export async function destroyStack(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
-  const base = pollInterval(ctx.env);
-  const { region } = clients.settings;
-  const target = stateOf(ref).stackId ?? ref.name;
-  const what = `deleting stack ${ref.name} in ${region}`;
-
-  let stack: Stack | undefined;
-  try {
-    stack = await describe(clients.cfn, target);
-  } catch (error) {
-    throw awsError(error, what, clients.settings);
-  }
+  const { clients, base, region, what, stack } = await currentStack(ref, ctx, 'deleting');
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
     return { ok: true, status: 'DELETE_COMPLETE', failures: [], state: { ...ref.state, ...(stack ? stateFrom(stack, region) : {}) } };
   }
@@ -155,17 +144,7 @@ export async function destroyStack(ref: FormationRef, ctx: OperationContext): Pr
  * are shown, from its start. A stack already at rest returns at once.
  */
 export async function followExisting(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
-  const base = pollInterval(ctx.env);
-  const { region } = clients.settings;
-  const target = stateOf(ref).stackId ?? ref.name;
-  const what = `following stack ${ref.name} in ${region}`;
-  let stack: Stack | undefined;
-  try {
-    stack = await describe(clients.cfn, target);
-  } catch (error) {
-    throw awsError(error, what, clients.settings);
-  }
+  const { clients, base, region, what, stack } = await currentStack(ref, ctx, 'following');
   if (!stack) {
     throw new NephoError('STACK_NOT_FOUND', `stack ${ref.name} does not exist in ${region}`, { hint: 'it may have been deleted, or live in another region (--region)' });
   }
@@ -175,6 +154,28 @@ export async function followExisting(ref: FormationRef, ctx: OperationContext): 
   const result = outcome(followed, state, isSuccess);
   if (followed.status === 'DELETE_FAILED') result.failures = await remainingResources(clients, state.stackId, followed);
   return result;
+}
+
+/** The stack a formation names: by its recorded id (which still answers once the stack is deleted), else by name. */
+function stackTarget(ref: FormationRef): string {
+  return stateOf(ref).stackId ?? ref.name;
+}
+
+/**
+ * The formation's stack as it is now (undefined when there is none), with the
+ * clients and poll interval to act on it. `what` ("deleting stack NAME in
+ * REGION") names the action in AWS errors.
+ */
+async function currentStack(ref: FormationRef, ctx: OperationContext, doing: string): Promise<{ clients: AwsClients; base: number; region: string; what: string; stack: Stack | undefined }> {
+  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
+  const base = pollInterval(ctx.env);
+  const { region } = clients.settings;
+  const what = `${doing} stack ${ref.name} in ${region}`;
+  try {
+    return { clients, base, region, what, stack: await describe(clients.cfn, stackTarget(ref)) };
+  } catch (error) {
+    throw awsError(error, what, clients.settings);
+  }
 }
 
 async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
@@ -226,7 +227,7 @@ async function listResources(clients: AwsClients, stackId: string): Promise<Stac
 /** Status, outputs and resources now; `exists: false` once the stack is gone. */
 export async function describeStack(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationState> {
   const clients = awsClients(optionsFor(ref, options), env);
-  const target = stateOf(ref).stackId ?? ref.name;
+  const target = stackTarget(ref);
   const what = `describing stack ${ref.name} in ${clients.settings.region}`;
   try {
     const stack = await describe(clients.cfn, target);
