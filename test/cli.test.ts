@@ -1,5 +1,6 @@
 import t from 'tap';
-import { nepho, tempDir } from './fixtures/helpers.js';
+import { nepho } from './fixtures/cli.js';
+import { tempDir } from './fixtures/paths.js';
 
 t.test('--help lists commands by category, in colon form', async (t) => {
   const home = tempDir(t);

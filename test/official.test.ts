@@ -7,7 +7,10 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
-import { ROOT, nepho, realVagrantValidate, startMoto, tempDir } from './fixtures/helpers.js';
+import { startMoto } from './fixtures/aws.js';
+import { nepho } from './fixtures/cli.js';
+import { ROOT, tempDir } from './fixtures/paths.js';
+import { realVagrantValidate } from './fixtures/vagrant.js';
 
 const OFFICIAL = join(ROOT, 'official');
 const builtin = JSON.parse(readFileSync(join(ROOT, 'dist', 'builtin', 'index.json'), 'utf8'));

@@ -3,7 +3,9 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { ROOT, nepho, tempDir, writeConfig, writeFiles } from './fixtures/helpers.js';
+import { nepho } from './fixtures/cli.js';
+import { writeConfig, writeFiles } from './fixtures/files.js';
+import { ROOT, tempDir } from './fixtures/paths.js';
 
 const PLUGIN = join(ROOT, 'test', 'fixtures', 'plugins', 'nepho-provider-echo');
 

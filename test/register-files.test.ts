@@ -8,7 +8,8 @@ import {
   awsFiles, checkAccessKeyId, checkProfileName, checkRegion, checkSecretAccessKey, configSection, currentRegion,
   findAwsCredentials, parseIni, profileHasKeys, setIniValues, writeAwsProfile,
 } from '../src/aws/credentials.js';
-import { tempDir, thrown } from './fixtures/helpers.js';
+import { thrown } from './fixtures/cli.js';
+import { tempDir } from './fixtures/paths.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 

@@ -6,7 +6,9 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { BIN, ROOT, expectUserError, nepho, tempDir, terminal, type RunResult, type Teardown } from './fixtures/helpers.js';
+import { expectUserError, nepho, type RunResult } from './fixtures/cli.js';
+import { BIN, ROOT, tempDir, type Teardown } from './fixtures/paths.js';
+import { terminal } from './fixtures/terminal.js';
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

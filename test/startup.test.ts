@@ -6,7 +6,10 @@ import t from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, fakeEntry, homeWithRegistry, nepho, tempDir, terminal } from './fixtures/helpers.js';
+import { nepho } from './fixtures/cli.js';
+import { BIN, ROOT, tempDir } from './fixtures/paths.js';
+import { fakeEntry, homeWithRegistry } from './fixtures/registry.js';
+import { terminal } from './fixtures/terminal.js';
 import { NephoError } from '../src/errors.js';
 import { isTerminal } from '../src/stdio.js';
 

@@ -4,7 +4,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { assertUserError, cloudletEntries, cloudletFiles, makeCloudletRepo, nepho, tempDir, writeFiles } from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries, cloudletFiles } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
 
 t.test('names that try to leave $NEPHO_HOME, for every command that takes a name', async (t) => {
   const home = join(tempDir(t), 'home');

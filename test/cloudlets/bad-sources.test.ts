@@ -5,9 +5,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  assertUserError, cloudletEntries, homeWithRegistry, indexEntry, makeCloudletRepo, nepho, tempDir,
-} from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries } from '../fixtures/cloudlets.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexEntry } from '../fixtures/registry.js';
 
 t.test('refs and URLs that start with "-" are refused before git runs', async (t) => {
   const home = join(tempDir(t), 'home');

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
-import { ROOT, cloudletEntries, nepho, readInstallRecord, tempDir } from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { cloudletEntries, readInstallRecord } from '../fixtures/cloudlets.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const builtin = JSON.parse(readFileSync(join(ROOT, 'dist', 'builtin', 'index.json'), 'utf8'));
 

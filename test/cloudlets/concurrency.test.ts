@@ -5,10 +5,11 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import {
-  assertUserError, cloudletEntries, homeWithRegistry, indexEntry, makeCloudletRepo, nepho, readInstallRecord,
-  serveSilence, spawnNepho, tempDir, waitFor, type RunResult,
-} from '../fixtures/helpers.js';
+import { assertUserError, nepho, spawnNepho, waitFor, type RunResult } from '../fixtures/cli.js';
+import { cloudletEntries, readInstallRecord } from '../fixtures/cloudlets.js';
+import { makeCloudletRepo, serveSilence } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexEntry } from '../fixtures/registry.js';
 
 /** Collect a spawned nepho's output and how it ended. */
 function finished(child: ChildProcess): Promise<RunResult> {

@@ -4,10 +4,12 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
-import {
-  cloudletFiles, git, homeWithRegistry, indexEntry, listedCloudlets, makeCloudletRepo, nepho, readInstallRecord, refuseInstall,
-  tempDir, writeFiles,
-} from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { cloudletFiles, listedCloudlets, readInstallRecord, refuseInstall } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { git, makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexEntry } from '../fixtures/registry.js';
 
 t.test('content that is not a valid cloudlet, from a registry, a URL, a path and linked', async (t) => {
   const parent = tempDir(t);

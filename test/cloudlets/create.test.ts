@@ -4,7 +4,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { assertUserError, git, nepho, realVagrantValidate, tempDir } from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { git } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { realVagrantValidate } from '../fixtures/vagrant.js';
 
 t.test('create makes a git repository that lints and dry-runs for both providers', async (t) => {
   const home = tempDir(t, 'nepho-create-home-');

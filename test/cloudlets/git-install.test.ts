@@ -3,9 +3,11 @@
 import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  cloudletEntries, cloudletFiles, git, makeCloudletRepo, nepho, readInstallRecord, serveGit, tempDir, writeFiles,
-} from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { cloudletEntries, cloudletFiles, readInstallRecord } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { git, makeCloudletRepo, serveGit } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
 
 t.test('file://URL#TAG installs that tag as local/<name>', async (t) => {
   const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0', '1.1.0']);

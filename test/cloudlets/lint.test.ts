@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT, assertUserError, nepho, tempDir } from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 /**
  * A PATH whose first cfn-lint finds nothing, so that the counts below do not

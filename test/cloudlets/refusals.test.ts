@@ -3,10 +3,12 @@
 // cloudlets/ (besides .locks/) and the same `cloudlet:list -o json`.
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  cloudletFiles, git, homeWithRegistry, indexDoc, indexEntry, listedCloudlets, makeCloudletRepo, nepho, readInstallRecord,
-  refuseInstall, tempDir, writeFiles,
-} from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { cloudletFiles, listedCloudlets, readInstallRecord, refuseInstall } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { git, makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexDoc, indexEntry } from '../fixtures/registry.js';
 
 t.test('a registry whose commit does not match the tag (the tag was moved)', async (t) => {
   const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0']);

@@ -3,9 +3,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  assertUserError, cloudletEntries, git, homeWithRegistry, indexDoc, indexEntry, makeCloudletRepo, nepho, readInstallRecord, tempDir,
-} from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries, readInstallRecord } from '../fixtures/cloudlets.js';
+import { git, makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexDoc, indexEntry } from '../fixtures/registry.js';
 
 t.test('NAME installs the newest version, pinned to the tag\'s commit', async (t) => {
   const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0', '1.1.0', '2.0.0']);

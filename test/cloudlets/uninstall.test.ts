@@ -4,9 +4,11 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  assertUserError, cloudletEntries, cloudletFiles, homeWithDemo, nepho, readInstallRecord, tempDir, writeFiles,
-} from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries, cloudletFiles, readInstallRecord } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithDemo } from '../fixtures/registry.js';
 
 t.test('uninstall without a terminal and without --yes refuses; --yes removes', async (t) => {
   const { home, dir } = await homeWithDemo(t);

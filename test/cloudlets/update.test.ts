@@ -3,10 +3,12 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  assertUserError, cloudletEntries, cloudletFiles, git, homeWithRegistry, indexDoc, indexEntry, makeCloudletRepo, nepho,
-  readInstallRecord, tempDir, writeFiles,
-} from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries, cloudletFiles, readInstallRecord } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { git, makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithRegistry, indexDoc, indexEntry } from '../fixtures/registry.js';
 
 /** Commit and tag a new version in a repository made by makeCloudletRepo. */
 function publish(repo: ReturnType<typeof makeCloudletRepo>, version: string): void {

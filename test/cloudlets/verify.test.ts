@@ -3,7 +3,11 @@
 import { appendFileSync, chmodSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { assertUserError, cloudletEntries, cloudletFiles, homeWithDemo, nepho, tempDir, writeFiles } from '../fixtures/helpers.js';
+import { assertUserError, nepho } from '../fixtures/cli.js';
+import { cloudletEntries, cloudletFiles } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
+import { homeWithDemo } from '../fixtures/registry.js';
 
 t.test('verify lists modified, added and removed files and exits 1; clean exits 0', async (t) => {
   const { home, dir } = await homeWithDemo(t);

@@ -7,7 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { indexDoc, makeCloudletRepo, motoQuery, nepho, startMoto, tempDir, writeConfig } from '../fixtures/helpers.js';
+import { motoQuery, startMoto } from '../fixtures/aws.js';
+import { nepho } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
+import { indexDoc } from '../fixtures/registry.js';
 
 const BOOTSTRAP = `#!/bin/sh
 set -eu

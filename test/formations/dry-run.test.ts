@@ -7,7 +7,10 @@ import t, { type Test } from 'tap';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { expectUserError, filesContaining, installDevCloudlet, nepho, tempDir, writeConfig, type RunResult } from '../fixtures/helpers.js';
+import { expectUserError, nepho, type RunResult } from '../fixtures/cli.js';
+import { installDevCloudlet } from '../fixtures/cloudlets.js';
+import { filesContaining, writeConfig } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
 
 const SECRET = 'correct-horse-battery-staple-7f3a';
 

@@ -7,7 +7,9 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ROOT, expectUserError, nepho, standInFormation, tempDir } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
+import { standInFormation } from '../fixtures/ssh.js';
 
 const ACCESS = { url: 'http://{{outputs.Host}}:{{outputs.WebPort}}/{{parameters.Site}}/' };
 const OUTPUTS = { Host: '127.0.0.1', WebPort: '8080' };

@@ -6,7 +6,10 @@
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, filesContaining, installDevCloudlet, tempDir, terminal, type TerminalSession } from '../fixtures/helpers.js';
+import { installDevCloudlet } from '../fixtures/cloudlets.js';
+import { filesContaining } from '../fixtures/files.js';
+import { BIN, ROOT, tempDir } from '../fixtures/paths.js';
+import { terminal, type TerminalSession } from '../fixtures/terminal.js';
 
 const SECRET = 'Tr0ub4dor-and-3-horses';
 

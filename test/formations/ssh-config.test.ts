@@ -3,7 +3,7 @@
 // goes into the file.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import { thrown } from '../fixtures/helpers.js';
+import { thrown } from '../fixtures/cli.js';
 import {
   checkSshEndpoint, formationInstance, hostKeyAlias, remoteCommand, shellCommandLine, shellQuote, sshArgv, sshConfigText,
 } from '../../src/formations/ssh.js';

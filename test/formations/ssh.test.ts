@@ -7,9 +7,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  expectUserError, makeSshKey, nepho, standInFormation, startSshd, tempDir, type Sshd,
-} from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { tempDir } from '../fixtures/paths.js';
+import { makeSshKey, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
 
 const base = tempDir(t, 'nepho-ssh-');
 const client = makeSshKey(base, 'client');

@@ -11,7 +11,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { journalBytes, journalEnded, nannyHome, readJournal, running, stderrLines, waitForJournal } from '../fixtures/helpers.js';
+import { running, stderrLines } from '../fixtures/cli.js';
+import { journalBytes, journalEnded, nannyHome, readJournal, waitForJournal } from '../fixtures/nanny.js';
 
 const CREATE = ['formation:create', 'local/slowapp', '--no-input'];
 

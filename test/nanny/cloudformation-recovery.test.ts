@@ -9,10 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import {
-  gateCloudletHome, journalEnded, listedFormation, readJournal, releaseGate, startMoto, waitForJournal, waitForProcessGone, waitForStackStatus,
-  type GateCloudletHome, type JournalLine, type Moto,
-} from '../fixtures/helpers.js';
+import { gateCloudletHome, listedFormation, releaseGate, startMoto, waitForStackStatus, type GateCloudletHome, type Moto } from '../fixtures/aws.js';
+import { waitForProcessGone } from '../fixtures/cli.js';
+import { journalEnded, readJournal, waitForJournal, type JournalLine } from '../fixtures/nanny.js';
 
 let moto: Moto;
 t.before(async () => {

@@ -10,10 +10,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  gateCloudletHome, journalEnded, listedFormation, nepho, readJournal, running, spawnNepho, startMoto, stderrLines, tcpRelay, tempDir, waitForJournal,
-  type Moto,
-} from '../fixtures/helpers.js';
+import { gateCloudletHome, listedFormation, startMoto, type Moto } from '../fixtures/aws.js';
+import { nepho, running, spawnNepho, stderrLines } from '../fixtures/cli.js';
+import { tcpRelay } from '../fixtures/http.js';
+import { journalEnded, readJournal, waitForJournal } from '../fixtures/nanny.js';
+import { tempDir } from '../fixtures/paths.js';
 
 let moto: Moto;
 t.before(async () => {

@@ -5,9 +5,8 @@
 // rebooted) is detected" and "The nanny's own failures ... end up in the
 // journal and in `watch`, never silently")
 import t, { type Test } from 'tap';
-import {
-  journalEnded, nannyHome, readJournal, running, stderrLines, waitForJournal, waitForProcessGone, type JournalLine, type NannyHome,
-} from '../fixtures/helpers.js';
+import { running, stderrLines, waitForProcessGone } from '../fixtures/cli.js';
+import { journalEnded, nannyHome, readJournal, waitForJournal, type JournalLine, type NannyHome } from '../fixtures/nanny.js';
 
 /** `formation:list -o json`, parsed. */
 async function listed(h: NannyHome): Promise<Record<string, any>[]> {

@@ -10,7 +10,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { BIN, journalEnded, nannyHome, readJournal, terminal, waitForJournal } from '../fixtures/helpers.js';
+import { journalEnded, nannyHome, readJournal, waitForJournal } from '../fixtures/nanny.js';
+import { BIN } from '../fixtures/paths.js';
+import { terminal } from '../fixtures/terminal.js';
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 

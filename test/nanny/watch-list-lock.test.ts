@@ -8,7 +8,8 @@
 // The `gated` provider plugin keeps the create running until the test opens
 // its gate, so "while it runs" holds however slow this machine is.
 import t from 'tap';
-import { expectUserError, journalBytes, journalEnded, nannyHome, readJournal, running, stderrLines, waitFor, waitForJournal, type NannyHome } from '../fixtures/helpers.js';
+import { expectUserError, running, stderrLines, waitFor } from '../fixtures/cli.js';
+import { journalBytes, journalEnded, nannyHome, readJournal, waitForJournal, type NannyHome } from '../fixtures/nanny.js';
 
 const CREATE = ['formation:create', 'local/slowapp', '--provider', 'gated', '--no-input'];
 

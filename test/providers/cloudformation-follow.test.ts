@@ -13,9 +13,9 @@ import t, { type Test } from 'tap';
 import { cloudformationProvider, deleteStack } from '../../src/providers/cloudformation/index.js';
 import type { FormationRef } from '../../src/providers/types.js';
 import {
-  gateTemplate, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, tempDir, throttlingAnswer,
-  type AwsProxy, type Moto, type ProxiedAnswer,
-} from '../fixtures/helpers.js';
+  gateTemplate, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto, type ProxiedAnswer,
+} from '../fixtures/aws.js';
+import { tempDir } from '../fixtures/paths.js';
 
 const SECRET = 'correct horse battery staple';
 let moto: Moto;

@@ -10,7 +10,8 @@ import { pollInterval, resolveAwsSettings } from '../../src/providers/cloudforma
 import { PollPace, isTerminal } from '../../src/providers/cloudformation/follow.js';
 import { capabilitiesFor, prepareStack, TEMPLATE_BODY_LIMIT, TEMPLATE_URL_LIMIT, USER_DATA_LIMIT } from '../../src/providers/cloudformation/prepare.js';
 import type { FormationSpec } from '../../src/providers/types.js';
-import { ROOT, stackSpec, tempDir } from '../fixtures/helpers.js';
+import { stackSpec } from '../fixtures/aws.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const MEDIAWIKI = join(ROOT, 'official', 'huit', 'mediawiki');
 const SINGLE_HOST = join(MEDIAWIKI, 'patterns', 'aws', 'single-host.cf');

@@ -19,7 +19,8 @@ import t, { type Test } from 'tap';
 import { NephoError } from '../../src/errors.js';
 import { cloudformationProvider, deleteStack } from '../../src/providers/cloudformation/index.js';
 import type { FormationRef } from '../../src/providers/types.js';
-import { gateTemplate, motoQuery, recordingContext, releaseGate, ROOT, serveAwsProxy, stackSpec, startMoto, tempDir, type Moto } from '../fixtures/helpers.js';
+import { gateTemplate, motoQuery, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, type Moto } from '../fixtures/aws.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const MEDIAWIKI = join(ROOT, 'official', 'huit', 'mediawiki');
 const SINGLE_HOST = join(MEDIAWIKI, 'patterns', 'aws', 'single-host.cf');

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { errorExitOf, LineSplitter, parseLine, parseMachineReadable, recordsOf, sshConfigsOf, statesOf, type VagrantLine } from '../../src/providers/vagrant/machine-readable.js';
 import { vagrantError } from '../../src/providers/vagrant/provider.js';
-import { vagrantFixture } from '../fixtures/helpers.js';
+import { vagrantFixture } from '../fixtures/vagrant.js';
 
 /** A run of vagrant as the provider sees it, from a fixture. */
 function run(file: string, code = 1) {

@@ -10,7 +10,9 @@ import { NephoError } from '../../src/errors.js';
 import { vagrantProvider } from '../../src/providers/vagrant/index.js';
 import { renderPattern, rubyLiteral } from '../../src/providers/vagrant/render.js';
 import type { FormationSpec } from '../../src/providers/types.js';
-import { realVagrantValidate, ROOT, stackSpec, tempDir } from '../fixtures/helpers.js';
+import { stackSpec } from '../fixtures/aws.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
+import { realVagrantValidate } from '../fixtures/vagrant.js';
 
 const MEDIAWIKI = join(ROOT, 'official', 'huit', 'mediawiki');
 const SINGLE_HOST = join(MEDIAWIKI, 'patterns', 'vagrant', 'single-host.rb');

@@ -8,10 +8,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import {
-  expectUserError, filesContaining, stderrLines, installDevCloudlet, latestEntries, nepho, readJournal, realVagrantValidate,
-  standInVagrant, tempDir, type StandInVagrant,
-} from '../fixtures/helpers.js';
+import { expectUserError, stderrLines, nepho } from '../fixtures/cli.js';
+import { installDevCloudlet } from '../fixtures/cloudlets.js';
+import { filesContaining } from '../fixtures/files.js';
+import { latestEntries, readJournal } from '../fixtures/nanny.js';
+import { tempDir } from '../fixtures/paths.js';
+import { realVagrantValidate, standInVagrant, type StandInVagrant } from '../fixtures/vagrant.js';
 
 const SECRET = 'correct horse battery staple';
 

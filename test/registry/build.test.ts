@@ -4,7 +4,11 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
-import { cloudletFiles, git, makeCloudletRepo, nepho, tempDir, writeFiles } from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { git, makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
 const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';

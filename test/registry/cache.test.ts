@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { fakeEntry, indexDoc, nepho, serveRegistry, tempDir, writeConfig, type RunResult } from '../fixtures/helpers.js';
+import { nepho } from '../fixtures/cli.js';
+import { serveRegistry } from '../fixtures/registry.js';
 import { cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
 
 type Tap = Test;

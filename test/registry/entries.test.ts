@@ -3,7 +3,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { expectUserError, fakeEntry, nepho, serveRegistry, stderrLines, tempDir, writeConfig } from '../fixtures/helpers.js';
+import { expectUserError, nepho, stderrLines } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
+import { fakeEntry, serveRegistry } from '../fixtures/registry.js';
 
 t.test('bad entries are left out with a warning each; the rest stays usable', async (t) => {
   const scratch = tempDir(t);

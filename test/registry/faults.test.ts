@@ -4,7 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import t, { type Test } from 'tap';
-import { expectUserError, fakeEntry, freePort, indexDoc, nepho, serveHttp, serveRegistry, tempDir, writeConfig, type Fault } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { freePort, serveHttp } from '../fixtures/http.js';
+import { tempDir } from '../fixtures/paths.js';
+import { fakeEntry, indexDoc, serveRegistry, type Fault } from '../fixtures/registry.js';
 
 /** A home whose config.yaml has these HTTP settings; returns it and the config text to compare against. */
 function home(t: Tap, http: string): { home: string; config: string } {

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { API_VERSION, parseIndex, resolveSource } from '../../src/registry/format.js';
 import { NephoError } from '../../src/errors.js';
-import { fakeEntry } from '../fixtures/helpers.js';
+import { fakeEntry } from '../fixtures/registry.js';
 
 const URL_HTTP = 'http://127.0.0.1:8080/reg/index.json';
 const doc = (cloudlets: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ apiVersion: API_VERSION, cloudlets, ...extra });

@@ -4,7 +4,7 @@ import { constants, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { fetchText, printableUrl } from '../../src/http.js';
 import { NephoError } from '../../src/errors.js';
-import { serveHttp } from '../fixtures/helpers.js';
+import { serveHttp } from '../fixtures/http.js';
 
 // First in this file, so that no earlier test has already raised the process's peak memory.
 t.test('a gzip bomb under the cap on the wire is stopped at the cap once expanded, without expanding it all', async (t) => {

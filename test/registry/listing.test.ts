@@ -5,7 +5,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium } from 'playwright-core';
-import { cloudletFiles, makeCloudletRepo, nepho, running, spawnNepho, tempDir, waitFor } from '../fixtures/helpers.js';
+import { nepho, running, spawnNepho, waitFor } from '../fixtures/cli.js';
+import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir } from '../fixtures/paths.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
 const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { parse } from 'yaml';
-import { expectUserError, fakeEntry, freePort, indexDoc, nepho, serveRegistry, tempDir, writeConfig, type RunResult } from '../fixtures/helpers.js';
+import { expectUserError, nepho, type RunResult } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { freePort } from '../fixtures/http.js';
+import { tempDir } from '../fixtures/paths.js';
+import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
 
 const HTTP = 'http:\n  timeout: 5\n  retries: 0\n';
 

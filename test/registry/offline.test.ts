@@ -4,7 +4,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { expectUserError, fakeEntry, freePort, indexDoc, nepho, serveRegistry, stderrLines, tempDir, writeConfig, type Fault, type RunResult } from '../fixtures/helpers.js';
+import { expectUserError, nepho, stderrLines, type RunResult } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { freePort } from '../fixtures/http.js';
+import { tempDir } from '../fixtures/paths.js';
+import { serveRegistry, type Fault } from '../fixtures/registry.js';
 import { cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
 
 type Tap = Test;

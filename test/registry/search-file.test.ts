@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/helpers.js';
+import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
 import { cached, homeWith, searchJson } from '../fixtures/registry-cache.js';
 
 const HEADER = '#nepho-search 2\n';

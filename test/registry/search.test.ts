@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
-import { ROOT, expectUserError, fakeEntry, indexDoc, nepho, serveRegistry, tempDir, writeConfig } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
+import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
 
 interface Hit { name: string; version: string; summary: string; registry: string }
 

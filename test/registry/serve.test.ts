@@ -4,7 +4,10 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import t from 'tap';
-import { cloudletFiles, makeCloudletRepo, nepho, running, spawnNepho, tempDir, waitFor, type RunningNepho, type Teardown } from '../fixtures/helpers.js';
+import { nepho, running, spawnNepho, waitFor, type RunningNepho } from '../fixtures/cli.js';
+import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
+import { tempDir, type Teardown } from '../fixtures/paths.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
 const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';

@@ -5,7 +5,9 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { expectUserError, installDevCloudlet, nepho, tempDir } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { installDevCloudlet } from '../fixtures/cloudlets.js';
+import { tempDir } from '../fixtures/paths.js';
 
 /** A home with huit/mediawiki installed from the built-in registry, shared by the read-only tests below. */
 async function mediawikiHome(t: Test): Promise<string> {

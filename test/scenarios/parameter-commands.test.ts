@@ -5,7 +5,9 @@ import t, { type Test } from 'tap';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { expectUserError, nepho, tempDir, writeConfig } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { writeConfig } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
 
 async function mediawikiHome(t: Test): Promise<string> {
   const home = join(tempDir(t), 'home');

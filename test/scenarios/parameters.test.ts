@@ -1,7 +1,7 @@
 // Unit tests of parameter declarations: parsing, coercion, constraints, and
 // merging the declarations of several files (template, cloudlet.yaml, scenario).
 import t from 'tap';
-import { thrown } from '../fixtures/helpers.js';
+import { thrown } from '../fixtures/cli.js';
 import {
   MASK, coerce, mergeDeclarations, parseDeclaration, shown, validateValue,
   type Declaration,

@@ -9,7 +9,8 @@ import {
   applyAnswers, collectSpecs, missingParametersError, parseFlag, readParamsFile, resolveValues,
   type ParameterSources,
 } from '../../src/scenarios/resolve.js';
-import { tempDir, writeFiles } from '../fixtures/helpers.js';
+import { writeFiles } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
 
 function thrown(t: Test, fn: () => unknown): NephoError {
   try {

@@ -4,7 +4,9 @@ import t from 'tap';
 import { join } from 'node:path';
 import { BUILTIN_PROVIDERS } from '../../src/providers/catalog.js';
 import { deepMerge, listScenarios, loadScenario } from '../../src/scenarios/scenario.js';
-import { ROOT, cloudletFiles, tempDir, writeFiles } from '../fixtures/helpers.js';
+import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 t.test('deepMerge: maps merge key by key, lists and scalars replace', async (t) => {
   const base = { a: 1, map: { x: 1, y: { deep: 1, keep: true } }, list: [1, 2, 3], s: 'base', gone: 'here' };

@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTemplate, readTemplate, templateDeclarations } from '../../src/providers/cloudformation/template.js';
 import { mergeDeclarations, validateValue } from '../../src/scenarios/parameters.js';
-import { ROOT, tempDir, thrown } from '../fixtures/helpers.js';
+import { thrown } from '../fixtures/cli.js';
+import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const FILE = 'patterns/aws/x.cf';
 

@@ -3,7 +3,10 @@
 // One fixture cloudlet is linked with --develop; each case is a scenario file of its own.
 import t from 'tap';
 import { join } from 'node:path';
-import { expectUserError, installDevCloudlet, nepho, tempDir, writeFiles } from '../fixtures/helpers.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { installDevCloudlet } from '../fixtures/cloudlets.js';
+import { writeFiles } from '../fixtures/files.js';
+import { tempDir } from '../fixtures/paths.js';
 
 const TEMPLATE = [
   'Parameters:',
