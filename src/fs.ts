@@ -177,10 +177,7 @@ export interface Lock {
  */
 export async function acquireLock(path: string, operation: string, code = 'LOCKED'): Promise<Lock> {
   const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), operation };
-  const busy = (holder: LockInfo) =>
-    new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
-      hint: `wait for it to finish; if no such process exists, remove ${path}`,
-    });
+  const busy = (holder: LockInfo) => lockBusyError(holder, path, code);
   const aside = () => `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
   for (let attempt = 0; attempt < 5; attempt++) {
     const tmp = aside();
@@ -228,6 +225,13 @@ export async function acquireLock(path: string, operation: string, code = 'LOCKE
     };
   }
   throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
+}
+
+/** The error for a lock a live process holds: what it is doing, who, since when. */
+export function lockBusyError(holder: LockInfo, path: string, code = 'LOCKED'): NephoError {
+  return new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
+    hint: `wait for it to finish; if no such process exists, remove ${path}`,
+  });
 }
 
 function parseLockInfo(text: string): LockInfo | undefined {

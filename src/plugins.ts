@@ -5,22 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { Config } from './config.js';
 import { NephoError, messageOf } from './errors.js';
 import type { NephoHome } from './home.js';
-import { cloudformationProvider } from './providers/cloudformation/index.js';
-import type { NephoPlugin, Provider } from './providers/types.js';
-import { vagrantProvider } from './providers/vagrant/index.js';
-import { shellProvisioner } from './provisioners/shell.js';
-import type { Provisioner } from './provisioners/types.js';
+import { builtinPlugins } from './providers/catalog.js';
+import { PROVIDER_API_VERSION, type NephoPlugin, type PluginRegistry, type Provider, type Provisioner } from './providers/types.js';
 
-/** The providers and provisioners nepho can use: the built-in ones and those plugins add. */
-export interface PluginRegistry {
-  providers: Provider[];
-  provisioners: Provisioner[];
-}
-
-/** The providers and provisioners that ship with nepho. */
-export function builtinPlugins(): PluginRegistry {
-  return { providers: [cloudformationProvider, vagrantProvider], provisioners: [shellProvisioner] };
-}
+export type { PluginRegistry } from './providers/types.js';
+export { builtinPlugins } from './providers/catalog.js';
 
 /**
  * Where a plugin named in config.yaml is loaded from: a path (absolute, or
@@ -53,7 +42,9 @@ export function resolvePlugin(home: NephoHome, spec: string): string {
  * naming it.
  */
 export async function loadPlugins(home: NephoHome, config: Config): Promise<PluginRegistry> {
-  const registry = builtinPlugins();
+  const builtin = builtinPlugins();
+  const providers: Provider[] = [...builtin.providers];
+  const provisioners: Provisioner[] = [...builtin.provisioners];
   for (const spec of config.plugins) {
     const entry = resolvePlugin(home, spec);
     let module: { default?: NephoPlugin; plugin?: NephoPlugin };
@@ -69,23 +60,36 @@ export async function loadPlugins(home: NephoHome, config: Config): Promise<Plug
       });
     }
     for (const provider of plugin.providers ?? []) {
+      checkApiVersion(spec, `provider '${provider?.name}'`, provider);
       for (const method of ['validate', 'render', 'create', 'destroy', 'describe', 'patternPath'] as const) {
         if (typeof provider?.[method] !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider?.name}' has no ${method}()`);
       }
-      if (registry.providers.some((p) => p.name === provider.name)) {
+      if (providers.some((p) => p.name === provider.name)) {
         throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}' is already provided`);
       }
-      registry.providers.push(provider);
+      providers.push(provider);
     }
     for (const provisioner of plugin.provisioners ?? []) {
+      checkApiVersion(spec, `provisioner '${provisioner?.type}'`, provisioner);
       if (typeof provisioner?.render !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner?.type}' has no render()`);
-      if (registry.provisioners.some((p) => p.type === provisioner.type)) {
+      if (provisioners.some((p) => p.type === provisioner.type)) {
         throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner.type}' is already provided`);
       }
-      registry.provisioners.push(provisioner);
+      provisioners.push(provisioner);
     }
   }
-  return registry;
+  return { providers, provisioners };
+}
+
+/** A plugin must say which version of the contract it implements, and it must be one nepho speaks. */
+function checkApiVersion(spec: string, what: string, part: { apiVersion?: unknown } | undefined): void {
+  const version = part?.apiVersion;
+  if (version === PROVIDER_API_VERSION) return;
+  throw new NephoError('PLUGIN_INCOMPATIBLE', `plugin '${spec}': ${what} ${version === undefined ? 'declares no apiVersion' : `implements apiVersion ${JSON.stringify(version)}`}; this nepho speaks apiVersion ${PROVIDER_API_VERSION}`, {
+    hint: version === undefined || (typeof version === 'number' && version < PROVIDER_API_VERSION)
+      ? 'update the plugin, or add apiVersion: 1 to it if it was written for this contract'
+      : 'update nepho',
+  });
 }
 
 /** A provider by name, or an error listing the known ones. */

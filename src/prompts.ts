@@ -61,3 +61,5 @@ export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Pr
   }
   return answers;
 }
+
+export { missingParametersError } from './scenarios/resolve.js';

@@ -74,7 +74,11 @@ t.test('bad plugins are refused with one line naming them', async (t) => {
   const empty = join(dir, 'empty.mjs');
   writeFileSync(empty, 'export const nothing = 1;\n');
   const broken = join(dir, 'broken.mjs');
-  writeFileSync(broken, 'export default { providers: [{ name: "half", patternPath: () => "x" }] };\n');
+  writeFileSync(broken, 'export default { providers: [{ apiVersion: 1, name: "half", patternPath: () => "x" }] };\n');
+  const unversioned = join(dir, 'unversioned.mjs');
+  writeFileSync(unversioned, 'export default { providers: [{ name: "old", patternPath: () => "x" }] };\n');
+  const future = join(dir, 'future.mjs');
+  writeFileSync(future, 'export default { provisioners: [{ apiVersion: 2, type: "next", render() {} }] };\n');
   const twice = join(dir, 'twice.mjs');
   writeFileSync(twice, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'cloudformation' }] };\n`);
   const throws = join(dir, 'throws.mjs');
@@ -84,6 +88,8 @@ t.test('bad plugins are refused with one line naming them', async (t) => {
     ['nepho-provider-nowhere', /cannot find the package 'nepho-provider-nowhere'/],
     [empty, /exports no providers or provisioners/],
     [broken, /provider 'half' has no validate\(\)/],
+    [unversioned, /provider 'old' declares no apiVersion; this nepho speaks apiVersion 1/],
+    [future, /provisioner 'next' implements apiVersion 2; this nepho speaks apiVersion 1\nhint: update nepho/],
     [twice, /provider 'cloudformation' is already provided/],
     [throws, /failed to load: plugin exploded/],
   ];

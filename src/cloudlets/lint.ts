@@ -1,13 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { NephoError, isNephoError, messageOf } from '../errors.js';
-import type { ProviderInfo } from '../providers/catalog.js';
-import { prepareStack } from '../providers/cloudformation/prepare.js';
-import { readTemplate } from '../providers/cloudformation/template.js';
-import type { FormationSpec, ParameterInput } from '../providers/types.js';
-import { renderPattern } from '../providers/vagrant/render.js';
-import { declarationLayers } from '../scenarios/describe.js';
+import { join, resolve } from 'node:path';
+import { NephoError, messageOf } from '../errors.js';
+import { findingFromError, relativeTo } from '../providers/findings.js';
+import type { FormationSpec, LintFinding, ParameterInput, PatternUse, PluginRegistry, Provider } from '../providers/types.js';
+import { declarationLayers } from '../scenarios/declarations.js';
 import type { Declaration } from '../scenarios/parameters.js';
 import { collectSpecs } from '../scenarios/resolve.js';
 import { listScenarios, loadScenario, type Scenario } from '../scenarios/scenario.js';
@@ -25,45 +22,43 @@ export interface LintProblem {
   field: string;
   message: string;
   severity: 'error' | 'warning';
-  /** Where it comes from: nepho's own checks, `sh -n` or `cfn-lint`. */
-  source: 'nepho' | 'sh' | 'cfn-lint';
+  /** Where it comes from: nepho's own checks, `sh -n`, or a provider's external checker (`cfn-lint`). */
+  source: string;
 }
 
-/** What `lintCloudlet` needs from the plugin registry. */
+/** What `lintCloudlet` needs. */
 export interface LintOptions {
-  providers: readonly ProviderInfo[];
-  provisioners: readonly string[];
-  /** Run `cfn-lint` on CloudFormation patterns when it is on PATH (default true). */
-  cfnLint?: boolean;
+  registry: PluginRegistry;
+  env: NodeJS.ProcessEnv;
+  /** Let providers run external checkers such as cfn-lint (default true). */
+  external?: boolean;
 }
-
-/** The first word of a message that names a field, as nepho's own errors put it. */
-const FIELD = /^((?:name|version|summary|description|author|license|source|project_page|keywords|nepho|parameters|providers|provisioner|access|extends|Resources|Parameters|Outputs|Conditions)(?:\.[A-Za-z0-9_-]+)*)\s+(.*)$/s;
 
 /**
  * Check a cloudlet directory the way install, `formation:create` and the
  * registry would, and return every problem found (not only the first):
- * cloudlet.yaml; every scenario after `extends`; every pattern file (templates
- * parse, Vagrant placeholders are known); parameter declarations against the
- * template; the bootstrap script (`sh -n`); the resources marked for the
- * bootstrap; and `cfn-lint`'s findings when it is installed.
+ * cloudlet.yaml; every scenario after `extends`; parameter declarations
+ * against the patterns'; the bootstrap script (`sh -n`); and whatever each
+ * provider finds in its patterns (its `lint` hook).
  */
-export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
+export async function lintCloudlet(dir: string, options: LintOptions): Promise<LintProblem[]> {
   const root = resolve(dir);
   if (!existsSync(root)) throw new NephoError('CLOUDLET_NOT_FOUND', `${root}: no such directory`);
   const problems: LintProblem[] = [];
   const seen = new Set<string>();
-  const add = (p: LintProblem) => {
+  const add = (finding: LintFinding) => {
+    const p: LintProblem = {
+      file: relativeTo(root, finding.file),
+      field: finding.field ?? (finding.line === undefined ? '-' : `line ${finding.line}`),
+      message: finding.message, severity: finding.severity, source: finding.source,
+    };
     const key = `${p.file}\0${p.field}\0${p.message}`;
     if (!seen.has(key)) {
       seen.add(key);
       problems.push(p);
     }
   };
-  const report = (fallbackFile: string, error: unknown, severity: LintProblem['severity'] = 'error') => {
-    if (!isNephoError(error)) throw error;
-    add(fromError(root, fallbackFile, error, severity));
-  };
+  const report = (fallbackFile: string, error: unknown) => add(findingFromError(error, fallbackFile));
 
   let manifest: CloudletManifest | undefined;
   try {
@@ -72,59 +67,62 @@ export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
     report(join(root, 'cloudlet.yaml'), error);
   }
   const shared = manifest ?? { name: '', version: '0.0.0', keywords: [], parameters: {} };
-
-  // Pattern files on their own, so a broken one is reported even when no scenario loads.
-  const cfn = options.providers.find((p) => p.name === 'cloudformation');
-  const templates = filesIn(root, 'patterns/aws', '.cf');
-  for (const file of templates) {
-    try {
-      readTemplate(file);
-    } catch (error) {
-      report(file, error);
-    }
-  }
-  for (const file of filesIn(root, 'provisioners', '.sh')) shellSyntax(root, file, add);
+  for (const file of filesIn(root, 'provisioners', '.sh')) shellSyntax(file, add);
 
   const scenarios = listScenarios(root);
-  if (scenarios.length === 0) add({ file: 'scenarios/default.yaml', field: '-', message: 'no scenarios: every cloudlet needs scenarios/default.yaml', severity: 'error', source: 'nepho' });
+  if (scenarios.length === 0) add({ file: 'scenarios/default.yaml', message: 'no scenarios: every cloudlet needs scenarios/default.yaml', severity: 'error', source: 'nepho' });
+  const uses = new Map<Provider, PatternUse[]>(options.registry.providers.map((p) => [p, []]));
   for (const { name, file } of scenarios) {
     let scenario: Scenario;
     try {
-      scenario = loadScenario(root, name, options.providers, options.provisioners);
+      scenario = loadScenario(root, name, options.registry);
     } catch (error) {
       report(file, error);
       continue;
     }
-    lintScenario(root, shared, scenario, options.providers, add, report);
+    for (const provider of options.registry.providers) {
+      if (!scenario.providers[provider.name]) continue;
+      const use = await scenarioUse(root, shared, scenario, provider, options.registry, add, report);
+      if (use) uses.get(provider)!.push(use);
+    }
   }
-
-  if (cfn && options.cfnLint !== false) for (const file of templates) cfnLint(root, file, add);
+  // Every provider lints its own patterns, even those no scenario names.
+  for (const [provider, used] of uses) {
+    if (!provider.lint) continue;
+    for (const finding of await provider.lint({ root, uses: used, env: options.env, external: options.external !== false })) add(finding);
+  }
   return problems;
 }
 
-type Add = (p: LintProblem) => void;
-type Report = (file: string, error: unknown, severity?: LintProblem['severity']) => void;
+type Add = (finding: LintFinding) => void;
+type Report = (file: string, error: unknown) => void;
 
-function lintScenario(root: string, manifest: CloudletManifest, scenario: Scenario, providers: readonly ProviderInfo[], add: Add, report: Report): void {
+/**
+ * One scenario's use of a provider's pattern, with what formation:create
+ * would resolve stood in by defaults (or dummies of the right type); the
+ * parameter layers are checked on the way.
+ */
+async function scenarioUse(
+  root: string, manifest: CloudletManifest, scenario: Scenario, provider: Provider, registry: PluginRegistry, add: Add, report: Report,
+): Promise<PatternUse | undefined> {
+  const patternFile = join(root, provider.patternPath(scenario.providers[provider.name]!.pattern));
   let layers: Declaration[][];
   try {
-    layers = declarationLayers(root, manifest, scenario, providers);
+    layers = await declarationLayers(root, manifest, scenario, registry, provider);
   } catch (error) {
-    report(scenario.file, error);
-    return;
+    report(patternFile, error);
+    return undefined;
   }
-  // Values that stand in for what formation:create would resolve: defaults, else a dummy of the right type.
   const parameters: Record<string, ParameterInput> = {};
   const dummy = (type: string | undefined) => (type === 'number' ? 1 : type === 'boolean' ? true : 'x');
   try {
-    const declaredBeyondTemplate = new Set(layers.slice(1).flat().map((d) => d.name));
+    const declaredBeyondPattern = new Set(layers.slice(1).flat().map((d) => d.name));
     for (const spec of collectSpecs(layers)) {
       parameters[spec.name] = { value: spec.default ?? dummy(spec.type), secret: spec.secret };
-      // A template parameter nobody gives a default: formation:create will have to ask for it.
-      if (spec.default !== undefined || declaredBeyondTemplate.has(spec.name)) continue;
-      const info = providers.find((p) => p.name === 'cloudformation')!;
+      // A pattern parameter nobody gives a default: formation:create will have to ask for it.
+      if (spec.default !== undefined || declaredBeyondPattern.has(spec.name)) continue;
       add({
-        file: rel(root, join(root, info.patternPath(scenario.providers.cloudformation!.pattern))), field: `Parameters.${spec.name}`, severity: 'warning', source: 'nepho',
+        file: patternFile, field: `Parameters.${spec.name}`, severity: 'warning', source: 'nepho',
         message: `has no Default and scenario '${scenario.name}' does not declare it with a default: every formation:create must pass -p ${spec.name}=VALUE`,
       });
     }
@@ -134,44 +132,15 @@ function lintScenario(root: string, manifest: CloudletManifest, scenario: Scenar
     for (const d of layers.flat()) parameters[d.name] = { value: d.default ?? dummy(d.type), secret: d.secret ?? false };
   }
   const script = scenario.provisioner ? join(root, scenario.provisioner.script) : undefined;
-  for (const [provider, settings] of Object.entries(scenario.providers)) {
-    const info = providers.find((p) => p.name === provider)!;
-    const patternFile = join(root, info.patternPath(settings.pattern));
-    if (provider === 'cloudformation') {
-      const spec = {
-        name: 'lint', cloudlet: { id: `local/${manifest.name}`, version: manifest.version, dir: root }, scenario: scenario.name,
-        settings, patternFile, parameters, tags: {},
-        ...(script ? { bootstrap: { script: safeRead(script), scriptBody: safeRead(script), environment: {}, scriptFile: script } } : {}),
-      } as unknown as FormationSpec;
-      try {
-        prepareStack(spec);
-      } catch (error) {
-        report(patternFile, error);
-      }
-    } else if (provider === 'vagrant') {
-      vagrantPlaceholders(root, patternFile, parameters, add);
-    }
-  }
+  const spec: FormationSpec = {
+    name: 'lint', cloudlet: { id: `local/${manifest.name}`, version: manifest.version, dir: root }, scenario: scenario.name,
+    settings: scenario.providers[provider.name]!, patternFile, parameters, tags: {},
+    ...(script ? { bootstrap: { script: safeRead(script), scriptBody: safeRead(script), environment: {}, scriptFile: script } } : {}),
+  };
+  return { scenario: scenario.name, scenarioFile: scenario.file, spec };
 }
 
-/** Every placeholder of a Vagrant pattern, line by line, so that each unknown one is reported. */
-function vagrantPlaceholders(root: string, file: string, parameters: Record<string, ParameterInput>, add: Add): void {
-  const lines = safeRead(file).split('\n');
-  lines.forEach((line, index) => {
-    try {
-      renderPattern(line, { name: 'lint', parameters, patternFile: file } as unknown as Pick<FormationSpec, 'name' | 'parameters' | 'patternFile'>);
-    } catch (error) {
-      if (!isNephoError(error)) throw error;
-      const message = error.message.replace(`${file}:1: `, '');
-      add({ file: rel(root, file), field: `line ${index + 1}`, message, severity: 'error', source: 'nepho' });
-    }
-    if (/["']\{\{[^}]*\}\}["']/.test(line)) {
-      add({ file: rel(root, file), field: `line ${index + 1}`, severity: 'error', source: 'nepho', message: 'a placeholder is quoted: nepho writes Ruby literals, so leave {{...}} unquoted' });
-    }
-  });
-}
-
-function shellSyntax(root: string, file: string, add: Add): void {
+function shellSyntax(file: string, add: Add): void {
   const r = spawnSync('sh', ['-n', file], { encoding: 'utf8', timeout: 30_000 });
   if (r.error) throw r.error;
   if (r.status === 0) return;
@@ -179,46 +148,8 @@ function shellSyntax(root: string, file: string, add: Add): void {
     // dash: "file: 12: Syntax error: ..."; bash: "file: line 12: syntax error ..."
     const line = raw.startsWith(`${file}:`) ? raw.slice(file.length + 1).trim() : raw.trim();
     const m = /^(?:line\s+)?(\d+):\s*(.*)$/.exec(line);
-    add({ file: rel(root, file), field: m ? `line ${m[1]}` : '-', message: m ? m[2]! : line, severity: 'error', source: 'sh' });
+    add({ file, ...(m ? { line: Number(m[1]) } : {}), message: m ? m[2]! : line, severity: 'error', source: 'sh' });
   }
-}
-
-/** `cfn-lint`'s findings, when it is on PATH; nothing otherwise. */
-function cfnLint(root: string, file: string, add: Add): void {
-  const r = spawnSync('cfn-lint', ['--format', 'parseable', '--', file], { encoding: 'utf8', timeout: 120_000 });
-  if (r.error) return;
-  for (const line of r.stdout.split('\n')) {
-    // FILE:LINE:COL:ENDLINE:ENDCOL:RULE:MESSAGE
-    const m = /^(.*?):(\d+):(\d+):\d+:\d+:([EWI]\d+):(.*)$/.exec(line.trim());
-    if (!m) continue;
-    const rule = m[4]!;
-    if (rule.startsWith('I')) continue;
-    add({ file: rel(root, file), field: `line ${m[2]}`, message: `${rule} ${m[5]!.trim()}`, severity: rule.startsWith('E') ? 'error' : 'warning', source: 'cfn-lint' });
-  }
-}
-
-/** A NephoError as a problem: its message starts with the file (and maybe a line), then the field. */
-function fromError(root: string, fallbackFile: string, error: NephoError, severity: LintProblem['severity']): LintProblem {
-  let text = error.message;
-  let file = fallbackFile;
-  const m = /^(\/[^:\s]*?)(?::(\d+))?(?: \(with [^)]*\))?: (.*)$/s.exec(text);
-  let field = '-';
-  if (m) {
-    file = m[1]!;
-    if (m[2]) field = `line ${m[2]}`;
-    text = m[3]!;
-  }
-  const f = FIELD.exec(text);
-  if (f && field === '-') {
-    field = f[1]!;
-    text = f[2]!;
-  }
-  return { file: rel(root, file), field, message: text.trim(), severity, source: 'nepho' };
-}
-
-function rel(root: string, file: string): string {
-  const r = relative(root, file);
-  return r === '' || r.startsWith('..') ? file : r;
 }
 
 function filesIn(root: string, sub: string, ext: string): string[] {

@@ -5,7 +5,7 @@ import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
 import type { PluginRegistry } from '../plugins.js';
 import type { ProviderOptions } from '../providers/types.js';
-import { streamOf } from '../stdio.js';
+import { TerminalIo } from './formation/terminal.js';
 
 /** Help categories, in the order `nepho --help` lists them. */
 export const Category = {
@@ -62,9 +62,10 @@ export abstract class NephoCommand extends Command {
     return (this.context.stdin as { isTTY?: boolean }).isTTY === true && (this.context.stderr as { isTTY?: boolean }).isTTY === true;
   }
 
-  /** `confirm` for helpers outside the class (the progress module). */
-  confirmQuestion(question: string, yes: boolean): Promise<void> {
-    return this.confirm(question, yes);
+  /** The operation engine's IO port on this command's terminal; `yes` answers every confirmation up front. */
+  protected terminalIo(out: Output, yes: boolean): TerminalIo {
+    const { stdin, stdout, stderr } = this.context;
+    return new TerminalIo(out, { stdin, stdout, stderr, yes, interactive: this.interactive, canPrompt: this.canPrompt });
   }
 
   /**
@@ -72,13 +73,8 @@ export abstract class NephoCommand extends Command {
    * terminal and without `--yes` the command refuses rather than guess.
    */
   protected async confirm(question: string, yes: boolean | undefined): Promise<void> {
-    if (yes) return;
-    if (!this.interactive) {
-      throw new NephoError('CONFIRMATION_REQUIRED', `${question} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
-    }
-    const { confirm } = await (await import('../prompts.js')).promptLibrary();
-    const answer = await confirm({ message: question, default: false }, { input: streamOf(this.context.stdin), output: streamOf(this.context.stdout) as NodeJS.WritableStream });
-    if (!answer) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
+    const agreed = await this.terminalIo(this.output(), yes === true).confirm({ id: 'overwrite', text: question });
+    if (!agreed) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
   }
 }
 

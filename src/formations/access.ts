@@ -1,20 +1,39 @@
 import type { ChildProcess } from 'node:child_process';
 import { NephoError } from '../errors.js';
-import type { SshEndpoint } from '../providers/types.js';
+import type { FormationState, SshEndpoint } from '../providers/types.js';
 import type { FormationRecord } from './records.js';
+
+/** `{{outputs.X}}` and `{{parameters.X}}` in an access text. */
+const ACCESS_PLACEHOLDER = /\{\{\s*(outputs|parameters)\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
+
+function valueOf(kind: string, name: string, outputs: Record<string, string>, parameters: Record<string, unknown>): string | undefined {
+  const value = kind === 'outputs' ? outputs[name] : parameters[name];
+  return value === undefined || value === '' ? undefined : String(value);
+}
 
 /** Fill `{{outputs.X}}` and `{{parameters.X}}` in a text; undefined when a value is not there yet. */
 export function fillPlaceholders(text: string, outputs: Record<string, string>, parameters: Record<string, unknown>): string | undefined {
-  let missing = false;
-  const filled = text.replace(/\{\{\s*(outputs|parameters)\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g, (_, kind: string, name: string) => {
-    const value = kind === 'outputs' ? outputs[name] : parameters[name];
-    if (value === undefined || value === '') {
-      missing = true;
-      return '';
-    }
-    return String(value);
-  });
-  return missing ? undefined : filled;
+  return unfilledPlaceholders(text, outputs, parameters).length > 0
+    ? undefined
+    : text.replace(ACCESS_PLACEHOLDER, (_, kind: string, name: string) => valueOf(kind, name, outputs, parameters)!);
+}
+
+/** The placeholders of `text` that have no value yet, as `outputs.X` / `parameters.X`. */
+export function unfilledPlaceholders(text: string, outputs: Record<string, string>, parameters: Record<string, unknown>): string[] {
+  const missing = new Set<string>();
+  for (const [, kind, name] of text.matchAll(ACCESS_PLACEHOLDER)) {
+    if (valueOf(kind!, name!, outputs, parameters) === undefined) missing.add(`${kind}.${name}`);
+  }
+  return [...missing];
+}
+
+/** Throw when the provider no longer has the formation. */
+export function assertExists(record: FormationRecord, state: FormationState): void {
+  if (!state.exists) {
+    throw new NephoError('FORMATION_GONE', `formation ${record.name}: provider ${record.provider} no longer has it`, {
+      hint: `remove the record with nepho formation:destroy ${record.name}`,
+    });
+  }
 }
 
 /** The formation's URL, once its outputs are known. */

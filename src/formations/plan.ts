@@ -1,16 +1,15 @@
 import { join } from 'node:path';
-import { findInstalled, resolveInstalled, type InstalledCloudlet } from '../cloudlets/installed.js';
+import type { InstalledCloudlet } from '../cloudlets/installed.js';
 import { readCloudletManifest, type CloudletManifest } from '../cloudlets/manifest.js';
-import { CLOUDLET_ID } from '../cloudlets/names.js';
 import { NephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
-import { BUILTIN_PROVIDERS, type ProviderInfo } from '../providers/catalog.js';
-import { readTemplate, templateDeclarations, type Template } from '../providers/cloudformation/template.js';
-import { MASK, parseDeclaration, type Declaration } from '../scenarios/parameters.js';
+import type { PluginRegistry, Provider } from '../providers/types.js';
+import { declarationLayers } from '../scenarios/declarations.js';
+import { MASK } from '../scenarios/parameters.js';
 import { collectSpecs, parseFlag, readParamsFile, resolveValues, type Resolution } from '../scenarios/resolve.js';
 import { savedLayers } from '../scenarios/saved.js';
 import { loadScenario, placeholders, type Scenario } from '../scenarios/scenario.js';
-
+import { resolveTarget } from '../scenarios/target.js';
 import { FORMATION_NAME } from './records.js';
 
 /** What `formation:create` was asked for. */
@@ -31,28 +30,10 @@ export interface PreparedFormation {
   cloudlet: InstalledCloudlet;
   manifest: CloudletManifest;
   scenario: Scenario;
-  provider: ProviderInfo;
+  provider: Provider;
   /** The pattern file the provider will use. */
   patternFile: string;
-  /** The CloudFormation template, for that provider. */
-  template?: Template;
   resolution: Resolution;
-}
-
-/** Split `CLOUDLET[/SCENARIO]` into an installed cloudlet and a scenario name. */
-export function resolveTarget(home: NephoHome, target: string): { cloudlet: InstalledCloudlet; scenario: string } {
-  const parts = target.split('/');
-  if (parts.length === 3) return { cloudlet: resolveInstalled(home, `${parts[0]}/${parts[1]}`), scenario: parts[2]! };
-  if (parts.length === 2) {
-    // owner/name of an installed cloudlet (default scenario), or name/scenario.
-    if (CLOUDLET_ID.test(target)) {
-      const exact = findInstalled(home, target);
-      if (exact) return { cloudlet: exact, scenario: 'default' };
-    }
-    return { cloudlet: resolveInstalled(home, parts[0]!), scenario: parts[1]! };
-  }
-  if (parts.length === 1) return { cloudlet: resolveInstalled(home, target), scenario: 'default' };
-  throw new NephoError('BAD_ARGUMENT', `'${target}' is not CLOUDLET[/SCENARIO]`, { hint: 'for example mediawiki/multi-tenant' });
 }
 
 /**
@@ -61,15 +42,14 @@ export function resolveTarget(home: NephoHome, target: string): { cloudlet: Inst
  * saved values, params files and flags. `resolution.missing` lists the
  * required parameters still without a value (to prompt for, or to fail on).
  */
-export function prepareFormation(
-  home: NephoHome, request: FormationRequest, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell'],
-): PreparedFormation {
+export async function prepareFormation(home: NephoHome, request: FormationRequest, registry: PluginRegistry): Promise<PreparedFormation> {
+  const { providers } = registry;
   // Read every argument before any file, so a typo fails first and fast.
   const flags = request.params.map(parseFlag);
   const files = request.paramsFiles.map(readParamsFile);
   const { cloudlet, scenario: scenarioName } = resolveTarget(home, request.target);
   const manifest = readCloudletManifest(cloudlet.dir);
-  const scenario = loadScenario(cloudlet.dir, scenarioName, providers, provisioners);
+  const scenario = loadScenario(cloudlet.dir, scenarioName, registry);
 
   const named = Object.keys(scenario.providers);
   const providerName = request.provider ?? named[0]!;
@@ -91,9 +71,7 @@ export function prepareFormation(
     throw new NephoError('BAD_FORMATION_NAME', `${request.name === undefined ? 'formation name' : '--name'} '${name}' must start with a letter and use lowercase letters, digits and '-' (at most 63)`);
   }
 
-  const template = provider.name === 'cloudformation' ? readTemplate(patternFile) : undefined;
-  const shared: Declaration[] = Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(cloudlet.dir, 'cloudlet.yaml'), 'cloudlet'));
-  const specs = collectSpecs([template ? templateDeclarations(template) : [], shared, scenario.declarations]);
+  const specs = collectSpecs(await declarationLayers(cloudlet.dir, manifest, scenario, registry, provider));
 
   // Access may only name parameters that exist.
   const known = new Set(specs.map((s) => s.name));
@@ -109,7 +87,7 @@ export function prepareFormation(
   }
 
   const resolution = resolveValues(specs, { saved: savedLayers(home, cloudlet.record.id, scenarioName), files, flags }, `${cloudlet.record.id}/${scenarioName}`, home.configFile);
-  return { name, cloudlet, manifest, scenario, provider, patternFile, ...(template ? { template } : {}), resolution };
+  return { name, cloudlet, manifest, scenario, provider, patternFile, resolution };
 }
 
 /** The plan as `--dry-run` prints it: nothing secret in it. */

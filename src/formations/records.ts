@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NephoError } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import type { ProviderOptions } from '../providers/types.js';
+import type { FormationRef, ProviderOptions } from '../providers/types.js';
 
 /** The file that holds a formation's record, inside `$NEPHO_HOME/formations/<name>/`. */
 export const FORMATION_RECORD = 'formation.json';
@@ -19,7 +19,7 @@ export interface AccessTemplate {
 
 /** The last operation run on a formation. */
 export interface OperationRecord {
-  kind: 'create' | 'destroy';
+  kind: 'create' | 'destroy' | 'update' | 'provision';
   startedAt: string;
   endedAt?: string;
   ok?: boolean;
@@ -67,6 +67,16 @@ export function formationDir(home: NephoHome, name: string): string {
   return join(home.formations, name);
 }
 
+/** The reference providers use to find a recorded formation. */
+export function refOf(record: FormationRecord, dir: string): FormationRef {
+  return { name: record.name, dir, state: record.state, options: record.options };
+}
+
+/** The error for a formation nobody has recorded or discovered; `where` narrows it (`on this machine`). */
+export function formationNotFound(name: string, where = '', hint?: string): NephoError {
+  return new NephoError('FORMATION_NOT_FOUND', `no formation named '${name}'${where ? ` ${where}` : ''}`, { hint: hint ?? 'see nepho formation:list' });
+}
+
 /** Read a formation's record, or undefined when there is none. */
 export function readRecord(home: NephoHome, name: string): FormationRecord | undefined {
   const file = join(formationDir(home, name), FORMATION_RECORD);
@@ -93,7 +103,7 @@ export function writeRecord(home: NephoHome, record: FormationRecord): void {
 /** Update fields of a record in place (read, change, write atomically). */
 export function updateRecord(home: NephoHome, name: string, change: (record: FormationRecord) => void): FormationRecord {
   const record = readRecord(home, name);
-  if (!record) throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${name}' on this machine`);
+  if (!record) throw formationNotFound(name, 'on this machine');
   change(record);
   writeRecord(home, record);
   return record;
@@ -106,6 +116,13 @@ export function updateRecord(home: NephoHome, name: string, change: (record: For
  */
 export async function removeRecord(home: NephoHome, name: string): Promise<void> {
   await removePath(join(formationDir(home, name), FORMATION_RECORD));
+}
+
+/** A formation's record, or FORMATION_NOT_FOUND. */
+export function requireRecord(home: NephoHome, name: string): FormationRecord {
+  const record = readRecord(home, name);
+  if (!record) throw formationNotFound(name, 'on this machine');
+  return record;
 }
 
 /** Every formation recorded on this machine, by name. Unreadable records are skipped. */

@@ -7,7 +7,7 @@ import { NephoError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
 import type { FormationRef, FormationState, Provider, SshEndpoint } from '../providers/types.js';
-import { sshEndpointFromAccess } from './access.js';
+import { assertExists, sshEndpointFromAccess } from './access.js';
 import { formationDir, type FormationRecord } from './records.js';
 
 /*
@@ -238,27 +238,19 @@ export function sshArgv(configFile: string, formation: string, command: readonly
 /**
  * Where the formation's ssh server is: the provider's own answer when it has
  * one (Vagrant knows its forwarded port), else the scenario's `access.ssh`
- * filled from the formation's outputs. Every value is checked. Throws a
+ * filled from the formation's outputs (`known`: its state, when the caller
+ * has just described it). Every value is checked. Throws a
  * NephoError when the formation has no ssh access, is gone, or is not ready.
  */
-export async function formationSshEndpoint(record: FormationRecord, provider: Provider, ref: FormationRef, env: NodeJS.ProcessEnv): Promise<SshEndpoint> {
+export async function formationSshEndpoint(record: FormationRecord, ref: FormationRef, provider: Provider, env: NodeJS.ProcessEnv, known?: FormationState): Promise<SshEndpoint> {
   const own = provider.sshEndpoint ? await provider.sshEndpoint(ref, record.options, env) : undefined;
   if (own) return checkSshEndpoint(record.name, own, providerFields(provider.name));
   if (!record.access.ssh) {
     throw new NephoError('NO_SSH', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.ssh`);
   }
-  const state = await provider.describe(ref, record.options, env);
+  const state = known ?? (await provider.describe(ref, record.options, env));
   assertExists(record, state);
   return checkSshEndpoint(record.name, sshEndpointFromAccess(record, state.outputs));
-}
-
-/** Throw when the provider no longer has the formation. */
-export function assertExists(record: FormationRecord, state: FormationState): void {
-  if (!state.exists) {
-    throw new NephoError('FORMATION_GONE', `formation ${record.name}: provider ${record.provider} no longer has it`, {
-      hint: `remove the record with nepho formation:destroy ${record.name}`,
-    });
-  }
 }
 
 /** Check the `-i` key file: it must exist and be readable; returns it unchanged (absolute). */

@@ -1,20 +1,20 @@
 /**
- * The nanny: a background process that carries one create or destroy to its
- * end while the user's terminal is free. It receives its request over IPC
- * (secret parameter values never touch the disk), claims the formation's
- * operation lock, tells its parent whether it could, detaches, and journals
- * everything under `$NEPHO_HOME/formations/<name>/`.
+ * The nanny: a background process that carries one planned operation to its
+ * end while the user's terminal is free. It is a host of the operation
+ * engine like the command line, with an IO port that only journals: every
+ * question was answered before it started. It receives the plan over IPC
+ * (secret values never touch the disk), claims the formation's operation
+ * lock, tells its parent whether it could, and detaches.
  */
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { isNephoError, messageOf } from '../errors.js';
-import { formationDir } from '../formations/records.js';
+import type { NannyReply, NannyRequest } from '../operations/background.js';
+import { claimOperation, carryOperation } from '../operations/execute.js';
+import { endOf, latestOperation } from '../operations/follow.js';
+import { localStore } from '../operations/store.js';
+import type { EngineContext, OperationIo } from '../operations/types.js';
 import { loadPlugins } from '../plugins.js';
-import { appendEntry, isFinished, latestOperation } from './journal.js';
-import { claimOperation, runOperation, type OperationRequest } from './operation.js';
-
-/** What the nanny answers its parent, once. */
-export type NannyReply = { type: 'claimed'; pid: number } | { type: 'refused'; code: string; message: string; hint?: string };
 
 function reply(message: NannyReply): Promise<void> {
   return new Promise((resolve) => {
@@ -26,36 +26,47 @@ function reply(message: NannyReply): Promise<void> {
   });
 }
 
+/** The nanny's IO port: the journal is its only output, and nothing may be asked. */
+const journalOnly: OperationIo = {
+  notify: () => undefined,
+  confirm: async (question) => {
+    throw new Error(`the nanny was asked "${question.text}"; questions are answered before it starts`);
+  },
+  prompt: async () => {
+    throw new Error('the nanny was asked for parameters; they are resolved before it starts');
+  },
+};
+
 /**
  * An exception that escapes the operation (a plugin's stray callback or
  * promise) takes the process down, as it should; on the way, say why in the
  * journal of the operation this nanny started, so `watch` reports the reason
  * and not only that the process died. The stack goes to nanny.log as usual.
  */
-function journalCrash(request: OperationRequest, error: unknown): void {
+function journalCrash(ctx: EngineContext, request: NannyRequest, error: unknown): void {
   try {
-    const name = request.record.name;
-    const { entries } = latestOperation(request.home, name);
+    const name = request.plan.record.name;
+    const { entries } = latestOperation(ctx.store, name);
     const start = entries[0];
-    if (start?.kind !== 'start' || start.pid !== process.pid || isFinished(entries)) return;
-    appendEntry(request.home, name, {
-      kind: 'error', operation: request.kind, code: 'NANNY_CRASHED',
-      message: `the background process carrying the ${request.kind} of ${name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
-      hint: `its log: ${join(formationDir(request.home, name), 'nanny.log')}`,
+    if (start?.kind !== 'start' || start.pid !== process.pid || endOf(entries)) return;
+    ctx.store.append(name, {
+      kind: 'error', operation: request.plan.kind, code: 'NANNY_CRASHED',
+      message: `the background process carrying the ${request.plan.kind} of ${name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
+      hint: `its log: ${join(ctx.store.dir(name), 'nanny.log')}`,
     });
   } catch {
     /* going down anyway: the log has the stack */
   }
 }
 
-process.once('message', (request: OperationRequest & { env: NodeJS.ProcessEnv }) => {
-  process.on('uncaughtExceptionMonitor', (error) => journalCrash(request, error));
+process.once('message', (request: NannyRequest) => {
   void (async () => {
+    let ctx: EngineContext;
     let lock;
-    let registry;
     try {
-      registry = await loadPlugins(request.home, loadConfig(request.home));
-      lock = await claimOperation(request);
+      ctx = { home: request.home, store: localStore(request.home), registry: await loadPlugins(request.home, loadConfig(request.home)), env: request.env };
+      process.on('uncaughtExceptionMonitor', (error) => journalCrash(ctx, request, error));
+      lock = await claimOperation(ctx, request.plan);
     } catch (error) {
       await reply(isNephoError(error)
         ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
@@ -65,8 +76,8 @@ process.once('message', (request: OperationRequest & { env: NodeJS.ProcessEnv })
     }
     await reply({ type: 'claimed', pid: process.pid });
     try {
-      const outcome = await runOperation(request, registry, request.env);
-      process.exitCode = outcome?.ok ? 0 : 1;
+      const result = await carryOperation(ctx, request.plan, journalOnly);
+      process.exitCode = result.outcome === 'succeeded' ? 0 : 1;
     } finally {
       await lock.release();
     }

@@ -1,17 +1,34 @@
-import type { RenderedBootstrap } from '../provisioners/types.js';
-import type { ProviderInfo } from './catalog.js';
-
 /**
- * The provider interface: every way nepho can create formations (AWS
- * CloudFormation, Vagrant, third-party plugins) implements it, so commands and
- * the nanny never know which one they drive.
+ * The provider contract: every way nepho can create formations (AWS
+ * CloudFormation, Vagrant, third-party plugins) implements `Provider`, so the
+ * operation engine, lint and scenario tools never know which one they drive.
+ *
+ * This module is the plugin API. It is published as the type declarations of
+ * `nepho/plugin` and versioned by `PROVIDER_API_VERSION`: a provider says which
+ * version it implements in `apiVersion`, and nepho refuses one it does not
+ * speak. It imports nothing, so its declarations stand alone.
  */
+
+/** The version of this contract. Bumped only for changes that break existing providers. */
+export const PROVIDER_API_VERSION = 1;
 
 /** A parameter value as providers see it. */
 export interface ParameterInput {
   value: string | number | boolean;
   /** Secret values must not be logged, written to disk or put into user data. */
   secret: boolean;
+}
+
+/** The bootstrap a provisioner rendered, as providers hand it to the machine. */
+export interface RenderedBootstrap {
+  /** A complete shell script, run as root on first boot. */
+  script: string;
+  /** The environment the scenario's script sees, for providers that pass it separately (Vagrant). */
+  environment: Record<string, string>;
+  /** The scenario's own script, unchanged, for providers that run it themselves. */
+  scriptBody: string;
+  /** Where the script came from, for error messages. */
+  scriptFile: string;
 }
 
 /** Everything a provider needs to create one formation: resolved, validated, no prompts left. */
@@ -52,9 +69,9 @@ export interface FormationEvent {
   id?: string;
 }
 
-/** What the running operation is given by whoever drives it (a command, or the nanny). */
+/** What the running operation is given by the engine. */
 export interface OperationContext {
-  /** `$NEPHO_HOME/formations/<name>`: the provider may keep files here (never secrets). */
+  /** The formation's own directory on this machine: the provider may keep files here (never secrets). */
   dir: string;
   options: ProviderOptions;
   env: NodeJS.ProcessEnv;
@@ -66,8 +83,14 @@ export interface OperationContext {
    * record so that others can describe, follow and destroy it.
    */
   accepted(state: Record<string, unknown>): void;
-  /** Aborts following (not the operation itself) when the user detaches. */
-  signal?: AbortSignal;
+}
+
+/** A resource that failed, with the provider's reason. */
+export interface ResourceFailure {
+  resource: string;
+  type?: string;
+  status: string;
+  reason: string;
 }
 
 /** How an operation ended. */
@@ -76,7 +99,7 @@ export interface Outcome {
   /** The provider's final status word (`CREATE_COMPLETE`, `ROLLBACK_COMPLETE`, `running`). */
   status: string;
   /** Resources that failed, with the provider's reasons. */
-  failures: { resource: string; type?: string; status: string; reason: string }[];
+  failures: ResourceFailure[];
   /** Provider state to keep in the record (updated stack id, and so on). */
   state?: Record<string, unknown>;
 }
@@ -84,7 +107,9 @@ export interface Outcome {
 /** A formation's recorded facts, as providers need them to find it again. */
 export interface FormationRef {
   name: string;
-  /** What the provider saved through `accepted()` and `Outcome.state`. */
+  /** The formation's own directory on this machine, as `OperationContext.dir` (it may not exist). */
+  dir: string;
+  /** What the provider saved through `accepted()` and `Outcome.state`; empty for a formation known only by name. */
   state: Record<string, unknown>;
   options: ProviderOptions;
 }
@@ -111,6 +136,13 @@ export interface DiscoveredFormation {
   state: Record<string, unknown>;
 }
 
+/**
+ * What `discover` found: the formations, or why it could not look because
+ * the provider is not set up on this machine (no region, no credentials).
+ * Other failures are thrown.
+ */
+export type Discovery = { formations: DiscoveredFormation[] } | { unconfigured: string };
+
 /** Files a provider would write or send, for `--dry-run --out DIR`. */
 export interface RenderedFile {
   /** A relative path under the output directory. */
@@ -129,36 +161,178 @@ export interface SshEndpoint {
   bastion?: { host: string; port: number; user?: string };
 }
 
-/** A provider plugin. Built-in ones load their heavy parts (the AWS SDK) only when a method runs. */
-export interface Provider extends ProviderInfo {
+/**
+ * A parameter a pattern declares itself (a CloudFormation template's
+ * `Parameters`), so users are asked for it and its constraints are checked
+ * before anything is created.
+ */
+export interface PatternParameter {
+  name: string;
+  type: 'string' | 'number' | 'boolean';
+  default?: string | number | boolean;
+  description?: string;
+  /** Never printed, saved or put into user data. */
+  secret?: boolean;
+  choices?: (string | number)[];
+  /** A JavaScript regular expression the whole value must match. */
+  pattern?: string;
+  min?: number;
+  max?: number;
+  minLength?: number;
+  maxLength?: number;
+}
+
+/**
+ * What stands in the way of creating a formation under its name at the
+ * provider (a stack an earlier attempt left behind). The engine turns it into
+ * one question for the user (`recreate`, `adopt`) or an error (`refuse`).
+ */
+export interface Preflight {
+  /**
+   * `recreate`: delete what is there, then create (a stack in ROLLBACK_COMPLETE);
+   * `adopt`: follow what is already under way instead of creating;
+   * `refuse`: nothing can be done from here.
+   */
+  action: 'recreate' | 'adopt' | 'refuse';
+  /** One line saying what is there and why (`stack web is left in ROLLBACK_COMPLETE by an earlier attempt`). */
+  reason: string;
+  /** For `refuse`: what the user can do. */
+  hint?: string;
+}
+
+/** One problem `cloudlet:lint` reports. */
+export interface LintFinding {
+  /** The file at fault (absolute, or relative to the cloudlet). */
+  file: string;
+  /** 1-based line, when known. */
+  line?: number;
+  /** 1-based column, when known. */
+  column?: number;
+  /** The field or key at fault (`Resources.Web.Properties`), when there is no line. */
+  field?: string;
+  message: string;
+  /** Errors make the cloudlet unfit to publish; warnings do not. */
+  severity: 'error' | 'warning';
+  /** Which check found it: `nepho`, or an external tool (`cfn-lint`, `ruby -c`). */
+  source: string;
+}
+
+/** One scenario's use of a provider's pattern, with stand-in parameter values. */
+export interface PatternUse {
+  scenario: string;
+  /** The scenario file. */
+  scenarioFile: string;
+  /** A spec as create would build it: parameters are defaults, or stand-ins of the right type. */
+  spec: FormationSpec;
+}
+
+/** What a provider is asked to lint. */
+export interface LintInput {
+  /** The cloudlet's directory. */
+  root: string;
+  /** Every scenario that names this provider. */
+  uses: PatternUse[];
+  env: NodeJS.ProcessEnv;
+  /** Whether external checkers (cfn-lint, ruby, vagrant) may run; false in quick checks such as `registry:build`. */
+  external: boolean;
+}
+
+/**
+ * A provider plugin. Built-in ones load their heavy parts (the AWS SDK) only
+ * when a method runs; so should plugins, since every nepho command that
+ * lists providers loads them.
+ *
+ * Errors a user can fix (a bad pattern, missing credentials) are thrown as
+ * errors whose `[Symbol.for('nepho.NephoError')]` is `true`, with a `code`
+ * (UPPER_SNAKE) and an optional one-line `hint`: nepho prints them as one line.
+ * Anything else is reported as a bug in the provider, with its stack.
+ */
+export interface Provider {
+  /** The contract version this provider implements (`PROVIDER_API_VERSION`). */
+  readonly apiVersion: 1;
+  /** The key scenarios use under `providers:` (`cloudformation`). */
+  readonly name: string;
+  /** One line for help and errors. */
+  readonly description: string;
+  /** The pattern file for a pattern name, relative to the cloudlet (`patterns/aws/<pattern>.cf`). */
+  patternPath(pattern: string): string;
+  /** Parameters the pattern declares itself. Throws naming the file when it cannot be read. */
+  parameters?(patternFile: string): Promise<PatternParameter[]>;
+  /** Every problem of the cloudlet's patterns for this provider, at once (for `cloudlet:lint`). */
+  lint?(input: LintInput): Promise<LintFinding[]>;
   /**
    * Check everything that can be checked before anything is created:
    * the pattern parses, the bootstrap fits, parameters suit the pattern.
-   * Throws a NephoError naming the file and field at fault.
+   * Throws a user error naming the file and field at fault.
    */
   validate(spec: FormationSpec, options: ProviderOptions): Promise<void>;
   /** What create would send or write, rendered (templates, user data, Vagrantfiles). No side effects. */
   render(spec: FormationSpec, options: ProviderOptions): Promise<RenderedFile[]>;
+  /**
+   * What the provider already holds under the formation's name, before a
+   * create: undefined when the name is free. Read-only.
+   */
+  preflight?(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Preflight | undefined>;
   /** Create the formation and follow it to the end, reporting events as they happen. */
   create(spec: FormationSpec, ctx: OperationContext): Promise<Outcome>;
-  /** Destroy the formation and follow it to the end. */
+  /** Destroy the formation and follow it to the end. A formation already gone is success. */
   destroy(ref: FormationRef, ctx: OperationContext): Promise<Outcome>;
   /**
-   * Follow an operation that someone else started (a nanny that died, another
-   * terminal), when the provider can tell from its side how it is going.
-   * Providers whose work happens on this machine leave it out.
+   * Follow an operation that someone else started (a nanny that died,
+   * another terminal, an earlier attempt), when the provider can tell from
+   * its side how it is going. Providers whose work happens on this machine
+   * leave it out.
    */
   follow?(ref: FormationRef, ctx: OperationContext): Promise<Outcome>;
   /** Status, outputs and resources now. */
   describe(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationState>;
   /** Formations the provider holds, found by nepho's tags, for `formation:list` across machines. */
-  discover?(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<DiscoveredFormation[]>;
+  discover?(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Discovery>;
   /** The ssh endpoint, when the provider knows it better than the scenario's `access.ssh`. */
   sshEndpoint?(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<SshEndpoint | undefined>;
+}
+
+/** What a provisioner needs to render the bootstrap of one formation. */
+export interface BootstrapInput {
+  /** The formation's name (`NEPHO_FORMATION`). */
+  formation: string;
+  /** `owner/name` of the cloudlet (`NEPHO_CLOUDLET`). */
+  cloudlet: string;
+  /** The scenario's name (`NEPHO_SCENARIO`). */
+  scenario: string;
+  /** The script named by the scenario's `provisioner.script`, as a path on this machine. */
+  scriptFile: string;
+  /**
+   * Non-secret parameter values, by their declared names (`AppPort` becomes
+   * `NEPHO_AppPort`). Secrets must never be passed here.
+   */
+  parameters: Record<string, string | number | boolean>;
+}
+
+/**
+ * A provisioner plugin: it turns a scenario's bootstrap into what a provider
+ * hands the machine on first boot. Providers decide how it travels (EC2 user
+ * data, a Vagrant shell provisioner); provisioners decide what it is.
+ */
+export interface Provisioner {
+  /** The contract version this provisioner implements (`PROVIDER_API_VERSION`). */
+  readonly apiVersion: 1;
+  /** The `provisioner.type` scenarios use (`shell`). */
+  readonly type: string;
+  /** One line for help and errors. */
+  readonly description: string;
+  /** Render the bootstrap; throws a user error naming the script when it cannot. */
+  render(input: BootstrapInput): Promise<RenderedBootstrap>;
 }
 
 /** What a plugin package exports (as its default export or as `plugin`). */
 export interface NephoPlugin {
   providers?: Provider[];
-  provisioners?: import('../provisioners/types.js').Provisioner[];
+  provisioners?: Provisioner[];
+}
+
+/** The providers and provisioners nepho can use: the built-in ones and those plugins add. */
+export interface PluginRegistry {
+  readonly providers: readonly Provider[];
+  readonly provisioners: readonly Provisioner[];
 }

@@ -26,6 +26,7 @@ export function bootstrapEnvironment(input: BootstrapInput): Record<string, stri
  * quoted here-document, so nothing in it is expanded on the way.
  */
 export const shellProvisioner: Provisioner = {
+  apiVersion: 1,
   type: 'shell',
   description: 'runs the scenario\'s shell script as root on first boot',
   async render(input: BootstrapInput): Promise<RenderedBootstrap> {

@@ -12,7 +12,8 @@ import { NephoError, messageOf } from '../errors.js';
 import { manifestDigest, onInterrupt, readManifest, removePath, writeFileAtomicSync } from '../fs.js';
 import { checkoutRef, listRemoteTags, looksLikeGitUrl } from '../git.js';
 import { redactUrl } from '../output.js';
-import { BUILTIN_PROVIDERS } from '../providers/catalog.js';
+import { builtinPlugins } from '../providers/catalog.js';
+import type { PluginRegistry } from '../providers/types.js';
 import { API_VERSION, type RegistryCloudlet, type RegistryVersion } from './format.js';
 
 /** What `registry:build` is asked to do. */
@@ -27,6 +28,8 @@ export interface BuildOptions {
   warn: (message: string) => void;
   /** Called with progress lines. */
   notice?: (message: string) => void;
+  /** The providers cloudlets are checked against (the built-in ones by default). */
+  registry?: PluginRegistry;
   /** The `generated` time (tests pin it); now by default. */
   now?: Date;
 }
@@ -90,12 +93,12 @@ export function tagVersion(tag: string): string | undefined {
  * `cloudlet:lint` finds an error (without cfn-lint). Returns the manifest and the tree
  * digest install verifies.
  */
-async function checkTree(tree: string, version: string): Promise<{ manifest: CloudletManifest; digest: string }> {
+async function checkTree(tree: string, version: string, registry: PluginRegistry): Promise<{ manifest: CloudletManifest; digest: string }> {
   const digest = manifestDigest(await readManifest(tree, NOT_CONTENT));
   const manifest = readCloudletManifest(tree);
   if (manifest.version !== version) throw new NephoError('CLOUDLET_INVALID', `cloudlet.yaml version is ${manifest.version}, but the tag names ${version}`);
-  // cloudlet:lint's checks (every scenario, pattern, parameter and the bootstrap script); cfn-lint is left to authors.
-  const errors = lintCloudlet(tree, { providers: BUILTIN_PROVIDERS, provisioners: ['shell'], cfnLint: false }).filter((p) => p.severity === 'error');
+  // cloudlet:lint's checks (every scenario, pattern, parameter and the bootstrap script); external checkers are left to authors.
+  const errors = (await lintCloudlet(tree, { registry, env: process.env, external: false })).filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     const shown = errors.slice(0, 3).map((p) => `${p.file}${p.field === '-' ? '' : ` ${p.field}`}: ${p.message}`);
     throw new NephoError('CLOUDLET_INVALID', `fails lint: ${shown.join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`);
@@ -140,7 +143,7 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
           const fetched = await checkoutRef(url, tag, tree, `${shown} ${tag}`);
           if (fetched !== commit) throw new NephoError('COMMIT_MISMATCH', `${tag} moved while building (${commit} then ${fetched})`);
           await removePath(join(tree, '.git'));
-          const { manifest, digest } = await checkTree(tree, version);
+          const { manifest, digest } = await checkTree(tree, version, options.registry ?? builtinPlugins());
           found.push({ version: { version, ref: tag, commit, digest }, manifest });
         } catch (error) {
           if (!(error instanceof NephoError)) throw error;

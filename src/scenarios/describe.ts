@@ -1,12 +1,11 @@
-import { join } from 'node:path';
-import { readCloudletManifest, type CloudletManifest } from '../cloudlets/manifest.js';
+import { readCloudletManifest } from '../cloudlets/manifest.js';
 import type { NephoHome } from '../home.js';
-import { BUILTIN_PROVIDERS, type ProviderInfo } from '../providers/catalog.js';
-import { readTemplate, templateDeclarations } from '../providers/cloudformation/template.js';
-import { resolveTarget } from '../formations/plan.js';
-import { MASK, parseDeclaration, type Constraints, type Declaration, type ParameterValue } from './parameters.js';
+import type { PluginRegistry } from '../providers/types.js';
+import { declarationLayers } from './declarations.js';
+import { MASK, type Constraints, type ParameterValue } from './parameters.js';
 import { collectSpecs, oneLine } from './resolve.js';
-import { loadScenario, type Scenario } from './scenario.js';
+import { loadScenario } from './scenario.js';
+import { resolveTarget } from './target.js';
 
 /** A scenario as `scenario:describe` shows it. */
 export interface ScenarioDescription {
@@ -34,12 +33,12 @@ export interface ScenarioDescription {
   }[];
 }
 
-/** Describe `CLOUDLET/SCENARIO`: merged configuration and every parameter (including the CloudFormation template's own). */
-export function describeScenario(home: NephoHome, target: string, providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell']): ScenarioDescription {
+/** Describe `CLOUDLET/SCENARIO`: merged configuration and every parameter (the patterns' own included). */
+export async function describeScenario(home: NephoHome, target: string, registry: PluginRegistry): Promise<ScenarioDescription> {
   const { cloudlet, scenario: name } = resolveTarget(home, target);
   const manifest = readCloudletManifest(cloudlet.dir);
-  const scenario = loadScenario(cloudlet.dir, name, providers, provisioners);
-  const layers = declarationLayers(cloudlet.dir, manifest, scenario, providers);
+  const scenario = loadScenario(cloudlet.dir, name, registry);
+  const layers = await declarationLayers(cloudlet.dir, manifest, scenario, registry);
   const declaredIn = new Map<string, string[]>();
   const labels = ['template', 'cloudlet.yaml', 'scenario'];
   layers.forEach((layer, i) => layer.forEach((d) => declaredIn.set(d.name, [...(declaredIn.get(d.name) ?? []), labels[i]!])));
@@ -62,21 +61,6 @@ export function describeScenario(home: NephoHome, target: string, providers: rea
   if (scenario.summary !== undefined) description.summary = scenario.summary;
   if (scenario.description !== undefined) description.description = scenario.description;
   return description;
-}
-
-/**
- * Every declaration that applies to a scenario, lowest precedence first: the
- * CloudFormation template's (when the scenario names that provider),
- * cloudlet.yaml's, the scenario's.
- */
-export function declarationLayers(dir: string, manifest: CloudletManifest, scenario: Scenario, providers: readonly ProviderInfo[]): Declaration[][] {
-  const cfn = scenario.providers.cloudformation;
-  const info = providers.find((p) => p.name === 'cloudformation');
-  return [
-    cfn && info ? templateDeclarations(readTemplate(join(dir, info.patternPath(cfn.pattern)))) : [],
-    Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(dir, 'cloudlet.yaml'), 'cloudlet')),
-    scenario.declarations,
-  ];
 }
 
 /** The merged configuration with the default of every secret parameter masked: secrets are never printed. */

@@ -2,8 +2,8 @@ import { listInstalled, resolveInstalled } from '../cloudlets/installed.js';
 import { readCloudletManifest } from '../cloudlets/manifest.js';
 import { NephoError, isNephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
-import { BUILTIN_PROVIDERS, type ProviderInfo } from '../providers/catalog.js';
-import { declarationLayers } from './describe.js';
+import type { PluginRegistry } from '../providers/types.js';
+import { declarationLayers } from './declarations.js';
 import { coerce, validateValue, type ParameterSpec } from './parameters.js';
 import { collectSpecs } from './resolve.js';
 import { setSaved } from './saved.js';
@@ -16,13 +16,13 @@ export interface TypedScope {
 }
 
 /** The specs of one scenario, or of every scenario of a cloudlet. Scenarios that do not load are skipped. */
-function specsOf(dir: string, scenario: string | undefined, providers: readonly ProviderInfo[], provisioners: readonly string[]): ParameterSpec[][] {
+async function specsOf(dir: string, scenario: string | undefined, registry: PluginRegistry): Promise<ParameterSpec[][]> {
   const manifest = readCloudletManifest(dir);
   const names = scenario ? [scenario] : listScenarios(dir).map((s) => s.name);
   const out: ParameterSpec[][] = [];
   for (const name of names) {
     try {
-      out.push(collectSpecs(declarationLayers(dir, manifest, loadScenario(dir, name, providers, provisioners), providers)));
+      out.push(collectSpecs(await declarationLayers(dir, manifest, loadScenario(dir, name, registry), registry)));
     } catch (error) {
       if (scenario || !isNephoError(error)) throw error;
     }
@@ -37,20 +37,17 @@ function specsOf(dir: string, scenario: string | undefined, providers: readonly 
  * Returns the scope key it was saved under.
  */
 export async function saveParameter(
-  home: NephoHome, key: string, value: string, typed: TypedScope,
-  providers: readonly ProviderInfo[] = BUILTIN_PROVIDERS, provisioners: readonly string[] = ['shell'],
+  home: NephoHome, key: string, value: string, typed: TypedScope, registry: PluginRegistry,
 ): Promise<string> {
   if (typed.scenario !== undefined && typed.cloudlet === undefined) {
     throw new NephoError('BAD_ARGUMENT', '--scenario needs --cloudlet: a scenario belongs to one cloudlet');
   }
   const cloudlet = typed.cloudlet === undefined ? undefined : resolveInstalled(home, typed.cloudlet);
-  const groups = cloudlet ? specsOf(cloudlet.dir, typed.scenario, providers, provisioners) : listInstalled(home).flatMap((c) => {
-    try {
-      return specsOf(c.dir, undefined, providers, provisioners);
-    } catch {
-      return [];
-    }
-  });
+  const groups: ParameterSpec[][] = [];
+  if (cloudlet) groups.push(...(await specsOf(cloudlet.dir, typed.scenario, registry)));
+  else {
+    for (const c of listInstalled(home)) groups.push(...(await specsOf(c.dir, undefined, registry).catch(() => [])));
+  }
   const matching = groups.flat().filter((s) => s.name === key);
   if (matching.some((s) => s.secret)) {
     throw new NephoError('SECRET_NOT_SAVED', `${key} is a secret parameter; secrets are never saved`, {

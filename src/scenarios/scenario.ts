@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, normalize, isAbsolute } from 'node:path';
 import { readYamlFile } from '../cloudlets/manifest.js';
 import { NephoError } from '../errors.js';
-import type { ProviderInfo } from '../providers/catalog.js';
+import type { PluginRegistry } from '../providers/types.js';
 import { parseDeclaration, type Declaration } from './parameters.js';
 
 /** Scenario names: file names under `scenarios/`, nothing that could leave it. */
@@ -110,7 +110,9 @@ function readChain(cloudletDir: string, name: string, seen: string[]): { merged:
  * pattern file), the provisioner and its script, parameter declarations
  * (types, constraints, defaults that satisfy them), and access placeholders.
  */
-export function loadScenario(cloudletDir: string, name: string, providers: readonly ProviderInfo[], provisioners: readonly string[] = ['shell']): Scenario {
+export function loadScenario(cloudletDir: string, name: string, registry: PluginRegistry): Scenario {
+  const { providers } = registry;
+  const provisioners = registry.provisioners.map((p) => p.type);
   if (!SCENARIO_NAME.test(name)) {
     throw new NephoError('BAD_SCENARIO_NAME', `'${name}' is not a scenario name (lowercase letters, digits, '.', '_' and '-')`);
   }

@@ -47,7 +47,7 @@ t.test('list shows the create interrupted; once the stack has finished, watch pi
   t.equal(watched.code, 0, `watch exits 0: the stack was created (${watched.stderr})`);
   t.match(watched.stdout, /created cf1 in \d+s \(CREATE_COMPLETE\)/);
   t.match(watched.stderr, /the background process carrying this operation is gone; picking it up from the provider/);
-  t.match(watched.stderr, new RegExp(`resumed: the nanny \\(pid ${start.pid} on .+\\) died; following cloudformation from its side`));
+  t.match(watched.stderr, new RegExp(`resumed: the process carrying it \\(pid ${start.pid} on .+\\) died; following cloudformation from its side`));
 
   const added = readJournal(h.home, 'cf1').slice(killedAt);
   t.match(added[0], { kind: 'resumed', pid: watch.pid }, "the watch took the operation over: 'resumed', with its own pid");

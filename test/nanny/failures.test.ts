@@ -80,7 +80,7 @@ async function failInside(t: Test, h: NannyHome, name: string, verdict: string):
 t.test("an unexpected error in the provider's create ends up in the journal and in watch", async (t) => {
   const h = await nannyHome(t);
   const thrown = await failInside(t, h, 'oops', 'throw');
-  t.match(thrown.end, { kind: 'error', operation: 'create', code: 'NANNY_CRASHED', message: /the gated provider tripped over its own feet/ });
+  t.match(thrown.end, { kind: 'error', operation: 'create', code: 'OPERATION_CRASHED', message: /the gated provider tripped over its own feet/ });
   t.match(thrown.watchErrors, [/^error: .*the gated provider tripped over its own feet$/]);
   const record = (await h.run(['formation:list', '-o', 'json'])).stdout;
   t.match(JSON.parse(record), [{ name: 'oops', status: 'GONE' }], 'the record stays (the provider had accepted): nothing is lost');

@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { cloudformationProvider, deleteStack } from '../../src/providers/cloudformation/index.js';
+import { cloudformationProvider } from '../../src/providers/cloudformation/index.js';
 import type { FormationRef } from '../../src/providers/types.js';
 import {
   gateTemplate, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto, type ProxiedAnswer,
@@ -34,7 +34,7 @@ function pattern(t: Test, template: unknown): string {
 const QUEUE = { Parameters: { Token: { Type: 'String', NoEcho: true, Default: '' } }, Resources: { Queue: { Type: 'AWS::SQS::Queue' } } };
 
 function ref(name: string, state: Record<string, unknown> = {}): FormationRef {
-  return { name, state, options: {} };
+  return { name, dir: join('/nonexistent', name), state, options: {} };
 }
 
 async function proxied(t: Test): Promise<{ proxy: AwsProxy; env: Record<string, string> }> {
@@ -84,28 +84,6 @@ t.test('each poll is one DescribeStacks and one DescribeStackEvents, and followi
   t.equal(proxy.calls.length, settled, 'no polling after the end');
 });
 
-t.test('detaching (ctx.signal) stops following at once, mid-poll; the stack goes on', async (t) => {
-  const { proxy, env } = await proxied(t);
-  const detach = new AbortController();
-  proxy.intercept('DescribeStacks', async (req) => {
-    const answer = await req.forward();
-    if (proxy.count('DescribeStacks') === 1) detach.abort(); // the user presses Ctrl-C while the second poll is on the wire
-    return answer;
-  });
-  const ctx = recordingContext(tempDir(t), env, { signal: detach.signal });
-  const outcome = await cloudformationProvider.create(await stackSpec({ name: 'detached', patternFile: pattern(t, gateTemplate()) }), ctx);
-  t.match(outcome, { ok: false, status: 'CREATE_IN_PROGRESS', failures: [], state: { stackName: 'detached' } }, 'not ok, with the last known status');
-  t.equal(ctx.acceptedStates.length, 1, 'accepted before detaching: the record can find the stack');
-  const calls = proxy.calls.length;
-  await new Promise((r) => setTimeout(r, 1000));
-  t.equal(proxy.calls.length, calls, 'no polling after detaching');
-
-  // Later, someone follows it again (the nanny, formation:watch), by the recorded state.
-  await releaseGate(moto.endpoint, outcome.state!.stackId as string);
-  const followed = await cloudformationProvider.follow!(ref('detached', outcome.state), recordingContext(tempDir(t), env));
-  t.match(followed, { ok: true, status: 'CREATE_COMPLETE' });
-});
-
 t.test('throttling backs off and carries on instead of failing (throttled answers injected: moto never throttles)', async (t) => {
   const { proxy, env } = await proxied(t);
   proxy.intercept('DescribeStacks', (req) => (proxy.count('DescribeStacks') < 2 ? throttlingAnswer() : req.forward()));
@@ -149,23 +127,21 @@ t.test('a create that rolls back ends not ok, listing each failed resource with 
   t.notOk(JSON.stringify(ctx.events).includes(SECRET), 'no event shows the secret');
 });
 
-t.test('an existing stack in ROLLBACK_COMPLETE is STACK_ROLLBACK_COMPLETE; deleteStack by name clears it and create works again (state injected: moto never rolls back)', async (t) => {
+t.test('a stack left in ROLLBACK_COMPLETE: preflight offers to recreate, a create is refused, destroy by name clears it and create works again (state injected: moto never rolls back)', async (t) => {
   const { proxy, env } = await proxied(t);
   const file = pattern(t, QUEUE);
   t.ok((await cloudformationProvider.create(await stackSpec({ name: 'failed-before', patternFile: file }), recordingContext(tempDir(t), env))).ok);
   proxy.intercept('DescribeStacks', async (req) => rewrite(await req.forward(), '<StackStatus>CREATE_COMPLETE</StackStatus>', '<StackStatus>ROLLBACK_COMPLETE</StackStatus>'));
 
+  const reason = 'stack failed-before in us-east-1 is left in ROLLBACK_COMPLETE by an earlier attempt; it can only be deleted';
+  t.same(await cloudformationProvider.preflight!(ref('failed-before'), {}, env), { action: 'recreate', reason });
   const error = await cloudformationProvider.create(await stackSpec({ name: 'failed-before', patternFile: file }), recordingContext(tempDir(t), env)).catch((e: unknown) => e);
-  t.match(error, {
-    name: 'NephoError', code: 'STACK_ROLLBACK_COMPLETE',
-    message: 'stack failed-before already exists in us-east-1: an earlier create failed and was rolled back (ROLLBACK_COMPLETE)',
-    hint: /destroy formation failed-before, then create it again/,
-  });
+  t.match(error, { name: 'NephoError', code: 'STACK_EXISTS', message: reason });
   t.equal(proxy.calls.at(-2)?.action, 'CreateStack', 'CloudFormation said AlreadyExists; nepho then looked at the stack');
   t.equal(proxy.calls.at(-2)?.status, 400);
 
   const ctx = recordingContext(tempDir(t), env);
-  const deleted = await deleteStack(ref('failed-before'), ctx);
+  const deleted = await cloudformationProvider.destroy(ref('failed-before'), ctx);
   t.match(deleted, { ok: true, status: 'DELETE_COMPLETE' }, 'deleted by name (no record of a failed create)');
   t.equal(ctx.acceptedStates.length, 1);
   proxy.clearIntercepts();

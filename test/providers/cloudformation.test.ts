@@ -17,9 +17,10 @@ import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeS
 import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import t, { type Test } from 'tap';
 import { NephoError } from '../../src/errors.js';
-import { cloudformationProvider, deleteStack } from '../../src/providers/cloudformation/index.js';
-import type { FormationRef } from '../../src/providers/types.js';
+import { cloudformationProvider } from '../../src/providers/cloudformation/index.js';
+import type { DiscoveredFormation, FormationRef } from '../../src/providers/types.js';
 import { gateTemplate, motoQuery, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, type Moto } from '../fixtures/aws.js';
+import { waitFor } from '../fixtures/cli.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const MEDIAWIKI = join(ROOT, 'official', 'huit', 'mediawiki');
@@ -43,7 +44,7 @@ async function stackOf(name: string) {
 }
 
 function ref(name: string, state: Record<string, unknown> = {}): FormationRef {
-  return { name, state, options: {} };
+  return { name, dir: join('/nonexistent', name), state, options: {} };
 }
 
 /** The user data EC2 (moto) holds for an instance, decoded. */
@@ -230,7 +231,7 @@ t.test('destroy follows to DELETE_COMPLETE; then describe says it no longer exis
   t.match(await cloudformationProvider.describe(ref('short-lived'), {}, moto.env), { exists: false, status: 'NOT_FOUND' }, 'by name');
   const again = await cloudformationProvider.destroy(ref('short-lived', created.state), recordingContext(tempDir(t), moto.env));
   t.match(again, { ok: true, status: 'DELETE_COMPLETE', failures: [] }, 'already gone is ok');
-  t.match(await deleteStack(ref('never-was'), recordingContext(tempDir(t), moto.env)), { ok: true, status: 'DELETE_COMPLETE' }, 'by name, never existed');
+  t.match(await cloudformationProvider.destroy(ref('never-was'), recordingContext(tempDir(t), moto.env)), { ok: true, status: 'DELETE_COMPLETE' }, 'by name, never existed');
 });
 
 t.test('discover finds the stacks tagged nepho:formation, with their cloudlet, scenario and version, and skips deleted ones', async (t) => {
@@ -243,39 +244,39 @@ t.test('discover finds the stacks tagged nepho:formation, with their cloudlet, s
   const gone = await stackOf('team-gone');
   await sdk().send(new DeleteStackCommand({ StackName: gone.StackId }));
 
-  const found = (await cloudformationProvider.discover!({}, moto.env)).filter((f) => f.name.startsWith('team-') || f.name === 'not-nepho');
+  const found = ((await cloudformationProvider.discover!({}, moto.env)) as { formations: DiscoveredFormation[] }).formations.filter((f) => f.name.startsWith('team-') || f.name === 'not-nepho');
   t.same(found.map((f) => f.name), ['team-a', 'team-b']);
   t.match(found[1], {
     name: 'team-b', status: 'CREATE_COMPLETE', cloudlet: 'acme/queue', scenario: 'big', version: '0.7.2',
     createdAt: /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/, state: { stackId: ARN, stackName: 'team-b', region: 'us-east-1' },
   });
-  const all = await cloudformationProvider.discover!({}, moto.env);
-  t.notOk(all.some((f) => f.name === 'not-nepho'), 'untagged stacks are not formations');
+  const all = (await cloudformationProvider.discover!({}, moto.env)) as { formations: DiscoveredFormation[] };
+  t.notOk(all.formations.some((f) => f.name === 'not-nepho'), 'untagged stacks are not formations');
+  const { AWS_REGION: _region, AWS_DEFAULT_REGION: _default, ...noRegion } = moto.env;
+  t.match(await cloudformationProvider.discover!({}, { ...noRegion, AWS_CONFIG_FILE: join(tempDir(t), 'none') }), { unconfigured: /no AWS region/ }, 'a machine not set up for AWS is said as data');
 });
 
-t.test('a name already taken: a finished stack is STACK_EXISTS; one in progress is STACK_IN_PROGRESS, and follow() by name takes it to the end', async (t) => {
+t.test('preflight says what holds a name: nothing, a finished stack (refuse), one being created (adopt); follow() by name takes it to the end', async (t) => {
+  t.equal(await cloudformationProvider.preflight!(ref('free'), {}, moto.env), undefined, 'a free name');
   const { patternFile } = smallCloudlet(t, { Resources: { Queue: { Type: 'AWS::SQS::Queue' } } });
   const spec = await stackSpec({ name: 'taken', patternFile });
   t.ok((await cloudformationProvider.create(spec, recordingContext(tempDir(t), moto.env))).ok);
+  t.same(await cloudformationProvider.preflight!(ref('taken'), {}, moto.env), {
+    action: 'refuse', reason: 'stack taken already exists in us-east-1 (CREATE_COMPLETE)', hint: 'pick another --name, or destroy the formation that has it',
+  });
   const exists = await cloudformationProvider.create(spec, recordingContext(tempDir(t), moto.env)).catch((e: unknown) => e);
-  t.match(exists, { code: 'STACK_EXISTS', message: 'stack taken already exists in us-east-1 (CREATE_COMPLETE)' });
+  t.match(exists, { code: 'STACK_EXISTS', message: 'stack taken already exists in us-east-1 (CREATE_COMPLETE)' }, 'a create that races past preflight says the same');
 
-  // A real in-progress stack (see gateTemplate). Created by nepho, which is detached as soon as it has accepted.
+  // A real in-progress stack (see gateTemplate): its create waits at the gate.
   const gate = smallCloudlet(t, gateTemplate());
   const gateSpec = await stackSpec({ name: 'busy', patternFile: gate.patternFile });
-  const detach = new AbortController();
-  const first = recordingContext(tempDir(t), moto.env, { signal: detach.signal });
-  first.accepted = (state) => {
-    first.acceptedStates.push(state);
-    detach.abort();
-  };
-  const detached = await cloudformationProvider.create(gateSpec, first);
-  t.match(detached, { ok: false, status: 'CREATE_IN_PROGRESS', failures: [], state: { stackId: ARN } }, 'detached: the last known status, not ok');
-  t.equal((await stackOf('busy')).StackStatus, 'CREATE_IN_PROGRESS', 'the stack goes on');
+  const first = recordingContext(tempDir(t), moto.env);
+  const creating = cloudformationProvider.create(gateSpec, first);
+  await waitFor(() => first.acceptedStates.length > 0, 'the create to be accepted');
+  const stackId = first.acceptedStates[0]!.stackId as string;
+  t.equal((await stackOf('busy')).StackStatus, 'CREATE_IN_PROGRESS', 'the stack waits at its gate');
   t.match((await stackOf('busy')).Capabilities ?? ['CAPABILITY_IAM'], ['CAPABILITY_IAM']);
-
-  const busy = await cloudformationProvider.create(gateSpec, recordingContext(tempDir(t), moto.env)).catch((e: unknown) => e);
-  t.match(busy, { code: 'STACK_IN_PROGRESS', message: 'stack busy already exists in us-east-1 and is busy (CREATE_IN_PROGRESS)', hint: /formation:watch busy/ });
+  t.same(await cloudformationProvider.preflight!(ref('busy'), {}, moto.env), { action: 'adopt', reason: 'stack busy in us-east-1 is already being created (CREATE_IN_PROGRESS)' });
 
   // Follow it by name, as the command offers; the custom resource answers once following has started.
   let released = false;
@@ -283,12 +284,13 @@ t.test('a name already taken: a finished stack is STACK_EXISTS; one in progress 
     onEvent: () => {
       if (!released) {
         released = true;
-        void releaseGate(moto.endpoint, detached.state!.stackId as string, 'opened');
+        void releaseGate(moto.endpoint, stackId, 'opened');
       }
     },
   });
   const followed = await cloudformationProvider.follow!(ref('busy'), watcher);
-  t.match(followed, { ok: true, status: 'CREATE_COMPLETE', failures: [], state: { stackId: detached.state!.stackId } });
+  t.match(followed, { ok: true, status: 'CREATE_COMPLETE', failures: [], state: { stackId } });
+  t.match(await creating, { ok: true, status: 'CREATE_COMPLETE' }, 'and the create that started it ends as well');
   t.same(watcher.events.map((e) => e.status), ['CREATE_IN_PROGRESS', 'CREATE_COMPLETE'], 'the create\'s events, from its start');
   t.same((await cloudformationProvider.describe(ref('busy', followed.state), {}, moto.env)).outputs, { Opened: 'opened' });
 

@@ -2,7 +2,7 @@
 // chains, and the merged result that loadScenario validates.
 import t from 'tap';
 import { join } from 'node:path';
-import { BUILTIN_PROVIDERS } from '../../src/providers/catalog.js';
+import { builtinPlugins } from '../../src/providers/catalog.js';
 import { deepMerge, listScenarios, loadScenario } from '../../src/scenarios/scenario.js';
 import { cloudletFiles } from '../fixtures/cloudlets.js';
 import { writeFiles } from '../fixtures/files.js';
@@ -49,7 +49,7 @@ t.test('extends chains merge base first, and the scenario knows its chain', asyn
       '',
     ].join('\n'),
   }));
-  const top = loadScenario(dir, 'top', BUILTIN_PROVIDERS);
+  const top = loadScenario(dir, 'top', builtinPlugins());
   t.same(top.chain, ['base', 'middle', 'top'].map((n) => join(dir, 'scenarios', `${n}.yaml`)), 'base first');
   t.equal(top.file, join(dir, 'scenarios', 'top.yaml'), 'the file to edit is its own');
   t.equal(top.summary, 'the top');
@@ -77,14 +77,14 @@ t.test('a scenario that breaks its base\'s constraints is refused naming the cha
     'scenarios/default.yaml': 'summary: d\nproviders:\n  vagrant: {pattern: single}\nparameters:\n  Count: {type: number, max: 5, default: 1}\n',
     'scenarios/child.yaml': 'extends: default\nparameters:\n  Count: {default: 9}\n',
   }));
-  t.throws(() => loadScenario(dir, 'child', BUILTIN_PROVIDERS), {
+  t.throws(() => loadScenario(dir, 'child', builtinPlugins()), {
     message: new RegExp(`child\\.yaml \\(with .*default\\.yaml\\): parameters\\.Count\\.default 9 breaks its own constraints: must be at most 5`),
   });
 });
 
 t.test('the official mediawiki scenarios load', async (t) => {
   const dir = join(ROOT, 'official/huit/mediawiki');
-  const multi = loadScenario(dir, 'multi-tenant', BUILTIN_PROVIDERS);
+  const multi = loadScenario(dir, 'multi-tenant', builtinPlugins());
   t.same(Object.keys(multi.providers), ['cloudformation', 'vagrant']);
   t.same(multi.providers.cloudformation, { pattern: 'two-tier-with-vpc' });
   t.same(multi.declarations.map((d) => d.name), ['InstanceType', 'KeyName', 'AdminPassword', 'WikiName', 'AppPort', 'Box', 'Replicas']);

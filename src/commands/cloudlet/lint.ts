@@ -26,7 +26,7 @@ export class CloudletLintCommand extends ListingCommand {
     const out = this.output();
     const registry = await this.plugins();
     const dir = this.target ?? '.';
-    const problems = lintCloudlet(dir, { providers: registry.providers, provisioners: registry.provisioners.map((p) => p.type) });
+    const problems = await lintCloudlet(dir, { registry, env: this.env });
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;
     out.result(problems, () => {

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
-import { streamOf } from '../../stdio.js';
 import { Category, ListingCommand, providerOptions } from '../base.js';
+import { detachOnInterrupt, renderResult } from './terminal.js';
 
 /** `formation:create CLOUDLET[/SCENARIO]` (and the shortcut `create`). */
 export class FormationCreateCommand extends ListingCommand {
@@ -40,35 +40,23 @@ export class FormationCreateCommand extends ListingCommand {
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    const { findProvider } = await import('../../plugins.js');
-    const { prepareFormation, describePlan } = await import('../../formations/plan.js');
-    const { applyAnswers, missingParametersError } = await import('../../scenarios/resolve.js');
-    const { buildSpec, newRecord } = await import('../../formations/operations.js');
-    const out = this.output();
     if (this.out !== undefined && !this.dryRun) throw new NephoError('BAD_ARGUMENT', '--out goes with --dry-run');
-    const home = this.home;
-    const registry = await this.plugins();
-    const prepared = prepareFormation(home, {
-      target: this.target, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [],
+    if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
+    const ops = await import('../../operations/index.js');
+    const out = this.output();
+    const ctx = await ops.engineContext(this.home, this.env);
+    const io = this.terminalIo(out, this.yes);
+    const request = {
+      kind: 'create' as const, target: this.target, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [], noInput: this.noInput,
+      options: providerOptions(this.profile, this.region),
       ...(this.name === undefined ? {} : { name: this.name }),
       ...(this.provider === undefined ? {} : { provider: this.provider }),
-    }, registry.providers, registry.provisioners.map((p) => p.type));
-    if (prepared.resolution.missing.length > 0) {
-      if (this.noInput) throw missingParametersError(prepared.resolution.missing, '--no-input forbids prompting');
-      if (!this.canPrompt) throw missingParametersError(prepared.resolution.missing, 'there is no terminal to ask on');
-      const { askForParameters } = await import('../../prompts.js');
-      const answers = await askForParameters(prepared.resolution.missing, { input: streamOf(this.context.stdin), output: streamOf(this.context.stderr) });
-      prepared.resolution = applyAnswers(prepared.resolution, answers);
-    }
-    const options = providerOptions(this.profile, this.region);
-    const provider = findProvider(registry, prepared.provider.name);
-    const spec = await buildSpec(prepared, registry);
-    await provider.validate(spec, options);
+    };
 
     if (this.dryRun) {
-      const files = await provider.render(spec, options);
-      const written = this.out === undefined ? [] : await (await import('../../formations/render.js')).writeRendered(this.out, files);
-      const plan = { ...describePlan(prepared), files: files.map((f) => f.path), ...(this.out === undefined ? {} : { out: this.out }) };
+      const { plan: described, files } = await ops.dryRunCreate(ctx, request, io);
+      const written = this.out === undefined ? [] : await ops.writeRendered(this.out, files);
+      const plan = { ...described, files: files.map((f) => f.path), ...(this.out === undefined ? {} : { out: this.out }) };
       out.result(plan, () => {
         out.fields([
           ['Formation', plan.name],
@@ -86,10 +74,10 @@ export class FormationCreateCommand extends ListingCommand {
       return 0;
     }
 
-    if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
-    const { operate } = await import('./progress.js');
-    return operate(this, out, { kind: 'create', home, record: newRecord(prepared, spec, options), spec }, {
-      detach: this.detach, foreground: this.foreground, env: this.env,
-    }, this.yes);
+    const mode = this.foreground ? 'foreground' : this.detach ? 'detach' : 'follow';
+    const result = mode === 'follow'
+      ? await detachOnInterrupt((signal) => ops.runOperation(ctx, request, io, { mode, signal }))
+      : await ops.runOperation(ctx, request, io, { mode });
+    return renderResult(out, result);
   }
 }

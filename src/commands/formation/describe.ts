@@ -15,44 +15,21 @@ export class FormationDescribeCommand extends ListingCommand {
   region = Option.String('--region', { description: 'AWS region (for a formation not recorded here)' });
 
   async execute(): Promise<number> {
-    const { findProvider } = await import('../../plugins.js');
-    const { findFormation } = await import('../../formations/inventory.js');
-    const { refOf } = await import('../../formations/operations.js');
-    const { formationUrl, sshEndpointFromAccess } = await import('../../formations/access.js');
-    const { MASK } = await import('../../scenarios/parameters.js');
+    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const home = this.home;
-    const registry = await this.plugins();
-    const options = providerOptions(this.profile, this.region);
-    const record = await findFormation(home, registry, this.name, options, this.env);
-    const provider = findProvider(registry, record.provider, `formation ${record.name}: provider`);
-    const state = await provider.describe(refOf(record), record.options, this.env);
-    let ssh: string | undefined;
-    try {
-      const endpoint = provider.sshEndpoint ? await provider.sshEndpoint(refOf(record), record.options, this.env) : undefined;
-      const e = endpoint ?? (record.access.ssh ? sshEndpointFromAccess(record, state.outputs) : undefined);
-      if (e) ssh = `${e.user ? `${e.user}@` : ''}${e.host}:${e.port}${e.bastion ? ` via ${e.bastion.user ? `${e.bastion.user}@` : ''}${e.bastion.host}:${e.bastion.port}` : ''}`;
-    } catch {
-      ssh = undefined; // not reachable yet: describe still shows everything else
-    }
-    const parameters = { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, MASK])) };
-    const data = {
-      name: record.name, status: state.exists ? state.status : 'GONE', inProgress: state.inProgress,
-      cloudlet: record.cloudlet, version: record.version, scenario: record.scenario, provider: record.provider,
-      createdAt: record.createdAt, url: formationUrl(record, state.outputs) ?? null, ssh: ssh ?? null,
-      parameters, outputs: state.outputs, resources: state.resources,
-    };
+    const ctx = await ops.engineContext(this.home, this.env);
+    const data = await ops.describeFormation(ctx, this.name, providerOptions(this.profile, this.region));
     out.result(data, () => {
       out.fields([
         ['Name', data.name], ['Status', data.status], ['Cloudlet', `${data.cloudlet} ${data.version}`], ['Scenario', data.scenario],
         ['Provider', data.provider], ['Created', data.createdAt], ['URL', data.url ?? undefined], ['SSH', data.ssh ?? undefined],
       ]);
       out.line();
-      out.table(['PARAMETER', 'VALUE'], Object.entries(parameters).map(([k, v]) => [k, String(v)]), 'no parameters');
+      out.table(['PARAMETER', 'VALUE'], Object.entries(data.parameters).map(([k, v]) => [k, String(v)]), 'no parameters');
       out.line();
-      out.table(['OUTPUT', 'VALUE'], Object.entries(state.outputs).map(([k, v]) => [k, v]), 'no outputs');
+      out.table(['OUTPUT', 'VALUE'], Object.entries(data.outputs).map(([k, v]) => [k, v]), 'no outputs');
       out.line();
-      out.table(['RESOURCE', 'TYPE', 'STATUS', 'PHYSICAL ID'], state.resources.map((r) => [r.id, r.type, r.status, r.physicalId ?? '']), 'no resources');
+      out.table(['RESOURCE', 'TYPE', 'STATUS', 'PHYSICAL ID'], data.resources.map((r) => [r.id, r.type, r.status, r.physicalId ?? '']), 'no resources');
     });
     return 0;
   }

@@ -1,5 +1,7 @@
 import { Option } from 'clipanion';
+import { NephoError } from '../../errors.js';
 import { Category, NephoCommand, providerOptions } from '../base.js';
+import { detachOnInterrupt, renderResult } from './terminal.js';
 
 /** `formation:destroy NAME` (and the shortcut `destroy`). */
 export class FormationDestroyCommand extends NephoCommand {
@@ -19,21 +21,16 @@ export class FormationDestroyCommand extends NephoCommand {
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    const { findFormation } = await import('../../formations/inventory.js');
-    const { readRecord, writeRecord } = await import('../../formations/records.js');
-    const { operate } = await import('./progress.js');
-    const { NephoError } = await import('../../errors.js');
     if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
+    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const home = this.home;
-    const registry = await this.plugins();
-    const options = providerOptions(this.profile, this.region);
-    const record = await findFormation(home, registry, this.name, options, this.env);
-    await this.confirm(`Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.`, this.yes);
-    // A formation found only at the provider gets a local record for the operation.
-    if (!readRecord(home, record.name)) writeRecord(home, record);
-    return operate(this, out, { kind: 'destroy', home, record }, {
-      detach: this.detach, foreground: this.foreground, env: this.env,
-    }, this.yes);
+    const ctx = await ops.engineContext(this.home, this.env);
+    const request = { kind: 'destroy' as const, name: this.name, options: providerOptions(this.profile, this.region) };
+    const io = this.terminalIo(out, this.yes);
+    const mode = this.foreground ? 'foreground' : this.detach ? 'detach' : 'follow';
+    const result = mode === 'follow'
+      ? await detachOnInterrupt((signal) => ops.runOperation(ctx, request, io, { mode, signal }))
+      : await ops.runOperation(ctx, request, io, { mode });
+    return renderResult(out, result);
   }
 }

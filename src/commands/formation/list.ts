@@ -15,11 +15,10 @@ export class FormationListCommand extends ListingCommand {
   region = Option.String('--region', { description: 'AWS region to look in' });
 
   async execute(): Promise<number> {
-    const { listFormations } = await import('../../formations/inventory.js');
+    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const home = this.home;
-    const options = providerOptions(this.profile, this.region);
-    const { formations, problems } = await listFormations(home, await this.plugins(), options, this.env);
+    const ctx = await ops.engineContext(this.home, this.env);
+    const { formations, problems } = await ops.listFormations(ctx, providerOptions(this.profile, this.region));
     for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
     out.result(formations, () =>
       out.table(['NAME', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],

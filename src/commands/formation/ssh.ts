@@ -31,33 +31,18 @@ export class FormationSshCommand extends NephoCommand {
   command = Option.Rest({ name: 'command' });
 
   async execute(): Promise<number> {
-    const { NephoError } = await import('../../errors.js');
-    const { findProvider } = await import('../../plugins.js');
-    const { readRecord } = await import('../../formations/records.js');
-    const { refOf } = await import('../../formations/operations.js');
-    const ssh = await import('../../formations/ssh.js');
+    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const home = this.home;
-    const record = readRecord(home, this.name);
-    if (!record) {
-      throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${this.name}' on this machine`, { hint: 'see nepho formation:list' });
-    }
-    // Arguments first, so nothing is asked of the provider for a command that cannot run.
-    const identityFile = this.identity === undefined ? undefined : ssh.checkIdentityFile(resolve(this.identity));
-    const user = this.user === undefined ? undefined : ssh.checkSshUser(record.name, '--user', this.user);
-    const program = this.print ? 'ssh' : ssh.systemSsh(this.env);
-
-    const provider = findProvider(await this.plugins(), record.provider, `formation ${record.name}: provider`);
-    const endpoint = await ssh.formationSshEndpoint(record, provider, refOf(record), this.env);
-    if (user !== undefined) endpoint.user = user;
-    const configFile = ssh.writeSshConfig(home, {
-      formation: record.name, endpoint, instance: ssh.formationInstance(record), ...(identityFile ? { identityFile } : {}),
+    const ctx = await ops.engineContext(this.home, this.env);
+    const ssh = await ops.sshCommandFor(ctx, {
+      name: this.name, print: this.print, command: this.command,
+      ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
+      ...(this.user === undefined ? {} : { user: this.user }),
     });
-    const argv = ssh.sshArgv(configFile, record.name, this.command);
     if (this.print) {
-      out.line(ssh.shellCommandLine([program, ...argv]));
+      out.line(ops.shellCommandLine([ssh.program, ...ssh.argv]));
       return 0;
     }
-    return ssh.runSsh(program, argv, this.env);
+    return ops.runSsh(ssh.program, ssh.argv, this.env);
   }
 }

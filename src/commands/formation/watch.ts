@@ -1,6 +1,6 @@
 import { Option } from 'clipanion';
-import { NephoError } from '../../errors.js';
 import { Category, NephoCommand } from '../base.js';
+import { detachOnInterrupt, renderResult } from './terminal.js';
 
 /** `formation:watch NAME`: re-attach to a formation's operation from any terminal. */
 export class FormationWatchCommand extends NephoCommand {
@@ -19,46 +19,11 @@ export class FormationWatchCommand extends NephoCommand {
   name = Option.String({ name: 'name' });
 
   async execute(): Promise<number> {
-    const { latestOperation } = await import('../../nanny/journal.js');
-    const { followJournal } = await import('../../nanny/follow.js');
-    const { formationDir } = await import('../../formations/records.js');
-    const { printEntry, finish } = await import('./progress.js');
+    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const home = this.home;
-    formationDir(home, this.name); // checks the name
-    const { entries, offset } = latestOperation(home, this.name);
-    if (entries.length === 0) {
-      throw new NephoError('NO_OPERATION', `formation ${this.name} has no operation to watch`, { hint: 'see nepho formation:list' });
-    }
-    for (const entry of entries) {
-      printEntry(out, entry);
-      if (entry.kind === 'end' || entry.kind === 'error') return finish(out, this.name, entry);
-    }
-    const stop = new AbortController();
-    const onInterrupt = () => stop.abort();
-    process.once('SIGINT', onInterrupt);
-    try {
-      let result = await followJournal(home, this.name, offset, (e) => printEntry(out, e), stop.signal);
-      if (result.kind === 'orphaned') {
-        const { recoverOperation } = await import('../../nanny/recover.js');
-        const { readEntries } = await import('../../nanny/journal.js');
-        out.notice('the background process carrying this operation is gone; picking it up from the provider ...');
-        const at = readEntries(home, this.name).offset;
-        const recovering = recoverOperation(home, this.name, await this.plugins(), this.env).catch((error: unknown) => {
-          // Someone else (a nanny, another watch) picked it up first: keep following.
-          if (!(error instanceof NephoError && error.code === 'FORMATION_BUSY')) throw error;
-        });
-        result = await followJournal(home, this.name, at, (e) => printEntry(out, e), stop.signal);
-        await recovering;
-      }
-      if (result.kind === 'ended') return finish(out, this.name, result.entry);
-      if (result.kind === 'detached') {
-        out.line(`stopped watching; the operation on ${this.name} goes on`);
-        return 0;
-      }
-      throw new NephoError('OPERATION_LOST', `the operation on ${this.name} ended without a result`);
-    } finally {
-      process.removeListener('SIGINT', onInterrupt);
-    }
+    const ctx = await ops.engineContext(this.home, this.env);
+    const io = this.terminalIo(out, false);
+    const result = await detachOnInterrupt((signal) => ops.watchOperation(ctx, this.name, io, signal));
+    return renderResult(out, result, true);
   }
 }

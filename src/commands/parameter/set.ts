@@ -23,7 +23,7 @@ export class ParameterSetCommand extends NephoCommand {
     const { saveParameter } = await import('../../scenarios/saved-checks.js');
     const out = this.output();
     const registry = await this.plugins();
-    const scope = await saveParameter(this.home, this.key, this.value, { cloudlet: this.cloudlet, scenario: this.scenario }, registry.providers, registry.provisioners.map((p) => p.type));
+    const scope = await saveParameter(this.home, this.key, this.value, { cloudlet: this.cloudlet, scenario: this.scenario }, registry);
     out.line(`saved ${this.key} for ${scope === '*' ? 'every cloudlet' : scope}`);
     return 0;
   }

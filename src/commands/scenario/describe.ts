@@ -16,7 +16,7 @@ export class ScenarioDescribeCommand extends ListingCommand {
     const { describeScenario } = await import('../../scenarios/describe.js');
     const out = this.output();
     const registry = await this.plugins();
-    const d = describeScenario(this.home, this.target, registry.providers, registry.provisioners.map((p) => p.type));
+    const d = await describeScenario(this.home, this.target, registry);
     out.result(d, () => {
       const rule = '-'.repeat(48);
       out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);

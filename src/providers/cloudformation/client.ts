@@ -62,12 +62,6 @@ export function isTransient(error: unknown): boolean {
   return ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND'].includes(e.code ?? '') || e.name === 'TimeoutError';
 }
 
-/** True for the error an aborted SDK call throws. */
-export function isAbort(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  return name === 'AbortError';
-}
-
 /** True when DescribeStacks says the stack does not exist (a ValidationError, not a 404). */
 export function isNoSuchStack(error: unknown): boolean {
   const e = error as { name?: string; message?: string } | undefined;

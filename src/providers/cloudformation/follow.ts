@@ -5,8 +5,9 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { sleep } from '../../timers.js';
 import type { FormationEvent, Outcome } from '../types.js';
-import { isAbort, isNoSuchStack, isThrottling, isTransient } from './client.js';
+import { isNoSuchStack, isThrottling, isTransient } from './client.js';
 
 /** The kinds of stack operation, by the stack-level status that starts each. */
 const STARTS: Record<string, Operation> = {
@@ -65,8 +66,6 @@ export interface FollowResult {
   status: string;
   /** The stack as last described (absent when it is gone). */
   stack?: Stack;
-  /** True when following stopped on ctx.signal; the operation itself goes on. */
-  detached: boolean;
   /** Every event of the operation that was seen, oldest first. */
   events: StackEvent[];
   failures: Outcome['failures'];
@@ -87,7 +86,6 @@ export interface FollowInput {
   status: string;
   baseInterval: number;
   emit(event: FormationEvent): void;
-  signal?: AbortSignal | undefined;
   /** Takes secret values out of reasons before they are shown. */
   scrub?: (text: string) => string;
   /** Give up after this many failed polls in a row that were not throttling (network, 5xx). */
@@ -106,7 +104,7 @@ export interface FollowInput {
  * only until an event already seen or the start of the operation), emitted
  * oldest first. A terminal status ends the loop at the poll that sees it, so
  * completion is reported within one interval. Throttling backs off instead of
- * failing; an aborted signal stops following at once (the stack goes on).
+ * failing.
  * Errors other than throttling and passing failures are thrown as the SDK threw them.
  */
 export async function followStack(input: FollowInput): Promise<FollowResult> {
@@ -117,19 +115,17 @@ export async function followStack(input: FollowInput): Promise<FollowResult> {
   let status = input.status;
   let stack: Stack | undefined;
   let failedPolls = 0;
-  const result = (detached: boolean): FollowResult => ({ status, ...(stack ? { stack } : {}), detached, events, failures: failuresOf(events, scrub) });
+  const result = (): FollowResult => ({ status, ...(stack ? { stack } : {}), events, failures: failuresOf(events, scrub) });
 
   for (let first = true; ; first = false) {
-    if (!first && !(await sleep(pace.interval, input.signal))) return result(true);
-    if (input.signal?.aborted) return result(true);
+    if (!first) await sleep(pace.interval);
     let fresh: StackEvent[];
     try {
-      const described = await describe(input.client, input.stack, input.signal);
-      fresh = await newEvents(input.client, input.stack, seen, input.operation, input.signal);
+      const described = await describe(input.client, input.stack);
+      fresh = await newEvents(input.client, input.stack, seen, input.operation);
       stack = described;
       status = described?.StackStatus ?? 'DELETE_COMPLETE';
     } catch (error) {
-      if (input.signal?.aborted && isAbort(error)) return result(true);
       if (isThrottling(error)) {
         pace.refused();
         continue;
@@ -147,7 +143,7 @@ export async function followStack(input: FollowInput): Promise<FollowResult> {
       input.emit(toFormationEvent(event, scrub));
     }
     pace.answered(fresh.length > 0);
-    if (!stack || isTerminal(status)) return result(false);
+    if (!stack || isTerminal(status)) return result();
   }
 }
 
@@ -158,9 +154,9 @@ export async function newestEventId(client: CloudFormationClient, stack: string)
 }
 
 /** The stack, or undefined when it does not exist (by name after deletion; a deleted stack's id still answers). */
-export async function describe(client: CloudFormationClient, stack: string, signal?: AbortSignal): Promise<Stack | undefined> {
+export async function describe(client: CloudFormationClient, stack: string): Promise<Stack | undefined> {
   try {
-    const answer = await client.send(new DescribeStacksCommand({ StackName: stack }), signal ? { abortSignal: signal } : {});
+    const answer = await client.send(new DescribeStacksCommand({ StackName: stack }));
     return answer.Stacks?.[0];
   } catch (error) {
     if (isNoSuchStack(error)) return undefined;
@@ -175,13 +171,13 @@ export async function describe(client: CloudFormationClient, stack: string, sign
  * operation comes first, the followed one has not shown up yet (events lag a
  * little behind the status) and nothing is new.
  */
-async function newEvents(client: CloudFormationClient, stack: string, seen: Set<string>, operation: Operation | undefined, signal?: AbortSignal): Promise<StackEvent[]> {
+async function newEvents(client: CloudFormationClient, stack: string, seen: Set<string>, operation: Operation | undefined): Promise<StackEvent[]> {
   const collected: StackEvent[] = [];
   let token: string | undefined;
   pages: do {
     let page;
     try {
-      page = await client.send(new DescribeStackEventsCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) }), signal ? { abortSignal: signal } : {});
+      page = await client.send(new DescribeStackEventsCommand({ StackName: stack, ...(token ? { NextToken: token } : {}) }));
     } catch (error) {
       if (isNoSuchStack(error)) return collected.reverse();
       throw error;
@@ -247,20 +243,4 @@ export function failuresOf(events: StackEvent[], scrub: (text: string) => string
     });
   }
   return [...byResource.values()];
-}
-
-/** Wait `ms`; false when `signal` aborted the wait (or had already). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,12 +1,11 @@
-import { BUILTIN_PROVIDERS } from '../catalog.js';
-import type { FormationRef, OperationContext, Outcome, Provider } from '../types.js';
+import type { PatternParameter, Provider } from '../types.js';
 
 // This module is imported wherever providers are listed, so it stays light:
 // the template code (yaml) and the AWS SDK load only when a method runs.
 const prepare = () => import('./prepare.js');
+const template = () => import('./template.js');
+const lint = () => import('./lint-cloudlet.js');
 const aws = () => import('./provider.js');
-
-const info = BUILTIN_PROVIDERS.find((p) => p.name === 'cloudformation')!;
 
 /**
  * The built-in AWS CloudFormation provider. Patterns are templates
@@ -17,22 +16,41 @@ const info = BUILTIN_PROVIDERS.find((p) => p.name === 'cloudformation')!;
  * NEPHO_POLL_INTERVAL_MS; backing off when throttled). Credentials, region
  * and endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) come from
  * --profile, --region and the given environment, as the AWS CLI takes them.
- *
- * Following stops at once when `ctx.signal` aborts (the user detached): the
- * Outcome is then `ok: false` with the last status seen (still
- * `*_IN_PROGRESS`), and the stack carries on; `follow()` picks it up again.
  * Templates over 51,200 bytes travel through the S3 bucket
  * `nepho-artifacts-<account>-<region>`, made when missing.
  */
 export const cloudformationProvider: Provider = {
-  name: info.name,
-  description: info.description,
-  patternPath: info.patternPath,
+  apiVersion: 1,
+  name: 'cloudformation',
+  description: 'AWS CloudFormation stacks',
+  patternPath: (pattern) => `patterns/aws/${pattern}.cf`,
+  async parameters(patternFile) {
+    const { readTemplate, templateDeclarations } = await template();
+    return templateDeclarations(readTemplate(patternFile)).map((d): PatternParameter => ({
+      name: d.name,
+      type: d.type ?? 'string',
+      ...(d.default === undefined ? {} : { default: d.default }),
+      ...(d.description === undefined ? {} : { description: d.description }),
+      ...(d.secret ? { secret: true } : {}),
+      ...(d.constraints.choices ? { choices: d.constraints.choices as (string | number)[] } : {}),
+      ...(d.constraints.pattern === undefined ? {} : { pattern: d.constraints.pattern }),
+      ...(d.constraints.min === undefined ? {} : { min: d.constraints.min }),
+      ...(d.constraints.max === undefined ? {} : { max: d.constraints.max }),
+      ...(d.constraints.minLength === undefined ? {} : { minLength: d.constraints.minLength }),
+      ...(d.constraints.maxLength === undefined ? {} : { maxLength: d.constraints.maxLength }),
+    }));
+  },
+  async lint(input) {
+    return (await lint()).lintCloudFormation(input);
+  },
   async validate(spec) {
     (await prepare()).prepareStack(spec);
   },
   async render(spec) {
     return (await prepare()).renderStack(spec);
+  },
+  async preflight(ref, options, env) {
+    return (await aws()).preflightStack(ref, options, env);
   },
   async create(spec, ctx) {
     return (await aws()).createStack(spec, ctx);
@@ -50,12 +68,3 @@ export const cloudformationProvider: Provider = {
     return (await aws()).discoverStacks(options, env);
   },
 };
-
-/**
- * Delete a stack and follow it to the end: destroy() under the name the
- * command layer uses after STACK_ROLLBACK_COMPLETE ("delete and create
- * again"). Without a recorded stack id, the stack named `ref.name` is deleted.
- */
-export async function deleteStack(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  return (await aws()).destroyStack(ref, ctx);
-}

@@ -11,11 +11,13 @@ import {
 import { NephoError } from '../../errors.js';
 import type {
   DiscoveredFormation,
+  Discovery,
   FormationRef,
   FormationSpec,
   FormationState,
   OperationContext,
   Outcome,
+  Preflight,
   ProviderOptions,
 } from '../types.js';
 import { uploadTemplate } from './artifacts.js';
@@ -39,10 +41,9 @@ export interface StackState {
 
 /**
  * Create the stack and follow it to the end. `ctx.accepted` is called once,
- * with the stack id, as soon as CloudFormation has taken the request. An
- * existing stack of the same name is an error whose code says what to offer:
- * STACK_ROLLBACK_COMPLETE (delete and create again), STACK_IN_PROGRESS
- * (follow it), STACK_EXISTS (anything else).
+ * with the stack id, as soon as CloudFormation has taken the request. A
+ * stack of the same name is found by `preflightStack` before; one that
+ * appears in between is a STACK_EXISTS error saying how it stands.
  */
 export async function createStack(spec: FormationSpec, ctx: OperationContext): Promise<Outcome> {
   const prepared = prepareStack(spec);
@@ -82,7 +83,37 @@ export async function createStack(spec: FormationSpec, ctx: OperationContext): P
   return outcome(followed, state, (s) => s === 'CREATE_COMPLETE');
 }
 
-/** The error for a name already taken, by the state of the stack that holds it. */
+/**
+ * What holds the stack name of a formation about to be created: nothing, a
+ * stack an earlier attempt left in ROLLBACK_COMPLETE (it can only be deleted:
+ * recreate), a create under way (adopt it), or anything else (refuse).
+ */
+export async function preflightStack(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Preflight | undefined> {
+  const clients = awsClients(optionsFor(ref, options), env);
+  let stack: Stack | undefined;
+  try {
+    stack = await describe(clients.cfn, ref.name);
+  } catch (error) {
+    throw awsError(error, `looking for stack ${ref.name} in ${clients.settings.region}`, clients.settings);
+  }
+  return stack ? standing(stack, ref.name, clients.settings.region) : undefined;
+}
+
+/** How a stack that holds the name stands in the way of a create; undefined when it does not (deleted). */
+function standing(stack: Stack, name: string, region: string): Preflight | undefined {
+  const status = stack.StackStatus ?? 'UNKNOWN';
+  if (status === 'DELETE_COMPLETE') return undefined;
+  if (status === 'ROLLBACK_COMPLETE') {
+    return { action: 'recreate', reason: `stack ${name} in ${region} is left in ROLLBACK_COMPLETE by an earlier attempt; it can only be deleted` };
+  }
+  if (status === 'CREATE_IN_PROGRESS') return { action: 'adopt', reason: `stack ${name} in ${region} is already being created (${status})` };
+  if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
+    return { action: 'refuse', reason: `stack ${name} already exists in ${region} and is busy (${status})`, hint: 'wait for it to finish, or pick another --name' };
+  }
+  return { action: 'refuse', reason: `stack ${name} already exists in ${region} (${status})`, hint: 'pick another --name, or destroy the formation that has it' };
+}
+
+/** The error for a name taken between preflight and create (another machine was quicker). */
 async function existingStackError(clients: AwsClients, name: string): Promise<NephoError> {
   const { region } = clients.settings;
   let stack: Stack | undefined;
@@ -91,19 +122,9 @@ async function existingStackError(clients: AwsClients, name: string): Promise<Ne
   } catch (error) {
     throw awsError(error, `describing stack ${name} in ${region}`, clients.settings);
   }
-  const status = stack?.StackStatus ?? 'unknown';
-  if (status === 'ROLLBACK_COMPLETE') {
-    return new NephoError('STACK_ROLLBACK_COMPLETE', `stack ${name} already exists in ${region}: an earlier create failed and was rolled back (ROLLBACK_COMPLETE)`, {
-      hint: `it cannot be updated, only deleted: destroy formation ${name}, then create it again`,
-    });
-  }
-  if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
-    return new NephoError('STACK_IN_PROGRESS', `stack ${name} already exists in ${region} and is busy (${status})`, {
-      hint: `follow it with \`nepho formation:watch ${name}\`, or pick another --name`,
-    });
-  }
-  return new NephoError('STACK_EXISTS', `stack ${name} already exists in ${region} (${status})`, {
-    hint: 'pick another --name, or destroy the formation that has it',
+  const found = stack ? standing(stack, name, region) : undefined;
+  return new NephoError('STACK_EXISTS', found?.reason ?? `stack ${name} already exists in ${region}`, {
+    hint: found?.hint ?? `try again: nepho formation:create will offer what can be done with it`,
   });
 }
 
@@ -181,7 +202,7 @@ async function currentStack(ref: FormationRef, ctx: OperationContext, doing: str
 async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
   try {
     return await followStack({
-      client: clients.poll, stack: stackId, status, baseInterval: base, emit: (e) => ctx.emit(e), signal: ctx.signal, scrub, before,
+      client: clients.poll, stack: stackId, status, baseInterval: base, emit: (e) => ctx.emit(e), scrub, before,
       ...(operation ? { operation } : {}),
     });
   } catch (error) {
@@ -189,13 +210,9 @@ async function follow(clients: AwsClients, stackId: string, operation: Operation
   }
 }
 
-/**
- * How a followed operation ended. Detached (ctx.signal aborted): ok is false
- * and status is the last one seen, still *_IN_PROGRESS; the caller tells a
- * detach from a failure by its own signal. The stack goes on regardless.
- */
+/** How a followed operation ended. */
 function outcome(followed: FollowResult, state: StackState, succeeded: (status: string) => boolean): Outcome {
-  const ok = !followed.detached && succeeded(followed.status);
+  const ok = succeeded(followed.status);
   return { ok, status: followed.status, failures: ok ? [] : followed.failures, state: { ...state } };
 }
 
@@ -252,9 +269,20 @@ export async function describeStack(ref: FormationRef, options: ProviderOptions,
 
 /**
  * Every stack of the region tagged nepho:formation (a team's formations, made
- * from any machine), deleted ones left out. One DescribeStacks page per 100 stacks.
+ * from any machine), deleted ones left out. One DescribeStacks page per 100
+ * stacks. A machine with no region or no credentials is not set up for AWS:
+ * that is said as data, not thrown.
  */
-export async function discoverStacks(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<DiscoveredFormation[]> {
+export async function discoverStacks(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Discovery> {
+  try {
+    return { formations: await listTaggedStacks(options, env) };
+  } catch (error) {
+    if (error instanceof NephoError && (error.code === 'NO_REGION' || error.code === 'NO_CREDENTIALS')) return { unconfigured: error.message };
+    throw error;
+  }
+}
+
+async function listTaggedStacks(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<DiscoveredFormation[]> {
   const clients = awsClients(options, env);
   const { region } = clients.settings;
   const found: DiscoveredFormation[] = [];

@@ -1,12 +1,10 @@
-import { BUILTIN_PROVIDERS } from '../catalog.js';
 import type { Provider } from '../types.js';
 
 // This module is imported wherever providers are listed, so it stays light:
 // rendering and driving the `vagrant` binary load only when a method runs.
 const render = () => import('./render.js');
+const lint = () => import('./lint-cloudlet.js');
 const machine = () => import('./provider.js');
-
-const info = BUILTIN_PROVIDERS.find((p) => p.name === 'vagrant')!;
 
 /**
  * The built-in Vagrant provider. Patterns are Vagrantfiles
@@ -20,9 +18,13 @@ const info = BUILTIN_PROVIDERS.find((p) => p.name === 'vagrant')!;
  * so there is no `follow()`.
  */
 export const vagrantProvider: Provider = {
-  name: info.name,
-  description: info.description,
-  patternPath: info.patternPath,
+  apiVersion: 1,
+  name: 'vagrant',
+  description: 'local machines through Vagrant',
+  patternPath: (pattern) => `patterns/vagrant/${pattern}.rb`,
+  async lint(input) {
+    return (await lint()).lintVagrant(input);
+  },
   async validate(spec) {
     await (await render()).renderVagrant(spec);
   },

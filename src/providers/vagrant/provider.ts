@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { NephoError } from '../../errors.js';
 import type { FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
 import { errorExitOf, LineSplitter, recordsOf, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
@@ -126,11 +125,10 @@ function eventOf(record: VagrantRecord, name: string): FormationEvent | undefine
   return undefined;
 }
 
-/** The directory of a recorded formation: what create saved while it exists (NEPHO_HOME may have moved), else the usual place. */
-function dirOf(ref: FormationRef, env: NodeJS.ProcessEnv): string {
+/** The directory of a recorded formation: what create saved while it exists (NEPHO_HOME may have moved), else the formation's own. */
+function dirOf(ref: FormationRef): string {
   if (typeof ref.state.dir === 'string' && ref.state.dir !== '' && existsSync(ref.state.dir)) return ref.state.dir;
-  const home = resolve(env.NEPHO_HOME && env.NEPHO_HOME.length > 0 ? env.NEPHO_HOME : join(homedir(), '.nepho'));
-  return join(home, 'formations', ref.name);
+  return ref.dir;
 }
 
 /** Write the rendered files into the formation's directory (never secrets: rendering refuses them). */
@@ -189,7 +187,7 @@ export async function createMachine(spec: FormationSpec, ctx: OperationContext):
 
 /** `vagrant status`: the machines' states; not_created everywhere means the formation does not exist. */
 export async function describeMachine(ref: FormationRef, _options: unknown, env: NodeJS.ProcessEnv): Promise<FormationState> {
-  const dir = dirOf(ref, env);
+  const dir = dirOf(ref);
   if (!existsSync(join(dir, VAGRANTFILE))) return { exists: false, status: 'not_created', inProgress: false, outputs: {}, resources: [] };
   const run = await runVagrant(['status'], dir, env);
   if (run.code !== 0) throw vagrantError('status', run, join(dir, VAGRANTFILE));
@@ -215,7 +213,7 @@ export async function describeMachine(ref: FormationRef, _options: unknown, env:
 
 /** The first machine's endpoint from `vagrant ssh-config`, for formation:ssh's system ssh. */
 export async function machineSshEndpoint(ref: FormationRef, _options: unknown, env: NodeJS.ProcessEnv): Promise<SshEndpoint | undefined> {
-  const dir = dirOf(ref, env);
+  const dir = dirOf(ref);
   if (!existsSync(join(dir, VAGRANTFILE))) return undefined;
   const run = await runVagrant(['ssh-config'], dir, env);
   if (run.code !== 0) throw vagrantError('ssh-config', run, join(dir, VAGRANTFILE));
@@ -241,7 +239,7 @@ function machineIds(dir: string): string[] {
 
 /** `vagrant destroy -f`, then the rendered files go (the journal and record are nepho's to remove). */
 export async function destroyMachine(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  const dir = typeof ref.state.dir === 'string' && ref.state.dir !== '' ? ref.state.dir : ctx.dir;
+  const dir = typeof ref.state.dir === 'string' && ref.state.dir !== '' ? ref.state.dir : ref.dir;
   const vagrantfile = join(dir, VAGRANTFILE);
   if (existsSync(vagrantfile)) {
     ctx.accepted({ dir });

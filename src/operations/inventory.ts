@@ -1,9 +1,9 @@
-import { NephoError, isNephoError } from '../errors.js';
+import { isNephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
-import type { PluginRegistry } from '../plugins.js';
-import type { DiscoveredFormation, FormationState, ProviderOptions } from '../providers/types.js';
-import { refOf } from './operations.js';
-import { listRecords, readRecord, type FormationRecord } from './records.js';
+import { formationNotFound, listRecords, readRecord, refOf, type FormationRecord } from '../formations/records.js';
+import type { DiscoveredFormation, FormationState, PluginRegistry, ProviderOptions } from '../providers/types.js';
+import { operationStates, type RunningOperation } from './recover.js';
+import type { EngineContext } from './types.js';
 
 /** One line of `formation:list`. */
 export interface FormationListing {
@@ -16,8 +16,8 @@ export interface FormationListing {
   source: 'local' | 'remote';
   /** False when the record says it exists but the provider no longer has it. */
   exists: boolean;
-  /** An operation under way (`create running`), or one whose nanny died while the provider still works on it. */
-  operation?: { kind: string; since: string; pid: number; state: 'running' | 'interrupted' };
+  /** An operation under way (`create running`), or one whose process died while the provider still works on it. */
+  operation?: RunningOperation;
 }
 
 /** What could not be checked, for a warning (no credentials, a provider down). */
@@ -31,24 +31,27 @@ export interface ListingProblem {
  * together: a teammate's formations show up, and a record whose stack is gone
  * is shown as gone. Providers that cannot be reached are reported, not fatal.
  */
-export async function listFormations(home: NephoHome, registry: PluginRegistry, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<{ formations: FormationListing[]; problems: ListingProblem[] }> {
-  const { operationStates } = await import('../nanny/recover.js');
-  const operations = new Map((await operationStates(home, registry, env)).map((o) => [o.name, o.operation]));
+export async function listFormations(ctx: EngineContext, options: ProviderOptions): Promise<{ formations: FormationListing[]; problems: ListingProblem[] }> {
+  const { home, registry, env } = ctx;
+  const operations = await operationStates(ctx);
   const records = listRecords(home);
   const problems: ListingProblem[] = [];
   const discovered = new Map<string, DiscoveredFormation & { provider: string }>();
   for (const provider of registry.providers) {
     if (!provider.discover) continue;
-    // Only ask a provider that this machine has used, or that may hold teammates' formations (the cloud ones).
     try {
-      for (const d of await provider.discover(options, env)) discovered.set(d.name, { ...d, provider: provider.name });
+      const found = await provider.discover(options, env);
+      if ('formations' in found) {
+        for (const d of found.formations) discovered.set(d.name, { ...d, provider: provider.name });
+        continue;
+      }
+      // A provider this machine was never set up for is not a problem worth
+      // a warning, unless the user asked for it or uses it.
+      const wanted = options.profile !== undefined || options.region !== undefined || records.some((r) => r.provider === provider.name);
+      if (wanted) problems.push({ provider: provider.name, message: found.unconfigured });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      // A provider this machine was never set up for (no region, no credentials)
-      // is not a problem worth a warning, unless the user asked for it or uses it.
-      const unconfigured = error.code === 'NO_REGION' || error.code === 'NO_CREDENTIALS';
-      const wanted = options.profile !== undefined || options.region !== undefined || records.some((r) => r.provider === provider.name);
-      if (!unconfigured || wanted) problems.push({ provider: provider.name, message: error.message });
+      problems.push({ provider: provider.name, message: error.message });
     }
   }
   const rows: FormationListing[] = [];
@@ -66,7 +69,7 @@ export async function listFormations(home: NephoHome, registry: PluginRegistry, 
       rows.push({ ...base, status: found.status, exists: true });
       continue;
     }
-    const state = await stateOf(record, registry, env, problems);
+    const state = await stateOf(ctx, record, problems);
     rows.push({ ...base, status: state ? (state.exists ? state.status : 'GONE') : record.status, exists: state ? state.exists : true });
   }
   for (const d of discovered.values()) {
@@ -76,11 +79,11 @@ export async function listFormations(home: NephoHome, registry: PluginRegistry, 
   return { formations: rows, problems };
 }
 
-async function stateOf(record: FormationRecord, registry: PluginRegistry, env: NodeJS.ProcessEnv, problems: ListingProblem[]): Promise<FormationState | undefined> {
-  const provider = registry.providers.find((p) => p.name === record.provider);
+async function stateOf(ctx: EngineContext, record: FormationRecord, problems: ListingProblem[]): Promise<FormationState | undefined> {
+  const provider = ctx.registry.providers.find((p) => p.name === record.provider);
   if (!provider || Object.keys(record.state).length === 0) return undefined;
   try {
-    return await provider.describe(refOf(record), record.options, env);
+    return await provider.describe(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env);
   } catch (error) {
     if (!isNephoError(error)) throw error;
     if (!problems.some((p) => p.provider === provider.name)) problems.push({ provider: provider.name, message: error.message });
@@ -99,7 +102,12 @@ export async function findFormation(home: NephoHome, registry: PluginRegistry, n
   for (const provider of registry.providers) {
     if (!provider.discover) continue;
     try {
-      const found = (await provider.discover(options, env)).find((d) => d.name === name);
+      const discovery = await provider.discover(options, env);
+      if (!('formations' in discovery)) {
+        problems.push(`${provider.name}: ${discovery.unconfigured}`);
+        continue;
+      }
+      const found = discovery.formations.find((d) => d.name === name);
       if (found) {
         const now = new Date().toISOString();
         return {
@@ -113,7 +121,5 @@ export async function findFormation(home: NephoHome, registry: PluginRegistry, n
       problems.push(`${provider.name}: ${error.message}`);
     }
   }
-  throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${name}'`, {
-    hint: problems.length > 0 ? `could not check ${problems.join('; ')}` : 'see nepho formation:list',
-  });
+  throw formationNotFound(name, '', problems.length > 0 ? `could not check ${problems.join('; ')}` : undefined);
 }

@@ -1,32 +1,33 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FormationEvent } from '../providers/types.js';
 import type { NephoHome } from '../home.js';
-import { formationDir } from '../formations/records.js';
+import type { FormationEvent, ResourceFailure } from '../providers/types.js';
+import { formationDir } from './records.js';
 
 /** The journal's file name inside `$NEPHO_HOME/formations/<name>/`. */
 export const JOURNAL_FILE = 'journal.jsonl';
 /** The lock a running operation holds, inside the formation's directory. */
 export const OPERATION_LOCK = 'operation.lock';
 
-/** The kinds of operation the nanny carries. */
-export type OperationKind = 'create' | 'destroy';
+/** The kinds of operation run on a formation. */
+export type OperationKind = 'create' | 'destroy' | 'update' | 'provision';
 
 /**
  * One line of a formation's journal. The journal is only ever appended to:
- * every operation starts with `start` and ends with `end` (or `error`, when
- * the nanny itself failed).
+ * every operation starts with `start` and ends with `end` (the provider's
+ * verdict) or `error` (the operation could not be carried out: nepho's or the
+ * provider's own failure).
  */
 export type JournalEntry =
   | { time: string; kind: 'start'; operation: OperationKind; pid: number; host: string }
   | { time: string; kind: 'event'; event: FormationEvent }
   | { time: string; kind: 'accepted'; state: Record<string, unknown> }
   | { time: string; kind: 'resumed'; pid: number; reason: string }
-  | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: { resource: string; type?: string; status: string; reason: string }[]; took: number }
+  | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: ResourceFailure[]; took: number }
   | { time: string; kind: 'error'; operation: OperationKind; code: string; message: string; hint?: string };
 
 /** Distributes Omit over the union, so callers pass entries without a time. */
-type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
+export type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
 
 /** Append one entry (a single write of one line, so concurrent readers never see half of it). */
 export function appendEntry(home: NephoHome, name: string, entry: WithoutTime<JournalEntry>): JournalEntry {

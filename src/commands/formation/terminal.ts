@@ -1,0 +1,118 @@
+import { NephoError } from '../../errors.js';
+import type { Output } from '../../output.js';
+import type { OperationIo, OperationMessage, OperationResult, Question } from '../../operations/types.js';
+import type { FormationEvent } from '../../providers/types.js';
+import type { ParameterSpec, ParameterValue } from '../../scenarios/parameters.js';
+import { streamOf } from '../../stdio.js';
+
+/** One event as a line: time, status, resource, type, reason. Colour follows the status. */
+export function eventLine(out: Output, event: FormationEvent): string {
+  const time = event.time.slice(11, 19);
+  const paint = /FAILED|ROLLBACK/.test(event.status) ? out.style.red : /COMPLETE$|running|ready/.test(event.status) ? out.style.green : out.style.yellow;
+  return [out.style.dim(time), paint(event.status.padEnd(20)), event.resource, event.type ? out.style.dim(event.type) : '', event.reason ?? '']
+    .filter((part) => part !== '')
+    .join('  ');
+}
+
+/** How long something took, for people: `42s`, `3m07s`. */
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** One message of a running operation, for a person following along (on stderr: stdout stays data). */
+export function printMessage(out: Output, message: OperationMessage): void {
+  switch (message.kind) {
+    case 'event': out.stderr.write(`${eventLine(out, message.event)}\n`); break;
+    case 'accepted': out.notice('accepted by the provider'); break;
+    case 'resumed': out.notice(`resumed: ${message.reason}`); break;
+    case 'start': out.notice(`${message.operation} started at ${message.time} (pid ${message.pid} on ${message.host})`); break;
+    case 'notice': out.notice(message.text); break;
+    default: break;
+  }
+}
+
+/** The streams and answers a terminal host works with. */
+export interface TerminalOptions {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** `--yes`: every confirmation is answered yes up front. */
+  yes: boolean;
+  /** A person is at the keyboard (stdin and stdout are terminals): confirmations can be asked. */
+  interactive: boolean;
+  /** Prompts can be drawn (stdin and stderr are terminals). */
+  canPrompt: boolean;
+}
+
+/** The operation engine's IO port on the terminal: events as lines, questions at the keyboard. */
+export class TerminalIo implements OperationIo {
+  constructor(private readonly out: Output, private readonly options: TerminalOptions) {}
+
+  notify(message: OperationMessage): void {
+    printMessage(this.out, message);
+  }
+
+  async confirm(question: Question): Promise<boolean> {
+    if (this.options.yes) return true;
+    if (!this.options.interactive) {
+      throw new NephoError('CONFIRMATION_REQUIRED', `${question.text} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
+    }
+    const { promptLibrary } = await import('../../prompts.js');
+    const { confirm } = await promptLibrary();
+    return confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) });
+  }
+
+  async prompt(parameters: ParameterSpec[]): Promise<Record<string, ParameterValue>> {
+    const { askForParameters, missingParametersError } = await import('../../prompts.js');
+    if (!this.options.canPrompt) throw missingParametersError(parameters, 'there is no terminal to ask on');
+    return askForParameters(parameters, { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) });
+  }
+}
+
+const DONE = { create: 'created', destroy: 'destroyed', update: 'updated', provision: 'provisioned' } as const;
+const FAILED = { create: 'CREATE_FAILED', destroy: 'DESTROY_FAILED', update: 'UPDATE_FAILED', provision: 'PROVISION_FAILED' } as const;
+
+/**
+ * Settle an operation's result for the terminal: a summary line and status 0,
+ * or the failed resources and an error (status 1). `watching`: the host was
+ * only watching, so detaching says so instead of how to re-attach.
+ */
+export function renderResult(out: Output, result: OperationResult, watching = false): number {
+  const { name, kind } = result;
+  switch (result.outcome) {
+    case 'succeeded':
+      out.line(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
+      return 0;
+    case 'failed':
+      for (const f of result.failures) out.stderr.write(`  ${out.style.red('✗')} ${f.resource}${f.type ? ` (${f.type})` : ''}: ${f.reason}\n`);
+      throw new NephoError(FAILED[kind], `formation ${name}: ${kind} failed with ${result.status} after ${duration(result.took)}${result.failures.length > 0 ? `; ${result.failures.length} resource(s) failed (above)` : ''}`, {
+        hint: `nepho formation:describe ${name} shows what is left`,
+      });
+    case 'errored':
+      throw new NephoError(result.error.code, result.error.message, result.error.hint ? { hint: result.error.hint } : {});
+    case 'detached':
+      if (watching) {
+        out.line(`stopped watching; the operation on ${name} goes on`);
+        return 0;
+      }
+      out.line(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on in the background (pid ${result.pid})`);
+      out.line(`re-attach with: nepho formation:watch ${name}`);
+      return 0;
+  }
+}
+
+/**
+ * An AbortSignal that Ctrl-C aborts while `work` runs: the terminal stops
+ * following, the operation goes on. The handler goes when the work is done.
+ */
+export async function detachOnInterrupt<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const detach = new AbortController();
+  const onInterrupt = () => detach.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await work(detach.signal);
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+  }
+}

@@ -1,0 +1,52 @@
+import type { JournalEntry } from '../formations/journal.js';
+import { sleep } from '../timers.js';
+import type { FormationStore } from './store.js';
+
+/** How following a journal stopped. */
+export type FollowResult =
+  | { kind: 'ended'; entry: Extract<JournalEntry, { kind: 'end' | 'error' }> }
+  /** The host detached (the signal was aborted); the operation goes on. */
+  | { kind: 'detached' }
+  /** Nobody holds the operation lock and the journal has no end: the process carrying it died. */
+  | { kind: 'orphaned' };
+
+/** The entries of the latest operation (from its `start` on), and the offset after them. */
+export function latestOperation(store: FormationStore, name: string): { entries: JournalEntry[]; offset: number } {
+  const { entries, offset } = store.entries(name);
+  let start = -1;
+  entries.forEach((e, i) => { if (e.kind === 'start') start = i; });
+  return { entries: start < 0 ? [] : entries.slice(start), offset };
+}
+
+/** The entry that ended an operation, if it has ended. */
+export function endOf(entries: JournalEntry[]): Extract<JournalEntry, { kind: 'end' | 'error' }> | undefined {
+  return entries.find((e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error');
+}
+
+/**
+ * Follow a formation's journal from `offset`, handing each new entry to
+ * `onEntry`, until the operation ends, the host detaches, or the process
+ * carrying it is found dead. Polls the journal; entries are whole lines.
+ */
+export async function followJournal(
+  store: FormationStore, name: string, offset: number, onEntry: (entry: JournalEntry) => void, signal?: AbortSignal, pollMs = 200,
+): Promise<FollowResult> {
+  let at = offset;
+  let deadChecks = 0;
+  for (;;) {
+    const { entries, offset: next } = store.entries(name, at);
+    at = next;
+    for (const entry of entries) {
+      onEntry(entry);
+      if (entry.kind === 'end' || entry.kind === 'error') return { kind: 'ended', entry };
+    }
+    if (signal?.aborted) return { kind: 'detached' };
+    if (await store.holder(name)) {
+      deadChecks = 0;
+    } else if (++deadChecks >= 2) {
+      // Twice in a row, with a read of the journal in between: not a race with an operation just finishing.
+      return { kind: 'orphaned' };
+    }
+    await sleep(pollMs, signal);
+  }
+}

@@ -1,0 +1,130 @@
+import { NephoError } from '../errors.js';
+import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
+import { refOf, requireRecord } from '../formations/records.js';
+import {
+  checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
+} from '../formations/ssh.js';
+import { findProvider } from '../plugins.js';
+import type { FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
+import { MASK } from '../scenarios/parameters.js';
+import { findFormation } from './inventory.js';
+import type { EngineContext } from './types.js';
+
+/** A formation as `formation:describe` shows it. Secret parameters appear by name, masked. */
+export interface FormationDescription {
+  name: string;
+  status: string;
+  inProgress: boolean;
+  cloudlet: string;
+  version: string;
+  scenario: string;
+  provider: string;
+  createdAt: string;
+  url: string | null;
+  /** `user@host:port via bastion`, when it can be reached by ssh now. */
+  ssh: string | null;
+  parameters: Record<string, string | number | boolean>;
+  outputs: Record<string, string>;
+  resources: FormationState['resources'];
+}
+
+function endpointText(e: SshEndpoint): string {
+  const at = (user: string | undefined, host: string, port: number) => `${user ? `${user}@` : ''}${host}:${port}`;
+  return `${at(e.user, e.host, e.port)}${e.bastion ? ` via ${at(e.bastion.user, e.bastion.host, e.bastion.port)}` : ''}`;
+}
+
+/** Describe a formation (this machine's, or a teammate's found by its tags) as its provider sees it now. */
+export async function describeFormation(ctx: EngineContext, name: string, options: ProviderOptions): Promise<FormationDescription> {
+  const record = await findFormation(ctx.home, ctx.registry, name, options, ctx.env);
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  const ref = refOf(record, ctx.store.dir(record.name));
+  const state = await provider.describe(ref, record.options, ctx.env);
+  let ssh: string | null = null;
+  try {
+    if (provider.sshEndpoint || record.access.ssh) ssh = endpointText(await formationSshEndpoint(record, ref, provider, ctx.env, state));
+  } catch {
+    ssh = null; // not reachable yet: describe still shows everything else
+  }
+  return {
+    name: record.name, status: state.exists ? state.status : 'GONE', inProgress: state.inProgress,
+    cloudlet: record.cloudlet, version: record.version, scenario: record.scenario, provider: record.provider,
+    createdAt: record.createdAt, url: formationUrl(record, state.outputs) ?? null, ssh,
+    parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, MASK])) },
+    outputs: state.outputs, resources: state.resources,
+  };
+}
+
+/** The URL normalised (blanks and control characters percent-encoded), or undefined when it is not http(s). */
+function webUrl(text: string): string | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The formation's URL: the scenario's `access.url` filled from its outputs
+ * and parameters, checked to be http or https. A user error says what is
+ * missing (no access.url, an output without a value yet).
+ */
+export async function formationUrlOf(ctx: EngineContext, name: string): Promise<string> {
+  const record = requireRecord(ctx.home, name);
+  const template = record.access.url;
+  if (template === undefined) {
+    throw new NephoError('NO_URL', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.url`);
+  }
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  const state = await provider.describe(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env);
+  assertExists(record, state);
+  const filled = fillPlaceholders(template, state.outputs, record.parameters);
+  if (filled === undefined) {
+    const missing = unfilledPlaceholders(template, state.outputs, record.parameters);
+    throw new NephoError('URL_NOT_READY', `formation ${record.name}: access.url needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} no value yet (status ${state.status})`, {
+      hint: state.inProgress ? `wait for it: nepho formation:watch ${record.name}` : `see nepho formation:describe ${record.name}`,
+    });
+  }
+  const url = webUrl(filled);
+  if (!url) throw new NephoError('URL_INVALID', `formation ${record.name}: access.url ${JSON.stringify(filled)} is not an http or https URL`);
+  return url;
+}
+
+/** What `formation:ssh` was asked for. */
+export interface SshRequest {
+  name: string;
+  /** `-i`: a key for the host and the bastion. */
+  identity?: string;
+  /** `--user`: the user on the host. */
+  user?: string;
+  /** `--print`: no ssh program is needed. */
+  print: boolean;
+  /** Words to run on the host. */
+  command: string[];
+}
+
+/** How to reach a formation by ssh: the program and its arguments (`ssh -F FILE nepho-NAME [-- COMMAND]`). */
+export interface SshCommand {
+  program: string;
+  argv: string[];
+}
+
+/**
+ * Prepare an ssh connection to a formation: arguments checked first (so
+ * nothing is asked of the provider for a command that cannot run), then the
+ * endpoint from the provider or the scenario's `access.ssh`, written into
+ * the formation's ssh config file.
+ */
+export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Promise<SshCommand> {
+  const record = requireRecord(ctx.home, request.name);
+  const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
+  const user = request.user === undefined ? undefined : checkSshUser(record.name, '--user', request.user);
+  const program = request.print ? 'ssh' : systemSsh(ctx.env);
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
+  if (user !== undefined) endpoint.user = user;
+  const configFile = writeSshConfig(ctx.home, {
+    formation: record.name, endpoint, instance: formationInstance(record), ...(identityFile ? { identityFile } : {}),
+  });
+  return { program, argv: sshArgv(configFile, record.name, request.command) };
+}

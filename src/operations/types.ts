@@ -1,0 +1,119 @@
+import type { FormationPlan } from '../formations/plan.js';
+import type { JournalEntry, OperationKind } from '../formations/journal.js';
+import type { FormationRecord } from '../formations/records.js';
+import type { NephoHome } from '../home.js';
+import type { FormationSpec, PluginRegistry, Preflight, ProviderOptions, RenderedFile, ResourceFailure } from '../providers/types.js';
+import type { ParameterSpec, ParameterValue } from '../scenarios/parameters.js';
+import type { FormationStore } from './store.js';
+
+export type { OperationKind } from '../formations/journal.js';
+
+/**
+ * A question the engine needs answered before it acts. Its `id` lets a host
+ * answer without a person: the command line from `--yes`, the nanny from
+ * what was decided before it started, a test from its script.
+ */
+export interface Question {
+  /** `recreate`, `adopt`, `destroy`, or `overwrite` (a command's own question). */
+  id: string;
+  /** The question as a person reads it, ending in `?`. */
+  text: string;
+}
+
+/** Something the engine tells its host while it works; journal entries above all. */
+export type OperationMessage =
+  | JournalEntry
+  | { kind: 'notice'; time: string; text: string };
+
+/**
+ * The IO port: the only way the engine reaches the outside. The command line
+ * implements it on the terminal, the nanny on its journal alone, tests with a
+ * recorder, and a server on its own event stream.
+ */
+export interface OperationIo {
+  /** Something happened. Never blocks, never asks. */
+  notify(message: OperationMessage): void;
+  /** Yes or no. A host that cannot ask and was not told up front throws a user error saying how to answer. */
+  confirm(question: Question): Promise<boolean>;
+  /**
+   * Values for required parameters that nothing supplied. A host that cannot
+   * ask throws a user error naming every one of them.
+   */
+  prompt(parameters: ParameterSpec[]): Promise<Record<string, ParameterValue>>;
+}
+
+/** What the engine works with: where state lives and which providers there are. */
+export interface EngineContext {
+  home: NephoHome;
+  store: FormationStore;
+  registry: PluginRegistry;
+  env: NodeJS.ProcessEnv;
+}
+
+/** A request to create a formation, as the command line parses it. */
+export interface CreateRequest {
+  kind: 'create';
+  /** `CLOUDLET[/SCENARIO]`. */
+  target: string;
+  name?: string;
+  provider?: string;
+  /** `-p KEY=VALUE`, in order. */
+  params: string[];
+  /** `--params-file`, in order. */
+  paramsFiles: string[];
+  /** Fail naming missing parameters instead of asking for them. */
+  noInput: boolean;
+  options: ProviderOptions;
+}
+
+/** A request to destroy a formation. */
+export interface DestroyRequest {
+  kind: 'destroy';
+  name: string;
+  /** Where to look for a formation not recorded on this machine. */
+  options: ProviderOptions;
+}
+
+/** What a host may ask the engine to do. */
+export type OperationRequest = CreateRequest | DestroyRequest;
+
+/**
+ * An operation planned and decided: nothing left to ask. It is what the
+ * nanny (or a server worker) receives, so it is plain data; the spec carries
+ * secret values, which travel in memory only.
+ */
+export type OperationPlan =
+  | {
+    kind: 'create';
+    record: FormationRecord;
+    spec: FormationSpec;
+    /** What the provider holds under the name, and what the user agreed to do about it. */
+    existing?: Preflight & { action: 'recreate' | 'adopt' };
+  }
+  | { kind: 'destroy'; record: FormationRecord };
+
+/** How a host wants an operation run. */
+export interface RunMode {
+  /**
+   * `follow`: a background nanny carries it, this host follows until it ends
+   * or `signal` aborts (detach); `detach`: the same, returning once the
+   * provider accepted; `foreground`: all in this process.
+   */
+  mode: 'follow' | 'detach' | 'foreground';
+  /** Aborting stops following; the operation goes on in the background. */
+  signal?: AbortSignal;
+}
+
+/** How an operation ended, as data for the host to render. */
+export type OperationResult =
+  | { outcome: 'succeeded' | 'failed'; kind: OperationKind; name: string; status: string; failures: ResourceFailure[]; took: number }
+  /** The operation could not be carried out (credentials expired, the nanny crashed). */
+  | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: string; message: string; hint?: string } }
+  /** The host stopped following; the operation goes on in the background. */
+  | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number };
+
+/** What `--dry-run` returns: the plan as people read it, and the files the provider would send or write. */
+export interface DryRun {
+  plan: FormationPlan;
+  files: RenderedFile[];
+}
