@@ -166,6 +166,8 @@ const onDemand = await build({
     ...Object.fromEntries(lazy),
     // The background process that carries long operations (formation create/destroy).
     nanny: 'src/nanny/main.ts',
+    // `nepho/plugin` at run time: the contract's version (its types come from tsconfig.plugin.json).
+    plugin: 'src/plugin.ts',
     // Used by scripts/build-builtin.js at build time.
     'lib/fs': 'src/fs.ts',
     'lib/manifest': 'src/cloudlets/manifest.ts',
