@@ -11,9 +11,13 @@ import { CloudletVerifyCommand } from './cloudlet/verify.js';
 import { FormationCreateCommand } from './formation/create.js';
 import { FormationDescribeCommand } from './formation/describe.js';
 import { FormationDestroyCommand } from './formation/destroy.js';
+import { FormationDriftCommand } from './formation/drift.js';
+import { FormationHistoryCommand } from './formation/history.js';
 import { FormationListCommand } from './formation/list.js';
 import { FormationOpenCommand } from './formation/open.js';
+import { FormationProvisionCommand } from './formation/provision.js';
 import { FormationSshCommand } from './formation/ssh.js';
+import { FormationUpdateCommand } from './formation/update.js';
 import { FormationWatchCommand } from './formation/watch.js';
 import { ParameterGetCommand } from './parameter/get.js';
 import { ParameterListCommand } from './parameter/list.js';
@@ -54,6 +58,10 @@ export const commands = [
   FormationListCommand,
   FormationDescribeCommand,
   FormationDestroyCommand,
+  FormationUpdateCommand,
+  FormationProvisionCommand,
+  FormationDriftCommand,
+  FormationHistoryCommand,
   FormationWatchCommand,
   FormationOpenCommand,
   FormationSshCommand,

@@ -19,12 +19,30 @@ export type OperationKind = 'create' | 'destroy' | 'update' | 'provision';
  * provider's own failure).
  */
 export type JournalEntry =
-  | { time: string; kind: 'start'; operation: OperationKind; pid: number; host: string }
+  | {
+    time: string; kind: 'start'; operation: OperationKind; pid: number; host: string;
+    /** Who started it, `user@host`. */
+    by?: string;
+    /** The cloudlet version the operation deploys. */
+    version?: string;
+    /** Parameter values it changes (secrets masked). */
+    changes?: ParameterChange[];
+  }
   | { time: string; kind: 'event'; event: FormationEvent }
   | { time: string; kind: 'accepted'; state: Record<string, unknown> }
   | { time: string; kind: 'resumed'; pid: number; reason: string }
-  | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: ResourceFailure[]; took: number }
+  /** A line a command on the formation's machines printed (a provisioning run). */
+  | { time: string; kind: 'output'; stream: 'stdout' | 'stderr'; line: string }
+  | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: ResourceFailure[]; took: number; exitCode?: number }
   | { time: string; kind: 'error'; operation: OperationKind; code: string; message: string; hint?: string };
+
+/** A parameter whose value an operation changes; secret values are masked, `null` where there was or is none. */
+export interface ParameterChange {
+  name: string;
+  from: string | number | boolean | null;
+  to: string | number | boolean | null;
+  secret: boolean;
+}
 
 /** Distributes Omit over the union, so callers pass entries without a time. */
 export type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;

@@ -22,6 +22,8 @@ export interface FormationRequest {
   params: string[];
   /** `--params-file`, in order. */
   paramsFiles: string[];
+  /** The values a formation was deployed with, when it is updated. */
+  deployed?: Record<string, string | number | boolean>;
 }
 
 /** Everything known about a formation before any provider is touched. */
@@ -86,7 +88,9 @@ export async function prepareFormation(home: NephoHome, request: FormationReques
     }
   }
 
-  const resolution = resolveValues(specs, { saved: savedLayers(home, cloudlet.record.id, scenarioName), files, flags }, `${cloudlet.record.id}/${scenarioName}`, home.configFile);
+  const resolution = resolveValues(specs, {
+    saved: savedLayers(home, cloudlet.record.id, scenarioName), files, flags, ...(request.deployed ? { deployed: request.deployed } : {}),
+  }, `${cloudlet.record.id}/${scenarioName}`, home.configFile);
   return { name, cloudlet, manifest, scenario, provider, patternFile, resolution };
 }
 
@@ -128,6 +132,7 @@ function sourceLabel(origin: string, from: string | undefined): string {
     }
     case 'file': return `file ${from ?? ''}`;
     case 'flag': return from ?? '-p';
+    case 'deployed': return 'deployed';
     default: return origin;
   }
 }

@@ -35,6 +35,8 @@ export interface FormationRecord {
   /** `owner/name` of the cloudlet. */
   cloudlet: string;
   version: string;
+  /** The exact commit of the cloudlet deployed, when it came from git. */
+  commit?: string;
   scenario: string;
   provider: string;
   pattern: string;

@@ -17,12 +17,17 @@ export function formationTags(prepared: PreparedFormation): Record<string, strin
 /**
  * Turn a prepared formation into what providers receive: parameter values
  * with their secrecy, and the bootstrap rendered by the scenario's
- * provisioner from non-secret values only.
+ * provisioner from non-secret values only. `kept`: secrets an update did not
+ * get again, which the provider keeps as they are (`previous`).
  */
-export async function buildSpec(prepared: PreparedFormation, registry: PluginRegistry): Promise<FormationSpec> {
+export async function buildSpec(prepared: PreparedFormation, registry: PluginRegistry, kept: ReadonlySet<string> = new Set()): Promise<FormationSpec> {
   const parameters: FormationSpec['parameters'] = {};
   const visible: Record<string, string | number | boolean> = {};
   for (const p of prepared.resolution.parameters) {
+    if (kept.has(p.spec.name)) {
+      parameters[p.spec.name] = { value: '', secret: true, previous: true };
+      continue;
+    }
     if (p.value === undefined) continue;
     parameters[p.spec.name] = { value: p.value, secret: p.spec.secret };
     if (!p.spec.secret) visible[p.spec.name] = p.value;
@@ -62,6 +67,7 @@ export function newRecord(prepared: PreparedFormation, spec: FormationSpec, opti
     name: prepared.name,
     cloudlet: spec.cloudlet.id,
     version: spec.cloudlet.version,
+    ...(prepared.cloudlet.record.commit ? { commit: prepared.cloudlet.record.commit } : {}),
     scenario: spec.scenario,
     provider: prepared.provider.name,
     pattern: String(spec.settings.pattern ?? ''),

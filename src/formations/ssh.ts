@@ -334,3 +334,34 @@ export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.Process
     });
   });
 }
+
+/** The command that runs a script from stdin as root on the far side: directly when the login is root, else through `sudo -n`. */
+const AS_ROOT = ['sh', '-c', 'if [ "$(id -u)" = 0 ]; then exec sh -s; else exec sudo -n sh -s; fi'];
+
+/**
+ * Run `script` as root on a formation's host over ssh (the same config file
+ * `formation:ssh` writes, so the bastion hop and known hosts work the same),
+ * the script travelling on stdin: nothing is written on this machine. Each
+ * line the host prints goes to `output`; resolves with ssh's exit status
+ * (the script's, or 255 when ssh itself failed). Never asks for a password.
+ */
+export function runScriptOverSsh(ssh: string, configFile: string, formation: string, script: string, env: NodeJS.ProcessEnv, output: (stream: 'stdout' | 'stderr', line: string) => void): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const argv = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', ...sshArgv(configFile, formation, AS_ROOT)];
+    const child = spawn(ssh, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      let rest = '';
+      child[stream].setEncoding('utf8');
+      child[stream].on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) output(stream, line);
+      });
+      child[stream].on('end', () => { if (rest !== '') output(stream, rest); });
+    }
+    child.stdin.on('error', () => undefined); // a host that hangs up early: its status says why
+    child.stdin.end(script);
+    child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new NephoError('SSH_NOT_FOUND', `${ssh}: no such program`) : error));
+    child.once('close', (code, signal) => resolvePromise(code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0)));
+  });
+}

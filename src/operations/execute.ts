@@ -1,8 +1,9 @@
-import { hostname } from 'node:os';
-import { isNephoError, messageOf } from '../errors.js';
+import { hostname, userInfo } from 'node:os';
+import { NephoError, isNephoError, messageOf } from '../errors.js';
 import type { Lock } from '../fs.js';
 import type { JournalEntry, WithoutTime } from '../formations/journal.js';
 import { refOf, type FormationRecord } from '../formations/records.js';
+import { formationInstance, formationSshEndpoint, runScriptOverSsh, shellQuote, systemSsh, writeSshConfig } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { FormationRef, OperationContext, Outcome, Provider } from '../providers/types.js';
 import { assertNameFree } from './plan.js';
@@ -28,11 +29,15 @@ export async function claimOperation(ctx: EngineContext, plan: OperationPlan): P
   return lock;
 }
 
-/** Record how an operation ended: provider state, status and the operation's end. */
-export function settle(store: FormationStore, name: string, outcome: Pick<Outcome, 'ok' | 'status' | 'state'>): void {
+/**
+ * Record how an operation ended: provider state, status and the operation's
+ * end. `keepStatus`: the operation does not change what the formation is
+ * (a provisioning run), only its own end is recorded.
+ */
+export function settle(store: FormationStore, name: string, outcome: Pick<Outcome, 'ok' | 'status' | 'state'>, keepStatus = false): void {
   store.update(name, (r) => {
     r.state = { ...r.state, ...outcome.state };
-    r.status = outcome.status;
+    if (!keepStatus) r.status = outcome.status;
     r.operation = { ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: outcome.ok, status: outcome.status };
   });
 }
@@ -43,6 +48,15 @@ function settleBroken(store: FormationStore, name: string, error: unknown): void
     r.status = 'UNKNOWN';
     r.operation = { ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: false, status: `failed: ${messageOf(error)}` };
   });
+}
+
+/** Who runs nepho, for the journal's `by`. */
+function userName(env: NodeJS.ProcessEnv): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.LOGNAME ?? 'unknown';
+  }
 }
 
 /** The journal entry for an operation that could not be carried out. */
@@ -60,7 +74,10 @@ export function resultOf(name: string, entry: Extract<JournalEntry, { kind: 'end
   if (entry.kind === 'error') {
     return { outcome: 'errored', kind: entry.operation, name, error: { code: entry.code, message: entry.message, ...(entry.hint ? { hint: entry.hint } : {}) } };
   }
-  return { outcome: entry.ok ? 'succeeded' : 'failed', kind: entry.operation, name, status: entry.status, failures: entry.failures, took: entry.took };
+  return {
+    outcome: entry.ok ? 'succeeded' : 'failed', kind: entry.operation, name, status: entry.status, failures: entry.failures, took: entry.took,
+    ...(entry.exitCode === undefined ? {} : { exitCode: entry.exitCode }),
+  };
 }
 
 /** The context a provider is given for one call: events and acceptance go to `say`. */
@@ -68,7 +85,27 @@ function providerContext(ctx: EngineContext, record: FormationRecord, say: Say, 
   return {
     dir: ctx.store.dir(record.name), options: record.options, env: ctx.env,
     emit: (event) => void say({ kind: 'event', event }), accepted,
+    output: (stream, line) => void say({ kind: 'output', stream, line }),
   };
+}
+
+/** An `accepted` that saves the provider's state in the record with `status`, and journals it. */
+function acceptedAs(ctx: EngineContext, name: string, status: string, say: Say): (state: Record<string, unknown>) => void {
+  return (state) => {
+    const updated = ctx.store.update(name, (r) => {
+      r.state = { ...r.state, ...state };
+      r.status = status;
+    });
+    say({ kind: 'accepted', state: updated.state });
+  };
+}
+
+/** Mark the record: this operation starts now. */
+function begin(store: FormationStore, name: string, kind: OperationPlan['kind'], status?: string): void {
+  store.update(name, (r) => {
+    if (status) r.status = status;
+    r.operation = { kind, startedAt: new Date().toISOString() };
+  });
 }
 
 /**
@@ -89,13 +126,10 @@ async function create(ctx: EngineContext, plan: Extract<OperationPlan, { kind: '
   const adopt = plan.existing?.action === 'adopt' && provider.follow;
   store.write(adopt ? { ...record, status: 'CREATE_IN_PROGRESS' } : record);
   let accepted = Boolean(adopt);
+  const saveAccepted = acceptedAs(ctx, record.name, 'CREATE_IN_PROGRESS', say);
   const onAccepted = (state: Record<string, unknown>) => {
     accepted = true;
-    const updated = store.update(record.name, (r) => {
-      r.state = { ...r.state, ...state };
-      r.status = 'CREATE_IN_PROGRESS';
-    });
-    say({ kind: 'accepted', state: updated.state });
+    saveAccepted(state);
   };
   try {
     const pc = providerContext(ctx, record, say, onAccepted);
@@ -115,19 +149,10 @@ async function destroy(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 
   const { record } = plan;
   // A formation found only at the provider (made on another machine) gets a record here for the operation.
   if (!store.read(record.name)) store.write(record);
-  store.update(record.name, (r) => {
-    r.status = 'DELETE_REQUESTED';
-    r.operation = { kind: 'destroy', startedAt: new Date().toISOString() };
-  });
+  begin(store, record.name, 'destroy', 'DELETE_REQUESTED');
   let outcome: Outcome;
   try {
-    outcome = await provider.destroy(refOf(record, store.dir(record.name)), providerContext(ctx, record, say, (state) => {
-      const updated = store.update(record.name, (r) => {
-        r.state = { ...r.state, ...state };
-        r.status = 'DELETE_IN_PROGRESS';
-      });
-      say({ kind: 'accepted', state: updated.state });
-    }));
+    outcome = await provider.destroy(refOf(record, store.dir(record.name)), providerContext(ctx, record, say, acceptedAs(ctx, record.name, 'DELETE_IN_PROGRESS', say)));
   } catch (error) {
     settleBroken(store, record.name, error);
     throw error;
@@ -135,6 +160,81 @@ async function destroy(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 
   if (outcome.ok) await store.remove(record.name);
   else settle(store, record.name, outcome);
   return outcome;
+}
+
+/**
+ * Update: apply the provider's preview. Only a successful update changes the
+ * recorded answers (values, cloudlet version, commit); after a failure the
+ * record keeps what is really deployed.
+ */
+async function update(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 'update' }>, provider: Provider, say: Say): Promise<Outcome> {
+  const { store } = ctx;
+  const { record, next } = plan;
+  if (!provider.update) throw new NephoError('UPDATE_UNSUPPORTED', `formation ${record.name}: provider ${provider.name} cannot update formations`);
+  begin(store, record.name, 'update', 'UPDATE_REQUESTED');
+  let outcome: Outcome;
+  try {
+    outcome = await provider.update(refOf(record, store.dir(record.name)), plan.spec, plan.preview, providerContext(ctx, record, say, acceptedAs(ctx, record.name, 'UPDATE_IN_PROGRESS', say)));
+  } catch (error) {
+    settleBroken(store, record.name, error);
+    throw error;
+  }
+  if (outcome.ok) {
+    store.update(record.name, (r) => {
+      r.version = next.version;
+      if (next.commit) r.commit = next.commit;
+      else delete r.commit;
+      r.pattern = next.pattern;
+      r.parameters = next.parameters;
+      r.secrets = next.secrets;
+      r.access = next.access;
+    });
+  }
+  settle(store, record.name, outcome);
+  return outcome;
+}
+
+/**
+ * Provision: the bootstrap again, by the provider's own means, or as root
+ * over ssh (as `formation:ssh` connects). The formation's status stays what
+ * it is; the run's exit status comes back in the outcome.
+ */
+async function provision(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 'provision' }>, provider: Provider, say: Say): Promise<Outcome> {
+  const { store } = ctx;
+  const { record, spec } = plan;
+  begin(store, record.name, 'provision');
+  const ref = refOf(record, store.dir(record.name));
+  const pc = providerContext(ctx, record, say, () => undefined);
+  const outcome = provider.provision ? await provider.provision(ref, spec, pc) : await provisionOverSsh(ctx, plan, provider, pc);
+  settle(store, record.name, outcome, true);
+  return outcome;
+}
+
+/** The bootstrap run again as root over ssh, secrets given with -p exported for this run only. */
+async function provisionOverSsh(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 'provision' }>, provider: Provider, pc: OperationContext): Promise<Outcome> {
+  const { record, spec } = plan;
+  const bootstrap = spec.bootstrap!;
+  const ssh = systemSsh(ctx.env);
+  const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
+  if (plan.user) endpoint.user = plan.user;
+  const configFile = writeSshConfig(ctx.home, { formation: record.name, endpoint, instance: formationInstance(record), ...(plan.identityFile ? { identityFile: plan.identityFile } : {}) });
+  const secrets = Object.entries(spec.parameters).filter(([, p]) => p.secret && !p.previous).map(([k, p]) => `export NEPHO_${k}=${shellQuote(String(p.value))}\n`).join('');
+  const script = (bootstrap.rerun ?? bootstrap.script).replace(/^(#![^\n]*\n)?/, (shebang) => `${shebang}${secrets}`);
+  const host = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}:${endpoint.port}${endpoint.bastion ? ` via ${endpoint.bastion.host}:${endpoint.bastion.port}` : ''}`;
+  pc.emit({ time: new Date().toISOString(), resource: record.name, type: 'ssh', status: 'PROVISIONING', reason: `running the bootstrap as root on ${host}` });
+  const code = await runScriptOverSsh(ssh, configFile, record.name, script, ctx.env, pc.output);
+  const status = code === 0 ? 'PROVISIONED' : code === 255 ? 'SSH_FAILED' : 'PROVISION_FAILED';
+  return {
+    ok: code === 0, status, exitCode: code,
+    failures: code === 0 ? [] : [{ resource: record.name, type: 'ssh', status, reason: code === 255 ? 'ssh could not run the bootstrap (exit status 255)' : `the bootstrap exited with status ${code}` }],
+  };
+}
+
+/** A plan that will not run (its claim was refused): drop what planning left at the provider. */
+export async function abandonPlan(ctx: EngineContext, plan: OperationPlan): Promise<void> {
+  if (plan.kind !== 'update') return;
+  const provider = ctx.registry.providers.find((p) => p.name === plan.record.provider);
+  await provider?.discard?.(refOf(plan.record, ctx.store.dir(plan.record.name)), plan.preview, plan.record.options, ctx.env).catch(() => undefined);
 }
 
 /**
@@ -152,11 +252,22 @@ export async function carryOperation(ctx: EngineContext, plan: OperationPlan, io
     return full;
   };
   const started = Date.now();
-  say({ kind: 'start', operation: plan.kind, pid: process.pid, host: hostname() });
+  say({
+    kind: 'start', operation: plan.kind, pid: process.pid, host: hostname(), by: `${userName(ctx.env)}@${hostname()}`,
+    version: plan.kind === 'update' ? plan.next.version : plan.record.version,
+    ...(plan.kind === 'update' ? { changes: plan.summary.parameters } : {}),
+  });
   try {
     const provider = findProvider(ctx.registry, plan.record.provider, `formation ${name}: provider`);
-    const outcome = plan.kind === 'create' ? await create(ctx, plan, provider, say) : await destroy(ctx, plan, provider, say);
-    return resultOf(name, say({ kind: 'end', operation: plan.kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started }) as Extract<JournalEntry, { kind: 'end' }>);
+    const outcome = plan.kind === 'create' ? await create(ctx, plan, provider, say)
+      : plan.kind === 'destroy' ? await destroy(ctx, plan, provider, say)
+        : plan.kind === 'update' ? await update(ctx, plan, provider, say)
+          : await provision(ctx, plan, provider, say);
+    const end = say({
+      kind: 'end', operation: plan.kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started,
+      ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
+    });
+    return resultOf(name, end as Extract<JournalEntry, { kind: 'end' }>);
   } catch (error) {
     return resultOf(name, say({ kind: 'error', operation: plan.kind, ...errorEntry(error) }) as Extract<JournalEntry, { kind: 'error' }>);
   }

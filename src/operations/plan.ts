@@ -1,11 +1,17 @@
-import { findFormation } from './inventory.js';
-import { describePlan, prepareFormation, type PreparedFormation } from '../formations/plan.js';
-import { buildSpec, newRecord } from '../formations/spec.js';
+import { findInstalled } from '../cloudlets/installed.js';
 import { NephoError } from '../errors.js';
+import { describePlan, prepareFormation, type PreparedFormation } from '../formations/plan.js';
+import { refOf, requireRecord, type FormationRecord } from '../formations/records.js';
+import { buildSpec, newRecord } from '../formations/spec.js';
+import { checkIdentityFile, checkSshUser } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
-import type { FormationRecord } from '../formations/records.js';
+import type { Provider } from '../providers/types.js';
+import { MASK, type ParameterValue } from '../scenarios/parameters.js';
 import { applyAnswers, missingParametersError } from '../scenarios/resolve.js';
-import type { CreateRequest, DestroyRequest, DryRun, EngineContext, OperationIo, OperationPlan, Question } from './types.js';
+import { findFormation } from './inventory.js';
+import type {
+  CreateRequest, DestroyRequest, DryRun, EngineContext, OperationIo, OperationPlan, ParameterChange, ProvisionRequest, Question, UpdateRequest, UpdateSummary,
+} from './types.js';
 
 /**
  * A formation name already taken on this machine: checked before asking
@@ -82,4 +88,112 @@ export async function planDestroy(ctx: EngineContext, request: DestroyRequest, i
   findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   await agree(io, { id: 'destroy', text: `Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.` });
   return { kind: 'destroy', record };
+}
+
+/** The formation to change: recorded here, idle, its provider known. */
+async function recordToChange(ctx: EngineContext, name: string): Promise<{ record: FormationRecord; provider: Provider }> {
+  const record = requireRecord(ctx.home, name);
+  const busy = await ctx.store.busy(name);
+  if (busy) throw busy;
+  if (record.operation && record.operation.endedAt === undefined) {
+    throw new NephoError('FORMATION_BUSY', `formation ${name}: its ${record.operation.kind} has not ended (${record.status})`, {
+      hint: `follow it to its end first: nepho formation:watch ${name}`,
+    });
+  }
+  return { record, provider: findProvider(ctx.registry, record.provider, `formation ${name}: provider`) };
+}
+
+const shownValue = (value: ParameterValue | undefined, secret: boolean): ParameterValue | null => (value === undefined ? null : secret ? MASK : value);
+
+/**
+ * Plan an update: the installed cloudlet rendered again with the answers
+ * the formation was deployed with, overridden by the request's values; a
+ * parameter the new version adds is asked for, one it removes is dropped,
+ * a secret not given again is kept by the provider. The provider previews
+ * it; the host is shown the preview and asked (unless it is empty or a dry
+ * run, when the preview is discarded at once and no plan is returned).
+ */
+export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io: OperationIo): Promise<{ plan?: OperationPlan; summary: UpdateSummary }> {
+  const { record, provider } = await recordToChange(ctx, request.name);
+  if (!provider.preview || !provider.update) {
+    throw new NephoError('UPDATE_UNSUPPORTED', `formation ${record.name}: provider ${provider.name} cannot update formations`, {
+      hint: `destroy it and create it again: nepho formation:destroy ${record.name}`,
+    });
+  }
+  if (!findInstalled(ctx.home, record.cloudlet)) {
+    throw new NephoError('CLOUDLET_NOT_INSTALLED', `formation ${record.name}: its cloudlet ${record.cloudlet} is no longer installed`, {
+      hint: `install it again: nepho cloudlet:install ${record.cloudlet}`,
+    });
+  }
+  const prepared = await prepareFormation(ctx.home, {
+    target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider,
+    params: request.params, paramsFiles: request.paramsFiles, deployed: record.parameters,
+  }, ctx.registry);
+  const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
+  // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
+  const given = (origin: string | undefined) => origin === 'file' || origin === 'flag' || origin === 'prompt';
+  const kept = new Set(prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name));
+  const missing = prepared.resolution.missing.filter((s) => !kept.has(s.name));
+  if (missing.length > 0) {
+    if (request.noInput) throw missingParametersError(missing, '--no-input forbids prompting');
+    prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(missing));
+  }
+  const spec = await buildSpec(prepared, ctx.registry, kept);
+  await provider.validate(spec, record.options);
+
+  const next = newRecord(prepared, spec, record.options);
+  const dropped = [...Object.keys(record.parameters), ...record.secrets].filter((name) => !declared.has(name));
+  for (const name of dropped) io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${name}: the cloudlet's ${next.version} no longer has this parameter; it is dropped` });
+  const parameters: ParameterChange[] = [];
+  for (const p of prepared.resolution.parameters) {
+    const name = p.spec.name;
+    const secret = p.spec.secret;
+    const before = secret ? (record.secrets.includes(name) ? MASK : undefined) : record.parameters[name];
+    if (kept.has(name) || (!secret && before === p.value) || (secret && p.value === undefined)) continue;
+    parameters.push({ name, from: shownValue(before, false), to: shownValue(p.value, secret), secret });
+  }
+  const ref = refOf(record, ctx.store.dir(record.name));
+  const preview = await provider.preview(ref, spec, record.options, ctx.env);
+  const summary: UpdateSummary = {
+    name: record.name, provider: provider.name, version: { from: record.version, to: next.version },
+    parameters, dropped, changes: preview.changes, ...(preview.diff ? { diff: preview.diff } : {}),
+    empty: preview.empty,
+  };
+  io.notify({ kind: 'preview', time: new Date().toISOString(), summary });
+  const discard = () => provider.discard?.(ref, preview, record.options, ctx.env);
+  if (preview.empty || request.dryRun) {
+    await discard();
+    return { summary };
+  }
+  try {
+    await agree(io, { id: 'update', text: `Apply these changes to formation ${record.name}?` });
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+  return { plan: { kind: 'update', record, next, spec, preview, summary }, summary };
+}
+
+/**
+ * Plan a provisioning run: the scenario's bootstrap rendered again from the
+ * installed cloudlet with the formation's recorded values. Secret values are
+ * never recorded: only those given with `-p` reach this run.
+ */
+export async function planProvision(ctx: EngineContext, request: ProvisionRequest, io: OperationIo): Promise<OperationPlan> {
+  const { record } = await recordToChange(ctx, request.name);
+  const prepared = await prepareFormation(ctx.home, {
+    target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider,
+    params: request.params, paramsFiles: [], deployed: record.parameters,
+  }, ctx.registry);
+  if (!prepared.scenario.provisioner) {
+    throw new NephoError('NO_PROVISIONER', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} has no provisioner to run`);
+  }
+  const missingSecrets = prepared.resolution.parameters.filter((p) => p.spec.secret && p.value === undefined).map((p) => p.spec.name);
+  if (missingSecrets.length > 0) {
+    io.notify({ kind: 'notice', time: new Date().toISOString(), text: `secret parameters are not kept, so this run goes without ${missingSecrets.join(', ')} (give them with -p NAME=VALUE)` });
+  }
+  const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
+  const user = request.user === undefined ? undefined : checkSshUser(record.name, '--user', request.user);
+  const spec = await buildSpec({ ...prepared, resolution: { ...prepared.resolution, missing: [] } }, ctx.registry, new Set(missingSecrets));
+  return { kind: 'provision', record, spec, ...(identityFile ? { identityFile } : {}), ...(user ? { user } : {}) };
 }

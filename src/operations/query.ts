@@ -5,7 +5,7 @@ import {
   checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
-import type { FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
+import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
 import { MASK } from '../scenarios/parameters.js';
 import { findFormation } from './inventory.js';
 import type { EngineContext } from './types.js';
@@ -127,4 +127,28 @@ export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Pr
     formation: record.name, endpoint, instance: formationInstance(record), ...(identityFile ? { identityFile } : {}),
   });
   return { program, argv: sshArgv(configFile, record.name, request.command) };
+}
+
+/** A formation's drift, with what it is about. */
+export interface FormationDrift extends DriftReport {
+  name: string;
+  provider: string;
+}
+
+/**
+ * How a formation differs from what it should be, by its provider's drift
+ * detection, under the formation's lock (no operation runs meanwhile).
+ */
+export async function driftOf(ctx: EngineContext, name: string): Promise<FormationDrift> {
+  const record = requireRecord(ctx.home, name);
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  if (!provider.drift) {
+    throw new NephoError('DRIFT_UNSUPPORTED', `formation ${record.name}: provider ${provider.name} cannot detect drift`);
+  }
+  const lock = await ctx.store.lock(name, 'drift');
+  try {
+    return { name: record.name, provider: provider.name, ...(await provider.drift(refOf(record, ctx.store.dir(name)), record.options, ctx.env)) };
+  } finally {
+    await lock.release();
+  }
 }

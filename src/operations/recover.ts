@@ -51,6 +51,7 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
           dir: store.dir(name), options: record.options, env: ctx.env,
           emit: (event) => void store.append(name, { kind: 'event', event }),
           accepted: () => undefined,
+          output: (stream, line) => void store.append(name, { kind: 'output', stream, line }),
         });
         if (kind === 'destroy' && outcome.ok) await store.remove(name);
         else settle(store, name, outcome);

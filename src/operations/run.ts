@@ -1,9 +1,9 @@
 import { NephoError } from '../errors.js';
 import type { JournalEntry } from '../formations/journal.js';
 import { startNanny } from './background.js';
-import { carryOperation, claimOperation, resultOf } from './execute.js';
+import { abandonPlan, carryOperation, claimOperation, resultOf } from './execute.js';
 import { followJournal, latestOperation } from './follow.js';
-import { planCreate, planDestroy } from './plan.js';
+import { planCreate, planDestroy, planProvision, planUpdate } from './plan.js';
 import { recoverOperation } from './recover.js';
 import type { EngineContext, OperationIo, OperationPlan, OperationRequest, OperationResult, RunMode } from './types.js';
 
@@ -28,7 +28,10 @@ function announce(io: OperationIo, plan: OperationPlan): void {
 export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: OperationIo, run: RunMode): Promise<OperationResult> {
   const name = plan.record.name;
   if (run.mode === 'foreground') {
-    const lock = await claimOperation(ctx, plan);
+    const lock = await claimOperation(ctx, plan).catch(async (error: unknown) => {
+      await abandonPlan(ctx, plan);
+      throw error;
+    });
     announce(io, plan);
     try {
       return await carryOperation(ctx, plan, io);
@@ -37,7 +40,10 @@ export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: O
     }
   }
   const { offset } = ctx.store.entries(name);
-  const pid = await startNanny(ctx, plan);
+  const pid = await startNanny(ctx, plan).catch(async (error: unknown) => {
+    await abandonPlan(ctx, plan);
+    throw error;
+  });
   announce(io, plan);
   const accepted = new AbortController();
   const signals = [...(run.signal ? [run.signal] : []), ...(run.mode === 'detach' ? [accepted.signal] : [])];
@@ -65,8 +71,16 @@ export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: O
  * (bad input, refused, cancelled).
  */
 export async function runOperation(ctx: EngineContext, request: OperationRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
-  const plan = request.kind === 'create' ? await planCreate(ctx, request, io) : await planDestroy(ctx, request, io);
-  return executePlan(ctx, plan, io, run);
+  switch (request.kind) {
+    case 'create': return executePlan(ctx, await planCreate(ctx, request, io), io, run);
+    case 'destroy': return executePlan(ctx, await planDestroy(ctx, request, io), io, run);
+    case 'provision': return executePlan(ctx, await planProvision(ctx, request, io), io, run);
+    case 'update': {
+      const { plan, summary } = await planUpdate(ctx, request, io);
+      if (!plan) return { outcome: summary.empty ? 'unchanged' : 'previewed', kind: 'update', name: request.name, summary };
+      return executePlan(ctx, plan, io, run);
+    }
+  }
 }
 
 /**

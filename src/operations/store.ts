@@ -29,14 +29,16 @@ export interface FormationStore {
   /** Journal entries after `offset`, and where to read next. */
   entries(name: string, offset?: number): { entries: JournalEntry[]; offset: number };
   /** Take the formation's operation lock; refused (FORMATION_BUSY) with what runs, by whom and since when. */
-  lock(name: string, kind: OperationKind): Promise<Lock>;
+  lock(name: string, kind: OperationKind | 'drift'): Promise<Lock>;
   /** Who holds the operation lock, when a live process does. */
   holder(name: string): Promise<LockInfo | undefined>;
   /** The error `lock` would throw now (FORMATION_BUSY), or undefined when the formation is idle. */
   busy(name: string): Promise<NephoError | undefined>;
 }
 
-const DOING: Record<OperationKind, string> = { create: 'creating', destroy: 'destroying', update: 'updating', provision: 'provisioning' };
+const DOING: Record<OperationKind | 'drift', string> = {
+  create: 'creating', destroy: 'destroying', update: 'updating', provision: 'provisioning', drift: 'checking the drift of',
+};
 
 /** The store of this machine: files under `$NEPHO_HOME/formations/<name>/`. */
 export function localStore(home: NephoHome): FormationStore {

@@ -1,12 +1,14 @@
 import type { FormationPlan } from '../formations/plan.js';
-import type { JournalEntry, OperationKind } from '../formations/journal.js';
+import type { JournalEntry, OperationKind, ParameterChange } from '../formations/journal.js';
 import type { FormationRecord } from '../formations/records.js';
 import type { NephoHome } from '../home.js';
-import type { FormationSpec, PluginRegistry, Preflight, ProviderOptions, RenderedFile, ResourceFailure } from '../providers/types.js';
+import type {
+  FormationSpec, PluginRegistry, Preflight, ProviderOptions, RenderedFile, ResourceChange, ResourceFailure, UpdatePreview,
+} from '../providers/types.js';
 import type { ParameterSpec, ParameterValue } from '../scenarios/parameters.js';
 import type { FormationStore } from './store.js';
 
-export type { OperationKind } from '../formations/journal.js';
+export type { OperationKind, ParameterChange } from '../formations/journal.js';
 
 /**
  * A question the engine needs answered before it acts. Its `id` lets a host
@@ -20,10 +22,29 @@ export interface Question {
   text: string;
 }
 
+/** What an update would change, for the host to show before it asks. */
+export interface UpdateSummary {
+  name: string;
+  provider: string;
+  /** The cloudlet version deployed, and the one the update deploys. */
+  version: { from: string; to: string };
+  /** Parameter values that change (secrets masked). */
+  parameters: ParameterChange[];
+  /** Parameters the new version no longer has: dropped. */
+  dropped: string[];
+  /** Resource changes, when the provider lists them. */
+  changes: ResourceChange[];
+  /** A unified diff of the provider's files, when that is how it previews. */
+  diff?: string;
+  /** Nothing would change. */
+  empty: boolean;
+}
+
 /** Something the engine tells its host while it works; journal entries above all. */
 export type OperationMessage =
   | JournalEntry
-  | { kind: 'notice'; time: string; text: string };
+  | { kind: 'notice'; time: string; text: string }
+  | { kind: 'preview'; time: string; summary: UpdateSummary };
 
 /**
  * The IO port: the only way the engine reaches the outside. The command line
@@ -74,8 +95,33 @@ export interface DestroyRequest {
   options: ProviderOptions;
 }
 
+/** A request to update a formation: the installed cloudlet, its recorded answers, and these changes. */
+export interface UpdateRequest {
+  kind: 'update';
+  name: string;
+  params: string[];
+  paramsFiles: string[];
+  noInput: boolean;
+  /** Preview only: nothing applied, nothing left behind at the provider. */
+  dryRun: boolean;
+  options: ProviderOptions;
+}
+
+/** A request to run a formation's bootstrap again. */
+export interface ProvisionRequest {
+  kind: 'provision';
+  name: string;
+  /** `-p` values: secrets for this run (they are never recorded). */
+  params: string[];
+  options: ProviderOptions;
+  /** `-i`: the key for ssh, when the bootstrap runs over ssh. */
+  identity?: string;
+  /** `--user`: the user ssh logs in as. */
+  user?: string;
+}
+
 /** What a host may ask the engine to do. */
-export type OperationRequest = CreateRequest | DestroyRequest;
+export type OperationRequest = CreateRequest | DestroyRequest | UpdateRequest | ProvisionRequest;
 
 /**
  * An operation planned and decided: nothing left to ask. It is what the
@@ -90,7 +136,17 @@ export type OperationPlan =
     /** What the provider holds under the name, and what the user agreed to do about it. */
     existing?: Preflight & { action: 'recreate' | 'adopt' };
   }
-  | { kind: 'destroy'; record: FormationRecord };
+  | { kind: 'destroy'; record: FormationRecord }
+  | {
+    kind: 'update';
+    record: FormationRecord;
+    /** The record as it will be once the update succeeds: new answers, version and commit. */
+    next: FormationRecord;
+    spec: FormationSpec;
+    preview: UpdatePreview;
+    summary: UpdateSummary;
+  }
+  | { kind: 'provision'; record: FormationRecord; spec: FormationSpec; identityFile?: string; user?: string };
 
 /** How a host wants an operation run. */
 export interface RunMode {
@@ -106,7 +162,9 @@ export interface RunMode {
 
 /** How an operation ended, as data for the host to render. */
 export type OperationResult =
-  | { outcome: 'succeeded' | 'failed'; kind: OperationKind; name: string; status: string; failures: ResourceFailure[]; took: number }
+  | { outcome: 'succeeded' | 'failed'; kind: OperationKind; name: string; status: string; failures: ResourceFailure[]; took: number; exitCode?: number }
+  /** An update with nothing to change (`unchanged`), or previewed only (`--dry-run`). */
+  | { outcome: 'unchanged' | 'previewed'; kind: 'update'; name: string; summary: UpdateSummary }
   /** The operation could not be carried out (credentials expired, the nanny crashed). */
   | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: string; message: string; hint?: string } }
   /** The host stopped following; the operation goes on in the background. */

@@ -17,6 +17,12 @@ export interface ParameterInput {
   value: string | number | boolean;
   /** Secret values must not be logged, written to disk or put into user data. */
   secret: boolean;
+  /**
+   * Keep the value the formation already has (an update of a secret the user
+   * did not give again: nepho never stores secrets, so it cannot send it);
+   * `value` is then empty. Providers that cannot keep a value refuse it.
+   */
+  previous?: boolean;
 }
 
 /** The bootstrap a provisioner rendered, as providers hand it to the machine. */
@@ -29,6 +35,12 @@ export interface RenderedBootstrap {
   scriptBody: string;
   /** Where the script came from, for error messages. */
   scriptFile: string;
+  /**
+   * The script to run again on a live machine (`formation:provision`): as
+   * root, with the same environment, its output on stdout as well as in the
+   * log, exiting with the scenario script's status. Without it, `script` runs.
+   */
+  rerun?: string;
 }
 
 /** Everything a provider needs to create one formation: resolved, validated, no prompts left. */
@@ -83,6 +95,8 @@ export interface OperationContext {
    * record so that others can describe, follow and destroy it.
    */
   accepted(state: Record<string, unknown>): void;
+  /** Report what a command on the formation's machines printed (a provisioning run), line by line. */
+  output(stream: 'stdout' | 'stderr', line: string): void;
 }
 
 /** A resource that failed, with the provider's reason. */
@@ -102,6 +116,8 @@ export interface Outcome {
   failures: ResourceFailure[];
   /** Provider state to keep in the record (updated stack id, and so on). */
   state?: Record<string, unknown>;
+  /** The exit status of a command run on the machines (provision), passed through to the user. */
+  exitCode?: number;
 }
 
 /** A formation's recorded facts, as providers need them to find it again. */
@@ -200,6 +216,41 @@ export interface Preflight {
   hint?: string;
 }
 
+/** One resource an update would change. */
+export interface ResourceChange {
+  action: 'Add' | 'Modify' | 'Remove' | 'Import' | 'Dynamic';
+  /** The logical id. */
+  resource: string;
+  type?: string;
+  /** Whether the resource is replaced; undefined when the provider does not say. */
+  replacement?: 'True' | 'False' | 'Conditional';
+}
+
+/** What an update would do, as the provider previews it without changing anything. */
+export interface UpdatePreview {
+  /** Nothing would change. */
+  empty: boolean;
+  /** Resource changes, when the provider lists them (a CloudFormation change set). */
+  changes: ResourceChange[];
+  /** A unified diff of what the provider would write, when that is how it previews (Vagrant's files). */
+  diff?: string;
+  /** What the provider needs to apply exactly this preview (a change set id). */
+  state: Record<string, unknown>;
+}
+
+/** How a formation differs from what it should be, resource by resource. */
+export interface DriftReport {
+  drifted: boolean;
+  resources: {
+    resource: string;
+    type?: string;
+    /** `MODIFIED`, `DELETED`, `NOT_CREATED`, `stopped` ... */
+    status: string;
+    /** Property by property, when the provider can tell (expected → actual). */
+    differences: { path: string; expected?: string; actual?: string; kind?: string }[];
+  }[];
+}
+
 /** One problem `cloudlet:lint` reports. */
 export interface LintFinding {
   /** The file at fault (absolute, or relative to the cloudlet). */
@@ -286,6 +337,25 @@ export interface Provider {
   follow?(ref: FormationRef, ctx: OperationContext): Promise<Outcome>;
   /** Status, outputs and resources now. */
   describe(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationState>;
+  /**
+   * Preview an update of a formation to `spec` (a new cloudlet version, new
+   * parameter values) without changing it. A provider without it cannot
+   * update formations.
+   */
+  preview?(ref: FormationRef, spec: FormationSpec, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<UpdatePreview>;
+  /** Apply what `preview` returned and follow it to the end. */
+  update?(ref: FormationRef, spec: FormationSpec, preview: UpdatePreview, ctx: OperationContext): Promise<Outcome>;
+  /** Drop a preview that will not be applied (delete a change set). */
+  discard?(ref: FormationRef, preview: UpdatePreview, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<void>;
+  /**
+   * Run the bootstrap again on the formation's machines, reporting their
+   * output through `ctx.output` and the script's exit status as
+   * `Outcome.exitCode`. Without it, nepho runs the bootstrap over ssh, as
+   * `formation:ssh` connects.
+   */
+  provision?(ref: FormationRef, spec: FormationSpec, ctx: OperationContext): Promise<Outcome>;
+  /** How the formation differs from what it should be (CloudFormation's drift detection). */
+  drift?(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<DriftReport>;
   /** Formations the provider holds, found by nepho's tags, for `formation:list` across machines. */
   discover?(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<Discovery>;
   /** The ssh endpoint, when the provider knows it better than the scenario's `access.ssh`. */

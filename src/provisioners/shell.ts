@@ -41,27 +41,48 @@ export const shellProvisioner: Provisioner = {
     const lines = body.split('\n');
     let delimiter = 'NEPHO_BOOTSTRAP_EOF';
     for (let n = 1; lines.includes(delimiter); n++) delimiter = `NEPHO_BOOTSTRAP_EOF_${n}`;
-    const script = [
+    // Both scripts write the scenario's script into place, then run it: on first boot with everything
+    // into the log; again (`rerun`) with the output on stdout too, ending with the script's status.
+    const prelude = (what: string) => [
       '#!/bin/sh',
-      `# nepho shell bootstrap for formation ${input.formation} (${input.cloudlet}, scenario ${input.scenario})`,
+      `# nepho shell ${what} for formation ${input.formation} (${input.cloudlet}, scenario ${input.scenario})`,
       'NEPHO_BOOTSTRAP_LOG="${NEPHO_BOOTSTRAP_LOG:-/var/log/nepho-bootstrap.log}"',
       'NEPHO_BOOTSTRAP_DIR="${NEPHO_BOOTSTRAP_DIR:-/var/lib/nepho}"',
       'umask 077',
       'mkdir -p "$NEPHO_BOOTSTRAP_DIR"',
-      'exec >>"$NEPHO_BOOTSTRAP_LOG" 2>&1',
+    ];
+    const install = [
       ...Object.entries(environment).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
       `cat >"$NEPHO_BOOTSTRAP_DIR/bootstrap.sh" <<'${delimiter}'`,
       body.endsWith('\n') ? body.slice(0, -1) : body,
       delimiter,
       'chmod 700 "$NEPHO_BOOTSTRAP_DIR/bootstrap.sh"',
-      'echo "nepho: bootstrap of $NEPHO_FORMATION starting at $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+    ];
+    const stamp = (verb: string, tail: string) => `echo "nepho: ${verb} of $NEPHO_FORMATION ${tail} at $(date -u +%Y-%m-%dT%H:%M:%SZ)"`;
+    const script = [
+      ...prelude('bootstrap'),
+      'exec >>"$NEPHO_BOOTSTRAP_LOG" 2>&1',
+      ...install,
+      stamp('bootstrap', 'starting'),
       'cd "$NEPHO_BOOTSTRAP_DIR" || exit 1',
       '"$NEPHO_BOOTSTRAP_DIR/bootstrap.sh"',
       'status=$?',
-      'echo "nepho: bootstrap of $NEPHO_FORMATION finished with status $status at $(date -u +%Y-%m-%dT%H:%M:%SZ)"',
+      stamp('bootstrap', 'finished with status $status'),
       'exit $status',
       '',
     ].join('\n');
-    return { script, environment, scriptBody: body, scriptFile: input.scriptFile };
+    const rerun = [
+      ...prelude('provisioning run'),
+      ...install,
+      `${stamp('provisioning', 'starting')} >>"$NEPHO_BOOTSTRAP_LOG"`,
+      'cd "$NEPHO_BOOTSTRAP_DIR" || exit 1',
+      // POSIX sh has no pipefail: the script's status goes through a file, past tee.
+      '{ "$NEPHO_BOOTSTRAP_DIR/bootstrap.sh"; echo $? >"$NEPHO_BOOTSTRAP_DIR/status"; } 2>&1 | tee -a "$NEPHO_BOOTSTRAP_LOG"',
+      'status=$(cat "$NEPHO_BOOTSTRAP_DIR/status" 2>/dev/null || echo 1)',
+      `${stamp('provisioning', 'finished with status $status')} >>"$NEPHO_BOOTSTRAP_LOG"`,
+      'exit "$status"',
+      '',
+    ].join('\n');
+    return { script, rerun, environment, scriptBody: body, scriptFile: input.scriptFile };
   },
 };

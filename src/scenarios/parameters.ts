@@ -35,7 +35,7 @@ export interface ParameterSpec {
 }
 
 /** Where a parameter's value came from, lowest precedence first. */
-export type ParameterOrigin = 'template' | 'cloudlet' | 'scenario' | 'saved' | 'file' | 'flag' | 'prompt';
+export type ParameterOrigin = 'template' | 'cloudlet' | 'scenario' | 'saved' | 'deployed' | 'file' | 'flag' | 'prompt';
 
 /** The keys a parameter declaration may have (product.md, Formats). */
 const DECLARATION_KEYS = new Set(['type', 'default', 'description', 'choices', 'pattern', 'min', 'max', 'secret', 'required']);

@@ -10,6 +10,12 @@ import {
 export interface ParameterSources {
   /** Saved values, widest scope first (`*`, cloudlet, scenario). */
   saved: { scope: string; values: Record<string, ParameterValue> }[];
+  /**
+   * The values a formation was deployed with (an update): above saved
+   * values, below files and flags. Parameters the scenario no longer has are
+   * left out (the caller reports them as dropped).
+   */
+  deployed?: Record<string, ParameterValue>;
   /** `--params-file` files, in order. */
   files: { path: string; values: Record<string, unknown> }[];
   /** `-p KEY=VALUE` flags, in order. */
@@ -128,6 +134,7 @@ export function resolveValues(specs: ParameterSpec[], sources: ParameterSources,
   for (const layer of sources.saved) {
     for (const [key, value] of Object.entries(layer.values)) apply(key, value, 'saved', `${configFile} parameters."${layer.scope}"`, false);
   }
+  for (const [key, value] of Object.entries(sources.deployed ?? {})) apply(key, value, 'deployed', 'the deployed value', false);
   for (const file of sources.files) {
     for (const [key, value] of Object.entries(file.values)) apply(key, value, 'file', file.path, true);
   }

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
 import { Category, ListingCommand, providerOptions } from '../base.js';
-import { detachOnInterrupt, renderResult } from './terminal.js';
+import { inMode, renderResult, runModeOf } from './terminal.js';
 
 /** `formation:create CLOUDLET[/SCENARIO]` (and the shortcut `create`). */
 export class FormationCreateCommand extends ListingCommand {
@@ -41,7 +41,6 @@ export class FormationCreateCommand extends ListingCommand {
 
   async execute(): Promise<number> {
     if (this.out !== undefined && !this.dryRun) throw new NephoError('BAD_ARGUMENT', '--out goes with --dry-run');
-    if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
     const ops = await import('../../operations/index.js');
     const out = this.output();
     const ctx = await ops.engineContext(this.home, this.env);
@@ -74,10 +73,7 @@ export class FormationCreateCommand extends ListingCommand {
       return 0;
     }
 
-    const mode = this.foreground ? 'foreground' : this.detach ? 'detach' : 'follow';
-    const result = mode === 'follow'
-      ? await detachOnInterrupt((signal) => ops.runOperation(ctx, request, io, { mode, signal }))
-      : await ops.runOperation(ctx, request, io, { mode });
+    const result = await inMode(runModeOf(this.detach, this.foreground), (run) => ops.runOperation(ctx, request, io, run));
     return renderResult(out, result);
   }
 }

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
 import { Category, NephoCommand, providerOptions } from '../base.js';
-import { detachOnInterrupt, renderResult } from './terminal.js';
+import { inMode, renderResult, runModeOf } from './terminal.js';
 
 /** `formation:destroy NAME` (and the shortcut `destroy`). */
 export class FormationDestroyCommand extends NephoCommand {
@@ -21,16 +21,12 @@ export class FormationDestroyCommand extends NephoCommand {
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    if (this.detach && this.foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
     const ops = await import('../../operations/index.js');
     const out = this.output();
     const ctx = await ops.engineContext(this.home, this.env);
     const request = { kind: 'destroy' as const, name: this.name, options: providerOptions(this.profile, this.region) };
     const io = this.terminalIo(out, this.yes);
-    const mode = this.foreground ? 'foreground' : this.detach ? 'detach' : 'follow';
-    const result = mode === 'follow'
-      ? await detachOnInterrupt((signal) => ops.runOperation(ctx, request, io, { mode, signal }))
-      : await ops.runOperation(ctx, request, io, { mode });
+    const result = await inMode(runModeOf(this.detach, this.foreground), (run) => ops.runOperation(ctx, request, io, run));
     return renderResult(out, result);
   }
 }

@@ -1,6 +1,6 @@
 import { NephoError } from '../../errors.js';
-import type { Output } from '../../output.js';
-import type { OperationIo, OperationMessage, OperationResult, Question } from '../../operations/types.js';
+import { Output, renderError } from '../../output.js';
+import type { OperationIo, OperationMessage, OperationResult, Question, RunMode, UpdateSummary } from '../../operations/types.js';
 import type { FormationEvent } from '../../providers/types.js';
 import type { ParameterSpec, ParameterValue } from '../../scenarios/parameters.js';
 import { streamOf } from '../../stdio.js';
@@ -20,6 +20,37 @@ export function duration(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
+const shown = (value: string | number | boolean | null) => (value === null ? '(none)' : String(value));
+
+/**
+ * What an update would change: the cloudlet version, the parameters (secrets
+ * masked), and the provider's resource changes or file diff. On stdout when
+ * the output is for people, else on stderr (stdout stays data).
+ */
+export function printPreview(out: Output, summary: UpdateSummary): void {
+  const sink = out.format === 'table' ? out.stdout : out.stderr;
+  const line = (text = '') => sink.write(`${text}\n`);
+  line(`Update of formation ${summary.name} (${summary.provider})`);
+  if (summary.version.from !== summary.version.to) line(`  cloudlet version: ${summary.version.from} → ${summary.version.to}`);
+  for (const p of summary.parameters) line(`  parameter ${p.name}: ${shown(p.from)} → ${shown(p.to)}`);
+  for (const name of summary.dropped) line(`  parameter ${name}: dropped (the new version no longer has it)`);
+  if (summary.empty) {
+    line('  no changes');
+    return;
+  }
+  if (summary.changes.length > 0) {
+    line();
+    const table = new Output(sink, out.stderr, 'table', out.colors);
+    table.table(['ACTION', 'RESOURCE', 'TYPE', 'REPLACEMENT'], summary.changes.map((c) => [c.action, c.resource, c.type ?? '', c.replacement ?? '–']));
+  }
+  if (summary.diff) {
+    line();
+    for (const l of summary.diff.replace(/\n$/, '').split('\n')) {
+      line(/^\+(?!\+\+)/.test(l) ? out.style.green(l) : /^-(?!--)/.test(l) ? out.style.red(l) : /^@@/.test(l) ? out.style.cyan(l) : l);
+    }
+  }
+}
+
 /** One message of a running operation, for a person following along (on stderr: stdout stays data). */
 export function printMessage(out: Output, message: OperationMessage): void {
   switch (message.kind) {
@@ -28,6 +59,9 @@ export function printMessage(out: Output, message: OperationMessage): void {
     case 'resumed': out.notice(`resumed: ${message.reason}`); break;
     case 'start': out.notice(`${message.operation} started at ${message.time} (pid ${message.pid} on ${message.host})`); break;
     case 'notice': out.notice(message.text); break;
+    case 'preview': printPreview(out, message.summary); break;
+    // What the machines print is the command's own output, unless stdout carries data.
+    case 'output': (message.stream === 'stdout' && out.format === 'table' ? out.stdout : out.stderr).write(`${message.line}\n`); break;
     default: break;
   }
 }
@@ -75,31 +109,68 @@ const FAILED = { create: 'CREATE_FAILED', destroy: 'DESTROY_FAILED', update: 'UP
 
 /**
  * Settle an operation's result for the terminal: a summary line and status 0,
- * or the failed resources and an error (status 1). `watching`: the host was
- * only watching, so detaching says so instead of how to re-attach.
+ * or the failed resources and an error (status 1); a provisioning run's own
+ * exit status passes through. With `-o json|yaml` the result is printed as
+ * data on stdout first. `watching`: the host was only watching, so detaching
+ * says so instead of how to re-attach.
  */
 export function renderResult(out: Output, result: OperationResult, watching = false): number {
   const { name, kind } = result;
+  const human = out.format === 'table';
+  if (!human) out.data(result);
+  const say = (text: string) => (human ? out.line(text) : undefined);
   switch (result.outcome) {
     case 'succeeded':
-      out.line(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
+      say(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
+      return 0;
+    case 'unchanged':
+      say('no changes');
+      return 0;
+    case 'previewed':
+      say('Dry run: nothing was changed.');
       return 0;
     case 'failed':
+      if (result.exitCode !== undefined && result.exitCode !== 0) {
+        // A command on the machines failed: its status passes through, as ssh's does.
+        out.stderr.write(renderError(new NephoError('PROVISION_FAILED', `formation ${name}: ${result.failures[0]?.reason ?? `exit status ${result.exitCode}`}`), out.colors));
+        return result.exitCode;
+      }
       for (const f of result.failures) out.stderr.write(`  ${out.style.red('✗')} ${f.resource}${f.type ? ` (${f.type})` : ''}: ${f.reason}\n`);
       throw new NephoError(FAILED[kind], `formation ${name}: ${kind} failed with ${result.status} after ${duration(result.took)}${result.failures.length > 0 ? `; ${result.failures.length} resource(s) failed (above)` : ''}`, {
-        hint: `nepho formation:describe ${name} shows what is left`,
+        hint: failureHint(result),
       });
     case 'errored':
       throw new NephoError(result.error.code, result.error.message, result.error.hint ? { hint: result.error.hint } : {});
     case 'detached':
       if (watching) {
-        out.line(`stopped watching; the operation on ${name} goes on`);
+        say(`stopped watching; the operation on ${name} goes on`);
         return 0;
       }
-      out.line(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on in the background (pid ${result.pid})`);
-      out.line(`re-attach with: nepho formation:watch ${name}`);
+      say(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on in the background (pid ${result.pid})`);
+      say(`re-attach with: nepho formation:watch ${name}`);
       return 0;
   }
+}
+
+/** What to do after a failed operation, by how the provider left the formation. */
+function failureHint(result: { kind: string; name: string; status: string }): string {
+  if (/ROLLBACK_FAILED$/.test(result.status)) return `the rollback failed too: fix what the reasons above say, then continue it from the provider's console, or destroy it: nepho formation:destroy ${result.name}`;
+  if (result.kind === 'update') return `the formation still runs what it ran before; nepho formation:describe ${result.name} shows it`;
+  return `nepho formation:describe ${result.name} shows what is left`;
+}
+
+/** How `--detach` and `--foreground` ask an operation to run. */
+export function runModeOf(detach: boolean, foreground: boolean): RunMode['mode'] {
+  if (detach && foreground) throw new NephoError('BAD_ARGUMENT', '--detach and --foreground cannot go together');
+  return foreground ? 'foreground' : detach ? 'detach' : 'follow';
+}
+
+/**
+ * Run `work` in `mode`; when following, Ctrl-C detaches (the terminal stops
+ * following, the operation goes on in the background).
+ */
+export function inMode<T>(mode: RunMode['mode'], work: (run: RunMode) => Promise<T>): Promise<T> {
+  return mode === 'follow' ? detachOnInterrupt((signal) => work({ mode, signal })) : work({ mode });
 }
 
 /**
