@@ -34,7 +34,7 @@ export class RegisterCommand extends NephoCommand {
 
   async execute(): Promise<number> {
     const { NephoError } = await import('../errors.js');
-    const aws = await import('../aws/credentials.js');
+    const aws = await import('../providers/cloudformation/aws-config.js');
     const out = this.output();
     if (this.provider !== 'aws') {
       throw new NephoError('BAD_ARGUMENT', `--provider '${this.provider}': only aws needs credentials`, { hint: 'vagrant runs on this machine and needs none' });
