@@ -125,7 +125,7 @@ export type Registrar = Provider & Required<Pick<Provider, 'register'>>;
  */
 export function registrarFor(registry: PluginRegistry, name: string | undefined): Registrar {
   const registrars = registry.providers.filter((p): p is Registrar => typeof p.register === 'function');
-  // Shown as people call them (`aws` rather than `cloudformation`): the first alias, when there is one.
+  // Shown as people call them (the cloud rather than one of its services): the first alias, when there is one.
   const names = registrars.map((p) => p.aliases?.[0] ?? p.name);
   if (name === undefined) {
     if (registrars.length === 1) return registrars[0]!;
