@@ -325,7 +325,8 @@ export interface Provider {
   /**
    * Set up this provider's credentials on this machine (`nepho register`):
    * take what the flags say, ask through `io` for the rest, check it all,
-   * then save it where the provider's tools look. Refuses with a user error
+   * then save it where the provider's tools look, readable by the user
+   * only, keeping whatever else is saved there. Refuses with a user error
    * naming the flag at fault; a secret never appears in a message.
    * Providers that need no credentials leave it out and say why in
    * `noCredentials`.
