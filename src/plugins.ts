@@ -64,8 +64,15 @@ export async function loadPlugins(home: NephoHome, config: Config): Promise<Plug
       for (const method of ['validate', 'render', 'create', 'destroy', 'describe', 'patternPath'] as const) {
         if (typeof provider?.[method] !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider?.name}' has no ${method}()`);
       }
-      if (providers.some((p) => p.name === provider.name)) {
+      if (providerNamed(providers, provider.name)) {
         throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}' is already provided`);
+      }
+      if (provider.aliases !== undefined && (!Array.isArray(provider.aliases) || !provider.aliases.every((a) => typeof a === 'string' && a !== ''))) {
+        throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}': aliases must be a list of names`);
+      }
+      for (const alias of provider.aliases ?? []) {
+        const owner = providerNamed(providers, alias);
+        if (owner) throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}': the name '${alias}' is already provider '${owner.name}'`);
       }
       providers.push(provider);
     }
@@ -92,13 +99,41 @@ function checkApiVersion(spec: string, what: string, part: { apiVersion?: unknow
   });
 }
 
-/** A provider by name, or an error listing the known ones. */
+/** The provider `name` is the name or an alias of, if any. */
+function providerNamed(providers: readonly Provider[], name: string): Provider | undefined {
+  return providers.find((p) => p.name === name) ?? providers.find((p) => p.aliases?.includes(name));
+}
+
+/** A provider by name or alias, or an error listing the known ones. */
 export function findProvider(registry: PluginRegistry, name: string, what = '--provider'): Provider {
-  const provider = registry.providers.find((p) => p.name === name);
+  const provider = providerNamed(registry.providers, name);
   if (!provider) {
     throw new NephoError('UNKNOWN_PROVIDER', `${what} '${name}' is not a known provider`, {
       hint: `known providers: ${registry.providers.map((p) => p.name).join(', ')}`,
     });
   }
   return provider;
+}
+
+/** A provider that sets up credentials. */
+export type Registrar = Provider & Required<Pick<Provider, 'register'>>;
+
+/**
+ * The provider `nepho register` sets up: the one `--provider` names, else
+ * the only one that sets up credentials at all. One that needs none is
+ * refused with its own word on why.
+ */
+export function registrarFor(registry: PluginRegistry, name: string | undefined): Registrar {
+  const registrars = registry.providers.filter((p): p is Registrar => typeof p.register === 'function');
+  // Shown as people call them (the cloud rather than one of its services): the first alias, when there is one.
+  const names = registrars.map((p) => p.aliases?.[0] ?? p.name);
+  if (name === undefined) {
+    if (registrars.length === 1) return registrars[0]!;
+    if (registrars.length === 0) throw new NephoError('BAD_ARGUMENT', 'no provider here needs credentials; nothing to register');
+    throw new NephoError('BAD_ARGUMENT', `--provider: ${names.join(', ')} all take credentials; name one`, { hint: `for example --provider ${names[0]}` });
+  }
+  const provider = findProvider(registry, name);
+  if (typeof provider.register === 'function') return provider as Registrar;
+  const needing = names.length === 0 ? 'no provider here needs credentials' : `only ${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} credentials`;
+  throw new NephoError('BAD_ARGUMENT', `--provider '${name}': ${needing}`, { hint: provider.noCredentials ?? `${provider.name} takes no credentials from nepho` });
 }

@@ -1,9 +1,9 @@
 // Providers and provisioners come from a registry of plugins: a third party
 // adds one as an npm package named in config.yaml, without touching nepho.
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { nepho } from './fixtures/cli.js';
+import { expectUserError, nepho } from './fixtures/cli.js';
 import { writeConfig, writeFiles } from './fixtures/files.js';
 import { ROOT, tempDir } from './fixtures/paths.js';
 
@@ -100,5 +100,49 @@ t.test('bad plugins are refused with one line naming them', async (t) => {
     t.equal(r.code, 1, `${plugin}: exit 1`);
     t.match(r.stderr, pattern, plugin);
     t.notMatch(r.stderr, /\n\s+at /, `${plugin}: no stack trace`);
+  }
+});
+
+t.test('a plugin provider sets up its credentials through register, by its name or its alias', async (t) => {
+  const dir = tempDir(t);
+  const home = join(dir, 'home');
+  writeConfig(home, `plugins:\n  - ${PLUGIN}\n`);
+  const user = join(dir, 'user');
+  mkdirSync(user);
+  const run = (args: string[], input?: string) => nepho(['register', ...args], { home, env: { HOME: user }, ...(input === undefined ? {} : { input }) });
+  const token = join(user, '.echo-token');
+
+  const saved = await run(['--provider', 'say', '--profile', 'p', '--secret-access-key-stdin'], 'sesame\n');
+  t.equal(saved.code, 0, saved.stderr);
+  t.equal(saved.stdout, `saved the echo token in ${token}\n`, "the provider's summary on stdout");
+  t.match(saved.stderr, /profile p/, 'its notice on stderr, with the flags it was given');
+  t.equal(readFileSync(token, 'utf8'), 'sesame');
+  t.equal(statSync(token).mode & 0o777, 0o600);
+
+  expectUserError(t, await run(['--provider', 'echo', '--secret-access-key-stdin'], 'other'), /^error: Replace .*\.echo-token\? Not confirmed: no terminal to ask on$/, "nepho's host answers the provider's question");
+  t.equal(readFileSync(token, 'utf8'), 'sesame', 'nothing replaced');
+  t.equal((await run(['--provider', 'echo', '--secret-access-key-stdin', '--yes'], 'other')).code, 0, '--yes answers it up front');
+  t.equal(readFileSync(token, 'utf8'), 'other');
+  expectUserError(t, await run(['--provider', 'echo']), /^error: echo token: no terminal to ask on$/, 'a question without a terminal');
+  expectUserError(t, await run([]), /^error: --provider: aws, say all take credentials; name one$/, 'two providers take credentials');
+});
+
+t.test('a plugin provider may not take a name another provider already answers to', async (t) => {
+  const dir = tempDir(t);
+  const clash = join(dir, 'clash.mjs');
+  writeFileSync(clash, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'echo2', aliases: ['aws'] }] };\n`);
+  const taken = join(dir, 'taken.mjs');
+  writeFileSync(taken, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'aws', aliases: [] }] };\n`);
+  const bad = join(dir, 'bad.mjs');
+  writeFileSync(bad, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], aliases: 'say' }] };\n`);
+  const cases: [string, RegExp][] = [
+    [clash, /^error: plugin '.*clash\.mjs': provider 'echo2': the name 'aws' is already provider 'cloudformation'$/],
+    [taken, /^error: plugin '.*taken\.mjs': provider 'aws' is already provided$/],
+    [bad, /^error: plugin '.*bad\.mjs': provider 'echo': aliases must be a list of names$/],
+  ];
+  for (const [plugin, pattern] of cases) {
+    const home = join(dir, `home-${cases.findIndex((c) => c[0] === plugin)}`);
+    writeConfig(home, `plugins:\n  - ${plugin}\n`);
+    expectUserError(t, await nepho(['register'], { home }), pattern, plugin);
   }
 });

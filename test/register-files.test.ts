@@ -1,4 +1,4 @@
-// Unit tests of src/aws/credentials.ts: where the AWS files are, reading and
+// Unit tests of src/providers/cloudformation/aws-config.ts: where the AWS files are, reading and
 // updating them in place, finding existing credentials, and the checks on
 // what register writes.
 import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import t from 'tap';
 import {
   awsFiles, checkAccessKeyId, checkProfileName, checkRegion, checkSecretAccessKey, configSection, currentRegion,
-  findAwsCredentials, parseIni, profileHasKeys, setIniValues, writeAwsProfile,
-} from '../src/aws/credentials.js';
+  findAwsCredentials, parseIni, profileHasKeys, resolveAwsSettings, setIniValues, writeAwsProfile,
+} from '../src/providers/cloudformation/aws-config.js';
 import { thrown } from './fixtures/cli.js';
 import { tempDir } from './fixtures/paths.js';
 
@@ -123,6 +123,23 @@ t.test('currentRegion: environment, then the profile in the config file, then us
   t.equal(currentRegion({}, files, 'w'), 'ap-south-1');
   t.equal(currentRegion({ AWS_DEFAULT_REGION: 'us-west-1' }, files, 'w'), 'us-west-1');
   t.equal(currentRegion({ AWS_REGION: 'us-west-2', AWS_DEFAULT_REGION: 'us-west-1' }, files, 'w'), 'us-west-2');
+});
+
+t.test('one reader for register and the provider: the region offered is the region resolved', async (t) => {
+  const dir = tempDir(t);
+  const files = awsFiles({ HOME: dir });
+  mkdirSync(join(dir, '.aws'));
+  writeFileSync(files.config, '[profile default]\nregion = eu-west-3  # Paris\n[profile team]\nregion=ap-south-1\ns3 =\n  region = nested\n');
+  for (const profile of ['default', 'team']) {
+    const resolved = resolveAwsSettings(profile === 'default' ? {} : { profile }, { HOME: dir }).region;
+    t.equal(currentRegion({}, files, profile), resolved, `profile ${profile}`);
+  }
+  t.equal(currentRegion({}, files, 'default'), 'eu-west-3', '[profile default] is the default profile, and a comment after a value is no part of it');
+  t.equal(currentRegion({}, files, 'team'), 'ap-south-1', 'a nested region is not the profile\'s');
+
+  const unreadable = awsFiles({ HOME: dir, AWS_CONFIG_FILE: join(dir, '.aws') });
+  t.match(thrown(t, () => currentRegion({}, unreadable, 'default')), /\.aws: EISDIR/, 'register, about to write the file, names it');
+  t.match(thrown(t, () => resolveAwsSettings({}, { HOME: dir, AWS_CONFIG_FILE: join(dir, '.aws') })), /^no AWS region/, 'the provider takes it as no region, as the SDK does');
 });
 
 t.test('checks name the flag and never repeat a secret', async (t) => {

@@ -136,6 +136,24 @@ t.test('bad input is refused, naming the flag, and the secret never appears', as
   t.notMatch(argv.stdout + argv.stderr, SECRET, 'and the refusal does not repeat it');
 });
 
+t.test('--provider: aws and cloudformation are one provider; vagrant says itself why it needs none; an unknown one is named', async (t) => {
+  const u = user();
+  const args = ['--access-key-id', KEY_ID, '--region', 'eu-west-1', '--secret-access-key-stdin'];
+  const aws = await register(u, ['--provider', 'aws', ...args], SECRET);
+  t.equal(aws.code, 0, aws.stderr);
+  t.equal(aws.stdout, `saved profile default: keys in ${u.credentials}, region eu-west-1 in ${u.config}\n`);
+  const byName = await register(u, ['--provider', 'cloudformation', '--yes', ...args], SECRET);
+  t.equal(byName.code, 0, byName.stderr);
+  t.equal(readFileSync(u.config, 'utf8'), '[default]\nregion = eu-west-1\n');
+
+  const vagrant = await register(u, ['--provider', 'vagrant', ...args], SECRET);
+  expectUserError(t, vagrant, /^error: --provider 'vagrant': only aws needs credentials$/, 'vagrant');
+  t.match(vagrant.stderr, /^hint: vagrant runs on this machine and needs none$/m, "the provider's own line");
+  const unknown = await register(u, ['--provider', 'nope']);
+  expectUserError(t, unknown, /^error: --provider 'nope' is not a known provider$/, 'an unknown provider');
+  t.match(unknown.stderr, /^hint: known providers: cloudformation, vagrant$/m);
+});
+
 /** `nepho register ARGS` in a real terminal, in a clean environment; the pane stays open after it exits. */
 function registerInTerminal(t: Teardown, u: ReturnType<typeof user>, args = ''): ReturnType<typeof terminal> {
   const env = `env -i PATH='${process.env.PATH ?? '/usr/bin:/bin'}' HOME='${u.home}' NEPHO_HOME='${u.nephoHome}' TERM=xterm NO_COLOR=1`;

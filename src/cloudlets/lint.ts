@@ -18,7 +18,7 @@ import { readCloudletManifest, type CloudletManifest } from './manifest.js';
 export interface LintProblem {
   /** The file at fault, relative to the cloudlet. */
   file: string;
-  /** The field, key or line within it (`version`, `providers.vagrant.pattern`, `line 12`), or `-`. */
+  /** The field, key or line within it (`version`, `providers.NAME.pattern`, `line 12`), or `-`. */
   field: string;
   message: string;
   severity: 'error' | 'warning';

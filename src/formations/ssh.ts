@@ -237,7 +237,7 @@ export function sshArgv(configFile: string, formation: string, command: readonly
 
 /**
  * Where the formation's ssh server is: the provider's own answer when it has
- * one (Vagrant knows its forwarded port), else the scenario's `access.ssh`
+ * one (a local machine's forwarded port), else the scenario's `access.ssh`
  * filled from the formation's outputs (`known`: its state, when the caller
  * has just described it). Every value is checked. Throws a
  * NephoError when the formation has no ssh access, is gone, or is not ready.

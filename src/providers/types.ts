@@ -289,6 +289,68 @@ export interface LintInput {
 }
 
 /**
+ * What `nepho register` was told on its command line. A provider uses the
+ * flags it understands and names them in its errors (`--access-key-id: ...`).
+ */
+export interface RegisterRequest {
+  /**
+   * The flags given, by long name without dashes; flags not given are absent.
+   * `profile`, `region` and `access-key-id` are strings;
+   * `secret-access-key-stdin` is `true` when the secret is to be read from
+   * stdin (`RegisterIo.readStdin`) rather than asked for.
+   */
+  flags: Record<string, string | true>;
+  env: NodeJS.ProcessEnv;
+}
+
+/** One question of a register dialogue, answered with a line of text. */
+export interface RegisterQuestion {
+  /** A stable name for the answer (`region`), so a host can answer without a person. */
+  id: string;
+  /** The prompt as a person reads it (`AWS region`). */
+  message: string;
+  /** Offered, and taken when the answer is left empty. */
+  default?: string;
+  /** Typed hidden: the terminal shows `*` for each character and nothing reveals it. */
+  secret?: boolean;
+  /** Why an answer is refused (one line, never repeating a secret), or undefined to accept it; refused answers are asked again. */
+  validate?(answer: string): string | undefined;
+}
+
+/**
+ * How a provider's register dialogue reaches the person (the command line
+ * implements it on the terminal; a test with a script). Answers such as
+ * `--yes` are given to the host up front.
+ */
+export interface RegisterIo {
+  /** Whether questions can be asked (a person is at a terminal). */
+  readonly canAsk: boolean;
+  /** Whether stdin is a terminal: a secret read from it would show as it is typed. */
+  readonly stdinIsTerminal: boolean;
+  /**
+   * Ask one question; the answer comes back trimmed. Throws a user error when
+   * the person cancels, so providers ask everything before they write.
+   */
+  ask(question: RegisterQuestion): Promise<string>;
+  /**
+   * Yes or no, before replacing something (`id: 'overwrite'`, text ending in
+   * `?`). A host that cannot ask and was not told up front throws a user
+   * error saying how to answer.
+   */
+  confirm(question: { id: string; text: string }): Promise<boolean>;
+  /** All of stdin as text, or undefined when more than `limit` bytes arrive (reading stops there). */
+  readStdin(limit: number): Promise<string | undefined>;
+}
+
+/** What `register` saved, for the person who ran it (never a secret). */
+export interface RegisterResult {
+  /** One line: what was saved, and where (`saved profile default: keys in ~/.aws/credentials, ...`). */
+  summary: string;
+  /** How to use it, when it is not used by default (`use it with --profile work`). */
+  notice?: string;
+}
+
+/**
  * A provider plugin. Built-in ones load their heavy parts (the AWS SDK) only
  * when a method runs; so should plugins, since every nepho command that
  * lists providers loads them.
@@ -305,6 +367,24 @@ export interface Provider {
   readonly name: string;
   /** One line for help and errors. */
   readonly description: string;
+  /**
+   * Other names `--provider` takes for this provider where the user names
+   * one (`nepho register --provider aws`); the first is what such commands
+   * call it. Scenarios and formation records use `name` only.
+   */
+  readonly aliases?: readonly string[];
+  /**
+   * Set up this provider's credentials on this machine (`nepho register`):
+   * take what the flags say, ask through `io` for the rest, check it all,
+   * then save it where the provider's tools look, readable by the user
+   * only, keeping whatever else is saved there. Refuses with a user error
+   * naming the flag at fault; a secret never appears in a message.
+   * Providers that need no credentials leave it out and say why in
+   * `noCredentials`.
+   */
+  register?(request: RegisterRequest, io: RegisterIo): Promise<RegisterResult>;
+  /** For providers without `register`: one line saying why none are needed (`vagrant runs on this machine and needs none`). */
+  readonly noCredentials?: string;
   /** The pattern file for a pattern name, relative to the cloudlet (`patterns/aws/<pattern>.cf`). */
   patternPath(pattern: string): string;
   /** Parameters the pattern declares itself. Throws naming the file when it cannot be read. */

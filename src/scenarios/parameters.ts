@@ -8,10 +8,10 @@ export type ParameterValue = string | number | boolean;
 
 /** One source's constraints on a parameter; a value must satisfy every set that applies. */
 export interface Constraints {
-  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, `patterns/aws/x.cf`). */
+  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, a pattern file). */
   from: string;
   choices?: ParameterValue[];
-  /** A regular expression the whole value must match (anchored, as CloudFormation's AllowedPattern is). */
+  /** A regular expression the whole value must match (anchored, as providers' templates anchor theirs). */
   pattern?: string;
   min?: number;
   max?: number;
@@ -52,7 +52,7 @@ export interface Declaration {
   origin: ParameterOrigin;
 }
 
-/** Parameter names: what CloudFormation and environment variables accept. */
+/** Parameter names: what providers' templates and environment variables accept. */
 export const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,254}$/;
 
 /**

@@ -8,7 +8,7 @@ export class CloudletCreateCommand extends NephoCommand {
     category: Category.cloudlet,
     description: 'Start a new cloudlet from a template that lints and dry-runs as it stands',
     details: `
-      Writes cloudlet.yaml, scenarios/default.yaml, a CloudFormation and a Vagrant pattern,
+      Writes cloudlet.yaml, scenarios/default.yaml, a pattern for each built-in provider,
       provisioners/bootstrap.sh and a README into ./NAME (or --directory), which must not
       exist or be empty, and makes it a git repository with a first commit.
     `,

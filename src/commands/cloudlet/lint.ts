@@ -9,10 +9,10 @@ export class CloudletLintCommand extends ListingCommand {
     category: Category.cloudlet,
     description: 'Check a cloudlet directory before publishing it, listing every problem',
     details: `
-      Checks cloudlet.yaml, every scenario after extends, every pattern (templates parse,
-      Vagrant placeholders are known), parameters against the template, the resources marked
-      for the bootstrap, and the bootstrap scripts (sh -n). Includes cfn-lint's findings on the
-      CloudFormation patterns when cfn-lint is on PATH. Prints one line per problem,
+      Checks cloudlet.yaml, every scenario after extends, every pattern as its provider reads it
+      (templates parse, placeholders are known), parameters against the template, the resources
+      marked for the bootstrap, and the bootstrap scripts (sh -n). Includes the findings of a
+      provider's own linter (such as cfn-lint) when it is on PATH. Prints one line per problem,
       FILE: FIELD: message, and exits with status 1 when there is any error; warnings
       (such as a template parameter with no default anywhere) do not fail it.
     `,

@@ -33,9 +33,9 @@ export class FormationCreateCommand extends ListingCommand {
   noInput = Option.Boolean('--no-input', false, { description: 'Never prompt; fail naming every missing parameter' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Resolve, render and validate everything, print the plan, create nothing' });
   out = Option.String('--out', { description: 'With --dry-run: write the rendered files into this directory' });
-  profile = Option.String('--profile', { description: 'AWS profile (cloudformation)' });
-  region = Option.String('--region', { description: 'AWS region (cloudformation)' });
-  yes = Option.Boolean('-y,--yes', false, { description: 'Answer yes to questions (re-create a stack left in ROLLBACK_COMPLETE)' });
+  profile = Option.String('--profile', { description: 'Credentials profile, for providers that take credentials' });
+  region = Option.String('--region', { description: 'Region, for providers that have regions' });
+  yes = Option.Boolean('-y,--yes', false, { description: 'Answer yes to questions (re-create what a failed earlier attempt left behind)' });
   detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 

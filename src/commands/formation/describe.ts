@@ -11,8 +11,8 @@ export class FormationDescribeCommand extends ListingCommand {
   });
 
   name = Option.String({ name: 'name' });
-  profile = Option.String('--profile', { description: 'AWS profile (for a formation not recorded here)' });
-  region = Option.String('--region', { description: 'AWS region (for a formation not recorded here)' });
+  profile = Option.String('--profile', { description: 'Credentials profile (for a formation not recorded here)' });
+  region = Option.String('--region', { description: 'Region (for a formation not recorded here)' });
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');

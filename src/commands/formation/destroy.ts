@@ -15,8 +15,8 @@ export class FormationDestroyCommand extends NephoCommand {
 
   name = Option.String({ name: 'name' });
   yes = Option.Boolean('-y,--yes', false, { description: 'Do not ask for confirmation' });
-  profile = Option.String('--profile', { description: 'AWS profile (for a formation not recorded here)' });
-  region = Option.String('--region', { description: 'AWS region (for a formation not recorded here)' });
+  profile = Option.String('--profile', { description: 'Credentials profile (for a formation not recorded here)' });
+  region = Option.String('--region', { description: 'Region (for a formation not recorded here)' });
   detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 

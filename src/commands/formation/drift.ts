@@ -8,8 +8,8 @@ export class FormationDriftCommand extends ListingCommand {
     category: Category.formation,
     description: 'Check whether a formation still is what it was deployed as',
     details: `
-      The provider compares the formation with what it deployed (CloudFormation: drift detection, with each property's expected and actual
-      value; Vagrant: machines missing or stopped). Exit status: 0 in sync, 2 drifted, 1 when it could not be checked.
+      The provider compares the formation with what it deployed: resource by resource, with each property's expected and actual value where
+      it can tell, or the machines that are missing or stopped. Exit status: 0 in sync, 2 drifted, 1 when it could not be checked.
     `,
     examples: [['Check', '$0 formation:drift agmedia'], ['In a script', '$0 formation:drift agmedia -o json || echo "drifted or unknown"']],
   });

@@ -7,12 +7,12 @@ export class FormationListCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.formation,
     description: 'List formations: recorded here, and found at the providers by their tags',
-    details: 'Formations a teammate created show up with source "remote"; a record whose stack is gone shows GONE.',
+    details: 'Formations a teammate created show up with source "remote"; a record whose provider no longer has it shows GONE.',
     examples: [['Everything', '$0 formation:list'], ['In another region', '$0 formation:list --region eu-west-1 -o json']],
   });
 
-  profile = Option.String('--profile', { description: 'AWS profile to look in' });
-  region = Option.String('--region', { description: 'AWS region to look in' });
+  profile = Option.String('--profile', { description: 'Credentials profile to look in (as nepho register saved it)' });
+  region = Option.String('--region', { description: 'Region to look in' });
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');

@@ -11,7 +11,7 @@ export class FormationProvisionCommand extends NephoCommand {
     description: "Run the scenario's bootstrap again on a formation's hosts",
     details: `
       The bootstrap is rendered again from the installed cloudlet with the values the formation was deployed with, and the same NEPHO_*
-      environment as on first boot. Providers that can provision do it their way (Vagrant: vagrant provision); otherwise nepho runs it as root
+      environment as on first boot. Providers that can provision do it their own way (a local machine's own provisioning); otherwise nepho runs it as root
       over ssh, connecting as formation:ssh does (through the bastion, with -i and --user). Its output streams here and into the journal, and
       its exit status is nepho's. Secret parameters are never kept, so a run has only those you give again with -p.
     `,

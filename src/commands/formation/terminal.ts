@@ -1,7 +1,7 @@
 import { NephoError } from '../../errors.js';
 import { Output, renderError } from '../../output.js';
 import type { OperationIo, OperationMessage, OperationResult, Question, RunMode, UpdateSummary } from '../../operations/types.js';
-import type { FormationEvent } from '../../providers/types.js';
+import type { FormationEvent, RegisterIo, RegisterQuestion } from '../../providers/types.js';
 import type { ParameterSpec, ParameterValue } from '../../scenarios/parameters.js';
 import { streamOf } from '../../stdio.js';
 
@@ -79,8 +79,12 @@ export interface TerminalOptions {
   canPrompt: boolean;
 }
 
-/** The operation engine's IO port on the terminal: events as lines, questions at the keyboard. */
-export class TerminalIo implements OperationIo {
+/**
+ * The operation engine's IO port, and a provider's register dialogue, on the
+ * terminal: events as lines, questions at the keyboard (drawn on stderr, so
+ * stdout stays data).
+ */
+export class TerminalIo implements OperationIo, RegisterIo {
   constructor(private readonly out: Output, private readonly options: TerminalOptions) {}
 
   notify(message: OperationMessage): void {
@@ -101,6 +105,45 @@ export class TerminalIo implements OperationIo {
     const { askForParameters, missingParametersError } = await import('../../prompts.js');
     if (!this.options.canPrompt) throw missingParametersError(parameters, 'there is no terminal to ask on');
     return askForParameters(parameters, { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) });
+  }
+
+  get canAsk(): boolean {
+    return this.options.canPrompt;
+  }
+
+  get stdinIsTerminal(): boolean {
+    return (this.options.stdin as { isTTY?: boolean }).isTTY === true;
+  }
+
+  async ask(question: RegisterQuestion): Promise<string> {
+    if (!this.options.canPrompt) throw new NephoError('BAD_ARGUMENT', `${question.message}: no terminal to ask on`);
+    const { promptLibrary } = await import('../../prompts.js');
+    const { input, password } = await promptLibrary();
+    const context = { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) };
+    const validate = (answer: string): string | true => question.validate?.(answer.trim()) ?? true;
+    try {
+      const answer = question.secret
+        // Masked, and without the prompt's ctrl+t key that would show it.
+        ? await password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
+        : await input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context);
+      return answer.trim();
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new NephoError('CANCELLED', 'cancelled at the prompt; nothing was written');
+      throw error;
+    }
+  }
+
+  async readStdin(limit: number): Promise<string | undefined> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of streamOf(this.options.stdin) as AsyncIterable<Buffer | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > limit) return undefined;
+      chunks.push(bytes);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 }
 

@@ -10,7 +10,7 @@ export class FormationWatchCommand extends NephoCommand {
     description: "Replay a formation's latest operation and follow it to the end",
     details: `
       The exit status says how the operation ended: 0 when it succeeded, 1 when it failed.
-      When the background process carrying it has died, the operation is picked up again from the provider (CloudFormation),
+      When the background process carrying it has died, the operation is picked up again from the provider when it can tell how it is going,
       or reported as interrupted when the provider cannot resume it. Ctrl-C stops watching; the operation goes on.
     `,
     examples: [['Re-attach', '$0 formation:watch agmedia']],

@@ -6,6 +6,7 @@ const prepare = () => import('./prepare.js');
 const template = () => import('./template.js');
 const lint = () => import('./lint-cloudlet.js');
 const aws = () => import('./provider.js');
+const credentials = () => import('./register.js');
 
 /**
  * The built-in AWS CloudFormation provider. Patterns are templates
@@ -17,12 +18,18 @@ const aws = () => import('./provider.js');
  * and endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) come from
  * --profile, --region and the given environment, as the AWS CLI takes them.
  * Templates over 51,200 bytes travel through the S3 bucket
- * `nepho-artifacts-<account>-<region>`, made when missing.
+ * `nepho-artifacts-<account>-<region>`, made when missing. `nepho register
+ * --provider aws` saves a profile in the AWS CLI's own files.
  */
 export const cloudformationProvider: Provider = {
   apiVersion: 1,
   name: 'cloudformation',
   description: 'AWS CloudFormation stacks',
+  // People register with a cloud, not with one of its services.
+  aliases: ['aws'],
+  async register(request, io) {
+    return (await credentials()).registerAws(request, io);
+  },
   patternPath: (pattern) => `patterns/aws/${pattern}.cf`,
   async parameters(patternFile) {
     const { readTemplate, templateDeclarations } = await template();

@@ -21,6 +21,7 @@ export const vagrantProvider: Provider = {
   apiVersion: 1,
   name: 'vagrant',
   description: 'local machines through Vagrant',
+  noCredentials: 'vagrant runs on this machine and needs none',
   patternPath: (pattern) => `patterns/vagrant/${pattern}.rb`,
   async lint(input) {
     return (await lint()).lintVagrant(input);
