@@ -152,3 +152,6 @@ export function listRecords(home: NephoHome): FormationRecord[] {
 export function listFormationSummaries(home: NephoHome): FormationSummary[] {
   return listRecords(home).map((r) => ({ name: r.name, cloudlet: r.cloudlet }));
 }
+
+/** What is shown in place of a secret parameter's value in a formation's answers. */
+export const SECRET_ANSWER = '(secret)';

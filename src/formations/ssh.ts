@@ -147,6 +147,8 @@ export interface SshConfigInput {
    * addresses are the same, never meet each other's keys.
    */
   instance: string;
+  /** Only errors from ssh, on both hops (a run whose output is read, not a person's session). */
+  quiet?: boolean;
 }
 
 /** A path as an ssh config value: double-quoted (it may hold blanks), `%` doubled so it is not a token. */
@@ -180,6 +182,7 @@ export function sshConfigText(input: SshConfigInput): string {
     '  StrictHostKeyChecking accept-new',
     `  HostKeyAlias ${hostKeyAlias(formation, input.instance, host, port)}`,
     '  HashKnownHosts no',
+    ...(input.quiet ? ['  LogLevel ERROR'] : []),
   ];
   const lines = [
     `# Written by nepho for formation ${formation}; rewritten by every nepho formation:ssh ${formation}.`,
@@ -340,7 +343,7 @@ const AS_ROOT = ['sh', '-c', 'if [ "$(id -u)" = 0 ]; then exec sh -s; else exec 
 
 /**
  * Run `script` as root on a formation's host over ssh (the same config file
- * `formation:ssh` writes, so the bastion hop and known hosts work the same),
+ * `formation:ssh` writes, `quiet` for this, so the bastion hop and known hosts work the same),
  * the script travelling on stdin: nothing is written on this machine. Each
  * line the host prints goes to `output`; resolves with ssh's exit status
  * (the script's, or 255 when ssh itself failed). Never asks for a password.

@@ -217,7 +217,7 @@ async function provisionOverSsh(ctx: EngineContext, plan: Extract<OperationPlan,
   const ssh = systemSsh(ctx.env);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
   if (plan.user) endpoint.user = plan.user;
-  const configFile = writeSshConfig(ctx.home, { formation: record.name, endpoint, instance: formationInstance(record), ...(plan.identityFile ? { identityFile: plan.identityFile } : {}) });
+  const configFile = writeSshConfig(ctx.home, { formation: record.name, endpoint, instance: formationInstance(record), quiet: true, ...(plan.identityFile ? { identityFile: plan.identityFile } : {}) });
   const secrets = Object.entries(spec.parameters).filter(([, p]) => p.secret && !p.previous).map(([k, p]) => `export NEPHO_${k}=${shellQuote(String(p.value))}\n`).join('');
   const script = (bootstrap.rerun ?? bootstrap.script).replace(/^(#![^\n]*\n)?/, (shebang) => `${shebang}${secrets}`);
   const host = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}:${endpoint.port}${endpoint.bastion ? ` via ${endpoint.bastion.host}:${endpoint.bastion.port}` : ''}`;

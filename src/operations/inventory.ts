@@ -2,6 +2,7 @@ import { isNephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import { formationNotFound, listRecords, readRecord, refOf, type FormationRecord } from '../formations/records.js';
 import type { DiscoveredFormation, FormationState, PluginRegistry, ProviderOptions } from '../providers/types.js';
+import { installedVersion } from './installed-version.js';
 import { operationStates, type RunningOperation } from './recover.js';
 import type { EngineContext } from './types.js';
 
@@ -9,6 +10,10 @@ import type { EngineContext } from './types.js';
 export interface FormationListing {
   name: string;
   cloudlet: string;
+  /** The cloudlet version it runs, when known. */
+  version: string | null;
+  /** True when a newer version of its cloudlet is installed (`formation:update` would move to it). */
+  newer: boolean;
   scenario: string;
   provider: string;
   status: string;
@@ -59,7 +64,10 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
     const found = discovered.get(record.name);
     discovered.delete(record.name);
     const operation = operations.get(record.name);
-    const base = { name: record.name, cloudlet: record.cloudlet, scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}) };
+    const base = {
+      name: record.name, cloudlet: record.cloudlet, version: record.version, newer: installedVersion(home, record.cloudlet, record.version).newer,
+      scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}),
+    };
     if (operation?.state === 'running') {
       // The nanny is at work: its record is the freshest word on it.
       rows.push({ ...base, status: record.status, exists: true });
@@ -73,7 +81,10 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
     rows.push({ ...base, status: state ? (state.exists ? state.status : 'GONE') : record.status, exists: state ? state.exists : true });
   }
   for (const d of discovered.values()) {
-    rows.push({ name: d.name, cloudlet: d.cloudlet ?? '?', scenario: d.scenario ?? '?', provider: d.provider, status: d.status, source: 'remote', exists: true });
+    rows.push({
+      name: d.name, cloudlet: d.cloudlet ?? '?', version: d.version ?? null, newer: d.cloudlet && d.version ? installedVersion(home, d.cloudlet, d.version).newer : false,
+      scenario: d.scenario ?? '?', provider: d.provider, status: d.status, source: 'remote', exists: true,
+    });
   }
   rows.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { formations: rows, problems };

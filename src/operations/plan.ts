@@ -90,6 +90,9 @@ export async function planDestroy(ctx: EngineContext, request: DestroyRequest, i
   return { kind: 'destroy', record };
 }
 
+/** Whether a value was given for this operation (a file, a flag, a prompt) rather than found (a default, a saved or deployed value). */
+const given = (origin: string | undefined) => origin === 'file' || origin === 'flag' || origin === 'prompt';
+
 /** The formation to change: recorded here, idle, its provider known. */
 async function recordToChange(ctx: EngineContext, name: string): Promise<{ record: FormationRecord; provider: Provider }> {
   const record = requireRecord(ctx.home, name);
@@ -131,7 +134,6 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
   }, ctx.registry);
   const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
   // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
-  const given = (origin: string | undefined) => origin === 'file' || origin === 'flag' || origin === 'prompt';
   const kept = new Set(prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name));
   const missing = prepared.resolution.missing.filter((s) => !kept.has(s.name));
   if (missing.length > 0) {
@@ -188,7 +190,8 @@ export async function planProvision(ctx: EngineContext, request: ProvisionReques
   if (!prepared.scenario.provisioner) {
     throw new NephoError('NO_PROVISIONER', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} has no provisioner to run`);
   }
-  const missingSecrets = prepared.resolution.parameters.filter((p) => p.spec.secret && p.value === undefined).map((p) => p.spec.name);
+  // Secrets are never kept: a run has only those given now, whatever a default says.
+  const missingSecrets = prepared.resolution.parameters.filter((p) => p.spec.secret && !given(p.origin)).map((p) => p.spec.name);
   if (missingSecrets.length > 0) {
     io.notify({ kind: 'notice', time: new Date().toISOString(), text: `secret parameters are not kept, so this run goes without ${missingSecrets.join(', ')} (give them with -p NAME=VALUE)` });
   }

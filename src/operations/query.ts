@@ -1,13 +1,13 @@
 import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
-import { refOf, requireRecord } from '../formations/records.js';
+import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
 import {
   checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
-import { MASK } from '../scenarios/parameters.js';
 import { findFormation } from './inventory.js';
+import { installedVersion, type InstalledVersion } from './installed-version.js';
 import type { EngineContext } from './types.js';
 
 /** A formation as `formation:describe` shows it. Secret parameters appear by name, masked. */
@@ -17,12 +17,17 @@ export interface FormationDescription {
   inProgress: boolean;
   cloudlet: string;
   version: string;
+  /** The cloudlet's commit the formation runs, when it came from git. */
+  commit: string | null;
+  /** The version installed now, and whether it is newer (an update would move to it). */
+  installed: InstalledVersion;
   scenario: string;
   provider: string;
   createdAt: string;
   url: string | null;
   /** `user@host:port via bastion`, when it can be reached by ssh now. */
   ssh: string | null;
+  /** The answers the formation was deployed with; secrets by name only, as `(secret)`. */
   parameters: Record<string, string | number | boolean>;
   outputs: Record<string, string>;
   resources: FormationState['resources'];
@@ -47,9 +52,11 @@ export async function describeFormation(ctx: EngineContext, name: string, option
   }
   return {
     name: record.name, status: state.exists ? state.status : 'GONE', inProgress: state.inProgress,
-    cloudlet: record.cloudlet, version: record.version, scenario: record.scenario, provider: record.provider,
+    cloudlet: record.cloudlet, version: record.version, commit: record.commit ?? null,
+    installed: installedVersion(ctx.home, record.cloudlet, record.version),
+    scenario: record.scenario, provider: record.provider,
     createdAt: record.createdAt, url: formationUrl(record, state.outputs) ?? null, ssh,
-    parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, MASK])) },
+    parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, SECRET_ANSWER])) },
     outputs: state.outputs, resources: state.resources,
   };
 }

@@ -95,7 +95,11 @@ export interface OperationContext {
    * record so that others can describe, follow and destroy it.
    */
   accepted(state: Record<string, unknown>): void;
-  /** Report what a command on the formation's machines printed (a provisioning run), line by line. */
+  /**
+   * Report what a command on the formation's machines printed (a provisioning
+   * run), line by line; providers that cannot tell the streams apart report
+   * everything as stdout.
+   */
   output(stream: 'stdout' | 'stderr', line: string): void;
 }
 

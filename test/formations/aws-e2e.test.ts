@@ -112,7 +112,8 @@ t.test('create, list (here and from another machine), describe, open, run the us
   t.equal(described.code, 0, described.stderr);
   const d = JSON.parse(described.stdout);
   t.equal(d.status, 'CREATE_COMPLETE');
-  t.equal(d.parameters.DbPassword, '********');
+  t.equal(d.parameters.DbPassword, '(secret)', 'a secret is an answer by name only');
+  t.match(d, { version: '1.0.0', commit: repo.commits['1.0.0'], installed: { version: '1.0.0', newer: false } }, 'the version and commit it runs, and whether a newer one is installed');
   t.equal(d.parameters.AppPort, 9090);
   t.ok(d.outputs.PublicDnsName, 'outputs are there');
   t.equal(d.url, `http://${d.outputs.PublicDnsName}:9090/`);

@@ -55,7 +55,7 @@ t.test("the pattern's own parameters come from the provider's hook, constraints 
   const bad = await runOperation(ctx, create({ params: ['Owner=ops', 'Size=12'] }), new RecordingIo(), { mode: 'foreground' }).catch((e: unknown) => e);
   t.match(bad, { code: 'BAD_PARAMETER', message: /Size must be at most 9/ });
   const dry = await dryRunCreate(ctx, create({ params: ['Owner=ops', 'Size=3'] }), new RecordingIo());
-  t.same(dry.plan.parameters.map((p) => [p.name, p.value, p.source]), [['Owner', 'ops', '-p Owner'], ['Token', '********', 'scenario default'], ['Size', 3, '-p Size']], 'the pattern\'s parameter among the scenario\'s, the secret masked');
+  t.same(dry.plan.parameters.map((p) => [p.name, p.value, p.source]), [['Owner', 'ops', '-p Owner'], ['Token', '********', 'scenario default'], ['ExitWith', 0, 'scenario default'], ['Size', 3, '-p Size']], 'the pattern\'s parameter among the scenario\'s, the secret masked');
   t.same(dry.files.map((f) => f.path), ['fake.json']);
 });
 

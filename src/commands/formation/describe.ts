@@ -21,7 +21,9 @@ export class FormationDescribeCommand extends ListingCommand {
     const data = await ops.describeFormation(ctx, this.name, providerOptions(this.profile, this.region));
     out.result(data, () => {
       out.fields([
-        ['Name', data.name], ['Status', data.status], ['Cloudlet', `${data.cloudlet} ${data.version}`], ['Scenario', data.scenario],
+        ['Name', data.name], ['Status', data.status],
+        ['Cloudlet', `${data.cloudlet} ${data.version}${data.commit ? ` (${data.commit.slice(0, 12)})` : ''}${data.installed.newer ? `; ${data.installed.version} is installed: nepho formation:update ${data.name}` : ''}`],
+        ['Scenario', data.scenario],
         ['Provider', data.provider], ['Created', data.createdAt], ['URL', data.url ?? undefined], ['SSH', data.ssh ?? undefined],
       ]);
       out.line();

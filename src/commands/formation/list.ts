@@ -21,8 +21,8 @@ export class FormationListCommand extends ListingCommand {
     const { formations, problems } = await ops.listFormations(ctx, providerOptions(this.profile, this.region));
     for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
     out.result(formations, () =>
-      out.table(['NAME', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],
-        formations.map((f) => [f.name, f.cloudlet, f.scenario, f.provider, f.status, operationText(f.operation), f.source]), 'no formations'),
+      out.table(['NAME', 'CLOUDLET', 'VERSION', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],
+        formations.map((f) => [f.name, f.cloudlet, `${f.version ?? ''}${f.newer ? ' (newer installed)' : ''}`, f.scenario, f.provider, f.status, operationText(f.operation), f.source]), 'no formations'),
     );
     return 0;
   }

@@ -164,7 +164,9 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
   const say = (text: string) => (human ? out.line(text) : undefined);
   switch (result.outcome) {
     case 'succeeded':
-      say(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
+      // A provisioning run's stdout is the bootstrap's: the summary goes beside it.
+      if (kind === 'provision') out.notice(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
+      else say(`${DONE[kind]} ${name} in ${duration(result.took)} (${result.status})`);
       return 0;
     case 'unchanged':
       say('no changes');

@@ -1,0 +1,23 @@
+import semver from 'semver';
+import { findInstalled } from '../cloudlets/installed.js';
+import type { NephoHome } from '../home.js';
+
+/** The installed version of a formation's cloudlet, and whether it is newer than the one the formation runs. */
+export interface InstalledVersion {
+  /** The version installed now, or null when the cloudlet is no longer installed. */
+  version: string | null;
+  /** True when `formation:update` would move the formation to a newer version. */
+  newer: boolean;
+}
+
+/** Compare the version a formation runs with the one installed now. */
+export function installedVersion(home: NephoHome, cloudlet: string, deployed: string): InstalledVersion {
+  let installed: string | undefined;
+  try {
+    installed = findInstalled(home, cloudlet)?.record.version;
+  } catch {
+    installed = undefined; // a name that is not owner/name (a record from elsewhere): not installed
+  }
+  if (!installed) return { version: null, newer: false };
+  return { version: installed, newer: semver.valid(deployed) !== null && semver.valid(installed) !== null && semver.gt(installed, deployed) };
+}
