@@ -3,7 +3,7 @@ import { closeSync, constants, fsyncSync, lstatSync, openSync, readFileSync, ren
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { NephoError } from './errors.js';
+import { NephoError, type ErrorCode } from './errors.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never a
@@ -166,7 +166,7 @@ export interface Lock {
 
 /**
  * Take an exclusive lock file. When another live process holds it, throws a
- * NephoError saying who and since when; a lock left by a dead process on this
+ * NephoError with `code` saying who and since when; a lock left by a dead process on this
  * host is taken over.
  *
  * The lock file appears with its content in one step (written aside, then
@@ -175,7 +175,7 @@ export interface Lock {
  * checking that what was moved is the stale lock that was judged, so two
  * processes taking over at once cannot both win.
  */
-export async function acquireLock(path: string, operation: string, code = 'LOCKED'): Promise<Lock> {
+export async function acquireLock(path: string, operation: string, code: ErrorCode): Promise<Lock> {
   const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), operation };
   const busy = (holder: LockInfo) => lockBusyError(holder, path, code);
   const aside = () => `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -228,7 +228,7 @@ export async function acquireLock(path: string, operation: string, code = 'LOCKE
 }
 
 /** The error for a lock a live process holds: what it is doing, who, since when. */
-export function lockBusyError(holder: LockInfo, path: string, code = 'LOCKED'): NephoError {
+export function lockBusyError(holder: LockInfo, path: string, code: ErrorCode): NephoError {
   return new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
     hint: `wait for it to finish; if no such process exists, remove ${path}`,
   });

@@ -1,7 +1,7 @@
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import { NephoError, isNephoError } from '../errors.js';
+import { NephoError, isNephoError, type ErrorCode } from '../errors.js';
 import { removePath, withScratchDir } from '../fs.js';
 import { listFormationSummaries } from '../formations/records.js';
 import { developRecordPath, listInstalled, resolveInstalled, type InstalledCloudlet } from './installed.js';
@@ -21,7 +21,7 @@ export interface UpdateResult {
   /** Why it was skipped or failed. */
   reason?: string;
   /** The error code of a failure (`CLOUDLET_MODIFIED`, ...). */
-  code?: string;
+  code?: ErrorCode;
 }
 
 /**

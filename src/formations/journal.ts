@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorCode } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import type { FormationEvent, ResourceFailure } from '../providers/types.js';
 import { formationDir } from './records.js';
@@ -16,7 +17,9 @@ export type OperationKind = 'create' | 'destroy' | 'update' | 'provision';
  * One line of a formation's journal. The journal is only ever appended to:
  * every operation starts with `start` and ends with `end` (the provider's
  * verdict) or `error` (the operation could not be carried out: nepho's or the
- * provider's own failure).
+ * provider's own failure). An error's code is the thrown error's: catalogued
+ * codes are never renamed, so an old journal still reads right; a plugin's
+ * own code is kept as is.
  */
 export type JournalEntry =
   | { time: string; kind: 'start'; operation: OperationKind; pid: number; host: string }
@@ -24,7 +27,7 @@ export type JournalEntry =
   | { time: string; kind: 'accepted'; state: Record<string, unknown> }
   | { time: string; kind: 'resumed'; pid: number; reason: string }
   | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: ResourceFailure[]; took: number }
-  | { time: string; kind: 'error'; operation: OperationKind; code: string; message: string; hint?: string };
+  | { time: string; kind: 'error'; operation: OperationKind; code: ErrorCode; message: string; hint?: string };
 
 /** Distributes Omit over the union, so callers pass entries without a time. */
 export type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { isNephoError, messageOf } from '../errors.js';
+import { isNephoError, messageOf, type ErrorCode } from '../errors.js';
 import type { Lock } from '../fs.js';
 import type { JournalEntry, WithoutTime } from '../formations/journal.js';
 import { refOf, type FormationRecord } from '../formations/records.js';
@@ -46,7 +46,7 @@ function settleBroken(store: FormationStore, name: string, error: unknown): void
 }
 
 /** The journal entry for an operation that could not be carried out. */
-export function errorEntry(error: unknown): { code: string; message: string; hint?: string } {
+export function errorEntry(error: unknown): { code: ErrorCode; message: string; hint?: string } {
   if (isNephoError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   return {
     code: 'OPERATION_CRASHED',

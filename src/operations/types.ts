@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.js';
 import type { FormationPlan } from '../formations/plan.js';
 import type { JournalEntry, OperationKind } from '../formations/journal.js';
 import type { FormationRecord } from '../formations/records.js';
@@ -108,7 +109,7 @@ export interface RunMode {
 export type OperationResult =
   | { outcome: 'succeeded' | 'failed'; kind: OperationKind; name: string; status: string; failures: ResourceFailure[]; took: number }
   /** The operation could not be carried out (credentials expired, the nanny crashed). */
-  | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: string; message: string; hint?: string } }
+  | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: ErrorCode; message: string; hint?: string } }
   /** The host stopped following; the operation goes on in the background. */
   | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number };
 
