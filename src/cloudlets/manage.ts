@@ -22,6 +22,8 @@ export interface UpdateResult {
   reason?: string;
   /** The error code of a failure (`CLOUDLET_MODIFIED`, ...). */
   code?: ErrorCode;
+  /** What the user can do about a failure (`--force discards the edits`). */
+  hint?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function updateCloudlets(ctx: CloudletContext, names: string[], for
       results.push({ ...base, to: to.version, action: outcome.action === 'unchanged' || to.digest === record.digest ? 'up-to-date' : 'updated' });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code });
+      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) });
     }
   }
   return results;
