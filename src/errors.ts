@@ -2,8 +2,10 @@ import type { ProviderErrorCode } from './providers/catalog.js';
 
 /**
  * One entry of an error catalogue. `meaning` is for the documentation
- * (docs/errors.md); `hint` is also shown to the user whenever the code is
- * thrown without a hint of its own.
+ * (docs/errors.md). `hint` is documented too; for a core code NephoError
+ * also shows it whenever the code is thrown without a hint of its own,
+ * while a provider's code is thrown with its hint at every place (the
+ * start-up bundle, where NephoError lives, knows no provider).
  */
 export interface ErrorEntry {
   /** One line saying what went wrong. */
