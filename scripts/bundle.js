@@ -15,7 +15,7 @@
 // so the build fails when a module not listed in SHARED joins both.
 // tsc only type-checks (npm run build runs it first).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -172,6 +172,11 @@ const onDemand = await build({
     'lib/fs': 'src/fs.ts',
     'lib/manifest': 'src/cloudlets/manifest.ts',
     'lib/installed': 'src/cloudlets/installed.ts',
+    // The error catalogues, read by scripts/error-docs.js: the core one and each provider's.
+    'lib/errors/core': 'src/errors.ts',
+    ...Object.fromEntries(readdirSync(join(SRC, 'providers'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(SRC, 'providers', entry.name, 'errors.ts')))
+      .map((entry) => [`lib/errors/providers/${entry.name}`, `src/providers/${entry.name}/errors.ts`])),
   },
   outdir: 'dist',
   chunkNames: 'lazy/chunks/[name]-[hash]',

@@ -1,3 +1,377 @@
+import type { ProviderErrorCode } from './providers/catalog.js';
+
+/**
+ * One entry of an error catalogue. `meaning` is for the documentation
+ * (docs/errors.md). `hint` is documented too; for a core code NephoError
+ * also shows it whenever the code is thrown without a hint of its own,
+ * while a provider's code is thrown with its hint at every place (the
+ * start-up bundle, where NephoError lives, knows no provider).
+ */
+export interface ErrorEntry {
+  /** One line saying what went wrong. */
+  readonly meaning: string;
+  /** What the user can do about it, in words that fit every place the code is thrown. */
+  readonly hint?: string;
+}
+
+/**
+ * Every code nepho's core throws. Codes are part of nepho's interface, as
+ * berry's MessageName is of Yarn's: once released, a code is never renamed,
+ * removed or given another meaning; a new situation gets a new code. Codes
+ * only a provider throws live in that provider's own catalogue
+ * (`src/providers/<name>/errors.ts`); one thrown both by a provider and
+ * outside the providers belongs here, under a name that fits every provider.
+ * Plain data: this module is in the start-up bundle.
+ */
+export const ERRORS = {
+  AMBIGUOUS_CLOUDLET: {
+    meaning: 'a cloudlet named without its owner matches more than one cloudlet',
+    hint: 'name it as owner/name',
+  },
+  BAD_ARGUMENT: {
+    meaning: 'an argument or option has a value the command does not accept, or goes with one it cannot go with',
+    hint: 'nepho COMMAND --help says what each argument and option accepts',
+  },
+  BAD_CLOUDLET_NAME: {
+    meaning: 'a cloudlet name is not owner/name (lowercase letters, digits and "-"), nor a git URL or path where one is accepted',
+    hint: 'for example huit/mediawiki',
+  },
+  BAD_FORMATION_NAME: {
+    meaning: 'a formation name is not lowercase letters, digits and "-", starting with a letter (at most 63 characters)',
+  },
+  BAD_PARAMETER: {
+    meaning: 'a parameter value has the wrong type or breaks a constraint its scenario declares',
+    hint: 'nepho scenario:describe CLOUDLET/SCENARIO lists each parameter with its type and constraints',
+  },
+  BAD_RANGE: {
+    meaning: 'the version asked for after "@" in a cloudlet name is not a semver range',
+    hint: 'for example 0.7.2, ^0.7 or >=1.0.0 <2',
+  },
+  BAD_REGISTRY_NAME: {
+    meaning: 'a registry name is malformed, or is that of the built-in registry, which cannot be replaced or removed',
+  },
+  BAD_SCENARIO_NAME: {
+    meaning: "a scenario name is not lowercase letters, digits, '.', '_' and '-'",
+  },
+  BAD_URL: {
+    meaning: 'a URL cannot be parsed, or uses a scheme nepho does not fetch from',
+    hint: 'use https://, http:// or file://',
+  },
+  BOOTSTRAP_INVALID: {
+    meaning: "the scenario's bootstrap script is not a text file",
+  },
+  BOOTSTRAP_MISSING: {
+    meaning: "the bootstrap script the scenario's provisioner names cannot be read",
+  },
+  CANCELLED: {
+    meaning: 'the user said no at a prompt, or interrupted it; nothing was changed',
+  },
+  CLOUDLET_BUSY: {
+    meaning: 'another nepho process is installing, updating or removing the same cloudlet',
+    hint: 'wait for it to finish, then try again',
+  },
+  CLOUDLET_IN_USE: {
+    meaning: 'a cloudlet to be removed is used by formations that still exist',
+    hint: 'destroy them first, or pass --force to remove the cloudlet anyway',
+  },
+  CLOUDLET_INVALID: {
+    meaning: "a cloudlet's cloudlet.yaml, default scenario or content is not what nepho expects, or does not match its registry entry",
+  },
+  CLOUDLET_MODIFIED: {
+    meaning: "an installed cloudlet's files were edited since it was installed",
+    hint: 'nepho cloudlet:verify lists the edits; --force discards them',
+  },
+  CLOUDLET_NOT_FOUND: {
+    meaning: 'no registry lists the cloudlet, or the directory to lint does not exist',
+  },
+  CLOUDLET_NOT_INSTALLED: {
+    meaning: 'the cloudlet named is not installed',
+    hint: 'see nepho cloudlet:list, or install it with nepho cloudlet:install',
+  },
+  CLOUDLET_UPDATE_FAILED: {
+    meaning: 'one or more cloudlets could not be updated; the others were',
+  },
+  COMMIT_MISMATCH: {
+    meaning: 'a tag points at another commit than the one a registry pins, or moved while a registry was built',
+  },
+  CONFIG_INVALID: {
+    meaning: "nepho's config.yaml is not valid YAML or has a field of the wrong shape",
+    hint: 'fix the file or move it away to start afresh',
+  },
+  CONFIG_UNREADABLE: {
+    meaning: "nepho's config.yaml exists but cannot be read",
+    hint: "check the file's permissions",
+  },
+  CONFIRMATION_REQUIRED: {
+    meaning: 'an operation needs a yes and there is no terminal to ask on',
+    hint: 'pass --yes to confirm',
+  },
+  CREATE_FAILED: {
+    meaning: "the provider ran a formation's create and it ended in failure",
+    hint: 'nepho formation:describe NAME shows what is left',
+  },
+  DESTROY_FAILED: {
+    meaning: "the provider ran a formation's destroy and it ended in failure",
+    hint: 'nepho formation:describe NAME shows what is left',
+  },
+  DIGEST_MISMATCH: {
+    meaning: "a fetched cloudlet's content is not what its registry published; nothing was installed",
+  },
+  DIRECTORY_NOT_EMPTY: {
+    meaning: 'the directory to create a cloudlet in already holds something',
+    hint: 'choose another --directory, or empty it first',
+  },
+  DRIFT_UNSUPPORTED: {
+    meaning: 'the formation\'s provider cannot detect drift',
+  },
+  DUPLICATE_CLOUDLET: {
+    meaning: 'two sources of a registry build give the same cloudlet',
+    hint: 'give each cloudlet one source, or use another --owner',
+  },
+  FILE_MISSING: {
+    meaning: 'a file nepho needs (such as cloudlet.yaml) does not exist',
+  },
+  FILE_UNREADABLE: {
+    meaning: 'a file nepho needs exists but cannot be read',
+  },
+  FORMATION_BUSY: {
+    meaning: 'another operation is under way on the formation',
+    hint: 'wait for it to finish: nepho formation:watch NAME',
+  },
+  FORMATION_CONFLICT: {
+    meaning: "the provider already holds something under the formation's name that nepho must not touch",
+  },
+  FORMATION_EXISTS: {
+    meaning: 'a formation of that name is already recorded on this machine',
+    hint: 'choose another --name, or destroy it first',
+  },
+  FORMATION_GONE: {
+    meaning: 'the provider no longer has a formation that nepho has a record of',
+    hint: 'remove the record with nepho formation:destroy NAME',
+  },
+  FORMATION_NOT_FOUND: {
+    meaning: 'no formation of that name is recorded or found',
+    hint: 'see nepho formation:list',
+  },
+  GIT_FAILED: {
+    meaning: 'git failed on a local repository (init, checkout, commit, or resolving a ref)',
+  },
+  GIT_FETCH_FAILED: {
+    meaning: 'git could not fetch the ref or commit asked for from the repository',
+    hint: 'check the URL and the ref, and that git ls-remote URL works from this machine',
+  },
+  HTTP_FAILED: {
+    meaning: 'a URL could not be fetched (network error) or a file:// URL could not be read',
+    hint: 'check the network and the URL',
+  },
+  HTTP_STATUS: {
+    meaning: 'a server answered with an HTTP error status',
+  },
+  HTTP_TIMEOUT: {
+    meaning: 'a server did not answer within http.timeout seconds',
+    hint: 'check the network, or raise http.timeout in config.yaml',
+  },
+  HTTP_TOO_LARGE: {
+    meaning: 'a download is larger than http.max_bytes allows',
+    hint: 'raise http.max_bytes in config.yaml if this is expected',
+  },
+  INSTALL_FAILED: {
+    meaning: 'a fetched cloudlet could not be moved or linked into place; what was installed before is kept',
+  },
+  LINT_FAILED: {
+    meaning: 'cloudlet:lint found problems (listed above the error)',
+    hint: 'fix each FILE: FIELD above, then run nepho cloudlet:lint again',
+  },
+  MISSING_PARAMETERS: {
+    meaning: 'parameters without a value or default, and no way to ask for them',
+    hint: 'supply them with -p KEY=VALUE or --params-file FILE',
+  },
+  NANNY_CRASHED: {
+    meaning: 'the background process carrying an operation crashed (a bug in nepho or a plugin)',
+  },
+  NANNY_DIED: {
+    meaning: 'the background process carrying an operation stopped before it finished',
+  },
+  NANNY_FAILED: {
+    meaning: 'the background process for an operation exited before it started',
+    hint: 'see nanny.log in the formation\'s directory, or run with --foreground',
+  },
+  NEPHO_INCOMPATIBLE: {
+    meaning: 'a cloudlet needs a version of nepho other than this one',
+    hint: 'upgrade nepho or install an older version of the cloudlet',
+  },
+  NO_MATCHING_VERSION: {
+    meaning: 'the registry has no version of the cloudlet in the range asked for',
+  },
+  NO_OPERATION: {
+    meaning: 'the formation has no operation to watch',
+    hint: 'see nepho formation:list',
+  },
+  NO_PROVISIONER: {
+    meaning: 'the formation\'s scenario has no provisioner, so there is no bootstrap to run again',
+  },
+  NO_SSH: {
+    meaning: "the formation's scenario declares no access.ssh, so nepho cannot tell how to log in",
+  },
+  NO_URL: {
+    meaning: "the formation's scenario declares no access.url, so there is nothing to open",
+  },
+  OPERATION_CRASHED: {
+    meaning: 'an operation failed in an unexpected way (a bug in nepho or a plugin)',
+  },
+  OPERATION_LOST: {
+    meaning: "an operation's journal ended without saying how it ended",
+  },
+  OUT_UNWRITABLE: {
+    meaning: 'a rendered file could not be written under --out',
+  },
+  OWNER_UNKNOWN: {
+    meaning: "a registry build cannot tell a cloudlet's owner from its repository URL",
+    hint: 'pass --owner OWNER',
+  },
+  PARAMETER_NOT_SAVED: {
+    meaning: 'no saved value of that parameter applies',
+    hint: 'nepho parameter:list shows the saved values',
+  },
+  PARAMS_FILE: {
+    meaning: 'the --params-file cannot be read, or is not a YAML or JSON mapping of parameter names to values',
+  },
+  PATH_NOT_FOUND: {
+    meaning: 'a directory given on the command line does not exist',
+  },
+  PATH_UNREADABLE: {
+    meaning: 'a cloudlet directory given as a path could not be copied',
+  },
+  PATTERN_MISSING: {
+    meaning: "the pattern file a scenario names for a provider is not in the cloudlet",
+  },
+  PLUGIN_INCOMPATIBLE: {
+    meaning: 'a plugin implements another version of the provider or provisioner contract than this nepho',
+  },
+  PLUGIN_INVALID: {
+    meaning: 'a plugin failed to load, or does not export the providers and provisioners it should',
+  },
+  PLUGIN_NOT_FOUND: {
+    meaning: 'a plugin named in config.yaml is neither a file nor an installed package',
+  },
+  PORT_IN_USE: {
+    meaning: 'the port to serve a registry on is taken',
+    hint: 'pass --port with another port, or --port 0 for any free one',
+  },
+  PROVISION_FAILED: {
+    meaning: "the provider ran a formation's provisioning and it ended in failure",
+    hint: 'nepho formation:describe NAME shows what is left',
+  },
+  RECORD_INVALID: {
+    meaning: "a formation's record on this machine is damaged",
+    hint: 'restore it, or remove the directory if the formation is gone',
+  },
+  RECOVERY_FAILED: {
+    meaning: 'an operation whose process died could not be followed from the provider (a bug in nepho or a plugin)',
+  },
+  REGISTRY_CACHE: {
+    meaning: "the cached copy of a registry's index cannot be read",
+    hint: 'run nepho registry:update',
+  },
+  REGISTRY_EMPTY: {
+    meaning: 'a registry build found no cloudlet version in any source; nothing was written',
+    hint: 'tag releases v<version> and check the warnings above',
+  },
+  REGISTRY_EXISTS: {
+    meaning: 'a registry of that name is already configured',
+    hint: 'remove it first with nepho registry:remove NAME',
+  },
+  REGISTRY_INVALID: {
+    meaning: "a registry's index is not valid; the previous copy, if any, is kept",
+    hint: "tell the registry's maintainers",
+  },
+  REGISTRY_NOT_BUILT: {
+    meaning: 'the directory to serve holds no registry index',
+    hint: 'build one with registry:build SOURCE... --out DIR',
+  },
+  REGISTRY_NOT_FOUND: {
+    meaning: 'no registry of that name is configured',
+    hint: 'see nepho registry:list',
+  },
+  REGISTRY_UPDATE_FAILED: {
+    meaning: 'one or more registries could not be updated',
+  },
+  RENDER_INVALID: {
+    meaning: 'a provider rendered a file outside the --out directory (a bug in the provider)',
+  },
+  SCENARIO_CYCLE: {
+    meaning: "a scenario's extends chain leads back to itself",
+  },
+  SCENARIO_INVALID: {
+    meaning: 'a scenario file, or the parameters its layers declare, is not valid',
+  },
+  SCENARIO_NOT_FOUND: {
+    meaning: 'the cloudlet has no scenario of that name',
+  },
+  SECRET_NOT_SAVED: {
+    meaning: 'a secret parameter cannot be saved',
+    hint: 'pass it with -p or type it at the prompt when you create a formation',
+  },
+  SECRET_SAVED: {
+    meaning: 'a value is saved for a secret parameter, and secrets are never read from saved values',
+    hint: 'remove it with nepho parameter:unset KEY',
+  },
+  SERVE_FAILED: {
+    meaning: 'the registry server could not listen on its port',
+  },
+  SSH_INVALID: {
+    meaning: "a formation's access.ssh setting or an ssh path is not something nepho can safely hand to ssh",
+  },
+  SSH_NOT_FOUND: {
+    meaning: 'the ssh program is not installed',
+    hint: 'install the OpenSSH client, or use --print to see the command',
+  },
+  SSH_NOT_READY: {
+    meaning: "a value access.ssh needs is not among the formation's outputs yet",
+  },
+  UNKNOWN_PARAMETER: {
+    meaning: 'a parameter is given that the scenario does not declare',
+  },
+  UNKNOWN_PROVIDER: {
+    meaning: 'no installed provider has that name, or the scenario has no pattern for it',
+  },
+  UNKNOWN_PROVISIONER: {
+    meaning: "no installed provisioner has the type a scenario's provisioner names",
+  },
+  UNSAFE_GIT_URL: {
+    meaning: 'a git URL uses a transport nepho refuses, or could be read by git as an option',
+    hint: 'use https://, ssh://, git://, file:// or user@host:path',
+  },
+  UNSAFE_REF: {
+    meaning: 'a git ref could be read as an option or a path trick',
+    hint: 'name a tag, a branch or a commit id',
+  },
+  UNSAFE_SYMLINK: {
+    meaning: "a cloudlet's symbolic link points outside the cloudlet",
+    hint: 'a cloudlet may only link to files inside itself',
+  },
+  UPDATE_FAILED: {
+    meaning: "the provider ran a formation's update and it ended in failure",
+    hint: 'nepho formation:describe NAME shows what is left',
+  },
+  UPDATE_UNSUPPORTED: {
+    meaning: 'the formation\'s provider cannot update formations in place',
+    hint: 'destroy the formation and create it again',
+  },
+  URL_INVALID: {
+    meaning: "a formation's access.url, filled in, is not an http or https URL",
+  },
+  URL_NOT_READY: {
+    meaning: "a value access.url needs is not among the formation's outputs yet",
+  },
+} as const satisfies Record<string, ErrorEntry>;
+
+/**
+ * A code NephoError accepts: one of the core catalogue or of a built-in
+ * provider's, so tsc rejects a code no catalogue has.
+ */
+export type ErrorCode = keyof typeof ERRORS | ProviderErrorCode;
+
 /** Shared by every copy of this module (Symbol.for), see NephoError's `instanceof`. */
 const NEPHO_ERROR = Symbol.for('nepho.NephoError');
 
@@ -23,22 +397,25 @@ export class NephoError extends Error {
     return true;
   }
 
-  /** A stable, machine-readable code such as `CLOUDLET_NOT_FOUND`. */
-  readonly code: string;
+  /**
+   * A stable, machine-readable code such as `CLOUDLET_NOT_FOUND`. An error a
+   * plugin throws with the brand may carry a code of the plugin's own.
+   */
+  readonly code: ErrorCode;
   /** One line telling the user what to do about it, when there is something to do. */
   readonly hint: string | undefined;
 
   /**
-   * @param code stable code (UPPER_SNAKE), part of nepho's interface
+   * @param code stable code from a catalogue (ERRORS, or the provider's own)
    * @param message one line naming the file, field or argument at fault
-   * @param options.hint what the user can do next
+   * @param options.hint what the user can do next; the core catalogue's hint for the code when left out
    * @param options.cause the underlying error, kept for debugging only
    */
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NephoError';
     this.code = code;
-    this.hint = options.hint;
+    this.hint = options.hint ?? (ERRORS as Record<string, ErrorEntry | undefined>)[code]?.hint;
   }
 }
 

@@ -3,7 +3,7 @@ import { closeSync, constants, fsyncSync, lstatSync, openSync, readFileSync, ren
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
-import { NephoError } from './errors.js';
+import { NephoError, type ErrorCode } from './errors.js';
 
 /**
  * Write a file so that readers see either the old content or the new, never a
@@ -166,18 +166,30 @@ export interface Lock {
 
 /**
  * Take an exclusive lock file. When another live process holds it, throws a
- * NephoError saying who and since when; a lock left by a dead process on this
- * host is taken over.
+ * NephoError with `code` saying who and since when; a lock left by a dead
+ * process on this host is taken over (see tryAcquireLock).
+ */
+export async function acquireLock(path: string, operation: string, code: ErrorCode): Promise<Lock> {
+  const { lock, holder } = await tryAcquireLock(path, operation);
+  if (lock) return lock;
+  if (holder) throw lockBusyError(holder, path, code);
+  throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
+}
+
+/**
+ * Take an exclusive lock file, or say why not, as data: for callers to whom
+ * a busy lock is an answer rather than a failure. `holder` is the live
+ * process holding it; neither `lock` nor `holder` means other processes kept
+ * taking it first.
  *
- * The lock file appears with its content in one step (written aside, then
- * hard-linked into place), so a reader never sees an empty lock and mistakes
- * it for a stale one. A stale lock is taken over by renaming it aside and
+ * A lock left by a dead process on this host is taken over. The lock file
+ * appears with its content in one step (written aside, then hard-linked into
+ * place), so a reader never sees an empty lock and mistakes it for a stale one. A stale lock is taken over by renaming it aside and
  * checking that what was moved is the stale lock that was judged, so two
  * processes taking over at once cannot both win.
  */
-export async function acquireLock(path: string, operation: string, code = 'LOCKED'): Promise<Lock> {
+export async function tryAcquireLock(path: string, operation: string): Promise<{ lock: Lock; holder?: undefined } | { lock?: undefined; holder?: LockInfo }> {
   const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), operation };
-  const busy = (holder: LockInfo) => lockBusyError(holder, path, code);
   const aside = () => `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
   for (let attempt = 0; attempt < 5; attempt++) {
     const tmp = aside();
@@ -189,7 +201,7 @@ export async function acquireLock(path: string, operation: string, code = 'LOCKE
       const seen = await readFile(path, 'utf8').catch(() => undefined);
       if (seen === undefined) continue; // released meanwhile: try again
       const holder = parseLockInfo(seen);
-      if (holder && isAlive(holder)) throw busy(holder);
+      if (holder && isAlive(holder)) return { holder };
       // The holder is gone (or the file is junk): move it aside, and drop it
       // only if it is still the lock that was judged stale.
       const stale = aside();
@@ -204,7 +216,7 @@ export async function acquireLock(path: string, operation: string, code = 'LOCKE
         await link(stale, path).catch(() => undefined);
         await unlink(stale).catch(() => undefined);
         const current = moved === undefined ? undefined : parseLockInfo(moved);
-        if (current) throw busy(current);
+        if (current) return { holder: current };
         continue;
       }
       await unlink(stale).catch(() => undefined);
@@ -216,19 +228,21 @@ export async function acquireLock(path: string, operation: string, code = 'LOCKE
     process.once('exit', release);
     const forget = onInterrupt(release);
     return {
-      path,
-      async release() {
-        process.removeListener('exit', release);
-        forget();
-        await unlink(path).catch(() => undefined);
+      lock: {
+        path,
+        async release() {
+          process.removeListener('exit', release);
+          forget();
+          await unlink(path).catch(() => undefined);
+        },
       },
     };
   }
-  throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
+  return {};
 }
 
 /** The error for a lock a live process holds: what it is doing, who, since when. */
-export function lockBusyError(holder: LockInfo, path: string, code = 'LOCKED'): NephoError {
+export function lockBusyError(holder: LockInfo, path: string, code: ErrorCode): NephoError {
   return new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
     hint: `wait for it to finish; if no such process exists, remove ${path}`,
   });

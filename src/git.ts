@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { SimpleGit } from 'simple-git';
-import { NephoError, messageOf } from './errors.js';
+import { NephoError, messageOf, type ErrorCode } from './errors.js';
 import { onInterrupt } from './fs.js';
 import { redactUrl } from './output.js';
 
@@ -93,7 +93,7 @@ async function git(baseDir: string, abort?: AbortSignal): Promise<SimpleGit> {
   });
 }
 
-function gitFailure(code: string, what: string, error: unknown): NephoError {
+function gitFailure(code: ErrorCode, what: string, error: unknown): NephoError {
   const text = messageOf(error);
   const fatal = text.split('\n').map((l) => l.trim()).filter((l) => /^(fatal|error):/.test(l));
   const reason = (fatal.at(-1) ?? text.split('\n').find((l) => l.trim() !== '') ?? text).replace(/^(fatal|error):\s*/, '');

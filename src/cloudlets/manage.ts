@@ -1,7 +1,7 @@
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
-import { NephoError, isNephoError } from '../errors.js';
+import { NephoError, isNephoError, type ErrorCode } from '../errors.js';
 import { removePath, withScratchDir } from '../fs.js';
 import { listFormationSummaries } from '../formations/records.js';
 import { developRecordPath, listInstalled, resolveInstalled, type InstalledCloudlet } from './installed.js';
@@ -21,7 +21,9 @@ export interface UpdateResult {
   /** Why it was skipped or failed. */
   reason?: string;
   /** The error code of a failure (`CLOUDLET_MODIFIED`, ...). */
-  code?: string;
+  code?: ErrorCode;
+  /** What the user can do about a failure (`--force discards the edits`). */
+  hint?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function updateCloudlets(ctx: CloudletContext, names: string[], for
       results.push({ ...base, to: to.version, action: outcome.action === 'unchanged' || to.digest === record.digest ? 'up-to-date' : 'updated' });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code });
+      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) });
     }
   }
   return results;

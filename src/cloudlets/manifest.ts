@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
-import { NephoError, messageOf } from '../errors.js';
+import { NephoError, messageOf, type ErrorCode } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CLOUDLET_NAME } from './names.js';
 
@@ -25,7 +25,7 @@ export interface CloudletManifest {
 }
 
 /** Read a YAML file into a plain value; errors name the file (and line, when YAML gives one). */
-export function readYamlFile(path: string, code = 'INVALID_YAML'): unknown {
+export function readYamlFile(path: string, code: ErrorCode): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ErrorCode } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import type { FormationEvent, ResourceFailure } from '../providers/types.js';
 import { formationDir } from './records.js';
@@ -16,7 +17,9 @@ export type OperationKind = 'create' | 'destroy' | 'update' | 'provision';
  * One line of a formation's journal. The journal is only ever appended to:
  * every operation starts with `start` and ends with `end` (the provider's
  * verdict) or `error` (the operation could not be carried out: nepho's or the
- * provider's own failure).
+ * provider's own failure). An error's code is the thrown error's: catalogued
+ * codes are never renamed, so an old journal still reads right; a plugin's
+ * own code is kept as is.
  */
 export type JournalEntry =
   | {
@@ -34,7 +37,7 @@ export type JournalEntry =
   /** A line a command on the formation's machines printed (a provisioning run). */
   | { time: string; kind: 'output'; stream: 'stdout' | 'stderr'; line: string }
   | { time: string; kind: 'end'; operation: OperationKind; ok: boolean; status: string; failures: ResourceFailure[]; took: number; exitCode?: number }
-  | { time: string; kind: 'error'; operation: OperationKind; code: string; message: string; hint?: string };
+  | { time: string; kind: 'error'; operation: OperationKind; code: ErrorCode; message: string; hint?: string };
 
 /** A parameter whose value an operation changes; secret values are masked, `null` where there was or is none. */
 export interface ParameterChange {

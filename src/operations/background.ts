@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { NephoError } from '../errors.js';
+import { NephoError, type ErrorCode } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { EngineContext, OperationPlan } from './types.js';
@@ -13,8 +13,11 @@ export interface NannyRequest {
   env: NodeJS.ProcessEnv;
 }
 
-/** What the nanny answers its parent, once. */
-export type NannyReply = { type: 'claimed'; pid: number } | { type: 'refused'; code: string; message: string; hint?: string };
+/**
+ * What the nanny answers its parent, once. A refusal carries the error's
+ * code as thrown: a catalogued one, or a plugin's own, passed on as is.
+ */
+export type NannyReply = { type: 'claimed'; pid: number } | { type: 'refused'; code: ErrorCode; message: string; hint?: string };
 
 /**
  * Start a nanny (a background process running `dist/nanny.js`) for a

@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { NephoError, isNephoError, messageOf } from '../errors.js';
+import { NephoError, isNephoError, messageOf, type ErrorCode } from '../errors.js';
 import type { Lock } from '../fs.js';
 import type { JournalEntry, WithoutTime } from '../formations/journal.js';
 import { refOf, type FormationRecord } from '../formations/records.js';
@@ -60,7 +60,7 @@ function userName(env: NodeJS.ProcessEnv): string {
 }
 
 /** The journal entry for an operation that could not be carried out. */
-export function errorEntry(error: unknown): { code: string; message: string; hint?: string } {
+export function errorEntry(error: unknown): { code: ErrorCode; message: string; hint?: string } {
   if (isNephoError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
   return {
     code: 'OPERATION_CRASHED',

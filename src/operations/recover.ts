@@ -1,23 +1,9 @@
 import { isNephoError, messageOf } from '../errors.js';
-import type { Lock } from '../fs.js';
 import type { JournalEntry } from '../formations/journal.js';
 import { listRecords, refOf } from '../formations/records.js';
-import { errorEntry, settle } from './execute.js';
+import { settle } from './execute.js';
 import { endOf, latestOperation } from './follow.js';
 import type { EngineContext } from './types.js';
-
-/**
- * Take the lock to recover, or undefined when someone else holds it (a live
- * nanny, another watcher that got there first): they will end the journal.
- */
-async function lockToRecover(ctx: EngineContext, name: string, kind: Parameters<EngineContext['store']['lock']>[1]): Promise<Lock | undefined> {
-  try {
-    return await ctx.store.lock(name, kind);
-  } catch (error) {
-    if (isNephoError(error) && error.code === 'FORMATION_BUSY') return undefined;
-    throw error;
-  }
-}
 
 /**
  * Pick up an operation whose process died (killed, machine rebooted). The
@@ -32,7 +18,9 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
   const before = latestOperation(store, name).entries;
   const start = before[0];
   if (start?.kind !== 'start' || endOf(before)) return endOf(before);
-  const lock = await lockToRecover(ctx, name, start.operation);
+  // Held by someone else (a live nanny, another watcher that got there
+  // first): they will end the journal.
+  const lock = await ctx.store.tryLock(name, start.operation);
   if (!lock) return undefined;
   try {
     const entries = latestOperation(store, name).entries;
@@ -57,8 +45,7 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
         else settle(store, name, outcome);
         return store.append(name, { kind: 'end', operation: kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started });
       } catch (error) {
-        const { code } = errorEntry(error);
-        return store.append(name, { kind: 'error', operation: kind, code: code === 'OPERATION_CRASHED' ? 'RECOVERY_FAILED' : code, message: `could not follow ${name} after the process carrying it died: ${messageOf(error)}` });
+        return store.append(name, { kind: 'error', operation: kind, code: isNephoError(error) ? error.code : 'RECOVERY_FAILED', message: `could not follow ${name} after the process carrying it died: ${messageOf(error)}` });
       }
     }
     let status = record.status;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, isAlive, lockBusyError, readLockInfo, type Lock, type LockInfo } from '../fs.js';
+import { acquireLock, isAlive, lockBusyError, readLockInfo, tryAcquireLock, type Lock, type LockInfo } from '../fs.js';
 import type { NephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import { appendEntry, readEntries, type JournalEntry, type OperationKind, type WithoutTime } from '../formations/journal.js';
@@ -30,6 +30,8 @@ export interface FormationStore {
   entries(name: string, offset?: number): { entries: JournalEntry[]; offset: number };
   /** Take the formation's operation lock; refused (FORMATION_BUSY) with what runs, by whom and since when. */
   lock(name: string, kind: OperationKind | 'drift'): Promise<Lock>;
+  /** Take the operation lock if no one else holds it; undefined when someone does. */
+  tryLock(name: string, kind: OperationKind | 'drift'): Promise<Lock | undefined>;
   /** Who holds the operation lock, when a live process does. */
   holder(name: string): Promise<LockInfo | undefined>;
   /** The error `lock` would throw now (FORMATION_BUSY), or undefined when the formation is idle. */
@@ -58,6 +60,10 @@ export function localStore(home: NephoHome): FormationStore {
     async lock(name, kind) {
       mkdirSync(formationDir(home, name), { recursive: true, mode: 0o700 });
       return acquireLock(lockFile(name), `${DOING[kind]} formation ${name}`, 'FORMATION_BUSY');
+    },
+    async tryLock(name, kind) {
+      mkdirSync(formationDir(home, name), { recursive: true, mode: 0o700 });
+      return (await tryAcquireLock(lockFile(name), `${DOING[kind]} formation ${name}`)).lock;
     },
     holder,
     async busy(name) {

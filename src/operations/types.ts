@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors.js';
 import type { FormationPlan } from '../formations/plan.js';
 import type { JournalEntry, OperationKind, ParameterChange } from '../formations/journal.js';
 import type { FormationRecord } from '../formations/records.js';
@@ -166,7 +167,7 @@ export type OperationResult =
   /** An update with nothing to change (`unchanged`), or previewed only (`--dry-run`). */
   | { outcome: 'unchanged' | 'previewed'; kind: 'update'; name: string; summary: UpdateSummary }
   /** The operation could not be carried out (credentials expired, the nanny crashed). */
-  | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: string; message: string; hint?: string } }
+  | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: ErrorCode; message: string; hint?: string } }
   /** The host stopped following; the operation goes on in the background. */
   | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number };
 

@@ -50,7 +50,7 @@ export function listScenarios(cloudletDir: string): { name: string; summary: str
     const file = join(dir, f);
     let summary = '';
     try {
-      const raw = readYamlFile(file) as Record<string, unknown> | null;
+      const raw = readYamlFile(file, 'SCENARIO_INVALID') as Record<string, unknown> | null;
       if (raw && typeof raw.summary === 'string') summary = raw.summary;
     } catch (error) {
       summary = `(invalid: ${(error as Error).message})`;

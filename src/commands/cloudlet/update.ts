@@ -26,9 +26,8 @@ export class CloudletUpdateCommand extends ListingCommand {
     if (failed.length > 0) {
       // The reason goes on the error line too: with -o json the table is not there to show it.
       const why = failed.map((f) => `${f.id} (${(f.reason ?? 'failed').replace(`${f.id}: `, '')})`).join('; ');
-      throw new NephoError('UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${why}`, {
-        ...(failed.some((f) => f.code === 'CLOUDLET_MODIFIED') ? { hint: 'nepho cloudlet:verify lists the edits; --force discards them' } : {}),
-      });
+      const hints = [...new Set(failed.flatMap((f) => (f.hint ? [f.hint] : [])))];
+      throw new NephoError('CLOUDLET_UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${why}`, hints.length > 0 ? { hint: hints.join('; ') } : {});
     }
     return 0;
   }

@@ -347,7 +347,7 @@ function checkEndpoint(variable: string, value: string): string {
     throw new NephoError('BAD_ENDPOINT', `${variable} '${value}' is not a URL`, { hint: 'for example http://127.0.0.1:5000' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new NephoError('BAD_ENDPOINT', `${variable} '${value}' must be an http:// or https:// URL`);
+    throw new NephoError('BAD_ENDPOINT', `${variable} '${value}' must be an http:// or https:// URL`, { hint: 'for example http://127.0.0.1:5000' });
   }
   return value.trim();
 }
