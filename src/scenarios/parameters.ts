@@ -11,8 +11,18 @@ export interface Constraints {
   /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, `patterns/aws/x.cf`). */
   from: string;
   choices?: ParameterValue[];
-  /** A regular expression the whole value must match (anchored, as CloudFormation's AllowedPattern is). */
+  /** A regular expression the whole value must match (anchored, as CloudFormation's AllowedPattern is), as declared. */
   pattern?: string;
+  /**
+   * `pattern` as a JavaScript regular expression, when it was declared in
+   * another dialect: a template's AllowedPattern is Java, translated.
+   */
+  patternAsJs?: { source: string; flags: string };
+  /**
+   * Why nepho does not check `pattern` itself (a Java pattern with no
+   * JavaScript equivalent): the provider checks it when the value reaches it.
+   */
+  patternUnchecked?: string;
   min?: number;
   max?: number;
   minLength?: number;
@@ -217,7 +227,7 @@ function violation(value: ParameterValue, c: Constraints): string | undefined {
   if (c.choices && !c.choices.some((choice) => choice === value)) {
     return `must be one of ${c.choices.map((x) => JSON.stringify(x)).join(', ')}`;
   }
-  if (c.pattern !== undefined && typeof value === 'string' && !new RegExp(`^(?:${c.pattern})$`, 'u').test(value)) {
+  if (c.pattern !== undefined && c.patternUnchecked === undefined && typeof value === 'string' && !patternRegExp(c).test(value)) {
     return `must match the pattern ${c.pattern}`;
   }
   if (typeof value === 'number') {
@@ -229,6 +239,12 @@ function violation(value: ParameterValue, c: Constraints): string | undefined {
     if (c.maxLength !== undefined && value.length > c.maxLength) return `must be at most ${c.maxLength} characters long`;
   }
   return undefined;
+}
+
+/** The declared pattern as an anchored JavaScript regular expression (the whole value must match). */
+function patternRegExp(c: Constraints): RegExp {
+  const { source, flags } = c.patternAsJs ?? { source: c.pattern!, flags: 'u' };
+  return new RegExp(`^(?:${source})$`, flags);
 }
 
 /** Why a value is not acceptable for a parameter, or undefined when it is. Names the declaring file when several constrain it. */
