@@ -112,8 +112,8 @@ t.test('cloudlet.yaml declarations, templates and unparsable files are named too
     'scenarios/syntax.yaml': 'providers: [\n',
   });
   const [broken, badDefault, syntax] = await Promise.all(['broken', 'bad-default', 'syntax'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })));
-  expectUserError(t, broken!, re(`${c.installed}/patterns/aws/broken.cf`), 'an invalid template');
-  t.match(broken!.stderr, /not a valid template/);
+  expectUserError(t, broken!, re(`${c.installed}/patterns/aws/broken.cf:3:1: `), 'an invalid template, with its line and column');
+  t.match(broken!.stderr, /must be sufficiently indented and end with a \]/);
   expectUserError(t, badDefault!, re(`${c.installed}/patterns/aws/bad-default.cf: Parameters.Size.Default "z" must be one of "a", "b"`), "a template default that breaks the template's AllowedValues");
   expectUserError(t, syntax!, re(`${c.installed}/scenarios/syntax.yaml`), 'a scenario that is not YAML');
 
