@@ -129,14 +129,29 @@ export interface SshEndpoint {
   bastion?: { host: string; port: number; user?: string };
 }
 
+/** How thoroughly `validate()` checks: `--dry-run` asks for the slower checks too (external tools such as `vagrant validate`). */
+export interface ValidateOptions {
+  /** Run every check there is, including external programs, since nothing else will before the user reads the plan. */
+  thorough?: boolean;
+}
+
+/** What `validate()` found short of an error, for the command to show. */
+export interface ValidationReport {
+  /** The checks that ran, as people know them (`ruby -c`, `vagrant validate -p`), and those skipped with why. */
+  checks: string[];
+  /** Problems that do not stop the operation, one line each naming `file:line:col`. */
+  warnings: string[];
+}
+
 /** A provider plugin. Built-in ones load their heavy parts (the AWS SDK) only when a method runs. */
 export interface Provider extends ProviderInfo {
   /**
    * Check everything that can be checked before anything is created:
    * the pattern parses, the bootstrap fits, parameters suit the pattern.
-   * Throws a NephoError naming the file and field at fault.
+   * Throws a NephoError naming the file and field at fault; may report
+   * the checks that ran and warnings (a provider that reports nothing returns void).
    */
-  validate(spec: FormationSpec, options: ProviderOptions): Promise<void>;
+  validate(spec: FormationSpec, options: ProviderOptions, how?: ValidateOptions): Promise<ValidationReport | void>;
   /** What create would send or write, rendered (templates, user data, Vagrantfiles). No side effects. */
   render(spec: FormationSpec, options: ProviderOptions): Promise<RenderedFile[]>;
   /** Create the formation and follow it to the end, reporting events as they happen. */

@@ -63,12 +63,13 @@ export class FormationCreateCommand extends ListingCommand {
     const options = providerOptions(this.profile, this.region);
     const provider = findProvider(registry, prepared.provider.name);
     const spec = await buildSpec(prepared, registry);
-    await provider.validate(spec, options);
+    const report = (await provider.validate(spec, options, { thorough: this.dryRun })) ?? { checks: [], warnings: [] };
+    for (const warning of report.warnings) out.warn(warning);
 
     if (this.dryRun) {
       const files = await provider.render(spec, options);
       const written = this.out === undefined ? [] : await (await import('../../formations/render.js')).writeRendered(this.out, files);
-      const plan = { ...describePlan(prepared), files: files.map((f) => f.path), ...(this.out === undefined ? {} : { out: this.out }) };
+      const plan = { ...describePlan(prepared), files: files.map((f) => f.path), checks: report.checks, warnings: report.warnings, ...(this.out === undefined ? {} : { out: this.out }) };
       out.result(plan, () => {
         out.fields([
           ['Formation', plan.name],
@@ -77,6 +78,7 @@ export class FormationCreateCommand extends ListingCommand {
           ['Provider', plan.provider],
           ['Pattern', plan.pattern],
           ['Rendered', written.length > 0 ? written.join(', ') : files.map((f) => f.path).join(', ')],
+          ['Checked', plan.checks.join('; ') || '-'],
         ]);
         out.line();
         out.table(['PARAMETER', 'VALUE', 'SOURCE'], plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]), 'no parameters');

@@ -29,7 +29,10 @@ export const cloudformationProvider: Provider = {
   description: info.description,
   patternPath: info.patternPath,
   async validate(spec) {
-    (await prepare()).prepareStack(spec);
+    const { prepareStack } = await prepare();
+    const { findingLine } = await import('../findings.js');
+    const prepared = prepareStack(spec);
+    return { checks: ['template: syntax, names, dependencies, parameters, size'], warnings: prepared.warnings.map(findingLine) };
   },
   async render(spec) {
     return (await prepare()).renderStack(spec);

@@ -1,6 +1,8 @@
 import { NephoError } from '../../errors.js';
+import { findingError, type LintFinding } from '../findings.js';
 import type { FormationSpec, RenderedFile } from '../types.js';
-import { readTemplate, type Template } from './template.js';
+import { templateFindings } from './lint.js';
+import { firstError, isNoEcho, readTemplate, type Template } from './template.js';
 
 /** CloudFormation's limit on a template sent in the request (TemplateBody). */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -39,26 +41,25 @@ export interface PreparedStack {
   userData?: string;
   /** Logical ids of the resources that received it. */
   bootstrapped: string[];
+  /** What does not stop the formation but its author should hear (not strict YAML, AllowedPatterns left to CloudFormation). */
+  warnings: LintFinding[];
 }
 
 /**
- * Read the pattern, hand the bootstrap to the marked resources, and check
- * sizes and parameters. Every error is a NephoError naming the pattern file
- * (or the bootstrap script) and the resource or field at fault.
+ * Read the pattern, check it as `cloudlet:lint` does (stopping on the first
+ * error, with the same `file:line:col` line), hand the bootstrap to the
+ * marked resources, and check sizes and parameters. Every error is a
+ * NephoError naming the pattern file (or the bootstrap script) and the
+ * resource or field at fault.
  */
 export function prepareStack(spec: FormationSpec): PreparedStack {
   const template = readTemplate(spec.patternFile);
   const file = template.file;
+  const findings = templateFindings(template);
+  const error = firstError(findings);
+  if (error) throw findingError(error, 'TEMPLATE_INVALID');
   const document = structuredClone(template.document);
   const resources = document.Resources as Record<string, unknown>;
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id} must be a mapping with a Type`);
-    }
-    if (typeof (resource as Record<string, unknown>).Type !== 'string') {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id}.Type is required`);
-    }
-  }
 
   const bootstrapped = markedResources(resources, file);
   let userData: string | undefined;
@@ -106,6 +107,7 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
     capabilities: capabilitiesFor(document),
     ...(userData !== undefined ? { userData } : {}),
     bootstrapped: spec.bootstrap ? bootstrapped : [],
+    warnings: [...template.notes, ...findings.filter((f) => f.severity === 'warning')],
   };
 }
 
@@ -121,6 +123,7 @@ export function renderStack(spec: FormationSpec): RenderedFile[] {
 function markedResources(resources: Record<string, unknown>, file: string): string[] {
   const marked: string[] = [];
   for (const [id, raw] of Object.entries(resources)) {
+    if (id.startsWith('Fn::ForEach::')) continue;
     const resource = raw as Record<string, unknown>;
     const metadata = resource.Metadata;
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) continue;
@@ -193,7 +196,7 @@ function stackParameters(spec: FormationSpec, document: Record<string, unknown>,
       }
       continue;
     }
-    if (input.secret && decl.NoEcho !== true && decl.NoEcho !== 'true') {
+    if (input.secret && !isNoEcho(decl.NoEcho)) {
       throw new NephoError('SECRET_NOT_NOECHO', `${file}: Parameters.${key} receives a secret but is not NoEcho: true`, {
         hint: `add NoEcho: true to Parameters.${key}, or CloudFormation will show the value to anyone who can describe the stack`,
       });
