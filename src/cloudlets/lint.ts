@@ -3,10 +3,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import type { ProviderInfo } from '../providers/catalog.js';
+import { lintTemplate } from '../providers/cloudformation/lint.js';
 import { prepareStack } from '../providers/cloudformation/prepare.js';
-import { readTemplate } from '../providers/cloudformation/template.js';
+import type { LintFinding } from '../providers/findings.js';
 import type { FormationSpec, ParameterInput } from '../providers/types.js';
-import { renderPattern } from '../providers/vagrant/render.js';
+import { lintPlaceholders, lintVagrantfile } from '../providers/vagrant/lint.js';
+import { renderVagrant } from '../providers/vagrant/render.js';
 import { declarationLayers } from '../scenarios/describe.js';
 import type { Declaration } from '../scenarios/parameters.js';
 import { collectSpecs } from '../scenarios/resolve.js';
@@ -23,6 +25,9 @@ export interface LintProblem {
   file: string;
   /** The field, key or line within it (`version`, `providers.vagrant.pattern`, `line 12`), or `-`. */
   field: string;
+  /** 1-based line and column, when the check knows them. */
+  line?: number;
+  col?: number;
   message: string;
   severity: 'error' | 'warning';
   /** Where it comes from: nepho's own checks, `sh -n` or `cfn-lint`. */
@@ -35,6 +40,12 @@ export interface LintOptions {
   provisioners: readonly string[];
   /** Run `cfn-lint` on CloudFormation patterns when it is on PATH (default true). */
   cfnLint?: boolean;
+  /** Check rendered Vagrantfiles with `ruby -c` and `vagrant validate -p` when they are on PATH (default true). */
+  vagrantChecks?: boolean;
+  /** Environment for the tools lint runs (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Hears which checks ran on each rendered Vagrantfile (relative file, checks). */
+  onChecks?: (file: string, checks: string[]) => void;
 }
 
 /** The first word of a message that names a field, as nepho's own errors put it. */
@@ -48,7 +59,7 @@ const FIELD = /^((?:name|version|summary|description|author|license|source|proje
  * template; the bootstrap script (`sh -n`); the resources marked for the
  * bootstrap; and `cfn-lint`'s findings when it is installed.
  */
-export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
+export async function lintCloudlet(dir: string, options: LintOptions): Promise<LintProblem[]> {
   const root = resolve(dir);
   if (!existsSync(root)) throw new NephoError('CLOUDLET_NOT_FOUND', `${root}: no such directory`);
   const problems: LintProblem[] = [];
@@ -76,15 +87,11 @@ export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
   // Pattern files on their own, so a broken one is reported even when no scenario loads.
   const cfn = options.providers.find((p) => p.name === 'cloudformation');
   const templates = filesIn(root, 'patterns/aws', '.cf');
-  for (const file of templates) {
-    try {
-      readTemplate(file);
-    } catch (error) {
-      report(file, error);
-    }
-  }
+  for (const file of templates) for (const f of lintTemplate(file)) add(fromFinding(root, f));
   for (const file of filesIn(root, 'provisioners', '.sh')) shellSyntax(root, file, add);
 
+  // Scenarios often share a Vagrant pattern: Ruby and Vagrant check each rendering once.
+  const vagrantChecked = new Map<string, Promise<LintFinding[]>>();
   const scenarios = listScenarios(root);
   if (scenarios.length === 0) add({ file: 'scenarios/default.yaml', field: '-', message: 'no scenarios: every cloudlet needs scenarios/default.yaml', severity: 'error', source: 'nepho' });
   for (const { name, file } of scenarios) {
@@ -95,7 +102,7 @@ export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
       report(file, error);
       continue;
     }
-    lintScenario(root, shared, scenario, options.providers, add, report);
+    await lintScenario(root, shared, scenario, options, add, report, vagrantChecked);
   }
 
   if (cfn && options.cfnLint !== false) for (const file of templates) cfnLint(root, file, add);
@@ -105,7 +112,10 @@ export function lintCloudlet(dir: string, options: LintOptions): LintProblem[] {
 type Add = (p: LintProblem) => void;
 type Report = (file: string, error: unknown, severity?: LintProblem['severity']) => void;
 
-function lintScenario(root: string, manifest: CloudletManifest, scenario: Scenario, providers: readonly ProviderInfo[], add: Add, report: Report): void {
+async function lintScenario(
+  root: string, manifest: CloudletManifest, scenario: Scenario, options: LintOptions, add: Add, report: Report, vagrantChecked: Map<string, Promise<LintFinding[]>>,
+): Promise<void> {
+  const providers = options.providers;
   let layers: Declaration[][];
   try {
     layers = declarationLayers(root, manifest, scenario, providers);
@@ -149,26 +159,25 @@ function lintScenario(root: string, manifest: CloudletManifest, scenario: Scenar
         report(patternFile, error);
       }
     } else if (provider === 'vagrant') {
-      vagrantPlaceholders(root, patternFile, parameters, add);
+      await vagrantPattern(root, patternFile, parameters, options, add, vagrantChecked);
     }
   }
 }
 
-/** Every placeholder of a Vagrant pattern, line by line, so that each unknown one is reported. */
-function vagrantPlaceholders(root: string, file: string, parameters: Record<string, ParameterInput>, add: Add): void {
-  const lines = safeRead(file).split('\n');
-  lines.forEach((line, index) => {
-    try {
-      renderPattern(line, { name: 'lint', parameters, patternFile: file } as unknown as Pick<FormationSpec, 'name' | 'parameters' | 'patternFile'>);
-    } catch (error) {
-      if (!isNephoError(error)) throw error;
-      const message = error.message.replace(`${file}:1: `, '');
-      add({ file: rel(root, file), field: `line ${index + 1}`, message, severity: 'error', source: 'nepho' });
-    }
-    if (/["']\{\{[^}]*\}\}["']/.test(line)) {
-      add({ file: rel(root, file), field: `line ${index + 1}`, severity: 'error', source: 'nepho', message: 'a placeholder is quoted: nepho writes Ruby literals, so leave {{...}} unquoted' });
-    }
-  });
+/** A Vagrant pattern: its placeholders, then (when they all render) the Vagrantfile itself, checked by Ruby and Vagrant. */
+async function vagrantPattern(
+  root: string, file: string, parameters: Record<string, ParameterInput>, options: LintOptions, add: Add, checked: Map<string, Promise<LintFinding[]>>,
+): Promise<void> {
+  const placeholders = lintPlaceholders(file, safeRead(file), parameters);
+  for (const f of placeholders) add(fromFinding(root, f));
+  let rendered: string | undefined;
+  if (options.vagrantChecks !== false && !placeholders.some((f) => f.severity === 'error')) {
+    const files = await renderVagrant({ name: 'lint', parameters, patternFile: file } as unknown as FormationSpec);
+    rendered = files[0]!.content;
+  }
+  const key = `${file}\0${rendered ?? ''}`;
+  if (!checked.has(key)) checked.set(key, lintVagrantfile(file, rendered, options.env ?? process.env, (checks) => options.onChecks?.(rel(root, file), checks)));
+  for (const f of await checked.get(key)!) add(fromFinding(root, f));
 }
 
 function shellSyntax(root: string, file: string, add: Add): void {
@@ -197,23 +206,33 @@ function cfnLint(root: string, file: string, add: Add): void {
   }
 }
 
-/** A NephoError as a problem: its message starts with the file (and maybe a line), then the field. */
+/** A provider's finding as a problem; one that `fromError` also makes from the same error is the same problem. */
+function fromFinding(root: string, f: LintFinding): LintProblem {
+  const place = f.line > 0 ? { field: `line ${f.line}${f.col > 0 ? `:${f.col}` : ''}`, line: f.line, ...(f.col > 0 ? { col: f.col } : {}) } : { field: '-' };
+  return { file: rel(root, f.file), ...place, message: f.message, severity: f.severity, source: 'nepho' };
+}
+
+/** A NephoError as a problem: its message starts with the file (and maybe a line and column), then the field. */
 function fromError(root: string, fallbackFile: string, error: NephoError, severity: LintProblem['severity']): LintProblem {
   let text = error.message;
   let file = fallbackFile;
-  const m = /^(\/[^:\s]*?)(?::(\d+))?(?: \(with [^)]*\))?: (.*)$/s.exec(text);
+  const m = /^(\/[^:\s]*?)(?::(\d+)(?::(\d+))?)?(?: \(with [^)]*\))?: (.*)$/s.exec(text);
   let field = '-';
+  let place: { line?: number; col?: number } = {};
   if (m) {
     file = m[1]!;
-    if (m[2]) field = `line ${m[2]}`;
-    text = m[3]!;
+    if (m[2]) {
+      field = `line ${m[2]}${m[3] ? `:${m[3]}` : ''}`;
+      place = { line: Number(m[2]), ...(m[3] ? { col: Number(m[3]) } : {}) };
+    }
+    text = m[4]!;
   }
   const f = FIELD.exec(text);
   if (f && field === '-') {
     field = f[1]!;
     text = f[2]!;
   }
-  return { file: rel(root, file), field, message: text.trim(), severity, source: 'nepho' };
+  return { file: rel(root, file), field, ...place, message: text.trim(), severity, source: 'nepho' };
 }
 
 function rel(root: string, file: string): string {

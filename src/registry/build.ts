@@ -95,7 +95,7 @@ async function checkTree(tree: string, version: string): Promise<{ manifest: Clo
   const manifest = readCloudletManifest(tree);
   if (manifest.version !== version) throw new NephoError('CLOUDLET_INVALID', `cloudlet.yaml version is ${manifest.version}, but the tag names ${version}`);
   // cloudlet:lint's checks (every scenario, pattern, parameter and the bootstrap script); cfn-lint is left to authors.
-  const errors = lintCloudlet(tree, { providers: BUILTIN_PROVIDERS, provisioners: ['shell'], cfnLint: false }).filter((p) => p.severity === 'error');
+  const errors = (await lintCloudlet(tree, { providers: BUILTIN_PROVIDERS, provisioners: ['shell'], cfnLint: false, vagrantChecks: false })).filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     const shown = errors.slice(0, 3).map((p) => `${p.file}${p.field === '-' ? '' : ` ${p.field}`}: ${p.message}`);
     throw new NephoError('CLOUDLET_INVALID', `fails lint: ${shown.join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`);

@@ -143,19 +143,17 @@ t.test('plain scalars are YAML 1.1, as CloudFormation (and cfn-lint) read them',
 });
 
 t.test('YAML CloudFormation accepts and strict YAML does not: read, with a warning naming the line', async (t) => {
-  const text = [
-    'Resources:',
-    '  A:',
-    '    Type: AWS::SNS::Topic',
-    '    Properties:',
-    '      DisplayName: "a long name that goes',
-    '      on past its line"',
-    '      Tags: [{Key: a, Value: b},',
-    '\t{Key: c, Value: d}]',
-    '      TopicName: !Sub "x-${AWS::Region}-',
-    '    y"',
-    '',
-  ].join('\n');
+  const text = `Resources:
+  A:
+    Type: AWS::SNS::Topic
+    Properties:
+      DisplayName: "a long name that goes
+      on past its line"
+      Tags: [{Key: a, Value: b},
+\t{Key: c, Value: d}]
+      TopicName: !Sub "x-\${AWS::Region}-
+    y"
+`;
   const { template, findings } = readTemplateText(text, FILE);
   t.ok(template, 'read');
   const props = (template!.document as any).Resources.A.Properties;

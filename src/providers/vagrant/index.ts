@@ -5,6 +5,7 @@ import type { Provider } from '../types.js';
 // rendering and driving the `vagrant` binary load only when a method runs.
 const render = () => import('./render.js');
 const machine = () => import('./provider.js');
+const lint = () => import('./lint.js');
 
 const info = BUILTIN_PROVIDERS.find((p) => p.name === 'vagrant')!;
 
@@ -23,8 +24,15 @@ export const vagrantProvider: Provider = {
   name: info.name,
   description: info.description,
   patternPath: info.patternPath,
-  async validate(spec) {
-    await (await render()).renderVagrant(spec);
+  async validate(spec, _options, how) {
+    const files = await (await render()).renderVagrant(spec);
+    if (!how?.thorough) return { checks: ['placeholders'], warnings: [] };
+    const { checkRendered } = await lint();
+    const { findingError, findingLine } = await import('../findings.js');
+    const { findings, checks } = await checkRendered(files, spec.patternFile, process.env);
+    const error = findings.find((f) => f.severity === 'error');
+    if (error) throw findingError(error, 'VAGRANTFILE_INVALID');
+    return { checks: ['placeholders', ...checks], warnings: findings.map(findingLine) };
   },
   async render(spec) {
     return (await render()).renderVagrant(spec);
