@@ -23,6 +23,11 @@ export interface Constraints {
    * JavaScript equivalent): the provider checks it when the value reaches it.
    */
   patternUnchecked?: string;
+  /**
+   * The value is a comma-separated list (a template's CommaDelimitedList or
+   * List<...>): `choices` and `pattern` apply to each item, as CloudFormation applies them.
+   */
+  eachListItem?: boolean;
   min?: number;
   max?: number;
   minLength?: number;
@@ -224,11 +229,13 @@ export function coerce(type: ParameterType, value: unknown): ParameterValue | un
 }
 
 function violation(value: ParameterValue, c: Constraints): string | undefined {
-  if (c.choices && !c.choices.some((choice) => choice === value)) {
-    return `must be one of ${c.choices.map((x) => JSON.stringify(x)).join(', ')}`;
+  const items = c.eachListItem && typeof value === 'string' ? value.split(',') : [value];
+  const each = items.length > 1 ? 'each item ' : '';
+  if (c.choices && !items.every((item) => c.choices!.some((choice) => choice === item))) {
+    return `${each}must be one of ${c.choices.map((x) => JSON.stringify(x)).join(', ')}`;
   }
-  if (c.pattern !== undefined && c.patternUnchecked === undefined && typeof value === 'string' && !patternRegExp(c).test(value)) {
-    return `must match the pattern ${c.pattern}`;
+  if (c.pattern !== undefined && c.patternUnchecked === undefined && items.some((item) => typeof item === 'string' && !patternRegExp(c).test(item))) {
+    return `${each}must match the pattern ${c.pattern}`;
   }
   if (typeof value === 'number') {
     if (c.min !== undefined && value < c.min) return `must be at least ${c.min}`;

@@ -269,6 +269,8 @@ t.test('AllowedPattern is Java: translated where it can be, otherwise left to Cl
   pattern('(?i)yes|no', ['YES', 'no'], ['maybe']);
   pattern('\\s+\\S', [' \tx'], ['\u00a0x']);
   pattern('[\\.\\-_a-z]+', ['a.b-c_d'], ['A']);
+  pattern('[a-zA-Z0-9-_]{1,3}', ['a-_', 'Z9'], ['a.b', '^']);
+  pattern('[0-9a-zA-Z/=+-\\\\]+', ['a+\\'], ['a b']);
   pattern('(\\d)-\\1', ['1-1'], ['1-2']);
   for (const p of ['[a-z&&[^aeiou]]+', '\\p{InGreek}+', '(a)++\\1', 'a{', '(?x)a b', '[[a-z][0-9]]']) {
     const r = translateJavaPattern(p);
@@ -288,6 +290,11 @@ Resources:
   t.match(validateValue(spec('Name'), 'x y'), /must match the pattern/);
   t.equal(validateValue(spec('Vowelless'), 'anything at all'), undefined, 'an untranslatable pattern is left to CloudFormation');
   t.match(decls.find((d) => d.name === 'Vowelless')!.constraints, { patternUnchecked: /intersection/ });
+  // On a CommaDelimitedList (or List<...>), the pattern and the allowed values apply to each item, as CloudFormation applies them.
+  const list = mergeDeclarations(templateDeclarations(parseTemplate('Parameters:\n  Profiles: {Type: CommaDelimitedList, AllowedPattern: "\\\\w+", AllowedValues: [dev, test, q-a]}\nResources:\n  A: {Type: AWS::SNS::Topic}\n', FILE)));
+  t.equal(validateValue(list, 'dev,test'), undefined, 'every item allowed');
+  t.match(validateValue(list, 'dev,prod'), /^each item must be one of/);
+  t.match(validateValue(list, 'dev,q-a'), /^each item must match the pattern \\w\+/);
   const dir = tempDir(t);
   const file = join(dir, 'patterns.cf');
   writeFileSync(file, text);

@@ -337,18 +337,25 @@ class Translator {
       else items.push({ text: c === '-' ? '-' : literal(c, true), single: true });
     }
     if (!closed) throw new Untranslatable('a character class is not closed');
-    // A '-' is a range only between two single characters; beside a set
-    // (`[\w-\+]`), first or last it is a literal '-', as in Java.
+    // A '-' is a range only between two single characters, the first not
+    // already the end of a range; beside a set (`[\w-\+]`), after a range
+    // (`[0-9-_]`), first or last it is a literal '-', as in Java.
+    let rangeEnd = false;
     for (let k = 0; k < items.length; k++) {
       const item = items[k]!;
       if (item.text !== '-') {
         out += item.text;
+        rangeEnd = false;
         continue;
       }
       const before = items[k - 1];
       const after = items[k + 1];
-      const range = before?.single === true && before.text !== '-' && after?.single === true && after.text !== '-' && k >= 1;
-      out += range ? '-' : '\\-';
+      const range = k >= 1 && !rangeEnd && before?.single === true && before.text !== '-' && after?.single === true && after.text !== '-';
+      if (range) {
+        out += `-${after.text}`;
+        k++;
+        rangeEnd = true;
+      } else out += '\\-';
     }
     return `${out}]`;
   }

@@ -134,6 +134,7 @@ export function templateDeclarations(template: Template): Declaration[] {
     if (typeof p.Type !== 'string') throw bad('Type', 'is required');
     const type = p.Type === 'Number' ? 'number' : 'string';
     const decl: Declaration = { name, type, constraints: { from: template.file }, origin: 'template' };
+    if (p.Type === 'CommaDelimitedList' || p.Type.startsWith('List<')) decl.constraints.eachListItem = true;
     if (typeof p.Description === 'string') decl.description = p.Description;
     if (isNoEcho(p.NoEcho)) decl.secret = true;
     const num = (field: string): number | undefined => {
