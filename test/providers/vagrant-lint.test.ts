@@ -112,6 +112,10 @@ t.test('the rendered Vagrantfile: ruby -c and vagrant validate -p run, and say s
   t.same(refused.checks, ['ruby -c', 'vagrant validate -p']);
   t.match(refused.findings, [{ severity: 'error', message: /^vagrant validate: Forwarded port definitions require a "host" and "guest" value/ }]);
 
+  const script = 'Vagrant.configure("2") do |config|\n  config.vm.box = \'debian\'\n  config.vm.provision "shell", path: "setup.sh"\nend\n';
+  const noScript = await checkRendered([{ path: 'Vagrantfile', content: script }], file, env);
+  t.match(noScript.findings, [{ severity: 'error', line: 3, message: /^vagrant validate: `path` for shell provisioner does not exist on the host system: <formation's directory>\/setup\.sh$/ }], 'a script beside the Vagrantfile will not be there');
+
   const missing = 'Vagrant.configure("2") do |config|\n  config.vm.box = \'debian\'\n  config.vm.synced_folder "../data", "/data"\nend\n';
   const warned = await checkRendered([{ path: 'Vagrantfile', content: missing }], file, env);
   t.same(warned.findings.map((f) => [f.line, f.severity]), [[3, 'warning']], 'a missing synced folder is a warning: it may exist where the formation is made');

@@ -205,7 +205,9 @@ export async function checkRendered(files: readonly RenderedFile[], patternFile:
     else {
       checks.push('vagrant validate -p');
       if (validate.code !== 0) {
-        for (const f of validateFindings(patternFile, vagrantfile.content, validate.stdout, validate.stderr)) findings.push(await withinPattern(f));
+        // Vagrant names files by their path in the scratch directory, which stands for the formation's.
+        const output = (text: string) => text.split(`${dir}/`).join("<formation's directory>/");
+        for (const f of validateFindings(patternFile, vagrantfile.content, output(validate.stdout), output(validate.stderr))) findings.push(await withinPattern(f));
       }
     }
     return { findings, checks };
@@ -250,7 +252,8 @@ function validateFindings(patternFile: string, rendered: string, stdout: string,
   return items.map((item): LintFinding => {
     const missing = /The host path of the shared folder is missing: (.*)$/.exec(item);
     const section = /Unknown configuration section '([^']+)'/.exec(item);
-    const needle = missing ? missing[1]! : section ? `.${section[1]}.` : undefined;
+    const beside = /<formation's directory>\/(\S+)$/.exec(item);
+    const needle = missing ? missing[1]! : section ? `.${section[1]}.` : beside ? beside[1]! : undefined;
     const offset = needle === undefined ? -1 : rendered.indexOf(needle);
     const place = offset < 0 ? { line: 0, col: 0 } : lineCol(rendered, offset);
     const plugin = section ? PLUGIN_SECTIONS[section[1]!] : undefined;
