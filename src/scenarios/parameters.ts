@@ -8,7 +8,7 @@ export type ParameterValue = string | number | boolean;
 
 /** One source's constraints on a parameter; a value must satisfy every set that applies. */
 export interface Constraints {
-  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, `patterns/aws/x.cf`). */
+  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, `patterns/aws/x.cf:12:3`). */
   from: string;
   choices?: ParameterValue[];
   /** A regular expression the whole value must match (anchored, as CloudFormation's AllowedPattern is), as declared. */

@@ -102,7 +102,7 @@ t.test('parameters against the template, marked resources, quoted placeholders',
   const r = await nepho(['cloudlet:lint', dir], { home, cwd, env: quietCfnLint(t) });
   t.equal(r.code, 1, r.stdout + r.stderr);
   t.match(r.stdout, /scenarios\/default.yaml: .*InstanceType/);
-  t.match(r.stdout, /patterns\/aws\/nomark.cf: .*no resource is marked/);
+  t.match(r.stdout, /patterns\/aws\/nomark.cf:\d+:\d+: .*no resource is marked/);
   t.match(r.stdout, /patterns\/vagrant\/single-host.rb:9:\d+: \{\{parameters.Box\}\} is inside a quoted Ruby string.*use the placeholder as the whole expression/);
 });
 

@@ -47,10 +47,16 @@ export function readCfnYaml(text: string): YamlRead {
   if (!strict.syntax) return { value: strict.value, map: strict.map, errors: strict.errors, loose: [] };
   const loosened = loosen(text);
   const second = loosened && parseOnce(loosened.text);
-  // Still unreadable: the strict parse's error, which points into the original text.
-  if (!loosened || !second || second.syntax) return { value: undefined, map: strict.map, errors: strict.errors, loose: [] };
+  if (!loosened || !second) return { value: undefined, map: strict.map, errors: strict.errors, loose: [] };
   // Positions in the loosened text: the same lines, columns shifted where indentation was added.
   const back = (p: Position): Position => ({ line: p.line, col: Math.max(1, p.col - (loosened.shifts.get(p.line) ?? 0)) });
+  if (second.syntax) {
+    // Still unreadable. An error past the strict parse's first one means loosening got over that one, and this is what is left.
+    const first = strict.errors[0]!;
+    const left = second.errors.map((e) => ({ ...e, ...back(e) }))[0]!;
+    const later = left.line > first.line || (left.line === first.line && left.col > first.col);
+    return { value: undefined, map: strict.map, errors: later ? [left] : strict.errors, loose: [] };
+  }
   const map = new SourceMap();
   second.map.forEachShifted(map, back);
   return { value: second.value, map, errors: second.errors.map((e) => ({ ...e, ...back(e) })), loose: loosened.notes };

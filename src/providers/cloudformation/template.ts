@@ -102,6 +102,17 @@ export function readTemplate(file: string): Template {
   return parseTemplate(readPatternText(file), file);
 }
 
+/** `file:line:col` of a node of a template, for messages. */
+export type Place = (path: (string | number)[]) => string;
+
+/** Where each node of `template` is, as `file:line:col` of the key that names it (or of the node). */
+export function placeOf(template: Template): Place {
+  return (path) => {
+    const p = template.map.keyAt(path);
+    return `${template.file}:${p.line}:${p.col}`;
+  };
+}
+
 /**
  * CloudFormation's NoEcho is a boolean it also accepts as a string in any
  * case (`true`, `"true"`, `"True"`, `"TRUE"`): any of them makes a parameter secret.
@@ -120,10 +131,7 @@ export function isNoEcho(value: unknown): boolean {
  */
 export function templateDeclarations(template: Template): Declaration[] {
   const params = template.document.Parameters;
-  const where = (path: (string | number)[]) => {
-    const p = template.map.keyAt(path);
-    return `${template.file}:${p.line}:${p.col}`;
-  };
+  const where = placeOf(template);
   if (params === undefined || params === null) return [];
   if (typeof params !== 'object' || Array.isArray(params)) throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters'])}: Parameters must be a mapping`);
   return Object.entries(params as Record<string, unknown>).map(([name, raw]) => {
@@ -133,7 +141,8 @@ export function templateDeclarations(template: Template): Declaration[] {
     const bad = (field: string, what: string) => new NephoError('TEMPLATE_INVALID', `${where(p[field] === undefined ? ['Parameters', name] : ['Parameters', name, field])}: Parameters.${name}.${field} ${what}`);
     if (typeof p.Type !== 'string') throw bad('Type', 'is required');
     const type = p.Type === 'Number' ? 'number' : 'string';
-    const decl: Declaration = { name, type, constraints: { from: template.file }, origin: 'template' };
+    // Constraints name where the parameter is declared, so that a Default breaking them points there.
+    const decl: Declaration = { name, type, constraints: { from: where(['Parameters', name]) }, origin: 'template' };
     if (p.Type === 'CommaDelimitedList' || p.Type.startsWith('List<')) decl.constraints.eachListItem = true;
     if (typeof p.Description === 'string') decl.description = p.Description;
     if (isNoEcho(p.NoEcho)) decl.secret = true;
