@@ -17,7 +17,7 @@ const TEMPLATES = corpusFiles('cloudformation');
 /** PATH without cfn-lint: lint's verdict here is nepho's own (cfn-lint also judges resource properties, which nepho does not). */
 const NO_CFN_LINT = { PATH: (process.env.PATH ?? '').split(':').filter((p) => !/pyenv|\.local\/bin/.test(p)).join(':') };
 
-t.test('the corpus has what the issue asks for', async (t) => {
+t.test('the corpus covers every kind of template users bring', async (t) => {
   t.ok(TEMPLATES.length >= 25, `${TEMPLATES.length} templates`);
   const text = (f: string) => readFileSync(f, 'utf8');
   const has = (what: string, test: (body: string, file: string) => boolean) => t.ok(TEMPLATES.some((f) => test(text(f), f)), what);

@@ -1,4 +1,4 @@
-// Vagrant patterns checked (issue: "Vagrantfiles"): a placeholder inside a
+// Vagrant patterns checked: a placeholder inside a
 // quoted Ruby string is an error with the fix; File.exists?, synced folders
 // that will not be there and plugins this machine lacks are warnings, never a
 // crash; the rendered Vagrantfile goes through the real `ruby -c` and the real
