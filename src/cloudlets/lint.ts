@@ -18,8 +18,11 @@ import { readCloudletManifest, type CloudletManifest } from './manifest.js';
 export interface LintProblem {
   /** The file at fault, relative to the cloudlet. */
   file: string;
-  /** The field, key or line within it (`version`, `providers.NAME.pattern`, `line 12`), or `-`. */
+  /** The field, key or line within it (`version`, `providers.NAME.pattern`, `line 12:3`), or `-`. */
   field: string;
+  /** 1-based line and column, when the check knows them. */
+  line?: number;
+  col?: number;
   message: string;
   severity: 'error' | 'warning';
   /** Where it comes from: nepho's own checks, `sh -n`, or a provider's external checker (`cfn-lint`). */
@@ -32,6 +35,8 @@ export interface LintOptions {
   env: NodeJS.ProcessEnv;
   /** Let providers run external checkers such as cfn-lint (default true). */
   external?: boolean;
+  /** Told which checks ran on each file a provider checked with external tools (the file relative to the cloudlet). */
+  checked?: (file: string, checks: string[]) => void;
 }
 
 /**
@@ -47,10 +52,11 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
   const problems: LintProblem[] = [];
   const seen = new Set<string>();
   const add = (finding: LintFinding) => {
+    const place = finding.line === undefined ? {} : { line: finding.line, ...(finding.column === undefined ? {} : { col: finding.column }) };
     const p: LintProblem = {
       file: relativeTo(root, finding.file),
-      field: finding.field ?? (finding.line === undefined ? '-' : `line ${finding.line}`),
-      message: finding.message, severity: finding.severity, source: finding.source,
+      field: finding.field ?? (finding.line === undefined ? '-' : `line ${finding.line}${finding.column === undefined ? '' : `:${finding.column}`}`),
+      ...place, message: finding.message, severity: finding.severity, source: finding.source,
     };
     const key = `${p.file}\0${p.field}\0${p.message}`;
     if (!seen.has(key)) {
@@ -89,7 +95,8 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
   // Every provider lints its own patterns, even those no scenario names.
   for (const [provider, used] of uses) {
     if (!provider.lint) continue;
-    for (const finding of await provider.lint({ root, uses: used, env: options.env, external: options.external !== false })) add(finding);
+    const checked = options.checked ? (file: string, checks: string[]) => options.checked!(relativeTo(root, file), checks) : undefined;
+    for (const finding of await provider.lint({ root, uses: used, env: options.env, external: options.external !== false, ...(checked ? { checked } : {}) })) add(finding);
   }
   return problems;
 }

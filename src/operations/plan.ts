@@ -5,7 +5,7 @@ import { refOf, requireRecord, type FormationRecord } from '../formations/record
 import { buildSpec, newRecord } from '../formations/spec.js';
 import { checkIdentityFile, checkSshUser } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
-import type { Provider } from '../providers/types.js';
+import type { FormationSpec, Provider, ProviderOptions, ValidationReport } from '../providers/types.js';
 import { MASK, type ParameterValue } from '../scenarios/parameters.js';
 import { applyAnswers, missingParametersError } from '../scenarios/resolve.js';
 import { findFormation } from './inventory.js';
@@ -33,6 +33,13 @@ export function assertNameFree(ctx: EngineContext, name: string): void {
   }
 }
 
+/** The provider's checks of a spec; what they warn of is told to the host. */
+async function validated(provider: Provider, spec: FormationSpec, options: ProviderOptions, io: OperationIo, thorough = false): Promise<ValidationReport> {
+  const report = (await provider.validate(spec, options, { thorough })) ?? { checks: [], warnings: [] };
+  for (const text of report.warnings) io.notify({ kind: 'warning', time: new Date().toISOString(), text });
+  return report;
+}
+
 /** Ask, and end the operation when the answer is no. */
 async function agree(io: OperationIo, question: Question): Promise<void> {
   if (!(await io.confirm(question))) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
@@ -43,7 +50,9 @@ async function agree(io: OperationIo, question: Question): Promise<void> {
  * every source, then the ones still missing from the host (`prompt`); the
  * spec and bootstrap rendered; the provider's `validate`. Nothing is written.
  */
-async function prepareCreate(ctx: EngineContext, request: CreateRequest, io: OperationIo): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }> }> {
+async function prepareCreate(
+  ctx: EngineContext, request: CreateRequest, io: OperationIo, thorough = false,
+): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }>; report: ValidationReport }> {
   const prepared = await prepareFormation(ctx.home, {
     target: request.target, params: request.params, paramsFiles: request.paramsFiles,
     ...(request.name === undefined ? {} : { name: request.name }),
@@ -54,8 +63,8 @@ async function prepareCreate(ctx: EngineContext, request: CreateRequest, io: Ope
     prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(prepared.resolution.missing));
   }
   const spec = await buildSpec(prepared, ctx.registry);
-  await prepared.provider.validate(spec, request.options);
-  return { prepared, plan: { kind: 'create', record: newRecord(prepared, spec, request.options), spec } };
+  const report = await validated(prepared.provider, spec, request.options, io, thorough);
+  return { prepared, plan: { kind: 'create', record: newRecord(prepared, spec, request.options), spec }, report };
 }
 
 /**
@@ -78,8 +87,8 @@ export async function planCreate(ctx: EngineContext, request: CreateRequest, io:
 
 /** What create would do, without doing it: the plan as people read it and the files the provider would send or write. */
 export async function dryRunCreate(ctx: EngineContext, request: CreateRequest, io: OperationIo): Promise<DryRun> {
-  const { prepared, plan } = await prepareCreate(ctx, request, io);
-  return { plan: describePlan(prepared), files: await prepared.provider.render(plan.spec, request.options) };
+  const { prepared, plan, report } = await prepareCreate(ctx, request, io, true);
+  return { plan: describePlan(prepared), files: await prepared.provider.render(plan.spec, request.options), checks: report.checks, warnings: report.warnings };
 }
 
 /** Plan a destroy: the formation found (here, or at a provider by its tags) and the user's agreement. */
@@ -141,7 +150,7 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
     prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(missing));
   }
   const spec = await buildSpec(prepared, ctx.registry, kept);
-  await provider.validate(spec, record.options);
+  await validated(provider, spec, record.options, io);
 
   const next = newRecord(prepared, spec, record.options);
   const dropped = [...Object.keys(record.parameters), ...record.secrets].filter((name) => !declared.has(name));

@@ -45,6 +45,8 @@ export interface UpdateSummary {
 export type OperationMessage =
   | JournalEntry
   | { kind: 'notice'; time: string; text: string }
+  /** Something wrong that does not stop the operation (a pattern that is not strict YAML). */
+  | { kind: 'warning'; time: string; text: string }
   | { kind: 'preview'; time: string; summary: UpdateSummary };
 
 /**
@@ -175,4 +177,8 @@ export type OperationResult =
 export interface DryRun {
   plan: FormationPlan;
   files: RenderedFile[];
+  /** The checks the provider ran (a dry run runs the slower ones too). */
+  checks: string[];
+  /** What the provider found short of an error. */
+  warnings: string[];
 }

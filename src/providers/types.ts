@@ -194,8 +194,18 @@ export interface PatternParameter {
   /** Never printed, saved or put into user data. */
   secret?: boolean;
   choices?: (string | number)[];
-  /** A JavaScript regular expression the whole value must match. */
+  /** A regular expression the whole value must match, in JavaScript's syntax (see `patternFlags`). */
   pattern?: string;
+  /** Flags for `pattern` (`u` when absent). */
+  patternFlags?: string;
+  /** The pattern as the pattern file writes it, when `pattern` is a translation from another dialect; shown in messages. */
+  declaredPattern?: string;
+  /** Why nepho cannot check the declared pattern itself (no JavaScript equivalent): the provider judges the value. */
+  patternUnchecked?: string;
+  /** The value is a comma-separated list: `choices` and `pattern` apply to each item. */
+  listItems?: boolean;
+  /** Where the pattern declares it (`file:line:col`), for messages; the pattern file when absent. */
+  declaredAt?: string;
   min?: number;
   max?: number;
   minLength?: number;
@@ -255,6 +265,20 @@ export interface DriftReport {
   }[];
 }
 
+/** How thoroughly `validate()` checks: `--dry-run` asks for the slower checks too (external tools such as `vagrant validate`). */
+export interface ValidateOptions {
+  /** Run every check there is, including external programs, since nothing else will before the user reads the plan. */
+  thorough?: boolean;
+}
+
+/** What `validate()` found short of an error, for the command to show. */
+export interface ValidationReport {
+  /** The checks that ran, as people know them (`ruby -c`, `vagrant validate -p`), and those skipped with why. */
+  checks: string[];
+  /** Problems that do not stop the operation, one line each naming `file:line:col`. */
+  warnings: string[];
+}
+
 /** One problem `cloudlet:lint` reports. */
 export interface LintFinding {
   /** The file at fault (absolute, or relative to the cloudlet). */
@@ -290,6 +314,8 @@ export interface LintInput {
   env: NodeJS.ProcessEnv;
   /** Whether external checkers (cfn-lint, ruby, vagrant) may run; false in quick checks such as `registry:build`. */
   external: boolean;
+  /** Told which checks ran on a file (`ruby -c`, `vagrant validate -p`), so that lint can say so. */
+  checked?(file: string, checks: string[]): void;
 }
 
 /**
@@ -398,9 +424,11 @@ export interface Provider {
   /**
    * Check everything that can be checked before anything is created:
    * the pattern parses, the bootstrap fits, parameters suit the pattern.
-   * Throws a user error naming the file and field at fault.
+   * Throws a user error naming the file and field at fault; may report the
+   * checks that ran and warnings (a provider that reports nothing returns
+   * nothing). `how.thorough`: a dry run asks for the slower checks too.
    */
-  validate(spec: FormationSpec, options: ProviderOptions): Promise<void>;
+  validate(spec: FormationSpec, options: ProviderOptions, how?: ValidateOptions): Promise<ValidationReport | void>;
   /** What create would send or write, rendered (templates, user data, Vagrantfiles). No side effects. */
   render(spec: FormationSpec, options: ProviderOptions): Promise<RenderedFile[]>;
   /**

@@ -6,9 +6,15 @@ import type { Scenario } from './scenario.js';
 
 /** A parameter a pattern declares, as a declaration of the lowest layer (its constraints name the pattern file). */
 export function patternDeclaration(p: PatternParameter, patternFile: string): Declaration {
-  const constraints: Declaration['constraints'] = { from: patternFile };
+  const constraints: Declaration['constraints'] = { from: p.declaredAt ?? patternFile };
   if (p.choices) constraints.choices = p.choices;
-  if (p.pattern !== undefined) constraints.pattern = p.pattern;
+  if (p.pattern !== undefined) {
+    // Messages show the pattern as the file writes it; checks use the JavaScript one.
+    constraints.pattern = p.declaredPattern ?? p.pattern;
+    if (p.declaredPattern !== undefined || p.patternFlags !== undefined) constraints.patternAsJs = { source: p.pattern, flags: p.patternFlags ?? 'u' };
+    if (p.patternUnchecked !== undefined) constraints.patternUnchecked = p.patternUnchecked;
+  }
+  if (p.listItems) constraints.eachListItem = true;
   if (p.min !== undefined) constraints.min = p.min;
   if (p.max !== undefined) constraints.max = p.max;
   if (p.minLength !== undefined) constraints.minLength = p.minLength;

@@ -78,7 +78,7 @@ function maskSecretDefaults(merged: Record<string, unknown>, secrets: Set<string
 function describeConstraints(c: Constraints): string[] {
   const out: string[] = [];
   if (c.choices) out.push(`one of ${c.choices.join(', ')}`);
-  if (c.pattern !== undefined) out.push(`matches ${c.pattern}`);
+  if (c.pattern !== undefined) out.push(`matches ${c.pattern}${c.patternUnchecked === undefined ? '' : ' (checked by the provider only)'}`);
   if (c.min !== undefined || c.max !== undefined) out.push(`${c.min ?? ''}..${c.max ?? ''}`);
   if (c.minLength !== undefined || c.maxLength !== undefined) out.push(`length ${c.minLength ?? 0}..${c.maxLength ?? ''}`);
   return out;

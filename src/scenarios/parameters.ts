@@ -8,11 +8,26 @@ export type ParameterValue = string | number | boolean;
 
 /** One source's constraints on a parameter; a value must satisfy every set that applies. */
 export interface Constraints {
-  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, a pattern file). */
+  /** Where these constraints were declared, for error messages (`scenarios/default.yaml`, `FILE:12:3` in a pattern). */
   from: string;
   choices?: ParameterValue[];
-  /** A regular expression the whole value must match (anchored, as providers' templates anchor theirs). */
+  /** A regular expression the whole value must match (anchored, as providers' templates anchor theirs), as declared. */
   pattern?: string;
+  /**
+   * `pattern` as a JavaScript regular expression, when it was declared in
+   * another dialect: a template's AllowedPattern is Java, translated.
+   */
+  patternAsJs?: { source: string; flags: string };
+  /**
+   * Why nepho does not check `pattern` itself (a Java pattern with no
+   * JavaScript equivalent): the provider checks it when the value reaches it.
+   */
+  patternUnchecked?: string;
+  /**
+   * The value is a comma-separated list (a template's CommaDelimitedList or
+   * List<...>): `choices` and `pattern` apply to each item, as the provider applies them.
+   */
+  eachListItem?: boolean;
   min?: number;
   max?: number;
   minLength?: number;
@@ -214,11 +229,13 @@ export function coerce(type: ParameterType, value: unknown): ParameterValue | un
 }
 
 function violation(value: ParameterValue, c: Constraints): string | undefined {
-  if (c.choices && !c.choices.some((choice) => choice === value)) {
-    return `must be one of ${c.choices.map((x) => JSON.stringify(x)).join(', ')}`;
+  const items = c.eachListItem && typeof value === 'string' ? value.split(',') : [value];
+  const each = items.length > 1 ? 'each item ' : '';
+  if (c.choices && !items.every((item) => c.choices!.some((choice) => choice === item))) {
+    return `${each}must be one of ${c.choices.map((x) => JSON.stringify(x)).join(', ')}`;
   }
-  if (c.pattern !== undefined && typeof value === 'string' && !new RegExp(`^(?:${c.pattern})$`, 'u').test(value)) {
-    return `must match the pattern ${c.pattern}`;
+  if (c.pattern !== undefined && c.patternUnchecked === undefined && items.some((item) => typeof item === 'string' && !patternRegExp(c).test(item))) {
+    return `${each}must match the pattern ${c.pattern}`;
   }
   if (typeof value === 'number') {
     if (c.min !== undefined && value < c.min) return `must be at least ${c.min}`;
@@ -229,6 +246,12 @@ function violation(value: ParameterValue, c: Constraints): string | undefined {
     if (c.maxLength !== undefined && value.length > c.maxLength) return `must be at most ${c.maxLength} characters long`;
   }
   return undefined;
+}
+
+/** The declared pattern as an anchored JavaScript regular expression (the whole value must match). */
+function patternRegExp(c: Constraints): RegExp {
+  const { source, flags } = c.patternAsJs ?? { source: c.pattern!, flags: 'u' };
+  return new RegExp(`^(?:${source})$`, flags);
 }
 
 /** Why a value is not acceptable for a parameter, or undefined when it is. Names the declaring file when several constrain it. */

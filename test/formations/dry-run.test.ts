@@ -186,9 +186,9 @@ t.test('both sets of constraints apply when scenario and template declare a para
   const pattern = join(c.installed, 'patterns', 'aws', 'stack.cf').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const run = (...p: string[]) => nepho(['formation:create', c.id, '--dry-run', '-o', 'json', ...p.flatMap((x) => ['-p', x])], { home });
   const [sizeC, count2, count15, code2, codeUpper, ok] = await Promise.all([run('Size=c'), run('Count=2'), run('Count=15'), run('Code=ab'), run('Code=ABC'), run('Size=b', 'Count=7', 'Code=abcd')]);
-  expectUserError(t, sizeC, new RegExp(`-p Size: Size must be one of "a", "b" \\(${pattern}\\)`), 'c: allowed by the scenario, refused by the template');
+  expectUserError(t, sizeC, new RegExp(`-p Size: Size must be one of "a", "b" \\(${pattern}:2:3\\)`), 'c: allowed by the scenario, refused by the template');
   expectUserError(t, count2, /-p Count: Count must be at least 3 \(.*scenarios\/default\.yaml\)/, "2: allowed by the template, refused by the scenario's min");
-  expectUserError(t, count15, new RegExp(`-p Count: Count must be at most 10 \\(${pattern}\\)`), "15: allowed by the scenario, refused by the template's MaxValue");
+  expectUserError(t, count15, new RegExp(`-p Count: Count must be at most 10 \\(${pattern}:3:3\\)`), "15: allowed by the scenario, refused by the template's MaxValue");
   expectUserError(t, code2, /-p Code: Code must be at least 3 characters long/, 'MinLength');
   expectUserError(t, codeUpper, /-p Code: Code must match the pattern \[a-z\]\+/, "the scenario's pattern");
   const { params } = planOf(t, ok);

@@ -97,13 +97,13 @@ t.test('marked-resource errors name the pattern file and the resource', async (t
   const script = '#!/bin/sh\ntrue\n';
   const wrongType = templateFile(t, { Resources: { Bucket: { Type: 'AWS::S3::Bucket', Metadata: { nepho: { bootstrap: true } } } } });
   await rejects(t, cloudformationProvider.validate(withScript(await stackSpec({ name: 'x', patternFile: wrongType }), script), {}),
-    'BOOTSTRAP_UNSUPPORTED', new RegExp(`^${wrongType}: Resources\\.Bucket is marked nepho\\.bootstrap, but a AWS::S3::Bucket cannot take user data$`), 'a bucket');
+    'BOOTSTRAP_UNSUPPORTED', new RegExp(`^${wrongType}:\\d+:\\d+: Resources\\.Bucket is marked nepho\\.bootstrap, but a AWS::S3::Bucket cannot take user data$`), 'a bucket');
   await rejects(t, cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: wrongType }), {}),
     'BOOTSTRAP_UNSUPPORTED', /Resources\.Bucket/, 'a wrong mark is an error even without a provisioner');
 
   const hasUserData = templateFile(t, { Resources: { Host: { Type: 'AWS::EC2::Instance', Metadata: { nepho: { bootstrap: true } }, Properties: { ImageId: 'ami-12345678', UserData: { 'Fn::Base64': 'echo' } } } } });
   await rejects(t, cloudformationProvider.validate(withScript(await stackSpec({ name: 'x', patternFile: hasUserData }), script), {}),
-    'BOOTSTRAP_CONFLICT', new RegExp(`^${hasUserData}: Resources\\.Host\\.Properties\\.UserData is set`), 'user data already there');
+    'BOOTSTRAP_CONFLICT', new RegExp(`^${hasUserData}:\\d+:\\d+: Resources\\.Host\\.Properties\\.UserData is set`), 'user data already there');
 
   const ltUserData = templateFile(t, { Resources: { Lt: { Type: 'AWS::EC2::LaunchTemplate', Metadata: { nepho: { bootstrap: true } }, Properties: { LaunchTemplateData: { UserData: 'eA==' } } } } });
   await rejects(t, cloudformationProvider.validate(withScript(await stackSpec({ name: 'x', patternFile: ltUserData }), script), {}),
@@ -115,7 +115,7 @@ t.test('marked-resource errors name the pattern file and the resource', async (t
 
   const unmarked = templateFile(t, { Resources: { Host: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-12345678' } } } });
   await rejects(t, cloudformationProvider.validate(withScript(await stackSpec({ name: 'x', patternFile: unmarked }), script), {}),
-    'BOOTSTRAP_NOWHERE', new RegExp(`^${unmarked}: the scenario has a provisioner, but no resource is marked to receive it$`), 'nothing marked');
+    'BOOTSTRAP_NOWHERE', new RegExp(`^${unmarked}:\\d+:\\d+: the scenario has a provisioner, but no resource is marked to receive it$`), 'nothing marked');
   await t.resolves(cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: unmarked }), {}), 'nothing marked and no provisioner is fine');
 });
 
@@ -162,10 +162,10 @@ t.test('parameters: only the template\'s are sent; a required one without a valu
 
   const { Owner: _owner, ...withoutOwner } = values;
   await rejects(t, cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: file, parameters: withoutOwner, secrets: ['DbPassword'] }), {}),
-    'PARAMETER_MISSING', new RegExp(`^${file}: Parameters\\.Owner has no Default and no value was given$`), 'required parameter');
+    'PARAMETER_MISSING', new RegExp(`^${file}:\\d+:\\d+: Parameters\\.Owner has no Default and no value was given$`), 'required parameter');
 
   await rejects(t, cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: file, parameters: { ...values, Plain: 'hush' }, secrets: ['DbPassword', 'Plain'] }), {}),
-    'SECRET_NOT_NOECHO', new RegExp(`^${file}: Parameters\\.Plain receives a secret but is not NoEcho: true$`), 'secret to a visible parameter');
+    'SECRET_NOT_NOECHO', new RegExp(`^${file}:\\d+:\\d+: Parameters\\.Plain receives a secret but is not NoEcho: true$`), 'secret to a visible parameter');
 });
 
 t.test('size rules: over 51,200 bytes goes through S3, over 1,000,000 is refused naming the pattern', async (t) => {

@@ -101,24 +101,24 @@ t.test('a template without Parameters declares nothing', async (t) => {
   t.same(templateDeclarations(parseTemplate('Resources:\n  B: {Type: "AWS::S3::Bucket"}\n', FILE)), []);
 });
 
-t.test('bad templates and parameters name the file and field', async (t) => {
+t.test('bad templates and parameters name the file, line and column', async (t) => {
   const res = 'Resources:\n  B: {Type: "AWS::S3::Bucket"}\n';
-  t.match(thrown(t, () => parseTemplate('{"Resources": ', FILE)), /^patterns\/aws\/x\.cf: not valid JSON/);
-  t.match(thrown(t, () => parseTemplate('Resources:\n  B: [\n', FILE)), /^patterns\/aws\/x\.cf(:\d+)?: not a valid template/);
-  t.match(thrown(t, () => parseTemplate('- a\n- b\n', FILE)), /x\.cf: a template must be a mapping/);
-  t.match(thrown(t, () => parseTemplate('Parameters: {}\n', FILE)), /x\.cf: Resources is missing or empty/);
-  t.match(thrown(t, () => parseTemplate('Resources: {}\n', FILE)), /Resources is missing or empty/);
-  t.match(thrown(t, () => parseTemplate(`${res}Resources:\n  C: {}\n`, FILE)), /x\.cf(:\d+)?: not a valid template/, 'duplicate keys are refused');
+  t.match(thrown(t, () => parseTemplate('{"Resources": ', FILE)), /^patterns\/aws\/x\.cf:1:15: not valid JSON: expected a value, found the end of the file$/);
+  t.match(thrown(t, () => parseTemplate('Resources:\n  B: [\n', FILE)), /^patterns\/aws\/x\.cf:3:1: .*end with a \]/);
+  t.match(thrown(t, () => parseTemplate('- a\n- b\n', FILE)), /^patterns\/aws\/x\.cf:1:1: a template must be a mapping/);
+  t.match(thrown(t, () => parseTemplate('Parameters: {}\n', FILE)), /x\.cf:1:1: Resources is missing or empty/);
+  t.match(thrown(t, () => parseTemplate('Resources: {}\n', FILE)), /x\.cf:1:1: Resources is missing or empty/);
+  t.match(thrown(t, () => parseTemplate(`${res}Resources:\n  C: {}\n`, FILE)), /^patterns\/aws\/x\.cf:3:1: duplicate key 'Resources' \(first at line 1\)$/, 'duplicate keys are refused');
   const decl = (p: string) => () => templateDeclarations(parseTemplate(`Parameters:\n${p}\n${res}`, FILE));
-  t.match(thrown(t, decl('  P: {Default: x}')), /x\.cf: Parameters\.P\.Type is required/);
-  t.match(thrown(t, decl('  P: 5')), /x\.cf: Parameters\.P must be a mapping/);
-  t.match(thrown(t, decl('  P: {Type: Number, Default: abc}')), /x\.cf: Parameters\.P\.Default must be a number/);
-  t.match(thrown(t, decl('  P: {Type: Number, MinValue: low}')), /x\.cf: Parameters\.P\.MinValue must be a number/);
-  t.match(thrown(t, decl('  P: {Type: String, MaxLength: long}')), /x\.cf: Parameters\.P\.MaxLength must be a number/);
-  t.match(thrown(t, decl('  P: {Type: String, AllowedValues: a}')), /x\.cf: Parameters\.P\.AllowedValues must be a list/);
-  t.match(thrown(t, decl('  P: {Type: Number, AllowedValues: [1, two]}')), /x\.cf: Parameters\.P\.AllowedValues must be a list of numbers/);
-  t.match(thrown(t, decl('  P: {Type: String, AllowedPattern: [a]}')), /x\.cf: Parameters\.P\.AllowedPattern must be a string/);
-  t.match(thrown(t, () => templateDeclarations(parseTemplate(`Parameters: [a]\n${res}`, FILE))), /x\.cf: Parameters must be a mapping/);
+  t.match(thrown(t, decl('  P: {Default: x}')), /x\.cf:2:3: Parameters\.P\.Type is required/);
+  t.match(thrown(t, decl('  P: 5')), /x\.cf:2:3: Parameters\.P must be a mapping/);
+  t.match(thrown(t, decl('  P: {Type: Number, Default: abc}')), /x\.cf:2:21: Parameters\.P\.Default must be a number/);
+  t.match(thrown(t, decl('  P: {Type: Number, MinValue: low}')), /x\.cf:2:21: Parameters\.P\.MinValue must be a number/);
+  t.match(thrown(t, decl('  P: {Type: String, MaxLength: long}')), /x\.cf:2:21: Parameters\.P\.MaxLength must be a number/);
+  t.match(thrown(t, decl('  P: {Type: String, AllowedValues: a}')), /x\.cf:2:21: Parameters\.P\.AllowedValues must be a list/);
+  t.match(thrown(t, decl('  P: {Type: Number, AllowedValues: [1, two]}')), /x\.cf:2:21: Parameters\.P\.AllowedValues must be a list of numbers/);
+  t.match(thrown(t, decl('  P: {Type: String, AllowedPattern: [a]}')), /x\.cf:2:21: Parameters\.P\.AllowedPattern must be a string/);
+  t.match(thrown(t, () => templateDeclarations(parseTemplate(`Parameters: [a]\n${res}`, FILE))), /x\.cf:1:1: Parameters must be a mapping/);
 });
 
 t.test('readTemplate reads a pattern file; a missing one is named', async (t) => {

@@ -47,8 +47,8 @@ const CASES: Record<string, [string, (file: string, dir: string) => RegExp]> = {
   'ssh-without-host': [`${OK_PROVIDERS}access: {ssh: {user: u}}\n`, (f) => re(`${f}: access.ssh.host is required`)],
   'not-a-mapping': ['- a\n- b\n', (f) => re(`${f}: expected a mapping`)],
   'summary-not-text': [`${OK_PROVIDERS}summary: [a]\n`, (f) => re(`${f}: summary must be a string`)],
-  'choices-outside-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Zone: {choices: [z3, z4]}\n', (f, d) => re(`parameter Zone: no value satisfies every declaration (${d}/patterns/aws/tpl.cf, ${f})`)],
-  'default-breaks-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Size: {default: c}\n', (f, d) => re(`${f}: parameters.Size.default "c" must be one of "a", "b" (${d}/patterns/aws/tpl.cf)`)],
+  'choices-outside-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Zone: {choices: [z3, z4]}\n', (f, d) => re(`parameter Zone: no value satisfies every declaration (${d}/patterns/aws/tpl.cf:4:3, ${f})`)],
+  'default-breaks-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Size: {default: c}\n', (f, d) => re(`${f}: parameters.Size.default "c" must be one of "a", "b" (${d}/patterns/aws/tpl.cf:2:3)`)],
 };
 
 function re(text: string): RegExp {
@@ -115,9 +115,9 @@ t.test('cloudlet.yaml declarations, templates and unparsable files are named too
     'scenarios/syntax.yaml': 'providers: [\n',
   });
   const [broken, badDefault, syntax] = await Promise.all(['broken', 'bad-default', 'syntax'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })));
-  expectUserError(t, broken!, re(`${c.installed}/patterns/aws/broken.cf`), 'an invalid template');
-  t.match(broken!.stderr, /not a valid template/);
-  expectUserError(t, badDefault!, re(`${c.installed}/patterns/aws/bad-default.cf: Parameters.Size.Default "z" must be one of "a", "b"`), "a template default that breaks the template's AllowedValues");
+  expectUserError(t, broken!, re(`${c.installed}/patterns/aws/broken.cf:3:1: `), 'an invalid template, with its line and column');
+  t.match(broken!.stderr, /must be sufficiently indented and end with a \]/);
+  expectUserError(t, badDefault!, re(`${c.installed}/patterns/aws/bad-default.cf:2:3: Parameters.Size.Default "z" must be one of "a", "b"`), "a template default that breaks the template's AllowedValues");
   expectUserError(t, syntax!, re(`${c.installed}/scenarios/syntax.yaml`), 'a scenario that is not YAML');
 
   writeFiles(c.dir, { 'cloudlet.yaml': 'name: shared\nversion: 1.0.0\nsummary: s\nparameters:\n  Port: {type: number, min: 1, max: 10, default: 99}\n' });
@@ -126,7 +126,7 @@ t.test('cloudlet.yaml declarations, templates and unparsable files are named too
 
   writeFiles(c.dir, { 'cloudlet.yaml': 'name: shared\nversion: 1.0.0\nsummary: s\nparameters:\n  Port: {default: 200}\n' });
   const against = await nepho(['scenario:describe', `${c.id}/cfn`], { home });
-  expectUserError(t, against, re(`${c.installed}/cloudlet.yaml: parameters.Port.default 200 must be at most 100 (${c.installed}/patterns/aws/tpl.cf)`), "cloudlet.yaml's default against the template's MaxValue");
+  expectUserError(t, against, re(`${c.installed}/cloudlet.yaml: parameters.Port.default 200 must be at most 100 (${c.installed}/patterns/aws/tpl.cf:3:3)`), "cloudlet.yaml's default against the template's MaxValue");
 });
 
 t.test('scenario names and unknown scenarios', async (t) => {

@@ -10,11 +10,13 @@ export class CloudletLintCommand extends ListingCommand {
     description: 'Check a cloudlet directory before publishing it, listing every problem',
     details: `
       Checks cloudlet.yaml, every scenario after extends, every pattern as its provider reads it
-      (templates parse, placeholders are known), parameters against the template, the resources
-      marked for the bootstrap, and the bootstrap scripts (sh -n). Includes the findings of a
-      provider's own linter (such as cfn-lint) when it is on PATH. Prints one line per problem,
-      FILE: FIELD: message, and exits with status 1 when there is any error; warnings
-      (such as a template parameter with no default anywhere) do not fail it.
+      (templates parse, every name and dependency resolves; placeholders are known and not inside
+      quoted strings), parameters against the patterns', the resources marked for the bootstrap,
+      and the bootstrap scripts (sh -n). Providers run their own checkers when they are installed
+      (a template linter, a Ruby syntax check, the machine tool's own validation) and a line says which ran. Prints one
+      line per problem, FILE:LINE:COL: message (or FILE: FIELD: message), and exits with
+      status 1 when there is any error; warnings (such as a template parameter with no
+      default anywhere, or YAML that is not strict) do not fail it.
     `,
     examples: [['The cloudlet in this directory', '$0 cloudlet:lint'], ['Another one, as JSON', '$0 cloudlet:lint ../my-app -o json']],
   });
@@ -26,11 +28,18 @@ export class CloudletLintCommand extends ListingCommand {
     const out = this.output();
     const registry = await this.plugins();
     const dir = this.target ?? '.';
-    const problems = await lintCloudlet(dir, { registry, env: this.env });
+    const checked: string[] = [];
+    const problems = await lintCloudlet(dir, {
+      registry, env: this.env, checked: (file, checks) => checked.push(`${file}: checked with ${checks.join('; ')}`),
+    });
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;
     out.result(problems, () => {
-      for (const p of problems) out.line(`${p.file}: ${p.field}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}${p.source === 'nepho' ? '' : ` (${p.source})`}`);
+      for (const p of problems) {
+        const where = p.line === undefined ? `${p.file}: ${p.field}` : `${p.file}:${p.line}${p.col === undefined ? '' : `:${p.col}`}`;
+        out.line(`${where}: ${p.severity === 'warning' ? 'warning: ' : ''}${p.message}${p.source === 'nepho' ? '' : ` (${p.source})`}`);
+      }
+      for (const line of checked) out.line(line);
       if (errors === 0) out.line(`ok: ${dir}${warnings > 0 ? ` (${warnings} warning(s))` : ''}`);
     });
     if (errors > 0) {

@@ -53,9 +53,9 @@ export class FormationCreateCommand extends ListingCommand {
     };
 
     if (this.dryRun) {
-      const { plan: described, files } = await ops.dryRunCreate(ctx, request, io);
+      const { plan: described, files, checks, warnings } = await ops.dryRunCreate(ctx, request, io);
       const written = this.out === undefined ? [] : await ops.writeRendered(this.out, files);
-      const plan = { ...described, files: files.map((f) => f.path), ...(this.out === undefined ? {} : { out: this.out }) };
+      const plan = { ...described, files: files.map((f) => f.path), checks, warnings, ...(this.out === undefined ? {} : { out: this.out }) };
       out.result(plan, () => {
         out.fields([
           ['Formation', plan.name],
@@ -64,6 +64,7 @@ export class FormationCreateCommand extends ListingCommand {
           ['Provider', plan.provider],
           ['Pattern', plan.pattern],
           ['Rendered', written.length > 0 ? written.join(', ') : files.map((f) => f.path).join(', ')],
+          ['Checked', plan.checks.join('; ') || '-'],
         ]);
         out.line();
         out.table(['PARAMETER', 'VALUE', 'SOURCE'], plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]), 'no parameters');

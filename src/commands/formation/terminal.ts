@@ -59,6 +59,7 @@ export function printMessage(out: Output, message: OperationMessage): void {
     case 'resumed': out.notice(`resumed: ${message.reason}`); break;
     case 'start': out.notice(`${message.operation} started at ${message.time} (pid ${message.pid} on ${message.host})`); break;
     case 'notice': out.notice(message.text); break;
+    case 'warning': out.warn(message.text); break;
     case 'preview': printPreview(out, message.summary); break;
     // What the machines print is the command's own output, unless stdout carries data.
     case 'output': (message.stream === 'stdout' && out.format === 'table' ? out.stdout : out.stderr).write(`${message.line}\n`); break;

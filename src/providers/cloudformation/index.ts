@@ -36,11 +36,19 @@ export const cloudformationProvider: Provider = {
     return templateDeclarations(readTemplate(patternFile)).map((d): PatternParameter => ({
       name: d.name,
       type: d.type ?? 'string',
+      declaredAt: d.constraints.from,
       ...(d.default === undefined ? {} : { default: d.default }),
       ...(d.description === undefined ? {} : { description: d.description }),
       ...(d.secret ? { secret: true } : {}),
       ...(d.constraints.choices ? { choices: d.constraints.choices as (string | number)[] } : {}),
-      ...(d.constraints.pattern === undefined ? {} : { pattern: d.constraints.pattern }),
+      // AllowedPattern is Java's dialect: translated where JavaScript can say the same, else left to CloudFormation.
+      ...(d.constraints.pattern === undefined ? {} : {
+        pattern: d.constraints.patternAsJs?.source ?? d.constraints.pattern,
+        declaredPattern: d.constraints.pattern,
+        ...(d.constraints.patternAsJs ? { patternFlags: d.constraints.patternAsJs.flags } : {}),
+        ...(d.constraints.patternUnchecked === undefined ? {} : { patternUnchecked: d.constraints.patternUnchecked }),
+      }),
+      ...(d.constraints.eachListItem ? { listItems: true } : {}),
       ...(d.constraints.min === undefined ? {} : { min: d.constraints.min }),
       ...(d.constraints.max === undefined ? {} : { max: d.constraints.max }),
       ...(d.constraints.minLength === undefined ? {} : { minLength: d.constraints.minLength }),
@@ -51,7 +59,10 @@ export const cloudformationProvider: Provider = {
     return (await lint()).lintCloudFormation(input);
   },
   async validate(spec) {
-    (await prepare()).prepareStack(spec);
+    const { prepareStack } = await prepare();
+    const { findingLine } = await import('../findings.js');
+    const prepared = prepareStack(spec);
+    return { checks: ['template: syntax, names, dependencies, parameters, size'], warnings: prepared.warnings.map(findingLine) };
   },
   async render(spec) {
     return (await prepare()).renderStack(spec);

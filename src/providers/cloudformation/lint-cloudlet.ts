@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { findingFromError } from '../findings.js';
+import { findingFromError, lintFinding } from '../findings.js';
 import type { LintFinding, LintInput } from '../types.js';
+import { lintTemplate } from './lint.js';
 import { prepareStack } from './prepare.js';
-import { readTemplate } from './template.js';
 
 /** Where CloudFormation patterns live in a cloudlet, and their ending. */
 export const PATTERN_DIR = 'patterns/aws';
@@ -12,20 +12,15 @@ export const PATTERN_EXT = '.cf';
 
 /**
  * Every problem of a cloudlet's CloudFormation patterns: each template on its
- * own (so a broken one is reported even when no scenario names it), each
- * scenario's use of one (the bootstrap fits the marked resources, parameters
- * suit the template), and `cfn-lint`'s findings when it is installed.
+ * own, every problem at once with its line and column (so a broken one is
+ * reported even when no scenario names it), each scenario's use of one (the
+ * bootstrap fits the marked resources, parameters suit the template), and
+ * `cfn-lint`'s findings when it is installed.
  */
 export async function lintCloudFormation(input: LintInput): Promise<LintFinding[]> {
   const findings: LintFinding[] = [];
   const templates = patternFiles(input.root);
-  for (const file of templates) {
-    try {
-      readTemplate(file);
-    } catch (error) {
-      findings.push(findingFromError(error, file));
-    }
-  }
+  for (const file of templates) findings.push(...lintTemplate(file).map((f) => lintFinding(f)));
   for (const use of input.uses) {
     try {
       prepareStack(use.spec);

@@ -1,6 +1,8 @@
 import { NephoError } from '../../errors.js';
+import { findingError, type PatternFinding } from '../findings.js';
 import type { FormationSpec, RenderedFile } from '../types.js';
-import { readTemplate, type Template } from './template.js';
+import { templateFindings } from './lint.js';
+import { firstError, isNoEcho, placeOf, readTemplate, type Place, type Template } from './template.js';
 
 /** CloudFormation's limit on a template sent in the request (TemplateBody). */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -39,34 +41,34 @@ export interface PreparedStack {
   userData?: string;
   /** Logical ids of the resources that received it. */
   bootstrapped: string[];
+  /** What does not stop the formation but its author should hear (not strict YAML, AllowedPatterns left to CloudFormation). */
+  warnings: PatternFinding[];
 }
 
 /**
- * Read the pattern, hand the bootstrap to the marked resources, and check
- * sizes and parameters. Every error is a NephoError naming the pattern file
- * (or the bootstrap script) and the resource or field at fault.
+ * Read the pattern, check it as `cloudlet:lint` does (stopping on the first
+ * error, with the same `file:line:col` line), hand the bootstrap to the
+ * marked resources, and check sizes and parameters. Every error is a
+ * NephoError naming the pattern file (or the bootstrap script) and the
+ * resource or field at fault.
  */
 export function prepareStack(spec: FormationSpec): PreparedStack {
   const template = readTemplate(spec.patternFile);
   const file = template.file;
+  const findings = templateFindings(template);
+  const error = firstError(findings);
+  if (error) throw findingError(error, 'TEMPLATE_INVALID');
   const document = structuredClone(template.document);
   const resources = document.Resources as Record<string, unknown>;
-  for (const [id, resource] of Object.entries(resources)) {
-    if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id} must be a mapping with a Type`);
-    }
-    if (typeof (resource as Record<string, unknown>).Type !== 'string') {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id}.Type is required`);
-    }
-  }
+  const at = placeOf(template);
 
-  const bootstrapped = markedResources(resources, file);
+  const bootstrapped = markedResources(resources, at);
   let userData: string | undefined;
   if (spec.bootstrap) {
     userData = spec.bootstrap.script;
     const scriptFile = spec.bootstrap.scriptFile;
     if (bootstrapped.length === 0) {
-      throw new NephoError('BOOTSTRAP_NOWHERE', `${file}: the scenario has a provisioner, but no resource is marked to receive it`, {
+      throw new NephoError('BOOTSTRAP_NOWHERE', `${at(['Resources'])}: the scenario has a provisioner, but no resource is marked to receive it`, {
         hint: 'add Metadata: {nepho: {bootstrap: true}} to the AWS::EC2::Instance, LaunchTemplate or LaunchConfiguration that should run it',
       });
     }
@@ -88,7 +90,7 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
       const resource = resources[id] as Record<string, unknown>;
       const path = USER_DATA_PATH[resource.Type as string]!;
       // A plain string under Fn::Base64: moto cannot base64 an Fn::Sub, and nothing in it is meant for CloudFormation to expand.
-      setPath(resource, path, { 'Fn::Base64': userData }, `${file}: Resources.${id}`);
+      setPath(resource, path, { 'Fn::Base64': userData }, `${at(['Resources', id])}: Resources.${id}`);
     }
   }
 
@@ -102,10 +104,11 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
 
   return {
     template, document, body, bytes, viaS3: bytes > TEMPLATE_BODY_LIMIT,
-    parameters: stackParameters(spec, document, file),
+    parameters: stackParameters(spec, document, at),
     capabilities: capabilitiesFor(document),
     ...(userData !== undefined ? { userData } : {}),
     bootstrapped: spec.bootstrap ? bootstrapped : [],
+    warnings: [...template.notes, ...findings.filter((f) => f.severity === 'warning')],
   };
 }
 
@@ -118,29 +121,30 @@ export function renderStack(spec: FormationSpec): RenderedFile[] {
 }
 
 /** Resources marked `Metadata: {nepho: {bootstrap: true}}`, checked: a type that takes user data, and none set already. */
-function markedResources(resources: Record<string, unknown>, file: string): string[] {
+function markedResources(resources: Record<string, unknown>, at: Place): string[] {
   const marked: string[] = [];
   for (const [id, raw] of Object.entries(resources)) {
+    if (id.startsWith('Fn::ForEach::')) continue;
     const resource = raw as Record<string, unknown>;
     const metadata = resource.Metadata;
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) continue;
     const nepho = (metadata as Record<string, unknown>).nepho;
     if (nepho === undefined) continue;
     if (nepho === null || typeof nepho !== 'object' || Array.isArray(nepho)) {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id}.Metadata.nepho must be a mapping ({bootstrap: true})`);
+      throw new NephoError('TEMPLATE_INVALID', `${at(['Resources', id, 'Metadata', 'nepho'])}: Resources.${id}.Metadata.nepho must be a mapping ({bootstrap: true})`);
     }
     const flag = (nepho as Record<string, unknown>).bootstrap;
     if (flag === undefined || flag === false) continue;
-    if (flag !== true) throw new NephoError('TEMPLATE_INVALID', `${file}: Resources.${id}.Metadata.nepho.bootstrap must be true or false`);
+    if (flag !== true) throw new NephoError('TEMPLATE_INVALID', `${at(['Resources', id, 'Metadata', 'nepho', 'bootstrap'])}: Resources.${id}.Metadata.nepho.bootstrap must be true or false`);
     const type = resource.Type as string;
     const path = USER_DATA_PATH[type];
     if (!path) {
-      throw new NephoError('BOOTSTRAP_UNSUPPORTED', `${file}: Resources.${id} is marked nepho.bootstrap, but a ${type} cannot take user data`, {
+      throw new NephoError('BOOTSTRAP_UNSUPPORTED', `${at(['Resources', id])}: Resources.${id} is marked nepho.bootstrap, but a ${type} cannot take user data`, {
         hint: `mark an ${Object.keys(USER_DATA_PATH).join(', ')} instead`,
       });
     }
     if (getPath(resource, path) !== undefined) {
-      throw new NephoError('BOOTSTRAP_CONFLICT', `${file}: Resources.${id}.${path.join('.')} is set, but nepho supplies the user data of resources marked nepho.bootstrap`, {
+      throw new NephoError('BOOTSTRAP_CONFLICT', `${at(['Resources', id, ...path])}: Resources.${id}.${path.join('.')} is set, but nepho supplies the user data of resources marked nepho.bootstrap`, {
         hint: 'remove UserData from the resource, or its nepho.bootstrap mark',
       });
     }
@@ -177,24 +181,24 @@ function setPath(object: Record<string, unknown>, path: readonly string[], value
  * with no Default and no value is an error naming it; so is a secret sent to a
  * parameter without NoEcho, which DescribeStacks would show to anyone.
  */
-function stackParameters(spec: FormationSpec, document: Record<string, unknown>, file: string): PreparedStack['parameters'] {
+function stackParameters(spec: FormationSpec, document: Record<string, unknown>, at: Place): PreparedStack['parameters'] {
   const declared = document.Parameters;
   if (declared === undefined || declared === null) return [];
-  if (typeof declared !== 'object' || Array.isArray(declared)) throw new NephoError('TEMPLATE_INVALID', `${file}: Parameters must be a mapping`);
+  if (typeof declared !== 'object' || Array.isArray(declared)) throw new NephoError('TEMPLATE_INVALID', `${at(['Parameters'])}: Parameters must be a mapping`);
   const sent: PreparedStack['parameters'] = [];
   for (const [key, raw] of Object.entries(declared as Record<string, unknown>)) {
     const decl = (raw ?? {}) as Record<string, unknown>;
     const input = spec.parameters[key];
     if (input === undefined) {
       if (decl.Default === undefined || decl.Default === null) {
-        throw new NephoError('PARAMETER_MISSING', `${file}: Parameters.${key} has no Default and no value was given`, {
+        throw new NephoError('PARAMETER_MISSING', `${at(['Parameters', key])}: Parameters.${key} has no Default and no value was given`, {
           hint: `pass -p ${key}=VALUE, or declare it with a default in the scenario`,
         });
       }
       continue;
     }
-    if (input.secret && decl.NoEcho !== true && decl.NoEcho !== 'true') {
-      throw new NephoError('SECRET_NOT_NOECHO', `${file}: Parameters.${key} receives a secret but is not NoEcho: true`, {
+    if (input.secret && !isNoEcho(decl.NoEcho)) {
+      throw new NephoError('SECRET_NOT_NOECHO', `${at(['Parameters', key])}: Parameters.${key} receives a secret but is not NoEcho: true`, {
         hint: `add NoEcho: true to Parameters.${key}, or CloudFormation will show the value to anyone who can describe the stack`,
       });
     }

@@ -1,105 +1,151 @@
 import { readFileSync } from 'node:fs';
-import { parse, type Tags } from 'yaml';
 import { NephoError, messageOf } from '../../errors.js';
 import type { Declaration } from '../../scenarios/parameters.js';
+import { findingError, type PatternFinding } from '../findings.js';
+import { readCfnJson } from './cfn-json.js';
+import { readCfnYaml, type ReadProblem } from './cfn-yaml.js';
+import { translateJavaPattern } from './java-regex.js';
+import { SourceMap } from './source-map.js';
 
 /** A CloudFormation template as read from a pattern file. */
 export interface Template {
   /** The pattern file. */
   file: string;
-  /** The file's text, sent to CloudFormation as written. */
+  /** The file's text, as written. */
   body: string;
   format: 'json' | 'yaml';
-  /** The parsed document, short-form tags turned into their long form (`!Ref X` → `{Ref: X}`). */
+  /** The parsed document as CloudFormation reads it, short-form tags turned into their long form (`!Ref X` → `{Ref: X}`). */
   document: Record<string, unknown>;
+  /** Where each node of `document` was written. */
+  map: SourceMap;
+  /** Warnings from reading (text CloudFormation accepts that strict YAML or JSON does not), with their places. */
+  notes: PatternFinding[];
 }
 
-/** CloudFormation's short-form intrinsic functions and the long form each stands for. */
-const INTRINSICS: Record<string, string> = {
-  Ref: 'Ref', Condition: 'Condition',
-  And: 'Fn::And', Base64: 'Fn::Base64', Cidr: 'Fn::Cidr', Equals: 'Fn::Equals', FindInMap: 'Fn::FindInMap',
-  GetAtt: 'Fn::GetAtt', GetAZs: 'Fn::GetAZs', If: 'Fn::If', ImportValue: 'Fn::ImportValue', Join: 'Fn::Join',
-  Length: 'Fn::Length', Not: 'Fn::Not', Or: 'Fn::Or', Select: 'Fn::Select', Split: 'Fn::Split', Sub: 'Fn::Sub',
-  ToJsonString: 'Fn::ToJsonString', Transform: 'Fn::Transform',
-};
-
-/** yaml tags for every short form, as a scalar, a sequence or a mapping. */
-const CFN_TAGS: Tags = Object.entries(INTRINSICS).flatMap(([short, long]) => [
-  {
-    tag: `!${short}`,
-    resolve: (value: string) => ({ [long]: short === 'GetAtt' ? splitGetAtt(value) : value }),
-  },
-  { tag: `!${short}`, collection: 'seq' as const, resolve: (value: { toJSON(): unknown }) => ({ [long]: value.toJSON() }) },
-  { tag: `!${short}`, collection: 'map' as const, resolve: (value: { toJSON(): unknown }) => ({ [long]: value.toJSON() }) },
-]) as Tags;
-
-function splitGetAtt(value: string): string[] {
-  const dot = value.indexOf('.');
-  return dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)];
+/** What reading a template's text found: the template when it could be read, and every problem with its place. */
+export interface TemplateRead {
+  template?: Template;
+  /** Errors (syntax, duplicate keys, unknown tags, no Resources) and warnings, in no particular order. */
+  findings: PatternFinding[];
 }
 
-/** Parse template text (JSON, or YAML with short-form tags). Errors name the file and, for YAML, the line. */
-export function parseTemplate(body: string, file: string): Template {
-  const trimmed = body.trimStart();
-  let document: unknown;
-  let format: Template['format'];
-  if (trimmed.startsWith('{')) {
+/**
+ * Read template text (JSON, or YAML with short-form tags) and report every
+ * problem of reading it, each with `file:line:col`. Text that starts with `{`
+ * is JSON; when it is not valid JSON but is valid YAML (a trailing comma, say)
+ * it is read as YAML, with a warning. Never throws for bad input.
+ */
+export function readTemplateText(body: string, file: string): TemplateRead {
+  const problem = (p: ReadProblem, severity: PatternFinding['severity'] = 'error'): PatternFinding => ({ file, line: p.line, col: p.col, message: p.message, severity });
+  let format: Template['format'] = 'yaml';
+  let read: { value: unknown; map: SourceMap; errors: ReadProblem[] };
+  const notes: PatternFinding[] = [];
+  if (body.replace(/^\uFEFF/, '').trimStart().startsWith('{')) {
     format = 'json';
-    try {
-      document = JSON.parse(body);
-    } catch (error) {
-      throw new NephoError('TEMPLATE_INVALID', `${file}: not valid JSON (${messageOf(error)})`);
+    const json = readCfnJson(body);
+    read = json;
+    if (json.syntax && !/nested more than/.test(json.errors[0]!.message)) {
+      const yaml = readCfnYaml(body);
+      if (yaml.errors.length === 0 && yaml.value !== undefined) {
+        const e = json.errors[0]!;
+        notes.push(problem({ ...e, message: `not strict JSON (${e.message.replace(/^not valid JSON: /, '')}); read as YAML, which CloudFormation also accepts` }, 'warning'));
+        read = yaml;
+        format = 'yaml';
+      }
     }
   } else {
-    format = 'yaml';
-    try {
-      document = parse(body, { customTags: CFN_TAGS, prettyErrors: false, uniqueKeys: true });
-    } catch (error) {
-      const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-      throw new NephoError('TEMPLATE_INVALID', `${file}${line ? `:${line}` : ''}: not a valid template (${messageOf(error).split('\n')[0]})`);
-    }
+    const yaml = readCfnYaml(body);
+    read = yaml;
+    notes.push(...yaml.loose.map((p) => problem(p, 'warning')));
   }
+  const findings = [...read.errors.map((p) => problem(p)), ...notes];
+  if (read.value === undefined) return { findings };
+  const at = (path: (string | number)[], message: string): PatternFinding => ({ file, ...read.map.keyAt(path), message, severity: 'error' });
+  const document = read.value;
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new NephoError('TEMPLATE_INVALID', `${file}: a template must be a mapping with Resources`);
+    findings.push(at([], 'a template must be a mapping with Resources'));
+    return { findings };
   }
   const doc = document as Record<string, unknown>;
   if (doc.Resources === null || typeof doc.Resources !== 'object' || Array.isArray(doc.Resources) || Object.keys(doc.Resources as object).length === 0) {
-    throw new NephoError('TEMPLATE_INVALID', `${file}: Resources is missing or empty`);
+    findings.push(at(doc.Resources === undefined ? [] : ['Resources'], 'Resources is missing or empty'));
+    return { findings };
   }
-  return { file, body, format, document: doc };
+  return { template: { file, body, format, document: doc, map: read.map, notes }, findings };
 }
 
-/** Read and parse a pattern file. */
-export function readTemplate(file: string): Template {
-  let body: string;
+/** Parse template text (JSON, or YAML with short-form tags). The first error is thrown, naming `file:line:col`. */
+export function parseTemplate(body: string, file: string): Template {
+  const { template, findings } = readTemplateText(body, file);
+  const first = firstError(findings);
+  if (first || !template) throw findingError(first ?? { file, line: 0, col: 0, message: 'not a template', severity: 'error' }, 'TEMPLATE_INVALID');
+  return template;
+}
+
+/** The error that comes first in the file, if any. */
+export function firstError(findings: readonly PatternFinding[]): PatternFinding | undefined {
+  return findings.filter((f) => f.severity === 'error').sort((a, b) => a.line - b.line || a.col - b.col)[0];
+}
+
+/** A pattern file's text; a missing or unreadable one is a NephoError naming it. */
+export function readPatternText(file: string): string {
   try {
-    body = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new NephoError(missing ? 'PATTERN_MISSING' : 'TEMPLATE_INVALID', `${file}: ${missing ? 'pattern file not found' : messageOf(error)}`);
   }
-  return parseTemplate(body, file);
+}
+
+/** Read and parse a pattern file. */
+export function readTemplate(file: string): Template {
+  return parseTemplate(readPatternText(file), file);
+}
+
+/** `file:line:col` of a node of a template, for messages. */
+export type Place = (path: (string | number)[]) => string;
+
+/** Where each node of `template` is, as `file:line:col` of the key that names it (or of the node). */
+export function placeOf(template: Template): Place {
+  return (path) => {
+    const p = template.map.keyAt(path);
+    return `${template.file}:${p.line}:${p.col}`;
+  };
+}
+
+/**
+ * CloudFormation's NoEcho is a boolean it also accepts as a string in any
+ * case (`true`, `"true"`, `"True"`, `"TRUE"`): any of them makes a parameter secret.
+ */
+export function isNoEcho(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
 /**
  * The template's own parameters as nepho declarations: `Type`, `Default`,
  * `AllowedValues`, `AllowedPattern`, `MinLength`, `MaxLength`, `MinValue`,
  * `MaxValue`, `NoEcho` and `Description`. A parameter the scenario does not
- * declare is still known through these.
+ * declare is still known through these. `AllowedPattern` is a Java regular
+ * expression: it is translated, and one that has no JavaScript equivalent is
+ * left to CloudFormation (`constraints.patternUnchecked` says why).
  */
 export function templateDeclarations(template: Template): Declaration[] {
   const params = template.document.Parameters;
+  const where = placeOf(template);
   if (params === undefined || params === null) return [];
-  if (typeof params !== 'object' || Array.isArray(params)) throw new NephoError('TEMPLATE_INVALID', `${template.file}: Parameters must be a mapping`);
+  if (typeof params !== 'object' || Array.isArray(params)) throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters'])}: Parameters must be a mapping`);
   return Object.entries(params as Record<string, unknown>).map(([name, raw]) => {
-    const bad = (field: string, what: string) => new NephoError('TEMPLATE_INVALID', `${template.file}: Parameters.${name}.${field} ${what}`);
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new NephoError('TEMPLATE_INVALID', `${template.file}: Parameters.${name} must be a mapping`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters', name])}: Parameters.${name} must be a mapping`);
     const p = raw as Record<string, unknown>;
+    // A missing field is pointed at through its parameter's name.
+    const bad = (field: string, what: string) => new NephoError('TEMPLATE_INVALID', `${where(p[field] === undefined ? ['Parameters', name] : ['Parameters', name, field])}: Parameters.${name}.${field} ${what}`);
     if (typeof p.Type !== 'string') throw bad('Type', 'is required');
     const type = p.Type === 'Number' ? 'number' : 'string';
-    const decl: Declaration = { name, type, constraints: { from: template.file }, origin: 'template' };
+    // Constraints name where the parameter is declared, so that a Default breaking them points there.
+    const decl: Declaration = { name, type, constraints: { from: where(['Parameters', name]) }, origin: 'template' };
+    if (p.Type === 'CommaDelimitedList' || p.Type.startsWith('List<')) decl.constraints.eachListItem = true;
     if (typeof p.Description === 'string') decl.description = p.Description;
-    if (p.NoEcho === true || p.NoEcho === 'true') decl.secret = true;
+    if (isNoEcho(p.NoEcho)) decl.secret = true;
     const num = (field: string): number | undefined => {
       if (p[field] === undefined) return undefined;
       const n = Number(p[field]);
@@ -117,6 +163,9 @@ export function templateDeclarations(template: Template): Declaration[] {
     if (p.AllowedPattern !== undefined) {
       if (typeof p.AllowedPattern !== 'string') throw bad('AllowedPattern', 'must be a string');
       decl.constraints.pattern = p.AllowedPattern;
+      const js = translateJavaPattern(p.AllowedPattern);
+      if (js.ok) decl.constraints.patternAsJs = { source: js.source, flags: js.flags };
+      else decl.constraints.patternUnchecked = js.reason;
     }
     const c = decl.constraints;
     const minValue = num('MinValue'); if (minValue !== undefined) c.min = minValue;

@@ -3,8 +3,9 @@ import type { Provider } from '../types.js';
 // This module is imported wherever providers are listed, so it stays light:
 // rendering and driving the `vagrant` binary load only when a method runs.
 const render = () => import('./render.js');
-const lint = () => import('./lint-cloudlet.js');
+const lintCloudlet = () => import('./lint-cloudlet.js');
 const machine = () => import('./provider.js');
+const lint = () => import('./lint.js');
 
 /**
  * The built-in Vagrant provider. Patterns are Vagrantfiles
@@ -24,10 +25,17 @@ export const vagrantProvider: Provider = {
   noCredentials: 'vagrant runs on this machine and needs none',
   patternPath: (pattern) => `patterns/vagrant/${pattern}.rb`,
   async lint(input) {
-    return (await lint()).lintVagrant(input);
+    return (await lintCloudlet()).lintVagrant(input);
   },
-  async validate(spec) {
-    await (await render()).renderVagrant(spec);
+  async validate(spec, _options, how) {
+    const files = await (await render()).renderVagrant(spec);
+    if (!how?.thorough) return { checks: ['placeholders'], warnings: [] };
+    const { checkRendered } = await lint();
+    const { findingError, findingLine } = await import('../findings.js');
+    const { findings, checks } = await checkRendered(files, spec.patternFile, process.env);
+    const error = findings.find((f) => f.severity === 'error');
+    if (error) throw findingError(error, 'VAGRANTFILE_INVALID');
+    return { checks: ['placeholders', ...checks], warnings: findings.map(findingLine) };
   },
   async render(spec) {
     return (await render()).renderVagrant(spec);

@@ -1,40 +1,38 @@
 import { readFileSync } from 'node:fs';
-import { isNephoError } from '../../errors.js';
-import { findingFromError } from '../findings.js';
-import type { LintFinding, LintInput, PatternUse } from '../types.js';
-import { renderPattern } from './render.js';
+import { lintFinding } from '../findings.js';
+import type { LintFinding, LintInput } from '../types.js';
+import { lintPlaceholders, lintVagrantfile } from './lint.js';
+import { renderVagrant } from './render.js';
 
 /**
  * Every problem of the Vagrantfile patterns the cloudlet's scenarios use:
- * each placeholder, line by line, so that every unknown one is reported, and
- * placeholders put in quotes (nepho writes Ruby literals, quotes included).
+ * each placeholder, line by line (unknown ones, and those inside quoted Ruby
+ * strings), then, when they all render, the Vagrantfile itself with `ruby -c`
+ * and `vagrant validate -p` where those are installed. Scenarios often share a
+ * pattern: each rendering is checked once.
  */
 export async function lintVagrant(input: LintInput): Promise<LintFinding[]> {
   const findings: LintFinding[] = [];
-  for (const use of input.uses) findings.push(...placeholderFindings(use));
-  return findings;
-}
-
-function placeholderFindings(use: PatternUse): LintFinding[] {
-  const file = use.spec.patternFile;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    return [{ file, message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, severity: 'error', source: 'nepho' }];
-  }
-  const findings: LintFinding[] = [];
-  text.split('\n').forEach((line, index) => {
+  const checked = new Map<string, Promise<LintFinding[]>>();
+  for (const use of input.uses) {
+    const file = use.spec.patternFile;
+    let text: string;
     try {
-      renderPattern(line, { ...use.spec, patternFile: file });
+      text = readFileSync(file, 'utf8');
     } catch (error) {
-      if (!isNephoError(error)) throw error;
-      const finding = findingFromError(error, file);
-      findings.push({ ...finding, line: index + 1 });
+      findings.push({ file, message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, severity: 'error', source: 'nepho' });
+      continue;
     }
-    if (/["']\{\{[^}]*\}\}["']/.test(line)) {
-      findings.push({ file, line: index + 1, severity: 'error', source: 'nepho', message: 'a placeholder is quoted: nepho writes Ruby literals, so leave {{...}} unquoted' });
+    const placeholders = lintPlaceholders(file, text, use.spec.parameters);
+    findings.push(...placeholders.map((f) => lintFinding(f)));
+    // The pattern alone: the provisioner nepho appends points at a copy made only in the formation's directory.
+    const { bootstrap: _bootstrap, ...alone } = use.spec;
+    const rendered = input.external && !placeholders.some((f) => f.severity === 'error') ? (await renderVagrant(alone))[0]!.content : undefined;
+    const key = `${file}\0${rendered ?? ''}`;
+    if (!checked.has(key)) {
+      checked.set(key, lintVagrantfile(file, rendered, input.env, (checks) => input.checked?.(file, checks)).then((found) => found.map((f) => lintFinding(f))));
     }
-  });
+    findings.push(...(await checked.get(key)!));
+  }
   return findings;
 }
