@@ -52,3 +52,34 @@ export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** Characters shown escaped when untrusted text is quoted: controls, line and bidi marks, lone surrogates, U+FFFD. */
+const UNPRINTABLE = /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Untrusted text (a line of garbage, a library message quoting it) as it may
+ * appear in a one-line message: control and invisible characters escaped as
+ * `\uXXXX`, at most `max` characters of it, `...` when it was cut.
+ */
+export function excerpt(text: string, max = 100): string {
+  const { shown, cut } = cutAt(text, max);
+  return `${escapeUnprintable(shown)}${cut ? '...' : ''}`;
+}
+
+/** Untrusted text as a quoted name in a message: `'like this'`, escaped and cut as `excerpt` does, with its full length when cut. */
+export function quoted(text: string, max = 40): string {
+  const { shown, cut } = cutAt(text, max);
+  const body = escapeUnprintable(shown.replace(/[\\']/g, '\\$&'));
+  return cut ? `'${body}'... (${text.length} characters)` : `'${body}'`;
+}
+
+function cutAt(text: string, max: number): { shown: string; cut: boolean } {
+  if (text.length <= max) return { shown: text, cut: false };
+  // Never cut a surrogate pair in two.
+  const shown = text.slice(0, max);
+  return { shown: /[\ud800-\udbff]$/.test(shown) ? shown.slice(0, -1) : shown, cut: true };
+}
+
+function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
