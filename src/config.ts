@@ -34,13 +34,21 @@ export interface Config {
   rest: Record<string, unknown>;
 }
 
-const DEFAULTS = { registryTtl: 600, http: { timeout: 30, retries: 2, maxBytes: 256 * 1024 * 1024 } };
+/**
+ * 64 MiB holds an index of some 70,000 cloudlets, and keeps what a hostile
+ * download can cost in memory well under 300 MB (see src/http.ts).
+ */
+const DEFAULTS = { registryTtl: 600, http: { timeout: 30, retries: 2, maxBytes: 64 * 1024 * 1024 } };
 
 /** Registry names: short, safe to use as a file name. */
 export const REGISTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** Read config.yaml (a missing file is an empty config). Every bad field is named. */
-export function loadConfig(home: NephoHome): Config {
+/**
+ * Read config.yaml (a missing file is an empty config). Every bad field is
+ * named. `NEPHO_HTTP_TIMEOUT_MS` in `env` replaces http.timeout for this run
+ * (tests use it to make a stalled server fail fast); it is never saved.
+ */
+export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
     text = readFileSync(home.configFile, 'utf8');
@@ -87,11 +95,19 @@ export function loadConfig(home: NephoHome): Config {
 
   if (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'string')) throw bad('plugins', 'must be a list of package names');
 
+  let timeout = num('timeout', DEFAULTS.http.timeout, 0.001);
+  const override = env.NEPHO_HTTP_TIMEOUT_MS;
+  if (override !== undefined && override !== '') {
+    const ms = Number(override);
+    if (!(ms >= 1)) throw new NephoError('BAD_ARGUMENT', `NEPHO_HTTP_TIMEOUT_MS '${override}' must be a number of milliseconds (at least 1)`);
+    timeout = ms / 1000;
+  }
+
   return {
     registries: entries,
     registryTtl: ttl,
     http: {
-      timeout: num('timeout', DEFAULTS.http.timeout, 0.001),
+      timeout,
       retries: Math.floor(num('retries', DEFAULTS.http.retries, 0)),
       maxBytes: num('max_bytes', DEFAULTS.http.maxBytes, 1),
     },

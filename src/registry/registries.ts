@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -5,7 +6,7 @@ import type { Config } from '../config.js';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchText, printableUrl } from '../http.js';
+import { fetchBytes, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
 
@@ -45,11 +46,23 @@ export interface RegistryState {
   error?: NephoError;
 }
 
+/** The size and sha256 of a cached file as it was written: what tells a damaged copy from a good one. */
+interface FileCheck {
+  size: number;
+  sha256: string;
+}
+
+/** The files of a cached copy, each checked against `CacheMeta.files`. */
+const CACHE_FILES = ['index.json', 'search.tsv'] as const;
+type CacheFile = (typeof CACHE_FILES)[number];
+
 interface CacheMeta {
   url: string;
   etag?: string;
   checkedAt: number;
   count: number;
+  /** Absent from the meta files of an earlier nepho: their files are taken as they are. */
+  files?: Record<CacheFile, FileCheck>;
 }
 
 /** The built-in registry first, then the configured ones in order: the first that lists a name wins. */
@@ -72,63 +85,82 @@ function readMeta(dir: string): CacheMeta | undefined {
   }
 }
 
+function checkOf(data: string | Uint8Array): FileCheck {
+  return { size: typeof data === 'string' ? Buffer.byteLength(data) : data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** The cached copy of `source`, when there is one for its URL. */
+function usableCopy(source: RegistrySource, ctx: RegistryContext, _deep: boolean): CacheMeta | undefined {
+  const meta = readMeta(cacheDir(ctx.home, source.name));
+  return meta && meta.url === source.url ? meta : undefined;
+}
+
 /**
  * Make the cached copy of a registry current. Within the TTL nothing is
  * fetched (`file://` registries are always re-checked: it costs a stat). The
- * server is asked with the ETag of the copy held. When the network fails and a
- * copy exists, that copy is used and the caller is warned (not with `force`:
- * a caller that asked for a refresh reports the failure itself, from the
- * returned state); an index that is not valid leaves the previous copy in
- * place and throws.
+ * server is asked with the ETag of the copy held. When the fetch fails, or
+ * the index it brings is not valid, and a copy exists, that copy is used and
+ * the caller is warned (not with `force`: a caller that asked for a refresh
+ * reports the failure itself, from the returned state). `fetchUrl` is the URL to fetch when it differs
+ * from the one recorded (it carries credentials that are not stored).
  */
-export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false): Promise<RegistryState> {
+export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
-  const meta = readMeta(dir);
-  const held = meta && meta.url === source.url ? meta : undefined;
+  const held = usableCopy(source, ctx, force);
   const local = source.url.startsWith('file:');
   // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
     return { source, state: 'current', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count };
   }
+  const fallBack = (error: NephoError): RegistryState => {
+    if (!held) return { source, state: 'unavailable', error };
+    if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
+    return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
+  };
 
   let result;
   try {
-    result = await fetchText(source.url, {
+    result = await fetchBytes(fetchUrl, {
       ...ctx.config.http,
       what: `registry '${source.name}'`,
       ...(held?.etag ? { etag: held.etag } : {}),
     });
   } catch (error) {
     if (!isNephoError(error)) throw error;
-    if (held) {
-      if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
-      return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
-    }
-    return { source, state: 'unavailable', error };
+    return fallBack(error);
   }
 
-  if (result.status === 'not-modified' && held) {
-    const updated: CacheMeta = { ...held, checkedAt: now };
-    writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
-    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held.count };
-  }
+  // Only a request that sent the held copy's ETag can be answered "not modified" (src/http.ts).
   if (result.status === 'not-modified') {
-    // We sent no ETag, so a 304 has nothing to refer to.
-    throw new NephoError('REGISTRY_INVALID', `registry '${source.name}': ${shownUrl(source)} answered 304 to an unconditional request`);
+    const updated: CacheMeta = { ...held!, checkedAt: now };
+    writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held!.count };
   }
 
   const { etag } = result;
-  const { index, warnings } = parseIndex(result.body, source.name, source.url);
-  // Let the downloaded text go before the copies below are made: it is as large as the index.
+  let parsed;
+  try {
+    parsed = parseIndex(result.body, source.name, source.url, ctx.config.http.maxBytes);
+  } catch (error) {
+    if (!isNephoError(error)) throw error;
+    return fallBack(error);
+  }
+  // Let the downloaded bytes go before the copies below are made: they are as large as the index.
   result = undefined;
+  const { index, warnings } = parsed;
   for (const warning of warnings) ctx.warn(warning);
   const count = Object.keys(index.cloudlets).length;
   mkdirSync(dir, { recursive: true });
+  const indexText = JSON.stringify(index);
+  const search = searchLines(index);
   // The search file and the index first, the meta file last: it is what says the copy is complete.
-  writeFileAtomicSync(join(dir, 'index.json'), JSON.stringify(index));
-  writeFileAtomicSync(join(dir, 'search.tsv'), searchLines(index));
-  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}) };
+  writeFileAtomicSync(join(dir, 'index.json'), indexText);
+  writeFileAtomicSync(join(dir, 'search.tsv'), search);
+  const fresh: CacheMeta = {
+    url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}),
+    files: { 'index.json': checkOf(indexText), 'search.tsv': checkOf(search) },
+  };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
@@ -138,20 +170,7 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
  * why). Falling back to a cached copy is warned about, except with `force`.
  */
 export async function syncAll(ctx: RegistryContext, force = false): Promise<RegistryState[]> {
-  return Promise.all(
-    registrySources(ctx.config).map((source) =>
-      syncRegistry(source, ctx, force).catch((error: unknown): RegistryState => {
-        if (!isNephoError(error)) throw error;
-        const dir = cacheDir(ctx.home, source.name);
-        const held = readMeta(dir);
-        if (held && held.url === source.url) {
-          if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
-          return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
-        }
-        return { source, state: 'unavailable', error };
-      }),
-    ),
-  );
+  return Promise.all(registrySources(ctx.config).map((source) => syncRegistry(source, ctx, force)));
 }
 
 /** What is known of a registry's cached copy, without touching the network. */
