@@ -77,22 +77,105 @@ function cacheDir(home: NephoHome, name: string): string {
   return join(home.cache, 'registries', name);
 }
 
-function readMeta(dir: string): CacheMeta | undefined {
+/** A cache's meta file: `meta` when it reads well, `problem` when it is there but damaged. */
+function loadMeta(dir: string): { meta?: CacheMeta; problem?: string } {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
-  } catch {
-    return undefined;
+    text = readFileSync(join(dir, 'meta.json'), 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? {} : { problem: messageOf(error) };
   }
+  try {
+    const meta = JSON.parse(text) as CacheMeta;
+    if (typeof meta?.url === 'string' && typeof meta.checkedAt === 'number' && typeof meta.count === 'number') return { meta };
+  } catch {
+    // reported below
+  }
+  return { problem: 'not valid JSON' };
+}
+
+function readMeta(dir: string): CacheMeta | undefined {
+  return loadMeta(dir).meta;
 }
 
 function checkOf(data: string | Uint8Array): FileCheck {
   return { size: typeof data === 'string' ? Buffer.byteLength(data) : data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
-/** The cached copy of `source`, when there is one for its URL. */
-function usableCopy(source: RegistrySource, ctx: RegistryContext, _deep: boolean): CacheMeta | undefined {
-  const meta = readMeta(cacheDir(ctx.home, source.name));
-  return meta && meta.url === source.url ? meta : undefined;
+/**
+ * What is wrong with each file of a cached copy: missing, or not the size it
+ * was written with (a stat: cheap enough for every command), or with `deep`,
+ * not the content (a checksum: for `registry:update`).
+ */
+function cacheDamage(dir: string, meta: CacheMeta, deep: boolean): Partial<Record<CacheFile, string>> {
+  const damage: Partial<Record<CacheFile, string>> = {};
+  if (!meta.files) return damage;
+  for (const file of CACHE_FILES) {
+    const want = meta.files[file];
+    const path = join(dir, file);
+    const size = statSync(path, { throwIfNoEntry: false })?.size;
+    if (size === undefined) damage[file] = 'missing';
+    else if (size !== want.size) damage[file] = `${size} bytes, ${want.size} written`;
+    else if (deep && checkOf(readFileSync(path)).sha256 !== want.sha256) damage[file] = 'content does not match its checksum';
+  }
+  return damage;
+}
+
+/**
+ * The cached copy of `source` that can be used, or undefined. Damage is
+ * repaired where it can be re-derived: a search file is rebuilt from the
+ * cached index, at once and without the network. A damaged index or meta
+ * file makes the copy unusable: the caller fetches it again. Each repair is
+ * warned about, naming the file.
+ */
+function usableCopy(source: RegistrySource, ctx: RegistryContext, deep: boolean): CacheMeta | undefined {
+  const dir = cacheDir(ctx.home, source.name);
+  const label = `registry '${source.name}'`;
+  const loaded = loadMeta(dir);
+  if (loaded.problem) {
+    ctx.warn(`${label}: cached copy damaged (${join(dir, 'meta.json')}: ${loaded.problem}); fetching it again`);
+    return undefined;
+  }
+  let meta = loaded.meta;
+  if (!meta || meta.url !== source.url) return undefined;
+  if (deep && !meta.files) {
+    // An earlier nepho's copy has nothing to check it against: ask for it whole, without its ETag.
+    const { etag: _unchecked, ...rest } = meta;
+    return rest;
+  }
+  let damage = cacheDamage(dir, meta, deep);
+  if (Object.keys(damage).length > 0) {
+    // Another nepho may be writing a new copy (the index, the search file, then the meta file): look once more.
+    const again = readMeta(dir);
+    if (again && again.url === source.url && again.checkedAt !== meta.checkedAt) {
+      meta = again;
+      damage = cacheDamage(dir, meta, deep);
+    }
+  }
+  if (damage['index.json']) {
+    ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${damage['index.json']}); fetching it again`);
+    return undefined;
+  }
+  if (damage['search.tsv']) {
+    try {
+      meta = rebuildSearchFile(dir, meta);
+    } catch (error) {
+      ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${messageOf(error)}); fetching it again`);
+      return undefined;
+    }
+    ctx.warn(`${label}: cached search file damaged (${join(dir, 'search.tsv')}: ${damage['search.tsv']}); rebuilt from the cached index`);
+  }
+  return meta;
+}
+
+/** Write the search file again from the cached index (which must be intact); returns the updated meta. */
+function rebuildSearchFile(dir: string, meta: CacheMeta): CacheMeta {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as RegistryIndex;
+  const lines = searchLines(index);
+  writeFileAtomicSync(join(dir, 'search.tsv'), lines);
+  const updated: CacheMeta = { ...meta, files: { ...meta.files!, 'search.tsv': checkOf(lines) } };
+  writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+  return updated;
 }
 
 /**
@@ -101,7 +184,9 @@ function usableCopy(source: RegistrySource, ctx: RegistryContext, _deep: boolean
  * server is asked with the ETag of the copy held. When the fetch fails, or
  * the index it brings is not valid, and a copy exists, that copy is used and
  * the caller is warned (not with `force`: a caller that asked for a refresh
- * reports the failure itself, from the returned state). `fetchUrl` is the URL to fetch when it differs
+ * reports the failure itself, from the returned state). A damaged copy is
+ * repaired or fetched again first (see `usableCopy`); with `force` its
+ * checksums are compared too. `fetchUrl` is the URL to fetch when it differs
  * from the one recorded (it carries credentials that are not stored).
  */
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
