@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { NephoError, messageOf } from './errors.js';
-import { writeFileAtomicSync } from './fs.js';
+import { acquireLock, writeFileAtomicSync } from './fs.js';
 import type { NephoHome } from './home.js';
 
 /** A registry the user added with `registry:add`. */
@@ -116,8 +116,32 @@ export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env
   };
 }
 
-/** Write config.yaml atomically, keeping keys nepho does not manage. */
-export function saveConfig(home: NephoHome, config: Config): void {
+/** How long a change to config.yaml waits for another one to finish. */
+const CONFIG_LOCK_WAIT_MS = 10_000;
+
+/**
+ * Change config.yaml: under its lock, read it afresh, let `change` edit what
+ * was read, and write it back whole. Two nepho processes changing it at once
+ * (two `registry:add`) each see the other's change; neither is lost. The
+ * lock is waited for, up to ten seconds. Environment overrides are not
+ * applied to what is read here, so they are never saved.
+ */
+export async function updateConfig<T>(home: NephoHome, operation: string, change: (config: Config) => T | Promise<T>): Promise<T> {
+  const lock = await acquireLock(`${home.configFile}.lock`, operation, 'CONFIG_BUSY', { waitMs: CONFIG_LOCK_WAIT_MS });
+  try {
+    const config = loadConfig(home, {});
+    const before = JSON.stringify(config);
+    const result = await change(config);
+    // Nothing changed, nothing written: the file keeps its comments and layout.
+    if (JSON.stringify(config) !== before) saveConfig(home, config);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Write config.yaml atomically, keeping keys nepho does not manage. Only through updateConfig, under the lock. */
+function saveConfig(home: NephoHome, config: Config): void {
   const out: Record<string, unknown> = { ...config.rest };
   out.registries = config.registries.map(({ name, url }) => ({ name, url }));
   if (config.registryTtl !== DEFAULTS.registryTtl) out.registry_ttl = config.registryTtl;

@@ -237,9 +237,23 @@ export interface Lock {
  * hard-linked into place), so a reader never sees an empty lock and mistakes
  * it for a stale one. A stale lock is taken over by renaming it aside and
  * checking that what was moved is the stale lock that was judged, so two
- * processes taking over at once cannot both win.
+ * processes taking over at once cannot both win. With `waitMs`, a lock held
+ * by a live process is tried again until that much time has passed.
  */
-export async function acquireLock(path: string, operation: string, code = 'LOCKED'): Promise<Lock> {
+export async function acquireLock(path: string, operation: string, code = 'LOCKED', options: { waitMs?: number } = {}): Promise<Lock> {
+  const until = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    try {
+      return await takeLock(path, operation, code);
+    } catch (error) {
+      // Busy (or lost a race): wait a moment and try again, while the caller is willing to wait.
+      if (!(error instanceof NephoError) || error.code !== code || Date.now() >= until) throw error;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+  }
+}
+
+async function takeLock(path: string, operation: string, code: string): Promise<Lock> {
   const info: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString(), operation };
   const busy = (holder: LockInfo) =>
     new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
