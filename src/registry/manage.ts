@@ -1,11 +1,13 @@
 import { NephoError } from '../errors.js';
 import { REGISTRY_NAME, updateConfig } from '../config.js';
-import { printableUrl } from '../http.js';
+import { printableUrl, withoutCredentials } from '../http.js';
 import { BUILTIN, dropCache, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
 
 /**
  * Add a registry to config.yaml after checking that its index can be read
- * and is valid: a registry that does not work is not saved.
+ * and is valid: a registry that does not work is not saved. A user and
+ * password in the URL are used for this check only: config.yaml gets the URL
+ * without them, and later fetches authenticate from ~/.netrc.
  */
 export async function addRegistry(ctx: RegistryContext, name: string, url: string): Promise<RegistryState> {
   if (!REGISTRY_NAME.test(name)) {
@@ -24,11 +26,16 @@ export async function addRegistry(ctx: RegistryContext, name: string, url: strin
   if (!['https:', 'http:', 'file:'].includes(parsed.protocol)) {
     throw new NephoError('BAD_URL', `registry URL '${printableUrl(url)}' must use https://, http:// or file://`);
   }
-  const source = { name, url, builtin: false };
+  const stored = withoutCredentials(url);
+  if (stored !== undefined) {
+    ctx.warn(`registry '${name}': the user and password in the URL are used now but not saved; ` +
+      `later fetches send those of ~/.netrc for ${parsed.hostname}`);
+  }
+  const source = { name, url: stored ?? url, builtin: false };
   // A cache under this name belongs to no configured registry (config.yaml was edited by hand):
   // it must not stand in for an index that could not be fetched now.
   await dropCache(ctx.home, name);
-  const state = await syncRegistry(source, ctx, true);
+  const state = await syncRegistry(source, ctx, true, url);
   if (state.state === 'unavailable') throw state.error!;
   // Read afresh under the lock: another registry:add may have saved its registry meanwhile.
   await updateConfig(ctx.home, `adding registry '${name}'`, (config) => {
