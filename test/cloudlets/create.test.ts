@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import t from 'tap';
 import { assertUserError, git, nepho, realVagrantValidate, tempDir } from '../fixtures/helpers.js';
+import { requireTool } from '../fixtures/tools.js';
 
 t.test('create makes a git repository that lints and dry-runs for both providers', async (t) => {
   const home = tempDir(t, 'nepho-create-home-');
@@ -36,7 +37,7 @@ t.test('create makes a git repository that lints and dry-runs for both providers
   const vagrant = await nepho(['formation:create', 'local/my-app', '--provider', 'vagrant', '--dry-run', '--out', out], { home, cwd });
   t.equal(vagrant.code, 0, vagrant.stderr);
   t.ok(existsSync(join(out, 'Vagrantfile')), 'Vagrantfile rendered');
-  if (existsSync('/usr/bin/vagrant')) {
+  if (requireTool(t, 'vagrant')) {
     const v = realVagrantValidate(t, out);
     t.equal(v.code, 0, `the rendered Vagrantfile passes vagrant validate -p: ${v.output}`);
   }

@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ROOT, assertUserError, nepho, tempDir } from '../fixtures/helpers.js';
+import { requireTool } from '../fixtures/tools.js';
 
 /**
  * A PATH whose first cfn-lint finds nothing, so that the counts below do not
@@ -112,10 +113,7 @@ t.test('a path that does not exist is refused', async (t) => {
 });
 
 t.test('cfn-lint findings on the CloudFormation patterns, when cfn-lint is on PATH', async (t) => {
-  if (spawnSync('cfn-lint', ['--version']).error) {
-    t.skip('cfn-lint is not installed');
-    return;
-  }
+  if (!requireTool(t, 'cfn-lint')) return;
   const home = tempDir(t, 'nepho-lint-home-');
   const cwd = tempDir(t, 'nepho-lint-cwd-');
   t.equal((await nepho(['cloudlet:create', 'cf'], { home, cwd })).code, 0);
