@@ -59,28 +59,28 @@ const BYTES_PER_CONTAINER = 64;
 const BYTES_PER_VALUE = 16;
 
 /**
- * Walk the bytes of a JSON text without building anything: refuse nesting
- * deeper than MAX_INDEX_DEPTH (fifty megabytes of `[[[[` would take gigabytes
- * to parse) and a text whose values would cost more memory to build than
- * `maxCost` bytes (a flood of `{},{},{}`), before JSON.parse sees it. Only
- * the structure is looked at: strings are skipped, escapes included.
+ * Walk a JSON text without building anything: refuse nesting deeper than
+ * MAX_INDEX_DEPTH (fifty megabytes of `[[[[` would take gigabytes to parse)
+ * and a text whose values would cost more memory to build than `maxCost`
+ * bytes (a flood of `{},{},{}`), before JSON.parse sees it. Only the
+ * structure is looked at: strings are skipped, escapes included.
  */
-export function checkJsonShape(bytes: Uint8Array, maxCost: number): string | undefined {
+export function checkJsonShape(text: string, maxCost: number): string | undefined {
   let depth = 0;
   let containers = 0;
   let commas = 0;
-  const n = bytes.length;
+  const n = text.length;
   for (let i = 0; i < n; i++) {
-    const c = bytes[i]!;
+    const c = text.charCodeAt(i);
     if (c === 0x22) {
       // A string: jump to its closing quote, stepping over escaped characters.
       for (i++; i < n; i++) {
-        const d = bytes[i]!;
+        const d = text.charCodeAt(i);
         if (d === 0x5c) i++;
         else if (d === 0x22) break;
       }
     } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_INDEX_DEPTH) return `nested more than ${MAX_INDEX_DEPTH} levels deep (at byte ${i})`;
+      if (++depth > MAX_INDEX_DEPTH) return `nested more than ${MAX_INDEX_DEPTH} levels deep (at character ${i})`;
       containers++;
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
@@ -99,12 +99,11 @@ export function checkJsonShape(bytes: Uint8Array, maxCost: number): string | und
  * Parse and validate an index. A document that is not JSON or not the format
  * throws, naming the registry; one bad entry becomes a warning naming it and
  * is left out, so the rest stays usable. Relative `source` URLs (`./x.git`)
- * are resolved against `indexUrl`. The bytes are first checked by
- * `checkJsonShape` against `maxCost` (by default, the text's own size cap).
+ * are resolved against `indexUrl`. The text is first checked by
+ * `checkJsonShape` against `maxCost` (by default, the default size cap).
  */
-export function parseIndex(body: string | Uint8Array, registry: string, indexUrl: string, maxCost = 64 * 1024 * 1024): ParsedIndex {
-  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const shape = checkJsonShape(bytes, maxCost);
+export function parseIndex(text: string, registry: string, indexUrl: string, maxCost = 64 * 1024 * 1024): ParsedIndex {
+  const shape = checkJsonShape(text, maxCost);
   if (shape) {
     throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index refused: ${shape}`, {
       hint: shape.startsWith('nested')
@@ -114,7 +113,7 @@ export function parseIndex(body: string | Uint8Array, registry: string, indexUrl
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(typeof body === 'string' ? body : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     // V8 quotes the start of the document in its message: keep it to one short, plain line.
     throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index is not valid JSON (${printable(messageOf(error), 120)})`, {

@@ -98,8 +98,8 @@ function readMeta(dir: string): CacheMeta | undefined {
   return loadMeta(dir).meta;
 }
 
-function checkOf(data: string | Uint8Array): FileCheck {
-  return { size: typeof data === 'string' ? Buffer.byteLength(data) : data.length, sha256: createHash('sha256').update(data).digest('hex') };
+function checkOf(data: Uint8Array): FileCheck {
+  return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
 }
 
 /**
@@ -171,7 +171,7 @@ function usableCopy(source: RegistrySource, ctx: RegistryContext, deep: boolean)
 /** Write the search file again from the cached index (which must be intact); returns the updated meta. */
 function rebuildSearchFile(dir: string, meta: CacheMeta): CacheMeta {
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as RegistryIndex;
-  const lines = searchLines(index);
+  const lines = Buffer.from(searchLines(index));
   writeFileAtomicSync(join(dir, 'search.tsv'), lines);
   const updated: CacheMeta = { ...meta, files: { ...meta.files!, 'search.tsv': checkOf(lines) } };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
@@ -224,28 +224,30 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   }
 
   const { etag } = result;
+  // Decoded, then the bytes let go before parsing: each is as large as the index.
+  let text: string | undefined = result.body.toString('utf8');
+  result = undefined;
   let parsed;
   try {
-    parsed = parseIndex(result.body, source.name, source.url, ctx.config.http.maxBytes);
+    parsed = parseIndex(text, source.name, source.url, ctx.config.http.maxBytes);
   } catch (error) {
     if (!isNephoError(error)) throw error;
     return fallBack(error);
   }
-  // Let the downloaded bytes go before the copies below are made: they are as large as the index.
-  result = undefined;
+  text = undefined;
   const { index, warnings } = parsed;
   for (const warning of warnings) ctx.warn(warning);
   const count = Object.keys(index.cloudlets).length;
   mkdirSync(dir, { recursive: true });
-  const indexText = JSON.stringify(index);
-  const search = searchLines(index);
-  // The search file and the index first, the meta file last: it is what says the copy is complete.
-  writeFileAtomicSync(join(dir, 'index.json'), indexText);
-  writeFileAtomicSync(join(dir, 'search.tsv'), search);
-  const fresh: CacheMeta = {
-    url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}),
-    files: { 'index.json': checkOf(indexText), 'search.tsv': checkOf(search) },
-  };
+  // Encoded once, for both the file and its checksum: each copy is as large as the index.
+  const files = {} as Record<CacheFile, FileCheck>;
+  for (const [file, content] of [['index.json', () => JSON.stringify(index)], ['search.tsv', () => searchLines(index)]] as const) {
+    const bytes = Buffer.from(content());
+    // The search file and the index first, the meta file last: it is what says the copy is complete.
+    writeFileAtomicSync(join(dir, file), bytes);
+    files[file] = checkOf(bytes);
+  }
+  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}), files };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }

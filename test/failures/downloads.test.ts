@@ -17,7 +17,7 @@ const MAX_PEAK_KIB = 300 * 1024;
 const CAP = 64 * 1024 * 1024;
 
 const cases: [string, Hostile, RegExp][] = [
-  ['50 MB of nested arrays', { kind: 'nested', depth: 25 * 1024 * 1024 }, /index refused: nested more than 256 levels deep \(at byte 256\)$/],
+  ['50 MB of nested arrays', { kind: 'nested', depth: 25 * 1024 * 1024 }, /index refused: nested more than 256 levels deep \(at character 256\)$/],
   ['a gzip bomb of 1 GiB', { kind: 'bomb', mebibytes: 1024 }, new RegExp(`http://127\\.0\\.0\\.1:\\d+/index\\.json is larger than the ${CAP}-byte limit$`)],
   ['an endless body without Content-Length', { kind: 'endless', bytes: 1024 * 1024 * 1024 }, new RegExp(`http://127\\.0\\.0\\.1:\\d+/index\\.json is larger than the ${CAP}-byte limit$`)],
   ['60 MB of empty objects, valid JSON', { kind: 'flood', count: 20 * 1024 * 1024 }, /index refused: holds \d+ objects and arrays and \d+ values, more than 64 MiB to read$/],
