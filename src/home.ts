@@ -77,8 +77,8 @@ export function ensureHome(home: NephoHome): NephoHome {
     if (problem) throw unusable(problem);
   }
   for (const dir of dirs) {
-    if (statSync(dir, { throwIfNoEntry: false })) continue;
     try {
+      if (lookUp(dir)) continue;
       makeDirs(dir);
     } catch (error) {
       throw unusable(error instanceof NephoError ? error.message : `cannot create ${dir} (${codeOf(error)})`);
@@ -90,7 +90,14 @@ export function ensureHome(home: NephoHome): NephoHome {
 
 /** What keeps the existing `dir` from being a directory nepho can write into; undefined when it is fine or absent. */
 function existingDirProblem(dir: string): string | undefined {
-  const stats = statSync(dir, { throwIfNoEntry: false });
+  let stats;
+  try {
+    stats = lookUp(dir);
+  } catch (error) {
+    // A parent that is a file (ENOTDIR) is found and named when the home is created.
+    if (codeOf(error) === 'ENOTDIR') return undefined;
+    return `${dir} cannot be reached (${codeOf(error)})`;
+  }
   if (stats === undefined) return undefined;
   if (!stats.isDirectory()) return `${dir} is not a directory`;
   const pseudo = pseudoFilesystem(dir);
@@ -114,6 +121,16 @@ function pseudoFilesystem(existing: string): string | undefined {
   return name === undefined ? undefined : `${existing} is on the kernel's ${name} filesystem, which cannot hold files`;
 }
 
+/** stat(2), undefined when nothing is there; a parent that is not a directory counts as nothing there. */
+function lookUp(path: string): import('node:fs').Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if (codeOf(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
 function codeOf(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
 }
@@ -128,7 +145,12 @@ export function makeDirs(dir: string, mode = 0o700): void {
   const missing: string[] = [];
   let at = resolve(dir);
   for (;;) {
-    const stats = statSync(at, { throwIfNoEntry: false });
+    let stats;
+    try {
+      stats = lookUp(at);
+    } catch (error) {
+      throw new NephoError('HOME_UNUSABLE', `${at} cannot be reached (${codeOf(error)})`);
+    }
     if (stats) {
       if (!stats.isDirectory()) throw new NephoError('HOME_UNUSABLE', `${at} is not a directory`);
       break;

@@ -242,7 +242,15 @@ function hostOf(url: string): string {
  */
 function credentialsFor(url: URL): { user: string; password: string } | undefined {
   if (url.username !== '' || url.password !== '') {
-    return { user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    // A stray '%' (not a valid escape) is sent as written rather than refused.
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    return { user: decode(url.username), password: decode(url.password) };
   }
   let text: string;
   try {

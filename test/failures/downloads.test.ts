@@ -11,7 +11,7 @@ import { serveHostile, type Hostile } from '../fixtures/hostile-servers.js';
 import { runBounded } from '../fixtures/processes.js';
 import { requireTool } from '../fixtures/tools.js';
 
-/** The bound the brief sets for any hostile download. */
+/** The most memory nepho may take for any hostile download (README). */
 const MAX_PEAK_KIB = 300 * 1024;
 /** The default http.max_bytes. */
 const CAP = 64 * 1024 * 1024;

@@ -46,6 +46,17 @@ t.test('NEPHO_HOME, or a folder inside it, is a file', async (t) => {
   }
 });
 
+t.test('a home below a file: the file is named', async (t) => {
+  const parent = tempDir(t);
+  const file = join(parent, 'file');
+  writeFileSync(file, 'x');
+  for (const home of [join(file, 'home'), join(file, 'a', 'b')]) {
+    const r = await runBounded(['registry:list'], { home });
+    expectUserError(t, r, new RegExp(`^error: nepho's home ${home}: ${file} is not a directory$`), home);
+  }
+  t.same(tree(parent), ['file'], 'nothing created');
+});
+
 t.test('a home under /proc ends at once with one line, instead of spinning forever', async (t) => {
   for (const home of ['/proc/nepho-test-home', '/proc', '/proc/self/nepho', '/sys/nepho-test-home']) {
     for (const args of [['registry:list'], ['cloudlet:list'], ['--help']]) {
