@@ -14,12 +14,12 @@
  * runs cached bytecode as it is, so it must not come from a directory that
  * others can write to. Failing to read or write a cache never fails a command.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
-import { nephoHome } from './home.js';
+import { homeRefused, makeDirs, nephoHome } from './home.js';
 
 /** The content hash of dist/cli.cjs, written in by scripts/bundle.js: a cache belongs to exactly one build. */
 declare const NEPHO_BUILD_ID: string | undefined;
@@ -87,8 +87,11 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
   const known = slot === 'help' || (slot !== undefined && module.exports.isCommandWord(slot));
   if (cacheFile && known && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // Written when the command is done, so the cache holds every function it compiled.
-    process.once('exit', () => writeCache(dir, `cli-${BUILD_ID}-${stamp}-`, cacheFile, script));
+    // Written when the command is done, so the cache holds every function it compiled; not
+    // into a home the command refused as unusable, which is left as it was found.
+    process.once('exit', () => {
+      if (!homeRefused()) writeCache(dir, `cli-${BUILD_ID}-${stamp}-`, cacheFile, script);
+    });
   }
   return module.exports;
 }
@@ -97,7 +100,8 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
 function writeCache(dir: string, current: string, cacheFile: string, script: Script): void {
   const partial = `${cacheFile}.${process.pid}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Bounded: Node's recursive mkdir never returns under /proc.
+    makeDirs(dir);
     writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
     renameSync(partial, cacheFile);
     for (const name of readdirSync(dir)) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { NephoError, messageOf } from './errors.js';
-import { writeFileAtomicSync } from './fs.js';
+import { acquireLock, writeFileAtomicSync } from './fs.js';
 import type { NephoHome } from './home.js';
 
 /** A registry the user added with `registry:add`. */
@@ -34,13 +34,21 @@ export interface Config {
   rest: Record<string, unknown>;
 }
 
-const DEFAULTS = { registryTtl: 600, http: { timeout: 30, retries: 2, maxBytes: 256 * 1024 * 1024 } };
+/**
+ * 64 MiB holds an index of some 70,000 cloudlets, and keeps what a hostile
+ * download can cost in memory well under 300 MB (see src/http.ts).
+ */
+const DEFAULTS = { registryTtl: 600, http: { timeout: 30, retries: 2, maxBytes: 64 * 1024 * 1024 } };
 
 /** Registry names: short, safe to use as a file name. */
 export const REGISTRY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** Read config.yaml (a missing file is an empty config). Every bad field is named. */
-export function loadConfig(home: NephoHome): Config {
+/**
+ * Read config.yaml (a missing file is an empty config). Every bad field is
+ * named. `NEPHO_HTTP_TIMEOUT_MS` in `env` replaces http.timeout for this run
+ * (tests use it to make a stalled server fail fast); it is never saved.
+ */
+export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env): Config {
   let text: string;
   try {
     text = readFileSync(home.configFile, 'utf8');
@@ -87,11 +95,19 @@ export function loadConfig(home: NephoHome): Config {
 
   if (!Array.isArray(plugins) || plugins.some((p) => typeof p !== 'string')) throw bad('plugins', 'must be a list of package names');
 
+  let timeout = num('timeout', DEFAULTS.http.timeout, 0.001);
+  const override = env.NEPHO_HTTP_TIMEOUT_MS;
+  if (override !== undefined && override !== '') {
+    const ms = Number(override);
+    if (!(ms >= 1)) throw new NephoError('BAD_ARGUMENT', `NEPHO_HTTP_TIMEOUT_MS '${override}' must be a number of milliseconds (at least 1)`);
+    timeout = ms / 1000;
+  }
+
   return {
     registries: entries,
     registryTtl: ttl,
     http: {
-      timeout: num('timeout', DEFAULTS.http.timeout, 0.001),
+      timeout,
       retries: Math.floor(num('retries', DEFAULTS.http.retries, 0)),
       maxBytes: num('max_bytes', DEFAULTS.http.maxBytes, 1),
     },
@@ -100,8 +116,32 @@ export function loadConfig(home: NephoHome): Config {
   };
 }
 
-/** Write config.yaml atomically, keeping keys nepho does not manage. */
-export function saveConfig(home: NephoHome, config: Config): void {
+/** How long a change to config.yaml waits for another one to finish. */
+const CONFIG_LOCK_WAIT_MS = 10_000;
+
+/**
+ * Change config.yaml: under its lock, read it afresh, let `change` edit what
+ * was read, and write it back whole. Two nepho processes changing it at once
+ * (two `registry:add`) each see the other's change; neither is lost. The
+ * lock is waited for, up to ten seconds. Environment overrides are not
+ * applied to what is read here, so they are never saved.
+ */
+export async function updateConfig<T>(home: NephoHome, operation: string, change: (config: Config) => T | Promise<T>): Promise<T> {
+  const lock = await acquireLock(`${home.configFile}.lock`, operation, 'CONFIG_BUSY', { waitMs: CONFIG_LOCK_WAIT_MS });
+  try {
+    const config = loadConfig(home, {});
+    const before = JSON.stringify(config);
+    const result = await change(config);
+    // Nothing changed, nothing written: the file keeps its comments and layout.
+    if (JSON.stringify(config) !== before) saveConfig(home, config);
+    return result;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Write config.yaml atomically, keeping keys nepho does not manage. Only through updateConfig, under the lock. */
+function saveConfig(home: NephoHome, config: Config): void {
   const out: Record<string, unknown> = { ...config.rest };
   out.registries = config.registries.map(({ name, url }) => ({ name, url }));
   if (config.registryTtl !== DEFAULTS.registryTtl) out.registry_ttl = config.registryTtl;

@@ -70,6 +70,10 @@ export const ERRORS = {
     meaning: 'another nepho process is installing, updating or removing the same cloudlet',
     hint: 'wait for it to finish, then try again',
   },
+  CLOUDLET_DAMAGED: {
+    meaning: 'an installed cloudlet\'s install record or develop link is missing or damaged',
+    hint: 'reinstall it: nepho cloudlet:uninstall --force --yes OWNER/NAME, then cloudlet:install',
+  },
   CLOUDLET_IN_USE: {
     meaning: 'a cloudlet to be removed is used by formations that still exist',
     hint: 'destroy them first, or pass --force to remove the cloudlet anyway',
@@ -93,6 +97,10 @@ export const ERRORS = {
   },
   COMMIT_MISMATCH: {
     meaning: 'a tag points at another commit than the one a registry pins, or moved while a registry was built',
+  },
+  CONFIG_BUSY: {
+    meaning: 'another nepho process kept config.yaml locked for too long',
+    hint: 'try again',
   },
   CONFIG_INVALID: {
     meaning: "nepho's config.yaml is not valid YAML or has a field of the wrong shape",
@@ -159,6 +167,10 @@ export const ERRORS = {
   GIT_FETCH_FAILED: {
     meaning: 'git could not fetch the ref or commit asked for from the repository',
     hint: 'check the URL and the ref, and that git ls-remote URL works from this machine',
+  },
+  HOME_UNUSABLE: {
+    meaning: '$NEPHO_HOME, or a folder in it, cannot be used: a file in the way, not writable, or on a special filesystem',
+    hint: 'point NEPHO_HOME at a directory of your own',
   },
   HTTP_FAILED: {
     meaning: 'a URL could not be fetched (network error) or a file:// URL could not be read',
@@ -428,4 +440,35 @@ export function isNephoError(error: unknown): error is NephoError {
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Characters shown escaped when untrusted text is quoted: controls, line and bidi marks, lone surrogates, U+FFFD. */
+const UNPRINTABLE = /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Untrusted text (a line of garbage, a library message quoting it) as it may
+ * appear in a one-line message: control and invisible characters escaped as
+ * `\uXXXX`, at most `max` characters of it, `...` when it was cut.
+ */
+export function excerpt(text: string, max = 100): string {
+  const { shown, cut } = cutAt(text, max);
+  return `${escapeUnprintable(shown)}${cut ? '...' : ''}`;
+}
+
+/** Untrusted text as a quoted name in a message: `'like this'`, escaped and cut as `excerpt` does, with its full length when cut. */
+export function quoted(text: string, max = 40): string {
+  const { shown, cut } = cutAt(text, max);
+  const body = escapeUnprintable(shown.replace(/[\\']/g, '\\$&'));
+  return cut ? `'${body}'... (${text.length} characters)` : `'${body}'`;
+}
+
+function cutAt(text: string, max: number): { shown: string; cut: boolean } {
+  if (text.length <= max) return { shown: text, cut: false };
+  // Never cut a surrogate pair in two.
+  const shown = text.slice(0, max);
+  return { shown: /[\ud800-\udbff]$/.test(shown) ? shown.slice(0, -1) : shown, cut: true };
+}
+
+function escapeUnprintable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

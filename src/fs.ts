@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
@@ -24,6 +24,70 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
   } catch (error) {
     unlinkSyncQuiet(tmp);
     throw error;
+  }
+}
+
+/** Why `readSmallFile` refused a file: the file is missing, not a regular file, too large, or unreadable. */
+export class SmallFileError extends Error {
+  constructor(
+    /** `missing`, `not-regular`, `too-large` or `unreadable`. */
+    readonly reason: 'missing' | 'not-regular' | 'too-large' | 'unreadable',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a stat says a non-regular file is, in words. */
+function kindOf(stats: import('node:fs').Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Read a file a user pointed nepho at, in bounded time and memory: only a
+ * regular file is read (a FIFO would block, /dev/zero never ends), and never
+ * more than `maxBytes`. Opened without blocking, and judged again once open,
+ * in case the path was swapped between the stat and the open. Throws a
+ * SmallFileError whose message says what is wrong, for the caller to name the file.
+ */
+export function readSmallFile(path: string, maxBytes: number): Buffer {
+  const refuse = (stats: import('node:fs').Stats) => {
+    if (!stats.isFile()) throw new SmallFileError('not-regular', `not a regular file (${kindOf(stats)})`);
+    if (stats.size > maxBytes) throw new SmallFileError('too-large', `larger than the ${maxBytes}-byte limit (${stats.size} bytes)`);
+  };
+  let fd: number;
+  try {
+    refuse(statSync(path));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (error instanceof SmallFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SmallFileError(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`);
+  }
+  try {
+    refuse(fstatSync(fd));
+    // Read to the end, stopping one byte past the limit: the file may have grown since the stat.
+    const chunks: Buffer[] = [];
+    let length = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, maxBytes + 1 - length));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
+      length += n;
+      if (length > maxBytes) throw new SmallFileError('too-large', `larger than the ${maxBytes}-byte limit`);
+    }
+    return Buffer.concat(chunks, length);
+  } catch (error) {
+    if (error instanceof SmallFileError) throw error;
+    throw new SmallFileError('unreadable', `cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -166,14 +230,22 @@ export interface Lock {
 
 /**
  * Take an exclusive lock file. When another live process holds it, throws a
- * NephoError with `code` saying who and since when; a lock left by a dead
+ * NephoError with `code` saying who and since when (with `waitMs`, after
+ * trying again until that much time has passed); a lock left by a dead
  * process on this host is taken over (see tryAcquireLock).
  */
-export async function acquireLock(path: string, operation: string, code: ErrorCode): Promise<Lock> {
-  const { lock, holder } = await tryAcquireLock(path, operation);
-  if (lock) return lock;
-  if (holder) throw lockBusyError(holder, path, code);
-  throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
+export async function acquireLock(path: string, operation: string, code: ErrorCode, options: { waitMs?: number } = {}): Promise<Lock> {
+  const until = Date.now() + (options.waitMs ?? 0);
+  for (;;) {
+    const { lock, holder } = await tryAcquireLock(path, operation);
+    if (lock) return lock;
+    if (Date.now() >= until) {
+      if (holder) throw lockBusyError(holder, path, code);
+      throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
+    }
+    // Busy (or lost a race): wait a moment and try again, while the caller is willing to wait.
+    await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { NephoError } from './errors.js';
 
 /**
  * Where nepho keeps its state: `$NEPHO_HOME`, `~/.nepho` by default.
@@ -31,10 +32,144 @@ export function nephoHome(env: NodeJS.ProcessEnv = process.env): NephoHome {
   };
 }
 
-/** Create the home directory layout if it is not there yet (first use). */
+/**
+ * Filesystems the kernel makes up (statfs magic numbers): files cannot be
+ * kept there, and a recursive mkdir under /proc never returns in Node.
+ */
+const PSEUDO_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
+  [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0xcafe4a11, 'bpf'],
+]);
+
+/** Roots already checked by this process: a command asks for its home several times. */
+const checked = new Set<string>();
+
+/**
+ * Set when `ensureHome` refuses a home. A global symbol, because the start-up
+ * loader (dist/boot.cjs) carries its own copy of this module and must not
+ * write its code cache into a home the command refused.
+ */
+const REFUSED = Symbol.for('nepho.home.refused');
+
+/** Whether this process refused its home as unusable (nothing more may be written there). */
+export function homeRefused(): boolean {
+  return (globalThis as { [REFUSED]?: boolean })[REFUSED] === true;
+}
+
+/**
+ * Make sure the home directory layout exists and can be written, creating it
+ * on first use. Checked once per process, with stat calls only when it is
+ * already there; anything wrong (a file in the way, a directory nepho cannot
+ * write, a read-only or pseudo filesystem) is one NephoError naming the path.
+ */
 export function ensureHome(home: NephoHome): NephoHome {
-  for (const dir of [home.root, home.cloudlets, home.cache, home.formations]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (checked.has(home.root)) return home;
+  const unusable = (what: string) => {
+    (globalThis as { [REFUSED]?: boolean })[REFUSED] = true;
+    return new NephoError('HOME_UNUSABLE', `nepho's home ${home.root}: ${what}`, {
+      hint: 'set NEPHO_HOME to a directory you can write to',
+    });
+  };
+  const dirs = [home.root, home.cloudlets, home.cache, home.formations];
+  // Everything that exists is judged before anything is created: a refused home is left as it was.
+  for (const dir of dirs) {
+    const problem = existingDirProblem(dir);
+    if (problem) throw unusable(problem);
   }
+  for (const dir of dirs) {
+    try {
+      if (lookUp(dir)) continue;
+      makeDirs(dir);
+    } catch (error) {
+      throw unusable(error instanceof NephoError ? error.message : `cannot create ${dir} (${codeOf(error)})`);
+    }
+  }
+  checked.add(home.root);
   return home;
+}
+
+/** What keeps the existing `dir` from being a directory nepho can write into; undefined when it is fine or absent. */
+function existingDirProblem(dir: string): string | undefined {
+  let stats;
+  try {
+    stats = lookUp(dir);
+  } catch (error) {
+    // A parent that is a file (ENOTDIR) is found and named when the home is created.
+    if (codeOf(error) === 'ENOTDIR') return undefined;
+    return `${dir} cannot be reached (${codeOf(error)})`;
+  }
+  if (stats === undefined) return undefined;
+  if (!stats.isDirectory()) return `${dir} is not a directory`;
+  const pseudo = pseudoFilesystem(dir);
+  if (pseudo) return pseudo;
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    return codeOf(error) === 'EROFS' ? `${dir} is on a read-only filesystem` : `${dir} is not writable (${codeOf(error)})`;
+  }
+  return undefined;
+}
+
+function pseudoFilesystem(existing: string): string | undefined {
+  let type: number;
+  try {
+    type = statfsSync(existing).type;
+  } catch {
+    return undefined;
+  }
+  const name = PSEUDO_FILESYSTEMS.get(type);
+  return name === undefined ? undefined : `${existing} is on the kernel's ${name} filesystem, which cannot hold files`;
+}
+
+/** stat(2), undefined when nothing is there; a parent that is not a directory counts as nothing there. */
+function lookUp(path: string): import('node:fs').Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if (codeOf(error) === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+function codeOf(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? String(error);
+}
+
+/**
+ * `mkdir -p` in a bounded number of steps: find the nearest directory that
+ * exists, refuse a pseudo filesystem, then create each missing level once.
+ * Node's own recursive mkdir loops forever where mkdir answers ENOENT under
+ * a parent that exists (/proc). Throws a NephoError naming the path.
+ */
+export function makeDirs(dir: string, mode = 0o700): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    let stats;
+    try {
+      stats = lookUp(at);
+    } catch (error) {
+      throw new NephoError('HOME_UNUSABLE', `${at} cannot be reached (${codeOf(error)})`);
+    }
+    if (stats) {
+      if (!stats.isDirectory()) throw new NephoError('HOME_UNUSABLE', `${at} is not a directory`);
+      break;
+    }
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  const pseudo = missing.length > 0 ? pseudoFilesystem(at) : undefined;
+  if (pseudo) throw new NephoError('HOME_UNUSABLE', pseudo);
+  for (const path of missing) {
+    try {
+      mkdirSync(path, { mode });
+    } catch (error) {
+      const code = codeOf(error);
+      if (code === 'EEXIST' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) continue; // made by another process meanwhile
+      const why = code === 'EROFS' ? 'on a read-only filesystem' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+      throw new NephoError('HOME_UNUSABLE', `cannot create ${path} (${why})`);
+    }
+  }
 }

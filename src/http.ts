@@ -1,8 +1,16 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, stat } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpSettings } from './config.js';
 import { NephoError, messageOf } from './errors.js';
+import { SmallFileError, readSmallFile } from './fs.js';
 import { redactUrl } from './output.js';
+
+/** A conditional GET's answer, the body as bytes. */
+export type FetchBytesResult =
+  | { status: 'fresh'; body: Buffer; etag?: string }
+  | { status: 'not-modified' };
 
 /** A conditional GET's answer. */
 export type FetchResult =
@@ -28,12 +36,66 @@ export function printableUrl(url: string): string {
 }
 
 /**
- * Fetch a text document from `https://`, `http://` or `file://`. All of
- * nepho's network access goes through here, so timeouts, bounded retries with
- * backoff, the size cap and the wording of failures are decided once.
- * Every failure is a NephoError naming `options.what` and the URL (credentials removed).
+ * `url` without its credentials, for storing; undefined when it has none (or
+ * does not parse). An `ssh://` URL keeps its user, who is no secret
+ * (`ssh://git@host/...`) and whom ssh needs; any other keeps neither user nor
+ * password (`https://TOKEN@host/...`).
+ */
+export function withoutCredentials(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const keepUser = parsed.protocol === 'ssh:';
+  if (parsed.password === '' && (keepUser || parsed.username === '')) return undefined;
+  if (!keepUser) parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}
+
+/**
+ * Fetch a text document from `https://`, `http://` or `file://`: see
+ * `fetchBytes`; the body is decoded as UTF-8.
  */
 export async function fetchText(url: string, options: FetchOptions): Promise<FetchResult> {
+  const result = await fetchBytes(url, options);
+  if (result.status === 'not-modified') return result;
+  return { status: 'fresh', body: result.body.toString('utf8'), ...(result.etag ? { etag: result.etag } : {}) };
+}
+
+/** Status codes worth another try: the server is busy or briefly failing. */
+const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504, 521, 522, 524]);
+/** Network errors worth another try (as got's own list). */
+const RETRY_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** How one try ended. `url` is where it ended, after any redirects. */
+type Attempt =
+  | { kind: 'fresh'; url: string; body: Buffer; etag?: string }
+  | { kind: 'not-modified'; url: string }
+  | { kind: 'status'; url: string; status: number }
+  | { kind: 'timeout'; url: string }
+  | { kind: 'too-large'; url: string }
+  | { kind: 'network'; url: string; code: string };
+
+/**
+ * Fetch a document from `https://`, `http://` or `file://`. All of nepho's
+ * network access goes through here, so timeouts, bounded retries with
+ * backoff, the size cap and the wording of failures are decided once:
+ *
+ * - each try gets `timeout` seconds, and all tries together twice that (one
+ *   minute by default), whatever `retries` allows;
+ * - the body is counted as it arrives, after decompression, and the download
+ *   stops as soon as it passes `maxBytes`: a compressed bomb is never expanded;
+ * - a 304 is "not modified" only when an ETag was sent;
+ * - credentials in the URL are used for this request and never printed;
+ *   without them, those of `~/.netrc` (or `$NETRC`) for the host are sent.
+ *
+ * Every failure is a NephoError naming `options.what` and the URL (credentials
+ * removed), the URL it was redirected to, and how many tries over how long.
+ */
+export async function fetchBytes(url: string, options: FetchOptions): Promise<FetchBytesResult> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -48,77 +110,191 @@ export async function fetchText(url: string, options: FetchOptions): Promise<Fet
     });
   }
 
-  const { default: got, HTTPError, TimeoutError, CancelError } = await import('got');
-  const request = got(parsed, {
-    headers: {
-      'user-agent': 'nepho',
-      accept: 'application/json',
-      ...(options.etag ? { 'if-none-match': options.etag } : {}),
-    },
-    timeout: { request: options.timeout * 1000 },
-    retry: {
-      limit: options.retries,
-      methods: ['GET'],
-      statusCodes: [408, 429, 500, 502, 503, 504, 521, 522, 524],
-      backoffLimit: 4000,
-    },
-    throwHttpErrors: true,
-    followRedirect: true,
-    decompress: true,
-  });
-  let oversize = false;
-  request.on('downloadProgress', (progress: { transferred: number; total?: number }) => {
-    if (progress.transferred > options.maxBytes || (progress.total ?? 0) > options.maxBytes) {
-      oversize = true;
-      request.cancel();
+  const { default: got } = await import('got');
+  const headers: Record<string, string> = {
+    'user-agent': 'nepho',
+    accept: 'application/json',
+    ...(options.etag ? { 'if-none-match': options.etag } : {}),
+  };
+  const login = credentialsFor(parsed);
+  if (login) headers.authorization = `Basic ${Buffer.from(`${login.user}:${login.password}`).toString('base64')}`;
+  // Sent as a header rather than in the URL: got would send them still percent-encoded.
+  parsed.username = '';
+  parsed.password = '';
+
+  const perTry = options.timeout * 1000;
+  const started = performance.now();
+  const deadline = started + 2 * perTry;
+  let tries = 0;
+  for (;;) {
+    tries++;
+    const attempt = await tryOnce(got, parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes);
+    if (attempt.kind === 'fresh') return { status: 'fresh', body: attempt.body, ...(attempt.etag ? { etag: attempt.etag } : {}) };
+    if (attempt.kind === 'not-modified' && options.etag) return { status: 'not-modified' };
+    const retryable = attempt.kind === 'timeout' || (attempt.kind === 'status' && RETRY_STATUS.has(attempt.status)) || (attempt.kind === 'network' && RETRY_CODES.has(attempt.code));
+    // 1 s, 2 s, 4 s at the default 30 s per try; proportionally less when tries are shorter.
+    const wait = Math.min(1000, perTry / 30) * 2 ** Math.min(tries - 1, 2);
+    if (!retryable || tries > options.retries || performance.now() + wait >= deadline) {
+      throw failure(attempt, { url, shown, what: options.what, maxBytes: options.maxBytes, perTry, tries, spent: performance.now() - started });
     }
-  });
-  try {
-    const response = await request;
-    if (response.statusCode === 304) return { status: 'not-modified' };
-    const etag = response.headers.etag;
-    return { status: 'fresh', body: response.body, ...(etag ? { etag } : {}) };
-  } catch (error) {
-    if (oversize || (error instanceof CancelError && oversize)) {
-      throw new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`, {
-        hint: 'raise http.max_bytes in config.yaml if this is expected',
-      });
-    }
-    if (error instanceof HTTPError) {
-      if (error.response.statusCode === 304) return { status: 'not-modified' };
-      throw new NephoError('HTTP_STATUS', `${options.what}: ${shown} answered HTTP ${error.response.statusCode}`, {
-        hint: error.response.statusCode === 404 ? 'check the URL' : 'the server is failing; try again later',
-      });
-    }
-    if (error instanceof TimeoutError) {
-      throw new NephoError('HTTP_TIMEOUT', `${options.what}: ${shown} did not answer within ${options.timeout}s`, {
-        hint: 'check the network, or raise http.timeout in config.yaml',
-      });
-    }
-    const code = (error as { code?: string }).code;
-    throw new NephoError('HTTP_FAILED', `${options.what}: could not fetch ${shown} (${code ?? messageOf(error)})`, {
-      hint: 'check the network and the URL',
-    });
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
-async function fetchFile(url: URL, shown: string, options: FetchOptions): Promise<FetchResult> {
-  const path = fileURLToPath(url);
+/** One GET, ended by its answer, an error, the size cap or `budget` milliseconds, whichever comes first. */
+function tryOnce(got: typeof import('got').default, url: URL, headers: Record<string, string>, budget: number, maxBytes: number): Promise<Attempt> {
+  return new Promise((resolvePromise) => {
+    const stream = got.stream(url, { headers, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: true, decompress: true });
+    let at = url.toString();
+    let etag: string | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (attempt: Attempt) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      chunks.length = 0;
+      stream.destroy();
+      resolvePromise(attempt);
+    };
+    const timer = setTimeout(() => finish({ kind: 'timeout', url: at }), budget);
+    stream.on('redirect', (next: { url: URL | string }) => {
+      at = next.url.toString();
+    });
+    stream.on('response', (response: { statusCode: number; url: string; headers: Record<string, string | string[] | undefined> }) => {
+      at = response.url;
+      if (response.statusCode === 304) return finish({ kind: 'not-modified', url: at });
+      if (response.statusCode < 200 || response.statusCode > 299) return finish({ kind: 'status', url: at, status: response.statusCode });
+      // Compressed or not, a body larger than the cap on the wire is refused before it is read.
+      if (Number(response.headers['content-length'] ?? 0) > maxBytes) return finish({ kind: 'too-large', url: at });
+      const tag = response.headers.etag;
+      if (typeof tag === 'string') etag = tag;
+    });
+    stream.on('data', (chunk: Buffer) => {
+      // Counted after decompression, chunk by chunk: a bomb stops at the cap.
+      size += chunk.length;
+      if (size > maxBytes) finish({ kind: 'too-large', url: at });
+      else chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      const body = Buffer.concat(chunks, size);
+      finish({ kind: 'fresh', url: at, body, ...(etag ? { etag } : {}) });
+    });
+    stream.on('error', (error: Error) => finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) }));
+  });
+}
+
+/** The NephoError for a fetch that did not succeed. */
+function failure(attempt: Exclude<Attempt, { kind: 'fresh' }>, c: { url: string; shown: string; what: string; maxBytes: number; perTry: number; tries: number; spent: number }): NephoError {
+  // Where it went wrong: the URL it was redirected to, when it was.
+  const where = sameUrl(attempt.url, c.url) ? c.shown : `${printableUrl(attempt.url)} (redirected from ${c.shown})`;
+  const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
+  const spent = `${c.tries} ${c.tries === 1 ? 'try' : 'tries'} in ${seconds(c.spent)}`;
+  switch (attempt.kind) {
+    case 'timeout':
+      return new NephoError('HTTP_TIMEOUT', `${c.what}: ${where} did not answer within ${seconds(c.perTry)} (gave up after ${spent})`, {
+        hint: 'check the network, or raise http.timeout in config.yaml',
+      });
+    case 'too-large':
+      return new NephoError('HTTP_TOO_LARGE', `${c.what}: ${where} is larger than the ${c.maxBytes}-byte limit`, {
+        hint: 'raise http.max_bytes in config.yaml if this is expected',
+      });
+    case 'not-modified':
+      return new NephoError('HTTP_STATUS', `${c.what}: ${where} answered 304 Not Modified to a request that named no copy (no If-None-Match)`, {
+        hint: 'the server is misbehaving; tell its maintainers',
+      });
+    case 'status': {
+      const auth = attempt.status === 401 || attempt.status === 403;
+      return new NephoError('HTTP_STATUS', `${c.what}: ${where} answered HTTP ${attempt.status}${c.tries > 1 ? ` (${spent})` : ''}`, {
+        hint: auth ? `it wants credentials: put them in ~/.netrc (machine ${hostOf(attempt.url)} login USER password PASSWORD)` : attempt.status === 404 ? 'check the URL' : 'the server is failing; try again later',
+      });
+    }
+    case 'network':
+      return new NephoError('HTTP_FAILED', `${c.what}: could not fetch ${where} (${attempt.code}${c.tries > 1 ? `; ${spent}` : ''})`, {
+        hint: 'check the network and the URL',
+      });
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
   try {
-    const stats = await stat(path);
+    const x = new URL(a);
+    const y = new URL(b);
+    x.username = x.password = y.username = y.password = '';
+    return x.toString() === y.toString();
+  } catch {
+    return a === b;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'HOST';
+  }
+}
+
+/**
+ * The user and password to send: those in the URL (decoded), else the
+ * `~/.netrc` entry (`$NETRC` names another file) for its host, else none.
+ */
+function credentialsFor(url: URL): { user: string; password: string } | undefined {
+  if (url.username !== '' || url.password !== '') {
+    // A stray '%' (not a valid escape) is sent as written rather than refused.
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    return { user: decode(url.username), password: decode(url.password) };
+  }
+  let text: string;
+  try {
+    text = readFileSync(process.env.NETRC || join(process.env.HOME || homedir(), '.netrc'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  return netrcEntry(text, url.hostname);
+}
+
+/** The login and password a netrc text gives `host` (its `machine` entry, else `default`). */
+export function netrcEntry(text: string, host: string): { user: string; password: string } | undefined {
+  const tokens = text.split(/\s+/).filter((t) => t !== '');
+  let current: { machine?: string; user?: string; password?: string } | undefined;
+  let fallback: typeof current;
+  const found = (entry: typeof current) => (entry && (entry.user !== undefined || entry.password !== undefined) ? { user: entry.user ?? '', password: entry.password ?? '' } : undefined);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token === 'machine' || token === 'default') {
+      if (current?.machine === host) return found(current);
+      current = token === 'machine' ? { machine: tokens[++i] ?? '' } : {};
+      if (token === 'default') fallback = current;
+    } else if (token === 'login' && current) current.user = tokens[++i];
+    else if (token === 'password' && current) current.password = tokens[++i];
+    else if (token === 'account') i++;
+    else if (token === 'macdef') break; // macros run in ftp; nothing after them is read
+  }
+  return current?.machine === host ? found(current) : found(fallback);
+}
+
+async function fetchFile(url: URL, shown: string, options: FetchOptions): Promise<FetchBytesResult> {
+  const path = fileURLToPath(url);
+  const stats = await new Promise<import('node:fs').Stats | undefined>((r) => stat(path, (error, s) => r(error ? undefined : s)));
+  // A file's ETag: its size and modification time, as web servers do.
+  const etag = stats?.isFile() ? `"${stats.size.toString(16)}-${stats.mtimeMs.toString(16)}"` : undefined;
+  if (etag !== undefined && options.etag === etag) return { status: 'not-modified' };
+  try {
     // A device or a FIFO reports size 0 and may never end (file:///dev/zero): only regular files are read.
-    if (!stats.isFile()) {
-      throw new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown} (not a regular file)`, { hint: 'point the URL at an index.json file' });
-    }
-    if (stats.size > options.maxBytes) {
-      throw new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`);
-    }
-    // A file's ETag: its size and modification time, as web servers do.
-    const etag = `"${stats.size.toString(16)}-${stats.mtimeMs.toString(16)}"`;
-    if (options.etag === etag) return { status: 'not-modified' };
-    return { status: 'fresh', body: await readFile(path, 'utf8'), etag };
+    return { status: 'fresh', body: readSmallFile(path, options.maxBytes), ...(etag ? { etag } : {}) };
   } catch (error) {
-    if (error instanceof NephoError) throw error;
-    throw new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown} (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+    if (!(error instanceof SmallFileError)) throw error;
+    if (error.reason === 'too-large') throw new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`);
+    throw new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown}${error.reason === 'missing' ? ' (ENOENT)' : `: ${error.message}`}`, {
+      hint: error.reason === 'not-regular' ? 'point the URL at an index.json file' : 'check the path',
+    });
   }
 }

@@ -5,6 +5,7 @@ import semver from 'semver';
 import { NephoError, messageOf } from '../errors.js';
 import { acquireLock, diffManifests, manifestDigest, readManifest, removePath, swapIntoPlaceSync, withScratchDir, writeFileAtomicSync, type Manifest } from '../fs.js';
 import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit } from '../git.js';
+import { withoutCredentials } from '../http.js';
 import { redactUrl } from '../output.js';
 import type { RegistryVersion } from '../registry/format.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
@@ -141,7 +142,7 @@ async function installFromRegistry(
   return withInstallLock(ctx, id, () =>
     withScratchDir(ctx.home.cloudlets, async (scratch) => {
       const tree = join(scratch, 'tree');
-      ctx.notice(`Notice: Cloning ${version.ref} from ${found.cloudlet.source} ...`);
+      ctx.notice(`Notice: Cloning ${version.ref} from ${redactUrl(found.cloudlet.source)} ...`);
       const commit = await checkoutRef(found.cloudlet.source, version.ref, tree, `${id}@${version.version}`);
       if (commit !== version.commit) {
         throw new NephoError('COMMIT_MISMATCH',
@@ -162,7 +163,8 @@ async function installFromRegistry(
         throw new NephoError('CLOUDLET_INVALID', `${id}@${version.version}: cloudlet.yaml version is ${manifest.version}, but the registry lists this commit as ${version.version}`);
       }
       const record: InstallRecord = {
-        id, version: manifest.version, source: found.cloudlet.source, registry: found.registry.name,
+        // A registry may list a source with a password in it: it is the registry's to publish, not ours to keep.
+        id, version: manifest.version, source: withoutCredentials(found.cloudlet.source) ?? found.cloudlet.source, registry: found.registry.name,
         ref: version.ref, commit, digest, range, installedAt: new Date().toISOString(), files,
       };
       return commitInstall(ctx, tree, record, force);
@@ -171,8 +173,13 @@ async function installFromRegistry(
 }
 
 async function installFromGit(ctx: CloudletContext, url: string, ref: string | undefined, options: InstallOptions): Promise<InstallOutcome> {
-  // The URL may carry credentials: they are used, never shown.
+  // The URL may carry credentials: they are used for this fetch, never shown, never stored.
   const shown = redactUrl(url);
+  const source = withoutCredentials(url);
+  if (source !== undefined) {
+    ctx.warn(`the user and password in ${shown} are used for this install but not saved; ` +
+      "cloudlet:update will authenticate through git's credential helper or ~/.netrc");
+  }
   return withScratchDir(ctx.home.cloudlets, async (scratch) => {
     const tree = join(scratch, 'tree');
     ctx.notice(`Notice: Cloning ${ref ?? 'HEAD'} from ${shown} ...`);
@@ -181,11 +188,11 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
     const { manifest, files, digest } = await checkContent(tree, shown);
     const id = options.as ?? `local/${manifest.name}`;
     const existing = findInstalled(ctx.home, id);
-    if (existing && existing.record.commit === commit && existing.record.source === url && !options.force) {
+    if (existing && existing.record.commit === commit && existing.record.source === (source ?? url) && !options.force) {
       return { action: 'unchanged', cloudlet: existing };
     }
     const record: InstallRecord = {
-      id, version: manifest.version, source: url, commit, digest, installedAt: new Date().toISOString(), files,
+      id, version: manifest.version, source: source ?? url, commit, digest, installedAt: new Date().toISOString(), files,
       ...(ref === undefined ? {} : { ref }),
     };
     return withInstallLock(ctx, id, () => commitInstall(ctx, tree, record, options.force ?? false));

@@ -65,33 +65,159 @@ export function developRecordPath(home: NephoHome, id: string): string {
   return join(home.cloudlets, '.develop', `${owner}-${name}.json`);
 }
 
-/** Every installed cloudlet, sorted by id. Directories without a record (an interrupted install) are skipped. */
-export function listInstalled(home: NephoHome): InstalledCloudlet[] {
+/**
+ * An entry of `$NEPHO_HOME/cloudlets` whose install record is missing or
+ * cannot be read. Never hidden: listed as damaged, with the file and what is
+ * wrong with it, and removable with `cloudlet:uninstall --force`.
+ */
+export interface DamagedInstall {
+  /** `$NEPHO_HOME/cloudlets/<owner>-<name>`. */
+  dir: string;
+  /** The record file at fault. */
+  file: string;
+  /** What is wrong with it, in words. */
+  problem: string;
+  /**
+   * The id it is installed as, from its directory name and its cloudlet.yaml
+   * when that can be read, else from the directory name alone (every reading
+   * of `<owner>-<name>` names this same directory, so commands given it work).
+   */
+  id: string;
+  /** For a develop link: the directory it points to, when it still exists. */
+  linkTarget?: string;
+}
+
+/** Installed cloudlets, sorted by id, and the entries whose record is damaged, sorted by directory. */
+export interface InstalledScan {
+  installed: InstalledCloudlet[];
+  damaged: DamagedInstall[];
+}
+
+/** Why an install record cannot be used; `text` is what it holds, when it could be read. */
+class RecordProblem extends Error {
+  constructor(message: string, readonly text?: string) {
+    super(message);
+  }
+}
+
+/** Every entry of the cloudlets directory: the installed cloudlets and the damaged ones. */
+export function scanInstalled(home: NephoHome): InstalledScan {
   let entries: string[];
   try {
     entries = readdirSync(home.cloudlets);
   } catch {
-    return [];
+    return { installed: [], damaged: [] };
   }
-  const found: InstalledCloudlet[] = [];
-  for (const entry of entries) {
-    if (entry.startsWith('.')) continue;
-    const dir = join(home.cloudlets, entry);
-    const record = readRecordAt(home, dir, entry);
-    if (record) found.push({ record, dir });
+  const installed: InstalledCloudlet[] = [];
+  const damaged: DamagedInstall[] = [];
+  for (const entry of entries.sort()) {
+    if (entry.startsWith('.')) continue; // nepho's own: locks, develop records, scratch directories
+    const found = inspectEntry(home, join(home.cloudlets, entry), entry);
+    if ('record' in found) installed.push(found);
+    else damaged.push(found);
   }
-  return found.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  installed.sort((a, b) => (a.record.id < b.record.id ? -1 : 1));
+  return { installed, damaged };
+}
+
+/** Every installed cloudlet, sorted by id (damaged entries left out: see `scanInstalled`). */
+export function listInstalled(home: NephoHome): InstalledCloudlet[] {
+  return scanInstalled(home).installed;
+}
+
+/** Where the record of the entry `dir` (named `entry`) is: inside a copy, or under .develop/ for a link. */
+function recordPath(home: NephoHome, dir: string, entry: string): { path: string; link: boolean } {
+  const link = lstatSync(dir, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  return { path: link ? join(home.cloudlets, '.develop', `${entry}.json`) : join(dir, RECORD_FILE), link };
+}
+
+function inspectEntry(home: NephoHome, dir: string, entry: string): InstalledCloudlet | DamagedInstall {
+  const { path, link } = recordPath(home, dir, entry);
+  try {
+    return { record: readRecord(path, dir, home), dir };
+  } catch (error) {
+    if (!(error instanceof RecordProblem)) throw error;
+    const target = link ? realTarget(dir) : undefined;
+    const id = idFromText(error.text, home, dir) ?? guessId(entry, target ?? dir);
+    return { dir, file: path, problem: error.message, id, ...(target ? { linkTarget: target } : {}) };
+  }
+}
+
+/** Read and check an install record: it must parse, have its fields, and name the directory it lives in. */
+function readRecord(path: string, dir: string, home: NephoHome): InstallRecord {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RecordProblem(code === 'ENOENT' ? 'missing' : `unreadable (${code ?? String(error)})`);
+  }
+  let record: InstallRecord;
+  try {
+    record = JSON.parse(text) as InstallRecord;
+  } catch {
+    throw new RecordProblem(text.length === 0 ? 'empty' : `not valid JSON (${text.length} bytes; truncated?)`, text);
+  }
+  if (record === null || typeof record !== 'object') throw new RecordProblem('not a JSON object');
+  for (const field of ['id', 'version', 'source', 'digest', 'installedAt'] as const) {
+    if (typeof record[field] !== 'string') throw new RecordProblem(`"${field}" is missing`);
+  }
+  if (record.files === null || typeof record.files !== 'object') throw new RecordProblem('"files" is missing');
+  if (!CLOUDLET_ID.test(record.id) || cloudletDir(home, record.id) !== dir) {
+    throw new RecordProblem(`names ${JSON.stringify(record.id)}, which is not installed here`);
+  }
+  return record;
 }
 
 function readRecordAt(home: NephoHome, dir: string, entry: string): InstallRecord | undefined {
   try {
-    const link = lstatSync(dir).isSymbolicLink();
-    const path = link ? join(home.cloudlets, '.develop', `${entry}.json`) : join(dir, RECORD_FILE);
-    const record = JSON.parse(readFileSync(path, 'utf8')) as InstallRecord;
-    return typeof record.id === 'string' && typeof record.version === 'string' ? record : undefined;
+    return readRecord(recordPath(home, dir, entry).path, dir, home);
+  } catch (error) {
+    if (error instanceof RecordProblem) return undefined;
+    throw error;
+  }
+}
+
+function realTarget(link: string): string | undefined {
+  try {
+    return realpathSync(link);
   } catch {
     return undefined;
   }
+}
+
+/** The id a cut-short record still names in its first lines (records start with it), if it fits the directory. */
+function idFromText(text: string | undefined, home: NephoHome, dir: string): string | undefined {
+  const id = text === undefined ? undefined : /"id"\s*:\s*"([^"\\]*)"/.exec(text)?.[1];
+  return id !== undefined && CLOUDLET_ID.test(id) && cloudletDir(home, id) === dir ? id : undefined;
+}
+
+/** The id a damaged entry is most likely installed as: see `DamagedInstall.id`. */
+function guessId(entry: string, contentDir: string): string {
+  try {
+    const name = /^name:\s*["']?([a-z0-9][a-z0-9-]*)["']?\s*$/m.exec(readFileSync(join(contentDir, 'cloudlet.yaml'), 'utf8'))?.[1];
+    const owner = name && entry.endsWith(`-${name}`) ? entry.slice(0, -name.length - 1) : undefined;
+    if (owner && CLOUDLET_ID.test(`${owner}/${name}`)) return `${owner}/${name}`;
+  } catch {
+    // no readable cloudlet.yaml: the directory name alone
+  }
+  const dash = entry.indexOf('-');
+  return dash > 0 ? `${entry.slice(0, dash)}/${entry.slice(dash + 1)}` : entry;
+}
+
+/** The damaged entry installed as `id`, if its directory holds one. */
+export function findDamaged(home: NephoHome, id: string): DamagedInstall | undefined {
+  const dir = cloudletDir(home, id);
+  if (!lstatSync(dir, { throwIfNoEntry: false })) return undefined;
+  const found = inspectEntry(home, dir, dir.slice(home.cloudlets.length + 1));
+  return 'record' in found ? undefined : { ...found, id };
+}
+
+/** How to put a damaged entry right, as a command line that works. */
+export function repairCommand(damaged: DamagedInstall): string {
+  // A develop link's record is all derived from the directory it links: linking it again rewrites it.
+  if (damaged.linkTarget) return `nepho cloudlet:install --develop ${damaged.linkTarget} --as ${damaged.id}`;
+  return `nepho cloudlet:uninstall --force --yes ${damaged.id}, then install it again`;
 }
 
 /** The installed cloudlet with this exact id, if any. */

@@ -1,10 +1,10 @@
-import { rename, unlink } from 'node:fs/promises';
+import { lstat, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import semver from 'semver';
 import { NephoError, isNephoError, type ErrorCode } from '../errors.js';
 import { removePath, withScratchDir } from '../fs.js';
 import { listFormationSummaries } from '../formations/records.js';
-import { developRecordPath, listInstalled, resolveInstalled, type InstalledCloudlet } from './installed.js';
+import { developRecordPath, listInstalled, resolveInstalled, type DamagedInstall, type InstalledCloudlet } from './installed.js';
 import { assertUnmodified, findInRegistries, installCloudlet, modifiedFiles, pickVersion, withInstallLock, type CloudletContext } from './install.js';
 
 /** The cloudlets a command names, or every installed one when it names none. */
@@ -135,6 +135,30 @@ export async function uninstallCloudlet(
     } else {
       // Out of sight in one rename, then deleted.
       await withScratchDir(ctx.home.cloudlets, async (trash) => rename(cloudlet.dir, join(trash, 'old')));
+    }
+  });
+}
+
+/**
+ * Remove a cloudlet whose install record is damaged (see `scanInstalled`).
+ * Without its record, edits to its files cannot be checked, nor can it be
+ * updated: only `force` removes it, and `confirm` runs before anything is.
+ */
+export async function uninstallDamaged(
+  ctx: CloudletContext, damaged: DamagedInstall, force: boolean, confirm: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  if (!force) {
+    throw new NephoError('CLOUDLET_DAMAGED', `${damaged.id}: its install record is damaged (${damaged.file}: ${damaged.problem}), so edits to its files cannot be checked`, {
+      hint: `remove it anyway with nepho cloudlet:uninstall --force ${damaged.id}`,
+    });
+  }
+  await confirm();
+  await withInstallLock(ctx, damaged.id, async () => {
+    if ((await lstat(damaged.dir)).isSymbolicLink()) {
+      await unlink(damaged.dir);
+      await removePath(developRecordPath(ctx.home, damaged.id));
+    } else {
+      await withScratchDir(ctx.home.cloudlets, async (trash) => rename(damaged.dir, join(trash, 'old')));
     }
   });
 }

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { parse } from 'yaml';
 import { NephoError, messageOf, type ErrorCode } from '../errors.js';
+import { SmallFileError, readSmallFile } from '../fs.js';
 import { VERSION } from '../version.js';
 import { CLOUDLET_NAME } from './names.js';
 
@@ -24,14 +25,18 @@ export interface CloudletManifest {
   parameters: Record<string, unknown>;
 }
 
+/** The largest cloudlet.yaml or scenario file nepho reads. */
+const YAML_FILE_MAX_BYTES = 4 * 1024 * 1024;
+
 /** Read a YAML file into a plain value; errors name the file (and line, when YAML gives one). */
 export function readYamlFile(path: string, code: ErrorCode): unknown {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // A cloudlet is the user's or a stranger's directory: a FIFO or a device there must not hang nepho.
+    text = readSmallFile(path, YAML_FILE_MAX_BYTES).toString('utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new NephoError(missing ? 'FILE_MISSING' : 'FILE_UNREADABLE', `${path}: ${missing ? 'file not found' : messageOf(error)}`);
+    if (!(error instanceof SmallFileError)) throw error;
+    throw new NephoError(error.reason === 'missing' ? 'FILE_MISSING' : 'FILE_UNREADABLE', `${path}: ${error.message}`);
   }
   try {
     return parse(text, { prettyErrors: false });

@@ -36,7 +36,7 @@ export abstract class NephoCommand extends Command {
   protected async cloudletContext(out: Output): Promise<CloudletContext> {
     const { loadConfig } = await import('../config.js');
     const home = this.home;
-    return { home, config: loadConfig(home), warn: (m) => out.warn(m), notice: (m) => out.notice(m) };
+    return { home, config: loadConfig(home, this.env), warn: (m) => out.warn(m), notice: (m) => out.notice(m) };
   }
 
   /** The providers and provisioners nepho knows: the built-ins and the plugins config.yaml names. */

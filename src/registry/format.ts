@@ -48,13 +48,69 @@ export interface ParsedIndex {
   warnings: string[];
 }
 
+/** How deep an index may nest: its format needs five levels. */
+export const MAX_INDEX_DEPTH = 256;
+
+/**
+ * What parsing a JSON text costs in memory beyond the text, as V8 builds it:
+ * about this many bytes per object or array, and per value in one.
+ */
+const BYTES_PER_CONTAINER = 64;
+const BYTES_PER_VALUE = 16;
+
+/**
+ * Walk a JSON text without building anything: refuse nesting deeper than
+ * MAX_INDEX_DEPTH (fifty megabytes of `[[[[` would take gigabytes to parse)
+ * and a text whose values would cost more memory to build than `maxCost`
+ * bytes (a flood of `{},{},{}`), before JSON.parse sees it. Only the
+ * structure is looked at: strings are skipped, escapes included.
+ */
+export function checkJsonShape(text: string, maxCost: number): string | undefined {
+  let depth = 0;
+  let containers = 0;
+  let commas = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: jump to its closing quote, stepping over escaped characters.
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_INDEX_DEPTH) return `nested more than ${MAX_INDEX_DEPTH} levels deep (at character ${i})`;
+      containers++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2c) {
+      commas++;
+    }
+  }
+  const cost = containers * BYTES_PER_CONTAINER + (commas + 1) * BYTES_PER_VALUE;
+  if (cost > maxCost) {
+    return `holds ${containers} objects and arrays and ${commas + 1} values, more than ${Math.floor(maxCost / 1048576)} MiB to read`;
+  }
+  return undefined;
+}
+
 /**
  * Parse and validate an index. A document that is not JSON or not the format
  * throws, naming the registry; one bad entry becomes a warning naming it and
  * is left out, so the rest stays usable. Relative `source` URLs (`./x.git`)
- * are resolved against `indexUrl`.
+ * are resolved against `indexUrl`. The text is first checked by
+ * `checkJsonShape` against `maxCost` (by default, the default size cap).
  */
-export function parseIndex(text: string, registry: string, indexUrl: string): ParsedIndex {
+export function parseIndex(text: string, registry: string, indexUrl: string, maxCost = 64 * 1024 * 1024): ParsedIndex {
+  const shape = checkJsonShape(text, maxCost);
+  if (shape) {
+    throw new NephoError('REGISTRY_INVALID', `registry '${registry}': index refused: ${shape}`, {
+      hint: shape.startsWith('nested')
+        ? 'the previous copy, if any, is kept; tell the registry\'s maintainers'
+        : 'the previous copy, if any, is kept; raise http.max_bytes in config.yaml if this index is genuine',
+    });
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(text);

@@ -1,20 +1,22 @@
 import { NephoError } from '../errors.js';
-import { REGISTRY_NAME, saveConfig } from '../config.js';
-import { printableUrl } from '../http.js';
+import { REGISTRY_NAME, updateConfig } from '../config.js';
+import { printableUrl, withoutCredentials } from '../http.js';
 import { BUILTIN, dropCache, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
 
 /**
  * Add a registry to config.yaml after checking that its index can be read
- * and is valid: a registry that does not work is not saved.
+ * and is valid: a registry that does not work is not saved. A user and
+ * password in the URL are used for this check only: config.yaml gets the URL
+ * without them, and later fetches authenticate from ~/.netrc.
  */
 export async function addRegistry(ctx: RegistryContext, name: string, url: string): Promise<RegistryState> {
   if (!REGISTRY_NAME.test(name)) {
     throw new NephoError('BAD_REGISTRY_NAME', `registry name '${name}' must be lowercase letters, digits, '.', '_' or '-'`);
   }
   if (name === BUILTIN) throw new NephoError('BAD_REGISTRY_NAME', `'${BUILTIN}' is the registry that ships with nepho; choose another name`);
-  if (ctx.config.registries.some((r) => r.name === name)) {
-    throw new NephoError('REGISTRY_EXISTS', `a registry named '${name}' is already configured`, { hint: `remove it first with nepho registry:remove ${name}` });
-  }
+  const exists = () =>
+    new NephoError('REGISTRY_EXISTS', `a registry named '${name}' is already configured`, { hint: `remove it first with nepho registry:remove ${name}` });
+  if (ctx.config.registries.some((r) => r.name === name)) throw exists();
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -24,25 +26,34 @@ export async function addRegistry(ctx: RegistryContext, name: string, url: strin
   if (!['https:', 'http:', 'file:'].includes(parsed.protocol)) {
     throw new NephoError('BAD_URL', `registry URL '${printableUrl(url)}' must use https://, http:// or file://`);
   }
-  const source = { name, url, builtin: false };
+  const stored = withoutCredentials(url);
+  if (stored !== undefined) {
+    ctx.warn(`registry '${name}': the user and password in the URL are used now but not saved; ` +
+      `later fetches send those of ~/.netrc for ${parsed.hostname}`);
+  }
+  const source = { name, url: stored ?? url, builtin: false };
   // A cache under this name belongs to no configured registry (config.yaml was edited by hand):
   // it must not stand in for an index that could not be fetched now.
   await dropCache(ctx.home, name);
-  const state = await syncRegistry(source, ctx, true);
+  const state = await syncRegistry(source, ctx, true, url);
   if (state.state === 'unavailable') throw state.error!;
-  ctx.config.registries.push({ name, url });
-  saveConfig(ctx.home, ctx.config);
+  // Read afresh under the lock: another registry:add may have saved its registry meanwhile.
+  await updateConfig(ctx.home, `adding registry '${name}'`, (config) => {
+    if (config.registries.some((r) => r.name === name)) throw exists();
+    config.registries.push({ name, url: source.url });
+  });
   return state;
 }
 
 /** Remove a registry from config.yaml and drop its cached index. */
 export async function removeRegistry(ctx: RegistryContext, name: string): Promise<void> {
   if (name === BUILTIN) throw new NephoError('BAD_REGISTRY_NAME', `the '${BUILTIN}' registry ships with nepho and cannot be removed`);
-  const at = ctx.config.registries.findIndex((r) => r.name === name);
-  if (at < 0) {
-    throw new NephoError('REGISTRY_NOT_FOUND', `no registry named '${name}'`, { hint: 'see nepho registry:list' });
-  }
-  ctx.config.registries.splice(at, 1);
-  saveConfig(ctx.home, ctx.config);
+  await updateConfig(ctx.home, `removing registry '${name}'`, (config) => {
+    const at = config.registries.findIndex((r) => r.name === name);
+    if (at < 0) {
+      throw new NephoError('REGISTRY_NOT_FOUND', `no registry named '${name}'`, { hint: 'see nepho registry:list' });
+    }
+    config.registries.splice(at, 1);
+  });
   await dropCache(ctx.home, name);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -5,7 +6,7 @@ import type { Config } from '../config.js';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchText, printableUrl } from '../http.js';
+import { fetchBytes, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
 
@@ -45,11 +46,23 @@ export interface RegistryState {
   error?: NephoError;
 }
 
+/** The size and sha256 of a cached file as it was written: what tells a damaged copy from a good one. */
+interface FileCheck {
+  size: number;
+  sha256: string;
+}
+
+/** The files of a cached copy, each checked against `CacheMeta.files`. */
+const CACHE_FILES = ['index.json', 'search.tsv'] as const;
+type CacheFile = (typeof CACHE_FILES)[number];
+
 interface CacheMeta {
   url: string;
   etag?: string;
   checkedAt: number;
   count: number;
+  /** Absent from the meta files of an earlier nepho: their files are taken as they are. */
+  files?: Record<CacheFile, FileCheck>;
 }
 
 /** The built-in registry first, then the configured ones in order: the first that lists a name wins. */
@@ -64,71 +77,177 @@ function cacheDir(home: NephoHome, name: string): string {
   return join(home.cache, 'registries', name);
 }
 
-function readMeta(dir: string): CacheMeta | undefined {
+/** A cache's meta file: `meta` when it reads well, `problem` when it is there but damaged. */
+function loadMeta(dir: string): { meta?: CacheMeta; problem?: string } {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as CacheMeta;
+    text = readFileSync(join(dir, 'meta.json'), 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? {} : { problem: messageOf(error) };
+  }
+  try {
+    const meta = JSON.parse(text) as CacheMeta;
+    if (typeof meta?.url === 'string' && typeof meta.checkedAt === 'number' && typeof meta.count === 'number') return { meta };
   } catch {
+    // reported below
+  }
+  return { problem: 'not valid JSON' };
+}
+
+function readMeta(dir: string): CacheMeta | undefined {
+  return loadMeta(dir).meta;
+}
+
+function checkOf(data: Uint8Array): FileCheck {
+  return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/**
+ * What is wrong with each file of a cached copy: missing, or not the size it
+ * was written with (a stat: cheap enough for every command), or with `deep`,
+ * not the content (a checksum: for `registry:update`).
+ */
+function cacheDamage(dir: string, meta: CacheMeta, deep: boolean): Partial<Record<CacheFile, string>> {
+  const damage: Partial<Record<CacheFile, string>> = {};
+  if (!meta.files) return damage;
+  for (const file of CACHE_FILES) {
+    const want = meta.files[file];
+    const path = join(dir, file);
+    const size = statSync(path, { throwIfNoEntry: false })?.size;
+    if (size === undefined) damage[file] = 'missing';
+    else if (size !== want.size) damage[file] = `${size} bytes, ${want.size} written`;
+    else if (deep && checkOf(readFileSync(path)).sha256 !== want.sha256) damage[file] = 'content does not match its checksum';
+  }
+  return damage;
+}
+
+/**
+ * The cached copy of `source` that can be used, or undefined. Damage is
+ * repaired where it can be re-derived: a search file is rebuilt from the
+ * cached index, at once and without the network. A damaged index or meta
+ * file makes the copy unusable: the caller fetches it again. Each repair is
+ * warned about, naming the file.
+ */
+function usableCopy(source: RegistrySource, ctx: RegistryContext, deep: boolean): CacheMeta | undefined {
+  const dir = cacheDir(ctx.home, source.name);
+  const label = `registry '${source.name}'`;
+  const loaded = loadMeta(dir);
+  if (loaded.problem) {
+    ctx.warn(`${label}: cached copy damaged (${join(dir, 'meta.json')}: ${loaded.problem}); fetching it again`);
     return undefined;
   }
+  let meta = loaded.meta;
+  if (!meta || meta.url !== source.url) return undefined;
+  if (deep && !meta.files) {
+    // An earlier nepho's copy has nothing to check it against: ask for it whole, without its ETag.
+    const { etag: _unchecked, ...rest } = meta;
+    return rest;
+  }
+  let damage = cacheDamage(dir, meta, deep);
+  if (Object.keys(damage).length > 0) {
+    // Another nepho may be writing a new copy (the index, the search file, then the meta file): look once more.
+    const again = readMeta(dir);
+    if (again && again.url === source.url && again.checkedAt !== meta.checkedAt) {
+      meta = again;
+      damage = cacheDamage(dir, meta, deep);
+    }
+  }
+  if (damage['index.json']) {
+    ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${damage['index.json']}); fetching it again`);
+    return undefined;
+  }
+  if (damage['search.tsv']) {
+    try {
+      meta = rebuildSearchFile(dir, meta);
+    } catch (error) {
+      ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${messageOf(error)}); fetching it again`);
+      return undefined;
+    }
+    ctx.warn(`${label}: cached search file damaged (${join(dir, 'search.tsv')}: ${damage['search.tsv']}); rebuilt from the cached index`);
+  }
+  return meta;
+}
+
+/** Write the search file again from the cached index (which must be intact); returns the updated meta. */
+function rebuildSearchFile(dir: string, meta: CacheMeta): CacheMeta {
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as RegistryIndex;
+  const lines = Buffer.from(searchLines(index));
+  writeFileAtomicSync(join(dir, 'search.tsv'), lines);
+  const updated: CacheMeta = { ...meta, files: { ...meta.files!, 'search.tsv': checkOf(lines) } };
+  writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+  return updated;
 }
 
 /**
  * Make the cached copy of a registry current. Within the TTL nothing is
  * fetched (`file://` registries are always re-checked: it costs a stat). The
- * server is asked with the ETag of the copy held. When the network fails and a
- * copy exists, that copy is used and the caller is warned (not with `force`:
- * a caller that asked for a refresh reports the failure itself, from the
- * returned state); an index that is not valid leaves the previous copy in
- * place and throws.
+ * server is asked with the ETag of the copy held. When the fetch fails, or
+ * the index it brings is not valid, and a copy exists, that copy is used and
+ * the caller is warned (not with `force`: a caller that asked for a refresh
+ * reports the failure itself, from the returned state). A damaged copy is
+ * repaired or fetched again first (see `usableCopy`); with `force` its
+ * checksums are compared too. `fetchUrl` is the URL to fetch when it differs
+ * from the one recorded (it carries credentials that are not stored).
  */
-export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false): Promise<RegistryState> {
+export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
-  const meta = readMeta(dir);
-  const held = meta && meta.url === source.url ? meta : undefined;
+  const held = usableCopy(source, ctx, force);
   const local = source.url.startsWith('file:');
   // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
     return { source, state: 'current', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count };
   }
+  const fallBack = (error: NephoError): RegistryState => {
+    if (!held) return { source, state: 'unavailable', error };
+    if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
+    return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
+  };
 
   let result;
   try {
-    result = await fetchText(source.url, {
+    result = await fetchBytes(fetchUrl, {
       ...ctx.config.http,
       what: `registry '${source.name}'`,
       ...(held?.etag ? { etag: held.etag } : {}),
     });
   } catch (error) {
     if (!isNephoError(error)) throw error;
-    if (held) {
-      if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
-      return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
-    }
-    return { source, state: 'unavailable', error };
+    return fallBack(error);
   }
 
-  if (result.status === 'not-modified' && held) {
-    const updated: CacheMeta = { ...held, checkedAt: now };
-    writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
-    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held.count };
-  }
+  // Only a request that sent the held copy's ETag can be answered "not modified" (src/http.ts).
   if (result.status === 'not-modified') {
-    // We sent no ETag, so a 304 has nothing to refer to.
-    throw new NephoError('REGISTRY_INVALID', `registry '${source.name}': ${shownUrl(source)} answered 304 to an unconditional request`);
+    const updated: CacheMeta = { ...held!, checkedAt: now };
+    writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held!.count };
   }
 
   const { etag } = result;
-  const { index, warnings } = parseIndex(result.body, source.name, source.url);
-  // Let the downloaded text go before the copies below are made: it is as large as the index.
+  // Decoded, then the bytes let go before parsing: each is as large as the index.
+  let text: string | undefined = result.body.toString('utf8');
   result = undefined;
+  let parsed;
+  try {
+    parsed = parseIndex(text, source.name, source.url, ctx.config.http.maxBytes);
+  } catch (error) {
+    if (!isNephoError(error)) throw error;
+    return fallBack(error);
+  }
+  text = undefined;
+  const { index, warnings } = parsed;
   for (const warning of warnings) ctx.warn(warning);
   const count = Object.keys(index.cloudlets).length;
   mkdirSync(dir, { recursive: true });
-  // The search file and the index first, the meta file last: it is what says the copy is complete.
-  writeFileAtomicSync(join(dir, 'index.json'), JSON.stringify(index));
-  writeFileAtomicSync(join(dir, 'search.tsv'), searchLines(index));
-  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}) };
+  // Encoded once, for both the file and its checksum: each copy is as large as the index.
+  const files = {} as Record<CacheFile, FileCheck>;
+  for (const [file, content] of [['index.json', () => JSON.stringify(index)], ['search.tsv', () => searchLines(index)]] as const) {
+    const bytes = Buffer.from(content());
+    // The search file and the index first, the meta file last: it is what says the copy is complete.
+    writeFileAtomicSync(join(dir, file), bytes);
+    files[file] = checkOf(bytes);
+  }
+  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}), files };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
@@ -138,20 +257,7 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
  * why). Falling back to a cached copy is warned about, except with `force`.
  */
 export async function syncAll(ctx: RegistryContext, force = false): Promise<RegistryState[]> {
-  return Promise.all(
-    registrySources(ctx.config).map((source) =>
-      syncRegistry(source, ctx, force).catch((error: unknown): RegistryState => {
-        if (!isNephoError(error)) throw error;
-        const dir = cacheDir(ctx.home, source.name);
-        const held = readMeta(dir);
-        if (held && held.url === source.url) {
-          if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
-          return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
-        }
-        return { source, state: 'unavailable', error };
-      }),
-    ),
-  );
+  return Promise.all(registrySources(ctx.config).map((source) => syncRegistry(source, ctx, force)));
 }
 
 /** What is known of a registry's cached copy, without touching the network. */

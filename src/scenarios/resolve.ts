@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseDocument, visit } from 'yaml';
-import { NephoError, messageOf } from '../errors.js';
+import { NephoError, excerpt, messageOf, quoted } from '../errors.js';
+import { SmallFileError, readSmallFile } from '../fs.js';
 import {
   coerce, mergeDeclarations, validateValue,
   type Declaration, type ParameterOrigin, type ParameterSpec, type ParameterValue,
@@ -56,26 +56,56 @@ export function parseFlag(text: string): { key: string; value: string } {
   return { key: text.slice(0, eq), value: text.slice(eq + 1) };
 }
 
-/** Read a `--params-file` (YAML or JSON): a mapping of parameter names to values. */
+/** The largest `--params-file` nepho reads: a parameters file is a few lines. */
+export const PARAMS_FILE_MAX_BYTES = 1024 * 1024;
+
+/** Bytes no YAML or JSON text holds: control characters other than tab and line ends, and what is not UTF-8 (U+FFFD once decoded). */
+const BINARY = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]/;
+
+/**
+ * Read a `--params-file` (YAML or JSON): a mapping of parameter names to
+ * values. Only a regular file of at most PARAMS_FILE_MAX_BYTES is read; one
+ * holding binary data is refused naming its first such character and line,
+ * and no message ever quotes more than a short, escaped excerpt of the file.
+ */
 export function readParamsFile(path: string): { path: string; values: Record<string, unknown> } {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSmallFile(path, PARAMS_FILE_MAX_BYTES).toString('utf8');
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new NephoError('PARAMS_FILE', `--params-file ${path}: ${missing ? 'file not found' : messageOf(error)}`);
+    if (!(error instanceof SmallFileError)) throw error;
+    throw new NephoError('PARAMS_FILE', `--params-file ${path}: ${error.message}`, {
+      hint: error.reason === 'missing' ? undefined : 'give a YAML or JSON file of parameter names and values',
+    });
+  }
+  const binary = BINARY.exec(text);
+  if (binary) {
+    const line = lineOf(text, binary.index);
+    const column = binary.index - text.lastIndexOf('\n', binary.index - 1);
+    throw new NephoError('PARAMS_FILE', `${path}:${line}: not YAML or JSON: binary data (${quoted(binary[0])} at column ${column})`, {
+      hint: 'give a YAML or JSON file of parameter names and values',
+    });
   }
   let values: unknown;
   try {
     values = text.trim() === '' ? {} : parseLossless(text);
   } catch (error) {
     const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new NephoError('PARAMS_FILE', `${path}${line ? `:${line}` : ''}: not valid YAML or JSON (${messageOf(error).split('\n')[0]})`);
+    // YAML's first line of a message says what and where; the file's text follows it and is not repeated.
+    const reason = (messageOf(error).split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+    throw new NephoError('PARAMS_FILE', `${path}${line ? `:${line}` : ''}: not valid YAML or JSON (${excerpt(reason, 120)})`);
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
     throw new NephoError('PARAMS_FILE', `${path}: expected a mapping of parameter names to values`);
   }
   return { path, values: values as Record<string, unknown> };
+}
+
+/** The 1-based line of the character at `index`. */
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let at = text.indexOf('\n'); at >= 0 && at < index; at = text.indexOf('\n', at + 1)) line++;
+  return line;
 }
 
 /**
@@ -119,7 +149,7 @@ export function resolveValues(specs: ParameterSpec[], sources: ParameterSources,
     const spec = byName.get(key);
     if (!spec) {
       if (!strict) return;
-      throw new NephoError('UNKNOWN_PARAMETER', `${from}: unknown parameter '${key}' for ${label}`, { hint: `known parameters: ${known()}` });
+      throw new NephoError('UNKNOWN_PARAMETER', `${from}: unknown parameter ${quoted(key)} for ${label}`, { hint: `known parameters: ${known()}` });
     }
     if (origin === 'saved' && spec.secret) {
       throw new NephoError('SECRET_SAVED', `${from}: ${key} is a secret and is never read from saved values`, { hint: `remove it with nepho parameter:unset ${key}` });

@@ -1,4 +1,4 @@
-import { loadConfig, saveConfig } from '../config.js';
+import { loadConfig, updateConfig, type Config } from '../config.js';
 import { NephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
 import { CLOUDLET_ID } from '../cloudlets/names.js';
@@ -36,8 +36,13 @@ export function scopeKey(scope: Scope): string {
   return scope.cloudlet === undefined ? '*' : scope.scenario === undefined ? scope.cloudlet : `${scope.cloudlet}/${scope.scenario}`;
 }
 
-function readAll(home: NephoHome): { config: ReturnType<typeof loadConfig>; saved: Record<string, Record<string, ParameterValue>> } {
+function readAll(home: NephoHome): { config: Config; saved: Record<string, Record<string, ParameterValue>> } {
   const config = loadConfig(home);
+  return { config, saved: savedIn(home, config) };
+}
+
+/** The `parameters:` of a config, checked. */
+function savedIn(home: NephoHome, config: Config): Record<string, Record<string, ParameterValue>> {
   const raw = config.rest.parameters ?? {};
   const bad = (field: string) => new NephoError('CONFIG_INVALID', `${home.configFile}: ${field} must map parameter names to values`);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('parameters');
@@ -49,7 +54,7 @@ function readAll(home: NephoHome): { config: ReturnType<typeof loadConfig>; save
     }
     saved[scope] = values as Record<string, ParameterValue>;
   }
-  return { config, saved };
+  return saved;
 }
 
 /** Every saved value, narrowest scope last. */
@@ -67,25 +72,27 @@ export function savedLayers(home: NephoHome, cloudlet: string, scenario: string)
   return ['*', cloudlet, `${cloudlet}/${scenario}`].filter((s) => saved[s]).map((scope) => ({ scope, values: saved[scope]! }));
 }
 
-/** Save a value. The caller has checked that the parameter is not a secret. */
-export function setSaved(home: NephoHome, key: string, value: string, scope: Scope): string {
+/** Save a value (a locked change of config.yaml). The caller has checked that the parameter is not a secret. */
+export async function setSaved(home: NephoHome, key: string, value: string, scope: Scope): Promise<string> {
   if (!PARAMETER_NAME.test(key)) throw new NephoError('BAD_ARGUMENT', `'${key}' is not a parameter name`);
   const where = scopeKey(scope);
-  const { config, saved } = readAll(home);
-  saved[where] = { ...saved[where], [key]: value };
-  config.rest.parameters = saved;
-  saveConfig(home, config);
+  await updateConfig(home, `saving parameter ${key}`, (config) => {
+    const saved = savedIn(home, config);
+    saved[where] = { ...saved[where], [key]: value };
+    config.rest.parameters = saved;
+  });
   return where;
 }
 
-/** Remove a saved value; false when there was none. */
-export function unsetSaved(home: NephoHome, key: string, scope: Scope): boolean {
+/** Remove a saved value (a locked change of config.yaml); false when there was none. */
+export async function unsetSaved(home: NephoHome, key: string, scope: Scope): Promise<boolean> {
   const where = scopeKey(scope);
-  const { config, saved } = readAll(home);
-  if (!saved[where] || !(key in saved[where]!)) return false;
-  delete saved[where]![key];
-  if (Object.keys(saved[where]!).length === 0) delete saved[where];
-  config.rest.parameters = saved;
-  saveConfig(home, config);
-  return true;
+  return updateConfig(home, `removing parameter ${key}`, (config) => {
+    const saved = savedIn(home, config);
+    if (!saved[where] || !(key in saved[where]!)) return false;
+    delete saved[where]![key];
+    if (Object.keys(saved[where]!).length === 0) delete saved[where];
+    config.rest.parameters = saved;
+    return true;
+  });
 }

@@ -8,6 +8,7 @@ import { assertUserError, nepho } from '../fixtures/cli.js';
 import { git } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 import { realVagrantValidate } from '../fixtures/vagrant.js';
+import { requireTool } from '../fixtures/tools.js';
 
 t.test('create makes a git repository that lints and dry-runs for both providers', async (t) => {
   const home = tempDir(t, 'nepho-create-home-');
@@ -39,7 +40,7 @@ t.test('create makes a git repository that lints and dry-runs for both providers
   const vagrant = await nepho(['formation:create', 'local/my-app', '--provider', 'vagrant', '--dry-run', '--out', out], { home, cwd });
   t.equal(vagrant.code, 0, vagrant.stderr);
   t.ok(existsSync(join(out, 'Vagrantfile')), 'Vagrantfile rendered');
-  if (existsSync('/usr/bin/vagrant')) {
+  if (requireTool(t, 'vagrant')) {
     const v = realVagrantValidate(t, out);
     t.equal(v.code, 0, `the rendered Vagrantfile passes vagrant validate -p: ${v.output}`);
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { assertUserError, nepho } from '../fixtures/cli.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
+import { requireTool } from '../fixtures/tools.js';
 
 /**
  * A PATH whose first cfn-lint finds nothing, so that the counts below do not
@@ -113,10 +114,7 @@ t.test('a path that does not exist is refused', async (t) => {
 });
 
 t.test('cfn-lint findings on the CloudFormation patterns, when cfn-lint is on PATH', async (t) => {
-  if (spawnSync('cfn-lint', ['--version']).error) {
-    t.skip('cfn-lint is not installed');
-    return;
-  }
+  if (!requireTool(t, 'cfn-lint')) return;
   const home = tempDir(t, 'nepho-lint-home-');
   const cwd = tempDir(t, 'nepho-lint-cwd-');
   t.equal((await nepho(['cloudlet:create', 'cf'], { home, cwd })).code, 0);

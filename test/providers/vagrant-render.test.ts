@@ -13,11 +13,11 @@ import type { FormationSpec } from '../../src/providers/types.js';
 import { stackSpec } from '../fixtures/aws.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
 import { realVagrantValidate } from '../fixtures/vagrant.js';
+import { requireTool } from '../fixtures/tools.js';
 
 const MEDIAWIKI = join(ROOT, 'official', 'huit', 'mediawiki');
 const SINGLE_HOST = join(MEDIAWIKI, 'patterns', 'vagrant', 'single-host.rb');
 const BOOTSTRAP = join(MEDIAWIKI, 'provisioners', 'bootstrap.sh');
-const HAS_RUBY = spawnSync('ruby', ['-e', '0']).status === 0;
 
 /** Values that would break out of a naive quoting: quotes, interpolation, backslashes, newlines. */
 const NASTY = [
@@ -60,7 +60,8 @@ t.test('ruby literals: numbers, booleans, single-quoted strings', async (t) => {
   t.equal(rubyLiteral('#{x}'), `'#{x}'`, 'single quotes: no interpolation to escape');
 });
 
-t.test('every nasty value survives as itself: ruby reads back the exact value', { skip: HAS_RUBY ? false : 'ruby is not installed' }, async (t) => {
+t.test('every nasty value survives as itself: ruby reads back the exact value', async (t) => {
+  if (!requireTool(t, 'ruby')) return;
   for (const value of NASTY) {
     const r = spawnSync('ruby', ['-e', `STDOUT.write(${rubyLiteral(value)})`], { encoding: 'utf8' });
     t.equal(r.status, 0, `ruby parses the literal of ${JSON.stringify(value)}`);
@@ -101,6 +102,7 @@ t.test('a malicious value cannot become code: vagrant validate evaluates the Vag
     `\\'; system("touch ${marker}"); '`,
     `\\\n'; system("touch ${marker}") #`,
   ];
+  const ruby = requireTool(t, 'ruby');
   for (const attack of attacks) {
     const file = pattern(t, 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  config.vm.hostname = "x"\nend\n');
     const spec = await stackSpec({ name: 'attacked', patternFile: file, parameters: { Box: attack } });
@@ -108,7 +110,7 @@ t.test('a malicious value cannot become code: vagrant validate evaluates the Vag
     const v = realVagrantValidate(t, dir);
     t.equal(v.code, 0, `the Vagrantfile is valid Ruby with the attack as a plain string: ${JSON.stringify(attack)} ${v.output}`);
     t.notOk(existsSync(marker), `the attack did not run: ${JSON.stringify(attack)}`);
-    if (HAS_RUBY) {
+    if (ruby) {
       const text = readFileSync(join(dir, 'Vagrantfile'), 'utf8');
       const literal = text.slice(text.indexOf('config.vm.box = ') + 'config.vm.box = '.length, text.indexOf('\n  config.vm.hostname'));
       const r = spawnSync('ruby', ['-e', `STDOUT.write(${literal})`], { encoding: 'utf8' });

@@ -1,7 +1,6 @@
 // The registry's web listing page in a real headless Chromium (Debian's
 // chromium driven by playwright-core), served by registry:serve: typing in the
 // search box filters the list, and the install command shown is the right one.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium } from 'playwright-core';
@@ -9,6 +8,7 @@ import { nepho, running, spawnNepho, waitFor } from '../fixtures/cli.js';
 import { cloudletFiles } from '../fixtures/cloudlets.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
+import { requireTool } from '../fixtures/tools.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
 const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
@@ -19,7 +19,8 @@ function files(name: string, version: string, extra: Record<string, string> = {}
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-t.test('listing: the search box filters as you type; each cloudlet shows its install command', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (scripts/install-test-deps.sh installs it)` }, async (t) => {
+t.test('listing: the search box filters as you type; each cloudlet shows its install command', async (t) => {
+  if (!requireTool(t, 'chromium')) return;
   const dir = tempDir(t);
   const home = join(dir, 'home');
   const meta = (name: string, summary: string, keywords: string) => (v: string) =>

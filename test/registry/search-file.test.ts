@@ -1,7 +1,7 @@
 // The cached search file (search.tsv): its format-2 header and lines, and a format-1 file
 // left by an earlier nepho, which must still be searched right and is upgraded in place.
 // Real files, and a registry served over real HTTP on 127.0.0.1.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
@@ -25,6 +25,17 @@ function formatOne(): string {
     const versions = (e.versions as { version: string }[]).map((v) => v.version).sort().reverse();
     return `${id}\t${versions[0]}\t${clean((e.keywords as string[]).join(' '))}\t${clean(e.summary)}\t${clean(e.description)}\n`;
   }).join('');
+}
+
+/**
+ * Leave a format-1 search file as an earlier nepho did: its meta file recorded no size or
+ * checksum of the files (without that, a file of another size would rightly be taken as damaged).
+ */
+function writeFormatOne(home: string, text: string): void {
+  const dir = join(home, 'cache', 'registries', 'community');
+  const { files: _none, ...meta } = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+  writeFileSync(join(dir, 'search.tsv'), text);
 }
 
 const QUERIES = [['web'], ['WEB'], ['beta'], ['alpha', 'beta'], ['findme'], ['i̇'], ['i̇stanbul'], ['2.0.0'], ['nothing-matches'], []];
@@ -52,15 +63,14 @@ t.test('a format-1 search file from an earlier nepho is searched the same, and u
   for (const terms of QUERIES) expected.push((await searchJson(home, ...terms)).hits);
   t.ok(expected[0]!.length > 0 && expected.at(-1)!.length === Object.keys(entries).length, 'the queries find something');
 
-  const file = join(home, 'cache', 'registries', 'community', 'search.tsv');
-  writeFileSync(file, formatOne());
+  writeFormatOne(home, formatOne());
   const first = await searchJson(home, 'web');
   t.equal(first.r.code, 0);
   t.equal(first.r.stderr, '', 'no warning: the file is only a cache');
   t.same(first.hits, expected[0], 'the first search, over the format-1 file, finds the same');
   t.equal(cached(home, 'search.tsv'), fresh, 'the file is rewritten as a fresh fetch writes it');
 
-  writeFileSync(file, formatOne());
+  writeFormatOne(home, formatOne());
   for (const [i, terms] of QUERIES.entries()) {
     t.same((await searchJson(home, ...terms)).hits, expected[i], `search ${terms.join(' ') || '(everything)'} after an upgrade`);
   }
@@ -71,7 +81,7 @@ t.test('an empty format-1 search file (a registry with no cloudlets) is upgraded
   const server = await serveRegistry(t, indexDoc({}));
   const home = await homeWith(t, server.url, 'http: {timeout: 5, retries: 0}\n');
   t.equal(cached(home, 'search.tsv'), HEADER, 'a fresh empty file has only the header');
-  writeFileSync(join(home, 'cache', 'registries', 'community', 'search.tsv'), '');
+  writeFormatOne(home, '');
   const { r, hits } = await searchJson(home);
   t.equal(r.code, 0, r.stderr);
   t.same(hits, []);

@@ -23,6 +23,14 @@ export class CloudletVerifyCommand extends ListingCommand {
       out.table(['CLOUDLET', 'CHANGE', 'PATH'], rows, `${results.filter((r) => r.checked).length} cloudlet(s) verified: no differences`);
       for (const r of results.filter((x) => !x.checked)) out.notice(`${r.id}: a develop link, not verified`);
     });
+    // Checking everything includes what cannot be checked: a damaged record is reported, not skipped.
+    const { repairCommand, scanInstalled } = await import('../../cloudlets/installed.js');
+    const damaged = this.names.length === 0 ? scanInstalled(this.home).damaged : [];
+    if (damaged.length > 0) {
+      throw new NephoError('CLOUDLET_DAMAGED', `cannot verify ${damaged.map((d) => `${d.id} (${d.file}: ${d.problem})`).join(', ')}: the install record is damaged`, {
+        hint: damaged.map(repairCommand).join('; '),
+      });
+    }
     const changed = results.filter((r) => r.changes.length > 0);
     if (changed.length > 0) {
       throw new NephoError('CLOUDLET_MODIFIED', `${changed.map((r) => `${r.id} (${r.changes.length} file(s))`).join(', ')} differ from what was installed`, {

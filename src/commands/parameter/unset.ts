@@ -19,7 +19,7 @@ export class ParameterUnsetCommand extends NephoCommand {
     const { resolveScope } = await import('../../scenarios/saved-checks.js');
     const { scopeKey, unsetSaved } = await import('../../scenarios/saved.js');
     const scope = resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
-    if (!unsetSaved(this.home, this.key, scope)) {
+    if (!(await unsetSaved(this.home, this.key, scope))) {
       throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key} in scope ${scopeKey(scope) === '*' ? 'global' : scopeKey(scope)}`);
     }
     this.output().line(`removed ${this.key} from ${scopeKey(scope) === '*' ? 'the global scope' : scopeKey(scope)}`);
