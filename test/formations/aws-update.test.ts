@@ -273,7 +273,7 @@ t.test('a stack in UPDATE_ROLLBACK_FAILED, or busy, is refused in one line sayin
   t.equal(record(h.home, 'stuck').status, 'CREATE_COMPLETE', 'the record is untouched');
 });
 
-t.test('an update holds the formation\'s lock: another update is refused naming it (in-progress status injected until released)', async (t) => {
+t.test('an update holds the formation\'s lock: drift and another update are refused naming it (in-progress status injected until released)', async (t) => {
   const h = await helloHome(t);
   await created(t, h, 'locked');
   let hold = true;
@@ -287,6 +287,8 @@ t.test('an update holds the formation\'s lock: another update is refused naming 
     return latest[0]?.operation === 'update' && latest.some((e) => e.kind === 'accepted');
   }, 'the update accepted');
 
+  const drift = await h.run('formation:drift', 'locked');
+  expectUserError(t, drift, /^error: updating formation locked is already under way \(pid \d+ on /, 'drift during an update');
   const second = await h.run('formation:update', 'locked', '-p', 'Greeting=second', '-y');
   expectUserError(t, second, /^error: updating formation locked is already under way \(pid \d+ on /, 'a second update');
   t.equal(h.proxy.count('CreateChangeSet'), 1, 'the refused update made no change set');

@@ -8,6 +8,7 @@ const lint = () => import('./lint-cloudlet.js');
 const aws = () => import('./provider.js');
 const credentials = () => import('./register.js');
 const changes = () => import('./update.js');
+const drifts = () => import('./drift.js');
 
 /**
  * The built-in AWS CloudFormation provider. Patterns are templates
@@ -21,7 +22,7 @@ const changes = () => import('./update.js');
  * Templates over 51,200 bytes travel through the S3 bucket
  * `nepho-artifacts-<account>-<region>`, made when missing. Updates are
  * previewed as a change set (`nepho-<time>`), executed and followed like a
- * create. `nepho register
+ * create; drift comes from CloudFormation's drift detection. `nepho register
  * --provider aws` saves a profile in the AWS CLI's own files.
  */
 export const cloudformationProvider: Provider = {
@@ -82,6 +83,9 @@ export const cloudformationProvider: Provider = {
   },
   async discard(ref, preview, options, env) {
     return (await changes()).discardPreview(ref, preview, options, env);
+  },
+  async drift(ref, options, env) {
+    return (await drifts()).detectDrift(ref, options, env);
   },
   async discover(options, env) {
     return (await aws()).discoverStacks(options, env);
