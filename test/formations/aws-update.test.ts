@@ -221,25 +221,36 @@ t.test('a newer cloudlet version: the version change and the new resource in the
   t.match(table.stdout, /update\s+\S+@\S+\s+1\.1\.0\s+Greeting: hello → servus\s+succeeded \(UPDATE_COMPLETE\)\n.*create\s+\S+@\S+\s+1\.0\.0\s+succeeded \(CREATE_COMPLETE\)/);
 });
 
-t.test('an update that rolls back: exit 1 with the failed resource and its reason, the record keeps what is deployed (rollback injected: moto never rolls back)', async (t) => {
-  const h = await helloHome(t);
-  await created(t, h, 'fails');
-  const fresh = 'fresh-secret-0815';
-  h.proxy.intercept('DescribeStacks', async (req) => rewrite(await req.forward(), '<StackStatus>UPDATE_COMPLETE</StackStatus>', '<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>'));
+/**
+ * Make the next update of formation `name` end as `final` after Web failed to update for `reason`: moto's
+ * UPDATE_COMPLETE is rewritten, in the stack's status and in its events, into what CloudFormation reports.
+ */
+function injectRollback(h: HelloHome, name: string, final: 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED', reason: string): void {
+  h.proxy.intercept('DescribeStacks', async (req) => rewrite(await req.forward(), '<StackStatus>UPDATE_COMPLETE</StackStatus>', `<StackStatus>${final}</StackStatus>`));
   h.proxy.intercept('DescribeStackEvents', async (req) => {
     const answer = await req.forward();
     if (!answer.body.includes('<ResourceStatus>UPDATE_COMPLETE</ResourceStatus>')) return answer;
     const stackId = /<StackId>([^<]+)<\/StackId>/.exec(answer.body)![1]!;
-    const e = (id: string, resource: string, type: string, status: string, reason?: string) =>
-      eventXml({ stackId, stackName: 'fails', id, resource, type, status, time: `2026-01-01T00:00:0${id.slice(-1)}Z`, ...(reason ? { reason } : {}) });
+    const e = (id: string, resource: string, type: string, status: string, why?: string) =>
+      eventXml({ stackId, stackName: name, id, resource, type, status, time: `2026-01-01T00:00:0${id.slice(-1)}Z`, ...(why ? { reason: why } : {}) });
+    const restored = final === 'UPDATE_ROLLBACK_COMPLETE'
+      ? e('up-4', 'Web', 'AWS::EC2::Instance', 'UPDATE_COMPLETE')
+      : e('up-4', 'Web', 'AWS::EC2::Instance', 'UPDATE_FAILED', 'Resource handler returned message: "The instance is not in a state from which it can be modified"');
     // Newest first, in place of moto's UPDATE_COMPLETE; moto's own UPDATE_IN_PROGRESS stays below them.
     return rewrite(answer, /<member>(?:(?!<member>).)*?<ResourceStatus>UPDATE_COMPLETE<\/ResourceStatus><\/member>/s,
-      e('up-5', 'fails', 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_COMPLETE')
-      + e('up-4', 'Web', 'AWS::EC2::Instance', 'UPDATE_COMPLETE')
-      + e('up-3', 'fails', 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Web].')
-      + e('up-2', 'Web', 'AWS::EC2::Instance', 'UPDATE_FAILED', `Resource handler returned message: "Password ${fresh} is not allowed" (Service: Ec2, Status Code: 400)`)
+      e('up-5', name, 'AWS::CloudFormation::Stack', final)
+      + restored
+      + e('up-3', name, 'AWS::CloudFormation::Stack', 'UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Web].')
+      + e('up-2', 'Web', 'AWS::EC2::Instance', 'UPDATE_FAILED', reason)
       + e('up-1', 'Web', 'AWS::EC2::Instance', 'UPDATE_IN_PROGRESS'));
   });
+}
+
+t.test('an update that rolls back: exit 1 with the failed resource and its reason, the record keeps what is deployed (rollback injected: moto never rolls back)', async (t) => {
+  const h = await helloHome(t);
+  await created(t, h, 'fails');
+  const fresh = 'fresh-secret-0815';
+  injectRollback(h, 'fails', 'UPDATE_ROLLBACK_COMPLETE', `Resource handler returned message: "Password ${fresh} is not allowed" (Service: Ec2, Status Code: 400)`);
 
   const r = await h.run('formation:update', 'fails', '-p', 'Greeting=ciao', '-p', `DbPassword=${fresh}`, '-y');
   t.equal(r.code, 1, 'exit 1');
@@ -252,6 +263,22 @@ t.test('an update that rolls back: exit 1 with the failed resource and its reaso
   const described = await h.run('formation:describe', 'fails', '-o', 'json');
   t.match(JSON.parse(described.stdout), { status: 'UPDATE_ROLLBACK_COMPLETE', parameters: { Greeting: 'hello' } });
   t.same(filesContaining(h.home, fresh), [], 'the new secret is on no disk');
+});
+
+t.test('an update whose rollback fails too: exit 1 saying what to do next, and the next update is refused until the stack is dealt with (failure injected)', async (t) => {
+  const h = await helloHome(t);
+  await created(t, h, 'wedged');
+  injectRollback(h, 'wedged', 'UPDATE_ROLLBACK_FAILED', 'Resource handler returned message: "Instance type t9.nano does not exist"');
+  const r = await h.run('formation:update', 'wedged', '-p', 'Greeting=hallo', '-y');
+  t.equal(r.code, 1, 'exit 1');
+  t.match(r.stderr, /✗ Web \(AWS::EC2::Instance\): Resource handler returned message: "Instance type t9\.nano does not exist"/, 'the cause, the first reason of the resource');
+  t.match(r.stderr, /^error: formation wedged: update failed with UPDATE_ROLLBACK_FAILED after \d+s/m);
+  t.match(r.stderr, /^hint: the rollback failed too: .*nepho formation:destroy wedged$/m, 'one line saying what to do next');
+  t.match(record(h.home, 'wedged'), { status: 'UPDATE_ROLLBACK_FAILED', parameters: { Greeting: 'hello' } });
+
+  const again = await h.run('formation:update', 'wedged', '-p', 'Greeting=hallo', '-y');
+  expectUserError(t, again, /^error: stack wedged in us-east-1 is in UPDATE_ROLLBACK_FAILED/, 'the next update');
+  t.equal(h.proxy.count('CreateChangeSet'), 1, 'no second change set');
 });
 
 t.test('a stack in UPDATE_ROLLBACK_FAILED, or busy, is refused in one line saying what to do, before any change set (states injected: moto never reaches them)', async (t) => {

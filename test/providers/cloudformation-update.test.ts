@@ -1,8 +1,8 @@
-// The cloudformation provider's update hooks in-process: preview as a change
-// set (empty, failed, paged, throttled), update following only its own
-// events, discard of a change set already gone, and a change set that can no
-// longer be executed. Real moto through the real AWS SDK, behind the
-// recording proxy of test/fixtures/aws.ts.
+// The cloudformation provider's update hooks in-process: which stack states
+// take an update, preview as a change set (empty, failed, paged, throttled),
+// update following only its own events, discard of a change set already
+// gone, and a change set that can no longer be executed. Real moto through
+// the real AWS SDK, behind the recording proxy of test/fixtures/aws.ts.
 //
 // moto gives no Replacement, never pages changes, never throttles, answers at
 // once, cannot fail a change set for a reason other than "no changes", and
@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { cloudformationProvider as cfn } from '../../src/providers/cloudformation/index.js';
+import { updateRefusal } from '../../src/providers/cloudformation/update.js';
 import type { FormationRef, FormationSpec } from '../../src/providers/types.js';
 import {
   motoQuery, recordingContext, rewrite, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto, type ProxiedAnswer,
@@ -203,4 +204,22 @@ t.test('a stack deleted outside nepho cannot be previewed: STACK_NOT_FOUND, sayi
   const error = await cfn.preview!(ref, await stackSpec({ name: 'deleted', patternFile: file, parameters: { Delay: 1 } }), {}, env).catch((e: unknown) => e);
   t.match(error, { code: 'STACK_NOT_FOUND', message: 'stack deleted in us-east-1 does not exist any more', hint: /nepho formation:destroy deleted/ });
   t.equal(proxy.count('CreateChangeSet'), 0);
+});
+
+t.test('which stack states take an update, and what each refusal tells the user to do', async (t) => {
+  for (const status of ['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBACK_COMPLETE', 'IMPORT_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE']) {
+    t.equal(updateRefusal('web', 'eu-west-1', status), undefined, `${status} takes an update`);
+  }
+  const refused = (status: string | undefined) => {
+    const e = updateRefusal('web', 'eu-west-1', status);
+    return e && { code: e.code, message: e.message, hint: e.hint };
+  };
+  t.match(refused('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), { code: 'STACK_BUSY', message: 'stack web in eu-west-1 is busy (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) and cannot be updated until that ends', hint: /^wait for it to finish/ });
+  t.match(refused('DELETE_IN_PROGRESS'), { code: 'STACK_BUSY' });
+  t.match(refused('ROLLBACK_COMPLETE'), { code: 'STACK_NOT_UPDATABLE', message: 'stack web in eu-west-1 was never fully created (ROLLBACK_COMPLETE); it can only be deleted', hint: 'destroy it and create it again: nepho formation:destroy web' });
+  t.match(refused('REVIEW_IN_PROGRESS'), { code: 'STACK_NOT_UPDATABLE', message: /never fully created \(REVIEW_IN_PROGRESS\)/ });
+  t.match(refused('DELETE_FAILED'), { code: 'STACK_NOT_UPDATABLE', hint: 'try again: nepho formation:destroy web' });
+  t.match(refused('UPDATE_ROLLBACK_FAILED'), { code: 'STACK_NOT_UPDATABLE', hint: /continue-update-rollback --stack-name web/ });
+  t.match(refused('DELETE_COMPLETE'), { code: 'STACK_NOT_FOUND', message: 'stack web in eu-west-1 does not exist any more' });
+  t.match(refused(undefined), { code: 'STACK_NOT_FOUND' });
 });
