@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import { cloudformationProvider } from '../../src/providers/cloudformation/index.js';
 import type { FormationRef } from '../../src/providers/types.js';
 import {
-  gateTemplate, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto, type ProxiedAnswer,
+  eventXml, gateTemplate, recordingContext, releaseGate, rewrite, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto,
 } from '../fixtures/aws.js';
 import { tempDir } from '../fixtures/paths.js';
 
@@ -43,18 +43,6 @@ async function proxied(t: Test): Promise<{ proxy: AwsProxy; env: Record<string, 
 }
 
 const DESCRIBES = ['DescribeStacks', 'DescribeStackEvents'];
-
-/** One stack event as CloudFormation's Query API writes it. */
-function eventXml(e: { stackId: string; stackName: string; id: string; resource: string; type: string; status: string; reason?: string; time: string }): string {
-  const physical = e.type === 'AWS::CloudFormation::Stack' ? e.stackId : `${e.stackName}-${e.resource}-PHYSICAL`;
-  return `<member><StackId>${e.stackId}</StackId><EventId>${e.id}</EventId><StackName>${e.stackName}</StackName><LogicalResourceId>${e.resource}</LogicalResourceId>`
-    + `<PhysicalResourceId>${physical}</PhysicalResourceId><ResourceType>${e.type}</ResourceType><Timestamp>${e.time}</Timestamp>`
-    + `<ResourceStatus>${e.status}</ResourceStatus>${e.reason ? `<ResourceStatusReason>${e.reason}</ResourceStatusReason>` : ''}</member>`;
-}
-
-function rewrite(answer: ProxiedAnswer, from: string | RegExp, to: string): ProxiedAnswer {
-  return { ...answer, body: answer.body.replace(from, to) };
-}
 
 t.test('each poll is one DescribeStacks and one DescribeStackEvents, and following stops at the poll that sees the stack finish', async (t) => {
   const { proxy, env } = await proxied(t);

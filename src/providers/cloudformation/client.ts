@@ -68,6 +68,28 @@ export function isNoSuchStack(error: unknown): boolean {
   return !!e && e.name === 'ValidationError' && /does not exist/i.test(e.message ?? '');
 }
 
+/** AWS's and emulators' error codes for an action the endpoint does not offer. */
+const UNSUPPORTED = new Set(['InvalidAction', 'UnknownOperationException', 'NotImplemented', 'NotImplementedException', 'UnsupportedOperation', 'UnsupportedOperationException']);
+
+/**
+ * True when the endpoint does not offer the action called: an error code
+ * saying so, HTTP 501, or an answer that is no AWS error document at all (an
+ * emulator's HTML error page). Only meaningful for an endpoint that has just
+ * answered other calls of the same service properly.
+ */
+export function isUnsupportedAction(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 501 || UNSUPPORTED.has(e.name ?? '') || UNSUPPORTED.has(e.Code ?? '')) return true;
+  return status !== undefined && status >= 400 && /Deserialization error|XML parse error/.test(e.message ?? '');
+}
+
+/** The CloudFormation endpoint in use, as people know it: the URL set in the environment, else AWS's in the region. */
+export function cloudformationEndpoint(settings: AwsSettings): string {
+  return settings.endpoints.cloudformation ?? `AWS CloudFormation in ${settings.region}`;
+}
+
 const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AuthFailure', 'ExpiredToken', 'ExpiredTokenException', 'InvalidToken']);
 
 /**

@@ -147,6 +147,35 @@ export async function followStack(input: FollowInput): Promise<FollowResult> {
   }
 }
 
+/**
+ * Read something until it says it is done (a change set being made, a drift
+ * detection), at the follow loop's pace: the first read at once, then one per
+ * interval, throttling backing off instead of failing, and passing failures
+ * (network, 5xx) retried up to `maxFailures` in a row. `read` should use a
+ * client that tries once (`AwsClients.poll`). Other errors are thrown as the
+ * SDK threw them.
+ */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, baseInterval: number, maxFailures = 5): Promise<T> {
+  const pace = new PollPace(baseInterval);
+  let failedPolls = 0;
+  for (let first = true; ; first = false) {
+    if (!first) await sleep(pace.interval);
+    let value: T;
+    try {
+      value = await read();
+    } catch (error) {
+      if (isThrottling(error) || (isTransient(error) && ++failedPolls < maxFailures)) {
+        pace.refused();
+        continue;
+      }
+      throw error;
+    }
+    failedPolls = 0;
+    if (done(value)) return value;
+    pace.answered(false);
+  }
+}
+
 /** The id of the stack's newest event, if it has any: what came before an operation about to start. */
 export async function newestEventId(client: CloudFormationClient, stack: string): Promise<string | undefined> {
   const page = await client.send(new DescribeStackEventsCommand({ StackName: stack }));

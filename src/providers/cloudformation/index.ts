@@ -7,6 +7,8 @@ const template = () => import('./template.js');
 const lint = () => import('./lint-cloudlet.js');
 const aws = () => import('./provider.js');
 const credentials = () => import('./register.js');
+const changes = () => import('./update.js');
+const drifts = () => import('./drift.js');
 
 /**
  * The built-in AWS CloudFormation provider. Patterns are templates
@@ -18,7 +20,9 @@ const credentials = () => import('./register.js');
  * and endpoints (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>) come from
  * --profile, --region and the given environment, as the AWS CLI takes them.
  * Templates over 51,200 bytes travel through the S3 bucket
- * `nepho-artifacts-<account>-<region>`, made when missing. `nepho register
+ * `nepho-artifacts-<account>-<region>`, made when missing. Updates are
+ * previewed as a change set (`nepho-<time>`), executed and followed like a
+ * create; drift comes from CloudFormation's drift detection. `nepho register
  * --provider aws` saves a profile in the AWS CLI's own files.
  */
 export const cloudformationProvider: Provider = {
@@ -81,6 +85,18 @@ export const cloudformationProvider: Provider = {
   },
   async describe(ref, options, env) {
     return (await aws()).describeStack(ref, options, env);
+  },
+  async preview(ref, spec, options, env) {
+    return (await changes()).previewUpdate(ref, spec, options, env);
+  },
+  async update(ref, spec, preview, ctx) {
+    return (await changes()).applyUpdate(ref, spec, preview, ctx);
+  },
+  async discard(ref, preview, options, env) {
+    return (await changes()).discardPreview(ref, preview, options, env);
+  },
+  async drift(ref, options, env) {
+    return (await drifts()).detectDrift(ref, options, env);
   },
   async discover(options, env) {
     return (await aws()).discoverStacks(options, env);

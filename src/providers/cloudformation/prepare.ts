@@ -34,8 +34,11 @@ export interface PreparedStack {
   bytes: number;
   /** Whether the body must travel through S3 (over TemplateBody's limit). */
   viaS3: boolean;
-  /** Values for the template's own parameters only, as the strings CloudFormation takes. */
-  parameters: { key: string; value: string; secret: boolean }[];
+  /**
+   * Values for the template's own parameters only, as the strings CloudFormation takes.
+   * `previous`: a secret the stack keeps (an update's UsePreviousValue); its value is empty.
+   */
+  parameters: { key: string; value: string; secret: boolean; previous?: boolean }[];
   capabilities: string[];
   /** The user data given to the marked resources, when there is a bootstrap. */
   userData?: string;
@@ -202,7 +205,7 @@ function stackParameters(spec: FormationSpec, document: Record<string, unknown>,
         hint: `add NoEcho: true to Parameters.${key}, or CloudFormation will show the value to anyone who can describe the stack`,
       });
     }
-    sent.push({ key, value: String(input.value), secret: input.secret });
+    sent.push({ key, value: String(input.value), secret: input.secret, ...(input.previous ? { previous: true } : {}) });
   }
   return sent;
 }

@@ -5,6 +5,7 @@ import {
   paginateDescribeStacks,
   paginateListStackResources,
   type Capability,
+  type CreateStackInput,
   type Stack,
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
@@ -24,7 +25,7 @@ import { uploadTemplate } from './artifacts.js';
 import { pollInterval } from './aws-config.js';
 import { awsClients, awsError, type AwsClients } from './client.js';
 import { describe, failuresOf, followStack, isSuccess, isTerminal, newestEventId, type FollowResult, type Operation } from './follow.js';
-import { prepareStack } from './prepare.js';
+import { prepareStack, type PreparedStack } from './prepare.js';
 
 /** The tag that marks a stack as a nepho formation (its value is the formation's name). */
 export const FORMATION_TAG = 'nepho:formation';
@@ -49,25 +50,15 @@ export async function createStack(spec: FormationSpec, ctx: OperationContext): P
   const prepared = prepareStack(spec);
   const clients = awsClients(ctx.options, ctx.env);
   const base = pollInterval(ctx.env);
-  const scrub = scrubber(prepared.parameters.filter((p) => p.secret).map((p) => p.value));
+  const scrub = secretScrubber(spec);
   const { region } = clients.settings;
   const what = `creating stack ${spec.name} in ${region}`;
-
-  let source: { TemplateBody: string } | { TemplateURL: string };
-  try {
-    source = prepared.viaS3 ? { TemplateURL: (await uploadTemplate(clients, spec.name, prepared.body)).url } : { TemplateBody: prepared.body };
-  } catch (error) {
-    throw awsError(error, `${what}: uploading the ${prepared.bytes}-byte template to S3`, clients.settings);
-  }
-  const tags = { [FORMATION_TAG]: spec.name, ...spec.tags };
+  const request = await stackRequest(clients, spec, prepared, what);
   let stackId: string;
   try {
     const answer = await clients.cfn.send(new CreateStackCommand({
       StackName: spec.name,
-      ...source,
-      Parameters: prepared.parameters.map((p) => ({ ParameterKey: p.key, ParameterValue: p.value })),
-      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      Capabilities: prepared.capabilities as Capability[],
+      ...request,
       // The SDK retries a request that timed out; the token makes a retry find our own stack instead of failing as a duplicate.
       ClientRequestToken: `nepho-${randomUUID()}`,
     }));
@@ -81,6 +72,31 @@ export async function createStack(spec: FormationSpec, ctx: OperationContext): P
 
   const followed = await follow(clients, stackId, 'create', 'CREATE_IN_PROGRESS', base, ctx, scrub, what);
   return outcome(followed, state, (s) => s === 'CREATE_COMPLETE');
+}
+
+/** What CreateStack and CreateChangeSet both send for a formation. */
+export type StackRequest = Pick<CreateStackInput, 'TemplateBody' | 'TemplateURL' | 'Parameters' | 'Tags' | 'Capabilities'>;
+
+/**
+ * The template (inline, or through the artifacts bucket when it is too large
+ * to send), parameters, tags and capabilities of a prepared stack, the same
+ * for a create and for an update's change set. A secret the stack keeps is
+ * sent as UsePreviousValue, never as an empty value.
+ */
+export async function stackRequest(clients: AwsClients, spec: FormationSpec, prepared: PreparedStack, what: string): Promise<StackRequest> {
+  let source: { TemplateBody: string } | { TemplateURL: string };
+  try {
+    source = prepared.viaS3 ? { TemplateURL: (await uploadTemplate(clients, spec.name, prepared.body)).url } : { TemplateBody: prepared.body };
+  } catch (error) {
+    throw awsError(error, `${what}: uploading the ${prepared.bytes}-byte template to S3`, clients.settings);
+  }
+  const tags = { [FORMATION_TAG]: spec.name, ...spec.tags };
+  return {
+    ...source,
+    Parameters: prepared.parameters.map((p) => (p.previous ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
+    Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    Capabilities: prepared.capabilities as Capability[],
+  };
 }
 
 /**
@@ -135,7 +151,7 @@ async function existingStackError(clients: AwsClients, name: string): Promise<Ne
  * resources that remain, each with CloudFormation's reason.
  */
 export async function destroyStack(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  const { clients, base, region, what, stack } = await currentStack(ref, ctx, 'deleting');
+  const { clients, base, region, what, stack } = await currentStack(ref, ctx.options, ctx.env, 'deleting');
   if (!stack || stack.StackStatus === 'DELETE_COMPLETE') {
     return { ok: true, status: 'DELETE_COMPLETE', failures: [], state: { ...ref.state, ...(stack ? stateFrom(stack, region) : {}) } };
   }
@@ -165,7 +181,7 @@ export async function destroyStack(ref: FormationRef, ctx: OperationContext): Pr
  * are shown, from its start. A stack already at rest returns at once.
  */
 export async function followExisting(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
-  const { clients, base, region, what, stack } = await currentStack(ref, ctx, 'following');
+  const { clients, base, region, what, stack } = await currentStack(ref, ctx.options, ctx.env, 'following');
   if (!stack) {
     throw new NephoError('STACK_NOT_FOUND', `stack ${ref.name} does not exist in ${region}`, { hint: 'it may have been deleted, or live in another region (--region)' });
   }
@@ -182,14 +198,26 @@ function stackTarget(ref: FormationRef): string {
   return stateOf(ref).stackId ?? ref.name;
 }
 
+/** A formation's stack as it is now, with what it takes to act on it. */
+export interface CurrentStack {
+  clients: AwsClients;
+  /** The poll interval, ms. */
+  base: number;
+  region: string;
+  /** The action, as AWS errors name it (`deleting stack NAME in REGION`). */
+  what: string;
+  /** Undefined when there is no such stack. */
+  stack: Stack | undefined;
+}
+
 /**
  * The formation's stack as it is now (undefined when there is none), with the
- * clients and poll interval to act on it. `what` ("deleting stack NAME in
- * REGION") names the action in AWS errors.
+ * clients and poll interval to act on it. `doing` ("deleting") names the
+ * action in AWS errors.
  */
-async function currentStack(ref: FormationRef, ctx: OperationContext, doing: string): Promise<{ clients: AwsClients; base: number; region: string; what: string; stack: Stack | undefined }> {
-  const clients = awsClients(optionsFor(ref, ctx.options), ctx.env);
-  const base = pollInterval(ctx.env);
+export async function currentStack(ref: FormationRef, options: ProviderOptions, env: NodeJS.ProcessEnv, doing: string): Promise<CurrentStack> {
+  const clients = awsClients(optionsFor(ref, options), env);
+  const base = pollInterval(env);
   const { region } = clients.settings;
   const what = `${doing} stack ${ref.name} in ${region}`;
   try {
@@ -199,7 +227,8 @@ async function currentStack(ref: FormationRef, ctx: OperationContext, doing: str
   }
 }
 
-async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
+/** Follow the stack's operation to its end through the poll client; AWS failures become user errors naming `what`. */
+export async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
   try {
     return await followStack({
       client: clients.poll, stack: stackId, status, baseInterval: base, emit: (e) => ctx.emit(e), scrub, before,
@@ -211,7 +240,7 @@ async function follow(clients: AwsClients, stackId: string, operation: Operation
 }
 
 /** How a followed operation ended. */
-function outcome(followed: FollowResult, state: StackState, succeeded: (status: string) => boolean): Outcome {
+export function outcome(followed: FollowResult, state: StackState, succeeded: (status: string) => boolean): Outcome {
   const ok = succeeded(followed.status);
   return { ok, status: followed.status, failures: ok ? [] : followed.failures, state: { ...state } };
 }
@@ -326,7 +355,7 @@ function stateOf(ref: FormationRef): Partial<StackState> {
  * The options to reach a recorded formation: its stack lives in the recorded
  * region whatever --region says now; the profile is today's, else the recorded one.
  */
-function optionsFor(ref: FormationRef, options: ProviderOptions): ProviderOptions {
+export function optionsFor(ref: FormationRef, options: ProviderOptions): ProviderOptions {
   const region = stateOf(ref).region ?? regionOfArn(stateOf(ref).stackId) ?? options.region ?? ref.options?.region;
   const profile = options.profile ?? ref.options?.profile;
   return { ...(region ? { region } : {}), ...(profile ? { profile } : {}) };
@@ -334,6 +363,11 @@ function optionsFor(ref: FormationRef, options: ProviderOptions): ProviderOption
 
 function regionOfArn(arn: string | undefined): string | undefined {
   return arn?.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
+}
+
+/** A scrubber for the formation's secret values (a secret the stack keeps is not known here). */
+export function secretScrubber(spec: FormationSpec): (text: string) => string {
+  return scrubber(Object.values(spec.parameters).filter((p) => p.secret && !p.previous).map((p) => String(p.value)));
 }
 
 /** Replace secret values in text from AWS (reasons, error messages) before anyone sees it. */
