@@ -5,6 +5,7 @@ import type { Provider } from '../types.js';
 const render = () => import('./render.js');
 const lint = () => import('./lint-cloudlet.js');
 const machine = () => import('./provider.js');
+const update = () => import('./update.js');
 
 /**
  * The built-in Vagrant provider. Patterns are Vagrantfiles
@@ -13,9 +14,11 @@ const machine = () => import('./provider.js');
  * root shell provisioner (a copy of the script beside the Vagrantfile).
  * Everything is written into the formation's own directory
  * (`$NEPHO_HOME/formations/<name>/`), and `vagrant validate`, `up`,
- * `status`, `ssh-config` and `destroy -f` run there with
- * `--machine-readable`. The work happens in the process running `vagrant up`,
- * so there is no `follow()`.
+ * `status`, `ssh-config`, `reload`, `provision` and `destroy -f` run there
+ * with `--machine-readable`. An update previews as a diff of those files and
+ * applies with `reload --provision` (or only the bootstrap provisioner when
+ * only the bootstrap changed). The work happens in the process running
+ * vagrant, so there is no `follow()`.
  */
 export const vagrantProvider: Provider = {
   apiVersion: 1,
@@ -43,5 +46,11 @@ export const vagrantProvider: Provider = {
   },
   async sshEndpoint(ref, options, env) {
     return (await machine()).machineSshEndpoint(ref, options, env);
+  },
+  async preview(ref, spec) {
+    return (await update()).previewUpdate(ref, spec);
+  },
+  async update(ref, spec, preview, ctx) {
+    return (await update()).applyUpdate(ref, spec, preview, ctx);
   },
 };

@@ -112,7 +112,7 @@ export function vagrantError(command: string, run: VagrantRun, vagrantfile: stri
 }
 
 /** A machine-readable `ui` or `state` record as a formation event, or nothing. */
-function eventOf(record: VagrantRecord, name: string): FormationEvent | undefined {
+export function eventOf(record: VagrantRecord, name: string): FormationEvent | undefined {
   const time = new Date((record.timestamp > 0 ? record.timestamp * 1000 : Date.now())).toISOString();
   const resource = record.target || name;
   if (record.type === 'ui') {
@@ -126,7 +126,7 @@ function eventOf(record: VagrantRecord, name: string): FormationEvent | undefine
 }
 
 /** The directory of a recorded formation: what create saved while it exists (NEPHO_HOME may have moved), else the formation's own. */
-function dirOf(ref: FormationRef): string {
+export function dirOf(ref: FormationRef): string {
   if (typeof ref.state.dir === 'string' && ref.state.dir !== '' && existsSync(ref.state.dir)) return ref.state.dir;
   return ref.dir;
 }
@@ -173,16 +173,32 @@ export async function createMachine(spec: FormationSpec, ctx: OperationContext):
   }
   if (up.code !== 0) throw vagrantError('up', up, vagrantfile, boxUrl);
 
-  const status = await runVagrant(['status'], dir, ctx.env);
-  const states = Object.values(statesOf(status.records));
-  const state = states.length === 0 ? 'unknown' : states.every((s) => s === states[0]) ? states[0]! : states.join(',');
+  return machinesOutcome(dir, ctx.env, 'vagrant up');
+}
+
+/**
+ * How an operation that should leave every machine running ended, by
+ * `vagrant status`: ok when all are running; the others are failures,
+ * `after` saying what they were meant to come out of (`vagrant up`).
+ */
+export async function machinesOutcome(dir: string, env: NodeJS.ProcessEnv, after: string): Promise<Outcome> {
+  const status = await runVagrant(['status'], dir, env);
+  const byMachine = statesOf(status.records);
+  const states = Object.values(byMachine);
   const ok = states.length > 0 && states.every((s) => s === 'running');
   return {
     ok,
-    status: state,
-    failures: ok ? [] : Object.entries(statesOf(status.records)).filter(([, s]) => s !== 'running').map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after vagrant up` })),
+    status: statusOf(byMachine),
+    failures: ok ? [] : Object.entries(byMachine).filter(([, s]) => s !== 'running').map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after ${after}` })),
     state: { dir },
   };
+}
+
+/** One status for all the machines: their state when they agree (`running`), else each one's (`web:running,db:poweroff`). */
+export function statusOf(states: Record<string, string>): string {
+  const values = Object.values(states);
+  if (values.length === 0) return 'unknown';
+  return values.every((s) => s === values[0]) ? values[0]! : Object.entries(states).map(([m, s]) => `${m}:${s}`).join(',');
 }
 
 /** `vagrant status`: the machines' states; not_created everywhere means the formation does not exist. */
@@ -193,7 +209,7 @@ export async function describeMachine(ref: FormationRef, _options: unknown, env:
   if (run.code !== 0) throw vagrantError('status', run, join(dir, VAGRANTFILE));
   const states = statesOf(run.records);
   const values = Object.values(states);
-  const status = values.length === 0 ? 'unknown' : values.every((s) => s === values[0]) ? values[0]! : Object.entries(states).map(([m, s]) => `${m}:${s}`).join(',');
+  const status = statusOf(states);
   const outputs: Record<string, string> = {};
   if (values.includes('running')) {
     const ssh = await runVagrant(['ssh-config'], dir, env);
