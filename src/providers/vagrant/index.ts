@@ -6,6 +6,7 @@ const render = () => import('./render.js');
 const lint = () => import('./lint-cloudlet.js');
 const machine = () => import('./provider.js');
 const update = () => import('./update.js');
+const provisioning = () => import('./provision.js');
 
 /**
  * The built-in Vagrant provider. Patterns are Vagrantfiles
@@ -17,8 +18,8 @@ const update = () => import('./update.js');
  * `status`, `ssh-config`, `reload`, `provision` and `destroy -f` run there
  * with `--machine-readable`. An update previews as a diff of those files and
  * applies with `reload --provision` (or only the bootstrap provisioner when
- * only the bootstrap changed). The work happens in the process running
- * vagrant, so there is no `follow()`.
+ * only the bootstrap changed); drift is a machine that is not running. The
+ * work happens in the process running vagrant, so there is no `follow()`.
  */
 export const vagrantProvider: Provider = {
   apiVersion: 1,
@@ -52,5 +53,11 @@ export const vagrantProvider: Provider = {
   },
   async update(ref, spec, preview, ctx) {
     return (await update()).applyUpdate(ref, spec, preview, ctx);
+  },
+  async provision(ref, spec, ctx) {
+    return (await provisioning()).provisionMachines(ref, spec, ctx);
+  },
+  async drift(ref, options, env) {
+    return (await machine()).machinesDrift(ref, options, env);
   },
 };
