@@ -172,11 +172,18 @@ async function update(ctx: EngineContext, plan: Extract<OperationPlan, { kind: '
   const { record, next } = plan;
   if (!provider.update) throw new NephoError('UPDATE_UNSUPPORTED', `formation ${record.name}: provider ${provider.name} cannot update formations`);
   begin(store, record.name, 'update', 'UPDATE_REQUESTED');
+  let accepted = false;
+  const saveAccepted = acceptedAs(ctx, record.name, 'UPDATE_IN_PROGRESS', say);
   let outcome: Outcome;
   try {
-    outcome = await provider.update(refOf(record, store.dir(record.name)), plan.spec, plan.preview, providerContext(ctx, record, say, acceptedAs(ctx, record.name, 'UPDATE_IN_PROGRESS', say)));
+    outcome = await provider.update(refOf(record, store.dir(record.name)), plan.spec, plan.preview, providerContext(ctx, record, say, (state) => {
+      accepted = true;
+      saveAccepted(state);
+    }));
   } catch (error) {
-    settleBroken(store, record.name, error);
+    // Refused before the provider took it: the formation is as it was.
+    if (accepted) settleBroken(store, record.name, error);
+    else settle(store, record.name, { ok: false, status: record.status }, false);
     throw error;
   }
   if (outcome.ok) {

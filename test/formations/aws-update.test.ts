@@ -137,7 +137,7 @@ t.test('a changed parameter: the preview lists a Modify of the instance; applied
 
   const described = await h.run('formation:describe', 'greet', '-o', 'json');
   t.equal(described.code, 0, described.stderr);
-  t.match(JSON.parse(described.stdout), { status: 'UPDATE_COMPLETE', parameters: { Greeting: 'bonjour', DbPassword: '********' } });
+  t.match(JSON.parse(described.stdout), { status: 'UPDATE_COMPLETE', parameters: { Greeting: 'bonjour', DbPassword: '(secret)' } });
   t.equal((await stackParameters('greet')).Greeting, 'bonjour', 'the stack\'s parameter really changed');
 });
 

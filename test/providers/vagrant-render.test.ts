@@ -127,13 +127,17 @@ t.test('the official huit/mediawiki single-host pattern, with its Box parameter,
       parameters: { InstanceType: 't3.small', KeyName: '', AdminPassword: 'correct horse battery staple', WikiName: `Bob's "wiki" #{x}`, AppPort: 80, Box: box },
     });
     const files = await vagrantProvider.render(spec, {});
-    t.same(files.map((f) => f.path), ['Vagrantfile', 'nepho-bootstrap.sh'], 'the Vagrantfile and the bootstrap beside it');
+    t.same(files.map((f) => f.path), ['Vagrantfile', 'nepho-bootstrap.sh', 'nepho-provision.sh'], 'the Vagrantfile, the bootstrap and the provisioning run beside it');
     const vagrantfile = files[0]!.content;
     t.match(vagrantfile, `config.vm.box = ${rubyLiteral(box)}`);
     t.match(vagrantfile, "config.vm.hostname = 'mediawiki-default'");
     t.match(vagrantfile, 'guest: 80, host: 8080');
-    t.match(vagrantfile, /config\.vm\.provision "nepho-bootstrap", type: "shell", privileged: true, path: 'nepho-bootstrap\.sh'/, 'nepho adds the root shell provisioner');
+    t.match(vagrantfile, /config\.vm\.provision "nepho-bootstrap", type: "shell", privileged: true, path: 'nepho-bootstrap\.sh'\n/, 'nepho adds the root shell provisioner');
+    t.match(vagrantfile, /config\.vm\.provision "nepho-provision", type: "shell", privileged: true, path: 'nepho-provision\.sh', run: "never"\n/, 'and the provisioning run, which runs only when named');
     const bootstrap = files[1]!.content;
+    const provision = files[2]!.content;
+    t.match(provision, /^cat >"\$script" <<'NEPHO_PROVISION_EOF'\n#!\/bin\/sh\n# nepho shell provisioning run for formation mediawiki-default/m, 'the provisioning run carries the bootstrap\'s rerun');
+    t.match(provision, /^echo "nepho-provision-exit-status: \$status"\nexit "\$status"\n$/m, 'and reports its exit status last');
     t.match(bootstrap, "export NEPHO_FORMATION='mediawiki-default'");
     t.match(bootstrap, "export NEPHO_CLOUDLET='huit/mediawiki'");
     t.match(bootstrap, "export NEPHO_SCENARIO='default'");

@@ -124,7 +124,7 @@ t.test('formation:create --provider vagrant --dry-run --out DIR writes the Vagra
   const out = join(tempDir(t, 'nepho-vagrant-out-'), 'out');
   const r = await nepho(['formation:create', 'huit/mediawiki', '--provider', 'vagrant', '--dry-run', '--out', out, '-p', `AdminPassword=${SECRET}`, '-p', `Box=it's "#{x}" \\ box`, '--no-input'], { home, env: { PATH: tempDir(t, 'nepho-empty-path-') } });
   t.equal(r.code, 0, `dry run without vagrant on PATH: ${r.stderr}`);
-  t.same(readdirSync(out).sort(), ['Vagrantfile', 'nepho-bootstrap.sh']);
+  t.same(readdirSync(out).sort(), ['Vagrantfile', 'nepho-bootstrap.sh', 'nepho-provision.sh']);
   t.match(readFileSync(join(out, 'Vagrantfile'), 'utf8'), `config.vm.box = 'it\\'s "#{x}" \\\\ box'`);
   t.match(readFileSync(join(out, 'nepho-bootstrap.sh'), 'utf8'), "export NEPHO_FORMATION='mediawiki-default'");
   t.same(filesContaining(out, SECRET), [], 'the secret is not in DIR');

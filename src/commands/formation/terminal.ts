@@ -30,14 +30,14 @@ const shown = (value: string | number | boolean | null) => (value === null ? '(n
 export function printPreview(out: Output, summary: UpdateSummary): void {
   const sink = out.format === 'table' ? out.stdout : out.stderr;
   const line = (text = '') => sink.write(`${text}\n`);
+  const versionChanged = summary.version.from !== summary.version.to;
+  // Nothing at all to show: the result's own `no changes` says it.
+  if (summary.empty && !versionChanged && summary.parameters.length === 0 && summary.dropped.length === 0) return;
   line(`Update of formation ${summary.name} (${summary.provider})`);
-  if (summary.version.from !== summary.version.to) line(`  cloudlet version: ${summary.version.from} → ${summary.version.to}`);
+  if (versionChanged) line(`  cloudlet version: ${summary.version.from} → ${summary.version.to}`);
   for (const p of summary.parameters) line(`  parameter ${p.name}: ${shown(p.from)} → ${shown(p.to)}`);
   for (const name of summary.dropped) line(`  parameter ${name}: dropped (the new version no longer has it)`);
-  if (summary.empty) {
-    line('  no changes');
-    return;
-  }
+  if (summary.empty) return;
   if (summary.changes.length > 0) {
     line();
     const table = new Output(sink, out.stderr, 'table', out.colors);

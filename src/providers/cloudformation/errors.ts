@@ -55,9 +55,18 @@ export const PROVIDER_ERRORS = {
     meaning: 'a resource marked nepho.bootstrap is of a type that cannot take user data',
     hint: 'mark an instance, launch template or launch configuration instead',
   },
+  CHANGE_SET_FAILED: {
+    meaning: 'CloudFormation could not make the change set an update previews',
+  },
+  CHANGE_SET_STALE: {
+    meaning: 'the previewed change set can no longer be applied (the stack changed since)',
+  },
   CREDENTIALS_REJECTED: {
     meaning: 'AWS refused the credentials (wrong, expired or deactivated)',
     hint: 'check or renew them with nepho register',
+  },
+  DRIFT_DETECTION_FAILED: {
+    meaning: 'CloudFormation\'s drift detection failed before it could tell whether anything drifted',
   },
   NO_CREDENTIALS: {
     meaning: 'no AWS credentials were found for the profile in use',
@@ -79,6 +88,9 @@ export const PROVIDER_ERRORS = {
     meaning: 'a template parameter receives a secret but is not NoEcho, so anyone who can describe the stack would see it',
     hint: 'add NoEcho: true to the template parameter',
   },
+  STACK_BUSY: {
+    meaning: 'the stack is in the middle of an operation and cannot be updated now',
+  },
   STACK_EXISTS: {
     meaning: "a stack with the formation's name already exists in the region",
     hint: 'nepho formation:create offers what can be done with it',
@@ -86,6 +98,9 @@ export const PROVIDER_ERRORS = {
   STACK_NOT_FOUND: {
     meaning: "the formation's stack does not exist in the region",
     hint: 'it may have been deleted, or live in another region (--region)',
+  },
+  STACK_NOT_UPDATABLE: {
+    meaning: 'the stack is in a state CloudFormation cannot update from (a failed rollback, a failed create, a failed delete)',
   },
   TEMPLATE_INVALID: {
     meaning: 'a pattern is not a valid CloudFormation template (YAML or JSON, with Resources)',

@@ -8,6 +8,12 @@ import type { ErrorEntry } from '../../errors.js';
  * a hint below gives one of its own. Plain data.
  */
 export const PROVIDER_ERRORS = {
+  FORMATION_CHANGED: {
+    meaning: 'the formation\'s files or its cloudlet changed between the preview and the update',
+  },
+  FORMATION_WRITE_FAILED: {
+    meaning: 'the formation\'s new files could not be written into its directory',
+  },
   PATTERN_INVALID: {
     meaning: 'a Vagrantfile pattern uses an unknown placeholder, an unknown parameter, or a secret one',
     hint: 'a pattern may use {{parameters.NAME}} for parameters that are not secret, and {{formation.name}}',
@@ -15,6 +21,12 @@ export const PROVIDER_ERRORS = {
   VAGRANTFILE_INVALID: {
     meaning: 'vagrant rejected the Vagrantfile rendered from the pattern',
     hint: 'fix the pattern the Vagrantfile was rendered from; the rendered file is kept to look at',
+  },
+  VAGRANTFILE_MISSING: {
+    meaning: 'the formation\'s rendered Vagrantfile is no longer in its directory',
+  },
+  VAGRANTFILE_OUTDATED: {
+    meaning: 'the formation\'s Vagrantfile was written by an older nepho without the provisioning run nepho needs',
   },
   VAGRANT_BOX_MISSING: {
     meaning: 'the box the Vagrantfile names is not installed and could not be fetched',

@@ -6,6 +6,8 @@ const render = () => import('./render.js');
 const lintCloudlet = () => import('./lint-cloudlet.js');
 const machine = () => import('./provider.js');
 const lint = () => import('./lint.js');
+const update = () => import('./update.js');
+const provisioning = () => import('./provision.js');
 
 /**
  * The built-in Vagrant provider. Patterns are Vagrantfiles
@@ -14,9 +16,11 @@ const lint = () => import('./lint.js');
  * root shell provisioner (a copy of the script beside the Vagrantfile).
  * Everything is written into the formation's own directory
  * (`$NEPHO_HOME/formations/<name>/`), and `vagrant validate`, `up`,
- * `status`, `ssh-config` and `destroy -f` run there with
- * `--machine-readable`. The work happens in the process running `vagrant up`,
- * so there is no `follow()`.
+ * `status`, `ssh-config`, `reload`, `provision` and `destroy -f` run there
+ * with `--machine-readable`. An update previews as a diff of those files and
+ * applies with `reload --provision` (or only the bootstrap provisioner when
+ * only the bootstrap changed); drift is a machine that is not running. The
+ * work happens in the process running vagrant, so there is no `follow()`.
  */
 export const vagrantProvider: Provider = {
   apiVersion: 1,
@@ -51,5 +55,17 @@ export const vagrantProvider: Provider = {
   },
   async sshEndpoint(ref, options, env) {
     return (await machine()).machineSshEndpoint(ref, options, env);
+  },
+  async preview(ref, spec) {
+    return (await update()).previewUpdate(ref, spec);
+  },
+  async update(ref, spec, preview, ctx) {
+    return (await update()).applyUpdate(ref, spec, preview, ctx);
+  },
+  async provision(ref, spec, ctx) {
+    return (await provisioning()).provisionMachines(ref, spec, ctx);
+  },
+  async drift(ref, options, env) {
+    return (await machine()).machinesDrift(ref, options, env);
   },
 };

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NephoError } from '../../errors.js';
-import type { FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
+import type { DriftReport, FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
 import { errorExitOf, LineSplitter, recordsOf, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
 import { BOOTSTRAP_FILE, renderVagrant, VAGRANTFILE } from './render.js';
 
@@ -16,29 +16,45 @@ export interface VagrantRun {
   stderr: string;
 }
 
+/** Where a plain line `vagrant` printed came from: stdout between the records, or stderr. */
+export type VagrantStream = 'stdout' | 'stderr';
+
 /**
  * Run `vagrant ARGS --machine-readable` in a formation's directory
- * (cwd and VAGRANT_CWD), reporting each record as it arrives.
+ * (cwd and VAGRANT_CWD), reporting each record as it arrives, and each plain
+ * line (stdout outside the records, stderr) to `onPlain`.
  * A missing `vagrant` binary is a NephoError with an install hint.
  */
-export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, onRecord?: (record: VagrantRecord) => void): Promise<VagrantRun> {
+export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, onRecord?: (record: VagrantRecord) => void, onPlain?: (stream: VagrantStream, line: string) => void): Promise<VagrantRun> {
   return new Promise((resolvePromise, reject) => {
     const records: VagrantRecord[] = [];
     const raw: string[] = [];
     let stderr = '';
+    let stderrRest = '';
     const splitter = new LineSplitter((line: VagrantLine) => {
       if ('record' in line) {
         records.push(line.record);
         onRecord?.(line.record);
-      } else raw.push(line.raw);
+      } else {
+        raw.push(line.raw);
+        onPlain?.('stdout', line.raw);
+      }
     });
+    const stderrLines = (text: string, end: boolean) => {
+      const parts = (stderrRest + text).split('\n');
+      stderrRest = end ? '' : parts.pop()!;
+      for (const part of parts) if (part.trim() !== '') onPlain?.('stderr', part);
+    };
     const child = spawn('vagrant', [...args, '--machine-readable'], {
       cwd: dir,
       env: { ...env, VAGRANT_CWD: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.setEncoding('utf8').on('data', (d: string) => splitter.push(d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      stderrLines(d, false);
+    });
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
         reject(new NephoError('VAGRANT_NOT_FOUND', 'vagrant: command not found on PATH', {
@@ -48,6 +64,7 @@ export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, 
     });
     child.on('close', (code) => {
       splitter.end();
+      stderrLines('', true);
       resolvePromise({ code, records, raw, stderr });
     });
   });
@@ -112,7 +129,7 @@ export function vagrantError(command: string, run: VagrantRun, vagrantfile: stri
 }
 
 /** A machine-readable `ui` or `state` record as a formation event, or nothing. */
-function eventOf(record: VagrantRecord, name: string): FormationEvent | undefined {
+export function eventOf(record: VagrantRecord, name: string): FormationEvent | undefined {
   const time = new Date((record.timestamp > 0 ? record.timestamp * 1000 : Date.now())).toISOString();
   const resource = record.target || name;
   if (record.type === 'ui') {
@@ -126,7 +143,7 @@ function eventOf(record: VagrantRecord, name: string): FormationEvent | undefine
 }
 
 /** The directory of a recorded formation: what create saved while it exists (NEPHO_HOME may have moved), else the formation's own. */
-function dirOf(ref: FormationRef): string {
+export function dirOf(ref: FormationRef): string {
   if (typeof ref.state.dir === 'string' && ref.state.dir !== '' && existsSync(ref.state.dir)) return ref.state.dir;
   return ref.dir;
 }
@@ -173,16 +190,32 @@ export async function createMachine(spec: FormationSpec, ctx: OperationContext):
   }
   if (up.code !== 0) throw vagrantError('up', up, vagrantfile, boxUrl);
 
-  const status = await runVagrant(['status'], dir, ctx.env);
-  const states = Object.values(statesOf(status.records));
-  const state = states.length === 0 ? 'unknown' : states.every((s) => s === states[0]) ? states[0]! : states.join(',');
+  return machinesOutcome(dir, ctx.env, 'vagrant up');
+}
+
+/**
+ * How an operation that should leave every machine running ended, by
+ * `vagrant status`: ok when all are running; the others are failures,
+ * `after` saying what they were meant to come out of (`vagrant up`).
+ */
+export async function machinesOutcome(dir: string, env: NodeJS.ProcessEnv, after: string): Promise<Outcome> {
+  const status = await runVagrant(['status'], dir, env);
+  const byMachine = statesOf(status.records);
+  const states = Object.values(byMachine);
   const ok = states.length > 0 && states.every((s) => s === 'running');
   return {
     ok,
-    status: state,
-    failures: ok ? [] : Object.entries(statesOf(status.records)).filter(([, s]) => s !== 'running').map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after vagrant up` })),
+    status: statusOf(byMachine),
+    failures: ok ? [] : Object.entries(byMachine).filter(([, s]) => s !== 'running').map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after ${after}` })),
     state: { dir },
   };
+}
+
+/** One status for all the machines: their state when they agree (`running`), else each one's (`web:running,db:poweroff`). */
+export function statusOf(states: Record<string, string>): string {
+  const values = Object.values(states);
+  if (values.length === 0) return 'unknown';
+  return values.every((s) => s === values[0]) ? values[0]! : Object.entries(states).map(([m, s]) => `${m}:${s}`).join(',');
 }
 
 /** `vagrant status`: the machines' states; not_created everywhere means the formation does not exist. */
@@ -193,7 +226,7 @@ export async function describeMachine(ref: FormationRef, _options: unknown, env:
   if (run.code !== 0) throw vagrantError('status', run, join(dir, VAGRANTFILE));
   const states = statesOf(run.records);
   const values = Object.values(states);
-  const status = values.length === 0 ? 'unknown' : values.every((s) => s === values[0]) ? values[0]! : Object.entries(states).map(([m, s]) => `${m}:${s}`).join(',');
+  const status = statusOf(states);
   const outputs: Record<string, string> = {};
   if (values.includes('running')) {
     const ssh = await runVagrant(['ssh-config'], dir, env);
@@ -209,6 +242,26 @@ export async function describeMachine(ref: FormationRef, _options: unknown, env:
     outputs,
     resources: Object.entries(states).map(([machine, s]) => ({ id: machine, type: 'vagrant machine', status: s })),
   };
+}
+
+/**
+ * Drift: every machine should be running, as create and update leave them.
+ * A machine `vagrant status` reports otherwise (not_created, poweroff,
+ * aborted, saved ...) has drifted; so has the whole formation when its
+ * Vagrantfile is gone, since vagrant no longer knows its machines.
+ */
+export async function machinesDrift(ref: FormationRef, _options: unknown, env: NodeJS.ProcessEnv): Promise<DriftReport> {
+  const dir = dirOf(ref);
+  const vagrantfile = join(dir, VAGRANTFILE);
+  if (!existsSync(vagrantfile)) {
+    return { drifted: true, resources: [{ resource: ref.name, type: 'vagrant formation', status: 'DELETED', differences: [{ path: vagrantfile, expected: 'present', actual: 'missing' }] }] };
+  }
+  const run = await runVagrant(['status'], dir, env);
+  if (run.code !== 0) throw vagrantError('status', run, vagrantfile);
+  const resources = Object.entries(statesOf(run.records)).filter(([, state]) => state !== 'running').map(([machine, state]) => ({
+    resource: machine, type: 'vagrant machine', status: state, differences: [{ path: 'state', expected: 'running', actual: state }],
+  }));
+  return { drifted: resources.length > 0, resources };
 }
 
 /** The first machine's endpoint from `vagrant ssh-config`, for formation:ssh's system ssh. */

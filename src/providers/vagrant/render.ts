@@ -1,11 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { NephoError } from '../../errors.js';
-import type { FormationSpec, RenderedFile } from '../types.js';
+import type { FormationSpec, RenderedBootstrap, RenderedFile } from '../types.js';
 
 /** The rendered Vagrantfile's name in the formation's directory. */
 export const VAGRANTFILE = 'Vagrantfile';
 /** The bootstrap copy beside it, which the shell provisioner uploads. */
 export const BOOTSTRAP_FILE = 'nepho-bootstrap.sh';
+/** The script `formation:provision` runs through Vagrant: the bootstrap again, its output shown, its exit status reported. */
+export const PROVISION_FILE = 'nepho-provision.sh';
+/** The provisioner names nepho adds to the Vagrantfile. */
+export const BOOTSTRAP_PROVISIONER = 'nepho-bootstrap';
+/** The provisioner that runs only when named (`vagrant provision --provision-with nepho-provision`). */
+export const PROVISION_PROVISIONER = 'nepho-provision';
+/**
+ * What the provisioning script prints last: Vagrant reports only that a
+ * provisioner failed, never its exit status, so the script says it itself.
+ */
+export const EXIT_STATUS_MARKER = 'nepho-provision-exit-status:';
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
@@ -68,15 +79,50 @@ export function renderPattern(text: string, spec: Pick<FormationSpec, 'name' | '
  * shell provisioner's wrapper, which quotes every value for the shell; Vagrant's
  * own `env:` option is not used because Vagrant 2.3.4 puts the values in
  * double quotes, where the guest's shell would expand `$(...)` and backticks.
+ *
+ * A second provisioner, `run: "never"`, is the bootstrap run again by
+ * `formation:provision`: `vagrant up`, `reload --provision` and plain
+ * `vagrant provision` leave it out; only naming it runs it.
  */
 export function provisionerBlock(spec: Pick<FormationSpec, 'name'>): string {
   return [
     '',
     `# Added by nepho: the scenario's bootstrap for formation ${spec.name.replace(/[\r\n]/g, ' ')}, run as root`,
-    '# on first `vagrant up`, logging to /var/log/nepho-bootstrap.log.',
+    '# on first `vagrant up`, logging to /var/log/nepho-bootstrap.log; `nepho formation:provision`',
+    `# runs it again through ${PROVISION_PROVISIONER}, which runs only when named.`,
     'Vagrant.configure("2") do |config|',
-    `  config.vm.provision "nepho-bootstrap", type: "shell", privileged: true, path: ${rubyLiteral(BOOTSTRAP_FILE)}`,
+    `  config.vm.provision "${BOOTSTRAP_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(BOOTSTRAP_FILE)}`,
+    `  config.vm.provision "${PROVISION_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(PROVISION_FILE)}, run: "never"`,
     'end',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The script `formation:provision` has Vagrant run: the bootstrap's rerun
+ * (or the bootstrap itself) written to a temporary file and run, then its
+ * exit status printed as the last line (`EXIT_STATUS_MARKER`), since Vagrant
+ * itself only says that the provisioner failed. The script travels in a
+ * quoted here-document, so nothing in it is expanded on the way.
+ */
+export function provisionScript(bootstrap: RenderedBootstrap): string {
+  const body = bootstrap.rerun ?? bootstrap.script;
+  const lines = body.split('\n');
+  let delimiter = 'NEPHO_PROVISION_EOF';
+  for (let n = 1; lines.includes(delimiter); n++) delimiter = `NEPHO_PROVISION_EOF_${n}`;
+  return [
+    '#!/bin/sh',
+    '# Added by nepho: the bootstrap run again (nepho formation:provision), reporting its exit status.',
+    'script=$(mktemp) || exit 1',
+    `cat >"$script" <<'${delimiter}'`,
+    body.endsWith('\n') ? body.slice(0, -1) : body,
+    delimiter,
+    'chmod 700 "$script"',
+    '"$script"',
+    'status=$?',
+    'rm -f "$script"',
+    `echo "${EXIT_STATUS_MARKER} $status"`,
+    'exit "$status"',
     '',
   ].join('\n');
 }
@@ -95,6 +141,7 @@ export async function renderVagrant(spec: FormationSpec): Promise<RenderedFile[]
   if (spec.bootstrap) {
     vagrantfile += provisionerBlock(spec);
     files.push({ path: BOOTSTRAP_FILE, content: spec.bootstrap.script, mode: 0o755 });
+    files.push({ path: PROVISION_FILE, content: provisionScript(spec.bootstrap), mode: 0o755 });
   }
   return [{ path: VAGRANTFILE, content: vagrantfile }, ...files];
 }
