@@ -63,7 +63,9 @@ export class FormationCreateCommand extends ListingCommand {
           ['Scenario', `${plan.scenario.name} (${plan.scenario.file})`],
           ['Provider', plan.provider],
           ['Pattern', plan.pattern],
-          ['Rendered', written.length > 0 ? written.join(', ') : files.map((f) => f.path).join(', ')],
+          written.length > 0
+            ? ['Written', written.join(', ')]
+            : ['Rendered', `${files.map((f) => f.path).join(', ')} (not written; --out DIR writes them)`],
           ['Checked', plan.checks.join('; ') || '-'],
         ]);
         out.line();
