@@ -92,6 +92,10 @@ export const ERRORS = {
     meaning: 'the cloudlet named is not installed',
     hint: 'see nepho cloudlet:list, or install it with nepho cloudlet:install',
   },
+  CLOUDLET_UNTRUSTED: {
+    meaning: 'a cloudlet installed from a signed registry is no longer vouched for: the key that verified it is not trusted for that registry any more, or the registry no longer pins the installed version to the same commit',
+    hint: 'check the registry with its maintainers; nepho cloudlet:install --force NAME installs what the registry vouches for now',
+  },
   CLOUDLET_UPDATE_FAILED: {
     meaning: 'one or more cloudlets could not be updated; the others were',
   },
@@ -189,6 +193,10 @@ export const ERRORS = {
   },
   INSTALL_FAILED: {
     meaning: 'a fetched cloudlet could not be moved or linked into place; what was installed before is kept',
+  },
+  KEY_EXISTS: {
+    meaning: 'registry:keygen would overwrite a key file; keys are never overwritten',
+    hint: 'choose another --out directory, or move the old key away first',
   },
   LINT_FAILED: {
     meaning: 'cloudlet:lint found problems (listed above the error)',
@@ -293,9 +301,17 @@ export const ERRORS = {
     meaning: 'a registry of that name is already configured',
     hint: 'remove it first with nepho registry:remove NAME',
   },
+  REGISTRY_EXPIRED: {
+    meaning: 'the newest verified index of a signed registry is past its expires date (a registry, mirror or proxy serving a stale index): installs from it are refused, search still works',
+    hint: 'run nepho registry:update; if it stays expired, tell the registry maintainers',
+  },
   REGISTRY_INVALID: {
     meaning: "a registry's index is not valid; the previous copy, if any, is kept",
     hint: "tell the registry's maintainers",
+  },
+  REGISTRY_KEY_INVALID: {
+    meaning: 'a registry key (--key, --sign, --next-key, --previous-key, or the built-in registry key) is not an Ed25519 key nepho can use',
+    hint: 'make a key pair with nepho registry:keygen --out DIR; give registry.pub to --key and registry.key to --sign',
   },
   REGISTRY_NOT_BUILT: {
     meaning: 'the directory to serve holds no registry index',
@@ -304,6 +320,22 @@ export const ERRORS = {
   REGISTRY_NOT_FOUND: {
     meaning: 'no registry of that name is configured',
     hint: 'see nepho registry:list',
+  },
+  REGISTRY_ROLLBACK: {
+    meaning: 'a signed registry served an index older than one already verified (a rollback); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers: a mirror or proxy may be serving an old index',
+  },
+  REGISTRY_SIGNATURE_INVALID: {
+    meaning: 'a signed registry index does not verify with the key pinned for it (changed after signing, or signed with another key); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers; if they changed keys, check the new key with them, then registry:remove and registry:add --key',
+  },
+  REGISTRY_SIGNATURE_MISSING: {
+    meaning: 'a registry whose key is pinned served its index without a signature (index.json.sig); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers: they sign with registry:build --sign',
+  },
+  REGISTRY_UNVERIFIED: {
+    meaning: 'a signed registry cached index has not been verified with its pinned key (the key was added to config.yaml by hand)',
+    hint: 'run nepho registry:update',
   },
   REGISTRY_UPDATE_FAILED: {
     meaning: 'one or more registries could not be updated',

@@ -25,6 +25,7 @@ import { ParameterSetCommand } from './parameter/set.js';
 import { ParameterUnsetCommand } from './parameter/unset.js';
 import { RegistryAddCommand } from './registry/add.js';
 import { RegistryBuildCommand } from './registry/build.js';
+import { RegistryKeygenCommand } from './registry/keygen.js';
 import { RegistryListCommand } from './registry/list.js';
 import { RegistryRemoveCommand } from './registry/remove.js';
 import { RegistryServeCommand } from './registry/serve.js';
@@ -52,6 +53,7 @@ export const commands = [
   RegistryUpdateCommand,
   RegistryBuildCommand,
   RegistryServeCommand,
+  RegistryKeygenCommand,
   ScenarioListCommand,
   ScenarioDescribeCommand,
   FormationCreateCommand,

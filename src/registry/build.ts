@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { redactUrl } from '../output.js';
 import { builtinPlugins } from '../providers/catalog.js';
 import type { PluginRegistry } from '../providers/types.js';
 import { API_VERSION, type RegistryCloudlet, type RegistryVersion } from './format.js';
+import { publicKeyOf, readKeyArgument, readPrivateKey, signBytes, signNextKey, type NextKey } from './keys.js';
 
 /** What `registry:build` is asked to do. */
 export interface BuildOptions {
@@ -32,6 +34,14 @@ export interface BuildOptions {
   registry?: PluginRegistry;
   /** The `generated` time (tests pin it); now by default. */
   now?: Date;
+  /** A private key file (`registry:keygen`): sign the index with it, writing index.json.sig beside it. */
+  sign?: string;
+  /** With `sign`: days until the index expires (30 by default). */
+  expiresInDays?: number;
+  /** With `sign`: the public key (text or file) that will sign next, announced signed with the `sign` key. */
+  nextKey?: string;
+  /** With `sign`: the private key file that signed before; the index carries the `sign` key signed with it. */
+  previousKey?: string;
 }
 
 /** One cloudlet as index.json lists it: the registry format without the id (it is the key), every version with its digest. */
@@ -44,6 +54,10 @@ export type BuiltCloudlet = Omit<RegistryCloudlet, 'id' | 'versions'> & {
 export interface BuiltIndex {
   apiVersion: typeof API_VERSION;
   generated: string;
+  /** Signed indexes only: after this time the index no longer serves installs. */
+  expires?: string;
+  /** Signed indexes only: the key that signs next, signed with the current one. */
+  nextKey?: NextKey;
   cloudlets: Record<string, BuiltCloudlet>;
 }
 
@@ -52,6 +66,10 @@ export interface BuildResult {
   index: BuiltIndex;
   indexFile: string;
   htmlFile: string;
+  /** index.json.sig, when the index was signed. */
+  signatureFile?: string;
+  /** The public key that signed it. */
+  signedBy?: string;
   /** Tags left out, each with its reason (also given to `warn`). */
   skipped: { source: string; tag: string; reason: string }[];
 }
@@ -114,6 +132,8 @@ async function checkTree(tree: string, version: string, registry: PluginRegistry
  */
 export async function buildRegistry(options: BuildOptions): Promise<BuildResult> {
   if (options.sources.length === 0) throw new NephoError('BAD_ARGUMENT', 'no SOURCE given', { hint: 'name one or more cloudlet git repositories' });
+  // Keys are read before anything is cloned: a wrong key file fails at once.
+  const signing = signingPlan(options);
   const cloudlets: Record<string, BuiltCloudlet> = {};
   const skipped: BuildResult['skipped'] = [];
   const scratch = await mkdtemp(join(tmpdir(), 'nepho-registry-build-'));
@@ -180,14 +200,57 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
   if (Object.keys(cloudlets).length === 0) {
     throw new NephoError('REGISTRY_EMPTY', 'no source yielded a cloudlet version; nothing was written', { hint: 'tag releases v<version> and check the warnings above' });
   }
-  const index: BuiltIndex = { apiVersion: API_VERSION, generated: (options.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'), cloudlets };
+  const now = options.now ?? new Date();
+  // The signing fields before the cloudlets: a reader finds them without going through the whole index.
+  const index: BuiltIndex = {
+    apiVersion: API_VERSION, generated: isoSeconds(now),
+    ...(signing ? { expires: isoSeconds(new Date(now.getTime() + signing.expiresInDays * 86_400_000)) } : {}),
+    ...(signing?.nextKey ? { nextKey: signing.nextKey } : {}),
+    cloudlets,
+  };
   const out = resolve(options.out);
   mkdirSync(out, { recursive: true });
   const indexFile = join(out, 'index.json');
   const htmlFile = join(out, 'index.html');
-  writeFileAtomicSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+  const signatureFile = join(out, 'index.json.sig');
+  const bytes = Buffer.from(`${JSON.stringify(index, null, 2)}\n`);
+  writeFileAtomicSync(indexFile, bytes);
+  // The signature is over exactly the bytes written; an unsigned build leaves no earlier signature behind.
+  if (signing) writeFileAtomicSync(signatureFile, signBytes(bytes, signing.key));
+  else rmSync(signatureFile, { force: true });
   writeFileAtomicSync(htmlFile, renderListing(index));
-  return { index, indexFile, htmlFile, skipped };
+  return { index, indexFile, htmlFile, skipped, ...(signing ? { signatureFile, signedBy: signing.publicKey } : {}) };
+}
+
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The keys a signed build uses, checked; undefined for an unsigned build (whose signing options are refused). */
+function signingPlan(options: BuildOptions): { key: KeyObject; publicKey: string; expiresInDays: number; nextKey?: NextKey } | undefined {
+  if (options.sign === undefined) {
+    const stray = (['expiresInDays', 'nextKey', 'previousKey'] as const).find((k) => options[k] !== undefined);
+    if (stray) throw new NephoError('BAD_ARGUMENT', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --sign KEYFILE`);
+    return undefined;
+  }
+  const days = options.expiresInDays ?? 30;
+  if (!(days > 0) || !Number.isFinite(days)) throw new NephoError('BAD_ARGUMENT', `--expires-in '${days}' must be a number of days above 0`);
+  const key = readPrivateKey(options.sign, '--sign');
+  const publicKey = publicKeyOf(key);
+  if (options.nextKey !== undefined && options.previousKey !== undefined) {
+    throw new NephoError('BAD_ARGUMENT', '--next-key and --previous-key both name a rotation; give one', { hint: '--next-key announces the key that signs next; --previous-key, once signing with the new key, proves it' });
+  }
+  let nextKey: NextKey | undefined;
+  if (options.nextKey !== undefined) {
+    const next = readKeyArgument(options.nextKey);
+    if (next === publicKey) throw new NephoError('BAD_ARGUMENT', '--next-key is the --sign key itself', { hint: 'give the public key of a new pair from nepho registry:keygen' });
+    nextKey = signNextKey(next, key);
+  } else if (options.previousKey !== undefined) {
+    const previous = readPrivateKey(options.previousKey, '--previous-key');
+    if (publicKeyOf(previous) === publicKey) throw new NephoError('BAD_ARGUMENT', '--previous-key is the --sign key itself');
+    nextKey = signNextKey(publicKey, previous);
+  }
+  return { key, publicKey, expiresInDays: days, ...(nextKey ? { nextKey } : {}) };
 }
 
 /** Text made safe for HTML content and attribute values. */

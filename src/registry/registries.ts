@@ -9,6 +9,7 @@ import type { NephoHome } from '../home.js';
 import { fetchBytes, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
+import { commitTrust, vouchForIndex } from './signing.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
@@ -21,6 +22,10 @@ export interface RegistrySource {
   name: string;
   url: string;
   builtin: boolean;
+  /** The pinned public key, for a signed registry from config.yaml (the built-in one's ships with it: see signing.ts). */
+  key?: string;
+  /** Added unsigned on purpose. */
+  allowUnsigned?: boolean;
 }
 
 /** What nepho needs from its caller to read registries. */
@@ -69,7 +74,7 @@ interface CacheMeta {
 export function registrySources(config: Config): RegistrySource[] {
   return [
     { name: BUILTIN, url: BUILTIN_URL, builtin: true },
-    ...config.registries.map((r) => ({ name: r.name, url: r.url, builtin: false })),
+    ...config.registries.map((r) => ({ ...r, builtin: false })),
   ];
 }
 
@@ -224,6 +229,13 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   }
 
   const { etag } = result;
+  let verdict;
+  try {
+    verdict = await vouchForIndex(source, ctx, result.body, fetchUrl);
+  } catch (error) {
+    if (!isNephoError(error)) throw error;
+    return fallBack(error);
+  }
   // Decoded, then the bytes let go before parsing: each is as large as the index.
   let text: string | undefined = result.body.toString('utf8');
   result = undefined;
@@ -249,6 +261,7 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   }
   const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}), files };
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
+  commitTrust(ctx.home, source, verdict);
   return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
 
