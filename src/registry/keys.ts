@@ -53,7 +53,7 @@ export function parsePublicKey(text: string, what: string): KeyObject {
  * never be copied to the machines that only verify.
  */
 export function readKeyArgument(value: string): string {
-  if (value.trim().startsWith(KEY_PREFIX)) return publicKeyText(parsePublicKey(value, '--key'));
+  if (value.trim().startsWith(KEY_PREFIX)) return publicKeyText(parsePublicKey(value, `--key '${value.trim()}'`));
   let text: string;
   try {
     text = readFileSync(value, 'utf8');
