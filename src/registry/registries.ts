@@ -9,7 +9,7 @@ import type { NephoHome } from '../home.js';
 import { fetchBytes, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
-import { commitTrust, vouchForIndex } from './signing.js';
+import { commitTrust, trustsCache, vouchForIndex } from './signing.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
@@ -197,7 +197,7 @@ function rebuildSearchFile(dir: string, meta: CacheMeta): CacheMeta {
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
-  const held = usableCopy(source, ctx, force);
+  const held = trustsCache(ctx.home, source) ? usableCopy(source, ctx, force) : undefined;
   const local = source.url.startsWith('file:');
   // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {

@@ -98,6 +98,17 @@ export function loadTrust(home: NephoHome, source: RegistrySource, pinned: strin
   return fresh;
 }
 
+/**
+ * Whether the cached copy of `source` may stand for its index: always for an
+ * unsigned registry and the built-in one; for a signed one, only once an
+ * index was verified with its pinned key (a cache made before the key was
+ * pinned, or under another key, is fetched again whole and verified).
+ */
+export function trustsCache(home: NephoHome, source: RegistrySource): boolean {
+  if (source.builtin || source.key === undefined) return true;
+  return loadTrust(home, source, source.key).generated !== undefined;
+}
+
 /** Keep what an index that is now cached was verified with. */
 export function commitTrust(home: NephoHome, source: RegistrySource, verdict: Verdict | undefined): void {
   if (!verdict || source.builtin) return;

@@ -111,6 +111,9 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
   writeFileSync(join(home, 'config.yaml'), stringify(config));
   const untrusted = await nepho(['cloudlet:verify'], { home });
   expectUserError(t, untrusted, /^error: acme\/demo: registry 'acme' no longer trusts ed25519:.{12}…, the key that verified it$/, 'verify after the key was replaced');
+  // Nor does the copy cached under the old key stand in for an index verified with the new one.
+  expectUserError(t, await nepho(['registry:update'], { home }), /^error: registry 'acme': index refused: its signature does not verify with the registry's key ed25519:.{12}…$/, 'an index signed with a key no longer pinned');
+  expectUserError(t, await nepho(['cloudlet:install', '--force', 'acme/demo'], { home }), /^error: unknown cloudlet 'acme\/demo': no registry lists it$/, 'nothing installs from it');
 });
 
 t.test('refused indexes: a flipped byte, another key, no signature, an older one; nothing installed, cache unchanged', async (t) => {
