@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { awsCliPath, motoJson, motoQuery, startMoto } from '../fixtures/aws.js';
+import { awsCliPath, motoJson, motoQuery, rolePolicy, startMoto } from '../fixtures/aws.js';
 import { nepho, stderrLines } from '../fixtures/cli.js';
 import { installDevCloudlet } from '../fixtures/cloudlets.js';
 import { filesContaining } from '../fixtures/files.js';
@@ -109,12 +109,10 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
 
   // The role may read that secret and nothing else.
   const role = physical('HostRole');
-  const policies = await motoQuery(moto.endpoint, 'iam', { Action: 'ListRolePolicies', RoleName: role, Version: '2010-05-08' });
-  t.same([...policies.matchAll(/<member>([^<]+)<\/member>/g)].map((m) => m[1]), ['read-api-token'], 'one policy on the role');
-  const policy = await motoQuery(moto.endpoint, 'iam', { Action: 'GetRolePolicy', RoleName: role, PolicyName: 'read-api-token', Version: '2010-05-08' });
-  const document = decodeURIComponent(/<PolicyDocument>([^<]*)<\/PolicyDocument>/.exec(policy)?.[1] ?? '').replace(/&#x27;|&apos;/g, "'").replace(/&quot;/g, '"');
-  t.same([...document.matchAll(/["']Resource["']:\s*["']([^"']+)["']/g)].map((m) => m[1]), [arn], 'the policy names only that secret');
-  t.match(document, /secretsmanager:GetSecretValue/);
+  const policy = await rolePolicy(moto.endpoint, role, 'read-api-token');
+  t.same(policy.policies, ['read-api-token'], 'one policy on the role');
+  t.same(policy.resources, [arn], 'the policy names only that secret');
+  t.match(policy.document, /secretsmanager:GetSecretValue/);
   const instance = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeInstances', 'InstanceId.1': physical('Host'), Version: '2016-11-15' });
   t.match(instance, /<iamInstanceProfile>\s*<arn>arn:aws:iam::123456789012:instance-profile\//, 'the instance runs with the profile of that role');
 
