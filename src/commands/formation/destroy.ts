@@ -1,5 +1,4 @@
 import { Option } from 'clipanion';
-import { NephoError } from '../../errors.js';
 import { Category, NephoCommand, providerOptions } from '../base.js';
 import { inMode, renderResult, runModeOf } from './terminal.js';
 
