@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { delimiter, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { NephoError, type ErrorCode } from './errors.js';
 
 /**
@@ -419,4 +419,21 @@ async function sweepScratch(parent: string): Promise<void> {
       await removePath(join(parent, entry));
     }
   }
+}
+
+/** An executable on the PATH of `env`, or undefined. */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
 }

@@ -251,7 +251,13 @@ export function resolveInstalled(home: NephoHome, typed: string): InstalledCloud
   });
 }
 
-function notInstalled(typed: string): NephoError {
+/** Whether any installed cloudlet answers to the short name `name`. */
+export function hasInstalledName(home: NephoHome, name: string): boolean {
+  return listInstalled(home).some((c) => c.record.id.split('/')[1] === name);
+}
+
+/** The error for a cloudlet that is not installed, with the install command that would fix it. */
+export function notInstalled(typed: string): NephoError {
   return new NephoError('CLOUDLET_NOT_INSTALLED', `cloudlet '${typed}' is not installed`, {
     hint: `see nepho cloudlet:list, or install it with nepho cloudlet:install ${typed}`,
   });

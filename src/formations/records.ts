@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NephoError } from '../errors.js';
 import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import type { FormationRef, ProviderOptions } from '../providers/types.js';
+import type { FormationRef, ProviderOptions, ResourceFailure } from '../providers/types.js';
 
 /** The file that holds a formation's record, inside `$NEPHO_HOME/formations/<name>/`. */
 export const FORMATION_RECORD = 'formation.json';
@@ -24,6 +24,8 @@ export interface OperationRecord {
   endedAt?: string;
   ok?: boolean;
   status?: string;
+  /** Why it failed, resource by resource, when it did. */
+  failures?: ResourceFailure[];
 }
 
 /**

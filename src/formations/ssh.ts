@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { NephoError } from '../errors.js';
-import { writeFileAtomicSync } from '../fs.js';
+import { findExecutable, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
 import type { FormationRef, FormationState, Provider, SshEndpoint } from '../providers/types.js';
 import { assertExists, sshEndpointFromAccess } from './access.js';
@@ -316,22 +316,6 @@ export function writeSshConfig(home: NephoHome, input: Omit<SshConfigInput, 'con
   return configFile;
 }
 
-/** An executable on the PATH of `env`, or undefined. */
-export function findExecutable(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    try {
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      }
-    } catch {
-      /* not here */
-    }
-  }
-  return undefined;
-}
 
 /** The system `ssh`, or a NephoError saying how to get it. */
 export function systemSsh(env: NodeJS.ProcessEnv): string {
@@ -539,4 +523,22 @@ export function runScriptOverSsh(ssh: string, configFile: string, formation: str
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new NephoError('SSH_NOT_FOUND', `${ssh}: no such program`) : error));
     child.once('close', (code, signal) => resolvePromise(code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0)));
   });
+}
+
+/**
+ * Forget the host keys remembered for one creation of a formation (its
+ * `HostKeyAlias` entries in `$NEPHO_HOME/known_hosts`), once it is gone: a
+ * formation made again under the name gets new hosts and new keys.
+ */
+export function forgetHostKeys(home: NephoHome, record: Pick<FormationRecord, 'name' | 'createdAt'>): void {
+  const file = knownHostsFile(home);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return; // nothing remembered
+  }
+  const prefix = `nepho-${record.name}-${formationInstance(record)}/`;
+  const kept = text.split('\n').filter((line) => !line.split(/[\s,]/).some((host) => host.startsWith(prefix)));
+  if (kept.length !== text.split('\n').length) writeFileAtomicSync(file, kept.join('\n'), 0o600);
 }

@@ -3,7 +3,7 @@ import { NephoError, isNephoError, messageOf, type ErrorCode } from '../errors.j
 import type { Lock } from '../fs.js';
 import type { JournalEntry, WithoutTime } from '../formations/journal.js';
 import { refOf, type FormationRecord } from '../formations/records.js';
-import { formationInstance, formationSshEndpoint, runScriptOverSsh, shellQuote, systemSsh, writeSshConfig } from '../formations/ssh.js';
+import { forgetHostKeys, formationInstance, formationSshEndpoint, runScriptOverSsh, shellQuote, systemSsh, writeSshConfig } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { FormationRef, OperationContext, Outcome, Provider } from '../providers/types.js';
 import { assertNameFree } from './plan.js';
@@ -34,19 +34,33 @@ export async function claimOperation(ctx: EngineContext, plan: OperationPlan): P
  * end. `keepStatus`: the operation does not change what the formation is
  * (a provisioning run), only its own end is recorded.
  */
-export function settle(store: FormationStore, name: string, outcome: Pick<Outcome, 'ok' | 'status' | 'state'>, keepStatus = false): void {
+export function settle(store: FormationStore, name: string, outcome: Pick<Outcome, 'ok' | 'status' | 'state'> & { failures?: Outcome['failures'] }, keepStatus = false): void {
   store.update(name, (r) => {
     r.state = { ...r.state, ...outcome.state };
     if (!keepStatus) r.status = outcome.status;
-    r.operation = { ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: outcome.ok, status: outcome.status };
+    r.operation = {
+      ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: outcome.ok, status: outcome.status,
+      ...(outcome.ok || !outcome.failures?.length ? {} : { failures: outcome.failures }),
+    };
   });
 }
 
-/** Record that an operation broke off after the provider had accepted it: what it holds is unknown. */
+/** The status a formation is left in when an operation of this kind breaks off after the provider took it. */
+const BROKEN: Record<OperationPlan['kind'], string> = { create: 'CREATE_FAILED', destroy: 'DELETE_FAILED', update: 'UPDATE_FAILED', provision: 'PROVISION_FAILED' };
+
+/**
+ * Record that an operation broke off after the provider had accepted it: the
+ * formation is failed, with the reason, never gone (the provider may still
+ * hold it all).
+ */
 function settleBroken(store: FormationStore, name: string, error: unknown): void {
   store.update(name, (r) => {
-    r.status = 'UNKNOWN';
-    r.operation = { ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: false, status: `failed: ${messageOf(error)}` };
+    const kind = r.operation?.kind ?? 'create';
+    if (kind !== 'provision') r.status = BROKEN[kind];
+    r.operation = {
+      ...(r.operation ?? { kind, startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: false, status: BROKEN[kind],
+      failures: [{ resource: name, status: BROKEN[kind], reason: messageOf(error) }],
+    };
   });
 }
 
@@ -157,8 +171,10 @@ async function destroy(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 
     settleBroken(store, record.name, error);
     throw error;
   }
-  if (outcome.ok) await store.remove(record.name);
-  else settle(store, record.name, outcome);
+  if (outcome.ok) {
+    await store.remove(record.name);
+    forgetHostKeys(ctx.home, record);
+  } else settle(store, record.name, outcome);
   return outcome;
 }
 

@@ -23,6 +23,8 @@ export interface FormationListing {
   exists: boolean;
   /** An operation under way (`create running`), or one whose process died while the provider still works on it. */
   operation?: RunningOperation;
+  /** The last operation failed: which, why, and what to do next. */
+  failed?: { operation: string; reason: string; next: string };
 }
 
 /** What could not be checked, for a warning (no credentials, a provider down). */
@@ -64,9 +66,10 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
     const found = discovered.get(record.name);
     discovered.delete(record.name);
     const operation = operations.get(record.name);
+    const failed = !operation ? failureOf(record) : undefined;
     const base = {
       name: record.name, cloudlet: record.cloudlet, version: record.version, newer: installedVersion(home, record.cloudlet, record.version).newer,
-      scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}),
+      scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}), ...(failed ? { failed } : {}),
     };
     if (operation?.state === 'running') {
       // The nanny is at work: its record is the freshest word on it.
@@ -78,7 +81,9 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
       continue;
     }
     const state = await stateOf(ctx, record, problems);
-    rows.push({ ...base, status: state ? (state.exists ? state.status : 'GONE') : record.status, exists: state ? state.exists : true });
+    // GONE only where nepho believed it there: a failed create or destroy is failed, even when the provider has nothing.
+    const status = !state ? record.status : state.exists ? state.status : failed ? record.status : 'GONE';
+    rows.push({ ...base, status, exists: state ? state.exists : true });
   }
   for (const d of discovered.values()) {
     rows.push({
@@ -88,6 +93,18 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
   }
   rows.sort((a, b) => (a.name < b.name ? -1 : 1));
   return { formations: rows, problems };
+}
+
+/** What went wrong in a record's last operation, with the command that deals with it, when it failed. */
+function failureOf(record: FormationRecord): FormationListing['failed'] {
+  const op = record.operation;
+  if (!op || op.ok !== false) return undefined;
+  const reason = op.failures?.map((f) => `${f.resource}: ${f.reason}`).join('; ') || op.status || 'failed';
+  const next = op.kind === 'destroy' ? `fix what stands in the way, then nepho formation:destroy ${record.name}`
+    : op.kind === 'create' ? `nepho formation:destroy ${record.name}, then create it again`
+      : op.kind === 'update' ? `nepho formation:update ${record.name} again, or nepho formation:describe ${record.name}`
+        : `nepho formation:provision ${record.name} again`;
+  return { operation: op.kind, reason, next };
 }
 
 async function stateOf(ctx: EngineContext, record: FormationRecord, problems: ListingProblem[]): Promise<FormationState | undefined> {

@@ -76,6 +76,7 @@ export async function planCreate(ctx: EngineContext, request: CreateRequest, io:
   if (request.name !== undefined) await assertNameAvailable(ctx, request.name);
   const { prepared, plan } = await prepareCreate(ctx, request, io);
   await assertNameAvailable(ctx, plan.record.name);
+  await prepared.provider.ready?.(request.options, ctx.env, plan.spec.settings);
   const found = await prepared.provider.preflight?.({ name: plan.record.name, dir: ctx.store.dir(plan.record.name), state: {}, options: request.options }, request.options, ctx.env);
   if (!found) return plan;
   if (found.action === 'refuse') throw new NephoError('FORMATION_CONFLICT', found.reason, found.hint ? { hint: found.hint } : {});
@@ -94,8 +95,16 @@ export async function dryRunCreate(ctx: EngineContext, request: CreateRequest, i
 /** Plan a destroy: the formation found (here, or at a provider by its tags) and the user's agreement. */
 export async function planDestroy(ctx: EngineContext, request: DestroyRequest, io: OperationIo): Promise<OperationPlan> {
   const record: FormationRecord = await findFormation(ctx.home, ctx.registry, request.name, request.options, ctx.env);
-  findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
-  await agree(io, { id: 'destroy', text: `Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.` });
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  await provider.ready?.(record.options, ctx.env);
+  // A formation that never came up (its create failed before the provider made anything) is said to be one.
+  const state = await provider.describe(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env).catch(() => undefined);
+  const absent = state !== undefined && !state.exists;
+  const text = absent
+    ? `Formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}) never came up, or is already gone at ${record.provider}. Remove what is left of it?`
+    : `Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.`;
+  await agree(io, { id: 'destroy', text });
+  if (absent) io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${record.provider} has nothing of ${record.name} (${state.status}): removing what nepho kept of it` });
   return { kind: 'destroy', record };
 }
 
@@ -112,7 +121,9 @@ async function recordToChange(ctx: EngineContext, name: string): Promise<{ recor
       hint: `follow it to its end first: nepho formation:watch ${name}`,
     });
   }
-  return { record, provider: findProvider(ctx.registry, record.provider, `formation ${name}: provider`) };
+  const provider = findProvider(ctx.registry, record.provider, `formation ${name}: provider`);
+  await provider.ready?.(record.options, ctx.env);
+  return { record, provider };
 }
 
 const shownValue = (value: ParameterValue | undefined, secret: boolean): ParameterValue | null => (value === undefined ? null : secret ? MASK : value);

@@ -1,6 +1,7 @@
 import { isNephoError, messageOf } from '../errors.js';
 import type { JournalEntry } from '../formations/journal.js';
 import { listRecords, refOf } from '../formations/records.js';
+import { forgetHostKeys } from '../formations/ssh.js';
 import { settle } from './execute.js';
 import { endOf, latestOperation } from './follow.js';
 import type { EngineContext } from './types.js';
@@ -41,8 +42,10 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
           accepted: () => undefined,
           output: (stream, line) => void store.append(name, { kind: 'output', stream, line }),
         });
-        if (kind === 'destroy' && outcome.ok) await store.remove(name);
-        else settle(store, name, outcome);
+        if (kind === 'destroy' && outcome.ok) {
+          await store.remove(name);
+          forgetHostKeys(ctx.home, record);
+        } else settle(store, name, outcome);
         return store.append(name, { kind: 'end', operation: kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started });
       } catch (error) {
         return store.append(name, { kind: 'error', operation: kind, code: isNephoError(error) ? error.code : 'RECOVERY_FAILED', message: `could not follow ${name} after the process carrying it died: ${messageOf(error)}` });

@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { acquireLock, isAlive, lockBusyError, readLockInfo, tryAcquireLock, type Lock, type LockInfo } from '../fs.js';
+import { acquireLock, isAlive, removePath, lockBusyError, readLockInfo, tryAcquireLock, type Lock, type LockInfo } from '../fs.js';
 import type { NephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
-import { appendEntry, readEntries, type JournalEntry, type OperationKind, type WithoutTime } from '../formations/journal.js';
+import { appendEntry, JOURNAL_FILE, readEntries, type JournalEntry, type OperationKind, type WithoutTime } from '../formations/journal.js';
 import { formationDir, readRecord, removeRecord, updateRecord, writeRecord, type FormationRecord } from '../formations/records.js';
 
 /** The lock a running operation holds, inside the formation's directory. */
@@ -22,7 +22,7 @@ export interface FormationStore {
   write(record: FormationRecord): void;
   /** Read, change and write a record; FORMATION_NOT_FOUND when there is none. */
   update(name: string, change: (record: FormationRecord) => void): FormationRecord;
-  /** The formation is gone: its record goes, its journal stays for history. */
+  /** The formation is gone: its record and every file kept for it go; its journal stays for history. */
   remove(name: string): Promise<void>;
   /** Append one entry to the formation's journal. */
   append(name: string, entry: WithoutTime<JournalEntry>): JournalEntry;
@@ -54,7 +54,20 @@ export function localStore(home: NephoHome): FormationStore {
     read: (name) => readRecord(home, name),
     write: (record) => writeRecord(home, record),
     update: (name, change) => updateRecord(home, name, change),
-    remove: (name) => removeRecord(home, name),
+    async remove(name) {
+      await removeRecord(home, name);
+      // ssh_config, the nanny's log, a provider's files: everything but the history and the lock in use.
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(formationDir(home, name));
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        if (entry === JOURNAL_FILE || entry.startsWith(OPERATION_LOCK)) continue;
+        await removePath(join(formationDir(home, name), entry));
+      }
+    },
     append: (name, entry) => appendEntry(home, name, entry),
     entries: (name, offset) => readEntries(home, name, offset),
     async lock(name, kind) {

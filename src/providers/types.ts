@@ -429,6 +429,14 @@ export interface Provider {
    * nothing). `how.thorough`: a dry run asks for the slower checks too.
    */
   validate(spec: FormationSpec, options: ProviderOptions, how?: ValidateOptions): Promise<ValidationReport | void>;
+  /**
+   * Check that this machine can use the provider now (its program is
+   * installed, a region and credentials are set up): the engine asks before
+   * any operation starts or writes anything, so that what is missing is one
+   * line, not a half-begun operation. Throws a user error saying what to do.
+   * `settings` are the scenario's for this provider, when there is a spec.
+   */
+  ready?(options: ProviderOptions, env: NodeJS.ProcessEnv, settings?: Record<string, unknown>): Promise<void>;
   /** What create would send or write, rendered (templates, user data, Vagrantfiles). No side effects. */
   render(spec: FormationSpec, options: ProviderOptions): Promise<RenderedFile[]>;
   /**

@@ -1,4 +1,4 @@
-import { findInstalled, resolveInstalled, type InstalledCloudlet } from '../cloudlets/installed.js';
+import { findInstalled, hasInstalledName, notInstalled, resolveInstalled, type InstalledCloudlet } from '../cloudlets/installed.js';
 import { CLOUDLET_ID } from '../cloudlets/names.js';
 import { NephoError } from '../errors.js';
 import type { NephoHome } from '../home.js';
@@ -12,6 +12,8 @@ export function resolveTarget(home: NephoHome, target: string): { cloudlet: Inst
     if (CLOUDLET_ID.test(target)) {
       const exact = findInstalled(home, target);
       if (exact) return { cloudlet: exact, scenario: 'default' };
+      // Neither is installed: owner/name of a registry is the likelier meaning, and its install command the hint that works.
+      if (!hasInstalledName(home, parts[0]!)) throw notInstalled(target);
     }
     return { cloudlet: resolveInstalled(home, parts[0]!), scenario: parts[1]! };
   }

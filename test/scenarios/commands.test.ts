@@ -1,4 +1,4 @@
-// scenario:list and scenario:describe as a user runs them (issue 3, "Scenarios"):
+// scenario:list and scenario:describe as a user runs them:
 // names and summaries; summary, description, merged configuration, parameters
 // with types, defaults, constraints and where declared, and the file to edit;
 // -o json and yaml; every way of naming the target; secrets masked.
@@ -75,7 +75,10 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     t.match(row('AdminPassword'), /^AdminPassword\* +string, secret +matches \^\.\{12,\}\$ +template, scenario +password/, 'required is starred, secret is said');
     t.match(row('AmiId'), /^AmiId +string +ami-0abcdef1234567890 +matches \^ami-.* +template +AMI of/, 'a template-only parameter is listed');
     t.match(row('InstanceType'), /one of t3\.small, t3\.medium +template, scenario/);
-    t.match(out, /Modify these options by editing the scenario file:\n.*\/cloudlets\/huit-mediawiki\/scenarios\/multi-tenant\.yaml\n$/);
+    t.notMatch(out, /by editing/, 'never tells users to edit installed files (cloudlet:verify would call them tampered)');
+    t.match(out, /nepho formation:create huit\/mediawiki\/multi-tenant -p \w+=VALUE/);
+    t.match(out, /nepho parameter:set \w+ VALUE --cloudlet huit\/mediawiki --scenario multi-tenant/);
+    t.match(out, /cloudlet:install DIR --develop \(scenario file: .*\/cloudlets\/huit-mediawiki\/scenarios\/multi-tenant\.yaml\)\n$/);
   });
 
   t.test('scenario:describe -o json and -o yaml carry the same description', async (t) => {

@@ -6,17 +6,17 @@ export class ScenarioDescribeCommand extends ListingCommand {
   static override paths = [['scenario:describe'], ['scenario', 'describe']];
   static override usage = ListingCommand.Usage({
     category: Category.scenario,
-    description: 'Show a scenario: its merged configuration, its parameters, and the file to edit',
+    description: 'Show a scenario: its merged configuration, its parameters, and how to give them values',
     examples: [['Describe a scenario', '$0 scenario:describe mediawiki/multi-tenant'], ['As JSON', '$0 scenario:describe mediawiki -o json']],
   });
 
   target = Option.String({ name: 'cloudlet/scenario' });
 
   async execute(): Promise<number> {
-    const { describeScenario } = await import('../../scenarios/describe.js');
+    const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
-    const registry = await this.plugins();
-    const d = await describeScenario(this.home, this.target, registry);
+    const registry = await scenarios.configuredPlugins(this.home);
+    const d = await scenarios.describeScenario(this.home, this.target, registry);
     out.result(d, () => {
       const rule = '-'.repeat(48);
       out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);
@@ -32,8 +32,13 @@ export class ScenarioDescribeCommand extends ListingCommand {
         p.constraints.join('; '), p.declaredIn.join(', '), p.description ?? '',
       ]), 'no parameters');
       out.line(rule);
-      out.line('Modify these options by editing the scenario file:');
-      out.line(d.file);
+      // Installed files are the cloudlet's own (cloudlet:verify reports edits): values go elsewhere.
+      const [first] = d.parameters;
+      const example = first ? `${first.name}=VALUE` : 'NAME=VALUE';
+      out.line('Give values without editing the cloudlet:');
+      out.line(`  for one formation:     nepho formation:create ${d.cloudlet}/${d.name} -p ${example} (or --params-file FILE)`);
+      out.line(`  for every formation:   nepho parameter:set ${example.replace('=', ' ')} --cloudlet ${d.cloudlet} --scenario ${d.name}`);
+      out.line(`To change the scenario itself, work on your own copy: nepho cloudlet:install DIR --develop (scenario file: ${d.file})`);
     });
     return 0;
   }

@@ -62,6 +62,9 @@ export const cloudformationProvider: Provider = {
   async lint(input) {
     return (await lint()).lintCloudFormation(input);
   },
+  async ready(options, env) {
+    return (await aws()).awsReady(options, env);
+  },
   async validate(spec) {
     const { prepareStack } = await prepare();
     const { findingLine } = await import('../findings.js');

@@ -100,6 +100,21 @@ export async function stackRequest(clients: AwsClients, spec: FormationSpec, pre
 }
 
 /**
+ * Whether this machine can reach CloudFormation: a region (from --region, the
+ * environment or the profile) and credentials the SDK can find. Asks AWS
+ * nothing: the credential chain is resolved locally (and from instance
+ * metadata on EC2).
+ */
+export async function awsReady(options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<void> {
+  const clients = awsClients(options, env);
+  try {
+    await clients.cfn.config.credentials();
+  } catch (error) {
+    throw awsError(error, `using CloudFormation in ${clients.settings.region}`, clients.settings);
+  }
+}
+
+/**
  * What holds the stack name of a formation about to be created: nothing, a
  * stack an earlier attempt left in ROLLBACK_COMPLETE (it can only be deleted:
  * recreate), a create under way (adopt it), or anything else (refuse).

@@ -43,6 +43,9 @@ export const PROVIDER_ERRORS = {
     meaning: 'vagrant has no usable provider (VirtualBox, libvirt, VMware, Hyper-V, Docker) on this machine',
     hint: 'install VirtualBox, or another provider and set VAGRANT_DEFAULT_PROVIDER to it',
   },
+  VAGRANT_PLUGIN_MISSING: {
+    meaning: 'the scenario names a Vagrant provider whose plugin is not installed',
+  },
   VAGRANT_PROVIDER_UNUSABLE: {
     meaning: 'the Vagrant provider in use is installed but cannot run here',
     hint: 'make that provider usable, or choose another with VAGRANT_DEFAULT_PROVIDER',

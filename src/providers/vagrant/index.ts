@@ -34,6 +34,9 @@ export const vagrantProvider: Provider = {
   async lint(input) {
     return (await lintCloudlet()).lintVagrant(input);
   },
+  async ready(_options, env, settings) {
+    return (await machine()).vagrantReady(env, settings);
+  },
   async validate(spec, _options, how) {
     const files = await (await render()).renderVagrant(spec);
     if (!how?.thorough) return { checks: ['placeholders'], warnings: [] };

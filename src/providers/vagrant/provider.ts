@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NephoError } from '../../errors.js';
+import { findExecutable } from '../../fs.js';
 import type { DriftReport, FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
-import { errorExitOf, LineSplitter, recordsOf, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
+import { errorExitOf, LineSplitter, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
 import { BOOTSTRAP_FILE, renderVagrant, secretVariable, VAGRANTFILE } from './render.js';
 
 /** What one run of `vagrant` printed and how it ended. */
@@ -73,9 +75,7 @@ export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, 
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') {
-        reject(new NephoError('VAGRANT_NOT_FOUND', 'vagrant: command not found on PATH', {
-          hint: 'install Vagrant (https://developer.hashicorp.com/vagrant/install; on Debian: apt-get install vagrant) and a provider such as VirtualBox',
-        }));
+        reject(vagrantNotFound());
       } else reject(new NephoError('VAGRANT_FAILED', `vagrant ${args[0]}: could not run: ${error.message}`));
     });
     child.on('close', (code) => {
@@ -83,6 +83,34 @@ export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, 
       stderrLines('', true);
       resolvePromise({ code, records, raw, stderr });
     });
+  });
+}
+
+/** Vagrant providers that ship with Vagrant; any other is a plugin (`vagrant-<name>`). */
+const BUILTIN_VAGRANT_PROVIDERS = new Set(['virtualbox', 'hyperv', 'docker']);
+
+/**
+ * Whether this machine can run the formation's machines: `vagrant` on PATH,
+ * and the plugin of the Vagrant provider the scenario names (`provider:
+ * libvirt` needs vagrant-libvirt). Whether the hypervisor itself works is
+ * only known when `vagrant up` tries it.
+ */
+export async function vagrantReady(env: NodeJS.ProcessEnv, settings: Record<string, unknown> = {}): Promise<void> {
+  if (!findExecutable('vagrant', env)) throw vagrantNotFound();
+  const wanted = typeof settings.provider === 'string' ? settings.provider : undefined;
+  if (!wanted || BUILTIN_VAGRANT_PROVIDERS.has(wanted)) return;
+  const run = await runVagrant(['plugin', 'list'], tmpdir(), env);
+  const plugins = run.records.filter((r) => r.type === 'plugin-name').map((r) => r.data[0]);
+  if (run.code === 0 && !plugins.includes(`vagrant-${wanted}`)) {
+    throw new NephoError('VAGRANT_PLUGIN_MISSING', `the scenario asks for the Vagrant provider '${wanted}', whose plugin vagrant-${wanted} is not installed`, {
+      hint: `vagrant plugin install vagrant-${wanted}`,
+    });
+  }
+}
+
+function vagrantNotFound(): NephoError {
+  return new NephoError('VAGRANT_NOT_FOUND', 'vagrant: command not found on PATH', {
+    hint: 'install Vagrant (https://developer.hashicorp.com/vagrant/install; on Debian: apt-get install vagrant) and a provider such as VirtualBox',
   });
 }
 
