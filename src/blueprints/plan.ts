@@ -169,7 +169,7 @@ async function askMissing(entries: PreparedEntry[], io: BlueprintIo, noInput: bo
     ...spec, name: `${e.entry.name}.${spec.name}`, description: `${e.formation}${spec.description ? `: ${spec.description}` : ''}`,
   })));
   if (qualified.length === 0) return;
-  if (noInput) throw missingParametersError(qualified, '--no-input forbids prompting');
+  if (noInput) throw missingParametersError(qualified, '--no-input forbids prompting', 'supply them with -p ENTRY.KEY=VALUE');
   const answers = await io.prompt(qualified);
   for (const e of entries) {
     const mine = Object.fromEntries(e.missing.filter((s) => answers[`${e.entry.name}.${s.name}`] !== undefined).map((s) => [s.name, answers[`${e.entry.name}.${s.name}`]!]));
