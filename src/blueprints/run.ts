@@ -84,6 +84,12 @@ export async function watchBlueprint(ctx: BlueprintContext, name: string, io: Bl
   blueprintDir(ctx.home, name);
   const { entries, offset } = latestOperation(ctx, name);
   const begin = entries[0];
+  // A nanny that has claimed the blueprint but not yet begun its journal
+  // (a watch right after `--detach`): the operation to follow is that one,
+  // not the last that ended. The lock of the last one was taken before its
+  // begin; a newer claim's, after.
+  const holder = begin?.kind !== 'begin' || entries.some(isEnd) ? await ctx.blueprints.holder(name) : undefined;
+  if (holder && (begin?.kind !== 'begin' || holder.since > begin.time)) return follow(ctx, name, offset, io, signal, holder.pid);
   if (begin?.kind !== 'begin') {
     throw new NephoError('BLUEPRINT_NOT_APPLIED', `no blueprint operation has run under the name '${name}' on this machine`);
   }
@@ -91,10 +97,19 @@ export async function watchBlueprint(ctx: BlueprintContext, name: string, io: Bl
     io.notify(entry);
     if (isEnd(entry)) return resultOf(name, entry);
   }
-  const followed = await followEntries(ctx.blueprints, name, offset, (e) => io.notify(e), isEnd, signal);
+  return follow(ctx, name, offset, io, signal, begin.pid, begin.operation);
+}
+
+/** Follow the blueprint's journal from `offset` to the end of the operation under way. */
+async function follow(ctx: BlueprintContext, name: string, offset: number, io: BlueprintIo, signal: AbortSignal | undefined, pid: number, kind?: 'apply' | 'destroy'): Promise<BlueprintResult> {
+  let operation = kind;
+  const followed = await followEntries(ctx.blueprints, name, offset, (e) => {
+    if (e.kind === 'begin') operation = e.operation;
+    io.notify(e);
+  }, isEnd, signal);
   if (followed.kind === 'ended') return resultOf(name, followed.entry);
-  if (followed.kind === 'orphaned') throw interrupted(begin.operation, name, begin.pid);
-  return { outcome: 'detached', kind: begin.operation, name };
+  if (followed.kind === 'orphaned') throw interrupted(operation ?? 'operation', name, pid);
+  return { outcome: 'detached', kind: operation ?? 'apply', name };
 }
 
 /** One formation of an applied blueprint as `blueprint:status` shows it. */

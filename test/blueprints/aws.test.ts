@@ -139,7 +139,11 @@ t.test('four formations across two regions and two providers: dependency order, 
 
   // Re-apply with east's Greeting changed: only east is updated; west reads east's output, which did not change.
   const before = Object.fromEntries(['x-net', 'x-east', 'x-west', 'x-dev'].map((f) => [f, operations(h.home, f).length]));
-  const reapplied = await h.run(['blueprint:apply', 'tiers/stack', '--name', 'x', '-p', 'east.Greeting=bonjour', '-y', '-o', 'json']);
+  // Detached this time: the command returns once the nanny has it; blueprint:watch follows it to the end.
+  const detached = await h.run(['blueprint:apply', 'tiers/stack', '--name', 'x', '-p', 'east.Greeting=bonjour', '-y', '--detach']);
+  t.equal(detached.code, 0, detached.stderr);
+  t.match(detached.stdout + detached.stderr, /detached: the apply of blueprint x goes on in the background[\s\S]*re-attach with: nepho blueprint:watch x/);
+  const reapplied = await h.run(['blueprint:watch', 'x', '-o', 'json']);
   t.equal(reapplied.code, 0, reapplied.stderr);
   t.same(JSON.parse(reapplied.stdout).steps.map((s: { entry: string; outcome: string }) => [s.entry, s.outcome]), [['net', 'unchanged'], ['east', 'updated'], ['west', 'unchanged'], ['dev', 'unchanged']]);
   t.same(operations(h.home, 'x-east').slice(before['x-east']), ['update'], 'east: one update');

@@ -8,7 +8,8 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { applyBlueprint, blueprintStatus, destroyBlueprint } from '../../src/blueprints/run.js';
+import { claimBlueprint, carryBlueprint } from '../../src/blueprints/execute.js';
+import { applyBlueprint, blueprintStatus, destroyBlueprint, watchBlueprint } from '../../src/blueprints/run.js';
 import { planApply } from '../../src/blueprints/plan.js';
 import { blueprintContext } from '../../src/blueprints/store.js';
 import type { ApplyRequest, BlueprintContext } from '../../src/blueprints/types.js';
@@ -184,6 +185,25 @@ t.test('destroy: reverse dependency order, independent ones side by side; the re
   t.equal(cloud.formations.size, 0);
   t.match(await blueprintStatus(ctx, 'x').catch((e: unknown) => e), { code: 'BLUEPRINT_NOT_APPLIED' }, 'the record is gone');
   t.match(journal(root, 'blueprints', 'x').at(-1), { kind: 'finish', operation: 'destroy', ok: true }, 'the journal stays');
+});
+
+t.test('watch right after a claim (a nanny started with --detach, its journal not begun) follows that operation, not the last that ended', async (t) => {
+  const { ctx } = await setup(t);
+  await applyBlueprint(ctx, apply(), new RecordingIo(), { mode: 'foreground' });
+  const { plan } = await planApply(ctx, apply({ params: ['c.Owner=someone-else'] }), new RecordingIo({ apply: true, update: true }), {});
+  // The lock as a nanny holds it between its claim and its first journal entry (this process stands in for the nanny).
+  const lock = await claimBlueprint(ctx, plan);
+  const watcher = new RecordingIo();
+  let settled = false;
+  const watched = watchBlueprint(ctx, 'x', watcher).finally(() => { settled = true; });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.notOk(settled, 'the finished apply is not taken for the one under way');
+  const carried = await carryBlueprint(ctx, plan, new RecordingIo());
+  await lock.release();
+  const result = await watched;
+  t.same(result, carried, "the watch ends with the new apply's result");
+  t.match(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'updated']]);
+  t.equal(watcher.messages.filter((m) => m.kind === 'begin').length, 1, 'and shows that one only');
 });
 
 t.test('refused before any provider call: a cycle, an unknown output, an unknown entry, -p for no entry', async (t) => {
