@@ -14,10 +14,9 @@ export class BlueprintListCommand extends ListingCommand {
   cloudlet = Option.String({ name: 'cloudlet' });
 
   async execute(): Promise<number> {
-    const { resolveInstalled } = await import('../../cloudlets/installed.js');
-    const { listBlueprints } = await import('../../blueprints/format.js');
+    const { cloudletBlueprints } = await import('../../blueprints/index.js');
     const out = this.output();
-    const blueprints = listBlueprints(resolveInstalled(this.home, this.cloudlet).dir);
+    const blueprints = cloudletBlueprints(this.home, this.cloudlet);
     out.result(blueprints, () => {
       if (blueprints.length === 0) out.notice(`${this.cloudlet} has no blueprints`);
       const width = Math.max(0, ...blueprints.map((b) => b.name.length));
