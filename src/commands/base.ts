@@ -13,6 +13,7 @@ export const Category = {
   registry: 'Registry commands',
   scenario: 'Scenario commands',
   formation: 'Formation commands',
+  server: 'Team server commands',
   config: 'Configuration commands',
   shortcut: 'Shortcut commands',
 } as const;
