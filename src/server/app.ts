@@ -125,8 +125,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   const tokens = new TokenCache(db);
   const unlistenTokens = await db.listen(TOKENS_CHANNEL, (hash) => tokens.forget(hash), () => tokens.forget(''));
   const streams = new Set<ServerResponse>();
-  app.addHook('onClose', async () => {
+  // Event streams never end by themselves: end them before the server waits for its connections to close.
+  app.addHook('preClose', async () => {
     for (const s of streams) s.end();
+  });
+  app.addHook('onClose', async () => {
     await unlistenTokens();
   });
 
