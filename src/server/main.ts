@@ -16,6 +16,8 @@ import { DEFAULT_LEASES, OperationRunner, type LeaseTimes, type Log } from './op
 import { leaseOwner } from './store.js';
 import { createToken, listTokens, revokeToken, type TokenInfo } from './tokens.js';
 
+export { stopOnInterrupt } from '../fs.js';
+
 /** Where the server listens unless told otherwise: this machine only. */
 export const DEFAULT_LISTEN = '127.0.0.1:8340';
 

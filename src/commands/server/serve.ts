@@ -42,7 +42,7 @@ export class ServerCommand extends NephoCommand {
     const env = this.env;
     const rateLimit = positive(env, 'NEPHO_SERVER_RATE_LIMIT');
     const leaseMs = positive(env, 'NEPHO_SERVER_LEASE_MS');
-    const { startServer, DEFAULT_LISTEN } = await import('../../server/main.js');
+    const { startServer, stopOnInterrupt, DEFAULT_LISTEN } = await import('../../server/main.js');
     const server = await startServer({
       home: this.home, env, listen: this.listen ?? DEFAULT_LISTEN,
       ...(this.database ?? env.DATABASE_URL ? { database: this.database ?? env.DATABASE_URL } : {}),
@@ -52,13 +52,7 @@ export class ServerCommand extends NephoCommand {
       ...(env.NEPHO_SERVER_LOG_LEVEL ? { logLevel: env.NEPHO_SERVER_LOG_LEVEL } : {}),
     });
     await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.removeListener('SIGINT', stop);
-        process.removeListener('SIGTERM', stop);
-        void server.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      stopOnInterrupt(() => void server.close().then(resolve, resolve));
     });
     return 0;
   }
