@@ -19,10 +19,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
-import { createServer as createNetServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, heading, median, ms, progress, table, tempDir, verdict } from './lib.js';
+import { ROOT, freePort, heading, median, ms, progress, table, tempDir, verdict } from './lib.js';
 
 // The SDK's notice that its 2027 releases need Node 22 is not for this report (nepho's provider silences it too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -30,15 +30,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** nepho's base poll interval (src/providers/cloudformation/aws-config.ts). */
 const INTERVAL = 2000;
 const REGION = 'us-east-1';
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function waitForPort(port, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;

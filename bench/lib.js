@@ -7,6 +7,7 @@
 // shared and noisy: absolute times mean little from one run to the next.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +147,15 @@ export async function runOk(cmd, args, options = {}) {
 /** Run the built nepho with `args`. */
 export function nepho(args, options) {
   return runOk(NODE, [BIN, ...args], options);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 // ---------------------------------------------------------------- timing
