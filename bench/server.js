@@ -44,16 +44,33 @@ async function startPostgres() {
   mkdirSync(join(dir, 'sock'));
   let as = {};
   if (process.getuid?.() === 0) {
-    as = { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+    as = {
+      uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+      gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+    };
     chownTree(dir, as.uid, as.gid);
   }
   const run = (cmd, args) => {
-    const r = spawnSync(join(PG_BIN, cmd), args, { ...as, cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' } });
+    const r = spawnSync(join(PG_BIN, cmd), args, {
+      ...as,
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C', LC_ALL: 'C' },
+    });
     if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}${r.stdout}`);
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'nepho', '--no-sync']);
   const port = await freePort();
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-o', `-p ${port} -k ${join(dir, 'sock')} -c listen_addresses=127.0.0.1 -c max_connections=200`, '-w', 'start']);
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'postgres.log'),
+    '-o',
+    `-p ${port} -k ${join(dir, 'sock')} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+    '-w',
+    'start',
+  ]);
   return {
     url: `postgres://nepho@127.0.0.1:${port}/postgres`,
     stop: () => spawnSync(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'], { ...as, stdio: 'ignore' }),
@@ -65,7 +82,9 @@ function startProcess(cmd, args, env, findUrl) {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stderr.on('data', (d) => { err += d; });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   const url = new Promise((resolve, reject) => {
     child.stdout.on('data', (d) => {
       // Only the start is kept: the server logs every request, and the pipe must be drained.
@@ -77,12 +96,13 @@ function startProcess(cmd, args, env, findUrl) {
   });
   return {
     url,
-    stop: () => new Promise((r) => {
-      if (child.exitCode !== null || child.signalCode !== null) return r();
-      child.once('exit', () => r());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
-    }),
+    stop: () =>
+      new Promise((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) return r();
+        child.once('exit', () => r());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
   };
 }
 
@@ -105,7 +125,16 @@ function timed(url, method, path, headers, body) {
 async function sideBySide(a, b) {
   const times = { a: [], b: [] };
   for (let round = -WARMUP; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? [['a', a], ['b', b]] : [['b', b], ['a', a]];
+    const order =
+      round % 2 === 0
+        ? [
+            ['a', a],
+            ['b', b],
+          ]
+        : [
+            ['b', b],
+            ['a', a],
+          ];
     for (const [key, fn] of order) {
       const r = await fn(round);
       if (r.status >= 300) throw new Error(`unexpected HTTP ${r.status} while measuring`);
@@ -122,27 +151,36 @@ async function sideBySide(a, b) {
 async function openStreams(n, url, path, headers, onLine) {
   const streamAgent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const requests = [];
-  await Promise.all(Array.from({ length: n }, (_, i) => new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { agent: streamAgent, headers }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream ${i}: HTTP ${res.statusCode}`));
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let cut;
-        while ((cut = buffer.indexOf('\n')) >= 0) {
-          onLine(i, buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 1);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve();
-    });
-    req.on('error', reject);
-    req.end();
-    requests.push(req);
-  })));
-  return () => { for (const r of requests) r.destroy(); streamAgent.destroy(); };
+  await Promise.all(
+    Array.from(
+      { length: n },
+      (_, i) =>
+        new Promise((resolve, reject) => {
+          const req = request(`${url}${path}`, { agent: streamAgent, headers }, (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`stream ${i}: HTTP ${res.statusCode}`));
+            let buffer = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk) => {
+              buffer += chunk;
+              let cut;
+              while ((cut = buffer.indexOf('\n')) >= 0) {
+                onLine(i, buffer.slice(0, cut));
+                buffer = buffer.slice(cut + 1);
+              }
+            });
+            res.on('error', () => undefined);
+            resolve();
+          });
+          req.on('error', reject);
+          req.end();
+          requests.push(req);
+        }),
+    ),
+  );
+  return () => {
+    for (const r of requests) r.destroy();
+    streamAgent.destroy();
+  };
 }
 
 /**
@@ -183,10 +221,24 @@ async function fanOut(open, emit) {
 function record(i, now) {
   const name = `bench-${String(i).padStart(4, '0')}`;
   return {
-    name, cloudlet: 'acme/queue', version: '1.0.0', commit: 'a'.repeat(40), scenario: 'default', provider: 'cloudformation', pattern: 'queue',
-    parameters: { Greeting: 'hello', Size: 'small' }, secrets: ['DbPassword'], access: {}, options: { region: 'us-east-1' },
-    state: { stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/00000000-0000-0000-0000-${String(i).padStart(12, '0')}`, region: 'us-east-1' },
-    status: 'CREATE_COMPLETE', createdAt: now, updatedAt: now,
+    name,
+    cloudlet: 'acme/queue',
+    version: '1.0.0',
+    commit: 'a'.repeat(40),
+    scenario: 'default',
+    provider: 'cloudformation',
+    pattern: 'queue',
+    parameters: { Greeting: 'hello', Size: 'small' },
+    secrets: ['DbPassword'],
+    access: {},
+    options: { region: 'us-east-1' },
+    state: {
+      stackId: `arn:aws:cloudformation:us-east-1:123456789012:stack/${name}/00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+      region: 'us-east-1',
+    },
+    status: 'CREATE_COMPLETE',
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
@@ -207,43 +259,71 @@ export async function server() {
     const now = new Date().toISOString();
     const records = Array.from({ length: FORMATIONS }, (_, i) => record(i, now));
     await db.query(`INSERT INTO formations (name, record) SELECT r->>'name', r FROM jsonb_array_elements($1::jsonb) r`, [JSON.stringify(records)]);
-    await db.query(`INSERT INTO operations (id, formation, kind, state, request, started_by, started_at, ended_at, result)
+    await db.query(
+      `INSERT INTO operations (id, formation, kind, state, request, started_by, started_at, ended_at, result)
       SELECT 'op_bench_' || (r->>'name'), r->>'name', 'create', 'succeeded', jsonb_build_object('kind', 'create', 'formation', r->>'name', 'cloudlet', 'acme/queue', 'parameters', jsonb_build_array('Greeting', 'Size', 'DbPassword')), 'bench', now(), now(), '{"outcome":"succeeded"}'::jsonb
-      FROM jsonb_array_elements($1::jsonb) r`, [JSON.stringify(records)]);
+      FROM jsonb_array_elements($1::jsonb) r`,
+      [JSON.stringify(records)],
+    );
 
-    const nephoServer = startProcess(NODE, [BIN, 'server', '--listen', '127.0.0.1:0', '--database', postgres.url], env, (out) => /"url":"(http:[^"]+)","database"/.exec(out)?.[1]);
+    const nephoServer = startProcess(
+      NODE,
+      [BIN, 'server', '--listen', '127.0.0.1:0', '--database', postgres.url],
+      env,
+      (out) => /"url":"(http:[^"]+)","database"/.exec(out)?.[1],
+    );
     stops.unshift(nephoServer.stop);
     const url = await nephoServer.url;
     const auth = { authorization: `Bearer ${token}` };
     const listBody = await new Promise((resolve, reject) => {
       request(`${url}/v1/formations`, { headers: auth }, (res) => {
         let text = '';
-        res.on('data', (d) => { text += d; });
+        res.on('data', (d) => {
+          text += d;
+        });
         res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET /v1/formations: HTTP ${res.statusCode} ${text}`))));
       }).end();
     });
-    if (JSON.parse(listBody).formations.length !== FORMATIONS) throw new Error(`the server lists ${JSON.parse(listBody).formations.length} formations, not ${FORMATIONS}`);
+    if (JSON.parse(listBody).formations.length !== FORMATIONS)
+      throw new Error(`the server lists ${JSON.parse(listBody).formations.length} formations, not ${FORMATIONS}`);
     const bodyFile = join(tempDir('nepho-bench-bare-'), 'formations.json');
     writeFileSync(bodyFile, listBody);
-    const bare = startProcess(NODE, [join(ROOT, 'bench', 'bare-fastify.js'), bodyFile], { PATH: process.env.PATH ?? '/usr/bin:/bin' }, (out) => /^(http:\S+)/m.exec(out)?.[1]);
+    const bare = startProcess(
+      NODE,
+      [join(ROOT, 'bench', 'bare-fastify.js'), bodyFile],
+      { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      (out) => /^(http:\S+)/m.exec(out)?.[1],
+    );
     stops.unshift(bare.stop);
     const bareUrl = await bare.url;
 
     progress(`GET /v1/formations (${(listBody.length / 1024).toFixed(0)} KiB) × ${ROUNDS}, beside the bare route`);
-    const list = await sideBySide(() => timed(url, 'GET', '/v1/formations', auth), () => timed(bareUrl, 'GET', '/formations', {}));
+    const list = await sideBySide(
+      () => timed(url, 'GET', '/v1/formations', auth),
+      () => timed(bareUrl, 'GET', '/formations', {}),
+    );
     progress(`POST /v1/operations × ${ROUNDS}, beside the bare route`);
     const post = (round) => JSON.stringify({ kind: 'destroy', formation: `absent-${round + WARMUP}` });
-    const posts = await sideBySide((round) => timed(url, 'POST', '/v1/operations', auth, post(round)), (round) => timed(bareUrl, 'POST', '/operations', {}, post(round)));
+    const posts = await sideBySide(
+      (round) => timed(url, 'POST', '/v1/operations', auth, post(round)),
+      (round) => timed(bareUrl, 'POST', '/operations', {}, post(round)),
+    );
 
     progress(`an event to ${WATCHERS} watchers × ${FANOUT_EVENTS}, beside the bare route`);
     const opId = `op_${randomUUID()}`;
     // Held far into the future by no replica: nobody carries it, nobody takes it over, it never ends while measured.
-    await db.query(`INSERT INTO operations (id, formation, kind, state, request, started_by, lease_owner, lease_expires_at)
-      VALUES ($1, 'bench-fanout', 'create', 'running', '{}'::jsonb, 'bench', 'bench', now() + interval '1 day')`, [opId]);
+    await db.query(
+      `INSERT INTO operations (id, formation, kind, state, request, started_by, lease_owner, lease_expires_at)
+      VALUES ($1, 'bench-fanout', 'create', 'running', '{}'::jsonb, 'bench', 'bench', now() + interval '1 day')`,
+      [opId],
+    );
     const serverDelays = await fanOut(
       (onLine) => openStreams(WATCHERS, url, `/v1/operations/${opId}/events`, auth, onLine),
-      (marker) => db.query(`INSERT INTO events (operation_id, formation, journal, entry) VALUES ($1, 'bench-fanout', false, $2::jsonb)`,
-        [opId, JSON.stringify({ kind: 'notice', time: new Date().toISOString(), text: marker })]),
+      (marker) =>
+        db.query(`INSERT INTO events (operation_id, formation, journal, entry) VALUES ($1, 'bench-fanout', false, $2::jsonb)`, [
+          opId,
+          JSON.stringify({ kind: 'notice', time: new Date().toISOString(), text: marker }),
+        ]),
     );
     const bareDelays = await fanOut(
       (onLine) => openStreams(WATCHERS, bareUrl, '/events', {}, onLine),
@@ -252,21 +332,61 @@ export async function server() {
     await db.query(`UPDATE operations SET state = 'succeeded', ended_at = now() WHERE id = $1`, [opId]);
 
     const p = (values, q) => percentile(values, q);
-    table(['measure', 'nepho p50', 'nepho p99', 'bare p50', 'bare p99', 'p99 ratio'], [
-      [`GET /v1/formations (${FORMATIONS})`, ms(p(list.a, 50)), ms(p(list.a, 99)), ms(p(list.b, 50)), ms(p(list.b, 99)), ratio(p(list.a, 99) / p(list.b, 99))],
-      ['POST /v1/operations', ms(p(posts.a, 50)), ms(p(posts.a, 99)), ms(p(posts.b, 50)), ms(p(posts.b, 99)), ratio(p(posts.a, 99) / p(posts.b, 99))],
-      [`event to ${WATCHERS} watchers`, ms(p(serverDelays, 50)), ms(p(serverDelays, 99)), ms(p(bareDelays, 50)), ms(p(bareDelays, 99)), ratio(p(serverDelays, 99) / p(bareDelays, 99))],
-    ]);
-    console.log(`(${ROUNDS} requests each, kept-alive, one at a time, alternating; fan-out: ${FANOUT_EVENTS} events, from the INSERT to the last of ${WATCHERS} streams)`);
+    table(
+      ['measure', 'nepho p50', 'nepho p99', 'bare p50', 'bare p99', 'p99 ratio'],
+      [
+        [
+          `GET /v1/formations (${FORMATIONS})`,
+          ms(p(list.a, 50)),
+          ms(p(list.a, 99)),
+          ms(p(list.b, 50)),
+          ms(p(list.b, 99)),
+          ratio(p(list.a, 99) / p(list.b, 99)),
+        ],
+        ['POST /v1/operations', ms(p(posts.a, 50)), ms(p(posts.a, 99)), ms(p(posts.b, 50)), ms(p(posts.b, 99)), ratio(p(posts.a, 99) / p(posts.b, 99))],
+        [
+          `event to ${WATCHERS} watchers`,
+          ms(p(serverDelays, 50)),
+          ms(p(serverDelays, 99)),
+          ms(p(bareDelays, 50)),
+          ms(p(bareDelays, 99)),
+          ratio(p(serverDelays, 99) / p(bareDelays, 99)),
+        ],
+      ],
+    );
+    console.log(
+      `(${ROUNDS} requests each, kept-alive, one at a time, alternating; fan-out: ${FANOUT_EVENTS} events, from the INSERT to the last of ${WATCHERS} streams)`,
+    );
     const listRatio = p(list.a, 99) / p(list.b, 99);
     const postRatio = p(posts.a, 99) / p(posts.b, 99);
     return [
-      { bench: 'server', what: `GET /v1/formations, ${FORMATIONS} formations`, figure: `p50 ${ms(p(list.a, 50))}, p99 ${ms(p(list.a, 99))} (${ratio(listRatio)} bare p99)`, target: 'p99 < 3× bare', pass: listRatio < 3 },
-      { bench: 'server', what: 'POST /v1/operations', figure: `p50 ${ms(p(posts.a, 50))}, p99 ${ms(p(posts.a, 99))} (${ratio(postRatio)} bare p99)`, target: 'p99 < 3× bare', pass: postRatio < 3 },
-      { bench: 'server', what: `event fan-out to ${WATCHERS} watchers`, figure: `p50 ${ms(p(serverDelays, 50))}, p99 ${ms(p(serverDelays, 99))} (bare ${ms(p(bareDelays, 99))})`, target: '< 100 ms', pass: p(serverDelays, 99) < 100 },
+      {
+        bench: 'server',
+        what: `GET /v1/formations, ${FORMATIONS} formations`,
+        figure: `p50 ${ms(p(list.a, 50))}, p99 ${ms(p(list.a, 99))} (${ratio(listRatio)} bare p99)`,
+        target: 'p99 < 3× bare',
+        pass: listRatio < 3,
+      },
+      {
+        bench: 'server',
+        what: 'POST /v1/operations',
+        figure: `p50 ${ms(p(posts.a, 50))}, p99 ${ms(p(posts.a, 99))} (${ratio(postRatio)} bare p99)`,
+        target: 'p99 < 3× bare',
+        pass: postRatio < 3,
+      },
+      {
+        bench: 'server',
+        what: `event fan-out to ${WATCHERS} watchers`,
+        figure: `p50 ${ms(p(serverDelays, 50))}, p99 ${ms(p(serverDelays, 99))} (bare ${ms(p(bareDelays, 99))})`,
+        target: '< 100 ms',
+        pass: p(serverDelays, 99) < 100,
+      },
     ];
   } finally {
-    for (const stop of stops) await Promise.resolve().then(stop).catch(() => undefined);
+    for (const stop of stops)
+      await Promise.resolve()
+        .then(stop)
+        .catch(() => undefined);
   }
 }
 
@@ -275,5 +395,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   await snapshotPackage();
   const results = await server();
   heading('summary');
-  table(['benchmark', 'measure', 'figure', 'target', ''], results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]));
+  table(
+    ['benchmark', 'measure', 'figure', 'target', ''],
+    results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]),
+  );
 }

@@ -1,5 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, dirname, join, posix, relative, resolve, sep } from 'node:path';
@@ -92,7 +107,11 @@ export function readSmallFile(path: string, maxBytes: number): Buffer {
 }
 
 function unlinkSyncQuiet(path: string): void {
-  try { unlinkSync(path); } catch { /* already gone */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Remove a file or tree, ignoring its absence. */

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { isNephoError, type ErrorCode } from '../errors.js';
 import { FORMATION_NAME } from '../formations/records.js';
 import { formationHistory } from '../operations/history.js';
@@ -57,10 +57,15 @@ declare module 'fastify' {
 
 /** HTTP status of a user error thrown by the engine or the server. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
-  FORMATION_BUSY: 409, FORMATION_EXISTS: 409, TOKEN_EXISTS: 409,
-  FORMATION_NOT_FOUND: 404, TOKEN_NOT_FOUND: 404,
-  BAD_ARGUMENT: 400, BAD_FORMATION_NAME: 400,
-  SERVER_FAILED: 503, DATABASE_UNAVAILABLE: 503,
+  FORMATION_BUSY: 409,
+  FORMATION_EXISTS: 409,
+  TOKEN_EXISTS: 409,
+  FORMATION_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
+  BAD_ARGUMENT: 400,
+  BAD_FORMATION_NAME: 400,
+  SERVER_FAILED: 503,
+  DATABASE_UNAVAILABLE: 503,
 };
 
 function fail(reply: FastifyReply, status: number, code: string, message: string, hint?: string): FastifyReply {
@@ -123,7 +128,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   } as FastifyServerOptions);
 
   const tokens = new TokenCache(db);
-  const unlistenTokens = await db.listen(TOKENS_CHANNEL, (hash) => tokens.forget(hash), () => tokens.forget(''));
+  const unlistenTokens = await db.listen(
+    TOKENS_CHANNEL,
+    (hash) => tokens.forget(hash),
+    () => tokens.forget(''),
+  );
   const streams = new Set<ServerResponse>();
   // Event streams never end by themselves: end them before the server waits for its connections to close.
   app.addHook('preClose', async () => {
@@ -136,7 +145,11 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   await app.register((await import('@fastify/swagger')).default, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'nepho server', version: VERSION, description: 'The team control plane of nepho: formations, operations and their events. See docs/server.md.' },
+      info: {
+        title: 'nepho server',
+        version: VERSION,
+        description: 'The team control plane of nepho: formations, operations and their events. See docs/server.md.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -168,8 +181,13 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     const caller = match ? await tokens.lookup(match[1]!) : undefined;
     if (!caller) {
       reply.header('www-authenticate', 'Bearer realm="nepho"');
-      return fail(reply, 401, 'UNAUTHENTICATED', match ? 'the token is unknown or revoked' : 'no token: send Authorization: Bearer TOKEN',
-        'an admin makes tokens with nepho server:token:create NAME --role ROLE');
+      return fail(
+        reply,
+        401,
+        'UNAUTHENTICATED',
+        match ? 'the token is unknown or revoked' : 'no token: send Authorization: Bearer TOKEN',
+        'an admin makes tokens with nepho server:token:create NAME --role ROLE',
+      );
     }
     req.caller = caller;
     if (!allows(caller.role, needed)) {
@@ -181,7 +199,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
   app.setErrorHandler((error: FastifyError & { validation?: Parameters<typeof fieldOf>[0][]; validationContext?: string }, req, reply) => {
     if (error.validation?.length) return fail(reply, 400, 'BAD_REQUEST', fieldOf(error.validation[0]!, error.validationContext ?? 'body'));
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return fail(reply, 413, 'BODY_TOO_LARGE', `the request body is over ${BODY_LIMIT} bytes`);
-    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return fail(reply, 400, 'BAD_REQUEST', `body: not valid JSON (${error.message})`);
+    if (error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return fail(reply, 400, 'BAD_REQUEST', `body: not valid JSON (${error.message})`);
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fail(reply, 415, 'BAD_REQUEST', 'body: send JSON (Content-Type: application/json)');
     if (error.statusCode === 429) return reply.code(429).send(error);
     if (isNephoError(error)) return fail(reply, STATUS[error.code] ?? 422, error.code, error.message, error.hint);
@@ -214,7 +233,8 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     const [formation] = await formationViews(db, name);
     const operations = await operationsOf(db, name);
     const store = await readOnlyStore(db, engine.home, name);
-    if (!formation && operations.length === 0) return fail(reply, 404, 'FORMATION_NOT_FOUND', `no formation named '${name}' on this server`, 'see GET /v1/formations');
+    if (!formation && operations.length === 0)
+      return fail(reply, 404, 'FORMATION_NOT_FOUND', `no formation named '${name}' on this server`, 'see GET /v1/formations');
     const history = store.entries(name).entries.length > 0 ? await formationHistory({ ...engine, store }, name) : [];
     return { formation: formation ?? null, history, operations };
   });
@@ -231,43 +251,52 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     return op ?? fail(reply, 404, 'OPERATION_NOT_FOUND', `no operation ${req.params.id}`);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { lastEventId?: number } }>('/v1/operations/:id/events', { config: viewer, schema: schemas.operationEvents }, async (req, reply) => {
-    const op = await findOperation(db, req.params.id);
-    if (!op) return fail(reply, 404, 'OPERATION_NOT_FOUND', `no operation ${req.params.id}`);
-    const header = req.headers['last-event-id'];
-    const last = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header.trim()) : (req.query.lastEventId ?? 0);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive',
-      'x-accel-buffering': 'no', 'x-request-id': String(req.id),
-    });
-    res.write(': nepho operation events\nretry: 2000\n\n');
-    streams.add(res);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const close = () => {
-      clearInterval(keepAlive);
-      streams.delete(res);
-      stop();
-      if (!res.writableEnded) res.end();
-    };
-    const stop = hub.watch(op.id, {
-      last,
-      send: (events: OperationEvent[]) => res.write(events.map((e) => `id: ${e.id}\nevent: ${e.entry.kind}\ndata: ${JSON.stringify(e.entry)}\n\n`).join('')),
-      end: (state) => {
-        res.write(`event: done\ndata: ${JSON.stringify({ operation: op.id, state })}\n\n`);
-        close();
-      },
-    });
-    req.raw.on('close', close);
-  });
+  app.get<{ Params: { id: string }; Querystring: { lastEventId?: number } }>(
+    '/v1/operations/:id/events',
+    { config: viewer, schema: schemas.operationEvents },
+    async (req, reply) => {
+      const op = await findOperation(db, req.params.id);
+      if (!op) return fail(reply, 404, 'OPERATION_NOT_FOUND', `no operation ${req.params.id}`);
+      const header = req.headers['last-event-id'];
+      const last = typeof header === 'string' && /^\d+$/.test(header.trim()) ? Number(header.trim()) : (req.query.lastEventId ?? 0);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(req.id),
+      });
+      res.write(': nepho operation events\nretry: 2000\n\n');
+      streams.add(res);
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      const close = () => {
+        clearInterval(keepAlive);
+        streams.delete(res);
+        stop();
+        if (!res.writableEnded) res.end();
+      };
+      const stop = hub.watch(op.id, {
+        last,
+        send: (events: OperationEvent[]) => res.write(events.map((e) => `id: ${e.id}\nevent: ${e.entry.kind}\ndata: ${JSON.stringify(e.entry)}\n\n`).join('')),
+        end: (state) => {
+          res.write(`event: done\ndata: ${JSON.stringify({ operation: op.id, state })}\n\n`);
+          close();
+        },
+      });
+      req.raw.on('close', close);
+    },
+  );
 
   app.get('/v1/tokens', { config: { role: 'admin' }, schema: schemas.listTokens }, async () => ({ tokens: await listTokens(db) }));
   app.post<{ Body: { name: string; role: Role } }>('/v1/tokens', { config: { role: 'admin' }, schema: schemas.postToken }, async (req, reply) => {
     const made = await createToken(db, req.body.name, req.body.role);
     return reply.code(201).send({ ...made.info, token: made.token });
   });
-  app.delete<{ Params: { name: string } }>('/v1/tokens/:name', { config: { role: 'admin' }, schema: schemas.deleteToken }, async (req) => revokeToken(db, req.params.name));
+  app.delete<{ Params: { name: string } }>('/v1/tokens/:name', { config: { role: 'admin' }, schema: schemas.deleteToken }, async (req) =>
+    revokeToken(db, req.params.name),
+  );
 
   return app;
 }
@@ -318,13 +347,26 @@ export async function formationViews(db: Database, only?: string): Promise<Forma
     const rec = r.record;
     return {
       name: r.name,
-      cloudlet: rec?.cloudlet ?? r.request?.cloudlet ?? null, version: rec?.version ?? null, commit: rec?.commit ?? null,
-      scenario: rec?.scenario ?? r.request?.scenario ?? null, provider: rec?.provider ?? r.request?.provider ?? null,
-      status: rec?.status ?? 'PENDING', parameters: rec?.parameters ?? {}, secrets: rec?.secrets ?? [],
-      createdAt: rec?.createdAt ?? null, updatedAt: rec?.updatedAt ?? null,
-      lastOperation: r.op_id ? {
-        id: r.op_id, kind: r.op_kind!, state: r.op_state!, startedBy: r.op_by!, createdAt: r.op_created!.toISOString(), endedAt: r.op_ended?.toISOString() ?? null,
-      } : null,
+      cloudlet: rec?.cloudlet ?? r.request?.cloudlet ?? null,
+      version: rec?.version ?? null,
+      commit: rec?.commit ?? null,
+      scenario: rec?.scenario ?? r.request?.scenario ?? null,
+      provider: rec?.provider ?? r.request?.provider ?? null,
+      status: rec?.status ?? 'PENDING',
+      parameters: rec?.parameters ?? {},
+      secrets: rec?.secrets ?? [],
+      createdAt: rec?.createdAt ?? null,
+      updatedAt: rec?.updatedAt ?? null,
+      lastOperation: r.op_id
+        ? {
+            id: r.op_id,
+            kind: r.op_kind!,
+            state: r.op_state!,
+            startedBy: r.op_by!,
+            createdAt: r.op_created!.toISOString(),
+            endedAt: r.op_ended?.toISOString() ?? null,
+          }
+        : null,
     };
   });
 }

@@ -38,14 +38,21 @@ async function install(home: NephoHome, id: string, commit: string, notice: (tex
   const found = await findInRegistries(ctx, id);
   const version = found.cloudlet.versions.find((v) => v.commit === commit);
   if (!version) {
-    throw new NephoError('COMMIT_UNVERIFIED', `${id}: no registry this server uses lists commit ${commit} (registry '${found.registry.name}' lists ${found.cloudlet.versions.map((v) => `${v.version} at ${v.commit.slice(0, 12)}`).join(', ') || 'no versions'})`, {
-      hint: 'deploy a version the registry publishes, or publish this commit as a version first',
-    });
+    throw new NephoError(
+      'COMMIT_UNVERIFIED',
+      `${id}: no registry this server uses lists commit ${commit} (registry '${found.registry.name}' lists ${found.cloudlet.versions.map((v) => `${v.version} at ${v.commit.slice(0, 12)}`).join(', ') || 'no versions'})`,
+      {
+        hint: 'deploy a version the registry publishes, or publish this commit as a version first',
+      },
+    );
   }
   notice(`installing ${id}@${version.version} (commit ${commit.slice(0, 12)}) from registry '${found.registry.name}'`);
   const outcome = await installCloudlet(ctx, { kind: 'registry', name: id, range: version.version }, { force: true });
   if (outcome.cloudlet.record.commit !== commit) {
-    throw new NephoError('COMMIT_MISMATCH', `${id}@${version.version}: installed commit ${outcome.cloudlet.record.commit ?? '(none)'}, not the ${commit} asked for`);
+    throw new NephoError(
+      'COMMIT_MISMATCH',
+      `${id}@${version.version}: installed commit ${outcome.cloudlet.record.commit ?? '(none)'}, not the ${commit} asked for`,
+    );
   }
   return outcome.cloudlet;
 }

@@ -60,7 +60,9 @@ async function openPostgres(url: string): Promise<Database> {
     throw new NephoError('BAD_URL', `--database '${redactUrl(url)}' is not a URL`, { hint: 'for example postgres://nepho@db.example.org:5432/nepho' });
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new NephoError('BAD_URL', `--database '${redactUrl(url)}' is not a postgres:// URL`, { hint: 'for example postgres://nepho@db.example.org:5432/nepho' });
+    throw new NephoError('BAD_URL', `--database '${redactUrl(url)}' is not a postgres:// URL`, {
+      hint: 'for example postgres://nepho@db.example.org:5432/nepho',
+    });
   }
   const where = redactUrl(url);
   const pg = (await import('pg')).default;
@@ -81,12 +83,19 @@ async function openPostgres(url: string): Promise<Database> {
     kind: 'postgres',
     where,
     query: (sql, params) => query(pool, sql, params),
-    script: async (sql) => { await pool.query(sql); },
+    script: async (sql) => {
+      await pool.query(sql);
+    },
     async transaction(fn) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await fn({ query: (sql, params) => query(client, sql, params), script: async (sql) => { await client.query(sql); } });
+        const result = await fn({
+          query: (sql, params) => query(client, sql, params),
+          script: async (sql) => {
+            await client.query(sql);
+          },
+        });
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -101,12 +110,21 @@ async function openPostgres(url: string): Promise<Database> {
       let client: InstanceType<typeof pg.Client> | undefined;
       const connect = async (): Promise<void> => {
         const c = new pg.Client({ connectionString: url });
-        c.on('notification', (n) => { if (n.channel === channel) onPayload(n.payload ?? ''); });
+        c.on('notification', (n) => {
+          if (n.channel === channel) onPayload(n.payload ?? '');
+        });
         c.on('error', () => undefined);
         c.on('end', () => {
           if (stopped) return;
           // Reconnect after a pause; what was notified meanwhile is looked up again by the caller.
-          setTimeout(() => void connect().then(() => onReconnect?.(), () => c.emit('end')), 1000).unref();
+          setTimeout(
+            () =>
+              void connect().then(
+                () => onReconnect?.(),
+                () => c.emit('end'),
+              ),
+            1000,
+          ).unref();
         });
         await c.connect();
         await c.query(`LISTEN ${channel}`);
@@ -138,14 +156,23 @@ async function openEmbedded(home: NephoHome): Promise<Database> {
     kind: 'pglite',
     where: dir,
     query: async (sql, params) => (await db.query(sql, params as unknown[])).rows as never,
-    script: async (sql) => { await db.exec(sql); },
-    transaction: (fn) => db.transaction((tx) => fn({
-      query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never,
-      script: async (sql) => { await tx.exec(sql); },
-    })),
+    script: async (sql) => {
+      await db.exec(sql);
+    },
+    transaction: (fn) =>
+      db.transaction((tx) =>
+        fn({
+          query: async (sql, params) => (await tx.query(sql, params as unknown[])).rows as never,
+          script: async (sql) => {
+            await tx.exec(sql);
+          },
+        }),
+      ),
     async listen(channel, onPayload) {
       const stop = await db.listen(channel, onPayload);
-      return async () => { await stop(); };
+      return async () => {
+        await stop();
+      };
     },
     async close() {
       try {

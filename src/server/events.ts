@@ -48,10 +48,14 @@ export class EventHub {
 
   /** Start listening to the database. */
   async start(): Promise<void> {
-    this.unlisten = await this.db.listen(EVENTS_CHANNEL, (operation) => this.poke(operation), () => {
-      // Notifications may have been missed while disconnected: read again for everyone.
-      for (const operation of this.channels.keys()) this.poke(operation);
-    });
+    this.unlisten = await this.db.listen(
+      EVENTS_CHANNEL,
+      (operation) => this.poke(operation),
+      () => {
+        // Notifications may have been missed while disconnected: read again for everyone.
+        for (const operation of this.channels.keys()) this.poke(operation);
+      },
+    );
   }
 
   /** Stop listening; watchers are left to their connections closing. */
@@ -94,17 +98,22 @@ export class EventHub {
       return;
     }
     channel.reading = true;
-    void this.read(operation, channel).then(() => true, () => false).then((ok) => {
-      channel.reading = false;
-      // The database failed this read: try again in a moment, not in a loop.
-      if (!ok) setTimeout(() => this.poke(operation), 1000).unref();
-      else if (channel.again) {
-        channel.again = false;
-        this.poke(operation);
-      } else if (channel.watchers.size === 0) {
-        this.channels.delete(operation);
-      }
-    });
+    void this.read(operation, channel)
+      .then(
+        () => true,
+        () => false,
+      )
+      .then((ok) => {
+        channel.reading = false;
+        // The database failed this read: try again in a moment, not in a loop.
+        if (!ok) setTimeout(() => this.poke(operation), 1000).unref();
+        else if (channel.again) {
+          channel.again = false;
+          this.poke(operation);
+        } else if (channel.watchers.size === 0) {
+          this.channels.delete(operation);
+        }
+      });
   }
 
   private async read(operation: string, channel: Channel): Promise<void> {
@@ -113,7 +122,8 @@ export class EventHub {
     // The state first: an operation seen ended here has all its events in the database already.
     const [op] = await this.db.query<{ state: OperationState }>('SELECT state FROM operations WHERE id = $1', [operation]);
     const rows = await this.db.query<{ id: number; journal: boolean; entry: OperationEvent['entry'] }>(
-      'SELECT id, journal, entry FROM events WHERE operation_id = $1 AND id > $2 ORDER BY id', [operation, from],
+      'SELECT id, journal, entry FROM events WHERE operation_id = $1 AND id > $2 ORDER BY id',
+      [operation, from],
     );
     for (const watcher of channel.watchers) {
       const fresh = rows.filter((r) => Number(r.id) > watcher.last).map((r) => ({ id: Number(r.id), journal: r.journal, entry: r.entry }));

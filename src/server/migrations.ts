@@ -102,7 +102,9 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;
 export async function migrate(db: Database): Promise<{ applied: number[] }> {
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query('CREATE TABLE IF NOT EXISTS nepho_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
+    await tx.query(
+      'CREATE TABLE IF NOT EXISTS nepho_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const done = new Set((await tx.query<{ version: number }>('SELECT version FROM nepho_migrations')).map((r) => Number(r.version)));
     const newest = Math.max(0, ...done);
     if (newest > SCHEMA_VERSION) {

@@ -105,9 +105,17 @@ const COLUMNS = 'id, formation, kind, state, request, started_by, created_at, st
 /** The API's view of a row. */
 export function operationView(r: OperationRow): OperationView {
   return {
-    id: r.id, formation: r.formation, kind: r.kind, state: r.state, startedBy: r.started_by,
-    createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null, endedAt: r.ended_at?.toISOString() ?? null,
-    takeovers: Number(r.attempts), request: r.request, result: r.result ?? null,
+    id: r.id,
+    formation: r.formation,
+    kind: r.kind,
+    state: r.state,
+    startedBy: r.started_by,
+    createdAt: r.created_at.toISOString(),
+    startedAt: r.started_at?.toISOString() ?? null,
+    endedAt: r.ended_at?.toISOString() ?? null,
+    takeovers: Number(r.attempts),
+    request: r.request,
+    result: r.result ?? null,
   };
 }
 
@@ -126,9 +134,14 @@ export async function operationsOf(db: Queryable, formation: string, limit = 100
 /** The state an operation's row ends in, from the engine's result. */
 function endState(result: OperationResult): OperationState {
   switch (result.outcome) {
-    case 'succeeded': case 'unchanged': case 'previewed': return 'succeeded';
-    case 'failed': return 'failed';
-    default: return 'errored';
+    case 'succeeded':
+    case 'unchanged':
+    case 'previewed':
+      return 'succeeded';
+    case 'failed':
+      return 'failed';
+    default:
+      return 'errored';
   }
 }
 
@@ -141,7 +154,10 @@ const JOURNAL_KINDS = new Set(['start', 'event', 'accepted', 'resumed', 'output'
  * destroy or update; `recreate` and `adopt` need the client's `confirm`.
  */
 class ServerIo implements OperationIo {
-  constructor(private readonly store: DatabaseStore, private readonly agreed: ReadonlySet<string>) {}
+  constructor(
+    private readonly store: DatabaseStore,
+    private readonly agreed: ReadonlySet<string>,
+  ) {}
 
   notify(message: OperationMessage): void {
     if (!JOURNAL_KINDS.has(message.kind)) this.store.note(message);
@@ -149,7 +165,10 @@ class ServerIo implements OperationIo {
 
   async confirm(question: Question): Promise<boolean> {
     if (question.id === 'destroy' || question.id === 'update' || this.agreed.has(question.id)) return true;
-    throw new NephoError('CONFIRMATION_REQUIRED', `${question.text} The server cannot ask: send the operation again with "confirm": ["${question.id}"] if the answer is yes`);
+    throw new NephoError(
+      'CONFIRMATION_REQUIRED',
+      `${question.text} The server cannot ask: send the operation again with "confirm": ["${question.id}"] if the answer is yes`,
+    );
   }
 
   async prompt(parameters: ParameterSpec[]): Promise<never> {
@@ -224,8 +243,16 @@ export class OperationRunner {
   async submit(body: OperationBody, caller: Caller): Promise<OperationView> {
     if (this.stopped) throw new NephoError('SERVER_FAILED', 'this server is shutting down; send the request to another replica');
     const stored: StoredRequest = {
-      kind: body.kind, formation: body.formation, cloudlet: body.cloudlet ?? null, commit: body.commit ?? null, scenario: body.scenario ?? null,
-      provider: body.provider ?? null, parameters: Object.keys(body.parameters ?? {}), options: body.options ?? {}, confirm: body.confirm ?? [], user: body.user ?? null,
+      kind: body.kind,
+      formation: body.formation,
+      cloudlet: body.cloudlet ?? null,
+      commit: body.commit ?? null,
+      scenario: body.scenario ?? null,
+      provider: body.provider ?? null,
+      parameters: Object.keys(body.parameters ?? {}),
+      options: body.options ?? {},
+      confirm: body.confirm ?? [],
+      user: body.user ?? null,
     };
     const id = `op_${randomUUID()}`;
     let rows: OperationRow[];
@@ -237,7 +264,9 @@ export class OperationRunner {
       );
     } catch (error) {
       if ((error as { code?: string }).code !== '23505') throw error;
-      const holder = (await this.db.query<{ id: string; kind: string }>(`SELECT id, kind FROM operations WHERE formation = $1 AND state IN ${ACTIVE}`, [body.formation]))[0];
+      const holder = (
+        await this.db.query<{ id: string; kind: string }>(`SELECT id, kind FROM operations WHERE formation = $1 AND state IN ${ACTIVE}`, [body.formation])
+      )[0];
       throw busyError(body.formation, holder ?? { id: 'unknown', kind: body.kind });
     }
     const op = operationView(rows[0]!);
@@ -256,7 +285,10 @@ export class OperationRunner {
   private async open(op: OperationView, entry: { store?: DatabaseStore }): Promise<{ store: DatabaseStore; ctx: EngineContext }> {
     const store = await DatabaseStore.open({ db: this.db, home: this.engine.home, formation: op.formation, operationId: op.id, owner: this.owner });
     entry.store = store;
-    await this.db.query(`UPDATE operations SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND lease_owner = $2 AND state IN ${ACTIVE}`, [op.id, this.owner]);
+    await this.db.query(
+      `UPDATE operations SET state = 'running', started_at = coalesce(started_at, now()) WHERE id = $1 AND lease_owner = $2 AND state IN ${ACTIVE}`,
+      [op.id, this.owner],
+    );
     return { store, ctx: { ...this.engine, store, actor: `token ${op.startedBy}` } };
   }
 
@@ -291,10 +323,20 @@ export class OperationRunner {
     let plan: OperationPlan;
     if (body.kind === 'create') {
       await ensureCloudlet(ctx.home, body.cloudlet!, body.commit!, notice);
-      plan = await planCreate(ctx, {
-        kind: 'create', target: `${body.cloudlet}/${body.scenario ?? 'default'}`, name, params: flags(body.parameters), paramsFiles: [], noInput: true, options,
-        ...(body.provider ? { provider: body.provider } : {}),
-      }, io);
+      plan = await planCreate(
+        ctx,
+        {
+          kind: 'create',
+          target: `${body.cloudlet}/${body.scenario ?? 'default'}`,
+          name,
+          params: flags(body.parameters),
+          paramsFiles: [],
+          noInput: true,
+          options,
+          ...(body.provider ? { provider: body.provider } : {}),
+        },
+        io,
+      );
     } else if (body.kind === 'destroy') {
       plan = await planDestroy(ctx, { kind: 'destroy', name, options }, io);
     } else {
@@ -306,7 +348,11 @@ export class OperationRunner {
       const commit = body.commit ?? record.commit;
       if (commit) await ensureCloudlet(ctx.home, record.cloudlet, commit, notice);
       if (body.kind === 'update') {
-        const planned = await planUpdate(ctx, { kind: 'update', name, params: flags(body.parameters), paramsFiles: [], noInput: true, dryRun: false, options }, io);
+        const planned = await planUpdate(
+          ctx,
+          { kind: 'update', name, params: flags(body.parameters), paramsFiles: [], noInput: true, dryRun: false, options },
+          io,
+        );
         if (!planned.plan) return { outcome: planned.summary.empty ? 'unchanged' : 'previewed', kind: 'update', name, summary: planned.summary };
         plan = planned.plan;
       } else {
@@ -334,14 +380,28 @@ export class OperationRunner {
     try {
       const started = await this.db.query(`SELECT 1 FROM events WHERE operation_id = $1 AND journal AND entry->>'kind' = 'start'`, [op.id]);
       if (started.length === 0) {
-        const error = new NephoError('OPERATION_INTERRUPTED',
-          `the server carrying the ${op.kind} of ${op.formation} stopped before the provider had it; secret values live only in that server's memory, so the ${op.kind} must be sent again with its parameters, secrets included`);
+        const error = new NephoError(
+          'OPERATION_INTERRUPTED',
+          `the server carrying the ${op.kind} of ${op.formation} stopped before the provider had it; secret values live only in that server's memory, so the ${op.kind} must be sent again with its parameters, secrets included`,
+        );
         store.note({ kind: 'error', time: new Date().toISOString(), operation: op.kind, ...errorEntry(error) });
         result = { outcome: 'errored', kind: op.kind, name: op.formation, error: errorEntry(error) };
       } else {
-        store.note({ kind: 'notice', time: new Date().toISOString(), text: 'the server carrying this operation stopped; another replica picks it up from the provider' });
+        store.note({
+          kind: 'notice',
+          time: new Date().toISOString(),
+          text: 'the server carrying this operation stopped; another replica picks it up from the provider',
+        });
         const end = await recoverOperation(ctx, op.formation);
-        result = end && (end.kind === 'end' || end.kind === 'error') ? resultOf(op.formation, end) : { outcome: 'errored', kind: op.kind, name: op.formation, error: { code: 'OPERATION_LOST', message: `the ${op.kind} of ${op.formation} could not be picked up` } };
+        result =
+          end && (end.kind === 'end' || end.kind === 'error')
+            ? resultOf(op.formation, end)
+            : {
+                outcome: 'errored',
+                kind: op.kind,
+                name: op.formation,
+                error: { code: 'OPERATION_LOST', message: `the ${op.kind} of ${op.formation} could not be picked up` },
+              };
       }
       await store.flush();
     } catch (error) {
@@ -367,11 +427,15 @@ export class OperationRunner {
     if (this.stopped || this.carrying.size === 0) return;
     const ids = [...this.carrying.keys()];
     try {
-      const kept = new Set((await this.db.query<{ id: string }>(
-        `UPDATE operations SET lease_expires_at = now() + make_interval(secs => $3)
+      const kept = new Set(
+        (
+          await this.db.query<{ id: string }>(
+            `UPDATE operations SET lease_expires_at = now() + make_interval(secs => $3)
          WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND lease_owner = $2 AND state IN ${ACTIVE} RETURNING id`,
-        [JSON.stringify(ids), this.owner, this.times.leaseMs / 1000],
-      )).map((r) => r.id));
+            [JSON.stringify(ids), this.owner, this.times.leaseMs / 1000],
+          )
+        ).map((r) => r.id),
+      );
       for (const id of ids) {
         // One that ended between the list and the update is simply gone; one still carried here lost its lease.
         if (!kept.has(id)) this.carrying.get(id)?.store?.leaseLost();
@@ -411,7 +475,7 @@ export class OperationRunner {
     for (const timer of this.timers) clearInterval(timer);
     const entries = [...this.carrying.values()];
     await Promise.race([
-      Promise.all(entries.map((e) => e.store?.flush().catch(() => undefined))),
+      Promise.all(entries.map((e) => (e.store ? e.store.flush().catch(() => undefined) : Promise.resolve()))),
       new Promise((r) => setTimeout(r, 5000).unref()),
     ]);
     for (const e of entries) e.store?.leaseLost();

@@ -51,8 +51,12 @@ const formation = {
     lastOperation: nullable({
       type: 'object',
       properties: {
-        id: { type: 'string' }, kind: { type: 'string' }, state: { type: 'string' }, startedBy: { type: 'string' },
-        createdAt: { type: 'string' }, endedAt: nullable({ type: 'string' }),
+        id: { type: 'string' },
+        kind: { type: 'string' },
+        state: { type: 'string' },
+        startedBy: { type: 'string' },
+        createdAt: { type: 'string' },
+        endedAt: nullable({ type: 'string' }),
       },
     }),
   },
@@ -122,7 +126,12 @@ export const postOperation = {
         additionalProperties: false,
         properties: { profile: { type: 'string', maxLength: 200 }, region: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 50 } },
       },
-      confirm: { type: 'array', items: { type: 'string', enum: ['recreate', 'adopt'] }, uniqueItems: true, description: 'create: questions the user said yes to' },
+      confirm: {
+        type: 'array',
+        items: { type: 'string', enum: ['recreate', 'adopt'] },
+        uniqueItems: true,
+        description: 'create: questions the user said yes to',
+      },
       user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]*$', maxLength: 64, description: 'provision: the user ssh logs in as' },
     },
   },
@@ -141,7 +150,7 @@ export const operationEvents = {
   summary: 'Server-Sent Events: the operation\'s events after Last-Event-ID (or lastEventId), then live until it ends (event "done")',
   params: operationId,
   querystring: { type: 'object', additionalProperties: false, properties: { lastEventId: { type: 'integer', minimum: 0 } } },
-  response: { 200: { description: 'text/event-stream: `id` (event id), `event` (the entry\'s kind), `data` (the entry as JSON)', type: 'string' }, ...errors },
+  response: { 200: { description: "text/event-stream: `id` (event id), `event` (the entry's kind), `data` (the entry as JSON)", type: 'string' }, ...errors },
 };
 
 /** `GET /v1/tokens`. */
@@ -154,7 +163,9 @@ export const listTokens = {
 export const postToken = {
   summary: 'Make a token (admin); the answer is the only time it is shown',
   body: {
-    type: 'object', additionalProperties: false, required: ['name', 'role'],
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'role'],
     properties: { name: tokenName, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] } },
   },
   response: { 201: { ...token, properties: { ...token.properties, token: { type: 'string' } } }, ...errors },

@@ -29,7 +29,11 @@ export const ACTIVE = `('queued', 'running')`;
 const FENCE = (op: string, owner: string) => `EXISTS (SELECT 1 FROM operations WHERE id = ${op}::text AND lease_owner = ${owner}::text AND state IN ${ACTIVE})`;
 
 const DOING: Record<OperationKind | 'drift', string> = {
-  create: 'creating', destroy: 'destroying', update: 'updating', provision: 'provisioning', drift: 'checking the drift of',
+  create: 'creating',
+  destroy: 'destroying',
+  update: 'updating',
+  provision: 'provisioning',
+  drift: 'checking the drift of',
 };
 
 /** What a store is bound to: one operation on one formation, run by one replica. */
@@ -61,7 +65,12 @@ export function busyError(formation: string, holder: { id: string; kind: string 
 /** A replica's lease owner as a lock holder, for `holder()`: `host:pid:…`. */
 function lockInfo(h: Holder, formation: string): LockInfo {
   const [host = 'unknown', pid = '0'] = (h.lease_owner ?? '').split(':');
-  return { pid: Number(pid) || 0, host, since: (h.started_at ?? h.created_at).toISOString(), operation: `${DOING[h.kind]} formation ${formation} (operation ${h.id})` };
+  return {
+    pid: Number(pid) || 0,
+    host,
+    since: (h.started_at ?? h.created_at).toISOString(),
+    operation: `${DOING[h.kind]} formation ${formation} (operation ${h.id})`,
+  };
 }
 
 /** The operations holding a formation now, whose lease is live. */
@@ -76,7 +85,11 @@ export class DatabaseStore implements FormationStore {
   private writes: Promise<void> = Promise.resolve();
   private failure: NephoError | undefined;
 
-  private constructor(private readonly b: StoreBinding, record: FormationRecord | undefined, journal: JournalEntry[]) {
+  private constructor(
+    private readonly b: StoreBinding,
+    record: FormationRecord | undefined,
+    journal: JournalEntry[],
+  ) {
     this.record = record;
     this.journal = journal;
   }
@@ -88,7 +101,11 @@ export class DatabaseStore implements FormationStore {
       binding.db.query<{ record: FormationRecord }>('SELECT record FROM formations WHERE name = $1', [binding.formation]),
       binding.db.query<{ entry: JournalEntry }>('SELECT entry FROM events WHERE formation = $1 AND journal ORDER BY id', [binding.formation]),
     ]);
-    return new DatabaseStore(binding, records[0]?.record, events.map((e) => e.entry));
+    return new DatabaseStore(
+      binding,
+      records[0]?.record,
+      events.map((e) => e.entry),
+    );
   }
 
   /** The operation this store writes for. */
@@ -111,7 +128,10 @@ export class DatabaseStore implements FormationStore {
       for (let attempt = 1; ; attempt++) {
         try {
           if (!(await write(this.b.db))) {
-            this.failure = new NephoError('LEASE_LOST', `operation ${this.b.operationId} on ${this.b.formation} was taken over by another replica; this one stopped writing for it`);
+            this.failure = new NephoError(
+              'LEASE_LOST',
+              `operation ${this.b.operationId} on ${this.b.formation} was taken over by another replica; this one stopped writing for it`,
+            );
           }
           return;
         } catch (error) {
@@ -148,10 +168,15 @@ export class DatabaseStore implements FormationStore {
 
   private insertEvent(entry: object, journal: boolean): void {
     const { operationId, formation, owner } = this.b;
-    this.persist(async (db) => (await db.query(
-      `INSERT INTO events (operation_id, formation, journal, entry) SELECT $1::text, $2::text, $3::boolean, $4::jsonb WHERE ${FENCE('$1', '$5')} RETURNING id`,
-      [operationId, formation, journal, JSON.stringify(entry), owner],
-    )).length === 1);
+    this.persist(
+      async (db) =>
+        (
+          await db.query(
+            `INSERT INTO events (operation_id, formation, journal, entry) SELECT $1::text, $2::text, $3::boolean, $4::jsonb WHERE ${FENCE('$1', '$5')} RETURNING id`,
+            [operationId, formation, journal, JSON.stringify(entry), owner],
+          )
+        ).length === 1,
+    );
   }
 
   dir(name: string): string {
@@ -168,11 +193,16 @@ export class DatabaseStore implements FormationStore {
     this.record = { ...structuredClone(record), updatedAt: new Date().toISOString() };
     const text = JSON.stringify(this.record);
     const { operationId, owner } = this.b;
-    this.persist(async (db) => (await db.query(
-      `INSERT INTO formations (name, record, updated_at) SELECT $1::text, $2::jsonb, now() WHERE ${FENCE('$3', '$4')}
+    this.persist(
+      async (db) =>
+        (
+          await db.query(
+            `INSERT INTO formations (name, record, updated_at) SELECT $1::text, $2::jsonb, now() WHERE ${FENCE('$3', '$4')}
        ON CONFLICT (name) DO UPDATE SET record = EXCLUDED.record, updated_at = now() RETURNING 1`,
-      [record.name, text, operationId, owner],
-    )).length === 1);
+            [record.name, text, operationId, owner],
+          )
+        ).length === 1,
+    );
   }
 
   update(name: string, change: (record: FormationRecord) => void): FormationRecord {
@@ -214,7 +244,9 @@ export class DatabaseStore implements FormationStore {
     const lock = await this.tryLock(name, kind);
     if (lock) return lock;
     const other = (await holders(this.b.db, name)).find((h) => h.id !== this.b.operationId);
-    throw other ? busyError(name, other) : (this.failure ?? new NephoError('LEASE_LOST', `operation ${this.b.operationId} on ${name} is no longer this replica's`));
+    throw other
+      ? busyError(name, other)
+      : (this.failure ?? new NephoError('LEASE_LOST', `operation ${this.b.operationId} on ${name} is no longer this replica's`));
   }
 
   async tryLock(name: string, _kind: OperationKind | 'drift'): Promise<Lock | undefined> {
@@ -254,7 +286,12 @@ export async function readOnlyStore(db: Database, home: NephoHome, formation: st
     entries: (name, offset) => store.entries(name, offset),
     holder: (name) => store.holder(name),
     busy: (name) => store.busy(name),
-    write: refuse, update: refuse, remove: refuse, append: refuse, lock: refuse, tryLock: refuse,
+    write: refuse,
+    update: refuse,
+    remove: refuse,
+    append: refuse,
+    lock: refuse,
+    tryLock: refuse,
   };
 }
 

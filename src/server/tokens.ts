@@ -68,21 +68,26 @@ export async function createToken(db: Queryable, name: string, role: string): Pr
     [name, checked, tokenHash(token)],
   );
   if (rows.length === 0) {
-    throw new NephoError('TOKEN_EXISTS', `a token named ${quoted(name)} already exists`, { hint: `revoke it first (nepho server:token:revoke ${name}), or choose another name` });
+    throw new NephoError('TOKEN_EXISTS', `a token named ${quoted(name)} already exists`, {
+      hint: `revoke it first (nepho server:token:revoke ${name}), or choose another name`,
+    });
   }
   return { token, info: { name, role: checked, createdAt: rows[0]!.created_at.toISOString(), revokedAt: null } };
 }
 
 /** Every token, live and revoked, by name. */
 export async function listTokens(db: Queryable): Promise<TokenInfo[]> {
-  const rows = await db.query<{ name: string; role: Role; created_at: Date; revoked_at: Date | null }>('SELECT name, role, created_at, revoked_at FROM tokens ORDER BY name');
+  const rows = await db.query<{ name: string; role: Role; created_at: Date; revoked_at: Date | null }>(
+    'SELECT name, role, created_at, revoked_at FROM tokens ORDER BY name',
+  );
   return rows.map((r) => ({ name: r.name, role: r.role, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null }));
 }
 
 /** Revoke a token at once: every replica refuses it from now on (the database tells them). */
 export async function revokeToken(db: Queryable, name: string): Promise<TokenInfo> {
   const rows = await db.query<{ role: Role; created_at: Date; revoked_at: Date }>(
-    'UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING role, created_at, revoked_at', [name],
+    'UPDATE tokens SET revoked_at = now() WHERE name = $1 AND revoked_at IS NULL RETURNING role, created_at, revoked_at',
+    [name],
   );
   if (rows.length === 0) {
     const known = await db.query('SELECT 1 FROM tokens WHERE name = $1', [name]);

@@ -72,7 +72,10 @@ async function suite(t: Test, backend: 'postgres' | 'pglite'): Promise<void> {
     const revoked = await api(url, 'GET', '/v1/formations', doomed);
     t.equal(revoked.status, 401, 'a revoked token is refused');
     const listed = await api(url, 'GET', '/v1/tokens', admin);
-    t.match(listed.body.tokens.find((k: any) => k.name === 'doomed'), { role: 'viewer', revokedAt: /^\d{4}-/ });
+    t.match(
+      listed.body.tokens.find((k: any) => k.name === 'doomed'),
+      { role: 'viewer', revokedAt: /^\d{4}-/ },
+    );
     t.notOk(JSON.stringify(listed.body).includes(doomed), 'token values are never listed');
   });
 
@@ -101,43 +104,64 @@ async function suite(t: Test, backend: 'postgres' | 'pglite'): Promise<void> {
   });
 
   let created: Awaited<ReturnType<typeof runToEnd>> | undefined;
-  await t.test('create through the server on moto: 202 at once, a second request for the busy formation is 409 naming the first, the events to the end', async (t) => {
-    const body = { kind: 'create', formation: 'q1', cloudlet: 'acme/queue', commit, parameters: { DbPassword: SECRET, Greeting: 'hi team' } };
-    const first = await api(url, 'POST', '/v1/operations', deployer, body);
-    t.equal(first.status, 202);
-    t.match(first.body, { id: /^op_/, formation: 'q1', kind: 'create', state: /queued|running/, startedBy: 'deployer' });
-    t.equal(first.headers.get('location'), `/v1/operations/${first.body.id}`);
-    t.same(first.body.request.parameters, ['DbPassword', 'Greeting'], 'the request is kept with parameter names, not values');
-    const second = await api(url, 'POST', '/v1/operations', deployer, body);
-    t.equal(second.status, 409, 'one operation per formation');
-    t.match(second.body.error, { code: 'FORMATION_BUSY', message: new RegExp(first.body.id) });
+  await t.test(
+    'create through the server on moto: 202 at once, a second request for the busy formation is 409 naming the first, the events to the end',
+    async (t) => {
+      const body = { kind: 'create', formation: 'q1', cloudlet: 'acme/queue', commit, parameters: { DbPassword: SECRET, Greeting: 'hi team' } };
+      const first = await api(url, 'POST', '/v1/operations', deployer, body);
+      t.equal(first.status, 202);
+      t.match(first.body, { id: /^op_/, formation: 'q1', kind: 'create', state: /queued|running/, startedBy: 'deployer' });
+      t.equal(first.headers.get('location'), `/v1/operations/${first.body.id}`);
+      t.same(first.body.request.parameters, ['DbPassword', 'Greeting'], 'the request is kept with parameter names, not values');
+      const second = await api(url, 'POST', '/v1/operations', deployer, body);
+      t.equal(second.status, 409, 'one operation per formation');
+      t.match(second.body.error, { code: 'FORMATION_BUSY', message: new RegExp(first.body.id) });
 
-    const events = await readEvents(url, first.body.id, viewer);
-    const kinds = events.map((e) => e.event);
-    t.same(kinds.filter((k) => ['start', 'accepted', 'end', 'done'].includes(k)), ['start', 'accepted', 'end', 'done'], kinds.join(' '));
-    t.match(events.find((e) => e.event === 'start')!.data, { operation: 'create', by: 'token deployer', version: '1.0.0' });
-    t.match(events.find((e) => e.event === 'end')!.data, { ok: true, status: 'CREATE_COMPLETE' });
-    t.same(events.at(-1)!.data, { operation: first.body.id, state: 'succeeded' });
-    const ids = events.filter((e) => e.id !== undefined).map((e) => e.id!);
-    t.same(ids, [...ids].sort((a, b) => a - b), 'event ids increase');
-    const op = (await api(url, 'GET', `/v1/operations/${first.body.id}`, viewer)).body;
-    t.match(op, { state: 'succeeded', startedBy: 'deployer', result: { outcome: 'succeeded', status: 'CREATE_COMPLETE' } });
-    created = { posted: first, events, operation: op };
+      const events = await readEvents(url, first.body.id, viewer);
+      const kinds = events.map((e) => e.event);
+      t.same(
+        kinds.filter((k) => ['start', 'accepted', 'end', 'done'].includes(k)),
+        ['start', 'accepted', 'end', 'done'],
+        kinds.join(' '),
+      );
+      t.match(events.find((e) => e.event === 'start')!.data, { operation: 'create', by: 'token deployer', version: '1.0.0' });
+      t.match(events.find((e) => e.event === 'end')!.data, { ok: true, status: 'CREATE_COMPLETE' });
+      t.same(events.at(-1)!.data, { operation: first.body.id, state: 'succeeded' });
+      const ids = events.filter((e) => e.id !== undefined).map((e) => e.id!);
+      t.same(
+        ids,
+        [...ids].sort((a, b) => a - b),
+        'event ids increase',
+      );
+      const op = (await api(url, 'GET', `/v1/operations/${first.body.id}`, viewer)).body;
+      t.match(op, { state: 'succeeded', startedBy: 'deployer', result: { outcome: 'succeeded', status: 'CREATE_COMPLETE' } });
+      created = { posted: first, events, operation: op };
 
-    const listed = (await api(url, 'GET', '/v1/formations', viewer)).body.formations;
-    t.match(listed, [{
-      name: 'q1', cloudlet: 'acme/queue', version: '1.0.0', commit, scenario: 'default', provider: 'cloudformation', status: 'CREATE_COMPLETE',
-      parameters: { Greeting: 'hi team' }, secrets: ['DbPassword'], lastOperation: { id: first.body.id, kind: 'create', state: 'succeeded', startedBy: 'deployer' },
-    }]);
-    const one = (await api(url, 'GET', '/v1/formations/q1', viewer)).body;
-    t.match(one.history, [{ operation: 'create', by: 'token deployer', result: 'succeeded', status: 'CREATE_COMPLETE', version: '1.0.0' }]);
-    t.equal(one.operations.length, 1);
-    if (pg) {
-      const dump = pg.dump('api');
-      t.ok(dump.includes('hi team'), 'while it exists, the dump holds the formation with its non-secret values');
-      t.notOk(dump.includes(SECRET), 'and no secret value');
-    }
-  });
+      const listed = (await api(url, 'GET', '/v1/formations', viewer)).body.formations;
+      t.match(listed, [
+        {
+          name: 'q1',
+          cloudlet: 'acme/queue',
+          version: '1.0.0',
+          commit,
+          scenario: 'default',
+          provider: 'cloudformation',
+          status: 'CREATE_COMPLETE',
+          parameters: { Greeting: 'hi team' },
+          secrets: ['DbPassword'],
+          lastOperation: { id: first.body.id, kind: 'create', state: 'succeeded', startedBy: 'deployer' },
+        },
+      ]);
+      const one = (await api(url, 'GET', '/v1/formations/q1', viewer)).body;
+      t.match(one.history, [{ operation: 'create', by: 'token deployer', result: 'succeeded', status: 'CREATE_COMPLETE', version: '1.0.0' }]);
+      t.equal(one.operations.length, 1);
+      if (pg) {
+        const dump = pg.dump('api');
+        t.ok(dump.includes('hi team'), 'while it exists, the dump holds the formation with its non-secret values');
+        t.notOk(dump.includes(SECRET), 'and no secret value');
+      }
+    },
+  );
 
   await t.test('an SSE stream resumed with Last-Event-ID loses and repeats no event', async (t) => {
     if (!created) return t.fail('no create to replay');
@@ -145,13 +169,23 @@ async function suite(t: Test, backend: 'postgres' | 'pglite'): Promise<void> {
     t.ok(all.length >= 3, `${all.length} events to split`);
     for (const cut of [0, 1, Math.floor(all.length / 2), all.length - 1]) {
       const rest = await readEvents(url, created.posted.body.id, viewer, { lastEventId: all[cut]!.id! });
-      t.same(rest.filter((e) => e.id !== undefined).map((e) => e.id), all.slice(cut + 1).map((e) => e.id), `after event ${cut + 1} of ${all.length}`);
+      t.same(
+        rest.filter((e) => e.id !== undefined).map((e) => e.id),
+        all.slice(cut + 1).map((e) => e.id),
+        `after event ${cut + 1} of ${all.length}`,
+      );
       t.equal(rest.at(-1)!.event, 'done');
     }
   });
 
   await t.test('a commit no registry lists is refused, and said so in the events', async (t) => {
-    const { operation, events } = await runToEnd(url, deployer, { kind: 'create', formation: 'q2', cloudlet: 'acme/queue', commit: 'f'.repeat(40), parameters: { DbPassword: SECRET } });
+    const { operation, events } = await runToEnd(url, deployer, {
+      kind: 'create',
+      formation: 'q2',
+      cloudlet: 'acme/queue',
+      commit: 'f'.repeat(40),
+      parameters: { DbPassword: SECRET },
+    });
     t.match(operation, { state: 'errored', result: { error: { code: 'COMMIT_UNVERIFIED', message: /ffffffffffff/ } } });
     t.match(events.find((e) => e.event === 'error')?.data, { code: 'COMMIT_UNVERIFIED' });
   });
@@ -160,10 +194,17 @@ async function suite(t: Test, backend: 'postgres' | 'pglite'): Promise<void> {
     const { operation, events } = await runToEnd(url, deployer, { kind: 'destroy', formation: 'q1' });
     t.match(operation, { state: 'succeeded', result: { outcome: 'succeeded', kind: 'destroy' } });
     t.match(events.find((e) => e.event === 'end')?.data, { ok: true, operation: 'destroy' });
-    t.same((await api(url, 'GET', '/v1/formations', viewer)).body.formations.map((f: any) => f.name), [], 'q1 is gone from the list');
+    t.same(
+      (await api(url, 'GET', '/v1/formations', viewer)).body.formations.map((f: any) => f.name),
+      [],
+      'q1 is gone from the list',
+    );
     const one = (await api(url, 'GET', '/v1/formations/q1', viewer)).body;
     t.equal(one.formation, null);
-    t.match(one.history, [{ operation: 'destroy', result: 'succeeded' }, { operation: 'create', result: 'succeeded' }]);
+    t.match(one.history, [
+      { operation: 'destroy', result: 'succeeded' },
+      { operation: 'create', result: 'succeeded' },
+    ]);
   });
 
   await t.test('health, readiness and the OpenAPI document need no token', async (t) => {

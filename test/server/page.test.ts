@@ -14,7 +14,15 @@ import { SECRET, api, makeToken, queueRegistry, readEvents, runToEnd, serverHome
 import { requireTool } from '../fixtures/tools.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 t.test('the web page: 401 for a wrong token, the formations list, a live event', async (t) => {
   if (!requireTool(t, 'chromium')) return;
@@ -25,7 +33,14 @@ t.test('the web page: 401 for a wrong token, the formations list, a live event',
   const viewer = await makeToken(home, 'watcher', 'viewer', undefined);
   const server = await startServer(t, { home, env: moto.env });
   const { url } = server;
-  const create = (formation: string, scenario: string) => ({ kind: 'create', formation, cloudlet: 'acme/queue', commit, scenario, parameters: { DbPassword: SECRET } });
+  const create = (formation: string, scenario: string) => ({
+    kind: 'create',
+    formation,
+    cloudlet: 'acme/queue',
+    commit,
+    scenario,
+    parameters: { DbPassword: SECRET },
+  });
   const done = await runToEnd(url, deployer, create('orders', 'default'));
   t.equal(done.operation.state, 'succeeded', JSON.stringify(done.operation.result));
 
@@ -33,7 +48,9 @@ t.test('the web page: 401 for a wrong token, the formations list, a live event',
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
   const external: string[] = [];
-  page.on('request', (r) => { if (!r.url().startsWith(url)) external.push(r.url()); });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(url)) external.push(r.url());
+  });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${url}/`);

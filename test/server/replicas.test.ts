@@ -17,7 +17,8 @@ import { SECRET, api, makeToken, queueRegistry, readEvents, serverHome, startSer
 async function liveStacks(endpoint: string, name: string): Promise<string[]> {
   const xml = await motoQuery(endpoint, 'cloudformation', { Action: 'ListStacks', Version: '2010-05-15' });
   const members = xml.split('<member>').slice(1);
-  return members.filter((m) => m.includes(`<StackName>${name}</StackName>`) && !m.includes('<StackStatus>DELETE_COMPLETE</StackStatus>'))
+  return members
+    .filter((m) => m.includes(`<StackName>${name}</StackName>`) && !m.includes('<StackStatus>DELETE_COMPLETE</StackStatus>'))
     .map((m) => /<StackId>([^<]+)<\/StackId>/.exec(m)?.[1] ?? '?');
 }
 
@@ -32,10 +33,20 @@ t.test('replicas on one Postgres', async (t) => {
   const token = await makeToken(homeA, 'deployer', 'operator', database);
   let a = await startServer(t, { home: homeA, env: moto.env, database });
   const b = await startServer(t, { home: homeB, env: moto.env, database });
-  const create = (formation: string, scenario = 'default') => ({ kind: 'create', formation, cloudlet: 'acme/queue', commit, scenario, parameters: { DbPassword: SECRET } });
+  const create = (formation: string, scenario = 'default') => ({
+    kind: 'create',
+    formation,
+    cloudlet: 'acme/queue',
+    commit,
+    scenario,
+    parameters: { DbPassword: SECRET },
+  });
 
   await t.test('a concurrent create of one formation through two replicas: one 202, one 409 naming the operation', async (t) => {
-    const answers = await Promise.all([api(a.url, 'POST', '/v1/operations', token, create('shared')), api(b.url, 'POST', '/v1/operations', token, create('shared'))]);
+    const answers = await Promise.all([
+      api(a.url, 'POST', '/v1/operations', token, create('shared')),
+      api(b.url, 'POST', '/v1/operations', token, create('shared')),
+    ]);
     t.same(answers.map((r) => r.status).sort(), [202, 409], JSON.stringify(answers.map((r) => r.body)));
     const accepted = answers.find((r) => r.status === 202)!;
     const refused = answers.find((r) => r.status === 409)!;
@@ -77,7 +88,9 @@ t.test('replicas on one Postgres', async (t) => {
     // A fresh replica must install the cloudlet from the registry, which now never answers: it is stuck before the provider.
     const c = await startServer(t, { home: serverHome(t, registry), env: moto.env, database });
     registry.fault = 'hang';
-    t.teardown(() => { registry.fault = 'none'; });
+    t.teardown(() => {
+      registry.fault = 'none';
+    });
     const asked = registry.requests.length;
     const posted = await api(c.url, 'POST', '/v1/operations', token, create('orphan'));
     t.equal(posted.status, 202);
@@ -99,7 +112,10 @@ t.test('replicas on one Postgres', async (t) => {
     void readEvents(b.url, posted.body.id, token, { onEvent: (e) => seen.push(e) }).catch(() => undefined);
     const accepted = await waitFor(() => seen.find((e) => e.event === 'accepted'), 'the provider to accept the create', 60_000);
     t.equal(await b.stop(), 0, 'B stops cleanly on SIGTERM');
-    t.match(b.logs().find((l) => l.msg?.startsWith('stopping')), { operations: 1 });
+    t.match(
+      b.logs().find((l) => l.msg?.startsWith('stopping')),
+      { operations: 1 },
+    );
     a = await startServer(t, { home: homeA, env: moto.env, database });
     const after: Sse[] = [];
     const watching = readEvents(a.url, posted.body.id, token, { onEvent: (e) => after.push(e) });

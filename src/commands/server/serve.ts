@@ -37,15 +37,20 @@ export class ServerCommand extends NephoCommand {
 
   async execute(): Promise<number> {
     if ((this.tlsCert === undefined) !== (this.tlsKey === undefined)) {
-      throw new NephoError('BAD_ARGUMENT', `${this.tlsCert === undefined ? '--tls-key' : '--tls-cert'} needs ${this.tlsCert === undefined ? '--tls-cert' : '--tls-key'} too`);
+      throw new NephoError(
+        'BAD_ARGUMENT',
+        `${this.tlsCert === undefined ? '--tls-key' : '--tls-cert'} needs ${this.tlsCert === undefined ? '--tls-cert' : '--tls-key'} too`,
+      );
     }
     const env = this.env;
     const rateLimit = positive(env, 'NEPHO_SERVER_RATE_LIMIT');
     const leaseMs = positive(env, 'NEPHO_SERVER_LEASE_MS');
-    const { startServer, stopOnInterrupt, DEFAULT_LISTEN } = await import('../../server/main.js');
+    const { startServer, stopOnInterrupt, DEFAULT_LISTEN } = await import('../../server/index.js');
     const server = await startServer({
-      home: this.home, env, listen: this.listen ?? DEFAULT_LISTEN,
-      ...(this.database ?? env.DATABASE_URL ? { database: this.database ?? env.DATABASE_URL } : {}),
+      home: this.home,
+      env,
+      listen: this.listen ?? DEFAULT_LISTEN,
+      ...((this.database ?? env.DATABASE_URL) ? { database: this.database ?? env.DATABASE_URL } : {}),
       ...(this.tlsCert && this.tlsKey ? { tls: { cert: this.tlsCert, key: this.tlsKey } } : {}),
       ...(rateLimit ? { rateLimit } : {}),
       ...(leaseMs ? { leases: { leaseMs, heartbeatMs: Math.max(100, Math.floor(leaseMs / 3)), scanMs: Math.max(100, Math.floor(leaseMs / 3)) } } : {}),

@@ -10,11 +10,11 @@ export class ServerTokenRevokeCommand extends NephoCommand {
     examples: [['Revoke', '$0 server:token:revoke wallboard']],
   });
 
-  database = Option.String('--database', { description: 'postgres:// URL of the server\'s database (default: DATABASE_URL, else the embedded one)' });
+  database = Option.String('--database', { description: "postgres:// URL of the server's database (default: DATABASE_URL, else the embedded one)" });
   name = Option.String({ name: 'name' });
 
   async execute(): Promise<number> {
-    const { tokenRevoke } = await import('../../server/main.js');
+    const { tokenRevoke } = await import('../../server/index.js');
     const revoked = await tokenRevoke(this.home, this.database ?? this.env.DATABASE_URL, this.name);
     this.output().notice(`token '${revoked.name}' revoked`);
     return 0;

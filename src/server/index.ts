@@ -91,7 +91,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await app.close();
       await hub.stop();
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? 'the port is in use' : code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : code === 'EACCES' ? 'not allowed (a port under 1024?)' : messageOf(error);
+      const why =
+        code === 'EADDRINUSE'
+          ? 'the port is in use'
+          : code === 'EADDRNOTAVAIL'
+            ? 'no such address on this machine'
+            : code === 'EACCES'
+              ? 'not allowed (a port under 1024?)'
+              : messageOf(error);
       throw new NephoError('SERVER_FAILED', `cannot listen on ${options.listen}: ${why}`, { hint: 'choose another --listen HOST:PORT' });
     }
     runner.start();
@@ -100,13 +107,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     return {
       url: address,
       database: db.where,
-      close: () => (closing ??= (async () => {
-        app.log.info({ operations: runner.active }, 'stopping: running operations are left to other replicas');
-        await runner.stop();
-        await app.close();
-        await hub.stop();
-        await db.close();
-      })()),
+      close: () =>
+        (closing ??= (async () => {
+          app.log.info({ operations: runner.active }, 'stopping: running operations are left to other replicas');
+          await runner.stop();
+          await app.close();
+          await hub.stop();
+          await db.close();
+        })()),
     };
   } catch (error) {
     await db.close().catch(() => undefined);
