@@ -61,16 +61,8 @@ async function startPostgres() {
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'nepho', '--no-sync']);
   const port = await freePort();
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'postgres.log'),
-    '-o',
-    `-p ${port} -k ${join(dir, 'sock')} -c listen_addresses=127.0.0.1 -c max_connections=200`,
-    '-w',
-    'start',
-  ]);
+  const settings = `-p ${port} -k ${join(dir, 'sock')} -c listen_addresses=127.0.0.1 -c max_connections=200`;
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-o', settings, '-w', 'start']);
   return {
     url: `postgres://nepho@127.0.0.1:${port}/postgres`,
     stop: () => spawnSync(join(PG_BIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop'], { ...as, stdio: 'ignore' }),

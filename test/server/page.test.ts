@@ -10,7 +10,7 @@ import t from 'tap';
 import { chromium } from 'playwright-core';
 import { releaseGate, startMoto } from '../fixtures/aws.js';
 import { waitFor } from '../fixtures/cli.js';
-import { SECRET, api, makeToken, queueRegistry, readEvents, runToEnd, serverHome, startServer, type Sse } from '../fixtures/server.js';
+import { api, makeToken, queueCreate, queueRegistry, readEvents, runToEnd, serverHome, startServer, type Sse } from '../fixtures/server.js';
 import { requireTool } from '../fixtures/tools.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,14 +33,7 @@ t.test('the web page: 401 for a wrong token, the formations list, a live event',
   const viewer = await makeToken(home, 'watcher', 'viewer', undefined);
   const server = await startServer(t, { home, env: moto.env });
   const { url } = server;
-  const create = (formation: string, scenario: string) => ({
-    kind: 'create',
-    formation,
-    cloudlet: 'acme/queue',
-    commit,
-    scenario,
-    parameters: { DbPassword: SECRET },
-  });
+  const create = (formation: string, scenario: string) => queueCreate(commit, formation, scenario);
   const done = await runToEnd(url, deployer, create('orders', 'default'));
   t.equal(done.operation.state, 'succeeded', JSON.stringify(done.operation.result));
 

@@ -11,7 +11,7 @@ import t from 'tap';
 import { motoQuery, releaseGate, startMoto } from '../fixtures/aws.js';
 import { waitFor } from '../fixtures/cli.js';
 import { startPostgres } from '../fixtures/postgres.js';
-import { SECRET, api, makeToken, queueRegistry, readEvents, serverHome, startServer, type Sse } from '../fixtures/server.js';
+import { SECRET, api, makeToken, queueCreate, queueRegistry, readEvents, serverHome, startServer, type Sse } from '../fixtures/server.js';
 
 /** Stacks moto holds under `name` that are not deleted. */
 async function liveStacks(endpoint: string, name: string): Promise<string[]> {
@@ -33,14 +33,7 @@ t.test('replicas on one Postgres', async (t) => {
   const token = await makeToken(homeA, 'deployer', 'operator', database);
   let a = await startServer(t, { home: homeA, env: moto.env, database });
   const b = await startServer(t, { home: homeB, env: moto.env, database });
-  const create = (formation: string, scenario = 'default') => ({
-    kind: 'create',
-    formation,
-    cloudlet: 'acme/queue',
-    commit,
-    scenario,
-    parameters: { DbPassword: SECRET },
-  });
+  const create = (formation: string, scenario = 'default') => queueCreate(commit, formation, scenario);
 
   await t.test('a concurrent create of one formation through two replicas: one 202, one 409 naming the operation', async (t) => {
     const answers = await Promise.all([
