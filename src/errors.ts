@@ -147,6 +147,10 @@ export const ERRORS = {
   COMMIT_MISMATCH: {
     meaning: 'a tag points at another commit than the one a registry pins, or moved while a registry was built',
   },
+  COMMIT_UNVERIFIED: {
+    meaning: "a server was asked to deploy a cloudlet at a commit that none of its registries lists for that cloudlet, so it cannot check what it would install",
+    hint: "publish that commit as a version in a registry the server is configured with, or deploy a version it lists",
+  },
   CONFIG_BUSY: {
     meaning: 'another nepho process kept config.yaml locked for too long',
     hint: 'try again',
@@ -166,6 +170,17 @@ export const ERRORS = {
   CREATE_FAILED: {
     meaning: "the provider ran a formation's create and it ended in failure",
     hint: 'nepho formation:describe NAME shows what is left',
+  },
+  DATABASE_BUSY: {
+    meaning: "the server's embedded database is open in another process (a running nepho server, or a token command)",
+    hint: 'stop that process first, or give every process the same --database postgres:// URL',
+  },
+  DATABASE_TOO_NEW: {
+    meaning: "the server's database was migrated by a newer nepho than this one",
+  },
+  DATABASE_UNAVAILABLE: {
+    meaning: "the server's database cannot be reached or opened",
+    hint: 'check --database (or DATABASE_URL): host, port, user and database name, and that Postgres runs',
   },
   DESTROY_FAILED: {
     meaning: "the provider ran a formation's destroy and it ended in failure",
@@ -243,6 +258,9 @@ export const ERRORS = {
     meaning: 'registry:keygen would overwrite a key file; keys are never overwritten',
     hint: 'choose another --out directory, or move the old key away first',
   },
+  LEASE_LOST: {
+    meaning: 'a server replica stopped renewing its lease on an operation (it stalled or lost the database) and another replica took the operation over',
+  },
   LINT_FAILED: {
     meaning: 'cloudlet:lint found problems (listed above the error)',
     hint: 'fix each FILE: FIELD above, then run nepho cloudlet:lint again',
@@ -286,6 +304,10 @@ export const ERRORS = {
   },
   OPERATION_LOST: {
     meaning: "an operation's journal ended without saying how it ended",
+  },
+  OPERATION_INTERRUPTED: {
+    meaning: 'the server carrying an operation stopped before the provider had it; secret values are kept only in that server\'s memory, so the operation cannot go on',
+    hint: 'send the operation again, with its parameters (secrets included)',
   },
   OUT_UNWRITABLE: {
     meaning: 'a rendered file could not be written under --out',
@@ -408,6 +430,9 @@ export const ERRORS = {
   SERVE_FAILED: {
     meaning: 'the registry server could not listen on its port',
   },
+  SERVER_FAILED: {
+    meaning: 'the team server could not start: its address cannot be listened on, or its TLS certificate and key cannot be used',
+  },
   SSH_INVALID: {
     meaning: "a formation's access.ssh setting or an ssh path is not something nepho can safely hand to ssh",
   },
@@ -417,6 +442,14 @@ export const ERRORS = {
   },
   SSH_NOT_READY: {
     meaning: "a value access.ssh needs is not among the formation's outputs yet",
+  },
+  TOKEN_EXISTS: {
+    meaning: 'a server token with that name already exists and has not been revoked',
+    hint: 'revoke it first, or choose another name',
+  },
+  TOKEN_NOT_FOUND: {
+    meaning: 'no live server token has that name',
+    hint: 'see nepho server:token:list',
   },
   UNKNOWN_PARAMETER: {
     meaning: 'a parameter is given that the scenario does not declare',

@@ -12,6 +12,7 @@ export const Category = {
   scenario: 'Scenario commands',
   formation: 'Formation commands',
   blueprint: 'Blueprint commands',
+  server: 'Team server commands',
   config: 'Configuration commands',
   shortcut: 'Shortcut commands',
 } as const;

@@ -72,6 +72,12 @@ export interface EngineContext {
   store: FormationStore;
   registry: PluginRegistry;
   env: NodeJS.ProcessEnv;
+  /**
+   * Who starts operations in this context, as the journal's `by` records it;
+   * `user@host` of this process when left out. A server names the token a
+   * request came with, since its own user is the same for everyone.
+   */
+  actor?: string;
 }
 
 /** A request to create a formation, as the command line parses it. */
