@@ -131,7 +131,7 @@ export async function addRemote(home: NephoHome, remote: Remote, replace: boolea
 }
 
 function unknownRemote(name: string, file: RemotesFile): NephoError {
-  const known = Object.keys(file.remotes);
+  const known = Object.keys(file.remotes).sort();
   return new NephoError('REMOTE_NOT_FOUND', `no remote named '${name}'${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, {
     hint: 'add it with nepho remote:add NAME URL --token-stdin',
   });
