@@ -14,7 +14,7 @@ import t from 'tap';
 import { ServerClient } from '../../src/remote/client.js';
 import { startMoto } from '../fixtures/aws.js';
 import { nepho, stderrLines } from '../fixtures/cli.js';
-import { writeConfig } from '../fixtures/files.js';
+import { writeConfig, writeFiles } from '../fixtures/files.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir, type Teardown } from '../fixtures/paths.js';
 import { indexDoc, indexEntry, serveRegistry } from '../fixtures/registry.js';
@@ -159,6 +159,20 @@ t.test('formation commands through the team server', async (t) => {
     t.same(lines.stackFrames, []);
     const listed = JSON.parse((await run(['formation:list', '-o', 'json'])).stdout).map((f: any) => f.name);
     t.same(listed, ['q1'], 'q9 was never made');
+  });
+
+  await t.test('a cloudlet linked from a directory has no pinned commit: refused on the client, nothing sent', async (t) => {
+    const dir = join(tempDir(t, 'nepho-dev-'), 'queue');
+    writeFiles(dir, queueCloudlet('1.0.0'));
+    const dev = join(tempDir(t, 'nepho-devhome-'), 'home');
+    const linked = await nepho(['cloudlet:install', dir, '--develop', '--as', 'acme/queue'], { home: dev });
+    t.equal(linked.code, 0, linked.stderr);
+    const before = server.logs().filter((l) => l.msg === 'operation started').length;
+    const r = await nepho(['formation:create', 'acme/queue', '--name', 'q8', '-p', 'DbPassword=x'], { home: dev, env: { NEPHO_SERVER: server.url, NEPHO_TOKEN: deployer } });
+    t.equal(r.code, 1);
+    t.match(stderrLines(r.stderr).errors, [/acme\/queue is installed from .*without a commit a registry pins/]);
+    t.match(stderrLines(r.stderr).hints, [/--local/]);
+    t.equal(server.logs().filter((l) => l.msg === 'operation started').length, before, 'no operation reached the server');
   });
 
   await t.test('the event stream cut mid-way: re-attached with Last-Event-ID, nothing lost, nothing repeated', async (t) => {
