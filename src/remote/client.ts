@@ -68,10 +68,14 @@ export class ServerClient {
     const hint = error?.hint;
     if (status === 401) {
       return new NephoError('SERVER_UNAUTHENTICATED', `${this.what}: ${message}`, {
-        hint: this.server.from === 'environment' ? 'check NEPHO_TOKEN' : `give it a valid token: nepho remote:add ${this.server.name} ${this.server.url} --token-stdin --replace`,
+        hint:
+          this.server.from === 'environment'
+            ? 'check NEPHO_TOKEN'
+            : `give it a valid token: nepho remote:add ${this.server.name} ${this.server.url} --token-stdin --replace`,
       });
     }
-    if (status === 403) return new NephoError('SERVER_FORBIDDEN', `${this.what}: ${message}`, { hint: 'ask an admin of the server for a token with that role' });
+    if (status === 403)
+      return new NephoError('SERVER_FORBIDDEN', `${this.what}: ${message}`, { hint: 'ask an admin of the server for a token with that role' });
     const code = error?.code && error.code in ERRORS ? (error.code as ErrorCode) : 'SERVER_REFUSED';
     return new NephoError(code, code === 'SERVER_REFUSED' ? `${this.what}: ${message}` : message, hint ? { hint } : {});
   }
@@ -82,7 +86,12 @@ export class ServerClient {
    * that drops is opened again from the last event received, for up to a
    * minute of failed attempts in a row; `onReattach` is told each time.
    */
-  async follow(operation: string, last: number, onEvent: (event: StreamedEvent) => void, options: { signal?: AbortSignal; onReattach?: (why: string) => void } = {}): Promise<Followed> {
+  async follow(
+    operation: string,
+    last: number,
+    onEvent: (event: StreamedEvent) => void,
+    options: { signal?: AbortSignal; onReattach?: (why: string) => void } = {},
+  ): Promise<Followed> {
     const { signal } = options;
     let lastId = last;
     let failingSince: number | undefined;
@@ -90,13 +99,18 @@ export class ServerClient {
       if (signal?.aborted) return { kind: 'detached' };
       let why: string;
       try {
-        const ended = await this.readStream(operation, lastId, (event) => {
-          // Re-attaching replays from lastId: whatever arrives twice is dropped here too.
-          if (event.id <= lastId) return;
-          lastId = event.id;
-          failingSince = undefined;
-          onEvent(event);
-        }, signal);
+        const ended = await this.readStream(
+          operation,
+          lastId,
+          (event) => {
+            // Re-attaching replays from lastId: whatever arrives twice is dropped here too.
+            if (event.id <= lastId) return;
+            lastId = event.id;
+            failingSince = undefined;
+            onEvent(event);
+          },
+          signal,
+        );
         if (ended) return ended;
         if (signal?.aborted) return { kind: 'detached' };
         why = 'the server closed the connection';
@@ -116,7 +130,9 @@ export class ServerClient {
   /** One connection to the event stream; the end it reached, or undefined when the connection dropped first. */
   private async readStream(operation: string, last: number, onEvent: (event: StreamedEvent) => void, signal?: AbortSignal): Promise<Followed | undefined> {
     const stream = await openApiStream(`${this.server.url}/v1/operations/${encodeURIComponent(operation)}/events`, {
-      token: this.server.token, what: this.what, headers: { 'last-event-id': String(last) },
+      token: this.server.token,
+      what: this.what,
+      headers: { 'last-event-id': String(last) },
     });
     if (stream.status !== 200) {
       const chunks: Buffer[] = [];

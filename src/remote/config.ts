@@ -59,7 +59,8 @@ function readRemotes(home: NephoHome): RemotesFile {
     throw new NephoError('CONFIG_INVALID', `${file}: not valid JSON`, { hint: 'fix the file, or remove it and add the remotes again' });
   }
   const data = parsed as Partial<RemotesFile> | null;
-  const bad = (field: string) => new NephoError('CONFIG_INVALID', `${file}: ${field} has the wrong shape`, { hint: 'fix the file, or remove it and add the remotes again' });
+  const bad = (field: string) =>
+    new NephoError('CONFIG_INVALID', `${file}: ${field} has the wrong shape`, { hint: 'fix the file, or remove it and add the remotes again' });
   if (typeof data !== 'object' || data === null || typeof data.remotes !== 'object' || data.remotes === null) throw bad('remotes');
   for (const [name, r] of Object.entries(data.remotes)) {
     if (typeof r?.url !== 'string' || typeof r.token !== 'string') throw bad(`remotes.${name}`);

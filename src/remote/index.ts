@@ -16,7 +16,10 @@ export const TOKEN_MAX_BYTES = 4096;
 export function tokenFrom(text: string | undefined): string {
   if (text === undefined) throw new NephoError('BAD_ARGUMENT', `--token-stdin: more than ${TOKEN_MAX_BYTES} bytes on stdin; a token is one line`);
   const token = text.split('\n')[0]!.trim();
-  if (token === '') throw new NephoError('BAD_ARGUMENT', '--token-stdin: nothing on stdin', { hint: 'for example: printf %s "$TOKEN" | nepho remote:add team https://nepho.example.com --token-stdin' });
+  if (token === '')
+    throw new NephoError('BAD_ARGUMENT', '--token-stdin: nothing on stdin', {
+      hint: 'for example: printf %s "$TOKEN" | nepho remote:add team https://nepho.example.com --token-stdin',
+    });
   if (/\s/.test(token)) throw new NephoError('BAD_ARGUMENT', '--token-stdin: the first line of stdin is not one token (it has spaces)');
   return token;
 }
@@ -32,7 +35,10 @@ export interface Whoami {
  * is first, so a wrong URL or token is found now rather than at the first
  * create. Returns whether it is now in use, and who the token is.
  */
-export async function addRemoteChecked(home: NephoHome, options: { name: string; url: string; token: string; replace: boolean; verify: boolean }): Promise<{ inUse: boolean; whoami?: Whoami; url: string }> {
+export async function addRemoteChecked(
+  home: NephoHome,
+  options: { name: string; url: string; token: string; replace: boolean; verify: boolean },
+): Promise<{ inUse: boolean; whoami?: Whoami; url: string }> {
   const url = checkServerUrl(options.url, 'URL');
   let whoami: Whoami | undefined;
   if (options.verify) {
@@ -63,7 +69,12 @@ export function remoteListing(home: NephoHome, env: NodeJS.ProcessEnv): RemoteLi
     if (!(error instanceof NephoError) || error.code !== 'SERVER_TOKEN_MISSING') throw error;
     current = { name: 'NEPHO_SERVER', url: checkServerUrl(env.NEPHO_SERVER!.trim(), 'NEPHO_SERVER'), token: '', from: 'environment' };
   }
-  const listed: RemoteListing[] = listRemotes(home).map((r) => ({ name: r.name, url: r.url, inUse: current?.from === 'remote' && r.current, source: 'remote' }));
+  const listed: RemoteListing[] = listRemotes(home).map((r) => ({
+    name: r.name,
+    url: r.url,
+    inUse: current?.from === 'remote' && r.current,
+    source: 'remote',
+  }));
   if (current?.from === 'environment') listed.unshift({ name: 'NEPHO_SERVER', url: current.url, inUse: true, source: 'environment' });
   return listed;
 }
@@ -72,4 +83,3 @@ export function remoteListing(home: NephoHome, env: NodeJS.ProcessEnv): RemoteLi
 export function environmentServer(env: NodeJS.ProcessEnv): string | undefined {
   return env.NEPHO_SERVER?.trim() || undefined;
 }
-

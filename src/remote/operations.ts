@@ -15,7 +15,15 @@ import type { HistoryEntry } from '../operations/history.js';
 import { prepareCreate } from '../operations/plan.js';
 import type { FormationDescription } from '../operations/query.js';
 import type {
-  CreateRequest, EngineContext, OperationIo, OperationMessage, OperationRequest, OperationResult, Question, RunMode, UpdateRequest,
+  CreateRequest,
+  EngineContext,
+  OperationIo,
+  OperationMessage,
+  OperationRequest,
+  OperationResult,
+  Question,
+  RunMode,
+  UpdateRequest,
 } from '../operations/types.js';
 import { findInstalled } from '../cloudlets/installed.js';
 import { parseFlag, readParamsFile } from '../scenarios/resolve.js';
@@ -52,25 +60,36 @@ async function formationOn(client: ServerClient, name: string): Promise<Formatio
  * aborts or, with `untilAccepted`, the provider has accepted it (detached).
  */
 async function followOperation(
-  client: ServerClient, op: Pick<OperationView, 'id' | 'kind' | 'formation'>, io: OperationIo,
+  client: ServerClient,
+  op: Pick<OperationView, 'id' | 'kind' | 'formation'>,
+  io: OperationIo,
   options: { signal?: AbortSignal; untilAccepted?: boolean; skip?: (message: OperationMessage) => boolean } = {},
 ): Promise<OperationResult> {
   const accepted = new AbortController();
   const signals = [...(options.signal ? [options.signal] : []), accepted.signal];
   let wasAccepted = false;
-  const followed = await client.follow(op.id, 0, ({ entry }) => {
-    if (!options.skip?.(entry)) io.notify(entry);
-    if (entry.kind === 'accepted') {
-      wasAccepted = true;
-      if (options.untilAccepted) accepted.abort();
-    }
-  }, { signal: AbortSignal.any(signals), onReattach: (why) => notice(io, `lost the connection to ${client.what} (${why}); re-attaching ...`) });
+  const followed = await client.follow(
+    op.id,
+    0,
+    ({ entry }) => {
+      if (!options.skip?.(entry)) io.notify(entry);
+      if (entry.kind === 'accepted') {
+        wasAccepted = true;
+        if (options.untilAccepted) accepted.abort();
+      }
+    },
+    { signal: AbortSignal.any(signals), onReattach: (why) => notice(io, `lost the connection to ${client.what} (${why}); re-attaching ...`) },
+  );
   if (followed.kind === 'detached') return { outcome: 'detached', kind: op.kind, name: op.formation, accepted: wasAccepted, server: client.server.url };
   const ended = await client.get<OperationView>(`/v1/operations/${encodeURIComponent(op.id)}`);
-  return ended.result ?? {
-    outcome: 'errored', kind: op.kind, name: op.formation,
-    error: { code: 'OPERATION_LOST', message: `operation ${op.id} on ${client.what} ended (${followed.state}) without a result` },
-  };
+  return (
+    ended.result ?? {
+      outcome: 'errored',
+      kind: op.kind,
+      name: op.formation,
+      error: { code: 'OPERATION_LOST', message: `operation ${op.id} on ${client.what} ended (${followed.state}) without a result` },
+    }
+  );
 }
 
 /** Send a request; the operation the server started for it. */
@@ -92,18 +111,31 @@ async function createBody(ctx: EngineContext, client: ServerClient, request: Cre
   const { prepared, plan } = await prepareCreate(ctx, request, io);
   const cloudlet = prepared.cloudlet.record;
   if (cloudlet.develop || !cloudlet.commit) {
-    throw new NephoError('CLOUDLET_UNPUBLISHED', `${cloudlet.id} is installed from ${cloudlet.source}, without a commit a registry pins: ${client.what} installs cloudlets only from its registries`, {
-      hint: `install it from a registry the server uses (nepho cloudlet:install ${cloudlet.id}), or pass --local to create it on this machine`,
-    });
+    throw new NephoError(
+      'CLOUDLET_UNPUBLISHED',
+      `${cloudlet.id} is installed from ${cloudlet.source}, without a commit a registry pins: ${client.what} installs cloudlets only from its registries`,
+      {
+        hint: `install it from a registry the server uses (nepho cloudlet:install ${cloudlet.id}), or pass --local to create it on this machine`,
+      },
+    );
   }
   const shown = describePlan(prepared);
-  notice(io, `Plan: formation ${shown.name} from ${shown.cloudlet.name} ${shown.cloudlet.version} (commit ${cloudlet.commit.slice(0, 12)}), scenario ${shown.scenario.name}, provider ${shown.provider}, on ${client.what}`);
+  notice(
+    io,
+    `Plan: formation ${shown.name} from ${shown.cloudlet.name} ${shown.cloudlet.version} (commit ${cloudlet.commit.slice(0, 12)}), scenario ${shown.scenario.name}, provider ${shown.provider}, on ${client.what}`,
+  );
   const given = shown.parameters.filter((p) => p.value !== null);
   if (given.length > 0) notice(io, `Parameters: ${given.map((p) => `${p.name}=${String(p.value)} (${p.source})`).join(', ')}`);
   const parameters = Object.fromEntries(prepared.resolution.parameters.filter((p) => p.value !== undefined).map((p) => [p.spec.name, p.value!]));
   return {
-    kind: 'create', formation: plan.record.name, cloudlet: cloudlet.id, commit: cloudlet.commit, scenario: prepared.scenario.name,
-    provider: prepared.provider.name, parameters, options: request.options,
+    kind: 'create',
+    formation: plan.record.name,
+    cloudlet: cloudlet.id,
+    commit: cloudlet.commit,
+    scenario: prepared.scenario.name,
+    provider: prepared.provider.name,
+    parameters,
+    options: request.options,
   };
 }
 
@@ -140,7 +172,11 @@ async function remoteUpdate(ctx: EngineContext, client: ServerClient, request: U
   if (!formation) throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${request.name}' on ${client.what}`, { hint: 'see nepho formation:list' });
   const parameters = givenValues(request.params, request.paramsFiles);
   const body: OperationBody = {
-    kind: 'update', formation: request.name, parameters, options: request.options, ...(installedCommit(ctx, formation.cloudlet) ?? {}),
+    kind: 'update',
+    formation: request.name,
+    parameters,
+    options: request.options,
+    ...(installedCommit(ctx, formation.cloudlet) ?? {}),
   };
   let previewed: string | undefined;
   const preview = await followOperation(client, await submit(client, { ...body, dryRun: true }, io), io, {
@@ -153,7 +189,11 @@ async function remoteUpdate(ctx: EngineContext, client: ServerClient, request: U
   if (preview.outcome !== 'previewed' || request.dryRun) return preview;
   await agree(io, { id: 'update', text: `Apply these changes to formation ${request.name}?` });
   const op = await submit(client, body, io);
-  return followOperation(client, op, io, { untilAccepted: run.mode === 'detach', ...(run.signal ? { signal: run.signal } : {}), skip: (m) => m.kind === 'preview' && JSON.stringify(m.summary) === previewed });
+  return followOperation(client, op, io, {
+    untilAccepted: run.mode === 'detach',
+    ...(run.signal ? { signal: run.signal } : {}),
+    skip: (m) => m.kind === 'preview' && JSON.stringify(m.summary) === previewed,
+  });
 }
 
 /**
@@ -163,9 +203,12 @@ async function remoteUpdate(ctx: EngineContext, client: ServerClient, request: U
  */
 export async function runRemote(ctx: EngineContext, client: ServerClient, request: OperationRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
   if (run.mode === 'foreground') {
-    throw new NephoError('SERVER_UNSUPPORTED', `--foreground runs the operation in this process, but ${client.what} carries it`, { hint: 'pass --local as well to run it on this machine' });
+    throw new NephoError('SERVER_UNSUPPORTED', `--foreground runs the operation in this process, but ${client.what} carries it`, {
+      hint: 'pass --local as well to run it on this machine',
+    });
   }
-  const follow = (op: OperationView) => followOperation(client, op, io, { untilAccepted: run.mode === 'detach', ...(run.signal ? { signal: run.signal } : {}) });
+  const follow = (op: OperationView) =>
+    followOperation(client, op, io, { untilAccepted: run.mode === 'detach', ...(run.signal ? { signal: run.signal } : {}) });
   switch (request.kind) {
     case 'create': {
       const body = await createBody(ctx, client, request, io);
@@ -178,7 +221,8 @@ export async function runRemote(ctx: EngineContext, client: ServerClient, reques
     }
     case 'destroy': {
       const { formation } = await formationOn(client, request.name);
-      if (!formation) throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${request.name}' on ${client.what}`, { hint: 'see nepho formation:list' });
+      if (!formation)
+        throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${request.name}' on ${client.what}`, { hint: 'see nepho formation:list' });
       await agree(io, {
         id: 'destroy',
         text: `Destroy formation ${formation.name} (${formation.cloudlet ?? '?'}, scenario ${formation.scenario ?? '?'}, ${formation.provider ?? '?'}) on ${client.what}? Everything in it will be deleted.`,
@@ -187,11 +231,23 @@ export async function runRemote(ctx: EngineContext, client: ServerClient, reques
     }
     case 'provision': {
       if (request.identity !== undefined) {
-        throw new NephoError('SERVER_UNSUPPORTED', `-i names a key on this machine, but ${client.what} logs in with its own`, { hint: 'leave -i out, or pass --local to run the bootstrap from this machine' });
+        throw new NephoError('SERVER_UNSUPPORTED', `-i names a key on this machine, but ${client.what} logs in with its own`, {
+          hint: 'leave -i out, or pass --local to run the bootstrap from this machine',
+        });
       }
-      return follow(await submit(client, {
-        kind: 'provision', formation: request.name, parameters: givenValues(request.params, []), options: request.options, ...(request.user ? { user: request.user } : {}),
-      }, io));
+      return follow(
+        await submit(
+          client,
+          {
+            kind: 'provision',
+            formation: request.name,
+            parameters: givenValues(request.params, []),
+            options: request.options,
+            ...(request.user ? { user: request.user } : {}),
+          },
+          io,
+        ),
+      );
     }
     case 'update':
       return remoteUpdate(ctx, client, request, io, run);
@@ -214,8 +270,15 @@ export async function listRemote(ctx: EngineContext, client: ServerClient): Prom
     formations: formations.map((f) => {
       const op = f.lastOperation;
       const listing: FormationListing = {
-        name: f.name, cloudlet: f.cloudlet ?? '', version: f.version, newer: f.cloudlet && f.version ? installedVersion(ctx.home, f.cloudlet, f.version).newer : false,
-        scenario: f.scenario ?? '', provider: f.provider ?? '', status: f.status, source: 'server', exists: true,
+        name: f.name,
+        cloudlet: f.cloudlet ?? '',
+        version: f.version,
+        newer: f.cloudlet && f.version ? installedVersion(ctx.home, f.cloudlet, f.version).newer : false,
+        scenario: f.scenario ?? '',
+        provider: f.provider ?? '',
+        status: f.status,
+        source: 'server',
+        exists: true,
       };
       if (op && ACTIVE.has(op.state)) listing.operation = { kind: op.kind, since: op.createdAt, pid: 0, by: `token ${op.startedBy}`, state: 'running' };
       if (op && (op.state === 'failed' || op.state === 'errored')) {
@@ -229,15 +292,28 @@ export async function listRemote(ctx: EngineContext, client: ServerClient): Prom
 /** `formation:describe` through the server: what it records of the formation (the provider's outputs and resources stay there). */
 export async function describeRemote(ctx: EngineContext, client: ServerClient, name: string): Promise<FormationDescription> {
   const { formation: f, operations } = await formationOn(client, name);
-  if (!f) throw new NephoError('FORMATION_NOT_FOUND', `formation ${name} is not on ${client.what} (only its history is)`, { hint: `nepho formation:history ${name}` });
+  if (!f)
+    throw new NephoError('FORMATION_NOT_FOUND', `formation ${name} is not on ${client.what} (only its history is)`, {
+      hint: `nepho formation:history ${name}`,
+    });
   const cloudlet = f.cloudlet ?? '';
   const version = f.version ?? '';
   return {
-    name: f.name, status: f.status, inProgress: operations.some((o) => ACTIVE.has(o.state)), cloudlet, version, commit: f.commit,
+    name: f.name,
+    status: f.status,
+    inProgress: operations.some((o) => ACTIVE.has(o.state)),
+    cloudlet,
+    version,
+    commit: f.commit,
     installed: cloudlet && version ? installedVersion(ctx.home, cloudlet, version) : { version: null, newer: false },
-    scenario: f.scenario ?? '', provider: f.provider ?? '', createdAt: f.createdAt ?? '', url: null, ssh: null,
+    scenario: f.scenario ?? '',
+    provider: f.provider ?? '',
+    createdAt: f.createdAt ?? '',
+    url: null,
+    ssh: null,
     parameters: { ...f.parameters, ...Object.fromEntries(f.secrets.map((s) => [s, '(secret)'])) },
-    outputs: {}, resources: [],
+    outputs: {},
+    resources: [],
   };
 }
 
@@ -245,4 +321,3 @@ export async function describeRemote(ctx: EngineContext, client: ServerClient, n
 export async function historyRemote(client: ServerClient, name: string): Promise<HistoryEntry[]> {
   return (await formationOn(client, name)).history;
 }
-

@@ -19,13 +19,19 @@ t.test('remote:add, list, use and remove against a running server', async (t) =>
   const viewer = await makeToken(home, 'watcher', 'viewer');
   const server = await startServer(t, { home });
   const client = join(tempDir(t, 'nepho-client-'), 'home');
-  const run = (args: string[], input?: string, env?: Record<string, string>) => nepho(args, { home: client, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
+  const run = (args: string[], input?: string, env?: Record<string, string>) =>
+    nepho(args, { home: client, ...(input === undefined ? {} : { input }), ...(env ? { env } : {}) });
 
   await t.test('bad input is one line, nothing written', async (t) => {
     assertUserError(t, await run(['remote:add', 'team', server.url]), /--token-stdin/, 'no --token-stdin');
     assertUserError(t, await run(['remote:add', 'team', server.url, '--token-stdin'], ''), /nothing on stdin/, 'empty stdin');
     assertUserError(t, await run(['remote:add', 'team', 'ftp://example.com', '--token-stdin'], operator), /https?:\/\/.*not ftp:/, 'a scheme that is not http');
-    assertUserError(t, await run(['remote:add', 'team', 'http://x:pw@example.com', '--token-stdin'], operator), /no credentials in the URL/, 'credentials in the URL');
+    assertUserError(
+      t,
+      await run(['remote:add', 'team', 'http://x:pw@example.com', '--token-stdin'], operator),
+      /no credentials in the URL/,
+      'credentials in the URL',
+    );
     assertUserError(t, await run(['remote:add', 'Team!', server.url, '--token-stdin'], operator), /remote name 'Team!'/, 'a bad name');
     const wrong = await run(['remote:add', 'team', server.url, '--token-stdin'], 'nepho_wrong-token\n');
     assertUserError(t, wrong, /unknown or revoked/, 'a token the server does not know');
@@ -40,7 +46,11 @@ t.test('remote:add, list, use and remove against a running server', async (t) =>
     t.match(added.stdout, /formation commands now go through it/);
     const file = join(client, 'remotes.json');
     t.equal(statSync(file).mode & 0o777, 0o600, 'remotes.json is readable by its owner only');
-    t.same(JSON.parse(readFileSync(file, 'utf8')), { remotes: { team: { url: server.url, token: operator } }, current: 'team' }, 'the URL without its trailing slash');
+    t.same(
+      JSON.parse(readFileSync(file, 'utf8')),
+      { remotes: { team: { url: server.url, token: operator } }, current: 'team' },
+      'the URL without its trailing slash',
+    );
 
     const second = await run(['remote:add', 'readonly', server.url, '--token-stdin'], viewer);
     t.equal(second.code, 0, second.stderr);
@@ -71,13 +81,21 @@ t.test('remote:add, list, use and remove against a running server', async (t) =>
     const env = { NEPHO_SERVER: server.url, NEPHO_TOKEN: viewer };
     const listed = JSON.parse((await run(['remote:list', '-o', 'json'], undefined, env)).stdout);
     t.match(listed[0], { name: 'NEPHO_SERVER', url: server.url, inUse: true, source: 'environment' });
-    t.notOk(listed.slice(1).some((r: any) => r.inUse), 'the remote chosen is not in use while NEPHO_SERVER is set');
+    t.notOk(
+      listed.slice(1).some((r: any) => r.inUse),
+      'the remote chosen is not in use while NEPHO_SERVER is set',
+    );
     const listing = await run(['formation:list', '-o', 'json'], undefined, env);
     t.equal(listing.code, 0, `a viewer token reads: ${listing.stderr}`);
     const stray = await run(['formation:list'], undefined, { NEPHO_SERVER: 'http://127.0.0.1:10' });
     assertUserError(t, stray, /NEPHO_SERVER names http:\/\/127\.0\.0\.1:10, but NEPHO_TOKEN is not set/, 'NEPHO_SERVER without a token');
     const known = await run(['formation:list'], undefined, { NEPHO_SERVER: 'http://127.0.0.1:9' });
-    assertUserError(t, known, /server http:\/\/127\.0\.0\.1:9 \(NEPHO_SERVER\): could not reach/, "the token of the remote with that URL is used; the server is down: one line");
+    assertUserError(
+      t,
+      known,
+      /server http:\/\/127\.0\.0\.1:9 \(NEPHO_SERVER\): could not reach/,
+      'the token of the remote with that URL is used; the server is down: one line',
+    );
     const local = await run(['formation:list', '--local'], undefined, { NEPHO_SERVER: 'http://127.0.0.1:10' });
     t.equal(local.code, 0, `--local ignores the server: ${local.stderr}`);
   });
@@ -86,12 +104,18 @@ t.test('remote:add, list, use and remove against a running server', async (t) =>
     assertUserError(t, await run(['remote:use', 'nowhere']), /no remote named 'nowhere' \(known: later, readonly, team\)/, 'an unknown remote');
     assertUserError(t, await run(['remote:use']), /name a remote, or pass --none/, 'neither a name nor --none');
     t.equal((await run(['remote:use', 'readonly'])).code, 0);
-    t.match(JSON.parse((await run(['remote:list', '-o', 'json'])).stdout).find((r: any) => r.inUse), { name: 'readonly' });
+    t.match(
+      JSON.parse((await run(['remote:list', '-o', 'json'])).stdout).find((r: any) => r.inUse),
+      { name: 'readonly' },
+    );
     const refused = await run(['formation:destroy', 'anything', '-y']);
     t.equal(refused.code, 1);
     t.match(refused.stderr, /error: .*(no formation named 'anything'|not on)/, 'a viewer reads first: the formation is not there');
     t.equal((await run(['remote:use', '--none'])).code, 0);
-    t.notOk(JSON.parse((await run(['remote:list', '-o', 'json'])).stdout).some((r: any) => r.inUse), 'none in use');
+    t.notOk(
+      JSON.parse((await run(['remote:list', '-o', 'json'])).stdout).some((r: any) => r.inUse),
+      'none in use',
+    );
     t.equal((await run(['remote:use', 'team'])).code, 0);
     const removed = await run(['remote:remove', 'team']);
     t.equal(removed.code, 0, removed.stderr);

@@ -21,7 +21,12 @@ import { indexDoc, indexEntry, serveRegistry } from '../fixtures/registry.js';
 import { SECRET, makeToken, queueCloudlet, queueRegistry, readEvents, serverHome, startServer } from '../fixtures/server.js';
 
 /** A TCP relay to `target` that cuts each of its first `cuts` event streams once `afterBytes` bytes of answer went through (other requests pass). */
-async function cuttingProxy(t: Teardown, target: URL, cuts: number, afterBytes: number): Promise<{ url: string; connections: () => number; cut: () => number }> {
+async function cuttingProxy(
+  t: Teardown,
+  target: URL,
+  cuts: number,
+  afterBytes: number,
+): Promise<{ url: string; connections: () => number; cut: () => number }> {
   let connections = 0;
   let cut = 0;
   const sockets = new Set<Socket>();
@@ -83,15 +88,26 @@ t.test('formation commands through the team server', async (t) => {
     const r = await run(['formation:create', 'acme/queue', '--name', 'q1', '-p', `DbPassword=${SECRET}`, '-p', 'Greeting=hi team']);
     t.equal(r.code, 0, r.stderr);
     t.match(r.stdout, /^created q1 in \d+s \(CREATE_COMPLETE\)$/m);
-    t.match(r.stderr, new RegExp(`Plan: formation q1 from acme/queue 1\\.0\\.0 \\(commit ${commit.slice(0, 12)}\\), scenario default, provider \\S+, on server 'team'`));
-    t.match(r.stderr, /Parameters: .*Greeting=hi team \(-p[^)]*\).*DbPassword=\*+|Parameters: .*DbPassword=\*+.*Greeting=hi team/, 'the plan shows values, the secret masked');
+    t.match(
+      r.stderr,
+      new RegExp(`Plan: formation q1 from acme/queue 1\\.0\\.0 \\(commit ${commit.slice(0, 12)}\\), scenario default, provider \\S+, on server 'team'`),
+    );
+    t.match(
+      r.stderr,
+      /Parameters: .*Greeting=hi team \(-p[^)]*\).*DbPassword=\*+|Parameters: .*DbPassword=\*+.*Greeting=hi team/,
+      'the plan shows values, the secret masked',
+    );
     t.notOk(r.stderr.includes(SECRET) || r.stdout.includes(SECRET), 'the secret is never printed');
     t.match(r.stderr, /create started at .* \(pid \d+ on /, "the server's journal, as events");
     t.match(r.stderr, /CREATE_COMPLETE/);
     operationId = /operation (op_[0-9a-f-]{36})/.exec(r.stderr)?.[1] ?? '';
     t.ok(operationId, 'the operation id is said');
     t.notOk(existsSync(join(client, 'formations', 'q1')), 'nothing of q1 is kept on the client');
-    t.match(server.logs().find((l) => l.msg === 'operation started' && l.formation === 'q1'), { token: 'deployer' }, 'the server ran it for the token');
+    t.match(
+      server.logs().find((l) => l.msg === 'operation started' && l.formation === 'q1'),
+      { token: 'deployer' },
+      'the server ran it for the token',
+    );
   });
 
   await t.test('list, describe, history and watch read the server; --local does not', async (t) => {
@@ -101,7 +117,14 @@ t.test('formation commands through the team server', async (t) => {
     t.match(table.stdout, /q1\s+acme\/queue\s+1\.0\.0\s+default\s+\S+\s+CREATE_COMPLETE\s+server/);
     t.same(JSON.parse((await run(['formation:list', '--local', '-o', 'json'])).stdout), [], '--local: this machine has none');
     const described = JSON.parse((await run(['formation:describe', 'q1', '-o', 'json'])).stdout);
-    t.match(described, { name: 'q1', status: 'CREATE_COMPLETE', cloudlet: 'acme/queue', version: '1.0.0', commit, parameters: { Greeting: 'hi team', DbPassword: '(secret)' } });
+    t.match(described, {
+      name: 'q1',
+      status: 'CREATE_COMPLETE',
+      cloudlet: 'acme/queue',
+      version: '1.0.0',
+      commit,
+      parameters: { Greeting: 'hi team', DbPassword: '(secret)' },
+    });
     const history = JSON.parse((await run(['formation:history', 'q1', '-o', 'json'])).stdout);
     t.match(history, [{ operation: 'create', by: 'token deployer', result: 'succeeded', status: 'CREATE_COMPLETE' }]);
     const watched = await run(['formation:watch', 'q1']);
@@ -168,7 +191,10 @@ t.test('formation commands through the team server', async (t) => {
     const linked = await nepho(['cloudlet:install', dir, '--develop', '--as', 'acme/queue'], { home: dev });
     t.equal(linked.code, 0, linked.stderr);
     const before = server.logs().filter((l) => l.msg === 'operation started').length;
-    const r = await nepho(['formation:create', 'acme/queue', '--name', 'q8', '-p', 'DbPassword=x'], { home: dev, env: { NEPHO_SERVER: server.url, NEPHO_TOKEN: deployer } });
+    const r = await nepho(['formation:create', 'acme/queue', '--name', 'q8', '-p', 'DbPassword=x'], {
+      home: dev,
+      env: { NEPHO_SERVER: server.url, NEPHO_TOKEN: deployer },
+    });
     t.equal(r.code, 1);
     t.match(stderrLines(r.stderr).errors, [/acme\/queue is installed from .*without a commit a registry pins/]);
     t.match(stderrLines(r.stderr).hints, [/--local/]);
@@ -187,7 +213,11 @@ t.test('formation commands through the team server', async (t) => {
     t.same(end, { kind: 'done', state: 'succeeded' });
     t.equal(proxy.cut(), 3, 'three connections were cut');
     t.ok(reattached.length >= 3, `re-attached after each cut (${reattached.length})`);
-    t.same(got, all.map((e) => e.id), 'every event once, in order');
+    t.same(
+      got,
+      all.map((e) => e.id),
+      'every event once, in order',
+    );
 
     // The same through the command: formation:watch prints each event once.
     const again = await cuttingProxy(t, new URL(server.url), 2, 900);
@@ -208,7 +238,11 @@ t.test('formation commands through the team server', async (t) => {
     t.match(r.stdout, /destroyed q1/);
     t.same(JSON.parse((await run(['formation:list', '-o', 'json'])).stdout), []);
     const history = JSON.parse((await run(['formation:history', 'q1', '-o', 'json'])).stdout);
-    t.match(history.map((h: any) => h.operation), ['destroy', 'update', 'create'], 'the history stays on the server');
+    t.match(
+      history.map((h: any) => h.operation),
+      ['destroy', 'update', 'create'],
+      'the history stays on the server',
+    );
   });
 
   await t.test('the server kept no secret in its logs', async (t) => {

@@ -37,7 +37,9 @@ export class RemoteAddCommand extends NephoCommand {
     const added = await remotes.addRemoteChecked(this.home, { name: this.name, url: this.url, token, replace: this.replace, verify: this.verify });
     out.line(`added remote '${this.name}' (${added.url})${added.whoami ? ` as token '${added.whoami.name}' (${added.whoami.role})` : ''}`);
     if (added.inUse) {
-      out.line(`formation commands now go through it (--local ignores it${remotes.environmentServer(this.env) ? '; NEPHO_SERVER, set now, wins over it' : ''})`);
+      out.line(
+        `formation commands now go through it (--local ignores it${remotes.environmentServer(this.env) ? '; NEPHO_SERVER, set now, wins over it' : ''})`,
+      );
     } else {
       out.line(`use it with: nepho remote:use ${this.name}`);
     }

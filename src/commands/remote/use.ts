@@ -9,7 +9,10 @@ export class RemoteUseCommand extends NephoCommand {
     category: Category.server,
     description: 'Choose the team server formation commands go through, or none',
     details: 'NEPHO_SERVER, when set, wins over the remote chosen here; --local on a formation command ignores both.',
-    examples: [['Use the team server', '$0 remote:use team'], ['Act on this machine again', '$0 remote:use --none']],
+    examples: [
+      ['Use the team server', '$0 remote:use team'],
+      ['Act on this machine again', '$0 remote:use --none'],
+    ],
   });
 
   name = Option.String({ name: 'name', required: false });
