@@ -79,6 +79,11 @@ export abstract class ListingCommand extends NephoCommand {
   }
 }
 
+/** `--local`: a formation command acts on this machine even when a team server is in use. */
+export function localOption(): boolean {
+  return Option.Boolean('--local', false, { description: 'Ignore the team server in use (NEPHO_SERVER, remote:use): act on this machine' });
+}
+
 /** `--profile` and `--region` as provider options, leaving out those not given. */
 export function providerOptions(profile: string | undefined, region: string | undefined): ProviderOptions {
   return { ...(profile ? { profile } : {}), ...(region ? { region } : {}) };

@@ -39,6 +39,10 @@ import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
 import { RegisterCommand } from './register.js';
+import { RemoteAddCommand } from './remote/add.js';
+import { RemoteListCommand } from './remote/list.js';
+import { RemoteRemoveCommand } from './remote/remove.js';
+import { RemoteUseCommand } from './remote/use.js';
 import { ServerCommand } from './server/serve.js';
 import { ServerTokenCreateCommand } from './server/token-create.js';
 import { ServerTokenListCommand } from './server/token-list.js';
@@ -87,6 +91,10 @@ export const commands = [
   ServerTokenCreateCommand,
   ServerTokenListCommand,
   ServerTokenRevokeCommand,
+  RemoteAddCommand,
+  RemoteListCommand,
+  RemoteUseCommand,
+  RemoteRemoveCommand,
   RegisterCommand,
   ParameterSetCommand,
   ParameterGetCommand,

@@ -16,8 +16,8 @@ export interface FormationListing {
   scenario: string;
   provider: string;
   status: string;
-  /** `local`: recorded on this machine; `remote`: found at the provider only (made elsewhere). */
-  source: 'local' | 'remote';
+  /** `local`: recorded on this machine; `remote`: found at the provider only (made elsewhere); `server`: the team server's. */
+  source: 'local' | 'remote' | 'server';
   /** False when the record says it exists but the provider no longer has it. */
   exists: boolean;
   /** An operation under way (`create running`), or one whose process died while the provider still works on it. */

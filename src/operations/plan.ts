@@ -50,7 +50,7 @@ async function agree(io: OperationIo, question: Question): Promise<void> {
  * every source, then the ones still missing from the host (`prompt`); the
  * spec and bootstrap rendered; the provider's `validate`. Nothing is written.
  */
-async function prepareCreate(
+export async function prepareCreate(
   ctx: EngineContext, request: CreateRequest, io: OperationIo, thorough = false,
 ): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }>; report: ValidationReport }> {
   const prepared = await prepareFormation(ctx.home, {

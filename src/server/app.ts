@@ -88,6 +88,7 @@ function checkOperation(body: OperationBody): string | undefined {
     if (!body.commit) return 'body.commit: required to create (the exact commit the client resolved)';
   }
   if (body.kind !== 'create' && body.confirm?.length) return `body.confirm: only a create asks questions (${body.kind} was agreed to by sending it)`;
+  if (body.kind !== 'update' && body.dryRun !== undefined) return 'body.dryRun: only an update is previewed';
   if (body.kind !== 'provision' && body.user !== undefined) return 'body.user: only a provision logs in over ssh';
   return undefined;
 }
