@@ -368,6 +368,8 @@ export interface RegisterIo {
    * error saying how to answer.
    */
   confirm(question: { id: string; text: string }): Promise<boolean>;
+  /** Something for the person before the questions (where to get keys); a host without a person may drop it. */
+  tell?(text: string): void;
   /** All of stdin as text, or undefined when more than `limit` bytes arrive (reading stops there). */
   readStdin(limit: number): Promise<string | undefined>;
 }

@@ -141,6 +141,10 @@ export class TerminalIo implements OperationIo, RegisterIo {
     }
   }
 
+  tell(text: string): void {
+    this.out.notice(text);
+  }
+
   async readStdin(limit: number): Promise<string | undefined> {
     const chunks: Buffer[] = [];
     let size = 0;

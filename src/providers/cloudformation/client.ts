@@ -108,7 +108,7 @@ export function awsError(error: unknown, what: string, settings: AwsSettings, sc
   const profile = settings.profile !== undefined ? `profile ${settings.profile}` : undefined;
   if (e.name === 'CredentialsProviderError' || /could not load credentials|profile .* could not be found/i.test(e.message ?? '')) {
     return new NephoError('NO_CREDENTIALS', `${what}: no AWS credentials found${profile ? ` for ${profile}` : ''} (${message})`, {
-      hint: 'run `nepho register` to set them up, or pass --profile',
+      hint: 'run `nepho register` to set them up, or pass --profile; with SSO (IAM Identity Center): `aws configure sso`, then --profile',
       cause: error,
     });
   }
