@@ -1,12 +1,13 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
+import { stripVTControlCharacters } from 'node:util';
 import { isNephoError } from './errors.js';
 
-/** How a listing or describing command prints its result (`-o`). */
-export type OutputFormat = 'table' | 'json' | 'yaml';
+/** How a listing or describing command prints its result (`-o`); `wide` is a table that is never cut to the terminal. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 /** The formats `-o` accepts, in the order help shows them. */
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
 
 /** A writable stream as far as output cares. */
 export interface Sink {
@@ -34,8 +35,27 @@ export class Output {
     readonly stderr: Sink,
     readonly format: OutputFormat = 'table',
     readonly colors: boolean = colorsWanted(stdout),
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.style = new Chalk({ level: colors ? 1 : 0 });
+  }
+
+  /** The output is for people (a table, wide or not), not data. */
+  get human(): boolean {
+    return this.format === 'table' || this.format === 'wide';
+  }
+
+  /**
+   * How many columns a table may take: `COLUMNS` when set, else the
+   * terminal's width; unlimited with `-o wide` or when stdout is no terminal
+   * (a pipe gets whole values).
+   */
+  get width(): number {
+    if (this.format === 'wide') return Infinity;
+    const columns = Number(this.env.COLUMNS);
+    if (Number.isInteger(columns) && columns > 0) return columns;
+    const terminal = (this.stdout as { columns?: number }).columns;
+    return this.stdout.isTTY === true && typeof terminal === 'number' && terminal > 0 ? terminal : Infinity;
   }
 
   /** A line of result text on stdout. */
@@ -69,21 +89,27 @@ export class Output {
    * people. Every listing or describing command ends here.
    */
   result(value: unknown, table: () => void): void {
-    if (this.format === 'table') table();
+    if (this.human) table();
     else this.data(value);
   }
 
-  /** Rows under a header, aligned; an empty list prints `empty` instead. */
+  /**
+   * Rows under a header, aligned, one line per row, cut to `width`: the
+   * widest columns give way first and cut values end in `…`. An empty list
+   * prints `empty` instead.
+   */
   table(head: string[], rows: string[][], empty = 'nothing to show'): void {
     if (rows.length === 0) {
       this.notice(empty);
       return;
     }
     const Table = loadTable();
+    const widths = fitColumns([head, ...rows].map((row) => row.map((cell) => stripVTControlCharacters(cell).length)), this.width, GAP);
     const table = new Table({
       head: head.map((h) => this.style.bold(h)),
       chars: BORDERLESS,
-      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': GAP },
+      ...(widths ? { colWidths: widths.map((w) => w + GAP) } : {}),
     });
     table.push(...rows);
     this.stdout.write(`${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
@@ -109,6 +135,34 @@ export class Output {
     walk(nodes, '');
     this.stdout.write(text);
   }
+}
+
+/** Spaces between table columns. */
+const GAP = 2;
+/** No column is cut narrower than this (or its widest value, if shorter). */
+const MIN_COLUMN = 6;
+
+/**
+ * Column widths (without the gap) that fit `lengths` (per row, per cell) into
+ * `width`, or undefined when the natural widths already fit. The widest
+ * column is narrowed one character at a time, so short columns (names,
+ * states) stay whole while long ones (URLs, descriptions) are cut.
+ */
+export function fitColumns(lengths: number[][], width: number, gap: number): number[] | undefined {
+  const columns = Math.max(0, ...lengths.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(1, ...lengths.map((row) => row[i] ?? 0)));
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + gap * (columns - 1);
+  if (total() <= width) return undefined;
+  const floor = widths.map((w) => Math.min(w, MIN_COLUMN));
+  while (total() > width) {
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > floor[i]! && (widest < 0 || w > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break; // every column at its floor: the terminal is narrower than any sensible table
+    widths[widest]!--;
+  }
+  return widths;
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

@@ -28,7 +28,7 @@ const shown = (value: string | number | boolean | null) => (value === null ? '(n
  * the output is for people, else on stderr (stdout stays data).
  */
 export function printPreview(out: Output, summary: UpdateSummary): void {
-  const sink = out.format === 'table' ? out.stdout : out.stderr;
+  const sink = out.human ? out.stdout : out.stderr;
   const line = (text = '') => sink.write(`${text}\n`);
   const versionChanged = summary.version.from !== summary.version.to;
   // Nothing at all to show: the result's own `no changes` says it.
@@ -40,7 +40,7 @@ export function printPreview(out: Output, summary: UpdateSummary): void {
   if (summary.empty) return;
   if (summary.changes.length > 0) {
     line();
-    const table = new Output(sink, out.stderr, 'table', out.colors);
+    const table = new Output(sink, out.stderr, out.format === 'wide' ? 'wide' : 'table', out.colors);
     table.table(['ACTION', 'RESOURCE', 'TYPE', 'REPLACEMENT'], summary.changes.map((c) => [c.action, c.resource, c.type ?? '', c.replacement ?? '–']));
   }
   if (summary.diff) {
@@ -62,7 +62,7 @@ export function printMessage(out: Output, message: OperationMessage): void {
     case 'warning': out.warn(message.text); break;
     case 'preview': printPreview(out, message.summary); break;
     // What the machines print is the command's own output, unless stdout carries data.
-    case 'output': (message.stream === 'stdout' && out.format === 'table' ? out.stdout : out.stderr).write(`${message.line}\n`); break;
+    case 'output': (message.stream === 'stdout' && out.human ? out.stdout : out.stderr).write(`${message.line}\n`); break;
     default: break;
   }
 }
@@ -170,7 +170,7 @@ const FAILED = { create: 'CREATE_FAILED', destroy: 'DESTROY_FAILED', update: 'UP
  */
 export function renderResult(out: Output, result: OperationResult, watching = false): number {
   const { name, kind } = result;
-  const human = out.format === 'table';
+  const human = out.human;
   if (!human) out.data(result);
   const say = (text: string) => (human ? out.line(text) : undefined);
   switch (result.outcome) {
