@@ -216,3 +216,17 @@ t.test('on a terminal: an invalid answer is asked again; replacing keys is asked
   t.match(await term.waitForScreen(/EXIT=\d+/), /EXIT=0/);
   t.match(readFileSync(u.config, 'utf8'), /\[profile eu\]\nregion = eu-west-3\n/);
 });
+
+t.test('on a terminal: Ctrl-C at a question exits 130 and writes nothing', async (t) => {
+  const u = user();
+  const term = registerInTerminal(t, u);
+  await term.waitForScreen(/AWS region/);
+  term.send(['Enter']);
+  await term.waitForScreen(/AWS access key id/);
+  term.send(['C-c']);
+  const done = await term.waitForScreen(/EXIT=\d+/);
+  t.match(done, /EXIT=130/, done);
+  t.match(done, /^error: interrupted at the prompt; nothing was written$/m);
+  t.notOk(existsSync(u.credentials), 'no credentials file');
+  t.notOk(existsSync(u.config), 'no config file');
+});

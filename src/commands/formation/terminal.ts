@@ -105,8 +105,9 @@ export class TerminalIo implements OperationIo, RegisterIo {
     if (!this.options.interactive) {
       throw new NephoError('CONFIRMATION_REQUIRED', `${question.text} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
     }
-    const { confirm } = await (await prompts()).promptLibrary();
-    return confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) });
+    const { promptLibrary, answered } = await prompts();
+    const { confirm } = await promptLibrary();
+    return answered(() => confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) }));
   }
 
   async prompt(parameters: ParameterSpec[]): Promise<Record<string, ParameterValue>> {
@@ -125,20 +126,15 @@ export class TerminalIo implements OperationIo, RegisterIo {
 
   async ask(question: RegisterQuestion): Promise<string> {
     if (!this.options.canPrompt) throw new NephoError('BAD_ARGUMENT', `${question.message}: no terminal to ask on`);
-    const { input, password } = await (await prompts()).promptLibrary();
+    const { promptLibrary, answered } = await prompts();
+    const { input, password } = await promptLibrary();
     const context = { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) };
     const validate = (answer: string): string | true => question.validate?.(answer.trim()) ?? true;
-    try {
-      const answer = question.secret
-        // Masked, and without the prompt's ctrl+t key that would show it.
-        ? await password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
-        : await input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context);
-      return answer.trim();
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new NephoError('CANCELLED', 'cancelled at the prompt; nothing was written');
-      throw error;
-    }
+    const answer = await answered(() => (question.secret
+      // Masked, and without the prompt's ctrl+t key that would show it.
+      ? password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
+      : input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context)));
+    return answer.trim();
   }
 
   tell(text: string): void {
