@@ -419,6 +419,12 @@ export interface Provider {
   readonly noCredentials?: string;
   /** The pattern file for a pattern name, relative to the cloudlet (`patterns/aws/<pattern>.cf`). */
   patternPath(pattern: string): string;
+  /**
+   * The keys a scenario's `providers.NAME` may have besides `pattern`
+   * (vagrant: `provider`, `box_url`). When given, `cloudlet:lint` reports any
+   * other key with the closest of these; when left out, it checks none.
+   */
+  readonly settingKeys?: readonly string[];
   /** Parameters the pattern declares itself. Throws naming the file when it cannot be read. */
   parameters?(patternFile: string): Promise<PatternParameter[]>;
   /** Every problem of the cloudlet's patterns for this provider, at once (for `cloudlet:lint`). */

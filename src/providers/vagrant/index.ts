@@ -28,6 +28,7 @@ export const vagrantProvider: Provider = {
   description: 'local machines through Vagrant',
   noCredentials: 'vagrant runs on this machine and needs none',
   patternPath: (pattern) => `patterns/vagrant/${pattern}.rb`,
+  settingKeys: ['provider', 'box_url'],
   async lint(input) {
     return (await lintCloudlet()).lintVagrant(input);
   },
