@@ -15,6 +15,12 @@ export interface Sink {
   isTTY?: boolean;
 }
 
+/** A status line drawn live (src/progress.ts's StatusLine, as Output sees it). */
+export interface LiveLine {
+  above(write: () => void): void;
+  stop(): void;
+}
+
 /** One node of a tree printed with box-drawing lines. */
 export interface TreeNode {
   label: string;
@@ -40,6 +46,63 @@ export class Output {
     this.style = new Chalk({ level: colors ? 1 : 0 });
   }
 
+  /** The live status line on stderr (src/progress.ts) while one is drawn: output goes above it. */
+  #status: LiveLine | undefined;
+
+  /**
+   * Whether progress may be drawn live, redrawn in place: stderr is a
+   * terminal that can move the cursor, and no CI says it only keeps lines.
+   */
+  get live(): boolean {
+    const ci = this.env.CI;
+    return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+  }
+
+  /** Show `line` as the live status line from now on (undefined: none); output is printed above it. */
+  showStatus(line: LiveLine | undefined): void {
+    this.#status = line;
+  }
+
+  /** Take any live status line off the screen, before a final result is printed. */
+  settle(): void {
+    this.#status?.stop();
+    this.#status = undefined;
+  }
+
+  /** `write` run with the status line (if any) moved out of the way: it is drawn again below what was written. */
+  above(write: () => void): void {
+    if (this.#status) this.#status.above(write);
+    else write();
+  }
+
+  /**
+   * Draw a live status line on stderr (src/progress.ts, loaded now) saying
+   * `text()`, redrawn every second and by `redraw`, until `settle`. Undefined
+   * when `still()` says, once it is loaded, that it is no longer wanted.
+   */
+  async statusLine(text: () => string, still: () => boolean = () => true): Promise<{ redraw(): void } | undefined> {
+    const { StatusLine } = await import('./progress.js');
+    if (!still()) return undefined;
+    const line = new StatusLine(this.liveStream(), text, 1000);
+    this.showStatus(line);
+    return line;
+  }
+
+  /** The process's real stream when stderr is nepho's synchronous sink (src/stdio.ts): log-update needs one. */
+  private liveStream(): NodeJS.WritableStream {
+    return (this.stderr as { stream?: NodeJS.WritableStream }).stream ?? (this.stderr as unknown as NodeJS.WritableStream);
+  }
+
+  /**
+   * Run `work`; on a live terminal, when it takes longer than a second, a
+   * spinner says `text` and the time spent until it ends.
+   */
+  async slow<T>(text: string, work: () => Promise<T>): Promise<T> {
+    if (!this.live) return work();
+    const { withSpinner } = await import('./progress.js');
+    return withSpinner(this.liveStream(), text, work, (line) => this.showStatus(line));
+  }
+
   /** The output is for people (a table, wide or not), not data. */
   get human(): boolean {
     return this.format === 'table' || this.format === 'wide';
@@ -60,17 +123,22 @@ export class Output {
 
   /** A line of result text on stdout. */
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.above(() => this.stdout.write(`${text}\n`));
   }
 
   /** Progress for a person, on stderr (`Notice: …` in the seed's examples). */
   notice(text: string): void {
-    this.stderr.write(`${this.style.dim(text)}\n`);
+    this.above(() => this.stderr.write(`${this.style.dim(text)}\n`));
+  }
+
+  /** One line of an operation's event log, on stderr (stdout stays data), above any status line. */
+  event(text: string): void {
+    this.above(() => this.stderr.write(`${text}\n`));
   }
 
   /** Something the user should know but that does not stop the command. */
   warn(text: string): void {
-    this.stderr.write(`${this.style.yellow('warning:')} ${text}\n`);
+    this.above(() => this.stderr.write(`${this.style.yellow('warning:')} ${text}\n`));
   }
 
   /** A value as JSON or YAML, for `-o json|yaml`. */
