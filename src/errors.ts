@@ -32,6 +32,9 @@ export const ERRORS = {
     meaning: 'an argument or option has a value the command does not accept, or goes with one it cannot go with',
     hint: 'nepho COMMAND --help says what each argument and option accepts',
   },
+  BAD_BLUEPRINT_NAME: {
+    meaning: "a blueprint name, or the name a blueprint is applied under, is not lowercase letters, digits and '-' (with '.' and '_' for blueprint files), or makes a formation name that is too long",
+  },
   BAD_CLOUDLET_NAME: {
     meaning: 'a cloudlet name is not owner/name (lowercase letters, digits and "-"), nor a git URL or path where one is accepted',
     hint: 'for example huit/mediawiki',
@@ -56,6 +59,48 @@ export const ERRORS = {
   BAD_URL: {
     meaning: 'a URL cannot be parsed, or uses a scheme nepho does not fetch from',
     hint: 'use https://, http:// or file://',
+  },
+  BLUEPRINT_BUSY: {
+    meaning: 'another nepho process is applying or destroying the same blueprint',
+    hint: 'follow it with nepho blueprint:watch NAME, then try again',
+  },
+  BLUEPRINT_CHANGED: {
+    meaning: "a blueprint entry now names another cloudlet, scenario, provider, region or profile than its formation was created with; a formation cannot move",
+    hint: 'destroy the formation first (nepho formation:destroy NAME), or give the entry a new name and apply with --prune',
+  },
+  BLUEPRINT_CYCLE: {
+    meaning: "a blueprint's formations wait for each other in a circle (through depends_on or output references)",
+    hint: 'a formation can only read the outputs of, or depend on, formations that do not wait for it',
+  },
+  BLUEPRINT_EXISTS: {
+    meaning: 'the name a blueprint is applied under is already used by another blueprint, or one of its formation names by a formation outside it',
+    hint: 'choose another --name',
+  },
+  BLUEPRINT_FAILED: {
+    meaning: "some formations of a blueprint failed (and those that depend on them were skipped); the others were carried out",
+    hint: 'fix what the table says, then run the same command again: it continues from where the blueprint stands',
+  },
+  BLUEPRINT_INTERRUPTED: {
+    meaning: "the process carrying a blueprint's apply or destroy stopped before the end",
+    hint: "nepho formation:watch NAME picks up a formation's own operation; apply the blueprint again to continue",
+  },
+  BLUEPRINT_INVALID: {
+    meaning: 'a blueprint file (blueprints/NAME.yaml of a cloudlet) is not valid YAML or does not follow the blueprint format',
+  },
+  BLUEPRINT_NOT_APPLIED: {
+    meaning: 'no blueprint has been applied under this name on this machine',
+    hint: 'apply one with nepho blueprint:apply CLOUDLET/BLUEPRINT --name NAME',
+  },
+  BLUEPRINT_NOT_FOUND: {
+    meaning: 'the cloudlet has no blueprint of that name',
+    hint: 'nepho blueprint:list CLOUDLET lists its blueprints',
+  },
+  BLUEPRINT_OUTPUT_MISSING: {
+    meaning: 'a formation a blueprint entry reads an output of does not have that output now',
+    hint: 'nepho formation:describe NAME shows the outputs it has',
+  },
+  BLUEPRINT_REFERENCE: {
+    meaning: 'a blueprint entry names another entry that does not exist, or reads an output its pattern does not declare',
   },
   BOOTSTRAP_INVALID: {
     meaning: "the scenario's bootstrap script is not a text file",

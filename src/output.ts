@@ -126,7 +126,7 @@ export class Output {
     this.above(() => this.stdout.write(`${text}\n`));
   }
 
-  /** Progress for a person, on stderr (`Notice: …` in the seed's examples). */
+  /** Progress for a person, on stderr (`Notice: …` in the product guide's examples). */
   notice(text: string): void {
     this.above(() => this.stderr.write(`${this.style.dim(text)}\n`));
   }

@@ -1,3 +1,9 @@
+import { BlueprintApplyCommand } from './blueprint/apply.js';
+import { BlueprintDescribeCommand } from './blueprint/describe.js';
+import { BlueprintDestroyCommand } from './blueprint/destroy.js';
+import { BlueprintListCommand } from './blueprint/list.js';
+import { BlueprintStatusCommand } from './blueprint/status.js';
+import { BlueprintWatchCommand } from './blueprint/watch.js';
 import { CloudletCreateCommand } from './cloudlet/create.js';
 import { CloudletDescribeCommand } from './cloudlet/describe.js';
 import { CloudletInstallCommand } from './cloudlet/install.js';
@@ -65,6 +71,12 @@ export const commands = [
   FormationWatchCommand,
   FormationOpenCommand,
   FormationSshCommand,
+  BlueprintListCommand,
+  BlueprintDescribeCommand,
+  BlueprintApplyCommand,
+  BlueprintStatusCommand,
+  BlueprintWatchCommand,
+  BlueprintDestroyCommand,
   RegisterCommand,
   ParameterSetCommand,
   ParameterGetCommand,

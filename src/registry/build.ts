@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
+import { listBlueprints } from '../blueprints/format.js';
 import { NOT_CONTENT } from '../cloudlets/installed.js';
 import { lintCloudlet } from '../cloudlets/lint.js';
 import { readCloudletManifest, type CloudletManifest } from '../cloudlets/manifest.js';
@@ -38,7 +39,15 @@ export interface BuildOptions {
 export type BuiltCloudlet = Omit<RegistryCloudlet, 'id' | 'versions'> & {
   /** Newest first. */
   versions: Required<RegistryVersion>[];
+  /** The newest version's blueprints (absent when it has none); registry clients ignore the field. */
+  blueprints?: BuiltBlueprint[];
 };
+
+/** A blueprint of a cloudlet, as the listing shows it. */
+export interface BuiltBlueprint {
+  name: string;
+  summary: string;
+}
 
 /** The document written to index.json. */
 export interface BuiltIndex {
@@ -93,7 +102,7 @@ export function tagVersion(tag: string): string | undefined {
  * `cloudlet:lint` finds an error (without cfn-lint). Returns the manifest and the tree
  * digest install verifies.
  */
-async function checkTree(tree: string, version: string, registry: PluginRegistry): Promise<{ manifest: CloudletManifest; digest: string }> {
+async function checkTree(tree: string, version: string, registry: PluginRegistry): Promise<{ manifest: CloudletManifest; digest: string; blueprints: BuiltBlueprint[] }> {
   const digest = manifestDigest(await readManifest(tree, NOT_CONTENT));
   const manifest = readCloudletManifest(tree);
   if (manifest.version !== version) throw new NephoError('CLOUDLET_INVALID', `cloudlet.yaml version is ${manifest.version}, but the tag names ${version}`);
@@ -103,7 +112,7 @@ async function checkTree(tree: string, version: string, registry: PluginRegistry
     const shown = errors.slice(0, 3).map((p) => `${p.file}${p.field === '-' ? '' : ` ${p.field}`}: ${p.message}`);
     throw new NephoError('CLOUDLET_INVALID', `fails lint: ${shown.join('; ')}${errors.length > 3 ? `; and ${errors.length - 3} more` : ''}`);
   }
-  return { manifest, digest };
+  return { manifest, digest, blueprints: listBlueprints(tree).map(({ name, summary }) => ({ name, summary })) };
 }
 
 /**
@@ -125,7 +134,7 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
       const shown = redactUrl(url);
       const owner = ownerOf(url, options.owner);
       const tags = await listRemoteTags(url, shown);
-      const found: { version: RegistryVersion & { digest: string }; manifest: CloudletManifest }[] = [];
+      const found: { version: RegistryVersion & { digest: string }; manifest: CloudletManifest; blueprints: BuiltBlueprint[] }[] = [];
       const skip = (tag: string, reason: string) => {
         skipped.push({ source: shown, tag, reason });
         options.warn(`${shown} tag ${tag} left out: ${reason}`);
@@ -143,8 +152,8 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
           const fetched = await checkoutRef(url, tag, tree, `${shown} ${tag}`);
           if (fetched !== commit) throw new NephoError('COMMIT_MISMATCH', `${tag} moved while building (${commit} then ${fetched})`);
           await removePath(join(tree, '.git'));
-          const { manifest, digest } = await checkTree(tree, version, options.registry ?? builtinPlugins());
-          found.push({ version: { version, ref: tag, commit, digest }, manifest });
+          const { manifest, digest, blueprints } = await checkTree(tree, version, options.registry ?? builtinPlugins());
+          found.push({ version: { version, ref: tag, commit, digest }, manifest, blueprints });
         } catch (error) {
           if (!(error instanceof NephoError)) throw error;
           skip(tag, messageOf(error).split(`${tree}/`).join('').split(tree).join('.'));
@@ -158,6 +167,7 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
       }
       found.sort((a, b) => semver.rcompare(a.version.version, b.version.version));
       const newest = found[0]!.manifest;
+      const blueprints = found[0]!.blueprints;
       const id = `${owner}/${newest.name}`;
       if (!CLOUDLET_ID.test(id)) throw new NephoError('BAD_ARGUMENT', `${shown}: '${id}' is not a cloudlet id`);
       // One id, one name: an older tag under another name belongs to another cloudlet.
@@ -171,6 +181,7 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
       for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
         if (newest[key] !== undefined) entry[key] = newest[key];
       }
+      if (blueprints.length > 0) entry.blueprints = blueprints;
       cloudlets[id] = entry;
     }
   } finally {
@@ -202,14 +213,15 @@ function safeLink(url: string | undefined): string | undefined {
 
 /**
  * The static listing page: one self-contained file (inline CSS and script, no
- * external assets), every cloudlet with its summary, versions and install
- * command, and a search box that filters as you type. All cloudlet text is
+ * external assets), every cloudlet with its summary, versions, blueprints and
+ * install command, and a search box that filters as you type. All cloudlet text is
  * escaped; the script only reads data-* attributes and text, never markup.
  */
 export function renderListing(index: BuiltIndex): string {
   const items = Object.entries(index.cloudlets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, c]) => {
     const command = `nepho cloudlet:install ${id}`;
-    const search = [id, c.summary ?? '', c.description ?? '', c.author ?? '', ...c.keywords].join(' ').toLowerCase();
+    const blueprints = c.blueprints ?? [];
+    const search = [id, c.summary ?? '', c.description ?? '', c.author ?? '', ...c.keywords, ...blueprints.flatMap((b) => [b.name, b.summary])].join(' ').toLowerCase();
     const link = safeLink(c.project_page);
     const meta = [
       c.author ? `by ${escapeHtml(c.author)}` : '',
@@ -224,6 +236,7 @@ export function renderListing(index: BuiltIndex): string {
       meta ? `<p class="meta">${meta}</p>` : '',
       c.keywords.length ? `<p class="keywords">${c.keywords.map((k) => `<span>${escapeHtml(k)}</span>`).join(' ')}</p>` : '',
       `<p class="versions">versions: ${c.versions.map((v) => `<span class="version" title="${escapeHtml(v.commit)}">${escapeHtml(v.version)}</span>`).join(', ')}</p>`,
+      blueprints.length ? `<ul class="blueprints">${blueprints.map((b) => renderBlueprint(id, b)).join('')}</ul>` : '',
       `<div class="install"><code class="command">${escapeHtml(command)}</code> <button type="button" class="copy" data-command="${escapeHtml(command)}">copy</button></div>`,
       '</li>',
     ].filter((s) => s !== '').join('\n');
@@ -244,6 +257,8 @@ li.cloudlet { border-bottom: 1px solid #ddd; padding: .75rem 0; }
 li.cloudlet h2 { font-size: 1.2rem; margin: 0 0 .25rem; }
 .meta, .versions, .keywords { color: #555; font-size: .9rem; margin: .25rem 0; }
 .keywords span { background: #eef; border-radius: 3px; padding: 0 .3rem; }
+ul.blueprints { font-size: .9rem; margin: .25rem 0; padding-left: 1.2rem; }
+ul.blueprints code { background: #f4f4f4; padding: 0 .3rem; }
 code.command { background: #f4f4f4; padding: .2rem .4rem; }
 #empty { color: #777; }
 </style>
@@ -286,4 +301,11 @@ ${items.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** One blueprint in the listing: its name, summary and the command that applies it. */
+function renderBlueprint(id: string, b: BuiltBlueprint): string {
+  const command = `nepho blueprint:apply ${id}/${b.name} --name NAME`;
+  const summary = b.summary ? ` <span class="blueprint-summary">${escapeHtml(b.summary)}</span>` : '';
+  return `<li class="blueprint" data-blueprint="${escapeHtml(b.name)}">blueprint <strong class="name">${escapeHtml(b.name)}</strong>${summary} <code class="apply">${escapeHtml(command)}</code></li>`;
 }
