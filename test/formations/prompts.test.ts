@@ -70,7 +70,7 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   term.send(['Enter']);
   screen = await term.waitForScreen(/> Count must be a number \(1 to 5\)/);
   t.notMatch(screen, /✔ Count/, 'not accepted: asked again');
-  t.match(screen, /\? Count \(how many copies\) abc\n/, 'a visible answer that is refused stays on the line, to be edited');
+  t.match(screen, /\? Count \(how many copies\) \[1 to 5\] abc\n/, 'a visible answer that is refused stays on the line, to be edited');
   term.send(['BSpace', 'BSpace', 'BSpace']);
   term.send(['9'], true);
   term.send(['Enter']);
