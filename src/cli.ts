@@ -6,6 +6,9 @@ import { VERSION } from './version.js';
 
 /** The clipanion CLI with every nepho command registered, errors routed to stderr. */
 class NephoCli extends Cli<BaseContext> {
+  /** The status for the last error reported: 130 for Ctrl-C at a prompt (as shells report an interrupt), else 1. */
+  failureStatus = 1;
+
   constructor(private readonly stderr: Sink, colors: boolean) {
     super({ binaryLabel: 'nepho', binaryName: 'nepho', binaryVersion: VERSION, enableColors: colors, enableCapture: false });
   }
@@ -15,6 +18,7 @@ class NephoCli extends Cli<BaseContext> {
   override error(error: Error, opts?: { colored?: boolean; command?: Command<BaseContext> | null }): string {
     const meta = (error as { clipanion?: { type: string } }).clipanion;
     const colored = opts?.colored ?? this.enableColors ?? false;
+    this.failureStatus = (error as { code?: unknown }).code === 'INTERRUPTED' ? 130 : 1;
     this.stderr.write(meta ? super.error(error, { colored, command: opts?.command ?? null }) : renderError(error, colored));
     return '';
   }
@@ -50,7 +54,7 @@ export function isCommandWord(word: string): boolean {
  * --version` are answered before (run, bin/nepho.cjs), and a command's own
  * `--help` is clipanion's parser's, not a command.
  */
-export function buildCli(argv: readonly string[], stderr: Sink, colors: boolean): Cli<BaseContext> {
+export function buildCli(argv: readonly string[], stderr: Sink, colors: boolean): NephoCli {
   const cli = new NephoCli(stderr, colors);
   if (commandsStartingWith(argv[0]).length === 0) {
     cli.register(Builtins.HelpCommand);
@@ -94,6 +98,7 @@ export async function run(argv: string[]): Promise<void> {
   let code = 0;
   if (wantsGeneralHelp(argv)) stdout.write(cli.usage());
   else code = await cli.run(argv, context);
+  if (code === 1) code = cli.failureStatus;
   await Promise.all([stdout.flushed(), stderr.flushed()]);
   process.exit(code);
 }

@@ -109,7 +109,7 @@ export const ERRORS = {
     meaning: "the bootstrap script the scenario's provisioner names cannot be read",
   },
   CANCELLED: {
-    meaning: 'the user said no at a prompt, or interrupted it; nothing was changed',
+    meaning: 'the user said no at a prompt; nothing was changed',
   },
   CLOUDLET_BUSY: {
     meaning: 'another nepho process is installing, updating or removing the same cloudlet',
@@ -257,6 +257,9 @@ export const ERRORS = {
   },
   INSTALL_FAILED: {
     meaning: 'a fetched cloudlet could not be moved or linked into place; what was installed before is kept',
+  },
+  INTERRUPTED: {
+    meaning: 'Ctrl-C at a prompt: nepho stopped before writing anything (exit status 130)',
   },
   KEY_EXISTS: {
     meaning: 'registry:keygen would overwrite a key file; keys are never overwritten',

@@ -87,10 +87,25 @@ async function git(baseDir: string, abort?: AbortSignal): Promise<SimpleGit> {
   const { simpleGit } = await import('simple-git');
   return simpleGit({ baseDir, timeout: { block: 120_000 }, ...(abort ? { abort } : {}) }).env({
     ...process.env,
+    ...proxyVariables(process.env),
     GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
   });
+}
+
+/**
+ * git (through curl) reads the proxy variables itself, but `http_proxy` only
+ * in lower case and `no_proxy` in either: the upper-case spellings nepho
+ * honours elsewhere are passed on in lower case when only they are set.
+ */
+function proxyVariables(env: NodeJS.ProcessEnv): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const name of ['http_proxy', 'https_proxy', 'no_proxy']) {
+    const upper = env[name.toUpperCase()];
+    if (!env[name] && upper) extra[name] = upper;
+  }
+  return extra;
 }
 
 function gitFailure(code: ErrorCode, what: string, error: unknown): NephoError {

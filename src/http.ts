@@ -1,4 +1,5 @@
 import { readFileSync, stat } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,10 +142,60 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<Fe
   }
 }
 
+/**
+ * The proxy for `url` from the environment, as curl and git read it:
+ * `https_proxy`/`HTTPS_PROXY` for https, `http_proxy`/`HTTP_PROXY` for http
+ * (lower case first), unless `no_proxy`/`NO_PROXY` lists the host: `*`, a
+ * host name, a domain (`example.com` or `.example.com`, subdomains
+ * included), an address, each optionally with `:port`.
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
+  const variable = url.protocol === 'https:' ? 'https_proxy' : url.protocol === 'http:' ? 'http_proxy' : undefined;
+  if (!variable) return undefined;
+  const proxy = env[variable] || env[variable.toUpperCase()];
+  if (!proxy) return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const raw of (env.no_proxy || env.NO_PROXY || '').split(/[\s,]+/)) {
+    const entry = raw.trim().toLowerCase();
+    if (entry === '') continue;
+    if (entry === '*') return undefined;
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[|\](?=:\d+$|$)/g, ''))!;
+    const name = m[1]!.replace(/^\*?\./, '');
+    if (m[2] !== undefined && m[2] !== port) continue;
+    if (host === name || host.endsWith(`.${name}`)) return undefined;
+  }
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(proxy) ? proxy : `http://${proxy}`;
+}
+
+/** Agents by proxy URL: one pool per proxy for the process. */
+const agents = new Map<string, { http: import('node:http').Agent; https: import('node:https').Agent }>();
+
+/**
+ * got's agents for reaching `url` through the proxy the environment names
+ * (absolute-URI requests for http, as proxies that allow CONNECT only to
+ * port 443 still serve; CONNECT tunnels for https), or undefined to connect
+ * directly. The agent modules load only when a proxy is set.
+ */
+export function proxyAgents(url: URL, env: NodeJS.ProcessEnv): { http: import('node:http').Agent; https: import('node:https').Agent } | undefined {
+  const proxy = proxyFor(url, env);
+  if (!proxy) return undefined;
+  let pair = agents.get(proxy);
+  if (!pair) {
+    const load = createRequire(import.meta.url);
+    const { HttpProxyAgent } = load('http-proxy-agent') as typeof import('http-proxy-agent');
+    const { HttpsProxyAgent } = load('https-proxy-agent') as typeof import('https-proxy-agent');
+    pair = { http: new HttpProxyAgent(proxy), https: new HttpsProxyAgent(proxy) };
+    agents.set(proxy, pair);
+  }
+  return pair;
+}
+
 /** One GET, ended by its answer, an error, the size cap or `budget` milliseconds, whichever comes first. */
 function tryOnce(got: typeof import('got').default, url: URL, headers: Record<string, string>, budget: number, maxBytes: number): Promise<Attempt> {
   return new Promise((resolvePromise) => {
-    const stream = got.stream(url, { headers, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: true, decompress: true });
+    const agent = proxyAgents(url, process.env);
+    const stream = got.stream(url, { headers, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: true, decompress: true, ...(agent ? { agent } : {}) });
     let at = url.toString();
     let etag: string | undefined;
     const chunks: Buffer[] = [];

@@ -1,17 +1,24 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
+import { stripVTControlCharacters } from 'node:util';
 import { isNephoError } from './errors.js';
 
-/** How a listing or describing command prints its result (`-o`). */
-export type OutputFormat = 'table' | 'json' | 'yaml';
+/** How a listing or describing command prints its result (`-o`); `wide` is a table that is never cut to the terminal. */
+export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
 
 /** The formats `-o` accepts, in the order help shows them. */
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'yaml'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json', 'yaml'];
 
 /** A writable stream as far as output cares. */
 export interface Sink {
   write(chunk: string): unknown;
   isTTY?: boolean;
+}
+
+/** A status line drawn live (src/progress.ts's StatusLine, as Output sees it). */
+export interface LiveLine {
+  above(write: () => void): void;
+  stop(): void;
 }
 
 /** One node of a tree printed with box-drawing lines. */
@@ -34,23 +41,104 @@ export class Output {
     readonly stderr: Sink,
     readonly format: OutputFormat = 'table',
     readonly colors: boolean = colorsWanted(stdout),
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.style = new Chalk({ level: colors ? 1 : 0 });
   }
 
+  /** The live status line on stderr (src/progress.ts) while one is drawn: output goes above it. */
+  #status: LiveLine | undefined;
+
+  /**
+   * Whether progress may be drawn live, redrawn in place: stderr is a
+   * terminal that can move the cursor, and no CI says it only keeps lines.
+   */
+  get live(): boolean {
+    const ci = this.env.CI;
+    return this.stderr.isTTY === true && this.env.TERM !== 'dumb' && (ci === undefined || ci === '' || ci === 'false' || ci === '0');
+  }
+
+  /** Show `line` as the live status line from now on (undefined: none); output is printed above it. */
+  showStatus(line: LiveLine | undefined): void {
+    this.#status = line;
+  }
+
+  /** Take any live status line off the screen, before a final result is printed. */
+  settle(): void {
+    this.#status?.stop();
+    this.#status = undefined;
+  }
+
+  /** `write` run with the status line (if any) moved out of the way: it is drawn again below what was written. */
+  above(write: () => void): void {
+    if (this.#status) this.#status.above(write);
+    else write();
+  }
+
+  /**
+   * Draw a live status line on stderr (src/progress.ts, loaded now) saying
+   * `text()`, redrawn every second and by `redraw`, until `settle`. Undefined
+   * when `still()` says, once it is loaded, that it is no longer wanted.
+   */
+  async statusLine(text: () => string, still: () => boolean = () => true): Promise<{ redraw(): void } | undefined> {
+    const { StatusLine } = await import('./progress.js');
+    if (!still()) return undefined;
+    const line = new StatusLine(this.liveStream(), text, 1000);
+    this.showStatus(line);
+    return line;
+  }
+
+  /** The process's real stream when stderr is nepho's synchronous sink (src/stdio.ts): log-update needs one. */
+  private liveStream(): NodeJS.WritableStream {
+    return (this.stderr as { stream?: NodeJS.WritableStream }).stream ?? (this.stderr as unknown as NodeJS.WritableStream);
+  }
+
+  /**
+   * Run `work`; on a live terminal, when it takes longer than a second, a
+   * spinner says `text` and the time spent until it ends.
+   */
+  async slow<T>(text: string, work: () => Promise<T>): Promise<T> {
+    if (!this.live) return work();
+    const { withSpinner } = await import('./progress.js');
+    return withSpinner(this.liveStream(), text, work, (line) => this.showStatus(line));
+  }
+
+  /** The output is for people (a table, wide or not), not data. */
+  get human(): boolean {
+    return this.format === 'table' || this.format === 'wide';
+  }
+
+  /**
+   * How many columns a table may take: `COLUMNS` when set, else the
+   * terminal's width; unlimited with `-o wide` or when stdout is no terminal
+   * (a pipe gets whole values).
+   */
+  get width(): number {
+    if (this.format === 'wide') return Infinity;
+    const columns = Number(this.env.COLUMNS);
+    if (Number.isInteger(columns) && columns > 0) return columns;
+    const terminal = (this.stdout as { columns?: number }).columns;
+    return this.stdout.isTTY === true && typeof terminal === 'number' && terminal > 0 ? terminal : Infinity;
+  }
+
   /** A line of result text on stdout. */
   line(text = ''): void {
-    this.stdout.write(`${text}\n`);
+    this.above(() => this.stdout.write(`${text}\n`));
   }
 
   /** Progress for a person, on stderr (`Notice: …` in the product guide's examples). */
   notice(text: string): void {
-    this.stderr.write(`${this.style.dim(text)}\n`);
+    this.above(() => this.stderr.write(`${this.style.dim(text)}\n`));
+  }
+
+  /** One line of an operation's event log, on stderr (stdout stays data), above any status line. */
+  event(text: string): void {
+    this.above(() => this.stderr.write(`${text}\n`));
   }
 
   /** Something the user should know but that does not stop the command. */
   warn(text: string): void {
-    this.stderr.write(`${this.style.yellow('warning:')} ${text}\n`);
+    this.above(() => this.stderr.write(`${this.style.yellow('warning:')} ${text}\n`));
   }
 
   /** A value as JSON or YAML, for `-o json|yaml`. */
@@ -69,21 +157,27 @@ export class Output {
    * people. Every listing or describing command ends here.
    */
   result(value: unknown, table: () => void): void {
-    if (this.format === 'table') table();
+    if (this.human) table();
     else this.data(value);
   }
 
-  /** Rows under a header, aligned; an empty list prints `empty` instead. */
+  /**
+   * Rows under a header, aligned, one line per row, cut to `width`: the
+   * widest columns give way first and cut values end in `…`. An empty list
+   * prints `empty` instead.
+   */
   table(head: string[], rows: string[][], empty = 'nothing to show'): void {
     if (rows.length === 0) {
       this.notice(empty);
       return;
     }
     const Table = loadTable();
+    const widths = fitColumns([head, ...rows].map((row) => row.map((cell) => stripVTControlCharacters(cell).length)), this.width, GAP);
     const table = new Table({
       head: head.map((h) => this.style.bold(h)),
       chars: BORDERLESS,
-      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': GAP },
+      ...(widths ? { colWidths: widths.map((w) => w + GAP) } : {}),
     });
     table.push(...rows);
     this.stdout.write(`${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
@@ -109,6 +203,34 @@ export class Output {
     walk(nodes, '');
     this.stdout.write(text);
   }
+}
+
+/** Spaces between table columns. */
+const GAP = 2;
+/** No column is cut narrower than this (or its widest value, if shorter). */
+const MIN_COLUMN = 6;
+
+/**
+ * Column widths (without the gap) that fit `lengths` (per row, per cell) into
+ * `width`, or undefined when the natural widths already fit. The widest
+ * column is narrowed one character at a time, so short columns (names,
+ * states) stay whole while long ones (URLs, descriptions) are cut.
+ */
+export function fitColumns(lengths: number[][], width: number, gap: number): number[] | undefined {
+  const columns = Math.max(0, ...lengths.map((row) => row.length));
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(1, ...lengths.map((row) => row[i] ?? 0)));
+  const total = () => widths.reduce((sum, w) => sum + w, 0) + gap * (columns - 1);
+  if (total() <= width) return undefined;
+  const floor = widths.map((w) => Math.min(w, MIN_COLUMN));
+  while (total() > width) {
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > floor[i]! && (widest < 0 || w > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break; // every column at its floor: the terminal is narrower than any sensible table
+    widths[widest]!--;
+  }
+  return widths;
 }
 
 /** Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org). */

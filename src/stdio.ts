@@ -36,6 +36,11 @@ export class ProcessSink {
     return this.#tty;
   }
 
+  /** The terminal's width, or undefined when this is no terminal (a table is then not cut). */
+  get columns(): number | undefined {
+    return this.isTTY ? this.stream.columns : undefined;
+  }
+
   /** The process's own stream, for anything that needs a real one; from then on all writes go through it, in order. */
   get stream(): NodeJS.WriteStream {
     this.#stream ??= this.fd === 1 ? process.stdout : process.stderr;

@@ -97,7 +97,7 @@ t.test('no terminal, no flags, no credentials anywhere: where to sign up, and ho
   const u = user();
   const r = await register(u, []);
   expectUserError(t, r, /^error: no AWS credentials found \(AWS_ACCESS_KEY_ID, .*\.aws\/credentials, .*\.aws\/config\) and no terminal to ask for them on$/, 'nothing to go on');
-  t.match(r.stderr, /^hint: .*https:\/\/portal\.aws\.amazon\.com\/billing\/signup.*https:\/\/console\.aws\.amazon\.com\/iam\/home#\/security_credentials.*nepho register --access-key-id KEY --region REGION --secret-access-key-stdin < secret\.txt$/m);
+  t.match(r.stderr, /^hint: .*https:\/\/portal\.aws\.amazon\.com\/billing\/signup.*https:\/\/console\.aws\.amazon\.com\/iam\/home#\/security_credentials.*nepho register --access-key-id KEY --region REGION --secret-access-key-stdin < secret\.txt; .*run `aws configure sso` instead and pass its profile with --profile$/m);
   t.notOk(existsSync(join(u.home, '.aws')), 'nothing written');
 
   const only = await register(u, ['--access-key-id', KEY_ID]);
@@ -163,7 +163,9 @@ function registerInTerminal(t: Teardown, u: ReturnType<typeof user>, args = ''):
 t.test('on a terminal: asks for the region, the key id and the secret, which shows as * only', async (t) => {
   const u = user();
   const term = registerInTerminal(t, u);
-  await term.waitForScreen(/AWS region \(us-east-1\)/);
+  const first = await term.waitForScreen(/AWS region \(us-east-1\)/);
+  t.match(first, /No account\? Sign up at https:\/\/portal\.aws\.amazon\.com\/billing\/signup/, 'with nothing found, where to sign up comes first');
+  t.match(first, /SSO \(IAM Identity Center\)\? Press Ctrl-C, run `aws configure sso`/, 'and what SSO users do instead');
   term.send(['Enter']);
   await term.waitForScreen(/AWS access key id/);
   term.send([KEY_ID], true);
@@ -213,4 +215,18 @@ t.test('on a terminal: an invalid answer is asked again; replacing keys is asked
   term.send(['Enter']);
   t.match(await term.waitForScreen(/EXIT=\d+/), /EXIT=0/);
   t.match(readFileSync(u.config, 'utf8'), /\[profile eu\]\nregion = eu-west-3\n/);
+});
+
+t.test('on a terminal: Ctrl-C at a question exits 130 and writes nothing', async (t) => {
+  const u = user();
+  const term = registerInTerminal(t, u);
+  await term.waitForScreen(/AWS region/);
+  term.send(['Enter']);
+  await term.waitForScreen(/AWS access key id/);
+  term.send(['C-c']);
+  const done = await term.waitForScreen(/EXIT=\d+/);
+  t.match(done, /EXIT=130/, done);
+  t.match(done, /^error: interrupted at the prompt; nothing was written$/m);
+  t.notOk(existsSync(u.credentials), 'no credentials file');
+  t.notOk(existsSync(u.config), 'no config file');
 });

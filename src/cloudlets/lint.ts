@@ -9,6 +9,7 @@ import { declarationLayers } from '../scenarios/declarations.js';
 import type { Declaration } from '../scenarios/parameters.js';
 import { collectSpecs } from '../scenarios/resolve.js';
 import { listScenarios, loadScenario, type Scenario } from '../scenarios/scenario.js';
+import { structureFindings } from './lint-keys.js';
 import { readCloudletManifest, type CloudletManifest } from './manifest.js';
 
 /**
@@ -74,6 +75,13 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
     report(join(root, 'cloudlet.yaml'), error);
   }
   const shared = manifest ?? { name: '', version: '0.0.0', keywords: [], parameters: {} };
+  // Unknown keys and names that point nowhere, at their lines. A file with
+  // such a problem is not reported again by the loader, which would stop at
+  // the first of them and say it without a line.
+  const structure = structureFindings(root, options.registry);
+  for (const finding of structure) add(finding);
+  const flagged = new Set(structure.map((f) => f.file));
+  const quiet = (file: string) => flagged.has(file) || flagged.has(join(root, 'cloudlet.yaml'));
   for (const file of filesIn(root, 'provisioners', '.sh')) shellSyntax(file, add);
 
   const scenarios = listScenarios(root);
@@ -84,12 +92,12 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
     try {
       scenario = loadScenario(root, name, options.registry);
     } catch (error) {
-      report(file, error);
+      if (!flagged.has(file)) report(file, error);
       continue;
     }
     for (const provider of options.registry.providers) {
       if (!scenario.providers[provider.name]) continue;
-      const use = await scenarioUse(root, shared, scenario, provider, options.registry, add, report);
+      const use = await scenarioUse(root, shared, scenario, provider, options.registry, add, quiet(scenario.file) ? () => undefined : report);
       if (use) uses.get(provider)!.push(use);
     }
   }

@@ -25,6 +25,9 @@ export interface CloudletManifest {
   parameters: Record<string, unknown>;
 }
 
+/** The keys cloudlet.yaml may have. */
+export const MANIFEST_KEYS = new Set(['name', 'version', 'summary', 'description', 'author', 'license', 'source', 'project_page', 'keywords', 'nepho', 'parameters']);
+
 /** The largest cloudlet.yaml or scenario file nepho reads. */
 const YAML_FILE_MAX_BYTES = 4 * 1024 * 1024;
 

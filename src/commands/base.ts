@@ -36,7 +36,7 @@ export abstract class NephoCommand extends Command {
 
   /** The output module for this command, in the given format. */
   protected output(format: OutputFormat = 'table'): Output {
-    return new Output(this.context.stdout, this.context.stderr, format);
+    return new Output(this.context.stdout, this.context.stderr, format, undefined, this.env);
   }
 
   /** Whether a person is at the keyboard: both stdin and stdout are terminals. */
@@ -67,7 +67,7 @@ export abstract class NephoCommand extends Command {
 
 /** A command that prints a listing or a description: adds `-o table|json|yaml`. */
 export abstract class ListingCommand extends NephoCommand {
-  outputFormat = Option.String('-o,--output', 'table', { description: 'Output format: table, json or yaml' });
+  outputFormat = Option.String('-o,--output', 'table', { description: 'Output format: table, wide (nothing cut to the terminal width), json or yaml' });
 
   protected override output(format: string = this.outputFormat): Output {
     // Checked here rather than with a typanion validator: typanion is 40 KB that

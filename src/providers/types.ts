@@ -368,6 +368,8 @@ export interface RegisterIo {
    * error saying how to answer.
    */
   confirm(question: { id: string; text: string }): Promise<boolean>;
+  /** Something for the person before the questions (where to get keys); a host without a person may drop it. */
+  tell?(text: string): void;
   /** All of stdin as text, or undefined when more than `limit` bytes arrive (reading stops there). */
   readStdin(limit: number): Promise<string | undefined>;
 }
@@ -417,6 +419,12 @@ export interface Provider {
   readonly noCredentials?: string;
   /** The pattern file for a pattern name, relative to the cloudlet (`patterns/aws/<pattern>.cf`). */
   patternPath(pattern: string): string;
+  /**
+   * The keys a scenario's `providers.NAME` may have besides `pattern`
+   * (vagrant: `provider`, `box_url`). When given, `cloudlet:lint` reports any
+   * other key with the closest of these; when left out, it checks none.
+   */
+  readonly settingKeys?: readonly string[];
   /** Parameters the pattern declares itself. Throws naming the file when it cannot be read. */
   parameters?(patternFile: string): Promise<PatternParameter[]>;
   /**

@@ -53,7 +53,7 @@ export interface ParameterSpec {
 export type ParameterOrigin = 'template' | 'cloudlet' | 'scenario' | 'saved' | 'deployed' | 'file' | 'flag' | 'prompt';
 
 /** The keys a parameter declaration may have (product.md, Formats). */
-const DECLARATION_KEYS = new Set(['type', 'default', 'description', 'choices', 'pattern', 'min', 'max', 'secret', 'required']);
+export const DECLARATION_KEYS = new Set(['type', 'default', 'description', 'choices', 'pattern', 'min', 'max', 'secret', 'required']);
 
 /** A parameter as one file declares it, before merging. */
 export interface Declaration {

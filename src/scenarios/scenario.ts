@@ -33,8 +33,10 @@ export interface Scenario {
   merged: Record<string, unknown>;
 }
 
-const SCENARIO_KEYS = new Set(['summary', 'description', 'extends', 'providers', 'provisioner', 'parameters', 'access']);
-const SSH_KEYS = new Set(['host', 'port', 'user', 'bastion', 'bastion_port', 'bastion_user']);
+/** The keys a scenario file may have. */
+export const SCENARIO_KEYS = new Set(['summary', 'description', 'extends', 'providers', 'provisioner', 'parameters', 'access']);
+/** The keys of a scenario's `access.ssh`. */
+export const SSH_KEYS = new Set(['host', 'port', 'user', 'bastion', 'bastion_port', 'bastion_user']);
 
 /** The scenarios a cloudlet has, with their one-line summaries. Files that do not parse say so in the summary. */
 export function listScenarios(cloudletDir: string): { name: string; summary: string; file: string }[] {

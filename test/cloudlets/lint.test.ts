@@ -62,7 +62,7 @@ t.test('a broken cloudlet: every problem listed at once, each with file and fiel
   const expected: [string, RegExp][] = [
     ['cloudlet.yaml: version:', /'banana' is not a semver version/],
     ['scenarios/other.yaml: providers.openstack:', /not a known provider/],
-    ['scenarios/missing.yaml: providers.cloudformation.pattern:', /nothere.cf does not exist/],
+    ['scenarios/missing.yaml:3:', /^[^ ]+:3:\d+: providers\.cloudformation\.pattern: 'nothere': patterns\/aws\/nothere.cf does not exist/],
     ['patterns/aws/bad.cf:3:1: ', /end with a \}/],
     ['provisioners/bootstrap.sh:', /^provisioners\/bootstrap.sh:\d+: .*then/],
     ['patterns/vagrant/single-host.rb:', /^[^ ]+:\d+:3: unknown parameter 'Nope'/],
@@ -106,6 +106,55 @@ t.test('parameters against the template, marked resources, quoted placeholders',
   t.match(r.stdout, /scenarios\/default.yaml: .*InstanceType/);
   t.match(r.stdout, /patterns\/aws\/nomark.cf:\d+:\d+: .*no resource is marked/);
   t.match(r.stdout, /patterns\/vagrant\/single-host.rb:11:\d+: \{\{parameters.Box\}\} is inside a quoted Ruby string.*use the placeholder as the whole expression/);
+});
+
+t.test('typos: unknown keys with the closest known one, and names that point nowhere, each at its file and line', async (t) => {
+  const home = tempDir(t, 'nepho-lint-home-');
+  const cwd = tempDir(t, 'nepho-lint-cwd-');
+  t.equal((await nepho(['cloudlet:create', 'typos'], { home, cwd })).code, 0);
+  const dir = join(cwd, 'typos');
+  const manifest = readFileSync(join(dir, 'cloudlet.yaml'), 'utf8');
+  writeFileSync(join(dir, 'cloudlet.yaml'), manifest.replace(/^summary:/m, 'sumary:').replace('parameters: {}', 'parameters:\n  Owner: {type: string, descripton: who}'));
+  writeFileSync(join(dir, 'scenarios', 'typo.yaml'), [
+    'sumary: a scenario full of typos',
+    'extends: defualt',
+    'providers:',
+    '  vagrant: {pattern: single-hots, box_ulr: http://x}',
+    '  cloudformation: {pattern: single-host}',
+    'provisioner: {type: shell, script: provisioners/bootstrp.sh}',
+    'parameters:',
+    '  Box:',
+    '    type: string',
+    '    defualt: generic/debian12',
+    'access:',
+    '  ssh: {host: x, usr: y}',
+    '',
+  ].join('\n'));
+
+  const r = await nepho(['cloudlet:lint', dir], { home, cwd, env: quietCfnLint(t) });
+  assertUserError(t, r, /9 problem\(s\)/, 'every one counted');
+  const lines = r.stdout.trim().split('\n').filter((l) => !/checked with/.test(l));
+  t.same(lines, [
+    "cloudlet.yaml:3:1: sumary: unknown cloudlet.yaml key 'sumary' (did you mean 'summary'?)",
+    "cloudlet.yaml:11:25: parameters.Owner.descripton: unknown parameter key 'descripton' (did you mean 'description'?)",
+    "scenarios/typo.yaml:1:1: sumary: unknown scenario key 'sumary' (did you mean 'summary'?)",
+    "scenarios/typo.yaml:2:10: extends: 'defualt': scenarios/defualt.yaml does not exist (did you mean 'default'?)",
+    "scenarios/typo.yaml:4:35: providers.vagrant.box_ulr: unknown vagrant setting 'box_ulr' (did you mean 'box_url'?)",
+    "scenarios/typo.yaml:4:22: providers.vagrant.pattern: 'single-hots': patterns/vagrant/single-hots.rb does not exist (did you mean 'single-host'?)",
+    "scenarios/typo.yaml:6:36: provisioner.script: provisioners/bootstrp.sh does not exist (did you mean 'provisioners/bootstrap.sh'?)",
+    "scenarios/typo.yaml:10:5: parameters.Box.defualt: unknown parameter key 'defualt' (did you mean 'default'?)",
+    "scenarios/typo.yaml:12:18: access.ssh.usr: unknown ssh key 'usr' (did you mean 'user'?)",
+  ], r.stdout);
+
+  const json = await nepho(['cloudlet:lint', dir, '-o', 'json'], { home, cwd, env: quietCfnLint(t) });
+  const problems = JSON.parse(json.stdout) as { file: string; line: number; col: number; field: string }[];
+  t.same(problems.find((p) => p.field === 'extends'), { file: 'scenarios/typo.yaml', field: 'extends', line: 2, col: 10, message: "extends: 'defualt': scenarios/defualt.yaml does not exist (did you mean 'default'?)", severity: 'error', source: 'nepho' });
+
+  // Fixed, it lints clean: the keys it knows are not reported.
+  writeFileSync(join(dir, 'cloudlet.yaml'), manifest);
+  writeFileSync(join(dir, 'scenarios', 'typo.yaml'), 'summary: fixed\nextends: default\nproviders:\n  vagrant: {pattern: single-host, box_url: http://x, provider: virtualbox}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\n');
+  const clean = await nepho(['cloudlet:lint', dir], { home, cwd, env: quietCfnLint(t) });
+  t.equal(clean.code, 0, clean.stdout + clean.stderr);
 });
 
 t.test('a path that does not exist is refused', async (t) => {

@@ -23,6 +23,7 @@ const SCENARIO = [
   '  Tier: {choices: [bronze, silver, gold], default: silver, required: true, description: support tier}',
   '  Password: {type: string, secret: true, pattern: "^.{10,}$", description: admin password}',
   '  Verbose: {type: boolean, description: talk more}',
+  '  Owner: {type: string, description: who looks after it}',
   '  Settled: {type: string, default: fixed, description: never asked}',
   '',
 ].join('\n');
@@ -61,13 +62,15 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   term.send(['Enter']);
   await term.waitForScreen(/✔ Size \(how big the machine is\) medium/);
 
-  // A number with min and max: a word, then too big, then right.
-  await term.waitForScreen(/\? Count \(how many copies\)/);
+  // A number with min and max, shown: nothing, a word, then too big, then right.
+  await term.waitForScreen(/\? Count \(how many copies\) \[1 to 5\]/);
+  term.send(['Enter']);
+  await term.waitForScreen(/> Count is required: type a value/);
   term.send(['abc'], true);
   term.send(['Enter']);
-  screen = await term.waitForScreen(/> Count must be a number/);
+  screen = await term.waitForScreen(/> Count must be a number \(1 to 5\)/);
   t.notMatch(screen, /✔ Count/, 'not accepted: asked again');
-  t.match(screen, /\? Count \(how many copies\) abc\n/, 'a visible answer that is refused stays on the line, to be edited');
+  t.match(screen, /\? Count \(how many copies\) \[1 to 5\] abc\n/, 'a visible answer that is refused stays on the line, to be edited');
   term.send(['BSpace', 'BSpace', 'BSpace']);
   term.send(['9'], true);
   term.send(['Enter']);
@@ -75,7 +78,7 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   term.send(['BSpace']);
   term.send(['3'], true);
   term.send(['Enter']);
-  await term.waitForScreen(/✔ Count \(how many copies\) 3/);
+  await term.waitForScreen(/✔ Count \(how many copies\) \[1 to 5\] 3/);
 
   // The default is offered; Enter takes it.
   await term.waitForScreen(/\? Label \(label shown on the page\) \(wiki-one\)/);
@@ -89,6 +92,8 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   // A secret: typed hidden, one mask character per character; a refused one
   // is cleared, since the person cannot see what would be left of it.
   await term.waitForScreen(/\? Password \(admin password\)/);
+  term.send(['Enter']);
+  await term.waitForScreen(/> Password is required: type a value/);
   term.send(['short'], true);
   await term.waitForScreen(/\? Password \(admin password\) \*{5}\n/);
   term.send(['Enter']);
@@ -106,9 +111,28 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   t.notMatch(screen, SECRET, 'the secret is not on the screen while typed');
   term.send(['Enter']);
 
-  // A boolean is a yes/no question.
-  await term.waitForScreen(/\? Verbose \(talk more\)/);
+  // A required boolean is a yes/no question with no answer preselected: Enter alone is refused.
+  screen = await term.waitForScreen(/\? Verbose \(talk more\) \(y\/n\)/);
+  t.notMatch(screen, /\(Y\/n\)|\(y\/N\)/, 'no default offered');
+  term.send(['Enter']);
+  await term.waitForScreen(/> Verbose is required: answer y or n/);
+  term.send(['maybe'], true);
+  term.send(['Enter']);
+  await term.waitForScreen(/> Verbose: answer y or n/);
+  term.send(Array(5).fill('BSpace'));
   term.send(['n'], true);
+  term.send(['Enter']);
+
+  // A required string: nothing, or only spaces, is refused and asked again.
+  await term.waitForScreen(/\? Owner \(who looks after it\)/);
+  term.send(['Enter']);
+  await term.waitForScreen(/> Owner is required: type a value/);
+  term.send(['   '], true);
+  term.send(['Enter']);
+  screen = await term.waitForScreen(/> Owner is required: type a value/);
+  t.notMatch(screen, /✔ Owner/, 'spaces are no answer');
+  term.send(['BSpace', 'BSpace', 'BSpace']);
+  term.send(['ann'], true);
   term.send(['Enter']);
 
   screen = await term.waitForScreen(/EXIT=\d+/);
@@ -122,13 +146,14 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   t.match(row('Tier'), /^Tier +silver +prompt$/);
   t.match(row('Password'), /^Password +\*{8} +prompt$/, 'the secret is masked in the plan');
   t.match(row('Verbose'), /^Verbose +false +prompt$/);
+  t.match(row('Owner'), /^Owner +ann +prompt$/);
   t.match(row('Settled'), /^Settled +fixed +scenario default$/);
   t.notMatch(screen, SECRET, 'the secret never appeared on the terminal');
   t.same(filesContaining(home, SECRET), [], 'nor in any file under NEPHO_HOME');
   t.same(readdirSync(join(home, 'formations')), []);
 });
 
-t.test('Ctrl-C at a prompt cancels: exit 1, a message, nothing written', async (t) => {
+t.test('Ctrl-C at a prompt: exit 130, a message, nothing written', async (t) => {
   const { home, id } = await fixtureHome(t);
   const term = nephoInTerminal(t, home, ['formation:create', id, '--dry-run']);
   await term.waitForScreen(/\? Size \(how big the machine is\)/);
@@ -137,8 +162,8 @@ t.test('Ctrl-C at a prompt cancels: exit 1, a message, nothing written', async (
   await term.waitForScreen(/\? Count/);
   term.send(['C-c']);
   const screen = await term.waitForScreen(/EXIT=\d+/);
-  t.match(screen, /EXIT=1/);
-  t.match(screen, /^error: cancelled/m, 'says it was cancelled');
+  t.match(screen, /EXIT=130/, 'the status shells give an interrupt');
+  t.match(screen, /^error: interrupted at the prompt; nothing was written$/m, 'says so in one line');
   t.notMatch(screen, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');
   t.notMatch(screen, /PARAMETER +VALUE/, 'no plan');
   t.same(readdirSync(join(home, 'formations')), [], 'no formation recorded');
@@ -150,7 +175,7 @@ t.test('--no-input on a terminal asks nothing and names every missing parameter'
   const term = nephoInTerminal(t, home, ['formation:create', id, '--dry-run', '--no-input']);
   const screen = await term.waitForScreen(/EXIT=\d+/);
   t.match(screen, /EXIT=1/);
-  t.match(screen, /error: missing parameters Size \(how big the machine is\), Count \(how many copies\), Label \(label shown on the page\), Tier \(support tier\), Password \(admin password\), Verbose \(talk more\); --no-input forbids prompting/);
+  t.match(screen, /error: missing parameters Size \(how big the machine is\), Count \(how many copies\), Label \(label shown on the page\), Tier \(support tier\), Password \(admin password\), Verbose \(talk more\), Owner \(who looks after it\); --no-input forbids prompting/);
   t.notMatch(screen, /\? Size/, 'no prompt shown');
 });
 
@@ -160,11 +185,11 @@ t.test('with -o json, prompts stay on the terminal and stdout stays the plan', a
   const term = terminal(t, [
     `cd ${quote(ROOT)} &&`, `NEPHO_HOME=${quote(home)} HOME=${quote(home)} NO_COLOR=1`,
     quote(process.execPath), quote(BIN), 'formation:create', id, '--dry-run', '-o', 'json',
-    '-p', 'Size=large', '-p', 'Count=2', '-p', 'Label=x', '-p', 'Tier=gold', '-p', 'Verbose=yes',
+    '-p', 'Size=large', '-p', 'Count=2', '-p', 'Label=x', '-p', 'Tier=gold', '-p', 'Verbose=yes', '-p', 'Owner=ann',
     `> ${quote(out)}; echo EXIT=$?; sleep 30`,
   ].join(' '));
   await term.waitForScreen(/\? Password \(admin password\)/);
-  t.notMatch(term.screen(), /\? (Size|Count|Label|Tier|Verbose)/, 'only the parameter still missing is asked for');
+  t.notMatch(term.screen(), /\? (Size|Count|Label|Tier|Verbose|Owner)/, 'only the parameter still missing is asked for');
   term.send([SECRET], true);
   term.send(['Enter']);
   const screen = await term.waitForScreen(/EXIT=\d+/);
@@ -172,7 +197,7 @@ t.test('with -o json, prompts stay on the terminal and stdout stays the plan', a
   const plan = JSON.parse(readFileSync(out, 'utf8'));
   t.same(plan.parameters.map((p: any) => [p.name, p.value, p.source]), [
     ['Size', 'large', '-p Size'], ['Count', 2, '-p Count'], ['Label', 'x', '-p Label'], ['Tier', 'gold', '-p Tier'],
-    ['Password', '********', 'prompt'], ['Verbose', true, '-p Verbose'], ['Settled', 'fixed', 'scenario default'],
+    ['Password', '********', 'prompt'], ['Verbose', true, '-p Verbose'], ['Owner', 'ann', '-p Owner'], ['Settled', 'fixed', 'scenario default'],
   ]);
   t.notMatch(readFileSync(out, 'utf8') + screen, SECRET);
 });

@@ -38,7 +38,7 @@ t.test('watch from a second process replays the operation from its start and fol
   const watch = running(h.spawn(['formation:watch', 'w1']));
   await waitFor(() => /waiting for the gate/.test(watch.stderr()), 'the watcher to catch up');
   const replayed = stderrLines(watch.stderr()).other;
-  t.match(replayed[0], new RegExp(`^create started at ${started} \\(pid ${nanny} on .+\\)$`), 'the replay begins at the start of the operation');
+  t.match(replayed[0], new RegExp(`^create started at ${started.slice(11, 19)}$`), 'the replay begins at the start of the operation (to the second; the journal keeps pid and host)');
   t.equal(replayed[1], 'accepted by the provider');
 
   h.openGate('w1');

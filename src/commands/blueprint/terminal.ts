@@ -94,8 +94,8 @@ export function blueprintIo(out: Output, terminal: TerminalIo): BlueprintIo {
  * when any failed or was skipped, an error after the table (status 1).
  */
 export function renderBlueprintResult(out: Output, result: BlueprintResult, watching = false): number {
-  if (out.format !== 'table') out.data(result);
-  const say = (text: string) => (out.format === 'table' ? out.line(text) : undefined);
+  if (!out.human) out.data(result);
+  const say = (text: string) => (out.human ? out.line(text) : undefined);
   const verb = result.kind === 'apply' ? 'apply' : 'destroy';
   switch (result.outcome) {
     case 'errored':
@@ -109,7 +109,7 @@ export function renderBlueprintResult(out: Output, result: BlueprintResult, watc
       return 0;
     default:
   }
-  if (out.format === 'table') {
+  if (out.human) {
     out.table(['ENTRY', 'FORMATION', 'ACTION', 'RESULT', 'STATUS', 'NOTE'],
       result.steps.map((s) => [s.entry, s.formation, s.action, s.outcome, s.status ?? '', s.reason ?? '']), 'no formations');
   }

@@ -21,7 +21,7 @@ export class FormationListCommand extends ListingCommand {
     const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const { formations, problems } = await ops.listFormations(ctx, providerOptions(this.profile, this.region));
     for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
-    if (out.format === 'table') {
+    if (out.human) {
       for (const f of formations) if (f.failed) out.warn(`${f.name}: ${f.failed.operation} failed: ${f.failed.reason}; next: ${f.failed.next}`);
     }
     out.result(formations, () =>

@@ -28,7 +28,7 @@ const shown = (value: string | number | boolean | null) => (value === null ? '(n
  * the output is for people, else on stderr (stdout stays data).
  */
 export function printPreview(out: Output, summary: UpdateSummary): void {
-  const sink = out.format === 'table' ? out.stdout : out.stderr;
+  const sink = out.human ? out.stdout : out.stderr;
   const line = (text = '') => sink.write(`${text}\n`);
   const versionChanged = summary.version.from !== summary.version.to;
   // Nothing at all to show: the result's own `no changes` says it.
@@ -40,7 +40,7 @@ export function printPreview(out: Output, summary: UpdateSummary): void {
   if (summary.empty) return;
   if (summary.changes.length > 0) {
     line();
-    const table = new Output(sink, out.stderr, 'table', out.colors);
+    const table = new Output(sink, out.stderr, out.format === 'wide' ? 'wide' : 'table', out.colors);
     table.table(['ACTION', 'RESOURCE', 'TYPE', 'REPLACEMENT'], summary.changes.map((c) => [c.action, c.resource, c.type ?? '', c.replacement ?? '–']));
   }
   if (summary.diff) {
@@ -54,15 +54,16 @@ export function printPreview(out: Output, summary: UpdateSummary): void {
 /** One message of a running operation, for a person following along (on stderr: stdout stays data). */
 export function printMessage(out: Output, message: OperationMessage): void {
   switch (message.kind) {
-    case 'event': out.stderr.write(`${eventLine(out, message.event)}\n`); break;
+    case 'event': out.event(eventLine(out, message.event)); break;
     case 'accepted': out.notice('accepted by the provider'); break;
     case 'resumed': out.notice(`resumed: ${message.reason}`); break;
-    case 'start': out.notice(`${message.operation} started at ${message.time} (pid ${message.pid} on ${message.host})`); break;
+    // The journal keeps the pid, the host and the exact time; people get the time to the second.
+    case 'start': out.notice(`${message.operation} started at ${message.time.slice(11, 19)}`); break;
     case 'notice': out.notice(message.text); break;
     case 'warning': out.warn(message.text); break;
     case 'preview': printPreview(out, message.summary); break;
     // What the machines print is the command's own output, unless stdout carries data.
-    case 'output': (message.stream === 'stdout' && out.format === 'table' ? out.stdout : out.stderr).write(`${message.line}\n`); break;
+    case 'output': (message.stream === 'stdout' && out.human ? out.stdout : out.stderr).write(`${message.line}\n`); break;
     default: break;
   }
 }
@@ -88,16 +89,81 @@ export interface TerminalOptions {
   canPrompt: boolean;
 }
 
+/** Statuses that mean a resource is done (created, updated, deleted, up). */
+const RESOURCE_DONE = /(CREATE|UPDATE|DELETE|IMPORT)_COMPLETE$|SKIPPED$|^(running|ready|up|created|destroyed|not_created|poweroff)$/i;
+/** Statuses that mean work on a resource is under way. */
+const RESOURCE_BUSY = /IN_PROGRESS$|^(starting|pending|creating|stopping|destroying|provisioning|booting)$/i;
+
+/**
+ * What a running operation looks like on its status line: resources done
+ * out of those seen so far, the time since it started, and the resource in
+ * progress (`create wiki · 3/5 resources · 1m12s · WebServer CREATE_IN_PROGRESS`).
+ */
+export class OperationStatus {
+  readonly #resources = new Map<string, string>();
+  #current: string | undefined;
+
+  constructor(private readonly label: string, private readonly started: number) {}
+
+  /** Take in one event of the operation. */
+  event(event: FormationEvent): void {
+    this.#resources.set(event.resource, event.status);
+    if (RESOURCE_BUSY.test(event.status)) this.#current = `${event.resource} ${event.status}`;
+    else if (this.#current?.startsWith(`${event.resource} `)) this.#current = undefined;
+  }
+
+  /** The status line's text now. */
+  text(now = Date.now()): string {
+    const total = this.#resources.size;
+    const done = [...this.#resources.values()].filter((s) => RESOURCE_DONE.test(s) && !/ROLLBACK/.test(s)).length;
+    return [this.label, `${done}/${total} resources`, duration(now - this.started), this.#current ?? ''].filter((p) => p !== '').join(' · ');
+  }
+}
+
+
 /**
  * The operation engine's IO port, and a provider's register dialogue, on the
  * terminal: events as lines, questions at the keyboard (drawn on stderr, so
  * stdout stays data).
  */
 export class TerminalIo implements OperationIo, RegisterIo {
+  /** The running operation's status, once its status line is drawn. */
+  #status: { event(e: FormationEvent): void; redraw(): void } | undefined;
+  /** The operation has ended (or was left): no status line from now on. */
+  #over = false;
+
   constructor(private readonly out: Output, private readonly options: TerminalOptions) {}
 
   notify(message: OperationMessage): void {
-    printMessage(this.out, message);
+    if (message.kind === 'start' && this.out.live && this.out.human) this.startStatus(message.operation, Date.parse(message.time));
+    if (message.kind === 'event') this.#status?.event(message.event);
+    this.out.above(() => printMessage(this.out, message));
+    if (message.kind === 'end' || message.kind === 'error') this.endStatus();
+    else this.#status?.redraw();
+  }
+
+  /**
+   * Draw the operation's status line below the events (loaded now: events
+   * that come before it is drawn are printed as they are). Ctrl-C takes it
+   * away before the terminal stops following.
+   */
+  private startStatus(operation: string, started: number): void {
+    this.#over = false;
+    const status = new OperationStatus(operation, Number.isNaN(started) ? Date.now() : started);
+    void this.out.statusLine(() => status.text(), () => !this.#over && !this.#status).then((line) => {
+      if (!line) return;
+      this.#status = { event: (e) => status.event(e), redraw: () => line.redraw() };
+      process.once('SIGINT', this.onInterrupt);
+    });
+  }
+
+  private readonly onInterrupt = () => this.endStatus();
+
+  private endStatus(): void {
+    this.#over = true;
+    this.#status = undefined;
+    process.removeListener('SIGINT', this.onInterrupt);
+    this.out.settle();
   }
 
   async confirm(question: Question): Promise<boolean> {
@@ -105,8 +171,9 @@ export class TerminalIo implements OperationIo, RegisterIo {
     if (!this.options.interactive) {
       throw new NephoError('CONFIRMATION_REQUIRED', `${question.text} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
     }
-    const { confirm } = await (await prompts()).promptLibrary();
-    return confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) });
+    const { promptLibrary, answered } = await prompts();
+    const { confirm } = await promptLibrary();
+    return answered(() => confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) }));
   }
 
   async prompt(parameters: ParameterSpec[]): Promise<Record<string, ParameterValue>> {
@@ -125,20 +192,19 @@ export class TerminalIo implements OperationIo, RegisterIo {
 
   async ask(question: RegisterQuestion): Promise<string> {
     if (!this.options.canPrompt) throw new NephoError('BAD_ARGUMENT', `${question.message}: no terminal to ask on`);
-    const { input, password } = await (await prompts()).promptLibrary();
+    const { promptLibrary, answered } = await prompts();
+    const { input, password } = await promptLibrary();
     const context = { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) };
     const validate = (answer: string): string | true => question.validate?.(answer.trim()) ?? true;
-    try {
-      const answer = question.secret
-        // Masked, and without the prompt's ctrl+t key that would show it.
-        ? await password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
-        : await input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context);
-      return answer.trim();
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'ExitPromptError' || name === 'AbortPromptError') throw new NephoError('CANCELLED', 'cancelled at the prompt; nothing was written');
-      throw error;
-    }
+    const answer = await answered(() => (question.secret
+      // Masked, and without the prompt's ctrl+t key that would show it.
+      ? password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
+      : input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context)));
+    return answer.trim();
+  }
+
+  tell(text: string): void {
+    this.out.notice(text);
   }
 
   async readStdin(limit: number): Promise<string | undefined> {
@@ -165,8 +231,9 @@ const FAILED = { create: 'CREATE_FAILED', destroy: 'DESTROY_FAILED', update: 'UP
  * says so instead of how to re-attach.
  */
 export function renderResult(out: Output, result: OperationResult, watching = false): number {
+  out.settle();
   const { name, kind } = result;
-  const human = out.format === 'table';
+  const human = out.human;
   if (!human) out.data(result);
   const say = (text: string) => (human ? out.line(text) : undefined);
   switch (result.outcome) {

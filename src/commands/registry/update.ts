@@ -14,7 +14,7 @@ export class RegistryUpdateCommand extends ListingCommand {
   async execute(): Promise<number> {
     const registries = await import('../../registry/index.js');
     const out = this.output();
-    const states = await registries.syncAll(registries.cloudletContext(this.home, this.env, out), true);
+    const states = await out.slow('updating registries', () => registries.syncAll(registries.cloudletContext(this.home, this.env, out), true));
     const rows = states.map((s) => ({
       name: s.source.name, url: registries.shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
       cloudlets: s.count ?? null, error: s.error?.message ?? null,

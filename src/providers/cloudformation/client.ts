@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { NephoError } from '../../errors.js';
+import { proxyAgents } from '../../http.js';
 import type { ProviderOptions } from '../types.js';
 import { resolveAwsSettings, type AwsService, type AwsSettings } from './aws-config.js';
 
@@ -31,6 +32,7 @@ export function awsClients(options: ProviderOptions, env: NodeJS.ProcessEnv): Aw
   const config = (service: AwsService, extra: Record<string, unknown> = {}) => ({
     region: settings.region,
     logger: QUIET,
+    ...proxied(service, settings, env),
     ...(settings.profile !== undefined ? { profile: settings.profile } : {}),
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.endpoints[service] ? { endpoint: settings.endpoints[service] } : {}),
@@ -42,6 +44,23 @@ export function awsClients(options: ProviderOptions, env: NodeJS.ProcessEnv): Aw
     poll: new CloudFormationClient(config('cloudformation', { maxAttempts: 1 })),
     config,
   };
+}
+
+/**
+ * The SDK's request handler going through the proxy the environment names
+ * for the service's endpoint (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, as for
+ * downloads), or nothing: the SDK itself reads none of these variables.
+ */
+function proxied(service: AwsService, settings: AwsSettings, env: NodeJS.ProcessEnv): { requestHandler?: { httpAgent: unknown; httpsAgent: unknown } } {
+  const endpoint = settings.endpoints[service] ?? `https://${service}.${settings.region}.amazonaws.com`;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return {};
+  }
+  const agents = proxyAgents(url, env);
+  return agents ? { requestHandler: { httpAgent: agents.http, httpsAgent: agents.https } } : {};
 }
 
 /** AWS's error codes for a request refused for its rate. */
@@ -108,7 +127,7 @@ export function awsError(error: unknown, what: string, settings: AwsSettings, sc
   const profile = settings.profile !== undefined ? `profile ${settings.profile}` : undefined;
   if (e.name === 'CredentialsProviderError' || /could not load credentials|profile .* could not be found/i.test(e.message ?? '')) {
     return new NephoError('NO_CREDENTIALS', `${what}: no AWS credentials found${profile ? ` for ${profile}` : ''} (${message})`, {
-      hint: 'run `nepho register` to set them up, or pass --profile',
+      hint: 'run `nepho register` to set them up, or pass --profile; with SSO (IAM Identity Center): `aws configure sso`, then --profile',
       cause: error,
     });
   }

@@ -35,6 +35,7 @@ export const cloudformationProvider: Provider = {
     return (await credentials()).registerAws(request, io);
   },
   patternPath: (pattern) => `patterns/aws/${pattern}.cf`,
+  settingKeys: [],
   async parameters(patternFile) {
     const { readTemplate, templateDeclarations } = await template();
     return templateDeclarations(readTemplate(patternFile)).map((d): PatternParameter => ({

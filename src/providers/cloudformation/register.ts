@@ -11,6 +11,9 @@ const MAX_STDIN = 4096;
 /** How to register without a terminal, for the messages that say so. */
 const SCRIPTED = 'nepho register --access-key-id KEY --region REGION --secret-access-key-stdin < secret.txt';
 
+/** For people whose organisation signs them in through IAM Identity Center: no keys to paste. */
+const SSO = 'signing in with SSO (IAM Identity Center)? run `aws configure sso` instead and pass its profile with --profile';
+
 /** A string flag's value, or undefined when not given. */
 function stringFlag(request: RegisterRequest, name: string): string | undefined {
   const value = request.flags[name];
@@ -53,7 +56,7 @@ export async function registerAws(request: RegisterRequest, io: RegisterIo): Pro
     const found = findAwsCredentials(env, files);
     if (!found) {
       throw new NephoError('NO_CREDENTIALS', `no AWS credentials found (AWS_ACCESS_KEY_ID, ${files.credentials}, ${files.config}) and no terminal to ask for them on`, {
-        hint: `no AWS account yet? sign up at ${AWS_SIGNUP_URL}, make an access key at ${AWS_ACCESS_KEYS_URL}, then run: ${SCRIPTED}`,
+        hint: `no AWS account yet? sign up at ${AWS_SIGNUP_URL}, make an access key at ${AWS_ACCESS_KEYS_URL}, then run: ${SCRIPTED}; ${SSO}`,
       });
     }
     const missing = [accessKeyId === undefined ? '--access-key-id' : '', secretStdin ? '' : '--secret-access-key-stdin'].filter(Boolean);
@@ -63,6 +66,10 @@ export async function registerAws(request: RegisterRequest, io: RegisterIo): Pro
     throw new NephoError('BAD_ARGUMENT', '--secret-access-key-stdin: stdin is a terminal, where the secret would show as it is typed', {
       hint: 'pipe the secret in, or leave the flag out to be asked for it (typed hidden)',
     });
+  }
+  if (!complete && findAwsCredentials(env, files) === undefined) {
+    io.tell?.(`no AWS credentials yet. No account? Sign up at ${AWS_SIGNUP_URL}; then make an access key at ${AWS_ACCESS_KEYS_URL}.`);
+    io.tell?.(`Signing in with SSO (IAM Identity Center)? Press Ctrl-C, run \`aws configure sso\`, and pass its profile with --profile.`);
   }
   if (profileHasKeys(files, profile)) {
     const agreed = await io.confirm({ id: 'overwrite', text: `Replace the access key of profile ${profile} in ${files.credentials}?` });
