@@ -6,7 +6,6 @@
 // gate (test/fixtures/aws.ts) keeps the operation running while the screen is read.
 import t from 'tap';
 import { gateCloudletHome, motoQuery, releaseGate, startMoto, type Moto } from '../fixtures/aws.js';
-import { nepho } from '../fixtures/cli.js';
 import { BIN, ROOT, tempDir } from '../fixtures/paths.js';
 import { terminal } from '../fixtures/terminal.js';
 import { join } from 'node:path';
@@ -29,8 +28,6 @@ function commandLine(env: Record<string, string>, args: string[]): string {
   const vars = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', NO_COLOR: '1', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
   return `cd '${ROOT}' && env -i ${vars} '${process.execPath}' '${BIN}' ${args.join(' ')}; echo EXIT=$?; sleep 60`;
 }
-
-const STATUS = /^⠋|^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] create · \d+\/\d+ resources · \d+s/m;
 
 t.test('on a terminal: a status line redrawn in place below the events, gone at the end', async (t) => {
   const moto = await startMoto(t);
