@@ -31,6 +31,9 @@ import { RegistryServeCommand } from './registry/serve.js';
 import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
+import { CompleteCommand, CompletionCommand } from './general/completion.js';
+import { HelpCommand } from './general/help.js';
+import { VersionCommand } from './general/version.js';
 import { RegisterCommand } from './register.js';
 import { CreateShortcut, DestroyShortcut, OpenShortcut, SshShortcut } from './shortcuts.js';
 
@@ -74,4 +77,8 @@ export const commands = [
   DestroyShortcut,
   OpenShortcut,
   SshShortcut,
+  HelpCommand,
+  VersionCommand,
+  CompletionCommand,
+  CompleteCommand,
 ];
