@@ -2,7 +2,8 @@ import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
 import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
 import {
-  checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
+  checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, knownHostsFile, printedSsh, sshArgv, systemSsh, writeSshConfig,
+  type PrintedSsh,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
@@ -110,10 +111,11 @@ export interface SshRequest {
   command: string[];
 }
 
-/** How to reach a formation by ssh: the program and its arguments (`ssh -F FILE nepho-NAME [-- COMMAND]`). */
+/** How to reach a formation by ssh: the program and its arguments (`ssh -F FILE nepho-NAME [-- COMMAND]`), and the same as a person types it. */
 export interface SshCommand {
   program: string;
   argv: string[];
+  printed: PrintedSsh;
 }
 
 /**
@@ -130,10 +132,10 @@ export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Pr
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
   if (user !== undefined) endpoint.user = user;
-  const configFile = writeSshConfig(ctx.home, {
-    formation: record.name, endpoint, instance: formationInstance(record), ...(identityFile ? { identityFile } : {}),
-  });
-  return { program, argv: sshArgv(configFile, record.name, request.command) };
+  const input = { formation: record.name, endpoint, instance: formationInstance(record), ...(identityFile ? { identityFile } : {}) };
+  const configFile = writeSshConfig(ctx.home, input);
+  const printed = printedSsh({ ...input, knownHostsFile: knownHostsFile(ctx.home) }, request.command);
+  return { program, argv: sshArgv(configFile, record.name, request.command), printed };
 }
 
 /** A formation's drift, with what it is about. */
