@@ -15,6 +15,7 @@ const BENCHES = {
   search: async () => (await import('./search.js')).search(),
   install: async () => (await import('./install.js')).install(),
   follow: async () => (await import('./follow.js')).follow(),
+  completion: async () => (await import('./completion.js')).completion(),
 };
 
 const wanted = process.argv.slice(2);
