@@ -2,9 +2,11 @@
 // `nepho help [COMMAND]`, `nepho version`, and every command's help read as a
 // person reads it: value names instead of `#0`, a description and an example,
 // Details wrapped between words and never inside `code`.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { nepho } from './fixtures/cli.js';
-import { tempDir } from './fixtures/paths.js';
+import { ROOT, tempDir } from './fixtures/paths.js';
 
 /** Every command name `nepho help` lists (colon forms, shortcuts, general commands). */
 async function commandNames(home: string): Promise<string[]> {
@@ -102,4 +104,11 @@ t.test('options show their value names: -o, --output FORMAT', async (t) => {
   t.match(r.stdout, /\$ nepho formation:create \[-o,--output FORMAT\] \[--name NAME\]/);
   const ssh = await nepho(['formation:ssh', '--help'], { home, env: { COLUMNS: '80' } });
   t.match(ssh.stdout, /\nsh -c '\.\.\.' for pipes/, 'a code span is never split across lines');
+});
+
+t.test('docs/cli.md lists every command with an example', async (t) => {
+  const home = tempDir(t);
+  const doc = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
+  const missing = (await commandNames(home)).filter((name) => !new RegExp(`\\n### ${name}\\n[\\s\\S]*?\\n {4}nepho ${name}[ \\n]`).test(doc));
+  t.same(missing, [], 'each command has a section in docs/cli.md with a usage line');
 });
