@@ -1,6 +1,6 @@
 // Install: `nepho cloudlet:install file://REPO#v1.0.0` of a repository with a
 // long history, against `git clone --depth 1 --branch v1.0.0 file://REPO` of
-// the same tag, side by side. Target (issue #2): within 1.5× of the clone.
+// the same tag, side by side. Target: within 1.5× of the clone.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
 // Search: `nepho cloudlet:search` over a generated 100,000-cloudlet registry
 // served over real HTTP on 127.0.0.1, with a warm cache (the index fetched,
-// within registry_ttl). Target (issue #2): under 0.5 s; the ratio against
+// within registry_ttl). Target: under 0.5 s; the ratio against
 // `node -e 0` and the peak memory are printed too.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';

@@ -8,6 +8,8 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { expectUserError, nepho } from '../fixtures/cli.js';
+import { serveSilence } from '../fixtures/git.js';
+import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
 import { shellQuote } from '../../src/formations/ssh.js';
 import { makeSshKey, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
@@ -61,6 +63,7 @@ t.test('a command runs on the host through the bastion; both host keys are remem
   t.ok(lines.some((l) => l.includes(`/127.0.0.1:${target.port} `) && l.endsWith(target.hostKey)), "the target's key, under the formation's name");
   t.ok(lines.some((l) => l.includes(`/127.0.0.1:${bastion.port} `) && l.endsWith(bastion.hostKey)), "the bastion's key");
   t.match(r.stderr, /Permanently added/, 'ssh said it learnt them');
+  t.equal(r.stderr.split('\n')[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${bastion.port})`, 'nepho said first where it connects, on stderr');
 
   const config = join(home, 'formations', 'web', 'ssh_config');
   t.equal(statSync(config).mode & 0o777, 0o600, 'the ssh config file is private');
@@ -70,6 +73,7 @@ t.test('a command runs on the host through the bastion; both host keys are remem
   t.match(text, /StrictHostKeyChecking accept-new/);
   t.match(text, `UserKnownHostsFile "${join(home, 'known_hosts')}"`);
   t.equal(text.match(/IdentitiesOnly yes/g)?.length, 2, '-i is used for both hops, and only it');
+  t.equal(text.match(/^ {2}ConnectTimeout 15$/gm)?.length, 2, 'both hops time out after 15 s by default');
 });
 
 t.test('the exit status passes through', async (t) => {
@@ -97,10 +101,11 @@ t.test('--print prints ssh -p PORT USER@HOST with -J through the bastion, and -o
   t.equal(r.stderr, '');
   const knownHostsFile = join(home, 'known_hosts');
   const line = r.stdout.replace(/HostKeyAlias=nepho-web-[0-9a-f]{8}\//, 'HostKeyAlias=nepho-web-ID/');
-  t.equal(line, `ssh -p ${target.port} -i ${client.privateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHostsFile} ` +
+  t.equal(line, `ssh -p ${target.port} -o ConnectTimeout=15 -i ${client.privateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHostsFile} ` +
     `-o StrictHostKeyChecking=accept-new -o HostKeyAlias=nepho-web-ID/127.0.0.1:${target.port} ` +
     `-J ${user}@127.0.0.1:${bastion.port} ${user}@127.0.0.1 -- ${shellQuote(`sh -c ${shellQuote(`echo "$0 it's"`)}`)}\n`, 'no generated config file: every option on the line');
   t.notMatch(r.stdout, /ssh_config|-F /);
+  t.equal(r.stderr, '', 'no "connecting to" line: nothing connects');
 
   const json = await nepho(['formation:ssh', 'web', '--print', '-o', 'json'], { home });
   t.equal(json.code, 0, json.stderr);
@@ -122,13 +127,49 @@ t.test('the printed command works when pasted into a shell', async (t) => {
   const r = await nepho(['ssh', 'box', '-i', client.privateKey, '--print', '--', 'sh', '-c', `echo "$0 it's"`], { home: h });
   t.equal(r.code, 0, r.stderr);
   const line = r.stdout.trim();
-  t.match(line, new RegExp(`^ssh -p ${target.port} -i \\S+ .* ${user}@127\\.0\\.0\\.1 -- `));
+  t.match(line, new RegExp(`^ssh -p ${target.port} -o ConnectTimeout=15 -i \\S+ .* ${user}@127\\.0\\.0\\.1 -- `));
   t.notMatch(line, / -J /, 'no bastion, no -J');
   const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.equal(out, "sh it's\n", 'the printed command ran the same command on the host');
   t.ok(readFileSync(join(h, 'known_hosts'), 'utf8').includes(target.hostKey), "the host's key went into nepho's known_hosts, where formation:ssh finds it");
   const again = await nepho(['ssh', 'box', '-i', client.privateKey, '--', 'echo', 'same key'], { home: h });
   t.equal(again.stdout, 'same key\n', 'formation:ssh accepts what the pasted command learnt');
+  const timed = await nepho(['ssh', 'web', '--print', '--connect-timeout', '7'], { home });
+  t.match(timed.stdout, /^ssh -p \d+ -o ConnectTimeout=7 /);
+  t.equal(readFileSync(join(home, 'formations', 'web', 'ssh_config'), 'utf8').match(/^ {2}ConnectTimeout 7$/gm)?.length, 2, 'the bastion hop too');
+});
+
+t.test('an unreachable host ends with one line and exit status 255, never a hang', async (t) => {
+  const closed = await freePort();
+  const errorLine = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l !== '');
+
+  const direct = join(tempDir(t), 'home');
+  standInFormation(direct, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '127.0.0.1', port: closed, user } } });
+  const refused = await nepho(['ssh', 'box', '-i', client.privateKey, '--', 'echo', 'no'], { home: direct });
+  t.equal(refused.code, 255, "a closed port: ssh's own exit status");
+  t.equal(refused.stdout, '');
+  t.same(errorLine(refused), [`connecting to ${user}@127.0.0.1:${closed}`, `error: could not connect to ${user}@127.0.0.1:${closed}: Connection refused`]);
+
+  const behind = homeWithWeb(undefined, { Port: String(closed) });
+  const onward = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'no'], { home: behind });
+  t.equal(onward.code, 255, 'a closed port behind the bastion');
+  t.same(errorLine(onward).filter((l) => !/Permanently added/.test(l)), [
+    `connecting to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port})`,
+    `error: could not connect to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port}): the bastion could not connect onward: connect failed: Connection refused`,
+  ], "the bastion's refusal, in one line");
+
+  // A bastion that accepts the connection and never says a word (a host
+  // behind a firewall that drops packets looks the same to ssh once the
+  // connect timeout runs out): no real sshd can be made to do this.
+  const silent = await serveSilence(t);
+  const hung = homeWithWeb(undefined, { BastionPort: String(silent.port) });
+  const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--connect-timeout', '2', '--', 'echo', 'no'], { home: hung });
+  t.equal(r.code, 255, 'a silent bastion: ssh gives up after the connect timeout');
+  t.ok(silent.connections() >= 1, 'ssh did reach the silent bastion');
+  const lines = errorLine(r);
+  t.equal(lines.length, 2, `two lines in all: ${JSON.stringify(lines)}`);
+  t.equal(lines[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${silent.port})`);
+  t.match(lines[1], new RegExp(`^error: could not connect to ${user}@127\\.0\\.0\\.1:${target.port} \\(through ${user}@127\\.0\\.0\\.1:${silent.port}\\): (the bastion 127\\.0\\.0\\.1:${silent.port}: )?no answer within 2 s$`));
 });
 
 t.test('--user changes the host user only; the bastion keeps its own', async (t) => {
@@ -194,6 +235,9 @@ t.test('clear errors before anything is run', async (t) => {
   expectUserError(t, await nepho(['ssh', 'nope'], { home }), /no formation named 'nope'/, 'no such formation');
   expectUserError(t, await nepho(['ssh', 'web', '-i', join(base, 'no-such-key')], { home }), /-i .*no-such-key: no such readable file/, 'a missing key');
   expectUserError(t, await nepho(['ssh', 'web', '-i', base], { home }), /-i .*: not a file/, 'a directory as key');
+  for (const bad of ['0', 'soon', '1.5', '99999']) {
+    expectUserError(t, await nepho(['ssh', 'web', '--connect-timeout', bad], { home }), /--connect-timeout ".*": not a whole number of seconds from 1 to 3600/, `--connect-timeout ${bad}`);
+  }
 
   const noPath = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'true'], { home, env: { PATH: tempDir(t) } });
   expectUserError(t, noPath, /ssh: no such program on PATH/, 'no ssh on PATH');
