@@ -25,7 +25,7 @@ export type Shell = (typeof SHELLS)[number];
 
 const BASH = `# nepho completion for bash: eval "$(nepho completion bash)" in ~/.bashrc
 _nepho_complete() {
-  local line="\${COMP_LINE:0:\$COMP_POINT}"
+  local line="\${COMP_LINE:0:$COMP_POINT}"
   local -a words
   read -ra words <<< "$line"
   [[ "$line" =~ [[:space:]]$ ]] && words+=("")
@@ -65,9 +65,12 @@ complete -c nepho -f -a '(__nepho_complete)'
 /** The completion script for `shell`. */
 export function completionScript(shell: string): string {
   switch (shell) {
-    case 'bash': return BASH;
-    case 'zsh': return ZSH;
-    case 'fish': return FISH;
+    case 'bash':
+      return BASH;
+    case 'zsh':
+      return ZSH;
+    case 'fish':
+      return FISH;
     default:
       throw new NephoError('BAD_ARGUMENT', `completion: '${shell}' is not one of ${SHELLS.join(', ')}`, { hint: 'for example: nepho completion bash' });
   }
@@ -102,14 +105,22 @@ function optionKind(name: string): ValueKind {
 /** The words of kind `kind` on this machine. */
 function valuesOf(kind: ValueKind, home: NephoHome, specs: readonly CommandSpec[]): string[] {
   switch (kind) {
-    case 'commands': return commandNames(specs);
-    case 'formats': return [...OUTPUT_FORMATS];
-    case 'shells': return [...SHELLS];
-    case 'cloudlets': return cloudletNames(home).flatMap((c) => c.names);
-    case 'pairs': return cloudletNames(home).flatMap((c) => c.names.flatMap((name) => [name, ...scenarioNames(c.dir).map((s) => `${name}/${s}`)]));
-    case 'formations': return directories(home.formations);
-    case 'registries': return registryNames(home);
-    default: return [];
+    case 'commands':
+      return commandNames(specs);
+    case 'formats':
+      return [...OUTPUT_FORMATS];
+    case 'shells':
+      return [...SHELLS];
+    case 'cloudlets':
+      return cloudletNames(home).flatMap((c) => c.names);
+    case 'pairs':
+      return cloudletNames(home).flatMap((c) => c.names.flatMap((name) => [name, ...scenarioNames(c.dir).map((s) => `${name}/${s}`)]));
+    case 'formations':
+      return directories(home.formations);
+    case 'registries':
+      return registryNames(home);
+    default:
+      return [];
   }
 }
 
@@ -135,7 +146,10 @@ function cloudletNames(home: NephoHome): { dir: string; names: string[] }[] {
 /** A cloudlet's scenarios: the names of its scenarios/*.yaml, read from the directory listing alone. */
 function scenarioNames(dir: string): string[] {
   try {
-    return readdirSync(join(dir, 'scenarios')).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)).sort();
+    return readdirSync(join(dir, 'scenarios'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -5))
+      .sort();
   } catch {
     return [];
   }
@@ -144,7 +158,10 @@ function scenarioNames(dir: string): string[] {
 /** The directories in `dir` (formations keep one each), none when it is missing. */
 function directories(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }

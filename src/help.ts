@@ -137,7 +137,11 @@ export function helpWidth(env: NodeJS.ProcessEnv): number {
  * is one word however many blanks it holds.
  */
 export function paragraphs(text: string): string[][] {
-  return text.trim().split(/\n\s*\n/).map((paragraph) => paragraph.trim().match(/(?:`[^`]*`|\S)+/g) ?? []).filter((words) => words.length > 0);
+  return text
+    .trim()
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.trim().match(/(?:`[^`]*`|\S)+/g) ?? [])
+    .filter((words) => words.length > 0);
 }
 
 /**
@@ -170,7 +174,13 @@ function styleCode(text: string, style: ChalkInstance): string {
 
 /** A block of prose: each paragraph wrapped, paragraphs separated by a blank line; styled after wrapping, so colour never breaks a line. */
 function prose(text: string, width: number, indent: string, style: ChalkInstance): string {
-  return paragraphs(text).map((words) => wrapWords(words, width, indent).map((l) => styleCode(l, style)).join('\n')).join('\n\n');
+  return paragraphs(text)
+    .map((words) =>
+      wrapWords(words, width, indent)
+        .map((l) => styleCode(l, style))
+        .join('\n'),
+    )
+    .join('\n\n');
 }
 
 /** The help of one command: description, usage, options, details and examples. */
@@ -178,7 +188,15 @@ export function renderCommandHelp(commandClass: NephoCommandClass, binary: strin
   const spec = commandSpec(commandClass);
   const usage = commandClass.usage ?? {};
   const sections: string[] = [];
-  if (usage.description) sections.push(prose(usage.description.replace(/^./, (c) => c.toUpperCase()), width, '', style));
+  if (usage.description)
+    sections.push(
+      prose(
+        usage.description.replace(/^./, (c) => c.toUpperCase()),
+        width,
+        '',
+        style,
+      ),
+    );
   sections.push(`${style.bold('Usage')}\n\n  $ ${usageLine(binary, spec)}`);
   const options = spec.options.filter((o) => !o.hidden);
   if (options.length > 0) {

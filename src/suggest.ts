@@ -52,7 +52,9 @@ export function usageProblem(argv: readonly string[], specs: readonly CommandSpe
     const typed = groups.has(first) && argv[1] !== undefined && !argv[1].startsWith('-') ? `${first}:${argv[1]}` : first;
     const names = specs.filter((s) => !s.hidden).map((s) => s.path);
     const shown = typed.includes(':') && !first.includes(':') ? `${first} ${argv[1]}` : typed;
-    return new NephoError('UNKNOWN_COMMAND', `unknown command '${shown}'${didYouMean(closestMatches(typed, names))}`, { hint: 'nepho help lists every command' });
+    return new NephoError('UNKNOWN_COMMAND', `unknown command '${shown}'${didYouMean(closestMatches(typed, names))}`, {
+      hint: 'nepho help lists every command',
+    });
   }
   const { spec, length } = matched;
   const known = [...spec.options.flatMap((o) => o.names), '--help', '-h'];
@@ -65,9 +67,13 @@ export function usageProblem(argv: readonly string[], specs: readonly CommandSpe
     const unknown = letters.find((l) => !known.includes(l));
     if (unknown !== undefined) {
       const longs = spec.options.flatMap((o) => o.names).filter((n) => n.startsWith('--'));
-      return new NephoError('UNKNOWN_OPTION', `nepho ${spec.path}: unknown option '${unknown}'${didYouMean(closestMatches(unknown, unknown.startsWith('--') ? longs : known))}`, {
-        hint: `nepho ${spec.path} --help lists its options`,
-      });
+      return new NephoError(
+        'UNKNOWN_OPTION',
+        `nepho ${spec.path}: unknown option '${unknown}'${didYouMean(closestMatches(unknown, unknown.startsWith('--') ? longs : known))}`,
+        {
+          hint: `nepho ${spec.path} --help lists its options`,
+        },
+      );
     }
   }
   const why = (reason ?? 'these arguments do not fit the command').replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, '');

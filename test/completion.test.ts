@@ -36,7 +36,11 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 /** What fish offers for `line`: its own `complete -C`, with the script loaded. */
 function fish(line: string): string[] {
   const script = `nepho completion fish | source; complete -C ${JSON.stringify(line)}`;
-  return execFileSync('fish', ['--no-config', '-c', script], { env, encoding: 'utf8' }).split('\n').filter(Boolean).map((l) => l.split('\t')[0]!).sort();
+  return execFileSync('fish', ['--no-config', '-c', script], { env, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split('\t')[0]!)
+    .sort();
 }
 
 /**
@@ -53,7 +57,10 @@ CURRENT=\${#words}
 compadd() { while [[ $1 != -- ]]; do shift; done; shift; print -l -- "$@"; }
 _files() { print -- '<files>'; }
 _nepho`;
-  return execFileSync('zsh', ['-f', '-c', script], { env: { ...env, LINE: line }, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  return execFileSync('zsh', ['-f', '-c', script], { env: { ...env, LINE: line }, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 t.test('nepho completion prints a script for each shell, and refuses another', async (t) => {
@@ -101,7 +108,10 @@ t.test('fish', async (t) => {
 
 t.test('completing reads local state only and never creates the home', async (t) => {
   const fresh = join(tempDir(t), 'not-yet');
-  const r = await nepho(['__complete', 'bash', 'formation:describe', ''], { home: fresh, env: { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' } });
+  const r = await nepho(['__complete', 'bash', 'formation:describe', ''], {
+    home: fresh,
+    env: { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' },
+  });
   t.equal(r.code, 0);
   t.equal(r.stdout, '');
   t.throws(() => execFileSync('test', ['-e', fresh]), 'the home was not created');

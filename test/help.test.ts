@@ -44,7 +44,10 @@ t.test('an unknown option: one line naming it and the closest options of that co
   t.match(bound.stderr, /unknown option '--nmae'; did you mean '--name'/, '--flag=value names the flag alone');
   const missing = await nepho(['cloudlet:install'], { home });
   t.equal(missing.code, 2, 'too few arguments is a usage error too');
-  t.match(missing.stderr, /^error: nepho cloudlet:install: not enough positional arguments\nhint: usage: nepho cloudlet:install .*<name\[@range\]\|git-url\[#ref\]\|path>\n$/);
+  t.match(
+    missing.stderr,
+    /^error: nepho cloudlet:install: not enough positional arguments\nhint: usage: nepho cloudlet:install .*<name\[@range\]\|git-url\[#ref\]\|path>\n$/,
+  );
 });
 
 t.test('nepho help, help COMMAND and version', async (t) => {
@@ -67,7 +70,7 @@ t.test('nepho help, help COMMAND and version', async (t) => {
   t.equal((await nepho(['--version'], { home })).stdout, `${version.stdout.match(/\d+\.\d+\.\d+/)![0]}\n`, '--version prints the number alone');
 });
 
-t.test('every command\'s help: description, value names, details without broken lines, an example', async (t) => {
+t.test("every command's help: description, value names, details without broken lines, an example", async (t) => {
   const home = tempDir(t);
   const names = await commandNames(home);
   t.ok(names.length >= 40, `every command is listed (${names.length})`);

@@ -12,7 +12,10 @@ export class HelpCommand extends NephoCommand {
     category: Category.general,
     description: 'Show the list of commands, or the help of one command',
     details: 'A command may be named in its colon form (`cloudlet:install`) or its space form (`cloudlet install`).',
-    examples: [['Every command', '$0 help'], ['One command', '$0 help cloudlet:install']],
+    examples: [
+      ['Every command', '$0 help'],
+      ['One command', '$0 help cloudlet:install'],
+    ],
   });
 
   words = Option.Rest({ name: 'command' });
@@ -29,7 +32,10 @@ export class HelpCommand extends NephoCommand {
     if (!found) {
       const names = this.catalogue.filter((c) => c.usage !== undefined).map((c) => commandSpec(c).path);
       const matches = closestMatches(this.words.join(':'), names);
-      throw new NephoError('UNKNOWN_COMMAND', `unknown command '${wanted}'${matches.length > 0 ? `; did you mean ${matches.map((m) => `'${m}'`).join(', ')}?` : ''}`);
+      throw new NephoError(
+        'UNKNOWN_COMMAND',
+        `unknown command '${wanted}'${matches.length > 0 ? `; did you mean ${matches.map((m) => `'${m}'`).join(', ')}?` : ''}`,
+      );
     }
     out.stdout.write(renderCommandHelp(found, 'nepho', out.style, width));
     return 0;

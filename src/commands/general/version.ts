@@ -7,8 +7,12 @@ export class VersionCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.general,
     description: 'Show the version of nepho, of Node, and the providers and provisioners found',
-    details: '`nepho --version` prints the version number alone. The providers and provisioners are the built-in ones and those the plugins named in config.yaml add.',
-    examples: [['For a bug report', '$0 version'], ['As JSON', '$0 version -o json']],
+    details:
+      '`nepho --version` prints the version number alone. The providers and provisioners are the built-in ones and those the plugins named in config.yaml add.',
+    examples: [
+      ['For a bug report', '$0 version'],
+      ['As JSON', '$0 version -o json'],
+    ],
   });
 
   async execute(): Promise<number> {
