@@ -16,6 +16,7 @@ const BENCHES = {
   install: async () => (await import('./install.js')).install(),
   follow: async () => (await import('./follow.js')).follow(),
   server: async () => (await import('./server.js')).server(),
+  completion: async () => (await import('./completion.js')).completion(),
 };
 
 const wanted = process.argv.slice(2);

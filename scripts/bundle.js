@@ -33,7 +33,7 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
  */
 const SHARED = new Set([
   'src/errors.ts', 'src/output.ts', 'src/home.ts', 'src/version.ts', 'src/paths.ts',
-  'src/cloudlets/names.ts', 'src/cloudlets/installed.ts',
+  'src/cloudlets/names.ts', 'src/cloudlets/installed.ts', 'src/suggest.ts',
 ]);
 
 /** Trims every build shares: each saves a module, a file read or a CommonJS wrapper on every run. */

@@ -11,8 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 # git: installs and registries; tmux: terminal tests; openssh-server: formation:ssh;
 # vagrant: vagrant validate; chromium: the registry's web listing; postgresql: the
 # team server; ruby: reading back rendered Vagrantfile literals; time: peak memory
-# of hostile downloads; python3 and pip: moto and cfn-lint below.
-packages=(git tmux openssh-server vagrant chromium postgresql ruby time python3 python3-pip)
+# of hostile downloads; zsh and fish: shell completion; python3 and pip: moto and cfn-lint below.
+packages=(git tmux openssh-server vagrant chromium postgresql ruby time zsh fish python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

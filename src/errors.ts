@@ -484,6 +484,14 @@ export const ERRORS = {
     meaning: 'no live server token has that name',
     hint: 'see nepho server:token:list',
   },
+  UNKNOWN_COMMAND: {
+    meaning: 'the command line names a command nepho does not have (exit status 2)',
+    hint: 'nepho help lists every command',
+  },
+  UNKNOWN_OPTION: {
+    meaning: 'the command line gives a command an option it does not have (exit status 2)',
+    hint: 'nepho COMMAND --help lists its options',
+  },
   UNKNOWN_PARAMETER: {
     meaning: 'a parameter is given that the scenario does not declare',
   },
@@ -518,6 +526,10 @@ export const ERRORS = {
   },
   URL_NOT_READY: {
     meaning: "a value access.url needs is not among the formation's outputs yet",
+  },
+  USAGE: {
+    meaning: 'the command line has too few or too many arguments for its command (exit status 2)',
+    hint: 'nepho COMMAND --help shows its usage',
   },
 } as const satisfies Record<string, ErrorEntry>;
 

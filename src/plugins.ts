@@ -145,3 +145,22 @@ export function registrarFor(registry: PluginRegistry, name: string | undefined)
   const needing = names.length === 0 ? 'no provider here needs credentials' : `only ${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} credentials`;
   throw new NephoError('BAD_ARGUMENT', `--provider '${name}': ${needing}`, { hint: provider.noCredentials ?? `${provider.name} takes no credentials from nepho` });
 }
+
+/** A provider or provisioner as `nepho version` reports it. */
+export interface PluginInfo {
+  /** A provider's name, or a provisioner's type. */
+  name: string;
+  description: string;
+  /** Shipped with nepho, rather than loaded from a plugin config.yaml names. */
+  builtin: boolean;
+}
+
+/** The providers and provisioners found for this home: the built-ins, then those plugins add. */
+export async function pluginInventory(home: NephoHome): Promise<{ providers: PluginInfo[]; provisioners: PluginInfo[] }> {
+  const registry = await configuredPlugins(home);
+  const builtin = builtinPlugins();
+  return {
+    providers: registry.providers.map((p) => ({ name: p.name, description: p.description, builtin: builtin.providers.includes(p) })),
+    provisioners: registry.provisioners.map((p) => ({ name: p.type, description: p.description, builtin: builtin.provisioners.includes(p) })),
+  };
+}

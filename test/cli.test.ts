@@ -52,12 +52,12 @@ t.test('the space form works like the colon form', async (t) => {
   t.same(JSON.parse(space.stdout), []);
 });
 
-t.test('an unknown command exits 1 with the error on stderr, not stdout', async (t) => {
+t.test('an unknown command exits 2 with the error on stderr, not stdout', async (t) => {
   const home = tempDir(t);
   const r = await nepho(['cloudlet:frobnicate'], { home });
-  t.equal(r.code, 1);
+  t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.match(r.stderr, /Command not found/);
+  t.match(r.stderr, /^error: unknown command 'cloudlet:frobnicate'/);
 });
 
 t.test('a bad -o value names the option', async (t) => {

@@ -1,7 +1,8 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option, type BaseContext } from 'clipanion';
 import { NephoError } from '../errors.js';
 import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
+import type { NephoCommandClass } from '../help.js';
 import type { ProviderOptions } from '../providers/types.js';
 import { TerminalIo } from './formation/terminal.js';
 
@@ -15,7 +16,13 @@ export const Category = {
   server: 'Team server commands',
   config: 'Configuration commands',
   shortcut: 'Shortcut commands',
+  general: 'General commands',
 } as const;
+
+/** The context nepho runs its commands in: clipanion's, plus every command registered (for help and completion). */
+export interface NephoContext extends BaseContext {
+  commands?: readonly NephoCommandClass[];
+}
 
 /**
  * What every nepho command shares: the home directory, the output module and
@@ -32,6 +39,11 @@ export abstract class NephoCommand extends Command {
   /** The environment the command runs in (tests pass their own). */
   protected get env(): NodeJS.ProcessEnv {
     return (this.context as { env?: NodeJS.ProcessEnv }).env ?? process.env;
+  }
+
+  /** Every nepho command (the CLI registers only those a command line can match). */
+  protected get catalogue(): readonly NephoCommandClass[] {
+    return (this.context as NephoContext).commands ?? [];
   }
 
   /** The output module for this command, in the given format. */

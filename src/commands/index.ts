@@ -38,6 +38,10 @@ import { RegistryServeCommand } from './registry/serve.js';
 import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
+import { CompleteCommand } from './general/complete.js';
+import { CompletionCommand } from './general/completion.js';
+import { HelpCommand } from './general/help.js';
+import { VersionCommand } from './general/version.js';
 import { RegisterCommand } from './register.js';
 import { RemoteAddCommand } from './remote/add.js';
 import { RemoteListCommand } from './remote/list.js';
@@ -104,4 +108,8 @@ export const commands = [
   DestroyShortcut,
   OpenShortcut,
   SshShortcut,
+  HelpCommand,
+  VersionCommand,
+  CompletionCommand,
+  CompleteCommand,
 ];

@@ -240,6 +240,51 @@ export function remoteCommand(words: readonly string[]): string {
   return shellCommandLine(words);
 }
 
+/** How to reach a formation's host without nepho: what `formation:ssh --print` shows. */
+export interface PrintedSsh {
+  user: string | null;
+  host: string;
+  port: number;
+  bastion: { user: string | null; host: string; port: number } | null;
+  /** `ssh -p PORT ... [-J BASTION] USER@HOST [-- COMMAND]`, word by word. */
+  command: string[];
+}
+
+/** `user@host`, or the host alone when no user is set (ssh then logs in as the local user). */
+function login(user: string | undefined, host: string): string {
+  return user ? `${user}@${host}` : host;
+}
+
+/**
+ * A command a person can paste into any shell: `ssh -p PORT USER@HOST` with
+ * the key (`-i`), nepho's known-hosts file and the alias it remembers this
+ * host's key under, and `-J` through the bastion. ssh gives command-line
+ * options to the last hop only: the bastion hop authenticates with the
+ * user's agent or own ssh config, as `-J` always does.
+ */
+export function printedSsh(input: Omit<SshConfigInput, 'configFile' | 'quiet'>, remote: readonly string[] = []): PrintedSsh {
+  const { endpoint } = input;
+  const identity = input.identityFile ?? endpoint.identityFile;
+  const bastion = endpoint.bastion;
+  const jumpHost = bastion && bastion.host.includes(':') ? `[${bastion.host}]` : bastion?.host;
+  const command = [
+    'ssh', '-p', String(endpoint.port),
+    ...(input.connectTimeout === undefined ? [] : ['-o', `ConnectTimeout=${input.connectTimeout}`]),
+    ...(identity ? ['-i', identity, '-o', 'IdentitiesOnly=yes'] : []),
+    '-o', `UserKnownHostsFile=${input.knownHostsFile}`,
+    '-o', 'StrictHostKeyChecking=accept-new',
+    '-o', `HostKeyAlias=${hostKeyAlias(input.formation, input.instance, endpoint.host, endpoint.port)}`,
+    ...(bastion ? ['-J', `${login(bastion.user, jumpHost!)}:${bastion.port}`] : []),
+    login(endpoint.user, endpoint.host),
+    ...(remote.length > 0 ? ['--', remoteCommand(remote)] : []),
+  ];
+  return {
+    user: endpoint.user ?? null, host: endpoint.host, port: endpoint.port,
+    bastion: bastion ? { user: bastion.user ?? null, host: bastion.host, port: bastion.port } : null,
+    command,
+  };
+}
+
 /**
  * The arguments of the system `ssh`: `[-o ConnectTimeout=N] -F FILE
  * nepho-<name> [-- COMMAND]`.

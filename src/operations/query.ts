@@ -2,7 +2,8 @@ import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
 import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
 import {
-  checkConnectTimeout, checkIdentityFile, checkSshUser, DEFAULT_CONNECT_TIMEOUT, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
+  checkConnectTimeout, checkIdentityFile, checkSshUser, DEFAULT_CONNECT_TIMEOUT, formationInstance, formationSshEndpoint, knownHostsFile, printedSsh,
+  sshArgv, systemSsh, writeSshConfig, type PrintedSsh,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
@@ -112,7 +113,7 @@ export interface SshRequest {
   connectTimeout?: string;
 }
 
-/** How to reach a formation by ssh: the program and its arguments (`ssh -o ConnectTimeout=N -F FILE nepho-NAME [-- COMMAND]`). */
+/** How to reach a formation by ssh: the program and its arguments (`ssh -o ConnectTimeout=N -F FILE nepho-NAME [-- COMMAND]`), and the same as a person types it. */
 export interface SshCommand {
   program: string;
   argv: string[];
@@ -120,6 +121,8 @@ export interface SshCommand {
   endpoint: SshEndpoint;
   /** Seconds each hop has to connect and answer. */
   connectTimeout: number;
+  /** The command for `--print`: nepho's settings on the command line, not in a file of nepho's. */
+  printed: PrintedSsh;
 }
 
 /**
@@ -137,10 +140,10 @@ export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Pr
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
   if (user !== undefined) endpoint.user = user;
-  const configFile = writeSshConfig(ctx.home, {
-    formation: record.name, endpoint, instance: formationInstance(record), connectTimeout, ...(identityFile ? { identityFile } : {}),
-  });
-  return { program, argv: sshArgv(configFile, record.name, request.command, connectTimeout), endpoint, connectTimeout };
+  const input = { formation: record.name, endpoint, instance: formationInstance(record), connectTimeout, ...(identityFile ? { identityFile } : {}) };
+  const configFile = writeSshConfig(ctx.home, input);
+  const printed = printedSsh({ ...input, knownHostsFile: knownHostsFile(ctx.home) }, request.command);
+  return { program, argv: sshArgv(configFile, record.name, request.command, connectTimeout), endpoint, connectTimeout, printed };
 }
 
 /** A formation's drift, with what it is about. */

@@ -11,6 +11,7 @@ import { expectUserError, nepho } from '../fixtures/cli.js';
 import { serveSilence } from '../fixtures/git.js';
 import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
+import { shellQuote } from '../../src/formations/ssh.js';
 import { makeSshKey, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
 
 const base = tempDir(t, 'nepho-ssh-');
@@ -94,20 +95,47 @@ t.test('a second connection uses the remembered keys and asks nothing', async (t
   t.equal(readFileSync(join(home, 'known_hosts'), 'utf8'), before, 'known_hosts unchanged');
 });
 
-t.test('--print prints a command that works when pasted into a shell', async (t) => {
+t.test('--print prints ssh -p PORT USER@HOST with -J through the bastion, and -o json the same as data', async (t) => {
   const r = await nepho(['formation:ssh', 'web', '-i', client.privateKey, '--print', '--', 'sh', '-c', `echo "$0 it's"`], { home });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr, '');
+  const knownHostsFile = join(home, 'known_hosts');
+  const line = r.stdout.replace(/HostKeyAlias=nepho-web-[0-9a-f]{8}\//, 'HostKeyAlias=nepho-web-ID/');
+  t.equal(line, `ssh -p ${target.port} -o ConnectTimeout=15 -i ${client.privateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHostsFile} ` +
+    `-o StrictHostKeyChecking=accept-new -o HostKeyAlias=nepho-web-ID/127.0.0.1:${target.port} ` +
+    `-J ${user}@127.0.0.1:${bastion.port} ${user}@127.0.0.1 -- ${shellQuote(`sh -c ${shellQuote(`echo "$0 it's"`)}`)}\n`, 'no generated config file: every option on the line');
+  t.notMatch(r.stdout, /ssh_config|-F /);
+  t.equal(r.stderr, '', 'no "connecting to" line: nothing connects');
+
+  const json = await nepho(['formation:ssh', 'web', '--print', '-o', 'json'], { home });
+  t.equal(json.code, 0, json.stderr);
+  const data = JSON.parse(json.stdout) as { command: string[] };
+  t.same(Object.keys(data), ['user', 'host', 'port', 'bastion', 'command']);
+  t.match(data, { user, host: '127.0.0.1', port: target.port, bastion: { user, host: '127.0.0.1', port: bastion.port } });
+  t.same(data.command.slice(-3), ['-J', `${user}@127.0.0.1:${bastion.port}`, `${user}@127.0.0.1`], 'the bastion user is the host user when the scenario names none');
+  const yaml = await nepho(['formation:ssh', 'web', '--print', '-o', 'yaml'], { home });
+  t.match(yaml.stdout, /^user: .*\nhost: 127\.0\.0\.1\n/);
+  expectUserError(t, await nepho(['formation:ssh', 'web', '-o', 'json'], { home }), /-o json goes with --print/, '-o without --print');
+});
+
+t.test('the printed command works when pasted into a shell', async (t) => {
+  // The bastion hop of -J takes no command-line options (ssh's rule): it would log in with the real
+  // user's agent and ~/.ssh, which a test must not touch. A formation reached directly shows the
+  // printed line doing the whole job: key, known hosts, user, port and the remote command.
+  const h = join(tempDir(t), 'home');
+  standInFormation(h, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '127.0.0.1', port: target.port, user } } });
+  const r = await nepho(['ssh', 'box', '-i', client.privateKey, '--print', '--', 'sh', '-c', `echo "$0 it's"`], { home: h });
+  t.equal(r.code, 0, r.stderr);
   const line = r.stdout.trim();
-  t.match(line, /^ssh -o ConnectTimeout=15 -F \S+\/formations\/web\/ssh_config nepho-web -- /);
+  t.match(line, new RegExp(`^ssh -p ${target.port} -o ConnectTimeout=15 -i \\S+ .* ${user}@127\\.0\\.0\\.1 -- `));
+  t.notMatch(line, / -J /, 'no bastion, no -J');
   const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.equal(out, "sh it's\n", 'the printed command ran the same command on the host');
-
-  const plain = await nepho(['ssh', 'web', '--print'], { home });
-  t.equal(plain.stdout, `ssh -o ConnectTimeout=15 -F ${join(home, 'formations', 'web', 'ssh_config')} nepho-web\n`, 'without a command: just the login');
-  t.equal(plain.stderr, '', 'no "connecting to" line: nothing connects');
+  t.ok(readFileSync(join(h, 'known_hosts'), 'utf8').includes(target.hostKey), "the host's key went into nepho's known_hosts, where formation:ssh finds it");
+  const again = await nepho(['ssh', 'box', '-i', client.privateKey, '--', 'echo', 'same key'], { home: h });
+  t.equal(again.stdout, 'same key\n', 'formation:ssh accepts what the pasted command learnt');
   const timed = await nepho(['ssh', 'web', '--print', '--connect-timeout', '7'], { home });
-  t.match(timed.stdout, /^ssh -o ConnectTimeout=7 -F /);
+  t.match(timed.stdout, /^ssh -p \d+ -o ConnectTimeout=7 /);
   t.equal(readFileSync(join(home, 'formations', 'web', 'ssh_config'), 'utf8').match(/^ {2}ConnectTimeout 7$/gm)?.length, 2, 'the bastion hop too');
 });
 
