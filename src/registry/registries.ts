@@ -535,8 +535,7 @@ export async function search(ctx: RegistryContext, states: RegistryState[], term
       try {
         const ranked = rankIn(index, indexes.length, wanted, shadowedIn(index, indexes));
         // Hits are checked now, not as they are printed: a damaged block is repaired before anything is shown.
-        if (ranked.entries.length > index.count / 8) index.preloadDisplay();
-        else for (const e of ranked.entries) index.idAt(e);
+        index.checkShown(ranked.entries);
         return { index, ranked };
       } catch (error) {
         index.close();

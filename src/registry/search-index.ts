@@ -1,5 +1,5 @@
 import type { RegistryCloudlet } from './format.js';
-import { CheckedFileReader, CheckedFileWriter, DamagedCacheError, entryCount, openContainer, uint32s } from './store.js';
+import { BLOCK_SIZE, CheckedFileReader, CheckedFileWriter, DamagedCacheError, entryCount, openContainer, uint32s } from './store.js';
 
 /**
  * The search file of a registry's cached copy (`search.bin`): what
@@ -320,6 +320,9 @@ function writeRecords(out: CheckedFileWriter, name: string, offsets: string, dat
   writeArray(out, offsets, starts);
 }
 
+/** Bytes read per window when a result holds a good part of the entries (see checkShown). */
+const WINDOW = 256 * 1024;
+
 /** One hit as it is shown. */
 export interface ShownEntry {
   id: string;
@@ -327,8 +330,6 @@ export interface ShownEntry {
   summary: string;
 }
 
-/** Bytes of the display records read at once, when records are read one after the other. */
-const WINDOW = 256 * 1024;
 
 /**
  * A registry's search file, open for queries. Sections are read when a query
@@ -344,6 +345,8 @@ export class SearchIndex {
   private vstart?: Uint32Array;
   private pstart?: Uint32Array;
   private readonly windows: Record<'display' | 'text', { from: number; bytes: Buffer } | undefined> = { display: undefined, text: undefined };
+  /** What each section's window is read into, reused from record to record (a window's bytes are used before the next is read). */
+  private readonly scratch: Record<'display' | 'text', Buffer> = { display: Buffer.allocUnsafe(WINDOW + BLOCK_SIZE), text: Buffer.allocUnsafe(4 * BLOCK_SIZE) };
   private readonly display: [number, number];
   private readonly text: [number, number];
 
@@ -379,18 +382,26 @@ export class SearchIndex {
   }
 
   /**
-   * Make all of the display section one window: for a query that shows a
-   * good part of the entries, one read instead of a pass per score.
+   * Read the display records of `entries` now, so that every block they lie
+   * in is checked before anything is shown (a damaged block then throws
+   * here, not halfway through printing). A result that holds a good part of
+   * the entries reads through windows of WINDOW bytes instead of block by
+   * block; windows are reused, so memory stays flat however many hits.
    */
-  preloadDisplay(): void {
-    const [base, size] = this.display;
-    this.windows.display = { from: 0, bytes: this.file.read(base, size) };
+  checkShown(entries: Int32Array): void {
+    this.windowSize = entries.length > this.count / 8 ? WINDOW : 0;
+    for (const e of entries) this.record('display', e);
   }
+
+  /** Bytes read at least per window (0: the blocks of one record). */
+  private windowSize = 0;
 
   /**
    * Record `e` of the display or text section (its bytes, without the
-   * newline). Read through a window of WINDOW bytes, for runs of nearby
-   * records; `alone` reads just the record (a binary search jumps about).
+   * newline). Read through a window of the checked blocks that hold it,
+   * kept for the records that follow in the same blocks (hits come in order
+   * of id within a score): a sparse result reads a block per hit, not more;
+   * `alone` reads just the record (a binary search jumps about).
    * Sets `at` and `end` to where the record lies in the returned buffer.
    */
   private record(section: 'display' | 'text', e: number, alone = false): Buffer {
@@ -406,7 +417,12 @@ export class SearchIndex {
     }
     const w = this.windows[section];
     if (!w || start < w.from || end > w.from + w.bytes.length) {
-      this.windows[section] = { from: start, bytes: this.file.read(base + start, Math.min(Math.max(WINDOW, end - start), size - start)) };
+      // Whole blocks: `from` may lie before the section (it need not start on a block).
+      const first = base + start - ((base + start) % BLOCK_SIZE);
+      const last = Math.min(this.file.dataLength, Math.ceil(Math.max(base + end, first + this.windowSize) / BLOCK_SIZE) * BLOCK_SIZE);
+      const scratch = this.scratch[section];
+      this.windows[section] = { from: first - base, bytes: this.file.read(first, last - first, scratch) };
+      if (this.windows[section]!.bytes.buffer !== scratch.buffer) this.scratch[section] = this.windows[section]!.bytes;
     }
     const { from, bytes } = this.windows[section]!;
     this.at = start - from;

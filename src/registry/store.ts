@@ -186,7 +186,8 @@ export class CheckedFileReader {
   readonly generation: string;
   private readonly crcs: Uint32Array;
   private readonly checked: Uint8Array;
-  private readonly dataLength: number;
+  /** Bytes of data (the sections), before the checksum table. */
+  readonly dataLength: number;
 
   private constructor(private readonly fd: number, readonly path: string, footer: Footer, tail: Buffer) {
     this.generation = footer.generation;
@@ -242,14 +243,20 @@ export class CheckedFileReader {
     return this.read(offset, length);
   }
 
-  /** `length` bytes of data from `offset`, every block they touch checked. */
-  read(offset: number, length: number): Buffer {
+  /**
+   * `length` bytes of data from `offset`, every block they touch checked.
+   * Read into `scratch` when it is large enough (the result is then valid
+   * until `scratch` is used again): a reader of many small records does not
+   * leave a buffer behind for each.
+   */
+  read(offset: number, length: number, scratch?: Buffer): Buffer {
     if (length === 0) return Buffer.alloc(0);
     if (offset < 0 || offset + length > this.dataLength) throw new DamagedCacheError(this.path, `a read past its data (${offset}+${length})`);
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((offset + length - 1) / BLOCK_SIZE);
     const start = first * BLOCK_SIZE;
-    const buf = Buffer.allocUnsafe(Math.min((last + 1) * BLOCK_SIZE, this.dataLength) - start);
+    const span = Math.min((last + 1) * BLOCK_SIZE, this.dataLength) - start;
+    const buf = scratch && scratch.length >= span ? scratch.subarray(0, span) : Buffer.allocUnsafe(span);
     readFully(this.fd, buf, start, this.path);
     for (let b = first; b <= last; b++) {
       if (this.checked[b]) continue;
