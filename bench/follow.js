@@ -8,7 +8,7 @@
 // counting proxy between the clients and moto records every call and when the
 // first DescribeStacks answer saying CREATE_COMPLETE went out ("noticed").
 //
-// Target (issue #4, Speed): completion reported within one poll interval of
+// Target: completion reported within one poll interval of
 // the stack finishing, with no more than two describe calls per interval.
 // nepho runs with its defaults (2 s interval); set BENCH_FOLLOW_ROUNDS for
 // more rounds. The waiter runs once, beside nepho's rounds (its first wait

@@ -2,7 +2,7 @@
 // Runs nepho's benchmarks: all of them, or those named on the command line
 // (`node bench/run.js startup search install`). Run `npm run build` first
 // (`npm run bench` does). Each prints its figures as ratios against a baseline
-// measured in the same run and PASS/FAIL against the issue's targets, but this
+// measured in the same run and PASS/FAIL against the targets in its header (docs/performance.md), but this
 // process exits 0 whatever they say: benchmarks inform, they do not gate.
 // It exits non-zero only when a benchmark could not run at all.
 import { existsSync } from 'node:fs';

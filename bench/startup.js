@@ -1,6 +1,6 @@
 // Start-up: `nepho --version`, `nepho cloudlet:list` (one cloudlet installed)
 // and `nepho --help`, each against `node -e 0`, run side by side.
-// Target (issue #2): --version and cloudlet:list within 1.3× of `node -e 0`.
+// Target: --version and cloudlet:list within 1.3× of `node -e 0`.
 import {
   BIN, NODE, heading, interleave, median, ms, nepho, nephoEnv, percentile, progress, ratio, table, tempDir, verdict,
 } from './lib.js';

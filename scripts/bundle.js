@@ -7,8 +7,10 @@
 //   Node 20, loading an ES module costs a sixth of a bare `node -e 0` before
 //   any of its code runs.
 // - dist/lazy/**, ES modules split into shared chunks: everything a command
-//   loads on demand (`await import(...)` in src/). Each such import in the
-//   start-up bundle points at its file here.
+//   loads on demand. A command's execute() imports one domain facade
+//   (src/cloudlets/index.ts, src/operations/index.ts ...; test/architecture.test.ts
+//   holds each command file to one import()); each import() in the start-up
+//   bundle points at its file here.
 //
 // Modules both parts import (errors, output, home ...) exist once in each.
 // That is safe only for modules without state that matters across the two,
@@ -131,9 +133,14 @@ const startup = await build({
   logLevel: 'warning',
 });
 
-// The bundle runs as a vm.Script (src/boot.ts), where Node 20 supports no
-// import() without --experimental-vm-modules: each one calls the loader's
-// __nephoImport instead, which imports from the loader's own module.
+// On Node 20 the bundle runs as a vm.Script (src/boot.ts), where Node 20
+// supports no import() without --experimental-vm-modules: each one calls the
+// loader's __nephoImport instead, which imports from the loader's own module.
+// Where Node has its own compile cache the loader requires the bundle as a
+// plain CommonJS module, with no __nephoImport passed: the first line then
+// makes it an import() of the bundle's own. docs/performance.md says which
+// cache runs where.
+const OWN_IMPORT = 'var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);\n';
 const dynamic = new Set(Object.values(startup.metafile.outputs)[0].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
 const bundled = startup.outputFiles[0].text.replace(/\bimport\(("[^"]*")\)/g, (call, specifier) => {
   if (!dynamic.has(JSON.parse(specifier))) throw new Error(`dist/cli.cjs: ${call} is not one of the bundle's dynamic imports`);
@@ -141,11 +148,14 @@ const bundled = startup.outputFiles[0].text.replace(/\bimport\(("[^"]*")\)/g, (c
 });
 const stray = /\bimport\(/.exec(bundled);
 if (stray) throw new Error(`dist/cli.cjs: an import() esbuild did not report, near ${JSON.stringify(bundled.slice(stray.index - 40, stray.index + 40))}`);
+const cli = OWN_IMPORT + bundled;
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
-writeFileSync(join(ROOT, 'dist/cli.cjs'), bundled);
+writeFileSync(join(ROOT, 'dist/cli.cjs'), cli);
 
-// 2. The loader bin/nepho.cjs requires: it runs the start-up bundle through a
-//    V8 code cache (src/boot.ts), keyed by the bundle's content hash.
+// 2. The loader bin/nepho.cjs requires: it runs the start-up bundle through
+//    Node's compile cache where Node has one, else through a V8 code cache of
+//    its own keyed by the bundle's content hash (src/boot.ts; the two are
+//    described in docs/performance.md).
 await build({
   absWorkingDir: ROOT,
   entryPoints: ['src/boot.ts'],
@@ -154,7 +164,7 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  define: { NEPHO_BUILD_ID: JSON.stringify(createHash('sha256').update(bundled).digest('hex').slice(0, 16)) },
+  define: { NEPHO_BUILD_ID: JSON.stringify(createHash('sha256').update(cli).digest('hex').slice(0, 16)) },
   legalComments: 'none',
   logLevel: 'warning',
 });

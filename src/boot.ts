@@ -1,21 +1,22 @@
 /**
- * Loads the start-up bundle (dist/cli.cjs) with a V8 code cache, so that the
+ * Loads the start-up bundle (dist/cli.cjs) through a code cache, so that the
  * second and later runs of nepho skip compiling it: about a fifth of a bare
- * `node -e 0` on every command.
+ * `node -e 0` on every command. Which cache depends on the running Node;
+ * docs/performance.md ("Code caches") is the one description of both:
  *
- * nepho compiles the bundle with `vm.Script`, hands V8 the cache it wrote
- * last time, and writes one when there was none or V8 refused it (another
- * Node version, another build). Node 22 has this built in
- * (`module.enableCompileCache`), Node 20 does not; the v8-compile-cache
- * package does it for every `require` and was measured slower than no cache
- * at all for nepho's one-file start-up.
+ * - Node with `module.enableCompileCache` (22.1 and later): Node's own cache,
+ *   switched on here, and the bundle required as a plain CommonJS module.
+ * - Node 20: a V8 code cache made by hand. nepho compiles the bundle with
+ *   `vm.Script`, hands V8 the cache it wrote last time, and writes one when
+ *   there was none or V8 refused it (another Node version, another build).
+ *   Kept only while nepho supports a Node without the built-in one.
  *
- * Caches live in `$NEPHO_HOME/cache/compile`, the user's own directory: V8
+ * Both live in `$NEPHO_HOME/cache/compile`, the user's own directory: V8
  * runs cached bytecode as it is, so it must not come from a directory that
  * others can write to. Failing to read or write a cache never fails a command.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import nodeModule, { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
@@ -57,8 +58,51 @@ export function compileCacheFile(dir: string, stamp: string, slot: string): stri
   return join(dir, `cli-${BUILD_ID}-${stamp}-${process.version}-${process.arch}-${slot.replace(':', '.')}.bin`);
 }
 
-/** Load the start-up bundle at `file` to run `argv`, through the code cache. */
-export function loadCli(file: string, argv: readonly string[]): CliModule {
+/**
+ * The part of `node:module` that switches Node's own compile cache on:
+ * `enableCompileCache` exists from Node 22.1 (a parameter so that tests on
+ * Node 20 can hand in one that has it).
+ */
+export interface CompileCacheSwitch {
+  enableCompileCache?: (directory?: string) => unknown;
+}
+
+/** This Node's `node:module`, as a switch that may lack the function (the types are Node 20's). */
+const thisNode = nodeModule as CompileCacheSwitch;
+
+/**
+ * Switch Node's own compile cache on in `dir`, where Node has one. `absent`:
+ * this Node has none, the hand-made cache is used. `no-directory`: `dir` does
+ * not exist yet, and the cache stays off for this run, because Node would
+ * create it at once, before the command has judged whether the home can be
+ * written to, and its recursive mkdir never returns under /proc. `enabled`:
+ * asked for (Node still declines when NODE_DISABLE_COMPILE_CACHE is set, and
+ * keeps the directory NODE_COMPILE_CACHE names when that is).
+ */
+export function startNodeCompileCache(dir: string, node: CompileCacheSwitch = thisNode): 'absent' | 'no-directory' | 'enabled' {
+  if (typeof node.enableCompileCache !== 'function') return 'absent';
+  if (!isDirectory(dir)) return 'no-directory';
+  node.enableCompileCache(dir);
+  return 'enabled';
+}
+
+/** Load the start-up bundle at `file` to run `argv`, through a code cache. */
+export function loadCli(file: string, argv: readonly string[], node: CompileCacheSwitch = thisNode): CliModule {
+  const dir = compileCacheDir();
+  const slot = cacheSlot(argv);
+  const known = (cli: CliModule) => slot === 'help' || (slot !== undefined && cli.isCommandWord(slot));
+  const nodeCache = startNodeCompileCache(dir, node);
+  if (nodeCache !== 'absent') {
+    const cli = createRequire(file)(file) as CliModule;
+    if (nodeCache === 'no-directory' && known(cli)) {
+      // Made when the command is done, as the hand-made cache is: the next run caches.
+      process.once('exit', () => {
+        if (!homeRefused()) makeCacheDir(dir);
+      });
+    }
+    return cli;
+  }
+
   const fd = openSync(file, 'r');
   let text: string;
   let stamp: string;
@@ -69,8 +113,6 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
   } finally {
     closeSync(fd);
   }
-  const dir = compileCacheDir();
-  const slot = cacheSlot(argv);
   const cacheFile = slot === undefined ? undefined : compileCacheFile(dir, stamp, slot);
   let cachedData: Buffer | undefined;
   try {
@@ -85,8 +127,7 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
   const importFromBundle = (specifier: string): Promise<unknown> => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
   const module = { exports: {} as CliModule };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file), importFromBundle);
-  const known = slot === 'help' || (slot !== undefined && module.exports.isCommandWord(slot));
-  if (cacheFile && known && (cachedData === undefined || script.cachedDataRejected === true)) {
+  if (cacheFile && known(module.exports) && (cachedData === undefined || script.cachedDataRejected === true)) {
     // Written when the command is done, so the cache holds every function it compiled; not
     // into a home the command refused as unusable, which is left as it was found.
     process.once('exit', () => {
@@ -94,6 +135,24 @@ export function loadCli(file: string, argv: readonly string[]): CliModule {
     });
   }
   return module.exports;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Create the cache directory, or leave it for another run: a cache is never worth failing for. */
+function makeCacheDir(dir: string): void {
+  try {
+    // Bounded: Node's recursive mkdir never returns under /proc.
+    makeDirs(dir);
+  } catch {
+    /* the next run tries again */
+  }
 }
 
 /** Write the cache whole or not at all, and drop those of other builds (names not starting with `current`). */

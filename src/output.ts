@@ -43,7 +43,7 @@ export class Output {
     this.stdout.write(`${text}\n`);
   }
 
-  /** Progress for a person, on stderr (`Notice: …` in the seed's examples). */
+  /** Progress for a person, on stderr (`Notice: …` in the product guide's examples). */
   notice(text: string): void {
     this.stderr.write(`${this.style.dim(text)}\n`);
   }

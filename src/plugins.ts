@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Config } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { NephoError, messageOf } from './errors.js';
 import type { NephoHome } from './home.js';
 import { builtinPlugins } from './providers/catalog.js';
@@ -33,6 +33,14 @@ export function resolvePlugin(home: NephoHome, spec: string): string {
   throw new NephoError('PLUGIN_NOT_FOUND', `${home.configFile}: plugins: cannot find the package '${spec}'`, {
     hint: `install it with npm install --prefix ${join(home.root, 'plugins')} ${spec}`,
   });
+}
+
+/**
+ * The providers and provisioners this home uses: the built-ins, then the
+ * plugins its config.yaml names.
+ */
+export function configuredPlugins(home: NephoHome): Promise<PluginRegistry> {
+  return loadPlugins(home, loadConfig(home));
 }
 
 /**

@@ -38,3 +38,39 @@ t.test('the check finds a name where there is one', async (t) => {
   t.match(namings([CATALOG]).join('\n'), /^src\/providers\/catalog\.ts:\d+: import \{ cloudformationProvider \}/m, 'file, line and text');
   t.ok(namings([join(PROVIDERS, 'vagrant', 'index.ts')]).length > 0, 'a provider names itself');
 });
+
+// Start-up: a command loads what it runs on demand, and through one module. No
+// file under src/commands/ has more than one dynamic import(): a command's
+// execute() imports one domain facade, which reads config.yaml and loads
+// plugins itself, and gets everything through it; terminal.ts loads the
+// prompt module in one place. Each import() there is a module under dist/lazy
+// that Node resolves and links when the command runs (see scripts/bundle.js).
+const COMMANDS = join(SRC, 'commands');
+/** The modules commands may load on demand: the domain facades, and the prompt module. */
+const FACADES = ['cloudlets/index.js', 'operations/index.js', 'plugins.js', 'prompts.js', 'registry/index.js', 'scenarios/index.js'];
+
+/** The dynamic import()s in `source`, outside comments and `typeof import(...)` types: each one's specifier. */
+function dynamicImports(source: string): string[] {
+  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return [...code.matchAll(/(?<!typeof\s+)\bimport\s*\(\s*(['"`][^'"`]*['"`]|[^)]*)\s*\)/g)].map((m) => m[1]!);
+}
+
+t.test('each file under src/commands/ has at most one dynamic import(), of a domain facade', async (t) => {
+  const files = filesUnder(COMMANDS).filter((file) => file.endsWith('.ts'));
+  t.ok(files.length > 30, 'the walk reaches every command');
+  const imports = files.map((file) => ({ file: relative(ROOT, file), specifiers: dynamicImports(readFileSync(file, 'utf8')) }));
+  const over = imports.filter((i) => i.specifiers.length > 1).map((i) => `${i.file}: ${i.specifiers.join(', ')}`);
+  t.same(over, [], `more than one import() in a command file (import the domain's facade once, and add what the command needs to it):\n${over.join('\n')}`);
+  const elsewhere = imports.flatMap((i) => i.specifiers
+    .filter((s) => !FACADES.some((facade) => s.replace(/^['"`]|['"`]$/g, '').endsWith(`/${facade}`)))
+    .map((s) => `${i.file}: ${s}`));
+  t.same(elsewhere, [], `import() of a module that is not a facade (${FACADES.join(', ')}):\n${elsewhere.join('\n')}`);
+  t.same(imports.find((i) => i.file.endsWith('commands/base.ts'))?.specifiers, [], 'the base class loads nothing: the facades read config and plugins');
+});
+
+t.test('the import() check counts what it should', async (t) => {
+  t.same(dynamicImports("const a = await import('../../x/index.js');\nconst b = await import(\"../y.js\");"), ["'../../x/index.js'", '"../y.js"']);
+  t.same(dynamicImports("return import('../../prompts.js');"), ["'../../prompts.js'"], 'awaited or not');
+  t.same(dynamicImports("function f(): Promise<typeof import('../../prompts.js')> {}"), [], 'a type is not an import');
+  t.same(dynamicImports("/**\n * one `await import()` of a facade\n */\n// await import('x')\nconst c = 1;"), [], 'comments are not imports');
+});

@@ -1,17 +1,27 @@
-// What keeps start-up fast must not cost correctness: the V8 code cache
-// (src/boot.ts), output written straight to the file descriptors
-// (src/stdio.ts), and the NephoError brand that lets the start-up bundle
-// recognise errors from the modules loaded on demand.
+// What keeps start-up fast must not cost correctness: the code caches
+// (src/boot.ts; docs/performance.md), output written straight to the file
+// descriptors (src/stdio.ts), and the NephoError brand that lets the start-up
+// bundle recognise errors from the modules loaded on demand.
 import t from 'tap';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { nepho } from './fixtures/cli.js';
 import { BIN, ROOT, tempDir } from './fixtures/paths.js';
 import { fakeEntry, homeWithRegistry } from './fixtures/registry.js';
 import { terminal } from './fixtures/terminal.js';
+import { startNodeCompileCache, type CompileCacheSwitch } from '../src/boot.js';
 import { NephoError } from '../src/errors.js';
 import { isTerminal } from '../src/stdio.js';
+
+/**
+ * The hand-made code cache runs only on a Node without `module.enableCompileCache`
+ * (Node 20, this machine and CI); elsewhere nepho uses Node's own, and the tests
+ * of the hand-made one have nothing to look at.
+ */
+const nodeHasCompileCache = typeof (nodeModule as CompileCacheSwitch).enableCompileCache === 'function';
+const handMade = { skip: nodeHasCompileCache ? "this Node has module.enableCompileCache: nepho uses Node's cache, not the hand-made one" : false };
 
 const cacheDir = (home: string) => join(home, 'cache', 'compile');
 /** Run a copy of nepho (`args[0]`) synchronously; its stdout. */
@@ -22,7 +32,7 @@ function runNode(args: string[], home: string): string {
 }
 const cacheFiles = (home: string) => (existsSync(cacheDir(home)) ? readdirSync(cacheDir(home)).sort() : []);
 
-t.test('the first run writes a code cache for this build and Node; later runs use it as it is', async (t) => {
+t.test('the first run writes a code cache for this build and Node; later runs use it as it is', handMade, async (t) => {
   const home = tempDir(t);
   const first = await nepho(['cloudlet:list'], { home });
   t.equal(first.code, 0);
@@ -49,7 +59,7 @@ t.test('the first run writes a code cache for this build and Node; later runs us
   t.ok(cacheFiles(home).some((f) => f.endsWith('-scenario.list.bin')));
 });
 
-t.test('caches are kept for command words and the general help only', async (t) => {
+t.test('caches are kept for command words and the general help only', handMade, async (t) => {
   const home = tempDir(t);
   t.equal((await nepho(['--help'], { home })).code, 0);
   t.equal((await nepho(['cloudlet', 'list'], { home })).code, 0);
@@ -59,7 +69,7 @@ t.test('caches are kept for command words and the general help only', async (t) 
   t.same(cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-[^-]+-/, '')), ['cloudlet.bin', 'help.bin']);
 });
 
-t.test('a bundle edited in place never runs from the cache of what it was', async (t) => {
+t.test('a bundle edited in place never runs from the cache of what it was', handMade, async (t) => {
   // A copy of the start-up files: V8 checks only a cached script's length, so an edit that keeps it would pass.
   const copy = tempDir(t);
   for (const file of ['bin/nepho.cjs', 'dist/boot.cjs', 'dist/cli.cjs', 'package.json']) cpSync(join(ROOT, file), join(copy, file));
@@ -76,7 +86,7 @@ t.test('a bundle edited in place never runs from the cache of what it was', asyn
   t.equal(cacheFiles(home).length, 1, "the old bundle's cache is gone");
 });
 
-t.test('a damaged cache is refused by V8 and replaced; the command runs all the same', async (t) => {
+t.test('a damaged cache is refused by V8 and replaced; the command runs all the same', handMade, async (t) => {
   const home = tempDir(t);
   t.equal((await nepho(['cloudlet:list'], { home })).code, 0);
   const file = join(cacheDir(home), cacheFiles(home)[0]!);
@@ -90,7 +100,7 @@ t.test('a damaged cache is refused by V8 and replaced; the command runs all the 
   t.equal(cacheFiles(home).length, 1, 'no temporary file left');
 });
 
-t.test("caches of other builds are removed when this build writes its own", async (t) => {
+t.test("caches of other builds are removed when this build writes its own", handMade, async (t) => {
   const home = tempDir(t);
   mkdirSync(cacheDir(home), { recursive: true });
   writeFileSync(join(cacheDir(home), 'cli-0000000000000000-v0.0.0-x64.bin'), 'old');
@@ -110,6 +120,64 @@ t.test('a cache that cannot be written does not fail the command', async (t) => 
   t.equal(r.code, 0);
   t.same(JSON.parse(r.stdout), []);
   t.equal(r.stderr, '');
+});
+
+t.test("Node's own compile cache is switched on only where Node has module.enableCompileCache, and only in a directory that exists", async (t) => {
+  const dir = join(tempDir(t), 'cache', 'compile');
+  const calls: (string | undefined)[] = [];
+  // A fake module API: Node 20 has no enableCompileCache, so what nepho does on Node 22.1+ is driven through a stand-in.
+  const node22: CompileCacheSwitch = { enableCompileCache: (directory) => void calls.push(directory) };
+  t.equal(startNodeCompileCache(dir, {}), 'absent', 'a Node without it: the hand-made cache runs');
+  t.equal(startNodeCompileCache(dir, node22), 'no-directory', 'no directory yet: Node would create it before the home is judged');
+  t.same(calls, [], 'not called');
+  t.notOk(existsSync(dir), 'and nothing created');
+  mkdirSync(dir, { recursive: true });
+  t.equal(startNodeCompileCache(dir, node22), 'enabled');
+  t.same(calls, [dir], 'called once, with the directory under the home');
+  t.test('on this Node', { skip: nodeHasCompileCache ? 'this Node has module.enableCompileCache: calling it here would turn the cache on in the test process' : false }, async (t) => {
+    t.equal(startNodeCompileCache(dir), 'absent', 'Node 20 has no module.enableCompileCache: the hand-made cache is the one');
+  });
+});
+
+t.test("where Node has its own compile cache, the bundle runs as a plain CommonJS module and Node's cache gets the directory", async (t) => {
+  // Node 20 cannot run this branch by itself: a script hands dist/boot.cjs a fake module API whose
+  // enableCompileCache records its calls, and the bundle is required as Node 22.1+ would load it.
+  const scratch = tempDir(t);
+  const script = join(scratch, 'node22.cjs');
+  writeFileSync(script, [
+    "const { writeSync } = require('node:fs');",
+    'const [boot, cli, ...argv] = process.argv.slice(2);',
+    "const node22 = { enableCompileCache: (dir) => writeSync(2, `enableCompileCache ${dir}\\n`) };",
+    'require(boot).loadCli(cli, argv, node22).run(argv);',
+  ].join('\n'));
+  const run = (home: string, args: string[]) => spawnSync(process.execPath, [script, join(ROOT, 'dist', 'boot.cjs'), join(ROOT, 'dist', 'cli.cjs'), ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' }, encoding: 'utf8',
+  });
+  const home = tempDir(t);
+  const first = run(home, ['cloudlet:list', '-o', 'json']);
+  t.equal(first.status, 0, first.stderr);
+  t.same(JSON.parse(first.stdout), []);
+  t.equal(first.stderr, '', 'no cache directory yet: not switched on');
+  t.ok(statSync(cacheDir(home)).isDirectory(), 'the directory is made when the command is done');
+  t.same(cacheFiles(home), [], 'and the hand-made cache is not written');
+
+  const second = run(home, ['cloudlet:list', '-o', 'json']);
+  t.equal(second.status, 0);
+  t.equal(second.stderr, `enableCompileCache ${cacheDir(home)}\n`, 'switched on, in the home, once');
+  const lazy = run(home, ['scenario:list', 'nothing/here']);
+  t.equal(lazy.status, 1);
+  t.match(lazy.stderr, /^enableCompileCache .*\nerror: .*nothing\/here/, "a module loaded on demand comes through the bundle's own import()");
+  t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
+
+  const fresh = tempDir(t);
+  t.equal(run(fresh, ['cloudlet:frobnicate']).status, 1);
+  t.notOk(existsSync(cacheDir(fresh)), 'a word that is not a command leaves the home alone');
+  const refused = tempDir(t);
+  writeFileSync(join(refused, 'formations'), 'a file where a directory should be');
+  const r = run(refused, ['cloudlet:list']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /formations is not a directory/);
+  t.notOk(existsSync(join(refused, 'cache')), 'nothing is written into a home the command refused');
 });
 
 t.test('a reader that went away ends the output quietly (nepho ... | head)', async (t) => {

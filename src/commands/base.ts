@@ -1,9 +1,7 @@
 import { Command, Option } from 'clipanion';
-import type { CloudletContext } from '../cloudlets/install.js';
 import { NephoError } from '../errors.js';
 import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
-import type { PluginRegistry } from '../plugins.js';
 import type { ProviderOptions } from '../providers/types.js';
 import { TerminalIo } from './formation/terminal.js';
 
@@ -19,7 +17,9 @@ export const Category = {
 
 /**
  * What every nepho command shares: the home directory, the output module and
- * confirmation. Commands stay thin: parse, call a domain function, render.
+ * confirmation. Commands stay thin: parse, load their domain module (one
+ * `await import()` of a facade such as src/cloudlets/index.ts, which reads
+ * config.yaml and loads plugins itself), call it, render.
  */
 export abstract class NephoCommand extends Command {
   /** The home directory, created on first use. */
@@ -30,21 +30,6 @@ export abstract class NephoCommand extends Command {
   /** The environment the command runs in (tests pass their own). */
   protected get env(): NodeJS.ProcessEnv {
     return (this.context as { env?: NodeJS.ProcessEnv }).env ?? process.env;
-  }
-
-  /** The context cloudlet and registry operations run in, wired to this command's output. */
-  protected async cloudletContext(out: Output): Promise<CloudletContext> {
-    const { loadConfig } = await import('../config.js');
-    const home = this.home;
-    return { home, config: loadConfig(home, this.env), warn: (m) => out.warn(m), notice: (m) => out.notice(m) };
-  }
-
-  /** The providers and provisioners nepho knows: the built-ins and the plugins config.yaml names. */
-  protected async plugins(): Promise<PluginRegistry> {
-    const { loadConfig } = await import('../config.js');
-    const { loadPlugins } = await import('../plugins.js');
-    const home = this.home;
-    return loadPlugins(home, loadConfig(home));
   }
 
   /** The output module for this command, in the given format. */

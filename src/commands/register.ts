@@ -29,8 +29,8 @@ export class RegisterCommand extends NephoCommand {
   yes = Option.Boolean('-y,--yes', false, { description: "Replace the profile's keys without asking" });
 
   async execute(): Promise<number> {
-    const { registrarFor } = await import('../plugins.js');
-    const provider = registrarFor(await this.plugins(), this.provider);
+    const plugins = await import('../plugins.js');
+    const provider = plugins.registrarFor(await plugins.configuredPlugins(this.home), this.provider);
     const flags: Record<string, string | true> = {
       ...(this.profile === undefined ? {} : { profile: this.profile }),
       ...(this.region === undefined ? {} : { region: this.region }),

@@ -4,7 +4,7 @@ import { FormationDestroyCommand } from './formation/destroy.js';
 import { FormationOpenCommand } from './formation/open.js';
 import { FormationSshCommand } from './formation/ssh.js';
 
-// The seed's shortcut commands: the same commands under one word, listed in
+// The shortcut commands of the product guide: the same commands under one word, listed in
 // help under their own heading. They share every option with the full form.
 
 /** `create`: `formation:create`. */

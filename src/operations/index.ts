@@ -3,9 +3,8 @@
  * server. Everything a formation command needs is here, so a command loads
  * this one module when it runs.
  */
-import { loadConfig } from '../config.js';
 import type { NephoHome } from '../home.js';
-import { loadPlugins } from '../plugins.js';
+import { configuredPlugins } from '../plugins.js';
 import { localStore } from './store.js';
 import type { EngineContext } from './types.js';
 
@@ -21,5 +20,5 @@ export type * from './types.js';
 
 /** The engine's context on this machine: formations under `$NEPHO_HOME`, the built-in providers and configured plugins. */
 export async function engineContext(home: NephoHome, env: NodeJS.ProcessEnv): Promise<EngineContext> {
-  return { home, store: localStore(home), registry: await loadPlugins(home, loadConfig(home)), env };
+  return { home, store: localStore(home), registry: await configuredPlugins(home), env };
 }

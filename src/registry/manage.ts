@@ -1,7 +1,24 @@
 import { NephoError } from '../errors.js';
-import { REGISTRY_NAME, updateConfig } from '../config.js';
+import { REGISTRY_NAME, loadConfig, updateConfig } from '../config.js';
+import type { NephoHome } from '../home.js';
 import { printableUrl, withoutCredentials } from '../http.js';
-import { BUILTIN, dropCache, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
+import {
+  BUILTIN, cachedState, dropCache, registrySources, shownUrl, syncRegistry, type RegistryContext, type RegistryState,
+} from './registries.js';
+
+/** A registry as `registry:list` shows it: its URL as it may be printed, and what is cached of it. */
+export interface RegistryListing {
+  name: string;
+  url: string;
+  builtin: boolean;
+  count?: number;
+  checkedAt?: string;
+}
+
+/** The registries this home searches, in order, with what is cached of each; never touches the network. */
+export function listRegistries(home: NephoHome): RegistryListing[] {
+  return registrySources(loadConfig(home)).map((source) => ({ name: source.name, url: shownUrl(source), builtin: source.builtin, ...cachedState(home, source) }));
+}
 
 /**
  * Add a registry to config.yaml after checking that its index can be read

@@ -17,7 +17,7 @@ t.test('huit/mediawiki installs from the built-in registry with no config, offli
   const env = { http_proxy: 'http://127.0.0.1:9', https_proxy: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', HTTPS_PROXY: 'http://127.0.0.1:9' };
   const r = await nepho(['cloudlet:install', 'huit/mediawiki'], { home, env });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, `${join(home, 'cloudlets')}\n└── huit-mediawiki (v0.7.2)\n`, 'the tree from the seed');
+  t.equal(r.stdout, `${join(home, 'cloudlets')}\n└── huit-mediawiki (v0.7.2)\n`, 'the tree as the product guide shows it');
   t.notMatch(r.stderr, /error|warning/);
 
   const pinned = builtin.cloudlets['huit/mediawiki'].versions[0];

@@ -37,7 +37,7 @@ t.test('content that is not a valid cloudlet, from a registry, a URL, a path and
   const { home } = await homeWithRegistry(t, registry);
   // Develop links read cloudlet.yaml in place; registry, URL and path installs
   // check the fetched copy with one shared check. Every case goes through the
-  // first; the cases the issue names also through a registry; one through a
+  // first; the commonest mistakes also through a registry; one through a
   // URL and a path, to show they share that check.
   const viaRegistry = new Set(['no-manifest', 'no-default', 'bad-semver', 'bad-name', 'future']);
   for (const [name, , pattern] of cases) {

@@ -1,4 +1,4 @@
-// cloudlet:create (issue 7): a new cloudlet from templates/ that is a git
+// cloudlet:create: a new cloudlet from templates/ that is a git
 // repository with one commit, lints clean and dry-runs for both providers as
 // it stands; bad names and non-empty directories are refused.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

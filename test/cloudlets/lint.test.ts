@@ -1,4 +1,4 @@
-// cloudlet:lint (issue 7): every problem of a cloudlet at once, each naming
+// cloudlet:lint: every problem of a cloudlet at once, each naming
 // its file and field, exit 1 when any; the official cloudlet and a freshly
 // created one are clean.
 import { spawnSync } from 'node:child_process';

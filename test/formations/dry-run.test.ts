@@ -1,5 +1,4 @@
-// formation:create --dry-run (issue 3, "formation:create --dry-run" and
-// "Parameters"): the plan's name, cloudlet and version, scenario, provider,
+// formation:create --dry-run and parameters: the plan's name, cloudlet and version, scenario, provider,
 // pattern and every parameter with its value and source; precedence through
 // every layer; unknown keys; providers; missing parameters without a terminal;
 // secrets masked in every format and never written under NEPHO_HOME.

@@ -1,8 +1,8 @@
 // Prompts for missing parameters, in a real terminal (tmux): description
 // shown, choices as a list moved through with the arrow keys, the default
 // offered, an invalid answer explained and asked again, secrets typed hidden
-// and masked in the plan, Ctrl-C cancelling with nothing written (issue 3,
-// "Prompts"). Prompts draw on stderr, which is the terminal here.
+// and masked in the plan, Ctrl-C cancelling with nothing written.
+// Prompts draw on stderr, which is the terminal here.
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,10 +1,7 @@
 // The nanny carries a create or destroy in a background process and journals
 // it; the terminal follows the journal by default, --detach returns once the
-// provider has accepted, --foreground runs it all in the one process.
-// (issue 5: "hand the operation to a background process", "journals every
-// event and status change ... appending only", "By default the terminal
-// follows the journal", "--detach returns at once, after the provider has
-// accepted", "--foreground runs everything in the one process")
+// provider has accepted, --foreground runs it all in the one process. The
+// journal only ever grows: every event and status change is appended.
 // The providers are plugins loaded through config.yaml like any third
 // party's: `slow` takes a few short steps; `gated` runs until the test
 // opens its gate, so "not ended yet" never depends on this machine's speed.

@@ -1,9 +1,6 @@
 // A nanny carrying a CloudFormation create is killed: the cloud holds the
 // truth, so the next watch or list picks the operation up from the stack
-// itself. (issue 5: "A nanny that died (killed, machine rebooted) is
-// detected; for CloudFormation the next `watch` or `list` picks the operation
-// up again from the stack itself"; tests: "a killed nanny is detected and
-// recovered") Real AWS SDK against a real moto server. moto completes stacks
+// itself. Real AWS SDK against a real moto server. moto completes stacks
 // at once; an in-progress stack is made the way the provider tests make one
 // (gateTemplate: a custom resource moto waits for, answered with releaseGate).
 import { readFileSync } from 'node:fs';

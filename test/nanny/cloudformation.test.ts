@@ -1,12 +1,10 @@
 // The nanny with a provider whose work happens in the cloud: CloudFormation
 // through the real AWS SDK against a real moto server, carried by the same
 // nanny as the local providers; when the network goes mid-way, the journal
-// and watch say so. (issue 5: "design the nanny so that a provider whose work
-// happens on this machine fits as well as one whose work happens in the
-// cloud", "The nanny's own failures (credentials expired mid-way, network
-// gone) end up in the journal and in `watch`, never silently")
+// and watch say so, never silently: the same nanny fits a provider whose work
+// happens in the cloud as well as one whose work happens on this machine.
 // moto completes stacks at once; an in-progress stack is made the way the
-// provider tests make one (gateTemplate, see helpers).
+// provider tests make one (gateTemplate in fixtures/aws.ts).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';

@@ -1,9 +1,7 @@
 // A nanny that died is detected, and the nanny's own failures end up in the
 // journal and in watch, never silently. This file covers providers whose work
 // happens on this machine (no follow(), like Vagrant); cloudformation.test.ts
-// covers the cloud side. (issue 5: "A nanny that died (killed, machine
-// rebooted) is detected" and "The nanny's own failures ... end up in the
-// journal and in `watch`, never silently")
+// covers the cloud side.
 import t, { type Test } from 'tap';
 import { running, stderrLines, waitForProcessGone } from '../fixtures/cli.js';
 import { journalEnded, nannyHome, readJournal, waitForJournal, type JournalLine, type NannyHome } from '../fixtures/nanny.js';

@@ -1,8 +1,5 @@
 // Ctrl-C in a real terminal detaches without cancelling: nepho says how to
 // re-attach and exits, and the nanny carries the create to its end.
-// (issue 5: "`Ctrl-C` detaches without cancelling and prints the command to
-// re-attach"; tests: "Ctrl-C in a real terminal (tmux) detaches and the work
-// still completes")
 // The terminal is tmux; the key press goes through it as a person's would, so
 // the signal reaches the terminal's whole foreground process group: what a
 // nanny in its own session must be out of.

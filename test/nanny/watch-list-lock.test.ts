@@ -1,10 +1,8 @@
 // While an operation runs: formation:watch re-attaches from another process,
 // formation:list shows it, and a second create or destroy of the same
-// formation is refused. (issue 5: "`formation:watch NAME` replays the journal
-// and follows to the end, from any terminal; its exit status says how the
-// operation ended. `formation:list` shows which formations have an operation
-// in progress." and "One operation per formation at a time ... a clear error
-// saying what is running and since when")
+// formation is refused. watch replays the journal and follows to the end,
+// from any terminal, its exit status saying how the operation ended; the
+// refusal says what is running and since when.
 // The `gated` provider plugin keeps the create running until the test opens
 // its gate, so "while it runs" holds however slow this machine is.
 import t from 'tap';

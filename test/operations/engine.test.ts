@@ -95,7 +95,7 @@ t.test('failures: refused before accepting leaves no record; failing after keeps
   cloud.failCreate = 'after-accept';
   const late = await runOperation(ctx, create(), new RecordingIo(), { mode: 'foreground' });
   t.match(late, { outcome: 'errored', error: { message: 'the fake provider fails after accepting' } });
-  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), { status: 'UNKNOWN', state: { id: 'fake-thing' } }, 'the record stays: something may exist');
+  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), { status: 'CREATE_FAILED', state: { id: 'fake-thing' } }, 'the record stays, marked failed: something may exist');
 
   cloud.failCreate = 'rollback';
   const rolled = await runOperation(ctx, create({ name: 'rolled' }), new RecordingIo(), { mode: 'foreground' });

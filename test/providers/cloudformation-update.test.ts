@@ -106,7 +106,7 @@ t.test('a change set CloudFormation cannot make is CHANGE_SET_FAILED with its re
 });
 
 t.test('changes come with CloudFormation\'s Replacement, from every page, polled until ready and backing off when throttled (answers injected: moto neither pages nor says Replacement)', async (t) => {
-  const { proxy, env, file, ref } = await queueStack(t, 'paged');
+  const { proxy, env, ref } = await queueStack(t, 'paged');
   let polls = 0;
   proxy.intercept('DescribeChangeSet', async (req) => {
     const answer = await req.forward();

@@ -1,14 +1,11 @@
 // The cached copy of a registry: the TTL, ETag/If-None-Match, registry:update and new content.
 // Real HTTP on 127.0.0.1.
-import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { nepho } from '../fixtures/cli.js';
 import { serveRegistry } from '../fixtures/registry.js';
 import { cacheDir, cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
-
-type Tap = Test;
 
 t.test('within the TTL no command asks the server; registry:update does; after the TTL the ETag is sent', async (t) => {
   const server = await serveRegistry(t, v1);

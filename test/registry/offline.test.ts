@@ -1,6 +1,5 @@
 // Falling back to the cached copy of a registry when its server is down, failing, or serving
 // something that is not an index; and a registry with no copy to fall back on. Real HTTP on 127.0.0.1.
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';

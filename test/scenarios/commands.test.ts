@@ -1,4 +1,4 @@
-// scenario:list and scenario:describe as a user runs them (issue 3, "Scenarios"):
+// scenario:list and scenario:describe as a user runs them:
 // names and summaries; summary, description, merged configuration, parameters
 // with types, defaults, constraints and where declared, and the file to edit;
 // -o json and yaml; every way of naming the target; secrets masked.

@@ -1,4 +1,4 @@
-// parameter:set/get/list/unset (issue 3, "Saved values"): scoped global, per
+// parameter:set/get/list/unset, the saved values: scoped global, per
 // cloudlet and per scenario, the narrower scope winning; secrets refused; a
 // scoped value checked against its declaration; and the values reaching a plan.
 import t, { type Test } from 'tap';

@@ -1,5 +1,5 @@
 // Every scenario file is validated against the format; each mistake is one
-// `error:` line naming the file and the field, exit 1, no stack (issue 3, "Scenarios").
+// `error:` line naming the file and the field, exit 1, no stack.
 // One fixture cloudlet is linked with --develop; each case is a scenario file of its own.
 import t from 'tap';
 import { join } from 'node:path';

@@ -22,9 +22,9 @@ export class CloudletCreateCommand extends NephoCommand {
   directory = Option.String('--directory,-d', { description: 'Where to create it (default: ./NAME); must not exist or be empty' });
 
   async execute(): Promise<number> {
-    const { scaffoldCloudlet } = await import('../../cloudlets/scaffold.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const result = await scaffoldCloudlet(this.name, this.directory ?? this.name);
+    const result = await cloudlets.scaffoldCloudlet(this.name, this.directory ?? this.name);
     out.tree(result.dir, result.files.map((label) => ({ label })));
     out.notice(`git repository with a first commit ${result.commit.slice(0, 12)}; next: nepho cloudlet:lint ${result.dir}`);
     return 0;

@@ -14,16 +14,15 @@ export class CloudletDescribeCommand extends ListingCommand {
   name = Option.String({ name: 'name[@range]' });
 
   async execute(): Promise<number> {
-    const { findInRegistries, parseInstallSpec, versionsInRange } = await import('../../cloudlets/install.js');
-    const { printableUrl } = await import('../../http.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const spec = parseInstallSpec(this.name);
+    const spec = cloudlets.parseInstallSpec(this.name);
     if (spec.kind !== 'registry') throw new NephoError('BAD_CLOUDLET_NAME', `'${this.name}' is not a registry name (owner/name[@range])`);
-    const found = await findInRegistries(await this.cloudletContext(out), spec.name);
+    const found = await cloudlets.findInRegistries(cloudlets.cloudletContext(this.home, this.env, out), spec.name);
     const { cloudlet, registry } = found;
-    const versions = versionsInRange(found, spec.range);
+    const versions = cloudlets.versionsInRange(found, spec.range);
     // A relative source inherits the registry URL's credentials: never print them.
-    const source = printableUrl(cloudlet.source);
+    const source = cloudlets.printableUrl(cloudlet.source);
     const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, source, versions };
     delete data.id;
     out.result(data, () => {

@@ -26,10 +26,10 @@ export class CloudletInstallCommand extends NephoCommand {
   force = Option.Boolean('--force', false, { description: 'Replace an installed copy even if its files were edited' });
 
   async execute(): Promise<number> {
-    const { installCloudlet, parseInstallSpec } = await import('../../cloudlets/install.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const ctx = await this.cloudletContext(out);
-    const outcome = await installCloudlet(ctx, parseInstallSpec(this.spec), {
+    const ctx = cloudlets.cloudletContext(this.home, this.env, out);
+    const outcome = await cloudlets.installCloudlet(ctx, cloudlets.parseInstallSpec(this.spec), {
       develop: this.develop, force: this.force, ...(this.as === undefined ? {} : { as: this.as }),
     });
     const { record, dir } = outcome.cloudlet;

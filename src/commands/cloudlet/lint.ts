@@ -24,12 +24,12 @@ export class CloudletLintCommand extends ListingCommand {
   target = Option.String({ name: 'path', required: false });
 
   async execute(): Promise<number> {
-    const { lintCloudlet } = await import('../../cloudlets/lint.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const registry = await this.plugins();
+    const registry = await cloudlets.configuredPlugins(this.home);
     const dir = this.target ?? '.';
     const checked: string[] = [];
-    const problems = await lintCloudlet(dir, {
+    const problems = await cloudlets.lintCloudlet(dir, {
       registry, env: this.env, checked: (file, checks) => checked.push(`${file}: checked with ${checks.join('; ')}`),
     });
     const errors = problems.filter((p) => p.severity === 'error').length;

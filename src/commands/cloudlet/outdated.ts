@@ -14,9 +14,9 @@ export class CloudletOutdatedCommand extends ListingCommand {
   names = Option.Rest({ name: 'names' });
 
   async execute(): Promise<number> {
-    const { outdatedCloudlets } = await import('../../cloudlets/manage.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const rows = await outdatedCloudlets(await this.cloudletContext(out), this.names);
+    const rows = await cloudlets.outdatedCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
     out.result(rows, () =>
       out.table(['CLOUDLET', 'CURRENT', 'WANTED', 'LATEST', 'REGISTRY'], rows.map((r) => [r.id, r.current, r.wanted, r.latest, r.registry]), 'all cloudlets are up to date'),
     );

@@ -16,10 +16,10 @@ export class CloudletSearchCommand extends ListingCommand {
   limit = Option.String('--limit', { description: 'Show at most this many results' });
 
   async execute(): Promise<number> {
-    const { syncAll, search } = await import('../../registry/registries.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const ctx = await this.cloudletContext(out);
-    const states = await syncAll(ctx);
+    const ctx = registries.cloudletContext(this.home, this.env, out);
+    const states = await registries.syncAll(ctx);
     // A registry with neither a reachable index nor a cached copy would otherwise just be missing from the results.
     for (const state of states) {
       if (state.state === 'unavailable') out.warn(`${state.error?.message ?? `registry '${state.source.name}' is unavailable`}; its cloudlets are left out`);
@@ -28,7 +28,7 @@ export class CloudletSearchCommand extends ListingCommand {
     if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
       throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);
     }
-    const hits = await search(ctx, states, this.terms, limit);
+    const hits = await registries.search(ctx, states, this.terms, limit);
     const rows = () => Array.from({ length: hits.length }, (_, i) => {
       const { id, latest, summary, registry } = hits.hit(i);
       return { name: id, version: latest, summary, registry };

@@ -16,18 +16,17 @@ export class CloudletUninstallCommand extends NephoCommand {
   force = Option.Boolean('--force', false, { description: 'Remove even if formations use it or files were edited' });
 
   async execute(): Promise<number> {
-    const { findDamaged, resolveInstalled } = await import('../../cloudlets/installed.js');
-    const { uninstallCloudlet, uninstallDamaged } = await import('../../cloudlets/manage.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const ctx = await this.cloudletContext(out);
-    const damaged = this.name.includes('/') ? findDamaged(ctx.home, this.name) : undefined;
+    const ctx = cloudlets.cloudletContext(this.home, this.env, out);
+    const damaged = this.name.includes('/') ? cloudlets.findDamaged(ctx.home, this.name) : undefined;
     if (damaged) {
-      await uninstallDamaged(ctx, damaged, this.force, () => this.confirm(`Uninstall ${damaged.id} from ${damaged.dir} (its install record is damaged)?`, this.yes));
+      await cloudlets.uninstallDamaged(ctx, damaged, this.force, () => this.confirm(`Uninstall ${damaged.id} from ${damaged.dir} (its install record is damaged)?`, this.yes));
       out.line(`uninstalled ${damaged.id} (its install record was damaged)`);
       return 0;
     }
-    const cloudlet = resolveInstalled(ctx.home, this.name);
-    await uninstallCloudlet(ctx, cloudlet, this.force, () =>
+    const cloudlet = cloudlets.resolveInstalled(ctx.home, this.name);
+    await cloudlets.uninstallCloudlet(ctx, cloudlet, this.force, () =>
       this.confirm(`Uninstall ${cloudlet.record.id} ${cloudlet.record.version} from ${cloudlet.dir}?`, this.yes));
     out.line(`uninstalled ${cloudlet.record.id} ${cloudlet.record.version}`);
     return 0;

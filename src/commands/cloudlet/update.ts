@@ -16,9 +16,9 @@ export class CloudletUpdateCommand extends ListingCommand {
   force = Option.Boolean('--force', false, { description: 'Update even when installed files were edited' });
 
   async execute(): Promise<number> {
-    const { updateCloudlets } = await import('../../cloudlets/manage.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const results = await updateCloudlets(await this.cloudletContext(out), this.names, this.force);
+    const results = await cloudlets.updateCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names, this.force);
     out.result(results, () =>
       out.table(['CLOUDLET', 'FROM', 'TO', 'RESULT'], results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]), 'no cloudlets installed'),
     );

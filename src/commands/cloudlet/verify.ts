@@ -15,20 +15,19 @@ export class CloudletVerifyCommand extends ListingCommand {
   names = Option.Rest({ name: 'names' });
 
   async execute(): Promise<number> {
-    const { verifyCloudlets } = await import('../../cloudlets/manage.js');
+    const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
-    const results = await verifyCloudlets(await this.cloudletContext(out), this.names);
+    const results = await cloudlets.verifyCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
     out.result(results, () => {
       const rows = results.flatMap((r) => r.changes.map((c) => [r.id, c.change, c.path]));
       out.table(['CLOUDLET', 'CHANGE', 'PATH'], rows, `${results.filter((r) => r.checked).length} cloudlet(s) verified: no differences`);
       for (const r of results.filter((x) => !x.checked)) out.notice(`${r.id}: a develop link, not verified`);
     });
     // Checking everything includes what cannot be checked: a damaged record is reported, not skipped.
-    const { repairCommand, scanInstalled } = await import('../../cloudlets/installed.js');
-    const damaged = this.names.length === 0 ? scanInstalled(this.home).damaged : [];
+    const damaged = this.names.length === 0 ? cloudlets.scanInstalled(this.home).damaged : [];
     if (damaged.length > 0) {
       throw new NephoError('CLOUDLET_DAMAGED', `cannot verify ${damaged.map((d) => `${d.id} (${d.file}: ${d.problem})`).join(', ')}: the install record is damaged`, {
-        hint: damaged.map(repairCommand).join('; '),
+        hint: damaged.map(cloudlets.repairCommand).join('; '),
       });
     }
     const changed = results.filter((r) => r.changes.length > 0);

@@ -1,10 +1,10 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
 import { Category, ListingCommand, providerOptions } from '../base.js';
-import { inMode, renderResult, runModeOf } from './terminal.js';
+import { OperationCommand } from './operation.js';
 
 /** `formation:create CLOUDLET[/SCENARIO]` (and the shortcut `create`). */
-export class FormationCreateCommand extends ListingCommand {
+export class FormationCreateCommand extends OperationCommand {
   static override paths = [['formation:create'], ['formation', 'create']];
   static override usage = ListingCommand.Usage({
     category: Category.formation,
@@ -36,15 +36,10 @@ export class FormationCreateCommand extends ListingCommand {
   profile = Option.String('--profile', { description: 'Credentials profile, for providers that take credentials' });
   region = Option.String('--region', { description: 'Region, for providers that have regions' });
   yes = Option.Boolean('-y,--yes', false, { description: 'Answer yes to questions (re-create what a failed earlier attempt left behind)' });
-  detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
-  foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
     if (this.out !== undefined && !this.dryRun) throw new NephoError('BAD_ARGUMENT', '--out goes with --dry-run');
-    const ops = await import('../../operations/index.js');
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
-    const io = this.terminalIo(out, this.yes);
     const request = {
       kind: 'create' as const, target: this.target, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [], noInput: this.noInput,
       options: providerOptions(this.profile, this.region),
@@ -52,31 +47,31 @@ export class FormationCreateCommand extends ListingCommand {
       ...(this.provider === undefined ? {} : { provider: this.provider }),
     };
 
-    if (this.dryRun) {
-      const { plan: described, files, checks, warnings } = await ops.dryRunCreate(ctx, request, io);
-      const written = this.out === undefined ? [] : await ops.writeRendered(this.out, files);
-      const plan = { ...described, files: files.map((f) => f.path), checks, warnings, ...(this.out === undefined ? {} : { out: this.out }) };
-      out.result(plan, () => {
-        out.fields([
-          ['Formation', plan.name],
-          ['Cloudlet', `${plan.cloudlet.name} ${plan.cloudlet.version} (${plan.cloudlet.path})`],
-          ['Scenario', `${plan.scenario.name} (${plan.scenario.file})`],
-          ['Provider', plan.provider],
-          ['Pattern', plan.pattern],
-          written.length > 0
-            ? ['Written', written.join(', ')]
-            : ['Rendered', `${files.map((f) => f.path).join(', ')} (not written; --out DIR writes them)`],
-          ['Checked', plan.checks.join('; ') || '-'],
-        ]);
-        out.line();
-        out.table(['PARAMETER', 'VALUE', 'SOURCE'], plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]), 'no parameters');
-        out.line();
-        out.line('Dry run: nothing was created.');
-      });
-      return 0;
-    }
+    if (!this.dryRun) return this.operate(out, request, this.yes);
 
-    const result = await inMode(runModeOf(this.detach, this.foreground), (run) => ops.runOperation(ctx, request, io, run));
-    return renderResult(out, result);
+    const ops = await import('../../operations/index.js');
+    const ctx = await ops.engineContext(this.home, this.env);
+    const io = this.terminalIo(out, this.yes);
+    const { plan: described, files, checks, warnings } = await ops.dryRunCreate(ctx, request, io);
+    const written = this.out === undefined ? [] : await ops.writeRendered(this.out, files);
+    const plan = { ...described, files: files.map((f) => f.path), checks, warnings, ...(this.out === undefined ? {} : { out: this.out }) };
+    out.result(plan, () => {
+      out.fields([
+        ['Formation', plan.name],
+        ['Cloudlet', `${plan.cloudlet.name} ${plan.cloudlet.version} (${plan.cloudlet.path})`],
+        ['Scenario', `${plan.scenario.name} (${plan.scenario.file})`],
+        ['Provider', plan.provider],
+        ['Pattern', plan.pattern],
+        written.length > 0
+          ? ['Written', written.join(', ')]
+          : ['Rendered', `${files.map((f) => f.path).join(', ')} (not written; --out DIR writes them)`],
+        ['Checked', plan.checks.join('; ') || '-'],
+      ]);
+      out.line();
+      out.table(['PARAMETER', 'VALUE', 'SOURCE'], plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]), 'no parameters');
+      out.line();
+      out.line('Dry run: nothing was created.');
+    });
+    return 0;
   }
 }

@@ -1,10 +1,10 @@
 import { Option } from 'clipanion';
 import { resolve } from 'node:path';
 import { Category, NephoCommand } from '../base.js';
-import { inMode, renderResult, runModeOf } from './terminal.js';
+import { OperationCommand } from './operation.js';
 
 /** `formation:provision NAME`: run the scenario's bootstrap again on the formation's hosts. */
-export class FormationProvisionCommand extends NephoCommand {
+export class FormationProvisionCommand extends OperationCommand {
   static override paths = [['formation:provision'], ['formation', 'provision']];
   static override usage = NephoCommand.Usage({
     category: Category.formation,
@@ -25,19 +25,13 @@ export class FormationProvisionCommand extends NephoCommand {
   params = Option.Array('-p,--param', [], { description: 'KEY=VALUE for this run only (secrets), repeatable' });
   identity = Option.String('-i', { description: 'Private key file for ssh, for the host and the bastion' });
   user = Option.String('--user', { description: 'Log in to the host as this user' });
-  detach = Option.Boolean('--detach', false, { description: 'Return once the run has started; the nanny carries on' });
-  foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
+  override detach = Option.Boolean('--detach', false, { description: 'Return once the run has started; the nanny carries on' });
 
   async execute(): Promise<number> {
-    const mode = runModeOf(this.detach, this.foreground);
-    const ops = await import('../../operations/index.js');
-    const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
-    const request = {
-      kind: 'provision' as const, name: this.name, params: this.params ?? [], options: {},
+    return this.operate(this.output(), {
+      kind: 'provision', name: this.name, params: this.params ?? [], options: {},
       ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
       ...(this.user === undefined ? {} : { user: this.user }),
-    };
-    return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, this.terminalIo(out, false), run)));
+    }, false);
   }
 }

@@ -67,6 +67,14 @@ export function printMessage(out: Output, message: OperationMessage): void {
   }
 }
 
+/**
+ * The prompt module, loaded on the first question: the one place the commands
+ * load it, so that only a command that asks pays for the prompt library.
+ */
+function prompts(): Promise<typeof import('../../prompts.js')> {
+  return import('../../prompts.js');
+}
+
 /** The streams and answers a terminal host works with. */
 export interface TerminalOptions {
   stdin: NodeJS.ReadableStream;
@@ -97,13 +105,12 @@ export class TerminalIo implements OperationIo, RegisterIo {
     if (!this.options.interactive) {
       throw new NephoError('CONFIRMATION_REQUIRED', `${question.text} Not confirmed: no terminal to ask on`, { hint: 'pass --yes to confirm' });
     }
-    const { promptLibrary } = await import('../../prompts.js');
-    const { confirm } = await promptLibrary();
+    const { confirm } = await (await prompts()).promptLibrary();
     return confirm({ message: question.text, default: false }, { input: streamOf(this.options.stdin), output: streamOf(this.options.stdout) });
   }
 
   async prompt(parameters: ParameterSpec[]): Promise<Record<string, ParameterValue>> {
-    const { askForParameters, missingParametersError } = await import('../../prompts.js');
+    const { askForParameters, missingParametersError } = await prompts();
     if (!this.options.canPrompt) throw missingParametersError(parameters, 'there is no terminal to ask on');
     return askForParameters(parameters, { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) });
   }
@@ -118,8 +125,7 @@ export class TerminalIo implements OperationIo, RegisterIo {
 
   async ask(question: RegisterQuestion): Promise<string> {
     if (!this.options.canPrompt) throw new NephoError('BAD_ARGUMENT', `${question.message}: no terminal to ask on`);
-    const { promptLibrary } = await import('../../prompts.js');
-    const { input, password } = await promptLibrary();
+    const { input, password } = await (await prompts()).promptLibrary();
     const context = { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) };
     const validate = (answer: string): string | true => question.validate?.(answer.trim()) ?? true;
     try {

@@ -1,9 +1,9 @@
 import { Option } from 'clipanion';
 import { Category, ListingCommand } from '../base.js';
-import { inMode, renderResult, runModeOf } from './terminal.js';
+import { OperationCommand } from './operation.js';
 
 /** `formation:update NAME`: the installed cloudlet and the recorded answers, with changes, previewed then applied. */
-export class FormationUpdateCommand extends ListingCommand {
+export class FormationUpdateCommand extends OperationCommand {
   static override paths = [['formation:update'], ['formation', 'update']];
   static override usage = ListingCommand.Usage({
     category: Category.formation,
@@ -31,19 +31,11 @@ export class FormationUpdateCommand extends ListingCommand {
   noInput = Option.Boolean('--no-input', false, { description: 'Never prompt; fail naming every missing parameter' });
   dryRun = Option.Boolean('--dry-run', false, { description: 'Show the preview and change nothing' });
   yes = Option.Boolean('-y,--yes', false, { description: 'Apply without asking' });
-  detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
-  foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
 
   async execute(): Promise<number> {
-    const mode = runModeOf(this.detach, this.foreground);
-    const ops = await import('../../operations/index.js');
-    const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
-    const io = this.terminalIo(out, this.yes);
-    const request = {
-      kind: 'update' as const, name: this.name, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [],
+    return this.operate(this.output(), {
+      kind: 'update', name: this.name, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [],
       noInput: this.noInput, dryRun: this.dryRun, options: {},
-    };
-    return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, io, run)));
+    }, this.yes);
   }
 }

@@ -16,12 +16,11 @@ export class ParameterGetCommand extends NephoCommand {
   scenario = Option.String('--scenario', { description: 'As seen by this scenario of --cloudlet' });
 
   async execute(): Promise<number> {
-    const { resolveScope } = await import('../../scenarios/saved-checks.js');
-    const { listSaved, scopeKey } = await import('../../scenarios/saved.js');
-    const scope = resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
-    const wanted = scopeKey(scope);
+    const scenarios = await import('../../scenarios/index.js');
+    const scope = scenarios.resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
+    const wanted = scenarios.scopeKey(scope);
     const applies = (s: string) => s === '*' || wanted === s || wanted.startsWith(`${s}/`);
-    const found = listSaved(this.home).filter((v) => v.key === this.key && applies(v.scope)).at(-1);
+    const found = scenarios.listSaved(this.home).filter((v) => v.key === this.key && applies(v.scope)).at(-1);
     if (!found) throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key}${wanted === '*' ? '' : ` that applies to ${wanted}`}`);
     this.output().line(String(found.value));
     return 0;

@@ -10,9 +10,9 @@ export class ParameterListCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
-    const { listSaved } = await import('../../scenarios/saved.js');
+    const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
-    const saved = listSaved(this.home);
+    const saved = scenarios.listSaved(this.home);
     out.result(saved, () => out.table(['KEY', 'VALUE', 'SCOPE'], saved.map((s) => [s.key, String(s.value), s.scope === '*' ? 'global' : s.scope]), 'no saved parameters'));
     return 0;
   }

@@ -20,10 +20,10 @@ export class ParameterSetCommand extends NephoCommand {
   scenario = Option.String('--scenario', { description: 'Only for this scenario of --cloudlet' });
 
   async execute(): Promise<number> {
-    const { saveParameter } = await import('../../scenarios/saved-checks.js');
+    const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
-    const registry = await this.plugins();
-    const scope = await saveParameter(this.home, this.key, this.value, { cloudlet: this.cloudlet, scenario: this.scenario }, registry);
+    const registry = await scenarios.configuredPlugins(this.home);
+    const scope = await scenarios.saveParameter(this.home, this.key, this.value, { cloudlet: this.cloudlet, scenario: this.scenario }, registry);
     out.line(`saved ${this.key} for ${scope === '*' ? 'every cloudlet' : scope}`);
     return 0;
   }

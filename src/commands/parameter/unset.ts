@@ -16,13 +16,13 @@ export class ParameterUnsetCommand extends NephoCommand {
   scenario = Option.String('--scenario', { description: 'From this scenario\'s scope (with --cloudlet)' });
 
   async execute(): Promise<number> {
-    const { resolveScope } = await import('../../scenarios/saved-checks.js');
-    const { scopeKey, unsetSaved } = await import('../../scenarios/saved.js');
-    const scope = resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
-    if (!(await unsetSaved(this.home, this.key, scope))) {
-      throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key} in scope ${scopeKey(scope) === '*' ? 'global' : scopeKey(scope)}`);
+    const scenarios = await import('../../scenarios/index.js');
+    const scope = scenarios.resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
+    const key = scenarios.scopeKey(scope);
+    if (!(await scenarios.unsetSaved(this.home, this.key, scope))) {
+      throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key} in scope ${key === '*' ? 'global' : key}`);
     }
-    this.output().line(`removed ${this.key} from ${scopeKey(scope) === '*' ? 'the global scope' : scopeKey(scope)}`);
+    this.output().line(`removed ${this.key} from ${key === '*' ? 'the global scope' : key}`);
     return 0;
   }
 }

@@ -17,9 +17,9 @@ export class RegistryAddCommand extends NephoCommand {
   url = Option.String({ name: 'url' });
 
   async execute(): Promise<number> {
-    const { addRegistry } = await import('../../registry/manage.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const state = await addRegistry(await this.cloudletContext(out), this.name, this.url);
+    const state = await registries.addRegistry(registries.cloudletContext(this.home, this.env, out), this.name, this.url);
     out.line(`added registry '${this.name}' with ${state.count ?? 0} cloudlet(s)`);
     return 0;
   }

@@ -23,9 +23,9 @@ export class RegistryBuildCommand extends NephoCommand {
   sources = Option.Rest({ required: 1, name: 'source' });
 
   async execute(): Promise<number> {
-    const { buildRegistry } = await import('../../registry/build.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const result = await buildRegistry({
+    const result = await registries.buildRegistry({
       sources: this.sources, out: this.out,
       ...(this.owner !== undefined ? { owner: this.owner } : {}),
       warn: (m) => out.warn(m), notice: (m) => out.notice(m),

@@ -11,11 +11,9 @@ export class RegistryListCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
-    const { loadConfig } = await import('../../config.js');
-    const { cachedState, registrySources, shownUrl } = await import('../../registry/registries.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const home = this.home;
-    const rows = registrySources(loadConfig(home)).map((source) => ({ name: source.name, url: shownUrl(source), builtin: source.builtin, ...cachedState(home, source) }));
+    const rows = registries.listRegistries(this.home);
     out.result(rows, () =>
       out.table(['NAME', 'URL', 'CLOUDLETS', 'CHECKED'], rows.map((r) => [r.name, r.url, r.count === undefined ? '-' : String(r.count), r.checkedAt ?? 'never'])),
     );

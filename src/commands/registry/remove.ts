@@ -13,9 +13,9 @@ export class RegistryRemoveCommand extends NephoCommand {
   name = Option.String({ name: 'name' });
 
   async execute(): Promise<number> {
-    const { removeRegistry } = await import('../../registry/manage.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    await removeRegistry(await this.cloudletContext(out), this.name);
+    await registries.removeRegistry(registries.cloudletContext(this.home, this.env, out), this.name);
     out.line(`removed registry '${this.name}'`);
     return 0;
   }

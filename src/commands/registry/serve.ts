@@ -21,9 +21,9 @@ export class RegistryServeCommand extends NephoCommand {
   async execute(): Promise<number> {
     const port = Number(this.port);
     if (!/^\d+$/.test(this.port) || port > 65535) throw new NephoError('BAD_ARGUMENT', `--port '${this.port}' is not a port number (0-65535)`);
-    const { serveRegistry } = await import('../../registry/serve.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const server = await serveRegistry(this.dir, port);
+    const server = await registries.serveRegistry(this.dir, port);
     out.line(`serving ${server.dir} at ${server.url}`);
     out.notice('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {

@@ -12,11 +12,11 @@ export class RegistryUpdateCommand extends ListingCommand {
   });
 
   async execute(): Promise<number> {
-    const { shownUrl, syncAll } = await import('../../registry/registries.js');
+    const registries = await import('../../registry/index.js');
     const out = this.output();
-    const states = await syncAll(await this.cloudletContext(out), true);
+    const states = await registries.syncAll(registries.cloudletContext(this.home, this.env, out), true);
     const rows = states.map((s) => ({
-      name: s.source.name, url: shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
+      name: s.source.name, url: registries.shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
       cloudlets: s.count ?? null, error: s.error?.message ?? null,
     }));
     out.result(rows, () => out.table(['NAME', 'STATE', 'CLOUDLETS'], rows.map((r) => [r.name, r.state, r.cloudlets === null ? '-' : String(r.cloudlets)])));

@@ -13,10 +13,10 @@ export class ScenarioDescribeCommand extends ListingCommand {
   target = Option.String({ name: 'cloudlet/scenario' });
 
   async execute(): Promise<number> {
-    const { describeScenario } = await import('../../scenarios/describe.js');
+    const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
-    const registry = await this.plugins();
-    const d = await describeScenario(this.home, this.target, registry);
+    const registry = await scenarios.configuredPlugins(this.home);
+    const d = await scenarios.describeScenario(this.home, this.target, registry);
     out.result(d, () => {
       const rule = '-'.repeat(48);
       out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);

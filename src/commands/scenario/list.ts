@@ -13,13 +13,12 @@ export class ScenarioListCommand extends ListingCommand {
   cloudlet = Option.String({ name: 'cloudlet' });
 
   async execute(): Promise<number> {
-    const { resolveInstalled } = await import('../../cloudlets/installed.js');
-    const { listScenarios } = await import('../../scenarios/scenario.js');
+    const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
-    const scenarios = listScenarios(resolveInstalled(this.home, this.cloudlet).dir);
-    out.result(scenarios, () => {
-      const width = Math.max(0, ...scenarios.map((s) => s.name.length));
-      for (const s of scenarios) out.line(`${out.style.bold(s.name.padEnd(width))}  ${s.summary}`);
+    const listed = scenarios.listScenarios(scenarios.resolveInstalled(this.home, this.cloudlet).dir);
+    out.result(listed, () => {
+      const width = Math.max(0, ...listed.map((s) => s.name.length));
+      for (const s of listed) out.line(`${out.style.bold(s.name.padEnd(width))}  ${s.summary}`);
     });
     return 0;
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NephoError } from '../../errors.js';
 import { findExecutable } from '../../fs.js';
 import type { DriftReport, FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
-import { errorExitOf, LineSplitter, recordsOf, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
+import { errorExitOf, LineSplitter, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
 import { BOOTSTRAP_FILE, renderVagrant, VAGRANTFILE } from './render.js';
 
 /** What one run of `vagrant` printed and how it ended. */

@@ -1,0 +1,14 @@
+/**
+ * Cloudlets as the cloudlet commands use them: installing, describing,
+ * updating, verifying and removing them, and authoring new ones (create,
+ * lint). A command loads this one module when it runs; it builds the
+ * context and the plugin registry itself, so the command needs nothing else.
+ */
+export { cloudletContext, type Reporter } from './context.js';
+export { findInRegistries, installCloudlet, parseInstallSpec, versionsInRange, type CloudletContext, type InstallSpec } from './install.js';
+export { findDamaged, repairCommand, resolveInstalled, scanInstalled } from './installed.js';
+export { lintCloudlet } from './lint.js';
+export { outdatedCloudlets, uninstallCloudlet, uninstallDamaged, updateCloudlets, verifyCloudlets } from './manage.js';
+export { scaffoldCloudlet } from './scaffold.js';
+export { printableUrl } from '../http.js';
+export { configuredPlugins } from '../plugins.js';

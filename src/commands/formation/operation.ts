@@ -1,0 +1,29 @@
+import { Option } from 'clipanion';
+import type { OperationRequest } from '../../operations/types.js';
+import type { Output } from '../../output.js';
+import { ListingCommand } from '../base.js';
+import { inMode, renderResult, runModeOf } from './terminal.js';
+
+/**
+ * What create, update, provision and destroy share: `--detach` and
+ * `--foreground`, and carrying one request through the operation engine on
+ * this terminal, from the provider's acceptance (or the nanny's) to the
+ * rendered result.
+ */
+export abstract class OperationCommand extends ListingCommand {
+  detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
+  foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
+
+  /**
+   * Carry `request` (here, or in the nanny while this terminal follows it) and
+   * say how it ended; returns the exit status. `yes` answers the engine's
+   * questions up front.
+   */
+  protected async operate(out: Output, request: OperationRequest, yes: boolean): Promise<number> {
+    const mode = runModeOf(this.detach, this.foreground);
+    const ops = await import('../../operations/index.js');
+    const ctx = await ops.engineContext(this.home, this.env);
+    const io = this.terminalIo(out, yes);
+    return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, io, run)));
+  }
+}
