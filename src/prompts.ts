@@ -8,15 +8,46 @@ export interface PromptIO {
   output: NodeJS.WritableStream;
 }
 
-/** The prompt library (@inquirer/prompts), loaded on first use: only commands that ask pay for it. */
-export function promptLibrary(): Promise<typeof import('@inquirer/prompts')> {
-  return import('@inquirer/prompts');
+/** The prompt library (@inquirer/prompts). */
+type PromptLibrary = typeof import('@inquirer/prompts');
+
+/**
+ * The prompt library (@inquirer/prompts), loaded on first use: only commands
+ * that ask pay for it. Its `password` is replaced by `forgetfulPassword`, so
+ * that every hidden question nepho asks forgets a refused answer.
+ */
+export async function promptLibrary(): Promise<PromptLibrary> {
+  const library = await import('@inquirer/prompts');
+  return { ...library, password: forgetfulPassword(library) };
+}
+
+/**
+ * A hidden prompt that clears a refused answer before the person types again.
+ * Inquirer's own `password` keeps the refused text in the line, where the
+ * person cannot see it behind the mask, so typing `short`, being refused, then
+ * `1234567` would answer `short1234567`. This one is the text prompt in its
+ * `clear` mode, showing one mask character per character typed (nothing, when
+ * `mask` is false) and never the text, not even as the final answer; there is
+ * no key that reveals it (`toggleMask` and `theme` are ignored).
+ */
+function forgetfulPassword(library: PromptLibrary): PromptLibrary['password'] {
+  return (config, context) => {
+    const mask = typeof config.mask === 'string' ? config.mask : config.mask === true ? '*' : '';
+    return library.input({
+      message: config.message,
+      ...(config.validate ? { validate: config.validate } : {}),
+      transformer: (value) => mask.repeat(value.length),
+      theme: { validationFailureMode: 'clear' },
+    }, context);
+  };
 }
 
 /**
  * Ask for each parameter on the terminal, one at a time: the description is
  * shown, choices are a list, the default is offered, secrets are typed
- * hidden, and an invalid answer says why and asks again.
+ * hidden, and an invalid answer says why and asks again: a hidden one
+ * empty (the person cannot see what is left), a visible one with the refused
+ * text kept in place for editing.
  */
 export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Promise<Record<string, ParameterValue>> {
   const { input, password, select, confirm } = await promptLibrary();
@@ -42,7 +73,7 @@ export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Pr
           ...(spec.default !== undefined ? { default: spec.default } : {}),
         }, context);
       } else if (spec.secret) {
-        answer = coerce(spec.type, await password({ message, mask: '*', validate: check, toggleMask: false } as Parameters<typeof password>[0], context))!;
+        answer = coerce(spec.type, await password({ message, mask: '*', validate: check }, context))!;
       } else {
         const text = await input({
           message,

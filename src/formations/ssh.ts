@@ -149,6 +149,12 @@ export interface SshConfigInput {
   instance: string;
   /** Only errors from ssh, on both hops (a run whose output is read, not a person's session). */
   quiet?: boolean;
+  /**
+   * Seconds ssh waits for each hop to connect and answer (`ConnectTimeout`),
+   * written for both: `-o ConnectTimeout` on the command line does not reach
+   * the bastion hop.
+   */
+  connectTimeout?: number;
 }
 
 /** A path as an ssh config value: double-quoted (it may hold blanks), `%` doubled so it is not a token. */
@@ -182,6 +188,7 @@ export function sshConfigText(input: SshConfigInput): string {
     '  StrictHostKeyChecking accept-new',
     `  HostKeyAlias ${hostKeyAlias(formation, input.instance, host, port)}`,
     '  HashKnownHosts no',
+    ...(input.connectTimeout === undefined ? [] : [`  ConnectTimeout ${input.connectTimeout}`]),
     ...(input.quiet ? ['  LogLevel ERROR'] : []),
   ];
   const lines = [
@@ -233,9 +240,39 @@ export function remoteCommand(words: readonly string[]): string {
   return shellCommandLine(words);
 }
 
-/** The arguments of the system `ssh`: `-F FILE nepho-<name> [-- COMMAND]`. */
-export function sshArgv(configFile: string, formation: string, command: readonly string[] = []): string[] {
-  return ['-F', configFile, sshHostAlias(formation), ...(command.length > 0 ? ['--', remoteCommand(command)] : [])];
+/**
+ * The arguments of the system `ssh`: `[-o ConnectTimeout=N] -F FILE
+ * nepho-<name> [-- COMMAND]`.
+ */
+export function sshArgv(configFile: string, formation: string, command: readonly string[] = [], connectTimeout?: number): string[] {
+  return [
+    ...(connectTimeout === undefined ? [] : ['-o', `ConnectTimeout=${connectTimeout}`]),
+    '-F', configFile, sshHostAlias(formation), ...(command.length > 0 ? ['--', remoteCommand(command)] : []),
+  ];
+}
+
+/** How long `formation:ssh` waits for a host to connect and answer, unless told otherwise. */
+export const DEFAULT_CONNECT_TIMEOUT = 15;
+
+/** Check `--connect-timeout`: a whole number of seconds, 1 to 3600. */
+export function checkConnectTimeout(value: string): number {
+  const seconds = /^\d{1,4}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(seconds >= 1 && seconds <= 3600)) {
+    throw new NephoError('BAD_ARGUMENT', `--connect-timeout ${JSON.stringify(value)}: not a whole number of seconds from 1 to 3600`);
+  }
+  return seconds;
+}
+
+/** One `[user@]host:port` as people write it, an IPv6 address in brackets. */
+function hostPort(host: string, port: number, user?: string): string {
+  return `${user ? `${user}@` : ''}${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Where an endpoint connects, for people: `user@host:port`, and `(through user@bastion:port)` with a bastion. */
+export function sshDestination(endpoint: SshEndpoint): string {
+  const { bastion } = endpoint;
+  const through = bastion ? ` (through ${hostPort(bastion.host, bastion.port, bastion.user)})` : '';
+  return `${hostPort(endpoint.host, endpoint.port, endpoint.user)}${through}`;
 }
 
 /**
@@ -291,16 +328,148 @@ export function systemSsh(env: NodeJS.ProcessEnv): string {
   return ssh;
 }
 
+/** What the one-line reason of a failed connection is worded with. */
+export interface SshRunOptions {
+  /** The `ConnectTimeout` ssh was given, in seconds. */
+  connectTimeout?: number;
+  /** Where ssh connects, so the reason can say which hop failed. */
+  endpoint?: SshEndpoint;
+}
+
+/** How a run of `ssh` ended. */
+export interface SshRun {
+  /** ssh's exit status: the remote command's, 255 for ssh's own failures, 128 + N for a signal. */
+  status: number;
+  /**
+   * Why ssh could not connect, in one line, when that is how it ended
+   * (status 255): ssh's own lines about it were held back for this one.
+   */
+  unreachable?: string;
+}
+
+/** A line ssh prints when it cannot connect, and how specific it is (lower: says more). */
+interface ConnectFailure {
+  pattern: RegExp;
+  rank: number;
+  reason(match: RegExpExecArray, timeout: string, where: FailurePlace): string;
+}
+
 /**
- * Run `ssh` with the terminal handed over (inherited stdio) and resolve with
- * its exit status: the remote command's, or 255 for ssh's own failures; a
- * signal that ended ssh becomes 128 + its number, as shells report it.
- * While ssh runs, Ctrl-C belongs to it (the terminal sends it to both), and
- * a SIGTERM or SIGHUP sent to nepho is passed on.
+ * Who a line naming `host port N` is about, as the start of a reason: the
+ * bastion by that name, nobody for the host itself (the reason follows its
+ * name) or for the proxied hop ssh calls `UNKNOWN port 65535`, else the host
+ * and port ssh printed.
  */
-export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+export type FailurePlace = (host: string, port: string) => string;
+
+/** The `FailurePlace` of a connection to `endpoint`. */
+function placeIn(endpoint?: SshEndpoint): FailurePlace {
+  return (host, port) => {
+    const named = hostPort(host, Number(port));
+    if (host === 'UNKNOWN' || (endpoint && named === hostPort(endpoint.host, endpoint.port))) return '';
+    if (endpoint?.bastion && named === hostPort(endpoint.bastion.host, endpoint.bastion.port)) return `the bastion ${named}: `;
+    return `${named}: `;
+  };
+}
+
+/**
+ * What OpenSSH prints when a connection fails before a session starts, each
+ * hop of a ProxyJump adding its own lines (the outer hop knows the proxied
+ * one only as `UNKNOWN port 65535`).
+ */
+const CONNECT_FAILURES: readonly ConnectFailure[] = [
+  { pattern: /^ssh: connect to host (\S+) port (\d+): (.+)$/, rank: 1, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}${m[3]}` },
+  { pattern: /^ssh: Could not resolve hostname (\S+): (.+)$/, rank: 1, reason: (m) => `could not resolve ${m[1]}: ${m[2]}` },
+  { pattern: /^channel \d+: open failed: (.+)$/, rank: 1, reason: (m) => `the bastion could not connect onward: ${m[1]}` },
+  { pattern: /^banner exchange: Connection to (\S+) port (\d+): (.+)$/, rank: 2, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}not an ssh server (${m[3]})` },
+  { pattern: /^Connection to (\S+) port (\d+) timed out$/, rank: 2, reason: (m, timeout, where) => `${where(m[1]!, m[2]!)}no answer within ${timeout}` },
+  { pattern: /^Connection timed out during banner exchange$/, rank: 3, reason: (_m, timeout) => `no answer within ${timeout}` },
+  { pattern: /^(?:kex|ssh)_exchange_identification: (.+)$/, rank: 4, reason: (m) => `the connection was closed before ssh could log in (${m[1]})` },
+  { pattern: /^stdio forwarding failed$/, rank: 4, reason: () => 'the bastion could not forward the connection' },
+  { pattern: /^Connection (?:closed|reset) by (\S+) port (\d+)$/, rank: 5, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}the connection was closed before ssh could log in` },
+];
+
+/** Text that may be the start of a connect-failure line, so a partial line is held until it ends. */
+const FAILURE_STARTS = ['ssh: ', 'channel ', 'banner exchange: ', 'Connection ', 'kex_exchange_identification: ', 'ssh_exchange_identification: ', 'stdio forwarding failed'];
+
+/**
+ * ssh's stderr on its way to the terminal: every line passes at once, except
+ * those saying that a connection failed, which are held. When ssh then ends
+ * with 255 they become one line (`reason`); otherwise they pass too, late.
+ */
+export class SshStderr {
+  private rest = '';
+  /** The rest of a line already passed on (it did not look like a failure), so the rest passes too. */
+  private passing = false;
+  private readonly held: string[] = [];
+  private best: { rank: number; reason: string } | undefined;
+
+  private readonly timeout: string;
+  private readonly where: FailurePlace;
+
+  /** `write` passes text on; `options` word the reason (see `runSsh`). */
+  constructor(private readonly write: (text: string) => void, options: SshRunOptions = {}) {
+    this.timeout = `${options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT} s`;
+    this.where = placeIn(options.endpoint);
+  }
+
+  /** Take a chunk of ssh's stderr. */
+  push(chunk: string): void {
+    const lines = (this.rest + chunk).split('\n');
+    this.rest = lines.pop()!;
+    for (const line of lines) {
+      if (this.passing) {
+        this.passing = false;
+        this.write(`${line}\n`);
+      } else this.take(line);
+    }
+    const bare = this.rest.replace(/\r$/, '');
+    if (this.rest !== '' && (this.passing || !FAILURE_STARTS.some((p) => p.startsWith(bare) || bare.startsWith(p)))) {
+      this.write(this.rest);
+      this.rest = '';
+      this.passing = true;
+    }
+  }
+
+  /** ssh has exited with `status`: the one line for a failed connection, or undefined (everything held is passed on). */
+  end(status: number): string | undefined {
+    if (this.rest !== '') {
+      if (this.passing) this.write(this.rest);
+      else this.take(this.rest);
+      this.rest = '';
+    }
+    if (status === 255 && this.best) return this.best.reason;
+    for (const line of this.held) this.write(`${line}\n`);
+    return undefined;
+  }
+
+  private take(line: string): void {
+    const text = line.replace(/\r$/, '');
+    for (const failure of CONNECT_FAILURES) {
+      const match = failure.pattern.exec(text);
+      if (!match) continue;
+      this.held.push(line);
+      if (!this.best || failure.rank < this.best.rank) this.best = { rank: failure.rank, reason: failure.reason(match, this.timeout, this.where) };
+      return;
+    }
+    this.write(`${line}\n`);
+  }
+}
+
+/**
+ * Run `ssh` with the terminal handed over and resolve with how it ended:
+ * its exit status (the remote command's, or 255 for ssh's own failures; a
+ * signal that ended ssh becomes 128 + its number, as shells report it), and
+ * when it could not connect, why in one line. Its stderr goes to `stderr`
+ * through `SshStderr`; stdin and stdout are the terminal's. While ssh runs,
+ * Ctrl-C belongs to it (the terminal sends it to both), and a SIGTERM or
+ * SIGHUP sent to nepho is passed on.
+ */
+export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.ProcessEnv, stderr: (text: string) => void, options: SshRunOptions = {}): Promise<SshRun> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(ssh, argv, { stdio: 'inherit', env });
+    const child = spawn(ssh, argv, { stdio: ['inherit', 'inherit', 'pipe'], env });
+    const filter = new SshStderr(stderr, options);
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => filter.push(chunk));
     const ignore = () => undefined;
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', ignore);
@@ -315,9 +484,12 @@ export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.Process
       done();
       reject(error.code === 'ENOENT' ? new NephoError('SSH_NOT_FOUND', `${ssh}: no such program`) : error);
     });
-    child.once('exit', (code, signal) => {
+    // `close`, not `exit`: every byte of stderr has been read by then.
+    child.once('close', (code, signal) => {
       done();
-      resolvePromise(code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0));
+      const status = code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
+      const unreachable = filter.end(status);
+      resolvePromise({ status, ...(unreachable ? { unreachable } : {}) });
     });
   });
 }

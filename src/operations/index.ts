@@ -15,7 +15,7 @@ export { describeFormation, driftOf, formationUrlOf, sshCommandFor, type Formati
 export { formationHistory, type HistoryEntry } from './history.js';
 export { executePlan, runOperation, watchOperation } from './run.js';
 export { openInBrowser } from '../formations/access.js';
-export { runSsh, shellCommandLine } from '../formations/ssh.js';
+export { runSsh, shellCommandLine, sshDestination } from '../formations/ssh.js';
 export type * from './types.js';
 
 /** The engine's context on this machine: formations under `$NEPHO_HOME`, the built-in providers and configured plugins. */

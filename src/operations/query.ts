@@ -2,7 +2,7 @@ import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
 import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
 import {
-  checkIdentityFile, checkSshUser, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
+  checkConnectTimeout, checkIdentityFile, checkSshUser, DEFAULT_CONNECT_TIMEOUT, formationInstance, formationSshEndpoint, sshArgv, systemSsh, writeSshConfig,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
@@ -108,12 +108,18 @@ export interface SshRequest {
   print: boolean;
   /** Words to run on the host. */
   command: string[];
+  /** `--connect-timeout`, as given: seconds for each hop to connect and answer (15 when absent). */
+  connectTimeout?: string;
 }
 
-/** How to reach a formation by ssh: the program and its arguments (`ssh -F FILE nepho-NAME [-- COMMAND]`). */
+/** How to reach a formation by ssh: the program and its arguments (`ssh -o ConnectTimeout=N -F FILE nepho-NAME [-- COMMAND]`). */
 export interface SshCommand {
   program: string;
   argv: string[];
+  /** Where it connects, checked (the host, and the bastion it goes through). */
+  endpoint: SshEndpoint;
+  /** Seconds each hop has to connect and answer. */
+  connectTimeout: number;
 }
 
 /**
@@ -126,14 +132,15 @@ export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Pr
   const record = requireRecord(ctx.home, request.name);
   const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
   const user = request.user === undefined ? undefined : checkSshUser(record.name, '--user', request.user);
+  const connectTimeout = request.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : checkConnectTimeout(request.connectTimeout);
   const program = request.print ? 'ssh' : systemSsh(ctx.env);
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
   if (user !== undefined) endpoint.user = user;
   const configFile = writeSshConfig(ctx.home, {
-    formation: record.name, endpoint, instance: formationInstance(record), ...(identityFile ? { identityFile } : {}),
+    formation: record.name, endpoint, instance: formationInstance(record), connectTimeout, ...(identityFile ? { identityFile } : {}),
   });
-  return { program, argv: sshArgv(configFile, record.name, request.command) };
+  return { program, argv: sshArgv(configFile, record.name, request.command, connectTimeout), endpoint, connectTimeout };
 }
 
 /** A formation's drift, with what it is about. */

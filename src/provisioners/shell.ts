@@ -19,6 +19,37 @@ export function bootstrapEnvironment(input: BootstrapInput): Record<string, stri
 }
 
 /**
+ * A script split after its `#!` line: lines a provider puts before
+ * everything else go between the two parts. A script without one is all `rest`.
+ */
+export function splitShebang(script: string): { shebang: string; rest: string } {
+  const m = /^#![^\n]*\n/.exec(script);
+  return m ? { shebang: m[0], rest: script.slice(m[0].length) } : { shebang: '', rest: script };
+}
+
+/**
+ * Shell lines that set and export `NEPHO_<name>` to exactly what `command`
+ * prints: trailing newlines of the value survive (`$(...)` alone would strip
+ * them), `printsNewline` drops the one newline a command such as the AWS CLI
+ * ends with, and a command that fails ends the script, `failure` said on
+ * stderr. The value never appears in the lines, only the command that fetches
+ * it; providers put the lines before the bootstrap (`splitShebang`), so the
+ * scenario's script sees secrets as it sees every other parameter.
+ */
+export function exportSecret(name: string, command: string, failure: string, printsNewline = false): string[] {
+  const variable = `NEPHO_${name}`;
+  return [
+    `${variable}=$(${command} && echo x) || { echo ${shellQuote(failure)} >&2; exit 1; }`,
+    `${variable}=\${${variable}%x}`,
+    ...(printsNewline ? [`${variable}=\${${variable}%"$nepho_newline"}`] : []),
+    `export ${variable}`,
+  ];
+}
+
+/** The line `exportSecret(..., printsNewline)` needs before it: a newline in a variable (POSIX sh cannot write one as an escape). */
+export const NEWLINE_VARIABLE = "nepho_newline='\n'";
+
+/**
  * The shell-bootstrap provisioner: the scenario's script runs as root on
  * first boot, with `NEPHO_FORMATION`, `NEPHO_CLOUDLET`, `NEPHO_SCENARIO` and
  * `NEPHO_<Name>` for each non-secret parameter, its output appended to

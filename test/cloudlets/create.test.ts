@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import t from 'tap';
 import { assertUserError, nepho } from '../fixtures/cli.js';
+import { filesContaining } from '../fixtures/files.js';
 import { git } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 import { realVagrantValidate } from '../fixtures/vagrant.js';
@@ -33,13 +34,23 @@ t.test('create makes a git repository that lints and dry-runs for both providers
 
   const install = await nepho(['cloudlet:install', dir], { home, cwd });
   t.equal(install.code, 0, install.stderr);
-  const cfn = await nepho(['formation:create', 'local/my-app', '--provider', 'cloudformation', '--dry-run'], { home, cwd });
+  // The scaffold's one parameter without a default is its secret, AppSecret.
+  const missing = await nepho(['formation:create', 'local/my-app', '--provider', 'cloudformation', '--dry-run', '--no-input'], { home, cwd });
+  assertUserError(t, missing, /missing parameter AppSecret /, 'the secret is asked for');
+  const secret = '-p AppSecret=scaffolded-secret-value';
+  const cfnOut = join(cwd, 'cfn-out');
+  const cfn = await nepho(['formation:create', 'local/my-app', '--provider', 'cloudformation', '--dry-run', '--out', cfnOut, ...secret.split(' ')], { home, cwd });
   t.equal(cfn.code, 0, cfn.stderr);
   t.match(cfn.stdout, /Dry run: nothing was created/);
+  const sent = JSON.parse(readFileSync(join(cfnOut, 'template.json'), 'utf8'));
+  t.match(sent.Resources.Instance.Properties.UserData, { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'AppSecretSecret' }, String]] } }, 'the host reads the secret from Secrets Manager at boot, by its ARN');
+  t.same(sent.Resources.HostRole.Properties.Policies[0].PolicyDocument.Statement[0].Resource, { Ref: 'AppSecretSecret' }, 'the host\'s role may read that secret only');
   const out = join(cwd, 'vagrant-out');
-  const vagrant = await nepho(['formation:create', 'local/my-app', '--provider', 'vagrant', '--dry-run', '--out', out], { home, cwd });
+  const vagrant = await nepho(['formation:create', 'local/my-app', '--provider', 'vagrant', '--dry-run', '--out', out, ...secret.split(' ')], { home, cwd });
   t.equal(vagrant.code, 0, vagrant.stderr);
   t.ok(existsSync(join(out, 'Vagrantfile')), 'Vagrantfile rendered');
+  t.match(readFileSync(join(out, 'Vagrantfile'), 'utf8'), /ENV\.fetch\('NEPHO_SECRET_AppSecret'/, 'the Vagrantfile takes the secret from the environment of vagrant');
+  t.same([...filesContaining(cfnOut, 'scaffolded-secret'), ...filesContaining(out, 'scaffolded-secret'), ...filesContaining(home, 'scaffolded-secret')], [], 'the secret is written nowhere');
   if (requireTool(t, 'vagrant')) {
     const v = realVagrantValidate(t, out);
     t.equal(v.code, 0, `the rendered Vagrantfile passes vagrant validate -p: ${v.output}`);

@@ -105,7 +105,7 @@ t.test('parameters against the template, marked resources, quoted placeholders',
   t.equal(r.code, 1, r.stdout + r.stderr);
   t.match(r.stdout, /scenarios\/default.yaml: .*InstanceType/);
   t.match(r.stdout, /patterns\/aws\/nomark.cf:\d+:\d+: .*no resource is marked/);
-  t.match(r.stdout, /patterns\/vagrant\/single-host.rb:9:\d+: \{\{parameters.Box\}\} is inside a quoted Ruby string.*use the placeholder as the whole expression/);
+  t.match(r.stdout, /patterns\/vagrant\/single-host.rb:11:\d+: \{\{parameters.Box\}\} is inside a quoted Ruby string.*use the placeholder as the whole expression/);
 });
 
 t.test('a path that does not exist is refused', async (t) => {

@@ -109,7 +109,7 @@ t.test('huit/mediawiki', async (t) => {
 
   t.test('missing parameters without a terminal: one error, nothing done', async (t) => {
     const [noTerminal, noInput] = await Promise.all([create('mediawiki', '--dry-run'), create('mediawiki', '--dry-run', '--no-input')]);
-    expectUserError(t, noTerminal, /missing parameter AdminPassword \(password you will give .*\); there is no terminal to ask on/, 'no terminal');
+    expectUserError(t, noTerminal, /missing parameter AdminPassword \(password of the wiki's Admin account .*\); there is no terminal to ask on/, 'no terminal');
     expectUserError(t, noInput, /missing parameter AdminPassword .*; --no-input forbids prompting/, '--no-input');
     t.match(noInput.stderr, /hint: supply them with -p KEY=VALUE or --params-file FILE/);
     t.equal(noInput.stdout, '');

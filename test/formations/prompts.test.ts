@@ -67,6 +67,7 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   term.send(['Enter']);
   screen = await term.waitForScreen(/> Count must be a number/);
   t.notMatch(screen, /✔ Count/, 'not accepted: asked again');
+  t.match(screen, /\? Count \(how many copies\) abc\n/, 'a visible answer that is refused stays on the line, to be edited');
   term.send(['BSpace', 'BSpace', 'BSpace']);
   term.send(['9'], true);
   term.send(['Enter']);
@@ -85,14 +86,21 @@ t.test('answering every kind of prompt, mistakes included', async (t) => {
   term.send(['Enter']);
   await term.waitForScreen(/✔ Tier \(support tier\) silver/);
 
-  // A secret: typed hidden; a too-short one is refused, saying why.
+  // A secret: typed hidden, one mask character per character; a refused one
+  // is cleared, since the person cannot see what would be left of it.
   await term.waitForScreen(/\? Password \(admin password\)/);
   term.send(['short'], true);
+  await term.waitForScreen(/\? Password \(admin password\) \*{5}\n/);
   term.send(['Enter']);
   screen = await term.waitForScreen(/> Password must match the pattern \^\.\{10,\}\$/);
-  t.match(screen, /\? Password \(admin password\) \*{5}\n/, 'the refused answer shows as mask characters only');
-  t.notMatch(screen, /short/, 'never as typed');
-  term.send(Array(5).fill('BSpace'));
+  t.match(screen, /\? Password \(admin password\) ?\n/, 'the refused answer is gone from the line');
+  t.notMatch(screen, /short/, 'never shown as typed');
+  // Kept, `short` + `1234567` would be 12 characters and pass; alone, 7 do not.
+  term.send(['1234567'], true);
+  await term.waitForScreen(/\? Password \(admin password\) \*{7}\n/);
+  term.send(['Enter']);
+  screen = await term.waitForScreen(/\? Password \(admin password\) ?\n> Password must match/);
+  t.notMatch(screen, /✔ Password/, 'the second answer is judged alone, and refused: the first was not kept');
   term.send([SECRET], true);
   screen = await term.waitForScreen(new RegExp(`\\? Password \\(admin password\\) \\*{${SECRET.length}}\\n`));
   t.notMatch(screen, SECRET, 'the secret is not on the screen while typed');

@@ -8,6 +8,8 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { expectUserError, nepho } from '../fixtures/cli.js';
+import { serveSilence } from '../fixtures/git.js';
+import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
 import { makeSshKey, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
 
@@ -60,6 +62,7 @@ t.test('a command runs on the host through the bastion; both host keys are remem
   t.ok(lines.some((l) => l.includes(`/127.0.0.1:${target.port} `) && l.endsWith(target.hostKey)), "the target's key, under the formation's name");
   t.ok(lines.some((l) => l.includes(`/127.0.0.1:${bastion.port} `) && l.endsWith(bastion.hostKey)), "the bastion's key");
   t.match(r.stderr, /Permanently added/, 'ssh said it learnt them');
+  t.equal(r.stderr.split('\n')[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${bastion.port})`, 'nepho said first where it connects, on stderr');
 
   const config = join(home, 'formations', 'web', 'ssh_config');
   t.equal(statSync(config).mode & 0o777, 0o600, 'the ssh config file is private');
@@ -69,6 +72,7 @@ t.test('a command runs on the host through the bastion; both host keys are remem
   t.match(text, /StrictHostKeyChecking accept-new/);
   t.match(text, `UserKnownHostsFile "${join(home, 'known_hosts')}"`);
   t.equal(text.match(/IdentitiesOnly yes/g)?.length, 2, '-i is used for both hops, and only it');
+  t.equal(text.match(/^ {2}ConnectTimeout 15$/gm)?.length, 2, 'both hops time out after 15 s by default');
 });
 
 t.test('the exit status passes through', async (t) => {
@@ -95,12 +99,49 @@ t.test('--print prints a command that works when pasted into a shell', async (t)
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stderr, '');
   const line = r.stdout.trim();
-  t.match(line, /^ssh -F \S+\/formations\/web\/ssh_config nepho-web -- /);
+  t.match(line, /^ssh -o ConnectTimeout=15 -F \S+\/formations\/web\/ssh_config nepho-web -- /);
   const out = execFileSync('sh', ['-c', line], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.equal(out, "sh it's\n", 'the printed command ran the same command on the host');
 
   const plain = await nepho(['ssh', 'web', '--print'], { home });
-  t.equal(plain.stdout, `ssh -F ${join(home, 'formations', 'web', 'ssh_config')} nepho-web\n`, 'without a command: just the login');
+  t.equal(plain.stdout, `ssh -o ConnectTimeout=15 -F ${join(home, 'formations', 'web', 'ssh_config')} nepho-web\n`, 'without a command: just the login');
+  t.equal(plain.stderr, '', 'no "connecting to" line: nothing connects');
+  const timed = await nepho(['ssh', 'web', '--print', '--connect-timeout', '7'], { home });
+  t.match(timed.stdout, /^ssh -o ConnectTimeout=7 -F /);
+  t.equal(readFileSync(join(home, 'formations', 'web', 'ssh_config'), 'utf8').match(/^ {2}ConnectTimeout 7$/gm)?.length, 2, 'the bastion hop too');
+});
+
+t.test('an unreachable host ends with one line and exit status 255, never a hang', async (t) => {
+  const closed = await freePort();
+  const errorLine = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l !== '');
+
+  const direct = join(tempDir(t), 'home');
+  standInFormation(direct, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '127.0.0.1', port: closed, user } } });
+  const refused = await nepho(['ssh', 'box', '-i', client.privateKey, '--', 'echo', 'no'], { home: direct });
+  t.equal(refused.code, 255, "a closed port: ssh's own exit status");
+  t.equal(refused.stdout, '');
+  t.same(errorLine(refused), [`connecting to ${user}@127.0.0.1:${closed}`, `error: could not connect to ${user}@127.0.0.1:${closed}: Connection refused`]);
+
+  const behind = homeWithWeb(undefined, { Port: String(closed) });
+  const onward = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'no'], { home: behind });
+  t.equal(onward.code, 255, 'a closed port behind the bastion');
+  t.same(errorLine(onward).filter((l) => !/Permanently added/.test(l)), [
+    `connecting to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port})`,
+    `error: could not connect to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port}): the bastion could not connect onward: connect failed: Connection refused`,
+  ], "the bastion's refusal, in one line");
+
+  // A bastion that accepts the connection and never says a word (a host
+  // behind a firewall that drops packets looks the same to ssh once the
+  // connect timeout runs out): no real sshd can be made to do this.
+  const silent = await serveSilence(t);
+  const hung = homeWithWeb(undefined, { BastionPort: String(silent.port) });
+  const r = await nepho(['ssh', 'web', '-i', client.privateKey, '--connect-timeout', '2', '--', 'echo', 'no'], { home: hung });
+  t.equal(r.code, 255, 'a silent bastion: ssh gives up after the connect timeout');
+  t.ok(silent.connections() >= 1, 'ssh did reach the silent bastion');
+  const lines = errorLine(r);
+  t.equal(lines.length, 2, `two lines in all: ${JSON.stringify(lines)}`);
+  t.equal(lines[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${silent.port})`);
+  t.match(lines[1], new RegExp(`^error: could not connect to ${user}@127\\.0\\.0\\.1:${target.port} \\(through ${user}@127\\.0\\.0\\.1:${silent.port}\\): (the bastion 127\\.0\\.0\\.1:${silent.port}: )?no answer within 2 s$`));
 });
 
 t.test('--user changes the host user only; the bastion keeps its own', async (t) => {
@@ -166,6 +207,9 @@ t.test('clear errors before anything is run', async (t) => {
   expectUserError(t, await nepho(['ssh', 'nope'], { home }), /no formation named 'nope'/, 'no such formation');
   expectUserError(t, await nepho(['ssh', 'web', '-i', join(base, 'no-such-key')], { home }), /-i .*no-such-key: no such readable file/, 'a missing key');
   expectUserError(t, await nepho(['ssh', 'web', '-i', base], { home }), /-i .*: not a file/, 'a directory as key');
+  for (const bad of ['0', 'soon', '1.5', '99999']) {
+    expectUserError(t, await nepho(['ssh', 'web', '--connect-timeout', bad], { home }), /--connect-timeout ".*": not a whole number of seconds from 1 to 3600/, `--connect-timeout ${bad}`);
+  }
 
   const noPath = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'true'], { home, env: { PATH: tempDir(t) } });
   expectUserError(t, noPath, /ssh: no such program on PATH/, 'no ssh on PATH');

@@ -36,6 +36,12 @@ function templateFile(t: Test, document: unknown, name = 'pattern.cf'): string {
   return file;
 }
 
+/** The user data as sent for `text` (prepareStack's userData): plain strings joined around the ARN of AdminPasswordSecret. */
+function joinedAroundArn(text: string): unknown {
+  const [before, after] = text.split('${AdminPasswordSecret}');
+  return { 'Fn::Base64': { 'Fn::Join': ['', [before, { Ref: 'AdminPasswordSecret' }, after]] } };
+}
+
 function withScript(spec: FormationSpec, script: string): FormationSpec {
   return { ...spec, bootstrap: { script, environment: {}, scriptBody: script, scriptFile: '/cloudlet/provisioners/big.sh' } };
 }
@@ -49,19 +55,22 @@ t.test('render: the YAML pattern is sent as long-form JSON, the bootstrap as pla
   t.same(files.map((f) => f.path), ['template.json', 'user-data.sh']);
   const template = JSON.parse(files[0]!.content);
   const instance = template.Resources.Instance;
-  t.same(instance.Properties.UserData, { 'Fn::Base64': spec.bootstrap!.script }, 'the whole rendered script, as a plain string');
+  const prepared = prepareStack(spec);
+  t.same(prepared.secrets, [{ name: 'AdminPassword', resource: 'AdminPasswordSecret' }], 'AdminPassword is read from its Secrets Manager secret at boot');
+  t.same(instance.Properties.UserData, joinedAroundArn(prepared.userData!), 'the whole rendered script, joined around the secret\'s ARN');
+  t.ok(prepared.userData!.endsWith(spec.bootstrap!.script.slice('#!/bin/sh\n'.length)), 'the rendered script follows the secret\'s fetch');
   t.same(instance.Properties.SecurityGroupIds, [{ 'Fn::GetAtt': ['SecurityGroup', 'GroupId'] }], '!GetAtt became Fn::GetAtt');
   t.same(instance.Properties.KeyName, { 'Fn::If': ['HasKeyName', { Ref: 'KeyName' }, { Ref: 'AWS::NoValue' }] }, '!If and !Ref became long form');
   t.equal(template.Resources.SecurityGroup.Properties.UserData, undefined, 'unmarked resources get nothing');
-  t.equal(files[1]!.content, spec.bootstrap!.script);
+  t.equal(files[1]!.content, prepared.userData, 'user-data.sh is the user data, ${AdminPasswordSecret} where the ARN goes');
   t.match(files[1]!.content, /export NEPHO_WikiName='Team Wiki'/);
   t.match(files[1]!.content, /export NEPHO_AppPort='8080'/);
   for (const f of files) t.notOk(f.content.includes(SECRET), `${f.path} holds no secret`);
-  t.same(Object.keys(template.Parameters), ['InstanceType', 'KeyName', 'AmiId', 'WikiName', 'AppPort', 'SshCidr'], 'the template\'s parameters stay as declared');
+  t.same(Object.keys(template.Parameters), ['InstanceType', 'KeyName', 'AmiId', 'WikiName', 'AdminPassword', 'AppPort', 'SshCidr'], 'the template\'s parameters stay as declared');
 });
 
 t.test('without a provisioner the template is sent as parsed, user data untouched', async (t) => {
-  const spec = await stackSpec({ name: 'wiki', patternFile: SINGLE_HOST });
+  const spec = await stackSpec({ name: 'wiki', patternFile: SINGLE_HOST, parameters: { AdminPassword: SECRET }, secrets: ['AdminPassword'] });
   const files = await cloudformationProvider.render(spec, {});
   t.same(files.map((f) => f.path), ['template.json']);
   const prepared = prepareStack(spec);
@@ -70,12 +79,12 @@ t.test('without a provisioner the template is sent as parsed, user data untouche
 });
 
 t.test('the two-tier pattern: the launch template and the standalone instance get the user data, the bastion does not', async (t) => {
-  const spec = await stackSpec({ name: 'wiki', patternFile: TWO_TIER, scriptFile: BOOTSTRAP, scenario: 'multi-tenant' });
+  const spec = await stackSpec({ name: 'wiki', patternFile: TWO_TIER, scriptFile: BOOTSTRAP, scenario: 'multi-tenant', parameters: { AdminPassword: SECRET }, secrets: ['AdminPassword'] });
   const prepared = prepareStack(spec);
   t.same(prepared.bootstrapped.sort(), ['AppInstance', 'AppLaunchTemplate']);
   const r = prepared.document.Resources as Record<string, any>;
-  t.same(r.AppLaunchTemplate.Properties.LaunchTemplateData.UserData, { 'Fn::Base64': spec.bootstrap!.script });
-  t.same(r.AppInstance.Properties.UserData, { 'Fn::Base64': spec.bootstrap!.script });
+  t.same(r.AppLaunchTemplate.Properties.LaunchTemplateData.UserData, joinedAroundArn(prepared.userData!));
+  t.same(r.AppInstance.Properties.UserData, joinedAroundArn(prepared.userData!));
   t.equal(r.Bastion.Properties.UserData, undefined);
   t.equal((prepareStack(spec).template.document.Resources as any).AppInstance.Properties.UserData, undefined, 'the parsed template itself is not changed');
 });
@@ -120,7 +129,8 @@ t.test('marked-resource errors name the pattern file and the resource', async (t
 });
 
 t.test('user data over 16 KB is refused, naming the script; exactly 16 KB passes', async (t) => {
-  const spec = await stackSpec({ name: 'x', patternFile: SINGLE_HOST });
+  const host = templateFile(t, { Resources: { Host: { Type: 'AWS::EC2::Instance', Metadata: { nepho: { bootstrap: true } }, Properties: { ImageId: 'ami-12345678' } } } });
+  const spec = await stackSpec({ name: 'x', patternFile: host });
   const exact = '#!/bin/sh\n' + 'é'.repeat((USER_DATA_LIMIT - 10) / 2); // multi-byte: the limit is in bytes
   t.equal(Buffer.byteLength(exact), USER_DATA_LIMIT);
   await t.resolves(cloudformationProvider.validate(withScript(spec, exact), {}));
@@ -130,7 +140,7 @@ t.test('user data over 16 KB is refused, naming the script; exactly 16 KB passes
   // Through the real provisioner: a scenario script that is too big.
   const big = join(tempDir(t), 'bootstrap.sh');
   writeFileSync(big, `#!/bin/sh\n${'# padding\n'.repeat(1700)}`);
-  await rejects(t, cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: SINGLE_HOST, scriptFile: big }), {}),
+  await rejects(t, cloudformationProvider.validate(await stackSpec({ name: 'x', patternFile: SINGLE_HOST, scriptFile: big, parameters: { AdminPassword: SECRET }, secrets: ['AdminPassword'] }), {}),
     'USER_DATA_TOO_LARGE', new RegExp(`^${big}: `), 'the scenario script is named');
 });
 

@@ -9,7 +9,9 @@
 // for real with a custom resource whose Lambda moto cannot run (gateTemplate),
 // released by answering it as the Lambda would. The official multi-tenant
 // stack is created but not destroyed: moto keeps a route table, so its VPC
-// cannot be deleted there (not worked around).
+// cannot be deleted there (not worked around). moto 5.2's CloudFormation
+// knows no AWS::SecretsManager::Secret; the fixture's moto makes it
+// (test/fixtures/moto-server.py), so the official patterns' secret is real.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +21,8 @@ import t, { type Test } from 'tap';
 import { NephoError } from '../../src/errors.js';
 import { cloudformationProvider } from '../../src/providers/cloudformation/index.js';
 import type { DiscoveredFormation, FormationRef } from '../../src/providers/types.js';
-import { gateTemplate, motoQuery, recordingContext, releaseGate, serveAwsProxy, stackSpec, startMoto, type Moto } from '../fixtures/aws.js';
+import { prepareStack } from '../../src/providers/cloudformation/prepare.js';
+import { gateTemplate, motoJson, motoQuery, recordingContext, releaseGate, rolePolicy, serveAwsProxy, stackSpec, startMoto, type Moto } from '../fixtures/aws.js';
 import { waitFor } from '../fixtures/cli.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
 
@@ -114,17 +117,25 @@ t.test('create from the official single-host YAML pattern with the mediawiki boo
     'nepho:formation': 'wiki-single', 'nepho:cloudlet': 'huit/mediawiki', 'nepho:scenario': 'default', 'nepho:version': '0.7.2',
   }, 'tagged for discovery');
   const sent = Object.fromEntries(stack.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]));
-  t.same(Object.keys(sent).sort(), ['AmiId', 'AppPort', 'InstanceType', 'KeyName', 'SshCidr', 'WikiName'], 'only the template\'s parameters (no AdminPassword, no Box)');
+  t.same(Object.keys(sent).sort(), ['AdminPassword', 'AmiId', 'AppPort', 'InstanceType', 'KeyName', 'SshCidr', 'WikiName'], 'only the template\'s parameters (AdminPassword, NoEcho, but no Box)');
   t.equal(sent.AppPort, '8080');
   t.equal(sent.WikiName, 'Team Wiki');
 
+  const arn = described.resources.find((r) => r.id === 'AdminPasswordSecret')?.physicalId ?? '';
+  t.equal((await motoJson(moto.endpoint, 'secretsmanager', 'secretsmanager.GetSecretValue', { SecretId: arn })).SecretString, SECRET, 'the stack keeps AdminPassword in Secrets Manager');
+  const role = described.resources.find((r) => r.id === 'WikiHostRole')?.physicalId ?? '';
+  const policy = await rolePolicy(moto.endpoint, role, 'read-admin-password');
+  t.same(policy.policies, ['read-admin-password'], 'the wiki host\'s role has one policy');
+  t.same(policy.resources, [arn], 'which names that secret alone');
+  const instance = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeInstances', 'InstanceId.1': described.outputs.InstanceId!, Version: '2016-11-15' });
+  t.match(instance, /<iamInstanceProfile>\s*<arn>arn:aws:iam::123456789012:instance-profile\//, 'the wiki host runs with that role\'s profile');
   const userData = await instanceUserData(described.outputs.InstanceId!);
-  t.equal(userData, spec.bootstrap!.script, 'the user data EC2 holds is the rendered bootstrap');
+  t.equal(userData, prepareStack(spec).userData!.replace('${AdminPasswordSecret}', arn), 'the user data EC2 holds is the rendered bootstrap, the secret\'s ARN filled in');
   t.match(userData, /export NEPHO_WikiName='Team Wiki'/);
   t.notOk(userData.includes(SECRET), 'no secret in the user data');
   const template = (await sdk().send(new GetTemplateCommand({ StackName: 'wiki-single' }))).TemplateBody!;
   t.notOk(template.includes(SECRET), 'no secret in the template');
-  t.same(JSON.parse(template).Resources.Instance.Properties.UserData, { 'Fn::Base64': spec.bootstrap!.script }, 'sent as JSON, user data as a plain Fn::Base64 string');
+  t.match(JSON.parse(template).Resources.Instance.Properties.UserData, { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'AdminPasswordSecret' }, String]] } }, 'sent as JSON, user data a plain string joined around the secret\'s ARN');
 });
 
 t.test('create from a JSON pattern: a NoEcho secret parameter goes to CloudFormation, never into the user data; the user data runs', async (t) => {
@@ -172,9 +183,12 @@ t.test('the official multi-tenant pattern: the launch template and the standalon
   const lt = described.resources.find((r) => r.id === 'AppLaunchTemplate')!;
   const xml = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeLaunchTemplateVersions', Version: '2016-11-15', LaunchTemplateId: lt.physicalId! });
   const encoded = /<userData>([^<]*)<\/userData>/.exec(xml)?.[1];
-  t.equal(Buffer.from(encoded ?? '', 'base64').toString('utf8'), spec.bootstrap!.script, 'the launch template\'s user data');
+  const arn = described.resources.find((r) => r.id === 'AdminPasswordSecret')?.physicalId ?? '';
+  const expected = prepareStack(spec).userData!.replace('${AdminPasswordSecret}', arn);
+  t.equal(Buffer.from(encoded ?? '', 'base64').toString('utf8'), expected, 'the launch template\'s user data');
+  t.match(xml, /<iamInstanceProfile>\s*<arn>arn:aws:iam::123456789012:instance-profile\//, 'with the wiki hosts\' instance profile');
   const app = described.resources.find((r) => r.id === 'AppInstance')!;
-  t.equal(await instanceUserData(app.physicalId!), spec.bootstrap!.script, 'the standalone host\'s user data');
+  t.equal(await instanceUserData(app.physicalId!), expected, 'the standalone host\'s user data');
   const bastion = described.resources.find((r) => r.id === 'Bastion')!;
   await t.rejects(instanceUserData(bastion.physicalId!), 'the bastion has none');
   // Not destroyed: moto cannot delete this stack (a route table keeps the VPC); see the top of this file.

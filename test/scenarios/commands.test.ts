@@ -72,7 +72,7 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     // The parameters table: type, default, constraints, where declared.
     const row = (name: string) => out.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}* `)) ?? '';
     t.match(row('Replicas'), /^Replicas +number +2 +1\.\.10 +template, scenario +number of wiki hosts/);
-    t.match(row('AdminPassword'), /^AdminPassword\* +string, secret +matches \^\.\{12,\}\$ +scenario +password/, 'required is starred, secret is said');
+    t.match(row('AdminPassword'), /^AdminPassword\* +string, secret +matches \^\.\{12,\}\$ +template, scenario +password/, 'required is starred, secret is said');
     t.match(row('AmiId'), /^AmiId +string +ami-0abcdef1234567890 +matches \^ami-.* +template +AMI of/, 'a template-only parameter is listed');
     t.match(row('InstanceType'), /one of t3\.small, t3\.medium +template, scenario/);
     t.notMatch(out, /by editing/, 'never tells users to edit installed files (cloudlet:verify would call them tampered)');
@@ -100,6 +100,7 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     t.same(by.Replicas, { name: 'Replicas', type: 'number', default: 2, required: false, secret: false, constraints: ['1..10'], declaredIn: ['template', 'scenario'], description: 'number of wiki hosts in the auto-scaling group' });
     t.same(by.AdminPassword.required, true);
     t.same(by.AdminPassword.secret, true);
+    t.same(by.AdminPassword.declaredIn, ['template', 'scenario'], 'the template keeps it in Secrets Manager for the wiki hosts');
     t.same(by.Box.declaredIn, ['scenario']);
     t.same(by.SshCidr.declaredIn, ['template']);
     t.equal(d.configuration.providers.cloudformation.pattern, 'two-tier-with-vpc');

@@ -2,7 +2,7 @@ import { Option } from 'clipanion';
 import { resolve } from 'node:path';
 import { Category, NephoCommand } from '../base.js';
 
-/** `formation:ssh NAME [-i KEY] [--user U] [--print] [-- COMMAND...]` (and the shortcut `ssh`). */
+/** `formation:ssh NAME [-i KEY] [--user U] [--connect-timeout N] [--print] [-- COMMAND...]` (and the shortcut `ssh`). */
 export class FormationSshCommand extends NephoCommand {
   static override paths = [['formation:ssh'], ['formation', 'ssh']];
   static override usage = NephoCommand.Usage({
@@ -16,11 +16,14 @@ export class FormationSshCommand extends NephoCommand {
       \`-i\` is used for the host and the bastion. \`--user\` changes the user on the host only; the bastion keeps the scenario's bastion_user (or its user).
 
       Words after \`--\` are run on the host as a command, each word as it is (use \`sh -c '...'\` for pipes and other shell syntax). The exit status is the command's, or 255 when ssh itself failed.
+
+      nepho says where it connects on stderr. Each hop (the bastion, then the host) has \`--connect-timeout\` seconds (15 by default) to connect and answer; a host that cannot be reached ends the command with one line saying why, and ssh's exit status, 255.
     `,
     examples: [
       ['Log in', '$0 formation:ssh agmedia -i ~/.ssh/agmedia.pem'],
       ['Run a command', "$0 ssh agmedia -- sudo tail -n 50 /var/log/nepho-bootstrap.log"],
       ['Show the ssh command instead of running it', '$0 ssh agmedia --print'],
+      ['Give a slow network more time to answer', '$0 ssh agmedia --connect-timeout 60'],
     ],
   });
 
@@ -28,6 +31,7 @@ export class FormationSshCommand extends NephoCommand {
   identity = Option.String('-i', { description: 'Private key file, for the host and the bastion' });
   user = Option.String('--user', { description: 'Log in to the host as this user (the bastion keeps its own)' });
   print = Option.Boolean('--print', false, { description: 'Print the ssh command instead of running it' });
+  connectTimeout = Option.String('--connect-timeout', { description: 'Seconds each hop has to connect and answer (15 by default)' });
   command = Option.Rest({ name: 'command' });
 
   async execute(): Promise<number> {
@@ -38,11 +42,15 @@ export class FormationSshCommand extends NephoCommand {
       name: this.name, print: this.print, command: this.command,
       ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
       ...(this.user === undefined ? {} : { user: this.user }),
+      ...(this.connectTimeout === undefined ? {} : { connectTimeout: this.connectTimeout }),
     });
     if (this.print) {
       out.line(ops.shellCommandLine([ssh.program, ...ssh.argv]));
       return 0;
     }
-    return ops.runSsh(ssh.program, ssh.argv, this.env);
+    out.notice(`connecting to ${ops.sshDestination(ssh.endpoint)}`);
+    const run = await ops.runSsh(ssh.program, ssh.argv, this.env, (text) => out.stderr.write(text), ssh);
+    if (run.unreachable) out.stderr.write(`${out.style.red('error:')} could not connect to ${ops.sshDestination(ssh.endpoint)}: ${run.unreachable}\n`);
+    return run.status;
   }
 }

@@ -88,6 +88,10 @@ export const PROVIDER_ERRORS = {
     meaning: 'a template parameter receives a secret but is not NoEcho, so anyone who can describe the stack would see it',
     hint: 'add NoEcho: true to the template parameter',
   },
+  SECRET_UNREADABLE: {
+    meaning: 'the template keeps a secret parameter in AWS Secrets Manager for the bootstrap, but a resource that runs the bootstrap has no instance profile to read it with',
+    hint: 'give the resource an instance profile whose role may secretsmanager:GetSecretValue on that secret only',
+  },
   STACK_BUSY: {
     meaning: 'the stack is in the middle of an operation and cannot be updated now',
   },

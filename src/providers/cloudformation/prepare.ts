@@ -2,6 +2,7 @@ import { NephoError } from '../../errors.js';
 import { findingError, type PatternFinding } from '../findings.js';
 import type { FormationSpec, RenderedFile } from '../types.js';
 import { templateFindings } from './lint.js';
+import { checkSecretsReadable, storedSecrets, userDataWithSecrets, type StoredSecret } from './secrets.js';
 import { firstError, isNoEcho, placeOf, readTemplate, type Place, type Template } from './template.js';
 
 /** CloudFormation's limit on a template sent in the request (TemplateBody). */
@@ -16,6 +17,11 @@ export const USER_DATA_LIMIT = 16_384;
  * match ordinary text by chance.
  */
 const SECRET_SCAN_MIN = 6;
+/**
+ * What each secret's ARN may add to the user data once CloudFormation fills
+ * it in, for the size check: the text counts `${Resource}` in its place.
+ */
+const ARN_ALLOWANCE = 256;
 
 /** Where each resource type that can take the bootstrap keeps its user data. */
 const USER_DATA_PATH: Record<string, readonly string[]> = {
@@ -40,8 +46,13 @@ export interface PreparedStack {
    */
   parameters: { key: string; value: string; secret: boolean; previous?: boolean }[];
   capabilities: string[];
-  /** The user data given to the marked resources, when there is a bootstrap. */
+  /**
+   * The user data given to the marked resources, when there is a bootstrap;
+   * `${Resource}` stands where CloudFormation fills in a stored secret's ARN.
+   */
   userData?: string;
+  /** The secret parameters the bootstrap reads from AWS Secrets Manager at boot. */
+  secrets: StoredSecret[];
   /** Logical ids of the resources that received it. */
   bootstrapped: string[];
   /** What does not stop the formation but its author should hear (not strict YAML, AllowedPatterns left to CloudFormation). */
@@ -67,15 +78,19 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
 
   const bootstrapped = markedResources(resources, at);
   let userData: string | undefined;
+  let secrets: StoredSecret[] = [];
   if (spec.bootstrap) {
-    userData = spec.bootstrap.script;
+    secrets = storedSecrets(spec, resources);
+    const { parts, text } = userDataWithSecrets(spec.bootstrap.script, secrets);
+    userData = text;
     const scriptFile = spec.bootstrap.scriptFile;
     if (bootstrapped.length === 0) {
       throw new NephoError('BOOTSTRAP_NOWHERE', `${at(['Resources'])}: the scenario has a provisioner, but no resource is marked to receive it`, {
         hint: 'add Metadata: {nepho: {bootstrap: true}} to the AWS::EC2::Instance, LaunchTemplate or LaunchConfiguration that should run it',
       });
     }
-    const size = Buffer.byteLength(userData, 'utf8');
+    checkSecretsReadable(secrets, resources, bootstrapped, at);
+    const size = Buffer.byteLength(userData, 'utf8') + secrets.length * ARN_ALLOWANCE;
     if (size > USER_DATA_LIMIT) {
       throw new NephoError('USER_DATA_TOO_LARGE', `${scriptFile}: the bootstrap is ${size} bytes as user data, over EC2's ${USER_DATA_LIMIT}-byte limit`, {
         hint: 'make the script smaller, for example by downloading the bulk of it at boot',
@@ -92,8 +107,9 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
     for (const id of bootstrapped) {
       const resource = resources[id] as Record<string, unknown>;
       const path = USER_DATA_PATH[resource.Type as string]!;
-      // A plain string under Fn::Base64: moto cannot base64 an Fn::Sub, and nothing in it is meant for CloudFormation to expand.
-      setPath(resource, path, { 'Fn::Base64': userData }, `${at(['Resources', id])}: Resources.${id}`);
+      // A plain string (or a Join, for secrets' ARNs) under Fn::Base64: moto cannot base64 an Fn::Sub, and nothing in the script is meant for CloudFormation to expand.
+      const value = parts.length === 1 ? parts[0] : { 'Fn::Join': ['', parts] };
+      setPath(resource, path, { 'Fn::Base64': value }, `${at(['Resources', id])}: Resources.${id}`);
     }
   }
 
@@ -111,6 +127,7 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
     capabilities: capabilitiesFor(document),
     ...(userData !== undefined ? { userData } : {}),
     bootstrapped: spec.bootstrap ? bootstrapped : [],
+    secrets,
     warnings: [...template.notes, ...findings.filter((f) => f.severity === 'warning')],
   };
 }

@@ -17,7 +17,10 @@ const provisioning = () => import('./provision.js');
  * Everything is written into the formation's own directory
  * (`$NEPHO_HOME/formations/<name>/`), and `vagrant validate`, `up`,
  * `status`, `ssh-config`, `reload`, `provision` and `destroy -f` run there
- * with `--machine-readable`. An update previews as a diff of those files and
+ * with `--machine-readable`. Secret parameters reach the bootstrap through the
+ * environment of the runs that provision (`up`, `reload --provision`,
+ * `provision`), base64-encoded, never through the formation's directory.
+ * An update previews as a diff of those files and
  * applies with `reload --provision` (or only the bootstrap provisioner when
  * only the bootstrap changed); drift is a machine that is not running. The
  * work happens in the process running vagrant, so there is no `follow()`.

@@ -7,7 +7,7 @@ import { NephoError } from '../../errors.js';
 import { findExecutable } from '../../fs.js';
 import type { DriftReport, FormationEvent, FormationRef, FormationSpec, FormationState, OperationContext, Outcome, SshEndpoint } from '../types.js';
 import { errorExitOf, LineSplitter, sshConfigsOf, statesOf, type VagrantLine, type VagrantRecord } from './machine-readable.js';
-import { BOOTSTRAP_FILE, renderVagrant, VAGRANTFILE } from './render.js';
+import { BOOTSTRAP_FILE, renderVagrant, secretVariable, VAGRANTFILE } from './render.js';
 
 /** What one run of `vagrant` printed and how it ended. */
 export interface VagrantRun {
@@ -20,6 +20,22 @@ export interface VagrantRun {
 
 /** Where a plain line `vagrant` printed came from: stdout between the records, or stderr. */
 export type VagrantStream = 'stdout' | 'stderr';
+
+/**
+ * The environment of a `vagrant` run that provisions `spec`'s machines: `env`,
+ * with each secret parameter given for this run added base64-encoded
+ * (`NEPHO_SECRET_<Name>`), where the rendered Vagrantfile reads it, and any
+ * such variable inherited from elsewhere taken out. Secrets reach the machine
+ * this way only: never the formation's directory.
+ */
+export function vagrantEnvironment(env: NodeJS.ProcessEnv, spec: Pick<FormationSpec, 'parameters'>): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) if (!key.startsWith(secretVariable(''))) out[key] = value;
+  for (const [name, p] of Object.entries(spec.parameters)) {
+    if (p.secret && !p.previous) out[secretVariable(name)] = Buffer.from(String(p.value), 'utf8').toString('base64');
+  }
+  return out;
+}
 
 /**
  * Run `vagrant ARGS --machine-readable` in a formation's directory
@@ -176,7 +192,7 @@ export function dirOf(ref: FormationRef): string {
   return ref.dir;
 }
 
-/** Write the rendered files into the formation's directory (never secrets: rendering refuses them). */
+/** Write the rendered files into the formation's directory (never secrets: they are rendered by name only). */
 export async function writeVagrantFiles(spec: FormationSpec, dir: string): Promise<void> {
   const files = await renderVagrant(spec);
   await mkdir(dir, { recursive: true });
@@ -204,7 +220,8 @@ export async function createMachine(spec: FormationSpec, ctx: OperationContext):
 
   const upArgs = ['up', ...(typeof spec.settings.provider === 'string' ? [`--provider=${spec.settings.provider}`] : [])];
   ctx.accepted({ dir });
-  let up = await runVagrant(upArgs, dir, ctx.env, emit);
+  const provisioning = vagrantEnvironment(ctx.env, spec);
+  let up = await runVagrant(upArgs, dir, provisioning, emit);
   const boxUrl = typeof spec.settings.box_url === 'string' ? spec.settings.box_url : undefined;
   if (up.code !== 0 && boxUrl) {
     const error = vagrantError('up', up, vagrantfile, boxUrl);
@@ -213,7 +230,7 @@ export async function createMachine(spec: FormationSpec, ctx: OperationContext):
       ctx.emit({ time: new Date().toISOString(), resource: spec.name, type: 'vagrant', status: 'box-add', reason: `adding box ${box} from ${boxUrl}` });
       const added = await runVagrant(['box', 'add', '--name', box, boxUrl], dir, ctx.env, emit);
       if (added.code !== 0) throw vagrantError('box add', added, vagrantfile, boxUrl);
-      up = await runVagrant(upArgs, dir, ctx.env, emit);
+      up = await runVagrant(upArgs, dir, provisioning, emit);
     }
   }
   if (up.code !== 0) throw vagrantError('up', up, vagrantfile, boxUrl);

@@ -4,8 +4,8 @@ import { NephoError } from '../../errors.js';
 import { writeFileAtomicSync } from '../../fs.js';
 import type { FormationRef, FormationSpec, OperationContext, Outcome } from '../types.js';
 import type { VagrantRecord } from './machine-readable.js';
-import { dirOf, eventOf, runVagrant, vagrantError } from './provider.js';
-import { EXIT_STATUS_MARKER, PROVISION_FILE, PROVISION_PROVISIONER, provisionScript, VAGRANTFILE } from './render.js';
+import { dirOf, eventOf, runVagrant, vagrantEnvironment, vagrantError } from './provider.js';
+import { EXIT_STATUS_MARKER, PROVISION_FILE, PROVISION_PROVISIONER, provisionScript, secretNames, VAGRANTFILE } from './render.js';
 
 const MARKER = new RegExp(`^${EXIT_STATUS_MARKER}\\s*(\\d+)$`);
 
@@ -57,8 +57,8 @@ class ProvisionReader {
  * Run the bootstrap again: the provisioning script written afresh from the
  * spec, then `vagrant provision --provision-with nepho-provision`, which runs
  * only it. Its lines are reported as output, and the exit status it reports
- * becomes the outcome's. Secrets never reach the formation's directory, so
- * none given for this run can reach the machine; the run says so.
+ * becomes the outcome's. Secrets given for this run reach the script through
+ * vagrant's environment (`vagrantEnvironment`); those not given stay unset.
  */
 export async function provisionMachines(ref: FormationRef, spec: FormationSpec, ctx: OperationContext): Promise<Outcome> {
   const dir = dirOf(ref);
@@ -77,17 +77,10 @@ export async function provisionMachines(ref: FormationRef, spec: FormationSpec, 
       hint: `update the formation to add it: nepho formation:update ${ref.name}`,
     });
   }
-  const secrets = Object.entries(spec.parameters).filter(([, p]) => p.secret && !p.previous).map(([k]) => k);
-  if (secrets.length > 0) {
-    ctx.emit({
-      time: new Date().toISOString(), resource: ref.name, type: 'vagrant', status: 'notice',
-      reason: `${secrets.join(', ')}: secrets are never written into the formation's directory, so vagrant cannot pass them to this run`,
-    });
-  }
-  writeFileAtomicSync(join(dir, PROVISION_FILE), provisionScript(spec.bootstrap), 0o755);
+  writeFileAtomicSync(join(dir, PROVISION_FILE), provisionScript(spec.bootstrap, secretNames(spec)), 0o755);
 
   const reader = new ProvisionReader(ref.name, ctx);
-  const run = await runVagrant(['provision', '--provision-with', PROVISION_PROVISIONER], dir, ctx.env, (r) => reader.record(r), (stream, line) => ctx.output(stream, line));
+  const run = await runVagrant(['provision', '--provision-with', PROVISION_PROVISIONER], dir, vagrantEnvironment(ctx.env, spec), (r) => reader.record(r), (stream, line) => ctx.output(stream, line));
   const statuses = [...reader.statuses];
   if (statuses.length === 0) {
     if (run.code !== 0) throw vagrantError('provision', run, vagrantfile);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { NephoError } from '../../errors.js';
+import { exportSecret, splitShebang } from '../../provisioners/shell.js';
 import type { FormationSpec, RenderedBootstrap, RenderedFile } from '../types.js';
 
 /** The rendered Vagrantfile's name in the formation's directory. */
@@ -64,7 +65,7 @@ export function renderPattern(text: string, spec: Pick<FormationSpec, 'name' | '
     }
     if (parameter.secret) {
       throw new NephoError('PATTERN_INVALID', `${where}: parameter '${m[1]}' is secret and cannot be written into the Vagrantfile`, {
-        hint: 'pass secrets to the machine another way (a vault, a file the bootstrap fetches); nepho keeps them out of the formation\'s directory',
+        hint: `the bootstrap gets it as NEPHO_${m[1]} in its environment; nepho keeps secrets out of the formation's directory`,
       });
     }
     return rubyLiteral(parameter.value);
@@ -72,27 +73,87 @@ export function renderPattern(text: string, spec: Pick<FormationSpec, 'name' | '
 }
 
 /**
+ * The variable that carries secret parameter `name`, base64-encoded, in the
+ * environment of the `vagrant` process and, passed on by the Vagrantfile, of
+ * the bootstrap on the machine.
+ */
+export function secretVariable(name: string): string {
+  return `NEPHO_SECRET_${name}`;
+}
+
+/**
+ * The secret parameters the bootstrap receives: every one the formation has,
+ * given for this run or kept from before (`previous`), so that the rendered
+ * files are the same either way.
+ */
+export function secretNames(spec: Pick<FormationSpec, 'parameters'>): string[] {
+  return Object.entries(spec.parameters).filter(([, p]) => p.secret).map(([name]) => name).sort();
+}
+
+/**
+ * `script` with lines before it (after its `#!`) that turn each secret
+ * parameter Vagrant passed in its environment into `NEPHO_<Name>`, decoded,
+ * as the scenario's script gets every other parameter. A secret not given
+ * for this run stays unset. Base64 because Vagrant 2.3.4 writes each `env:`
+ * value into the guest's command line in double quotes, where the guest's
+ * shell would run `$(...)` and backticks in it; the base64 alphabet has
+ * nothing a shell expands there.
+ */
+export function withSecrets(script: string, names: readonly string[]): string {
+  if (names.length === 0) return script;
+  const { shebang, rest } = splitShebang(script);
+  const lines = [
+    '# Added by nepho: secret parameters, which nepho gives the vagrant process in its environment',
+    '# (never in a file) and vagrant this script, base64-encoded, become NEPHO_<Name> like the others.',
+    ...names.flatMap((name) => {
+      const variable = secretVariable(name);
+      return [
+        `if [ -n "\${${variable}:-}" ]; then`,
+        ...exportSecret(name, `printf '%s' "$${variable}" | base64 -d`, `nepho: secret parameter ${name} did not arrive intact`).map((l) => `  ${l}`),
+        'fi',
+        `unset ${variable}`,
+      ];
+    }),
+  ];
+  return `${shebang}${lines.join('\n')}\n${rest}`;
+}
+
+/**
  * The block nepho appends to every Vagrantfile: the scenario's bootstrap as a
  * shell provisioner, uploaded from the copy beside the Vagrantfile and run as
  * root. The environment (NEPHO_FORMATION, NEPHO_CLOUDLET, NEPHO_SCENARIO,
  * NEPHO_<Name>) and the log (/var/log/nepho-bootstrap.log) come from the
- * shell provisioner's wrapper, which quotes every value for the shell; Vagrant's
- * own `env:` option is not used because Vagrant 2.3.4 puts the values in
- * double quotes, where the guest's shell would expand `$(...)` and backticks.
+ * shell provisioner's wrapper, which quotes every value for the shell;
+ * Vagrant's own `env:` option would not do, because Vagrant 2.3.4 puts the
+ * values in double quotes, where the guest's shell would expand `$(...)` and
+ * backticks.
+ *
+ * Secret parameters cannot be in the wrapper, which is a file. For them
+ * `env:` is used, with values nothing expands: each provisioner passes on
+ * from the environment of the `vagrant` process (`ENV`, where nepho puts them
+ * for the runs that provision) the secrets base64-encoded, marked
+ * `sensitive` so that Vagrant masks them in its output, and the bootstrap
+ * decodes them (`withSecrets`). The file holds only their names.
  *
  * A second provisioner, `run: "never"`, is the bootstrap run again by
  * `formation:provision`: `vagrant up`, `reload --provision` and plain
  * `vagrant provision` leave it out; only naming it runs it.
  */
-export function provisionerBlock(spec: Pick<FormationSpec, 'name'>): string {
+export function provisionerBlock(spec: Pick<FormationSpec, 'name' | 'parameters'>): string {
+  const secrets = secretNames(spec);
+  const env = secrets.length > 0 ? ', env: nepho_secrets, sensitive: true' : '';
   return [
     '',
     `# Added by nepho: the scenario's bootstrap for formation ${spec.name.replace(/[\r\n]/g, ' ')}, run as root`,
     '# on first `vagrant up`, logging to /var/log/nepho-bootstrap.log; `nepho formation:provision`',
     `# runs it again through ${PROVISION_PROVISIONER}, which runs only when named.`,
     'Vagrant.configure("2") do |config|',
-    `  config.vm.provision "${BOOTSTRAP_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(BOOTSTRAP_FILE)}`,
-    `  config.vm.provision "${PROVISION_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(PROVISION_FILE)}, run: "never"`,
+    ...(secrets.length > 0 ? [
+      '  # Secret parameters come from nepho through the environment of vagrant, never through this file.',
+      `  nepho_secrets = { ${secrets.map((name) => `${rubyLiteral(secretVariable(name))} => ENV.fetch(${rubyLiteral(secretVariable(name))}, '')`).join(', ')} }`,
+    ] : []),
+    `  config.vm.provision "${BOOTSTRAP_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(BOOTSTRAP_FILE)}${env}`,
+    `  config.vm.provision "${PROVISION_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(PROVISION_FILE)}, run: "never"${env}`,
     'end',
     '',
   ].join('\n');
@@ -103,10 +164,11 @@ export function provisionerBlock(spec: Pick<FormationSpec, 'name'>): string {
  * (or the bootstrap itself) written to a temporary file and run, then its
  * exit status printed as the last line (`EXIT_STATUS_MARKER`), since Vagrant
  * itself only says that the provisioner failed. The script travels in a
- * quoted here-document, so nothing in it is expanded on the way.
+ * quoted here-document, so nothing in it is expanded on the way; `secrets`
+ * are decoded there as in the bootstrap (`withSecrets`).
  */
-export function provisionScript(bootstrap: RenderedBootstrap): string {
-  const body = bootstrap.rerun ?? bootstrap.script;
+export function provisionScript(bootstrap: RenderedBootstrap, secrets: readonly string[] = []): string {
+  const body = withSecrets(bootstrap.rerun ?? bootstrap.script, secrets);
   const lines = body.split('\n');
   let delimiter = 'NEPHO_PROVISION_EOF';
   for (let n = 1; lines.includes(delimiter); n++) delimiter = `NEPHO_PROVISION_EOF_${n}`;
@@ -139,9 +201,10 @@ export async function renderVagrant(spec: FormationSpec): Promise<RenderedFile[]
   if (!vagrantfile.endsWith('\n')) vagrantfile += '\n';
   const files: RenderedFile[] = [];
   if (spec.bootstrap) {
+    const secrets = secretNames(spec);
     vagrantfile += provisionerBlock(spec);
-    files.push({ path: BOOTSTRAP_FILE, content: spec.bootstrap.script, mode: 0o755 });
-    files.push({ path: PROVISION_FILE, content: provisionScript(spec.bootstrap), mode: 0o755 });
+    files.push({ path: BOOTSTRAP_FILE, content: withSecrets(spec.bootstrap.script, secrets), mode: 0o755 });
+    files.push({ path: PROVISION_FILE, content: provisionScript(spec.bootstrap, secrets), mode: 0o755 });
   }
   return [{ path: VAGRANTFILE, content: vagrantfile }, ...files];
 }

@@ -6,7 +6,7 @@ import { NephoError } from '../../errors.js';
 import { writeFileAtomicSync } from '../../fs.js';
 import type { FormationRef, FormationSpec, OperationContext, Outcome, RenderedFile, UpdatePreview } from '../types.js';
 import { statesOf } from './machine-readable.js';
-import { dirOf, eventOf, machinesOutcome, runVagrant, statusOf, vagrantError } from './provider.js';
+import { dirOf, eventOf, machinesOutcome, runVagrant, statusOf, vagrantEnvironment, vagrantError } from './provider.js';
 import { BOOTSTRAP_FILE, BOOTSTRAP_PROVISIONER, PROVISION_FILE, renderVagrant, VAGRANTFILE } from './render.js';
 
 /**
@@ -153,8 +153,15 @@ export async function applyUpdate(ref: FormationRef, spec: FormationSpec, previe
   const reload = planned.changed.includes(VAGRANTFILE);
   const args = reload ? ['reload', '--provision'] : ['provision', '--provision-with', BOOTSTRAP_PROVISIONER];
   const command = reload ? 'reload --provision' : 'provision';
+  const kept = Object.entries(spec.parameters).filter(([, p]) => p.previous).map(([name]) => name);
+  if (kept.length > 0) {
+    ctx.emit({
+      time: new Date().toISOString(), resource: ref.name, type: 'vagrant', status: 'notice',
+      reason: `${kept.join(', ')}: not given again, and nepho keeps no secrets, so the bootstrap runs without ${kept.length > 1 ? 'them' : 'it'} this time (give ${kept.length > 1 ? 'them' : 'it'} with -p NAME=VALUE)`,
+    });
+  }
   ctx.accepted({ dir });
-  const run = await runVagrant(args, dir, ctx.env, (record) => {
+  const run = await runVagrant(args, dir, vagrantEnvironment(ctx.env, spec), (record) => {
     const event = eventOf(record, ref.name);
     if (event) ctx.emit(event);
   });

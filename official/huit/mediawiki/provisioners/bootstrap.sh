@@ -6,10 +6,14 @@
 # Vagrant shell provisioner) and sends its output to
 # /var/log/nepho-bootstrap.log. Environment:
 #   NEPHO_FORMATION, NEPHO_CLOUDLET, NEPHO_SCENARIO
-#   NEPHO_<Name> for each non-secret parameter: NEPHO_WikiName, NEPHO_AppPort
-# Secrets (AdminPassword) never reach this script. The wiki's Admin account
-# gets the password in /root/mediawiki-admin-password (root only): put one
-# there before this runs to choose it, otherwise a random one is generated.
+#   NEPHO_<Name> for each parameter: NEPHO_WikiName, NEPHO_AppPort, and the
+#   secret NEPHO_AdminPassword, which nepho delivers apart from this script
+#   (read from AWS Secrets Manager at boot, or passed on by Vagrant).
+# The wiki's Admin account is created with NEPHO_AdminPassword, which is not
+# stored on the machine. Without it (a run it was not given to), the password
+# in /root/mediawiki-admin-password (root only) is used, or a random one is
+# generated there. The password is set when the wiki is created; later runs
+# leave it as it is (change it in the wiki).
 #
 # Running it again is safe: finished steps are skipped.
 set -eu
@@ -31,6 +35,10 @@ WIKI_NAME="${NEPHO_WikiName:-My Wiki}"
 APP_PORT="${NEPHO_AppPort:-80}"
 
 OS_NAME=unknown
+# Where the Admin password is kept on this machine: nowhere when it was given as AdminPassword.
+ADMIN_PASSWORD_FILE=
+# A file holding the given AdminPassword for the install only.
+GIVEN_PASSWORD_FILE=
 WEB_USER=
 WEB_SERVICE=
 STEP=start
@@ -65,7 +73,7 @@ write_status() {
         printf 'mediawiki_version=%s\n' "$MW_VERSION"
         printf 'mediawiki_root=%s\n' "$MW_ROOT"
         printf 'admin_user=%s\n' "$MW_ADMIN"
-        printf 'admin_password_file=%s\n' "$PASSWORD_FILE"
+        printf 'admin_password_file=%s\n' "$ADMIN_PASSWORD_FILE"
         printf 'os=%s\n' "$OS_NAME"
         printf 'updated=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     } >"${STATUS_FILE}.tmp"
@@ -74,6 +82,7 @@ write_status() {
 
 on_exit() {
     rc=$?
+    [ -z "$GIVEN_PASSWORD_FILE" ] || rm -f "$GIVEN_PASSWORD_FILE"
     if [ "$rc" -ne 0 ]; then
         write_status failed || true
         log "failed during: $STEP (exit status $rc)" >&2
@@ -182,18 +191,31 @@ chown -R "$WEB_USER" "$MW_ROOT/images" "$MW_ROOT/cache"
 mkdir -p "$MW_DATA"
 chmod 750 "$MW_DATA"
 
-step "setting the admin password"
-if [ ! -s "$PASSWORD_FILE" ]; then
-    password="$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
-    [ "${#password}" -ge 32 ] || die "could not generate a password"
-    (umask 077 && printf '%s' "$password" >"$PASSWORD_FILE")
-    unset password
-    log "generated the $MW_ADMIN password; it is in $PASSWORD_FILE"
+step "choosing the admin password"
+# install.php reads the password from a file, never from its command line
+# (which every user of the machine can see): a given AdminPassword goes into
+# a file of its own for the install, removed as soon as it is done.
+if [ -f "$MW_ROOT/LocalSettings.php" ]; then
+    log "the wiki exists: its $MW_ADMIN password stays as it is (change it in the wiki)"
+elif [ -n "${NEPHO_AdminPassword:-}" ]; then
+    GIVEN_PASSWORD_FILE="$(umask 077 && mktemp)"
+    printf '%s' "$NEPHO_AdminPassword" >"$GIVEN_PASSWORD_FILE"
+    log "the $MW_ADMIN password is the AdminPassword given"
 else
-    log "using the $MW_ADMIN password already in $PASSWORD_FILE"
+    if [ ! -s "$PASSWORD_FILE" ]; then
+        password="$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')"
+        [ "${#password}" -ge 32 ] || die "could not generate a password"
+        (umask 077 && printf '%s' "$password" >"$PASSWORD_FILE")
+        unset password
+        log "no AdminPassword was given: generated the $MW_ADMIN password into $PASSWORD_FILE"
+    else
+        log "no AdminPassword was given: using the $MW_ADMIN password already in $PASSWORD_FILE"
+    fi
+    chown root "$PASSWORD_FILE"
+    chmod 600 "$PASSWORD_FILE"
+    ADMIN_PASSWORD_FILE="$PASSWORD_FILE"
 fi
-chown root "$PASSWORD_FILE"
-chmod 600 "$PASSWORD_FILE"
+unset NEPHO_AdminPassword
 
 step "creating the wiki"
 if [ ! -f "$MW_ROOT/LocalSettings.php" ]; then
@@ -204,8 +226,12 @@ if [ ! -f "$MW_ROOT/LocalSettings.php" ]; then
         --server="http://localhost" \
         --scriptpath="" \
         --lang=en \
-        --passfile="$PASSWORD_FILE" \
+        --passfile="${GIVEN_PASSWORD_FILE:-$PASSWORD_FILE}" \
         "$WIKI_NAME" "$MW_ADMIN"
+    if [ -n "$GIVEN_PASSWORD_FILE" ]; then
+        rm -f "$GIVEN_PASSWORD_FILE"
+        GIVEN_PASSWORD_FILE=
+    fi
     cat >>"$MW_ROOT/LocalSettings.php" <<'PHP'
 
 # Added by the nepho huit/mediawiki bootstrap: answer under whatever name the
@@ -282,4 +308,8 @@ retry 6 curl -fsS -o /dev/null "http://127.0.0.1:${APP_PORT}/index.php" ||
 
 STEP=finished
 write_status ready
-log "MediaWiki $MW_VERSION is ready on port $APP_PORT; the $MW_ADMIN password is in $PASSWORD_FILE"
+if [ -n "$ADMIN_PASSWORD_FILE" ]; then
+    log "MediaWiki $MW_VERSION is ready on port $APP_PORT; the $MW_ADMIN password is in $ADMIN_PASSWORD_FILE"
+else
+    log "MediaWiki $MW_VERSION is ready on port $APP_PORT; log in as $MW_ADMIN"
+fi

@@ -4,6 +4,8 @@
 # __NAME__ single-host on Vagrant. nepho renders this file into the
 # formation's directory, replacing each double-braced placeholder with a Ruby
 # literal (write them unquoted), and adds the bootstrap provisioner itself.
+# Secret parameters (AppSecret) have no placeholder: nepho hands them to the
+# bootstrap through the environment of the vagrant run, never this file.
 
 Vagrant.configure("2") do |config|
   config.vm.box = {{parameters.Box}}
