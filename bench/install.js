@@ -195,7 +195,7 @@ async function registryInstall(rounds) {
   const config = `registries:\n  - name: bench\n    url: ${pathToFileURL(index)}\n`;
   const nephoHomeFor = (dir) => {
     const home = join(dir, 'home');
-    mkdirSync(home);
+    mkdirSync(home, { recursive: true });
     writeFileSync(join(home, 'config.yaml'), config);
     // The registry's copy is made once per home, as a user's would be already.
     return home;
