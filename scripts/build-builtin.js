@@ -4,13 +4,24 @@
 // deterministic commit (fixed author, committer and dates, so every build of
 // the same files gives the same commit id) tagged v<version>, and index.json
 // recording that commit and the digest of the tree nepho verifies at install.
+//
+// The index is signed as every signed registry is (index.json.sig), with a key
+// pair made here, for this build only: its public key ships beside the index
+// (registry.pub) and the private key is never written. The built-in registry is
+// a file inside nepho's own package, so the signature cannot protect it from
+// whoever can write there (they could change the key, or nepho, as well); what
+// it does is put the built-in index through the same verification as any
+// other, so a damaged or hand-edited copy is refused, with no long-lived
+// secret to keep out of git or hand to every machine that builds nepho.
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { NOT_CONTENT } from '../dist/lib/installed.js';
 import { readCloudletManifest } from '../dist/lib/manifest.js';
 import { manifestDigest, readManifest } from '../dist/lib/fs.js';
+import { PUBLIC_KEY_FILE, publicKeyText, signBytes } from '../dist/lib/keys.js';
 
 const root = resolve(import.meta.dirname, '..');
 const official = join(root, 'official');
@@ -70,5 +81,10 @@ for (const owner of readdirSync(official).sort()) {
   }
 }
 
-writeFileSync(join(out, 'index.json'), `${JSON.stringify({ apiVersion: 'nepho/v1', generated: STAMP, cloudlets }, null, 2)}\n`);
+// No `expires`: the built-in index is as fresh as the nepho it ships with.
+const bytes = Buffer.from(`${JSON.stringify({ apiVersion: 'nepho/v1', generated: STAMP, cloudlets }, null, 2)}\n`);
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+writeFileSync(join(out, 'index.json'), bytes);
+writeFileSync(join(out, 'index.json.sig'), signBytes(bytes, privateKey));
+writeFileSync(join(out, PUBLIC_KEY_FILE), `${publicKeyText(publicKey)}\n`);
 console.error(`built-in registry: ${Object.keys(cloudlets).join(', ')} -> ${out}`);

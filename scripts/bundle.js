@@ -182,6 +182,7 @@ const onDemand = await build({
     'lib/fs': 'src/fs.ts',
     'lib/manifest': 'src/cloudlets/manifest.ts',
     'lib/installed': 'src/cloudlets/installed.ts',
+    'lib/keys': 'src/registry/keys.ts',
     // The error catalogues, read by scripts/error-docs.js: the core one and each provider's.
     'lib/errors/core': 'src/errors.ts',
     ...Object.fromEntries(readdirSync(join(SRC, 'providers'), { withFileTypes: true })

@@ -32,6 +32,9 @@ export const ERRORS = {
     meaning: 'an argument or option has a value the command does not accept, or goes with one it cannot go with',
     hint: 'nepho COMMAND --help says what each argument and option accepts',
   },
+  BAD_BLUEPRINT_NAME: {
+    meaning: "a blueprint name, or the name a blueprint is applied under, is not lowercase letters, digits and '-' (with '.' and '_' for blueprint files), or makes a formation name that is too long",
+  },
   BAD_CLOUDLET_NAME: {
     meaning: 'a cloudlet name is not owner/name (lowercase letters, digits and "-"), nor a git URL or path where one is accepted',
     hint: 'for example huit/mediawiki',
@@ -56,6 +59,48 @@ export const ERRORS = {
   BAD_URL: {
     meaning: 'a URL cannot be parsed, or uses a scheme nepho does not fetch from',
     hint: 'use https://, http:// or file://',
+  },
+  BLUEPRINT_BUSY: {
+    meaning: 'another nepho process is applying or destroying the same blueprint',
+    hint: 'follow it with nepho blueprint:watch NAME, then try again',
+  },
+  BLUEPRINT_CHANGED: {
+    meaning: "a blueprint entry now names another cloudlet, scenario, provider, region or profile than its formation was created with; a formation cannot move",
+    hint: 'destroy the formation first (nepho formation:destroy NAME), or give the entry a new name and apply with --prune',
+  },
+  BLUEPRINT_CYCLE: {
+    meaning: "a blueprint's formations wait for each other in a circle (through depends_on or output references)",
+    hint: 'a formation can only read the outputs of, or depend on, formations that do not wait for it',
+  },
+  BLUEPRINT_EXISTS: {
+    meaning: 'the name a blueprint is applied under is already used by another blueprint, or one of its formation names by a formation outside it',
+    hint: 'choose another --name',
+  },
+  BLUEPRINT_FAILED: {
+    meaning: "some formations of a blueprint failed (and those that depend on them were skipped); the others were carried out",
+    hint: 'fix what the table says, then run the same command again: it continues from where the blueprint stands',
+  },
+  BLUEPRINT_INTERRUPTED: {
+    meaning: "the process carrying a blueprint's apply or destroy stopped before the end",
+    hint: "nepho formation:watch NAME picks up a formation's own operation; apply the blueprint again to continue",
+  },
+  BLUEPRINT_INVALID: {
+    meaning: 'a blueprint file (blueprints/NAME.yaml of a cloudlet) is not valid YAML or does not follow the blueprint format',
+  },
+  BLUEPRINT_NOT_APPLIED: {
+    meaning: 'no blueprint has been applied under this name on this machine',
+    hint: 'apply one with nepho blueprint:apply CLOUDLET/BLUEPRINT --name NAME',
+  },
+  BLUEPRINT_NOT_FOUND: {
+    meaning: 'the cloudlet has no blueprint of that name',
+    hint: 'nepho blueprint:list CLOUDLET lists its blueprints',
+  },
+  BLUEPRINT_OUTPUT_MISSING: {
+    meaning: 'a formation a blueprint entry reads an output of does not have that output now',
+    hint: 'nepho formation:describe NAME shows the outputs it has',
+  },
+  BLUEPRINT_REFERENCE: {
+    meaning: 'a blueprint entry names another entry that does not exist, or reads an output its pattern does not declare',
   },
   BOOTSTRAP_INVALID: {
     meaning: "the scenario's bootstrap script is not a text file",
@@ -91,6 +136,10 @@ export const ERRORS = {
   CLOUDLET_NOT_INSTALLED: {
     meaning: 'the cloudlet named is not installed',
     hint: 'see nepho cloudlet:list, or install it with nepho cloudlet:install',
+  },
+  CLOUDLET_UNTRUSTED: {
+    meaning: 'a cloudlet installed from a signed registry is no longer vouched for: the key that verified it is not trusted for that registry any more, or the registry no longer pins the installed version to the same commit',
+    hint: 'check the registry with its maintainers; nepho cloudlet:install --force NAME installs what the registry vouches for now',
   },
   CLOUDLET_UPDATE_FAILED: {
     meaning: 'one or more cloudlets could not be updated; the others were',
@@ -189,6 +238,10 @@ export const ERRORS = {
   },
   INSTALL_FAILED: {
     meaning: 'a fetched cloudlet could not be moved or linked into place; what was installed before is kept',
+  },
+  KEY_EXISTS: {
+    meaning: 'registry:keygen would overwrite a key file; keys are never overwritten',
+    hint: 'choose another --out directory, or move the old key away first',
   },
   LINT_FAILED: {
     meaning: 'cloudlet:lint found problems (listed above the error)',
@@ -293,9 +346,17 @@ export const ERRORS = {
     meaning: 'a registry of that name is already configured',
     hint: 'remove it first with nepho registry:remove NAME',
   },
+  REGISTRY_EXPIRED: {
+    meaning: 'the newest verified index of a signed registry is past its expires date (a registry, mirror or proxy serving a stale index): installs from it are refused, search still works',
+    hint: 'run nepho registry:update; if it stays expired, tell the registry maintainers',
+  },
   REGISTRY_INVALID: {
     meaning: "a registry's index is not valid; the previous copy, if any, is kept",
     hint: "tell the registry's maintainers",
+  },
+  REGISTRY_KEY_INVALID: {
+    meaning: 'a registry key (--key, --sign, --next-key, --previous-key, or the built-in registry key) is not an Ed25519 key nepho can use',
+    hint: 'make a key pair with nepho registry:keygen --out DIR; give registry.pub to --key and registry.key to --sign',
   },
   REGISTRY_NOT_BUILT: {
     meaning: 'the directory to serve holds no registry index',
@@ -304,6 +365,22 @@ export const ERRORS = {
   REGISTRY_NOT_FOUND: {
     meaning: 'no registry of that name is configured',
     hint: 'see nepho registry:list',
+  },
+  REGISTRY_ROLLBACK: {
+    meaning: 'a signed registry served an index older than one already verified (a rollback); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers: a mirror or proxy may be serving an old index',
+  },
+  REGISTRY_SIGNATURE_INVALID: {
+    meaning: 'a signed registry index does not verify with the key pinned for it (changed after signing, or signed with another key); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers; if they changed keys, check the new key with them, then registry:remove and registry:add --key',
+  },
+  REGISTRY_SIGNATURE_MISSING: {
+    meaning: 'a registry whose key is pinned served its index without a signature (index.json.sig); it is refused and the previous copy kept',
+    hint: 'tell the registry maintainers: they sign with registry:build --sign',
+  },
+  REGISTRY_UNVERIFIED: {
+    meaning: 'a signed registry cached index has not been verified with its pinned key (the key was added to config.yaml by hand)',
+    hint: 'run nepho registry:update',
   },
   REGISTRY_UPDATE_FAILED: {
     meaning: 'one or more registries could not be updated',

@@ -2,7 +2,8 @@
 // registry): each one passes lint, installs from the built-in registry,
 // dry-runs for every provider its default scenario names (the rendered
 // Vagrantfile passing the real `vagrant validate -p`), and on moto creates,
-// describes and destroys its default scenario.
+// describes and destroys its default scenario and plans each of its
+// blueprints (a dry run: every reference, scenario and parameter checked).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -75,6 +76,19 @@ for (const { id, dir } of cloudlets) {
 
     const moto = await startMoto(t);
     const env = moto.env;
+
+    const blueprintDir = join(dir, 'blueprints');
+    const blueprints = existsSync(blueprintDir) ? readdirSync(blueprintDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
+    const listed = await nepho(['blueprint:list', id, '-o', 'json'], { home });
+    t.same(JSON.parse(listed.stdout).map((b: { name: string }) => b.name), blueprints.sort(), 'blueprint:list lists its blueprints');
+    for (const blueprint of blueprints) {
+      const entries = Object.keys(parse(readFileSync(join(blueprintDir, `${blueprint}.yaml`), 'utf8')).formations);
+      // The scenario's required values, given to every entry (each entry is a formation of its own).
+      const given = entries.flatMap((entry) => extra.map((arg) => (arg === '-p' ? arg : `${entry}.${arg}`)));
+      const dry = await nepho(['blueprint:apply', `${id}/${blueprint}`, '--name', 'bp', '--dry-run', '--no-input', ...given], { home, env });
+      t.equal(dry.code, 0, `blueprint ${blueprint}: a dry run plans it\n${dry.stderr}`);
+      t.match(dry.stdout, /Dry run: nothing was created or changed\./, `blueprint ${blueprint}: nothing was created`);
+    }
     const create = await nepho(['formation:create', name, '--no-input', '--foreground', ...extra], { home, env });
     t.equal(create.code, 0, `formation:create on moto\n${create.stderr}`);
 

@@ -224,7 +224,8 @@ t.test('colour on a terminal, none on a pipe', async (t) => {
   const home = tempDir(t);
   const term = terminal(t, `env -u NO_COLOR NEPHO_HOME=${home} TERM=xterm ${process.execPath} ${BIN} cloudlet:frobnicate; sleep 30`);
   await term.waitForScreen(/Command not found/);
-  const coloured = execFileSync('tmux', ['-S', term.socket, '-f', '/dev/null', 'capture-pane', '-e', '-p', '-t', 's'], { encoding: 'utf8' });
+  // With the scrollback (-S -): the coloured header scrolls off a small pane above the list of commands.
+  const coloured = execFileSync('tmux', ['-S', term.socket, '-f', '/dev/null', 'capture-pane', '-e', '-p', '-S', '-', '-t', 's'], { encoding: 'utf8' });
   t.match(coloured, /\x1b\[[0-9;]*m/, 'escape sequences on the terminal');
   const piped = await nepho(['cloudlet:frobnicate'], { home, env: { TERM: 'xterm' } });
   t.notMatch(piped.stderr, /\x1b\[/, 'none through a pipe');

@@ -8,6 +8,7 @@ import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit
 import { withoutCredentials } from '../http.js';
 import { redactUrl } from '../output.js';
 import type { RegistryVersion } from '../registry/format.js';
+import { assertInstallable } from '../registry/signing.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 import { cloudletNotFound, findCloudlet, findNamed, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
 import {
@@ -128,6 +129,7 @@ async function installFromRegistry(
   ctx: CloudletContext, found: Found, version: RegistryVersion, range: string, force: boolean,
 ): Promise<InstallOutcome> {
   const id = found.cloudlet.id;
+  const verifiedBy = assertInstallable(ctx.home, found.registry, (ctx.now ?? Date.now)());
   const existing = findInstalled(ctx.home, id);
   if (existing && existing.record.commit === version.commit && !existing.record.develop && !force) {
     return { action: 'unchanged', cloudlet: existing };
@@ -159,7 +161,7 @@ async function installFromRegistry(
       const record: InstallRecord = {
         // A registry may list a source with a password in it: it is the registry's to publish, not ours to keep.
         id, version: manifest.version, source: withoutCredentials(found.cloudlet.source) ?? found.cloudlet.source, registry: found.registry.name,
-        ref: version.ref, commit, digest, range, installedAt: new Date().toISOString(), files,
+        ref: version.ref, commit, digest, range, installedAt: new Date().toISOString(), files, ...(verifiedBy ? { verifiedBy } : {}),
       };
       return commitInstall(ctx, tree, record, force);
     }),

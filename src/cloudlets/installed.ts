@@ -26,6 +26,8 @@ export interface InstallRecord {
   commit?: string;
   /** sha256 of the installed tree, as the registry records digests. */
   digest: string;
+  /** The public key that verified the registry index it was installed from (signed registries only). */
+  verifiedBy?: string;
   /** The semver range asked for; update moves within it. */
   range?: string;
   /** True when the cloudlet is a link to a directory being developed. */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { lintBlueprints } from '../blueprints/lint.js';
 import { NephoError, messageOf } from '../errors.js';
 import { findingFromError, relativeTo } from '../providers/findings.js';
 import type { FormationSpec, LintFinding, ParameterInput, PatternUse, PluginRegistry, Provider } from '../providers/types.js';
@@ -43,8 +44,8 @@ export interface LintOptions {
  * Check a cloudlet directory the way install, `formation:create` and the
  * registry would, and return every problem found (not only the first):
  * cloudlet.yaml; every scenario after `extends`; parameter declarations
- * against the patterns'; the bootstrap script (`sh -n`); and whatever each
- * provider finds in its patterns (its `lint` hook).
+ * against the patterns'; the bootstrap script (`sh -n`); its blueprints;
+ * and whatever each provider finds in its patterns (its `lint` hook).
  */
 export async function lintCloudlet(dir: string, options: LintOptions): Promise<LintProblem[]> {
   const root = resolve(dir);
@@ -92,6 +93,7 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
       if (use) uses.get(provider)!.push(use);
     }
   }
+  for (const finding of await lintBlueprints(root, manifest ? `local/${manifest.name}` : undefined, options.registry)) add(finding);
   // Every provider lints its own patterns, even those no scenario names.
   for (const [provider, used] of uses) {
     if (!provider.lint) continue;

@@ -5,6 +5,7 @@ import { NephoError, isNephoError, type ErrorCode } from '../errors.js';
 import { removePath, withScratchDir } from '../fs.js';
 import { listFormationSummaries } from '../formations/records.js';
 import { developRecordPath, listInstalled, resolveInstalled, type DamagedInstall, type InstalledCloudlet } from './installed.js';
+import { recheckProvenance, type Provenance } from './provenance.js';
 import { assertUnmodified, findInRegistries, installCloudlet, modifiedFiles, pickVersion, withInstallLock, type CloudletContext } from './install.js';
 
 /** The cloudlets a command names, or every installed one when it names none. */
@@ -100,13 +101,18 @@ export interface VerifyResult {
   /** False for develop links, which have nothing recorded to compare with. */
   checked: boolean;
   changes: { path: string; change: 'modified' | 'added' | 'removed' }[];
+  /** For a cloudlet installed from a signed registry: the key that verified it, re-checked. */
+  provenance?: Provenance;
 }
 
-/** Compare installed files with what was installed. */
+/** Compare installed files with what was installed, and re-check where those from signed registries came from. */
 export async function verifyCloudlets(ctx: CloudletContext, names: string[]): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
-  for (const cloudlet of selectInstalled(ctx, names)) {
-    results.push({ id: cloudlet.record.id, checked: !cloudlet.record.develop, changes: await modifiedFiles(cloudlet) });
+  const selected = selectInstalled(ctx, names);
+  const provenance = await recheckProvenance(ctx, selected.map((c) => c.record));
+  for (const cloudlet of selected) {
+    const check = provenance.get(cloudlet.record.id);
+    results.push({ id: cloudlet.record.id, checked: !cloudlet.record.develop, changes: await modifiedFiles(cloudlet), ...(check ? { provenance: check } : {}) });
   }
   return results;
 }

@@ -28,16 +28,20 @@ export interface CloudletManifest {
 /** The largest cloudlet.yaml or scenario file nepho reads. */
 const YAML_FILE_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Read a YAML file into a plain value; errors name the file (and line, when YAML gives one). */
-export function readYamlFile(path: string, code: ErrorCode): unknown {
-  let text: string;
+/** The text of a cloudlet's YAML file (cloudlet.yaml, a scenario, a blueprint); errors name the file. */
+export function readCloudletText(path: string): string {
   try {
     // A cloudlet is the user's or a stranger's directory: a FIFO or a device there must not hang nepho.
-    text = readSmallFile(path, YAML_FILE_MAX_BYTES).toString('utf8');
+    return readSmallFile(path, YAML_FILE_MAX_BYTES).toString('utf8');
   } catch (error) {
     if (!(error instanceof SmallFileError)) throw error;
     throw new NephoError(error.reason === 'missing' ? 'FILE_MISSING' : 'FILE_UNREADABLE', `${path}: ${error.message}`);
   }
+}
+
+/** Read a YAML file into a plain value; errors name the file (and line, when YAML gives one). */
+export function readYamlFile(path: string, code: ErrorCode): unknown {
+  const text = readCloudletText(path);
   try {
     return parse(text, { prettyErrors: false });
   } catch (error) {

@@ -11,6 +11,7 @@ export const Category = {
   registry: 'Registry commands',
   scenario: 'Scenario commands',
   formation: 'Formation commands',
+  blueprint: 'Blueprint commands',
   config: 'Configuration commands',
   shortcut: 'Shortcut commands',
 } as const;

@@ -1,3 +1,9 @@
+import { BlueprintApplyCommand } from './blueprint/apply.js';
+import { BlueprintDescribeCommand } from './blueprint/describe.js';
+import { BlueprintDestroyCommand } from './blueprint/destroy.js';
+import { BlueprintListCommand } from './blueprint/list.js';
+import { BlueprintStatusCommand } from './blueprint/status.js';
+import { BlueprintWatchCommand } from './blueprint/watch.js';
 import { CloudletCreateCommand } from './cloudlet/create.js';
 import { CloudletDescribeCommand } from './cloudlet/describe.js';
 import { CloudletInstallCommand } from './cloudlet/install.js';
@@ -25,6 +31,7 @@ import { ParameterSetCommand } from './parameter/set.js';
 import { ParameterUnsetCommand } from './parameter/unset.js';
 import { RegistryAddCommand } from './registry/add.js';
 import { RegistryBuildCommand } from './registry/build.js';
+import { RegistryKeygenCommand } from './registry/keygen.js';
 import { RegistryListCommand } from './registry/list.js';
 import { RegistryRemoveCommand } from './registry/remove.js';
 import { RegistryServeCommand } from './registry/serve.js';
@@ -52,6 +59,7 @@ export const commands = [
   RegistryUpdateCommand,
   RegistryBuildCommand,
   RegistryServeCommand,
+  RegistryKeygenCommand,
   ScenarioListCommand,
   ScenarioDescribeCommand,
   FormationCreateCommand,
@@ -65,6 +73,12 @@ export const commands = [
   FormationWatchCommand,
   FormationOpenCommand,
   FormationSshCommand,
+  BlueprintListCommand,
+  BlueprintDescribeCommand,
+  BlueprintApplyCommand,
+  BlueprintStatusCommand,
+  BlueprintWatchCommand,
+  BlueprintDestroyCommand,
   RegisterCommand,
   ParameterSetCommand,
   ParameterGetCommand,

@@ -52,10 +52,18 @@ export type WithoutTime<T> = T extends unknown ? Omit<T, 'time'> : never;
 
 /** Append one entry (a single write of one line, so concurrent readers never see half of it). */
 export function appendEntry(home: NephoHome, name: string, entry: WithoutTime<JournalEntry>): JournalEntry {
-  const dir = formationDir(home, name);
+  return appendJournalLine(formationDir(home, name), JOURNAL_FILE, entry) as JournalEntry;
+}
+
+/**
+ * Append one timed entry to the journal file `file` in `dir` (created,
+ * readable by the user only): one write of one line, so that concurrent
+ * readers never see half of it. Every journal nepho keeps is written so.
+ */
+export function appendJournalLine<E extends object>(dir: string, file: string, entry: E): E & { time: string } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const full = { time: new Date().toISOString(), ...entry } as JournalEntry;
-  appendFileSync(join(dir, JOURNAL_FILE), `${JSON.stringify(full)}\n`, { mode: 0o600 });
+  const full = { time: new Date().toISOString(), ...entry };
+  appendFileSync(join(dir, file), `${JSON.stringify(full)}\n`, { mode: 0o600 });
   return full;
 }
 
@@ -66,7 +74,15 @@ export function journalPath(home: NephoHome, name: string): string {
 
 /** Entries written after byte `offset`, and the offset to read from next. Only whole lines are returned. */
 export function readEntries(home: NephoHome, name: string, offset = 0): { entries: JournalEntry[]; offset: number } {
-  const path = journalPath(home, name);
+  return readJournalLines<JournalEntry>(journalPath(home, name), offset);
+}
+
+/**
+ * The entries of the journal file `path` written after byte `offset`, and
+ * the offset to read from next. Only whole lines are returned; a torn line
+ * (a crash in the middle of a write) is skipped.
+ */
+export function readJournalLines<E>(path: string, offset = 0): { entries: E[]; offset: number } {
   let size: number;
   try {
     size = statSync(path).size;
@@ -84,11 +100,11 @@ export function readEntries(home: NephoHome, name: string, offset = 0): { entrie
   const text = buffer.toString('utf8');
   const end = text.lastIndexOf('\n');
   if (end < 0) return { entries: [], offset };
-  const entries: JournalEntry[] = [];
+  const entries: E[] = [];
   for (const line of text.slice(0, end).split('\n')) {
     if (line.trim() === '') continue;
     try {
-      entries.push(JSON.parse(line) as JournalEntry);
+      entries.push(JSON.parse(line) as E);
     } catch {
       /* a torn line from a crash: skip it */
     }

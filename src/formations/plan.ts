@@ -24,6 +24,18 @@ export interface FormationRequest {
   paramsFiles: string[];
   /** The values a formation was deployed with, when it is updated. */
   deployed?: Record<string, string | number | boolean>;
+  /**
+   * Values a host holds in memory (a blueprint's entry), each set named by
+   * where it came from for messages (`FILE:LINE`): above `--params-file`
+   * files, below `-p` flags. Checked as strictly as a params file.
+   */
+  values?: ParameterValues[];
+}
+
+/** Parameter values given together, and where they came from (a file, `FILE:LINE`, `-p entry.Key`). */
+export interface ParameterValues {
+  path: string;
+  values: Record<string, unknown>;
 }
 
 /** Everything known about a formation before any provider is touched. */
@@ -48,7 +60,7 @@ export async function prepareFormation(home: NephoHome, request: FormationReques
   const { providers } = registry;
   // Read every argument before any file, so a typo fails first and fast.
   const flags = request.params.map(parseFlag);
-  const files = request.paramsFiles.map(readParamsFile);
+  const files = [...request.paramsFiles.map(readParamsFile), ...(request.values ?? [])];
   const { cloudlet, scenario: scenarioName } = resolveTarget(home, request.target);
   const manifest = readCloudletManifest(cloudlet.dir);
   const scenario = loadScenario(cloudlet.dir, scenarioName, registry);

@@ -83,7 +83,11 @@ export function formationNotFound(name: string, where = '', hint?: string): Neph
 
 /** Read a formation's record, or undefined when there is none. */
 export function readRecord(home: NephoHome, name: string): FormationRecord | undefined {
-  const file = join(formationDir(home, name), FORMATION_RECORD);
+  return readRecordFile<FormationRecord>(join(formationDir(home, name), FORMATION_RECORD), 'the formation');
+}
+
+/** A record file nepho keeps (JSON), or undefined when there is none; RECORD_INVALID names it when it does not parse. */
+export function readRecordFile<T>(file: string, what: string): T | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -91,9 +95,9 @@ export function readRecord(home: NephoHome, name: string): FormationRecord | und
     return undefined;
   }
   try {
-    return JSON.parse(text) as FormationRecord;
+    return JSON.parse(text) as T;
   } catch {
-    throw new NephoError('RECORD_INVALID', `${file}: not valid JSON`, { hint: 'restore it, or remove the directory if the formation is gone' });
+    throw new NephoError('RECORD_INVALID', `${file}: not valid JSON`, { hint: `restore it, or remove the directory if ${what} is gone` });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The nanny: a background process that carries one planned operation to its
- * end while the user's terminal is free. It is a host of the operation
+ * The nanny: a background process that carries one planned operation (or a
+ * blueprint's, the operations of its formations) to its end while the user's
+ * terminal is free. It is a host of the operation
  * engine like the command line, with an IO port that only journals: every
  * question was answered before it started. It receives the plan over IPC
  * (secret values never touch the disk), claims the formation's operation
@@ -9,10 +10,12 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { isNephoError, messageOf } from '../errors.js';
-import type { NannyReply, NannyRequest } from '../operations/background.js';
+import type { BlueprintNannyRequest, NannyReply, NannyRequest } from '../operations/background.js';
 import { claimOperation, carryOperation } from '../operations/execute.js';
 import { endOf, latestOperation } from '../operations/follow.js';
 import { localStore } from '../operations/store.js';
+import type { BlueprintContext } from '../blueprints/types.js';
+import type { Lock } from '../fs.js';
 import type { EngineContext, OperationIo } from '../operations/types.js';
 import { loadPlugins } from '../plugins.js';
 
@@ -59,27 +62,75 @@ function journalCrash(ctx: EngineContext, request: NannyRequest, error: unknown)
   }
 }
 
-process.once('message', (request: NannyRequest) => {
-  void (async () => {
-    let ctx: EngineContext;
-    let lock;
-    try {
-      ctx = { home: request.home, store: localStore(request.home), registry: await loadPlugins(request.home, loadConfig(request.home)), env: request.env };
-      process.on('uncaughtExceptionMonitor', (error) => journalCrash(ctx, request, error));
-      lock = await claimOperation(ctx, request.plan);
-    } catch (error) {
-      await reply(isNephoError(error)
-        ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-        : { type: 'refused', code: 'NANNY_CRASHED', message: `unexpected failure, a bug in nepho: ${messageOf(error)}` });
-      process.exitCode = 1;
-      return;
-    }
-    await reply({ type: 'claimed', pid: process.pid });
-    try {
-      const result = await carryOperation(ctx, request.plan, journalOnly);
-      process.exitCode = result.outcome === 'succeeded' ? 0 : 1;
-    } finally {
-      await lock.release();
-    }
-  })();
+/** Tell the parent why the claim was refused, and end. */
+async function refuse(error: unknown): Promise<void> {
+  await reply(isNephoError(error)
+    ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+    : { type: 'refused', code: 'NANNY_CRASHED', message: `unexpected failure, a bug in nepho: ${messageOf(error)}` });
+  process.exitCode = 1;
+}
+
+/**
+ * What the nanny does for any request: claim (making its context on the
+ * way), tell the parent whether it could, carry the work to its end, and
+ * let go of the claim. The exit status says whether the work succeeded.
+ */
+async function claimThenCarry(claim: () => Promise<Lock>, carry: () => Promise<{ outcome: string }>): Promise<void> {
+  let lock: Lock;
+  try {
+    lock = await claim();
+  } catch (error) {
+    await refuse(error);
+    return;
+  }
+  await reply({ type: 'claimed', pid: process.pid });
+  try {
+    const result = await carry();
+    process.exitCode = result.outcome === 'succeeded' ? 0 : 1;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function engineContextOf(request: NannyRequest | BlueprintNannyRequest): Promise<EngineContext> {
+  return { home: request.home, store: localStore(request.home), registry: await loadPlugins(request.home, loadConfig(request.home)), env: request.env };
+}
+
+/**
+ * A blueprint's operation: the blueprint claimed, then each of its
+ * formations' operations carried here with its own lock and journal. A crash
+ * that escapes is said in the blueprint's journal on the way down.
+ */
+async function carryBlueprintHere(request: BlueprintNannyRequest): Promise<void> {
+  const { blueprintContext } = await import('../blueprints/store.js');
+  const { carryBlueprint, claimBlueprint } = await import('../blueprints/execute.js');
+  let ctx: BlueprintContext;
+  await claimThenCarry(async () => {
+    ctx = blueprintContext(await engineContextOf(request));
+    const journal = ctx.blueprints;
+    process.on('uncaughtExceptionMonitor', (error) => {
+      try {
+        journal.append(request.plan.name, {
+          kind: 'abort', operation: request.plan.kind, code: 'NANNY_CRASHED',
+          message: `the background process carrying blueprint ${request.plan.name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
+        });
+      } catch {
+        /* going down anyway: the log has the stack */
+      }
+    });
+    return claimBlueprint(ctx, request.plan);
+  }, () => carryBlueprint(ctx, request.plan, { notify: () => undefined, confirm: journalOnly.confirm, prompt: journalOnly.prompt }));
+}
+
+process.once('message', (request: NannyRequest | BlueprintNannyRequest) => {
+  if (request.kind === 'blueprint') {
+    void carryBlueprintHere(request);
+    return;
+  }
+  let ctx: EngineContext;
+  void claimThenCarry(async () => {
+    ctx = await engineContextOf(request);
+    process.on('uncaughtExceptionMonitor', (error) => journalCrash(ctx, request, error));
+    return claimOperation(ctx, request.plan);
+  }, () => carryOperation(ctx, request.plan, journalOnly));
 });

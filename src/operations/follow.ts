@@ -31,17 +31,36 @@ export function endOf(entries: JournalEntry[]): Extract<JournalEntry, { kind: 'e
 export async function followJournal(
   store: FormationStore, name: string, offset: number, onEntry: (entry: JournalEntry) => void, signal?: AbortSignal, pollMs = 200,
 ): Promise<FollowResult> {
+  return followEntries(store, name, offset, onEntry, (e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error', signal, pollMs);
+}
+
+/** A journal that can be followed: its entries by byte offset, and who holds the lock of what it records. */
+export interface FollowableJournal<E> {
+  entries(name: string, offset?: number): { entries: E[]; offset: number };
+  holder(name: string): Promise<unknown>;
+}
+
+/**
+ * Follow any journal nepho keeps (a formation's, a blueprint's) from
+ * `offset`, handing each new entry to `onEntry`, until an entry `isEnd`
+ * says it ended, the host detaches (`signal`), or nobody holds its lock
+ * and no end was written (the process carrying it died).
+ */
+export async function followEntries<E, End extends E>(
+  journal: FollowableJournal<E>, name: string, offset: number, onEntry: (entry: E) => void, isEnd: (entry: E) => entry is End,
+  signal?: AbortSignal, pollMs = 200,
+): Promise<{ kind: 'ended'; entry: End } | { kind: 'detached' } | { kind: 'orphaned' }> {
   let at = offset;
   let deadChecks = 0;
   for (;;) {
-    const { entries, offset: next } = store.entries(name, at);
+    const { entries, offset: next } = journal.entries(name, at);
     at = next;
     for (const entry of entries) {
       onEntry(entry);
-      if (entry.kind === 'end' || entry.kind === 'error') return { kind: 'ended', entry };
+      if (isEnd(entry)) return { kind: 'ended', entry };
     }
     if (signal?.aborted) return { kind: 'detached' };
-    if (await store.holder(name)) {
+    if (await journal.holder(name)) {
       deadChecks = 0;
     } else if (++deadChecks >= 2) {
       // Twice in a row, with a read of the journal in between: not a race with an operation just finishing.

@@ -55,6 +55,7 @@ async function prepareCreate(
 ): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }>; report: ValidationReport }> {
   const prepared = await prepareFormation(ctx.home, {
     target: request.target, params: request.params, paramsFiles: request.paramsFiles,
+    ...(request.values === undefined ? {} : { values: request.values }),
     ...(request.name === undefined ? {} : { name: request.name }),
     ...(request.provider === undefined ? {} : { provider: request.provider }),
   }, ctx.registry);
@@ -151,6 +152,7 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
   const prepared = await prepareFormation(ctx.home, {
     target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider,
     params: request.params, paramsFiles: request.paramsFiles, deployed: record.parameters,
+    ...(request.values === undefined ? {} : { values: request.values }),
   }, ctx.registry);
   const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
   // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.

@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors.js';
-import type { FormationPlan } from '../formations/plan.js';
+import type { FormationPlan, ParameterValues } from '../formations/plan.js';
 import type { JournalEntry, OperationKind, ParameterChange } from '../formations/journal.js';
 import type { FormationRecord } from '../formations/records.js';
 import type { NephoHome } from '../home.js';
@@ -85,6 +85,8 @@ export interface CreateRequest {
   params: string[];
   /** `--params-file`, in order. */
   paramsFiles: string[];
+  /** Values a host holds in memory (a blueprint's entry), above the files. */
+  values?: ParameterValues[];
   /** Fail naming missing parameters instead of asking for them. */
   noInput: boolean;
   options: ProviderOptions;
@@ -104,6 +106,8 @@ export interface UpdateRequest {
   name: string;
   params: string[];
   paramsFiles: string[];
+  /** Values a host holds in memory (a blueprint's entry), above the files. */
+  values?: ParameterValues[];
   noInput: boolean;
   /** Preview only: nothing applied, nothing left behind at the provider. */
   dryRun: boolean;

@@ -419,6 +419,14 @@ export interface Provider {
   patternPath(pattern: string): string;
   /** Parameters the pattern declares itself. Throws naming the file when it cannot be read. */
   parameters?(patternFile: string): Promise<PatternParameter[]>;
+  /**
+   * The names of the outputs a formation made from this pattern will have
+   * (what `describe` reports in `outputs`), so that references to them (a
+   * blueprint's `{{formations.X.outputs.Y}}`) are checked before anything is
+   * created. Throws naming the file when it cannot be read. Without it,
+   * such references are checked only once the formation exists.
+   */
+  outputs?(patternFile: string): Promise<string[]>;
   /** Every problem of the cloudlet's patterns for this provider, at once (for `cloudlet:lint`). */
   lint?(input: LintInput): Promise<LintFinding[]>;
   /**

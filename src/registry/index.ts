@@ -9,3 +9,5 @@ export { buildRegistry, type BuildOptions, type BuildResult } from './build.js';
 export { addRegistry, listRegistries, removeRegistry, type RegistryListing } from './manage.js';
 export { search, shownUrl, syncAll, type RegistryState } from './registries.js';
 export { serveRegistry } from './serve.js';
+export { generateKeyPair, readKeyArgument, shortKey } from './keys.js';
+export { expiryWarnings } from './signing.js';

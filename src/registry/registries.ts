@@ -13,6 +13,7 @@ import type { RegistryCloudlet } from './format.js';
 import { IndexFile, IndexFileBuilder } from './index-file.js';
 import { SCORES, SearchIndex, SearchIndexBuilder } from './search-index.js';
 import { DamagedCacheError, peekFooter } from './store.js';
+import { commitTrust, pinnedKey, trustsCache, vouchForIndex } from './signing.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
@@ -25,6 +26,10 @@ export interface RegistrySource {
   name: string;
   url: string;
   builtin: boolean;
+  /** The pinned public key, for a signed registry from config.yaml (the built-in one's ships with it: see signing.ts). */
+  key?: string;
+  /** Added unsigned on purpose. */
+  allowUnsigned?: boolean;
 }
 
 /** What nepho needs from its caller to read registries. */
@@ -82,7 +87,7 @@ interface CacheMeta {
 export function registrySources(config: Config): RegistrySource[] {
   return [
     { name: BUILTIN, url: BUILTIN_URL, builtin: true },
-    ...config.registries.map((r) => ({ name: r.name, url: r.url, builtin: false })),
+    ...config.registries.map((r) => ({ ...r, builtin: false })),
   ];
 }
 
@@ -219,7 +224,7 @@ function rebuildSearch(source: RegistrySource, ctx: RegistryContext, meta: Cache
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
-  const held = usableCopy(source, ctx);
+  const held = trustsCache(ctx.home, source) ? usableCopy(source, ctx) : undefined;
   const local = source.url.startsWith('file:');
   // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
@@ -253,8 +258,16 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
     if (result.status === 'not-modified') return current(held!.etag);
     if (held && result.sha256 === held.digest) return current(result.etag);
 
-    // `result.path` holds the new document as downloaded, not yet read or trusted: whatever
-    // must vouch for it checks it here, before it is read into a copy that replaces the cache.
+    // `result.path` holds the new document as downloaded, not yet read or trusted: it is vouched
+    // for here, before it is read into a copy that replaces the cache. Only a signed registry's
+    // check reads it (its signature covers the exact bytes, verified in one piece).
+    let verdict;
+    try {
+      verdict = pinnedKey(source) === undefined ? undefined : await vouchForIndex(source, ctx, readFileSync(result.path), fetchUrl);
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      return fallBack(error);
+    }
     const generation = randomBytes(8).toString('hex');
     let built;
     try {
@@ -274,6 +287,7 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
       url: source.url, checkedAt: now, count: built.count, ...(result.etag ? { etag: result.etag } : {}),
       digest: result.sha256, generation, sizes: built.sizes,
     });
+    commitTrust(ctx.home, source, verdict);
     for (const folder of EARLIER_FOLDERS) await removePath(join(ctx.home.cache, folder, source.name));
     return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count: built.count };
   });

@@ -183,11 +183,9 @@ export function applyAnswers(resolution: Resolution, answers: Record<string, Par
 }
 
 /** The error for required parameters that have no value and cannot be asked for: names every one. */
-export function missingParametersError(missing: ParameterSpec[], why: string): NephoError {
+export function missingParametersError(missing: ParameterSpec[], why: string, hint = 'supply them with -p KEY=VALUE or --params-file FILE'): NephoError {
   const list = missing.map((s) => (s.description ? `${s.name} (${oneLine(s.description)})` : s.name)).join(', ');
-  return new NephoError('MISSING_PARAMETERS', `missing ${missing.length === 1 ? 'parameter' : 'parameters'} ${list}; ${why}`, {
-    hint: 'supply them with -p KEY=VALUE or --params-file FILE',
-  });
+  return new NephoError('MISSING_PARAMETERS', `missing ${missing.length === 1 ? 'parameter' : 'parameters'} ${list}; ${why}`, { hint });
 }
 
 /** A description squeezed onto one line, for messages and prompts. */

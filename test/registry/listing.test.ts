@@ -1,6 +1,8 @@
 // The registry's web listing page in a real headless Chromium (Debian's
 // chromium driven by playwright-core), served by registry:serve: typing in the
-// search box filters the list, and the install command shown is the right one.
+// search box filters the list, the install command shown is the right one, and
+// a cloudlet's blueprints are listed with the command that applies them.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { chromium } from 'playwright-core';
@@ -19,18 +21,26 @@ function files(name: string, version: string, extra: Record<string, string> = {}
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-t.test('listing: the search box filters as you type; each cloudlet shows its install command', async (t) => {
+t.test('listing: the search box filters as you type; each cloudlet shows its install command and its blueprints', async (t) => {
   if (!requireTool(t, 'chromium')) return;
   const dir = tempDir(t);
   const home = join(dir, 'home');
   const meta = (name: string, summary: string, keywords: string) => (v: string) =>
     files(name, v, { 'cloudlet.yaml': `name: ${name}\nversion: ${v}\nsummary: ${JSON.stringify(summary)}\nkeywords: [${keywords}]\n` });
-  const wiki = makeCloudletRepo(join(dir, 'acme'), 'wiki', ['1.0.0', '1.2.0'], { files: meta('wiki', 'a MediaWiki site', 'wiki, php') });
+  // Only the newest version has blueprints: the listing shows the newest version's.
+  const blueprints = (v: string): Record<string, string> => v === '1.0.0' ? {} : {
+    'blueprints/pair.yaml': 'summary: "the wiki and its <b>twin</b>"\nformations:\n  wiki: {scenario: default}\n  twin: {scenario: default, depends_on: [wiki]}\n',
+    'blueprints/solo.yaml': 'formations:\n  wiki: {scenario: default}\n',
+  };
+  const wiki = makeCloudletRepo(join(dir, 'acme'), 'wiki', ['1.0.0', '1.2.0'], { files: (v) => ({ ...meta('wiki', 'a MediaWiki site', 'wiki, php')(v), ...blueprints(v) }) });
   const blog = makeCloudletRepo(join(dir, 'acme'), 'blog', ['0.3.0'], { files: meta('blog', 'a static blog', 'static, html') });
   const evil = makeCloudletRepo(join(dir, 'huit'), 'evil', ['1.0.0'], { files: meta('evil', '<img src=x onerror="window.pwned=1">', 'x') });
   const out = join(dir, 'public');
   const built = await nepho(['registry:build', wiki.dir, blog.dir, evil.dir, '--out', out], { home });
   t.equal(built.code, 0, built.stderr);
+  const index = JSON.parse(readFileSync(join(dir, 'public', 'index.json'), 'utf8'));
+  t.same(index.cloudlets['acme/wiki'].blueprints, [{ name: 'pair', summary: 'the wiki and its <b>twin</b>' }, { name: 'solo', summary: '' }], 'index.json carries them too');
+  t.notOk('blueprints' in index.cloudlets['acme/blog'], 'and has no empty list');
 
   const child = spawnNepho(['registry:serve', out, '--port', '0'], { home });
   const server = running(child);
@@ -56,6 +66,11 @@ t.test('listing: the search box filters as you type; each cloudlet shows its ins
   t.equal(await wikiItem.locator('button.copy').getAttribute('data-command'), 'nepho cloudlet:install acme/wiki', 'the copy button copies it');
   t.match(await wikiItem.locator('.versions').textContent(), /1\.2\.0, 1\.0\.0/);
   t.match(await wikiItem.locator('.summary').textContent(), 'a MediaWiki site');
+  t.same(await wikiItem.locator('li.blueprint').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-blueprint'))), ['pair', 'solo'], "the newest version's blueprints");
+  const pair = wikiItem.locator('li.blueprint[data-blueprint="pair"]');
+  t.equal(await pair.locator('.blueprint-summary').textContent(), 'the wiki and its <b>twin</b>', 'its summary, as text');
+  t.equal(await pair.locator('code.apply').textContent(), 'nepho blueprint:apply acme/wiki/pair --name NAME', 'and the command that applies it');
+  t.equal(await page.locator('li[data-id="acme/blog"] li.blueprint').count(), 0, 'a cloudlet without blueprints lists none');
 
   const search = page.locator('input#search');
   await search.pressSequentially('stat');
@@ -67,6 +82,9 @@ t.test('listing: the search box filters as you type; each cloudlet shows its ins
   await search.pressSequentially('zzz');
   t.same(await visible(), [], 'nothing matches');
   t.equal(await page.isVisible('#empty'), true, 'and the page says so');
+  await search.fill('');
+  await search.pressSequentially('twin');
+  t.same(await visible(), ['acme/wiki'], "by a blueprint's summary");
   await search.fill('');
   await search.pressSequentially('acme');
   t.same(await visible(), ['acme/blog', 'acme/wiki'], 'by owner');

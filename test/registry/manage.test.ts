@@ -23,7 +23,7 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const add = await nepho(['registry:add', 'community', server.url], { home });
   t.equal(add.code, 0, add.stderr);
   t.match(add.stdout, /added registry 'community' with 2 cloudlet/);
-  t.equal(add.stderr, '');
+  t.match(add.stderr, /^warning: registry 'community' is unsigned: whoever can change its index decides what nepho installs from it; pin its key with --key \(from its publisher\), or add it with --allow-unsigned to say this is intended\n$/, 'one warning: the registry is unsigned');
   t.same(server.requests.map((r) => r.status), [200], 'the index was fetched before saving');
   const config = parse(readFileSync(join(home, 'config.yaml'), 'utf8'));
   t.same(config.registries, [{ name: 'community', url: server.url }]);
@@ -33,7 +33,7 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const table = await nepho(['registry:list'], { home });
   t.equal(table.code, 0);
   const rows = table.stdout.trim().split('\n');
-  t.match(rows[0], /^NAME\s+URL\s+CLOUDLETS\s+CHECKED$/);
+  t.match(rows[0], /^NAME\s+URL\s+CLOUDLETS\s+CHECKED\s+SIGNED$/);
   t.match(rows[1], /^builtin\s+file:\/\/\S+\/dist\/builtin\/index\.json\s/);
   t.match(rows[2], new RegExp(`^community\\s+${server.url.replace(/[.]/g, '\\.')}\\s+2\\s+\\d{4}-\\d\\d-\\d\\dT`));
   t.equal(rows.length, 3);
@@ -42,8 +42,8 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   t.equal(json.code, 0);
   const list = JSON.parse(json.stdout);
   t.same(list.map((r: { name: string }) => r.name), ['builtin', 'community']);
-  t.match(list[0], { name: 'builtin', builtin: true });
-  t.match(list[1], { name: 'community', url: server.url, builtin: false, count: 2, checkedAt: String });
+  t.match(list[0], { name: 'builtin', builtin: true, signed: true, key: /^ed25519:/ });
+  t.match(list[1], { name: 'community', url: server.url, builtin: false, count: 2, checkedAt: String, signed: false });
 
   const yaml = await nepho(['registry:list', '-o', 'yaml'], { home });
   t.equal(yaml.code, 0);

@@ -24,6 +24,7 @@ export class CloudletSearchCommand extends ListingCommand {
     for (const state of states) {
       if (state.state === 'unavailable') out.warn(`${state.error?.message ?? `registry '${state.source.name}' is unavailable`}; its cloudlets are left out`);
     }
+    for (const warning of registries.expiryWarnings(ctx.home, states.map((s) => s.source))) out.warn(warning);
     const limit = this.limit === undefined ? Infinity : Number(this.limit);
     if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
       throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);

@@ -8,7 +8,7 @@ export class CloudletVerifyCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.cloudlet,
     description: 'Report installed files that differ from what was installed',
-    details: 'Exits with status 1 when any file was modified, added or removed.',
+    details: 'Exits with status 1 when any file was modified, added or removed. A cloudlet installed from a signed registry is also re-checked: the key that verified it must still be trusted for that registry (or have rotated to the key trusted now), and the registry must still pin the installed version to the same commit.',
     examples: [['Check everything', '$0 cloudlet:verify'], ['One cloudlet', '$0 cloudlet:verify mediawiki']],
   });
 
@@ -19,7 +19,10 @@ export class CloudletVerifyCommand extends ListingCommand {
     const out = this.output();
     const results = await cloudlets.verifyCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
     out.result(results, () => {
-      const rows = results.flatMap((r) => r.changes.map((c) => [r.id, c.change, c.path]));
+      const rows = results.flatMap((r) => [
+        ...r.changes.map((c) => [r.id, c.change, c.path]),
+        ...(r.provenance?.problem ? [[r.id, 'untrusted', r.provenance.problem]] : []),
+      ]);
       out.table(['CLOUDLET', 'CHANGE', 'PATH'], rows, `${results.filter((r) => r.checked).length} cloudlet(s) verified: no differences`);
       for (const r of results.filter((x) => !x.checked)) out.notice(`${r.id}: a develop link, not verified`);
     });
@@ -28,6 +31,12 @@ export class CloudletVerifyCommand extends ListingCommand {
     if (damaged.length > 0) {
       throw new NephoError('CLOUDLET_DAMAGED', `cannot verify ${damaged.map((d) => `${d.id} (${d.file}: ${d.problem})`).join(', ')}: the install record is damaged`, {
         hint: damaged.map(cloudlets.repairCommand).join('; '),
+      });
+    }
+    const untrusted = results.filter((r) => r.provenance?.problem);
+    if (untrusted.length > 0) {
+      throw new NephoError('CLOUDLET_UNTRUSTED', untrusted.map((r) => `${r.id}: ${r.provenance!.problem!}`).join('; '), {
+        hint: 'check the registry with its maintainers; nepho cloudlet:install --force NAME installs what the registry vouches for now',
       });
     }
     const changed = results.filter((r) => r.changes.length > 0);

@@ -59,6 +59,11 @@ export const cloudformationProvider: Provider = {
       ...(d.constraints.maxLength === undefined ? {} : { maxLength: d.constraints.maxLength }),
     }));
   },
+  async outputs(patternFile) {
+    const { readTemplate } = await template();
+    const outputs = readTemplate(patternFile).document.Outputs;
+    return outputs !== null && typeof outputs === 'object' && !Array.isArray(outputs) ? Object.keys(outputs) : [];
+  },
   async lint(input) {
     return (await lint()).lintCloudFormation(input);
   },

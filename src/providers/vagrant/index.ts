@@ -31,6 +31,10 @@ export const vagrantProvider: Provider = {
   description: 'local machines through Vagrant',
   noCredentials: 'vagrant runs on this machine and needs none',
   patternPath: (pattern) => `patterns/vagrant/${pattern}.rb`,
+  // What describe reads from `vagrant ssh-config` of a running machine, whatever the Vagrantfile says.
+  async outputs() {
+    return ['SshHost', 'SshPort', 'SshUser'];
+  },
   async lint(input) {
     return (await lintCloudlet()).lintVagrant(input);
   },
