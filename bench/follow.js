@@ -19,10 +19,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
-import { createServer as createNetServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, heading, median, ms, progress, table, tempDir, verdict } from './lib.js';
+import { ROOT, freePort, heading, median, ms, progress, table, tempDir, verdict } from './lib.js';
 
 // The SDK's notice that its 2027 releases need Node 22 is not for this report (nepho's provider silences it too).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -31,21 +31,15 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const INTERVAL = 2000;
 const REGION = 'us-east-1';
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort() {
-  const server = createNetServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 async function waitForPort(port, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise((r) => {
       const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); r(true); });
+      s.once('connect', () => {
+        s.destroy();
+        r(true);
+      });
       s.once('error', () => r(false));
     });
     if (ok) return;
@@ -77,33 +71,60 @@ async function countingProxy(target) {
       const body = Buffer.concat(chunks);
       const params = new URLSearchParams(/x-www-form-urlencoded/.test(String(req.headers['content-type'])) ? body.toString() : '');
       const call = { action: params.get('Action') ?? `${req.method} ${req.url}`, stack: params.get('StackName') ?? '', at: performance.now(), complete: false };
-      const out = request({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-        const parts = [];
-        answer.on('data', (c) => parts.push(c));
-        answer.on('end', () => {
-          const text = Buffer.concat(parts);
-          call.complete = call.action === 'DescribeStacks' && text.includes('<StackStatus>CREATE_COMPLETE</StackStatus>');
-          call.answeredAt = performance.now();
-          calls.push(call);
-          const headers = { ...answer.headers };
-          delete headers['transfer-encoding'];
-          headers['content-length'] = text.length;
-          res.writeHead(answer.statusCode ?? 502, headers).end(text);
-        });
-      });
+      const out = request(
+        { hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (answer) => {
+          const parts = [];
+          answer.on('data', (c) => parts.push(c));
+          answer.on('end', () => {
+            const text = Buffer.concat(parts);
+            call.complete = call.action === 'DescribeStacks' && text.includes('<StackStatus>CREATE_COMPLETE</StackStatus>');
+            call.answeredAt = performance.now();
+            calls.push(call);
+            const headers = { ...answer.headers };
+            delete headers['transfer-encoding'];
+            headers['content-length'] = text.length;
+            res.writeHead(answer.statusCode ?? 502, headers).end(text);
+          });
+        },
+      );
       out.on('error', (e) => res.writeHead(502).end(String(e)));
       out.end(body);
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, calls, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
+  return {
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    calls,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(r);
+      }),
+  };
 }
 
 /** The gate stack (as test/fixtures/helpers.ts gateTemplate makes it). */
 const GATE = JSON.stringify({
   Resources: {
-    GateRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] } } },
-    GateFunction: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'python3.12', Handler: 'index.handler', Role: { 'Fn::GetAtt': ['GateRole', 'Arn'] }, Code: { ZipFile: 'def handler(event, context):\n    pass\n' } } },
+    GateRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+      },
+    },
+    GateFunction: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Runtime: 'python3.12',
+        Handler: 'index.handler',
+        Role: { 'Fn::GetAtt': ['GateRole', 'Arn'] },
+        Code: { ZipFile: 'def handler(event, context):\n    pass\n' },
+      },
+    },
     Gate: { Type: 'Custom::Gate', Properties: { ServiceToken: { 'Fn::GetAtt': ['GateFunction', 'Arn'] } } },
   },
   Outputs: { Opened: { Value: { 'Fn::GetAtt': ['Gate', 'Opened'] } } },
@@ -127,7 +148,13 @@ async function buildProvider() {
   const outfile = join(dir, 'cloudformation.mjs');
   await build({
     entryPoints: [join(ROOT, 'src', 'providers', 'cloudformation', 'index.ts')],
-    outfile, bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning',
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
   });
   return import(pathToFileURL(outfile).toString());
 }
@@ -136,9 +163,15 @@ async function buildProvider() {
 function measure(calls, name, stackId, releasedAt, doneAt) {
   const mine = calls.filter((c) => c.stack === name || c.stack === stackId);
   const describes = mine.filter((c) => c.action === 'DescribeStacks' || c.action === 'DescribeStackEvents');
-  const polls = mine.filter((c) => c.action === 'DescribeStacks').map((c) => c.at).sort((a, b) => a - b);
+  const polls = mine
+    .filter((c) => c.action === 'DescribeStacks')
+    .map((c) => c.at)
+    .sort((a, b) => a - b);
   const gaps = polls.slice(1).map((at, i) => at - polls[i]);
-  const noticed = mine.filter((c) => c.complete).map((c) => c.answeredAt).sort((a, b) => a - b)[0];
+  const noticed = mine
+    .filter((c) => c.complete)
+    .map((c) => c.answeredAt)
+    .sort((a, b) => a - b)[0];
   // The calls of each poll: those from one DescribeStacks up to the next.
   const perPoll = polls.map((at, i) => describes.filter((c) => c.at >= at && (i + 1 === polls.length || c.at < polls[i + 1])).length);
   // The interval in force when the stack finished: the gap that straddles the release.
@@ -165,8 +198,13 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
     const { cloudformationProvider } = await buildProvider();
     const { CloudFormationClient, CreateStackCommand, waitUntilStackCreateComplete } = await import('@aws-sdk/client-cloudformation');
     const env = {
-      PATH: process.env.PATH, HOME: tempDir('nepho-bench-follow-home-'),
-      AWS_ENDPOINT_URL: proxy.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: REGION, AWS_EC2_METADATA_DISABLED: 'true',
+      PATH: process.env.PATH,
+      HOME: tempDir('nepho-bench-follow-home-'),
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_REGION: REGION,
+      AWS_EC2_METADATA_DISABLED: 'true',
     };
     const work = tempDir('nepho-bench-follow-');
     const patternFile = join(work, 'gate.cf');
@@ -180,7 +218,11 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
     const delay = (i) => 5000 + ((i * 1370) % 4000);
 
     const waiter = (async () => {
-      const client = new CloudFormationClient({ region: REGION, endpoint: proxy.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+      const client = new CloudFormationClient({
+        region: REGION,
+        endpoint: proxy.endpoint,
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      });
       const name = 'bench-waiter';
       const stackId = (await client.send(new CreateStackCommand({ StackName: name, TemplateBody: GATE, Capabilities: ['CAPABILITY_IAM'] }))).StackId;
       const released = new Promise((r) => setTimeout(() => r(release(moto.endpoint, stackId)), delay(0)));
@@ -196,7 +238,9 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
       let released;
       let stackId;
       const ctx = {
-        dir: work, options: {}, env,
+        dir: work,
+        options: {},
+        env,
         emit() {},
         accepted(state) {
           stackId = state.stackId;
@@ -204,8 +248,13 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
         },
       };
       const spec = {
-        name, cloudlet: { id: 'bench/gate', version: '1.0.0', dir: work }, scenario: 'default', settings: {}, patternFile,
-        parameters: {}, tags: { 'nepho:formation': name },
+        name,
+        cloudlet: { id: 'bench/gate', version: '1.0.0', dir: work },
+        scenario: 'default',
+        settings: {},
+        patternFile,
+        parameters: {},
+        tags: { 'nepho:formation': name },
       };
       const outcome = await cloudformationProvider.create(spec, ctx);
       const doneAt = performance.now();
@@ -217,19 +266,32 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
 
     const worst = (key) => Math.max(...nepho.map((m) => m[key]));
     const row = (label, m, n) => [
-      label, ms(m.notice), ms(m.done), String(m.polls), String(m.describes), `${(m.describes / m.polls).toFixed(1)}`, String(m.maxPerPoll),
-      Number.isNaN(m.minGap) ? '-' : ms(m.minGap), n,
+      label,
+      ms(m.notice),
+      ms(m.done),
+      String(m.polls),
+      String(m.describes),
+      `${(m.describes / m.polls).toFixed(1)}`,
+      String(m.maxPerPoll),
+      Number.isNaN(m.minGap) ? '-' : ms(m.minGap),
+      n,
     ];
     const pooled = {
-      notice: median(nepho.map((m) => m.notice)), done: median(nepho.map((m) => m.done)),
-      polls: median(nepho.map((m) => m.polls)), describes: median(nepho.map((m) => m.describes)),
-      maxPerPoll: worst('maxPerPoll'), minGap: Math.min(...nepho.map((m) => m.minGap)),
+      notice: median(nepho.map((m) => m.notice)),
+      done: median(nepho.map((m) => m.done)),
+      polls: median(nepho.map((m) => m.polls)),
+      describes: median(nepho.map((m) => m.describes)),
+      maxPerPoll: worst('maxPerPoll'),
+      minGap: Math.min(...nepho.map((m) => m.minGap)),
     };
-    table(['follower', 'noticed after', 'returned after', 'polls', 'describe calls', 'per poll', 'max per poll', 'min gap', 'rounds'], [
-      row('nepho create (median)', pooled, String(rounds)),
-      ...nepho.map((m, i) => row(`  round ${i + 1}`, m, '')),
-      row('waitUntilStackCreateComplete', w, '1'),
-    ]);
+    table(
+      ['follower', 'noticed after', 'returned after', 'polls', 'describe calls', 'per poll', 'max per poll', 'min gap', 'rounds'],
+      [
+        row('nepho create (median)', pooled, String(rounds)),
+        ...nepho.map((m, i) => row(`  round ${i + 1}`, m, '')),
+        row('waitUntilStackCreateComplete', w, '1'),
+      ],
+    );
     console.log(`(times from the moment the stack finished; "noticed" = the first DescribeStacks answer saying CREATE_COMPLETE left the proxy;`);
     console.log(` nepho's interval is ${ms(INTERVAL)}, stretching to 5 s while a stack is quiet; the waiter's first wait is 30 s, then up to 120 s)`);
 
@@ -239,14 +301,18 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
     const callsOk = worst('maxPerPoll') <= 2 && pooled.minGap >= INTERVAL * 0.95;
     return [
       {
-        bench: 'follow', what: 'nepho notices a finished create',
+        bench: 'follow',
+        what: 'nepho notices a finished create',
         figure: `${ms(worst('notice'))} worst, ${ms(pooled.notice)} median (waiter: ${ms(w.notice)})`,
-        target: '≤ 1 interval', pass: withinInterval,
+        target: '≤ 1 interval',
+        pass: withinInterval,
       },
       {
-        bench: 'follow', what: 'nepho describe calls per interval',
+        bench: 'follow',
+        what: 'nepho describe calls per interval',
         figure: `≤ ${worst('maxPerPoll')} per poll, polls ≥ ${ms(pooled.minGap)} apart`,
-        target: `≤ 2 per ${ms(INTERVAL)}`, pass: callsOk,
+        target: `≤ 2 per ${ms(INTERVAL)}`,
+        pass: callsOk,
       },
     ];
   } finally {
@@ -258,5 +324,8 @@ export async function follow({ rounds = Number(process.env.BENCH_FOLLOW_ROUNDS ?
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').toString()) {
   const results = await follow();
   heading('summary');
-  table(['benchmark', 'measure', 'figure', 'target', ''], results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]));
+  table(
+    ['benchmark', 'measure', 'figure', 'target', ''],
+    results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]),
+  );
 }

@@ -7,6 +7,7 @@
 // shared and noisy: absolute times mean little from one run to the next.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +26,12 @@ export const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefine
 
 /** Git identity and isolation from the user's own git configuration. */
 export const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.org',
-  GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.org',
-  GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.org',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.org',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
 };
 
 // ---------------------------------------------------------------- temp dirs
@@ -84,7 +88,10 @@ export async function snapshotPackage({ attempts = 10 } = {}) {
       }
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
       const bin = join(dir, 'bin', 'nepho.cjs');
-      const check = spawnSync(NODE, [bin, '--version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NEPHO_HOME: join(dir, 'home') } });
+      const check = spawnSync(NODE, [bin, '--version'], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NEPHO_HOME: join(dir, 'home') },
+      });
       if (check.status !== 0 || check.stdout.trim() !== pkg.version) throw new Error(check.stderr || check.stdout || `exit ${check.status}`);
       BIN = bin;
       return dir;
@@ -106,7 +113,9 @@ export async function snapshotPackage({ attempts = 10 } = {}) {
 export function nephoEnv(home, extra = {}) {
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: home, NEPHO_HOME: home, NO_COLOR: '1',
+    HOME: home,
+    NEPHO_HOME: home,
+    NO_COLOR: '1',
     ...extra,
   };
 }
@@ -146,6 +155,15 @@ export async function runOk(cmd, args, options = {}) {
 /** Run the built nepho with `args`. */
 export function nepho(args, options) {
   return runOk(NODE, [BIN, ...args], options);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
 }
 
 // ---------------------------------------------------------------- timing
@@ -233,9 +251,18 @@ export function table(head, rows) {
   const all = [head, ...rows].map((r) => r.map(String));
   const widths = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
   const numeric = (s) => /^[-\d.,]+\s?(ms|s|×|MiB|%)?$/.test(s);
-  const line = (r) => r.map((c, i) => (numeric(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (numeric(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   console.log(line(all[0]));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
+  console.log(
+    widths
+      .map((w) => '-'.repeat(w))
+      .join('  ')
+      .trimEnd(),
+  );
   for (const r of all.slice(1)) console.log(line(r));
 }
 

@@ -15,6 +15,7 @@ const BENCHES = {
   search: async () => (await import('./search.js')).search(),
   install: async () => (await import('./install.js')).install(),
   follow: async () => (await import('./follow.js')).follow(),
+  server: async () => (await import('./server.js')).server(),
 };
 
 const wanted = process.argv.slice(2);

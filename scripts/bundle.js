@@ -200,8 +200,10 @@ const onDemand = await build({
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
   plugins: [trims],
-  // The AWS SDK loads from node_modules, only in the commands that talk to AWS.
-  external: ['typanion', '@aws-sdk/*', '@smithy/*'],
+  // The AWS SDK loads from node_modules, only in the commands that talk to AWS;
+  // so does the team server's stack, only in the server commands (PGlite finds
+  // its WASM and data files beside its own module, which bundling would break).
+  external: ['typanion', '@aws-sdk/*', '@smithy/*', 'fastify', '@fastify/*', 'pg', '@electric-sql/pglite'],
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',

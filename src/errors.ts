@@ -119,12 +119,12 @@ export const ERRORS = {
     meaning: 'an installed cloudlet\'s install record or develop link is missing or damaged',
     hint: 'reinstall it: nepho cloudlet:uninstall --force --yes OWNER/NAME, then cloudlet:install',
   },
+  CLOUDLET_INVALID: {
+    meaning: "a cloudlet's cloudlet.yaml, default scenario or content is not what nepho expects, or does not match its registry entry",
+  },
   CLOUDLET_IN_USE: {
     meaning: 'a cloudlet to be removed is used by formations that still exist',
     hint: 'destroy them first, or pass --force to remove the cloudlet anyway',
-  },
-  CLOUDLET_INVALID: {
-    meaning: "a cloudlet's cloudlet.yaml, default scenario or content is not what nepho expects, or does not match its registry entry",
   },
   CLOUDLET_MODIFIED: {
     meaning: "an installed cloudlet's files were edited since it was installed",
@@ -141,11 +141,19 @@ export const ERRORS = {
     meaning: 'a cloudlet installed from a signed registry is no longer vouched for: the key that verified it is not trusted for that registry any more, or the registry no longer pins the installed version to the same commit',
     hint: 'check the registry with its maintainers; nepho cloudlet:install --force NAME installs what the registry vouches for now',
   },
+  CLOUDLET_UNPUBLISHED: {
+    meaning: 'a formation is to be made through a team server from a cloudlet installed from a directory or without a commit, which the server cannot install',
+    hint: 'install the cloudlet from a registry the server uses (nepho cloudlet:install OWNER/NAME), or pass --local to create it on this machine',
+  },
   CLOUDLET_UPDATE_FAILED: {
     meaning: 'one or more cloudlets could not be updated; the others were',
   },
   COMMIT_MISMATCH: {
     meaning: 'a tag points at another commit than the one a registry pins, or moved while a registry was built',
+  },
+  COMMIT_UNVERIFIED: {
+    meaning: "a server was asked to deploy a cloudlet at a commit that none of its registries lists for that cloudlet, so it cannot check what it would install",
+    hint: "publish that commit as a version in a registry the server is configured with, or deploy a version it lists",
   },
   CONFIG_BUSY: {
     meaning: 'another nepho process kept config.yaml locked for too long',
@@ -166,6 +174,17 @@ export const ERRORS = {
   CREATE_FAILED: {
     meaning: "the provider ran a formation's create and it ended in failure",
     hint: 'nepho formation:describe NAME shows what is left',
+  },
+  DATABASE_BUSY: {
+    meaning: "the server's embedded database is open in another process (a running nepho server, or a token command)",
+    hint: 'stop that process first, or give every process the same --database postgres:// URL',
+  },
+  DATABASE_TOO_NEW: {
+    meaning: "the server's database was migrated by a newer nepho than this one",
+  },
+  DATABASE_UNAVAILABLE: {
+    meaning: "the server's database cannot be reached or opened",
+    hint: 'check --database (or DATABASE_URL): host, port, user and database name, and that Postgres runs',
   },
   DESTROY_FAILED: {
     meaning: "the provider ran a formation's destroy and it ended in failure",
@@ -243,6 +262,9 @@ export const ERRORS = {
     meaning: 'registry:keygen would overwrite a key file; keys are never overwritten',
     hint: 'choose another --out directory, or move the old key away first',
   },
+  LEASE_LOST: {
+    meaning: 'a server replica stopped renewing its lease on an operation (it stalled or lost the database) and another replica took the operation over',
+  },
   LINT_FAILED: {
     meaning: 'cloudlet:lint found problems (listed above the error)',
     hint: 'fix each FILE: FIELD above, then run nepho cloudlet:lint again',
@@ -283,6 +305,10 @@ export const ERRORS = {
   },
   OPERATION_CRASHED: {
     meaning: 'an operation failed in an unexpected way (a bug in nepho or a plugin)',
+  },
+  OPERATION_INTERRUPTED: {
+    meaning: 'the server carrying an operation stopped before the provider had it; secret values are kept only in that server\'s memory, so the operation cannot go on',
+    hint: 'send the operation again, with its parameters (secrets included)',
   },
   OPERATION_LOST: {
     meaning: "an operation's journal ended without saying how it ended",
@@ -385,6 +411,13 @@ export const ERRORS = {
   REGISTRY_UPDATE_FAILED: {
     meaning: 'one or more registries could not be updated',
   },
+  REMOTE_EXISTS: {
+    meaning: 'a remote of that name is already known',
+  },
+  REMOTE_NOT_FOUND: {
+    meaning: 'no remote (team server) of that name is known on this machine',
+    hint: 'nepho remote:list shows the remotes; nepho remote:add NAME URL --token-stdin adds one',
+  },
   RENDER_INVALID: {
     meaning: 'a provider rendered a file outside the --out directory (a bug in the provider)',
   },
@@ -405,6 +438,28 @@ export const ERRORS = {
     meaning: 'a value is saved for a secret parameter, and secrets are never read from saved values',
     hint: 'remove it with nepho parameter:unset KEY',
   },
+  SERVER_FAILED: {
+    meaning: 'the team server could not start: its address cannot be listened on, or its TLS certificate and key cannot be used',
+  },
+  SERVER_FORBIDDEN: {
+    meaning: "the team server refused the request: the token's role may not do it (a viewer running an operation)",
+    hint: 'ask an admin of the server for a token with that role',
+  },
+  SERVER_REFUSED: {
+    meaning: "the team server refused a request for a reason nepho has no code of its own for (the server's message says why)",
+  },
+  SERVER_TOKEN_MISSING: {
+    meaning: 'NEPHO_SERVER names a team server but no token for it is set',
+    hint: 'set NEPHO_TOKEN, or add the server with nepho remote:add NAME URL --token-stdin',
+  },
+  SERVER_UNAUTHENTICATED: {
+    meaning: 'the team server does not know the token sent, or it was revoked',
+    hint: 'give the remote a valid token: nepho remote:add NAME URL --token-stdin --replace',
+  },
+  SERVER_UNSUPPORTED: {
+    meaning: 'an option only makes sense on this machine and a team server is in use (--foreground, a local ssh key)',
+    hint: 'pass --local to act on this machine, or leave the option out',
+  },
   SERVE_FAILED: {
     meaning: 'the registry server could not listen on its port',
   },
@@ -417,6 +472,14 @@ export const ERRORS = {
   },
   SSH_NOT_READY: {
     meaning: "a value access.ssh needs is not among the formation's outputs yet",
+  },
+  TOKEN_EXISTS: {
+    meaning: 'a server token with that name already exists and has not been revoked',
+    hint: 'revoke it first, or choose another name',
+  },
+  TOKEN_NOT_FOUND: {
+    meaning: 'no live server token has that name',
+    hint: 'see nepho server:token:list',
   },
   UNKNOWN_PARAMETER: {
     meaning: 'a parameter is given that the scenario does not declare',

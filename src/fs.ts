@@ -1,5 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { link, mkdir, readdir, readFile, readlink, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { delimiter, dirname, join, posix, relative, resolve, sep } from 'node:path';
@@ -92,7 +108,11 @@ export function readSmallFile(path: string, maxBytes: number): Buffer {
 }
 
 function unlinkSyncQuiet(path: string): void {
-  try { unlinkSync(path); } catch { /* already gone */ }
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** Remove a file or tree, ignoring its absence. */
@@ -355,8 +375,29 @@ export function isAlive(holder: LockInfo): boolean {
 
 const INTERRUPTS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const cleanups: (() => void)[] = [];
+let graceful: ((signal: NodeJS.Signals) => void) | undefined;
+let listening = false;
+
+/** Listen to the interrupts while anything needs them, and leave them to their default (death) otherwise. */
+function syncListeners(): void {
+  const wanted = cleanups.length > 0 || graceful !== undefined;
+  if (wanted === listening) return;
+  for (const s of INTERRUPTS) {
+    if (wanted) process.on(s, onSignal);
+    else process.removeListener(s, onSignal);
+  }
+  listening = wanted;
+}
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (graceful) {
+    // A process that stops gracefully lets the code holding cleanups finish and release them itself; a second signal is not graceful.
+    const stop = graceful;
+    graceful = undefined;
+    syncListeners();
+    stop(signal);
+    return;
+  }
   // Newest first: stop child processes before removing the directories they
   // write into, and those before the locks that guard them.
   for (const cleanup of cleanups.splice(0).reverse()) {
@@ -366,7 +407,7 @@ function onSignal(signal: NodeJS.Signals): void {
       /* the rest must still run */
     }
   }
-  for (const s of INTERRUPTS) process.removeListener(s, onSignal);
+  syncListeners();
   // Die of the same signal, as if we had not caught it.
   process.kill(process.pid, signal);
 }
@@ -377,12 +418,28 @@ function onSignal(signal: NodeJS.Signals): void {
  * then dies of that signal. Cleanups run newest first.
  */
 export function onInterrupt(cleanup: () => void): () => void {
-  if (cleanups.length === 0) for (const s of INTERRUPTS) process.on(s, onSignal);
   cleanups.push(cleanup);
+  syncListeners();
   return () => {
     const i = cleanups.lastIndexOf(cleanup);
     if (i >= 0) cleanups.splice(i, 1);
-    if (cleanups.length === 0) for (const s of INTERRUPTS) process.removeListener(s, onSignal);
+    syncListeners();
+  };
+}
+
+/**
+ * For a long-running process that stops gracefully (the server): the first
+ * SIGINT, SIGTERM or SIGHUP calls `stop` instead of running the cleanups and
+ * dying, so locks and scratch directories are released by the code holding
+ * them as it winds down; a second interrupt is handled as usual. Returns a
+ * function that stops waiting for the interrupt.
+ */
+export function stopOnInterrupt(stop: (signal: NodeJS.Signals) => void): () => void {
+  graceful = stop;
+  syncListeners();
+  return () => {
+    if (graceful === stop) graceful = undefined;
+    syncListeners();
   };
 }
 

@@ -428,3 +428,88 @@ function smallFileError(error: unknown): SmallFileError {
   const code = (error as NodeJS.ErrnoException).code;
   return new SmallFileError(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`);
 }
+
+/** A JSON API's answer: its status and its body (parsed when it is JSON). */
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** One call of a JSON API (the team server's). */
+export interface ApiCall {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Sent as `Authorization: Bearer TOKEN`. */
+  token?: string;
+  /** Sent as the JSON body. */
+  json?: unknown;
+  /** Names the thing called in errors: `server 'team'`. */
+  what: string;
+  /** Seconds for the whole call. */
+  timeout?: number;
+}
+
+/**
+ * Call a JSON API. Any answer comes back as data, whatever its status, for
+ * the caller to read the API's own error; only a server that cannot be
+ * reached (or does not answer in time) is an error here. A GET is tried
+ * again on a network failure; a POST never is, since it may have been taken.
+ */
+export async function callApi(url: string, call: ApiCall): Promise<ApiAnswer> {
+  const { default: got } = await import('got');
+  const shown = printableUrl(url);
+  try {
+    const res = await got(url, {
+      method: call.method,
+      headers: { 'user-agent': 'nepho', accept: 'application/json', ...(call.token ? { authorization: `Bearer ${call.token}` } : {}) },
+      ...(call.json === undefined ? {} : { json: call.json }),
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: call.method === 'GET' ? 2 : 0, methods: ['GET'], statusCodes: [502, 503, 504] },
+      timeout: { request: (call.timeout ?? 30) * 1000 },
+      responseType: 'text',
+    });
+    let body: unknown = res.body;
+    try {
+      body = JSON.parse(res.body);
+    } catch {
+      /* not JSON: kept as text */
+    }
+    return { status: res.statusCode, body };
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? messageOf(error);
+    throw new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, { hint: 'check the network and the server URL (nepho remote:list)' });
+  }
+}
+
+/** An open streaming answer: its status, and its body as it arrives. */
+export interface ApiStream {
+  status: number;
+  /** The body; destroy it to hang up. */
+  body: NodeJS.ReadableStream & { destroy(): void };
+}
+
+/**
+ * Open a long-lived GET (Server-Sent Events): resolves once the answer's
+ * status is known, with the body still arriving. Nothing is retried here:
+ * re-attaching after a dropped connection is the caller's, which knows the
+ * last event it has.
+ */
+export async function openApiStream(url: string, call: Omit<ApiCall, 'method' | 'json' | 'timeout'> & { headers?: Record<string, string> }): Promise<ApiStream> {
+  const { default: got } = await import('got');
+  const shown = printableUrl(url);
+  return new Promise((resolvePromise, reject) => {
+    const stream = got.stream(url, {
+      headers: { 'user-agent': 'nepho', accept: 'text/event-stream', ...(call.token ? { authorization: `Bearer ${call.token}` } : {}), ...call.headers },
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      // Connecting is bounded; the stream itself lasts as long as the operation.
+      timeout: { connect: 10_000, secureConnect: 10_000, response: 30_000 },
+    });
+    stream.once('response', (response: { statusCode: number }) => resolvePromise({ status: response.statusCode, body: stream }));
+    stream.once('error', (error: Error) => {
+      const code = (error as { code?: string }).code ?? messageOf(error);
+      reject(new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, { hint: 'check the network and the server URL (nepho remote:list)' }));
+    });
+  });
+}

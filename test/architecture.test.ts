@@ -47,7 +47,7 @@ t.test('the check finds a name where there is one', async (t) => {
 // that Node resolves and links when the command runs (see scripts/bundle.js).
 const COMMANDS = join(SRC, 'commands');
 /** The modules commands may load on demand: the domain facades, and the prompt module. */
-const FACADES = ['blueprints/index.js', 'cloudlets/index.js', 'operations/index.js', 'plugins.js', 'prompts.js', 'registry/index.js', 'scenarios/index.js'];
+const FACADES = ['blueprints/index.js', 'cloudlets/index.js', 'operations/index.js', 'plugins.js', 'prompts.js', 'registry/index.js', 'remote/index.js', 'scenarios/index.js', 'server/index.js'];
 
 /** The dynamic import()s in `source`, outside comments and `typeof import(...)` types: each one's specifier. */
 function dynamicImports(source: string): string[] {

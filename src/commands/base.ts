@@ -12,6 +12,7 @@ export const Category = {
   scenario: 'Scenario commands',
   formation: 'Formation commands',
   blueprint: 'Blueprint commands',
+  server: 'Team server commands',
   config: 'Configuration commands',
   shortcut: 'Shortcut commands',
 } as const;
@@ -76,6 +77,11 @@ export abstract class ListingCommand extends NephoCommand {
     }
     return super.output(format as OutputFormat);
   }
+}
+
+/** `--local`: a formation command acts on this machine even when a team server is in use. */
+export function localOption(): boolean {
+  return Option.Boolean('--local', false, { description: 'Ignore the team server in use (NEPHO_SERVER, remote:use): act on this machine' });
 }
 
 /** `--profile` and `--region` as provider options, leaving out those not given. */

@@ -39,6 +39,14 @@ import { RegistryUpdateCommand } from './registry/update.js';
 import { ScenarioDescribeCommand } from './scenario/describe.js';
 import { ScenarioListCommand } from './scenario/list.js';
 import { RegisterCommand } from './register.js';
+import { RemoteAddCommand } from './remote/add.js';
+import { RemoteListCommand } from './remote/list.js';
+import { RemoteRemoveCommand } from './remote/remove.js';
+import { RemoteUseCommand } from './remote/use.js';
+import { ServerCommand } from './server/serve.js';
+import { ServerTokenCreateCommand } from './server/token-create.js';
+import { ServerTokenListCommand } from './server/token-list.js';
+import { ServerTokenRevokeCommand } from './server/token-revoke.js';
 import { CreateShortcut, DestroyShortcut, OpenShortcut, SshShortcut } from './shortcuts.js';
 
 /** Every command nepho registers (help sorts them within each category). */
@@ -79,6 +87,14 @@ export const commands = [
   BlueprintStatusCommand,
   BlueprintWatchCommand,
   BlueprintDestroyCommand,
+  ServerCommand,
+  ServerTokenCreateCommand,
+  ServerTokenListCommand,
+  ServerTokenRevokeCommand,
+  RemoteAddCommand,
+  RemoteListCommand,
+  RemoteUseCommand,
+  RemoteRemoveCommand,
   RegisterCommand,
   ParameterSetCommand,
   ParameterGetCommand,

@@ -276,7 +276,7 @@ export async function carryOperation(ctx: EngineContext, plan: OperationPlan, io
   };
   const started = Date.now();
   say({
-    kind: 'start', operation: plan.kind, pid: process.pid, host: hostname(), by: `${userName(ctx.env)}@${hostname()}`,
+    kind: 'start', operation: plan.kind, pid: process.pid, host: hostname(), by: ctx.actor ?? `${userName(ctx.env)}@${hostname()}`,
     version: plan.kind === 'update' ? plan.next.version : plan.record.version,
     ...(plan.kind === 'update' ? { changes: plan.summary.parameters } : {}),
   });

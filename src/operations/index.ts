@@ -5,20 +5,65 @@
  */
 import type { NephoHome } from '../home.js';
 import { configuredPlugins } from '../plugins.js';
+import type { ProviderOptions } from '../providers/types.js';
+import { ServerClient } from '../remote/client.js';
+import { serverInUse } from '../remote/config.js';
+import * as remote from '../remote/operations.js';
+import { formationHistory as localHistory, type HistoryEntry } from './history.js';
+import { listFormations as localList, type FormationListing, type ListingProblem } from './inventory.js';
+import { describeFormation as localDescribe, type FormationDescription } from './query.js';
+import { runOperation as localRun, watchOperation as localWatch } from './run.js';
 import { localStore } from './store.js';
-import type { EngineContext } from './types.js';
+import type { EngineContext, OperationIo, OperationRequest, OperationResult, RunMode } from './types.js';
 
 export { writeRendered } from '../formations/render.js';
-export { listFormations, type FormationListing, type ListingProblem } from './inventory.js';
+export type { FormationListing, ListingProblem } from './inventory.js';
 export { dryRunCreate } from './plan.js';
-export { describeFormation, driftOf, formationUrlOf, sshCommandFor, type FormationDescription, type FormationDrift, type SshCommand, type SshRequest } from './query.js';
-export { formationHistory, type HistoryEntry } from './history.js';
-export { executePlan, runOperation, watchOperation } from './run.js';
+export { driftOf, formationUrlOf, sshCommandFor, type FormationDescription, type FormationDrift, type SshCommand, type SshRequest } from './query.js';
+export type { HistoryEntry } from './history.js';
+export { executePlan } from './run.js';
 export { openInBrowser } from '../formations/access.js';
 export { runSsh, shellCommandLine, sshDestination } from '../formations/ssh.js';
 export type * from './types.js';
 
-/** The engine's context on this machine: formations under `$NEPHO_HOME`, the built-in providers and configured plugins. */
-export async function engineContext(home: NephoHome, env: NodeJS.ProcessEnv): Promise<EngineContext> {
-  return { home, store: localStore(home), registry: await configuredPlugins(home), env };
+/**
+ * The engine's context for a command: formations under `$NEPHO_HOME`, the
+ * built-in providers and configured plugins, and the team server in use
+ * (`NEPHO_SERVER`, or the remote chosen with remote:use), unless `local`.
+ * The functions below go through that server when there is one, so the
+ * commands are the same either way.
+ */
+export interface CommandContext extends EngineContext {
+  server?: ServerClient;
+}
+
+/** The engine's context on this machine (and the team server in use, unless `local`). */
+export async function engineContext(home: NephoHome, env: NodeJS.ProcessEnv, options: { local?: boolean } = {}): Promise<CommandContext> {
+  const server = options.local ? undefined : serverInUse(home, env);
+  return { home, store: localStore(home), registry: await configuredPlugins(home), env, ...(server ? { server: new ServerClient(server) } : {}) };
+}
+
+/** Plan and carry a request: see run.ts; through the team server when one is in use. */
+export function runOperation(ctx: CommandContext, request: OperationRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
+  return ctx.server ? remote.runRemote(ctx, ctx.server, request, io, run) : localRun(ctx, request, io, run);
+}
+
+/** Replay a formation's latest operation and follow it to its end, here or on the team server. */
+export function watchOperation(ctx: CommandContext, name: string, io: OperationIo, signal?: AbortSignal): Promise<OperationResult> {
+  return ctx.server ? remote.watchRemote(ctx.server, name, io, signal) : localWatch(ctx, name, io, signal);
+}
+
+/** Formations: this machine's and those found at the providers, or the team server's. */
+export function listFormations(ctx: CommandContext, options: ProviderOptions): Promise<{ formations: FormationListing[]; problems: ListingProblem[] }> {
+  return ctx.server ? remote.listRemote(ctx, ctx.server) : localList(ctx, options);
+}
+
+/** Describe a formation, as its provider sees it now, or as the team server records it. */
+export function describeFormation(ctx: CommandContext, name: string, options: ProviderOptions): Promise<FormationDescription> {
+  return ctx.server ? remote.describeRemote(ctx, ctx.server, name) : localDescribe(ctx, name, options);
+}
+
+/** A formation's operations, newest first, from its journal here or from the team server. */
+export function formationHistory(ctx: CommandContext, name: string): Promise<HistoryEntry[]> {
+  return ctx.server ? remote.historyRemote(ctx.server, name) : localHistory(ctx, name);
 }

@@ -1,7 +1,6 @@
 import { isNephoError } from '../errors.js';
-import type { NephoHome } from '../home.js';
-import { formationNotFound, listRecords, readRecord, refOf, type FormationRecord } from '../formations/records.js';
-import type { DiscoveredFormation, FormationState, PluginRegistry, ProviderOptions } from '../providers/types.js';
+import { formationNotFound, listRecords, refOf, type FormationRecord } from '../formations/records.js';
+import type { DiscoveredFormation, FormationState, ProviderOptions } from '../providers/types.js';
 import { installedVersion } from './installed-version.js';
 import { operationStates, type RunningOperation } from './recover.js';
 import type { EngineContext } from './types.js';
@@ -17,8 +16,8 @@ export interface FormationListing {
   scenario: string;
   provider: string;
   status: string;
-  /** `local`: recorded on this machine; `remote`: found at the provider only (made elsewhere). */
-  source: 'local' | 'remote';
+  /** `local`: recorded on this machine; `remote`: found at the provider only (made elsewhere); `server`: the team server's. */
+  source: 'local' | 'remote' | 'server';
   /** False when the record says it exists but the provider no longer has it. */
   exists: boolean;
   /** An operation under way (`create running`), or one whose process died while the provider still works on it. */
@@ -120,11 +119,14 @@ async function stateOf(ctx: EngineContext, record: FormationRecord, problems: Li
 }
 
 /**
- * The record of a formation by name: this machine's, or one made from what a
- * provider holds under nepho's tags (a teammate's formation).
+ * The record of a formation by name: the store's (this machine's, or a
+ * server's database), or one made from what a provider holds under nepho's
+ * tags (a teammate's formation).
  */
-export async function findFormation(home: NephoHome, registry: PluginRegistry, name: string, options: ProviderOptions, env: NodeJS.ProcessEnv): Promise<FormationRecord> {
-  const record = readRecord(home, name);
+export async function findFormation(ctx: EngineContext, name: string, options: ProviderOptions): Promise<FormationRecord> {
+  const { registry, env } = ctx;
+  ctx.store.dir(name); // checks the name
+  const record = ctx.store.read(name);
   if (record) return record;
   const problems: string[] = [];
   for (const provider of registry.providers) {

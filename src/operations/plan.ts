@@ -1,7 +1,7 @@
 import { findInstalled } from '../cloudlets/installed.js';
 import { NephoError } from '../errors.js';
 import { describePlan, prepareFormation, type PreparedFormation } from '../formations/plan.js';
-import { refOf, requireRecord, type FormationRecord } from '../formations/records.js';
+import { formationNotFound, refOf, type FormationRecord } from '../formations/records.js';
 import { buildSpec, newRecord } from '../formations/spec.js';
 import { checkIdentityFile, checkSshUser } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
@@ -50,7 +50,7 @@ async function agree(io: OperationIo, question: Question): Promise<void> {
  * every source, then the ones still missing from the host (`prompt`); the
  * spec and bootstrap rendered; the provider's `validate`. Nothing is written.
  */
-async function prepareCreate(
+export async function prepareCreate(
   ctx: EngineContext, request: CreateRequest, io: OperationIo, thorough = false,
 ): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }>; report: ValidationReport }> {
   const prepared = await prepareFormation(ctx.home, {
@@ -95,7 +95,7 @@ export async function dryRunCreate(ctx: EngineContext, request: CreateRequest, i
 
 /** Plan a destroy: the formation found (here, or at a provider by its tags) and the user's agreement. */
 export async function planDestroy(ctx: EngineContext, request: DestroyRequest, io: OperationIo): Promise<OperationPlan> {
-  const record: FormationRecord = await findFormation(ctx.home, ctx.registry, request.name, request.options, ctx.env);
+  const record: FormationRecord = await findFormation(ctx, request.name, request.options);
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   await provider.ready?.(record.options, ctx.env);
   // A formation that never came up (its create failed before the provider made anything) is said to be one.
@@ -114,7 +114,9 @@ const given = (origin: string | undefined) => origin === 'file' || origin === 'f
 
 /** The formation to change: recorded here, idle, its provider known. */
 async function recordToChange(ctx: EngineContext, name: string): Promise<{ record: FormationRecord; provider: Provider }> {
-  const record = requireRecord(ctx.home, name);
+  ctx.store.dir(name); // checks the name
+  const record = ctx.store.read(name);
+  if (!record) throw formationNotFound(name, 'on this machine');
   const busy = await ctx.store.busy(name);
   if (busy) throw busy;
   if (record.operation && record.operation.endedAt === undefined) {

@@ -40,7 +40,7 @@ function endpointText(e: SshEndpoint): string {
 
 /** Describe a formation (this machine's, or a teammate's found by its tags) as its provider sees it now. */
 export async function describeFormation(ctx: EngineContext, name: string, options: ProviderOptions): Promise<FormationDescription> {
-  const record = await findFormation(ctx.home, ctx.registry, name, options, ctx.env);
+  const record = await findFormation(ctx, name, options);
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const ref = refOf(record, ctx.store.dir(record.name));
   const state = await provider.describe(ref, record.options, ctx.env);

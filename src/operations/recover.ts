@@ -76,6 +76,8 @@ export interface RunningOperation {
   kind: string;
   since: string;
   pid: number;
+  /** Who started it, when a team server carries it (`token NAME`); its pid is then 0. */
+  by?: string;
   /** `running`: a live process carries it; `interrupted`: that process died while the provider still works on it. */
   state: 'running' | 'interrupted';
 }

@@ -72,6 +72,12 @@ export interface EngineContext {
   store: FormationStore;
   registry: PluginRegistry;
   env: NodeJS.ProcessEnv;
+  /**
+   * Who starts operations in this context, as the journal's `by` records it;
+   * `user@host` of this process when left out. A server names the token a
+   * request came with, since its own user is the same for everyone.
+   */
+  actor?: string;
 }
 
 /** A request to create a formation, as the command line parses it. */
@@ -174,8 +180,8 @@ export type OperationResult =
   | { outcome: 'unchanged' | 'previewed'; kind: 'update'; name: string; summary: UpdateSummary }
   /** The operation could not be carried out (credentials expired, the nanny crashed). */
   | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: ErrorCode; message: string; hint?: string } }
-  /** The host stopped following; the operation goes on in the background. */
-  | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number };
+  /** The host stopped following; the operation goes on in the background (the nanny's `pid`, or at a team `server`). */
+  | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number; server?: string };
 
 /** What `--dry-run` returns: the plan as people read it, and the files the provider would send or write. */
 export interface DryRun {

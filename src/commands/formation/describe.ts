@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand, providerOptions } from '../base.js';
+import { Category, ListingCommand, providerOptions, localOption } from '../base.js';
 
 /** `formation:describe NAME`. */
 export class FormationDescribeCommand extends ListingCommand {
@@ -11,13 +11,14 @@ export class FormationDescribeCommand extends ListingCommand {
   });
 
   name = Option.String({ name: 'name' });
+  local = localOption();
   profile = Option.String('--profile', { description: 'Credentials profile (for a formation not recorded here)' });
   region = Option.String('--region', { description: 'Region (for a formation not recorded here)' });
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const data = await ops.describeFormation(ctx, this.name, providerOptions(this.profile, this.region));
     out.result(data, () => {
       out.fields([

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, localOption } from '../base.js';
 
 /** `formation:history NAME`: every operation, newest first. */
 export class FormationHistoryCommand extends ListingCommand {
@@ -12,11 +12,12 @@ export class FormationHistoryCommand extends ListingCommand {
   });
 
   name = Option.String({ name: 'name' });
+  local = localOption();
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const history = await ops.formationHistory(await ops.engineContext(this.home, this.env), this.name);
+    const history = await ops.formationHistory(await ops.engineContext(this.home, this.env, { local: this.local }), this.name);
     out.result(history, () => out.table(['WHEN', 'OPERATION', 'BY', 'VERSION', 'CHANGES', 'RESULT'], history.map((h) => [
       h.startedAt.replace('T', ' ').slice(0, 19),
       h.operation,

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand, providerOptions } from '../base.js';
+import { Category, ListingCommand, providerOptions, localOption } from '../base.js';
 
 /** `formation:list`: this machine's formations and those found at the providers. */
 export class FormationListCommand extends ListingCommand {
@@ -13,11 +13,12 @@ export class FormationListCommand extends ListingCommand {
 
   profile = Option.String('--profile', { description: 'Credentials profile to look in (as nepho register saved it)' });
   region = Option.String('--region', { description: 'Region to look in' });
+  local = localOption();
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const { formations, problems } = await ops.listFormations(ctx, providerOptions(this.profile, this.region));
     for (const p of problems) out.warn(`${p.provider}: not checked: ${p.message}`);
     if (out.format === 'table') {
@@ -31,7 +32,7 @@ export class FormationListCommand extends ListingCommand {
   }
 }
 
-function operationText(op: { kind: string; since: string; pid: number; state: 'running' | 'interrupted' } | undefined): string {
+function operationText(op: { kind: string; since: string; pid: number; by?: string; state: 'running' | 'interrupted' } | undefined): string {
   if (!op) return '';
-  return op.state === 'running' ? `${op.kind} running since ${op.since.slice(11, 19)} (pid ${op.pid})` : `${op.kind} interrupted: run formation:watch`;
+  return op.state === 'running' ? `${op.kind} running since ${op.since.slice(11, 19)} (${op.by ? `by ${op.by}` : `pid ${op.pid}`})` : `${op.kind} interrupted: run formation:watch`;
 }

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import type { OperationRequest } from '../../operations/types.js';
 import type { Output } from '../../output.js';
-import { ListingCommand } from '../base.js';
+import { ListingCommand, localOption } from '../base.js';
 import { inMode, renderResult, runModeOf } from './terminal.js';
 
 /**
@@ -13,6 +13,7 @@ import { inMode, renderResult, runModeOf } from './terminal.js';
 export abstract class OperationCommand extends ListingCommand {
   detach = Option.Boolean('--detach', false, { description: 'Return once the provider has accepted; the nanny carries on' });
   foreground = Option.Boolean('--foreground', false, { description: 'Run in this process, without a background nanny' });
+  local = localOption();
 
   /**
    * Carry `request` (here, or in the nanny while this terminal follows it) and
@@ -22,7 +23,7 @@ export abstract class OperationCommand extends ListingCommand {
   protected async operate(out: Output, request: OperationRequest, yes: boolean): Promise<number> {
     const mode = runModeOf(this.detach, this.foreground);
     const ops = await import('../../operations/index.js');
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const io = this.terminalIo(out, yes);
     return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, io, run)));
   }

@@ -198,7 +198,7 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
         say(`stopped watching; the operation on ${name} goes on`);
         return 0;
       }
-      say(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on in the background (pid ${result.pid})`);
+      say(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on ${result.server ? `at ${result.server}` : `in the background (pid ${result.pid})`}`);
       say(`re-attach with: nepho formation:watch ${name}`);
       return 0;
   }

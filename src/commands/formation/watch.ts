@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, NephoCommand, localOption } from '../base.js';
 import { detachOnInterrupt, renderResult } from './terminal.js';
 
 /** `formation:watch NAME`: re-attach to a formation's operation from any terminal. */
@@ -17,11 +17,12 @@ export class FormationWatchCommand extends NephoCommand {
   });
 
   name = Option.String({ name: 'name' });
+  local = localOption();
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const io = this.terminalIo(out, false);
     const result = await detachOnInterrupt((signal) => ops.watchOperation(ctx, this.name, io, signal));
     return renderResult(out, result, true);
