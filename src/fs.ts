@@ -6,6 +6,7 @@ import {
   fstatSync,
   fsyncSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -459,6 +460,34 @@ export async function withScratchDir<T>(parent: string, fn: (dir: string) => Pro
   } finally {
     forget();
     await removePath(dir);
+  }
+}
+
+/**
+ * withScratchDir, with the directory made only when `fn` first asks for it
+ * (`dir()`): a run that turns out to need none (a registry that has not
+ * changed) creates and removes nothing.
+ */
+export async function withLazyScratchDir<T>(parent: string, fn: (dir: () => string) => Promise<T>): Promise<T> {
+  let made: string | undefined;
+  let forget = () => undefined as void;
+  const dir = () => {
+    if (made === undefined) {
+      const path = join(parent, `.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+      mkdirSync(path, { recursive: true, mode: 0o700 });
+      made = path;
+      forget = onInterrupt(() => rmSync(path, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 }));
+    }
+    return made;
+  };
+  try {
+    return await fn(dir);
+  } finally {
+    forget();
+    if (made !== undefined) {
+      await removePath(made);
+      await sweepScratch(parent);
+    }
   }
 }
 

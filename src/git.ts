@@ -129,7 +129,7 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
   const controller = new AbortController();
   const forget = onInterrupt(() => controller.abort());
   try {
-    return await fetchInto(await git(dir, controller.signal), url, ref, what);
+    return await fetchInto(await git(dir, controller.signal), dir, url, ref, what);
   } finally {
     forget();
   }
@@ -137,12 +137,12 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
 
 // No --quiet below: simple-git waits 50 ms after any git command that prints
 // nothing (its completion detection), three times per install otherwise.
-async function fetchInto(g: SimpleGit, url: string, ref: string | undefined, what: string): Promise<string> {
+async function fetchInto(g: SimpleGit, dir: string, url: string, ref: string | undefined, what: string): Promise<string> {
   if (ref === undefined || !isCommitId(ref)) {
     // A tag, a branch or HEAD: one shallow clone does what init, fetch and checkout would.
     try {
       await g.clone(url, '.', ['--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref])]);
-      return (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+      return (await clonedCommit(dir)) ?? (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     } catch (error) {
       throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${ref ?? 'HEAD'}' from ${redactUrl(url)}`, error);
     }
@@ -172,6 +172,28 @@ async function fetchInto(g: SimpleGit, url: string, ref: string | undefined, wha
   } catch (error) {
     throw gitFailure('GIT_FAILED', `${what}: cannot check out '${wanted}'`, error);
   }
+}
+
+/**
+ * The commit a fresh clone in `dir` checked out, read from its files: a
+ * detached HEAD (a tag) names it; a branch's ref file or packed-refs line
+ * does. Saves a git process per install; undefined when the files say
+ * otherwise than expected (the caller asks git).
+ */
+async function clonedCommit(dir: string): Promise<string | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const read = (file: string) => readFile(`${dir}/.git/${file}`, 'utf8').catch(() => '');
+  const head = (await read('HEAD')).trim();
+  if (isCommitId(head)) return head;
+  const ref = /^ref: (refs\/heads\/[^\s]+)$/.exec(head)?.[1];
+  if (!ref) return undefined;
+  const loose = (await read(ref)).trim();
+  if (isCommitId(loose)) return loose;
+  for (const line of (await read('packed-refs')).split('\n')) {
+    const [commit, name] = line.split(' ');
+    if (name === ref && commit !== undefined && isCommitId(commit)) return commit;
+  }
+  return undefined;
 }
 
 /** The commit a local repository's HEAD (or `rev`) points to. */

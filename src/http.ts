@@ -1,4 +1,5 @@
-import { readFileSync, stat } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, readSync, stat, statSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,14 @@ import { redactUrl } from './output.js';
 /** A conditional GET's answer, the body as bytes. */
 export type FetchBytesResult =
   | { status: 'fresh'; body: Buffer; etag?: string }
+  | { status: 'not-modified' };
+
+/**
+ * A conditional GET's answer, the body written to a file: `path`, its size
+ * and sha256 (hex). For a `file://` URL, `path` is the file itself.
+ */
+export type FetchFileResult =
+  | { status: 'fresh'; path: string; size: number; sha256: string; etag?: string }
   | { status: 'not-modified' };
 
 /** A conditional GET's answer. */
@@ -71,9 +80,15 @@ const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504, 521, 522, 524]);
 /** Network errors worth another try (as got's own list). */
 const RETRY_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN']);
 
+/** Where a try's body goes, chunk by chunk; `reset` starts it afresh for the next try. */
+interface BodySink {
+  reset(): void;
+  write(chunk: Buffer): void;
+}
+
 /** How one try ended. `url` is where it ended, after any redirects. */
 type Attempt =
-  | { kind: 'fresh'; url: string; body: Buffer; etag?: string }
+  | { kind: 'fresh'; url: string; etag?: string }
   | { kind: 'not-modified'; url: string }
   | { kind: 'status'; url: string; status: number }
   | { kind: 'timeout'; url: string }
@@ -97,6 +112,69 @@ type Attempt =
  * removed), the URL it was redirected to, and how many tries over how long.
  */
 export async function fetchBytes(url: string, options: FetchOptions): Promise<FetchBytesResult> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const sink: BodySink = {
+    reset: () => {
+      chunks.length = 0;
+      size = 0;
+    },
+    write: (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+    },
+  };
+  const result = await fetchInto(url, options, sink, (path, shown) => fetchFile(path, shown, options));
+  if (result.status === 'not-modified' || 'body' in result) return result;
+  const body = Buffer.concat(chunks, size);
+  chunks.length = 0;
+  return { status: 'fresh', body, ...(result.etag ? { etag: result.etag } : {}) };
+}
+
+/**
+ * Fetch a document as `fetchBytes` does, writing the body to a file as it
+ * arrives (emptied again for each try) instead of holding it, and hashing it
+ * on the way: memory stays flat whatever its size. `path` names the file; it
+ * is asked for only when a body comes (a 304 writes nothing). A `file://` URL
+ * is not copied: the result names the file itself (read once, to hash it,
+ * under the same checks as `fetchBytes`).
+ */
+export async function fetchToFile(url: string, path: () => string, options: FetchOptions): Promise<FetchFileResult> {
+  let fd: number | undefined;
+  let hash = createHash('sha256');
+  let size = 0;
+  const sink: BodySink = {
+    reset: () => {
+      if (fd !== undefined) ftruncateSync(fd, 0);
+      hash = createHash('sha256');
+      size = 0;
+    },
+    write: (chunk) => {
+      fd ??= openSync(path(), 'w', 0o600);
+      let at = 0;
+      while (at < chunk.length) at += writeSync(fd!, chunk, at, chunk.length - at, size + at);
+      hash.update(chunk);
+      size += chunk.length;
+    },
+  };
+  try {
+    const result = await fetchInto(url, options, sink, (file, shown) => hashFile(file, shown, options));
+    if (result.status === 'not-modified' || 'path' in result) return result;
+    // An empty body still makes a file.
+    fd ??= openSync(path(), 'w', 0o600);
+    return { status: 'fresh', path: path(), size, sha256: hash.digest('hex'), ...(result.etag ? { etag: result.etag } : {}) };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The body of a fresh answer went to the sink; a `file://` URL is answered by
+ * `local` instead. Every failure is thrown as fetchBytes describes.
+ */
+async function fetchInto<T extends FetchBytesResult | FetchFileResult>(
+  url: string, options: FetchOptions, sink: BodySink, local: (path: string, shown: string) => T | Promise<T>,
+): Promise<T | { status: 'fresh'; etag?: string } | { status: 'not-modified' }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -104,7 +182,7 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<Fe
     throw new NephoError('BAD_URL', `${options.what}: '${printableUrl(url)}' is not a URL`, { hint: 'use https://, http:// or file://' });
   }
   const shown = printableUrl(url);
-  if (parsed.protocol === 'file:') return fetchFile(parsed, shown, options);
+  if (parsed.protocol === 'file:') return local(fileURLToPath(parsed), shown);
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
     throw new NephoError('BAD_URL', `${options.what}: unsupported URL scheme '${parsed.protocol}' in ${shown}`, {
       hint: 'use https://, http:// or file://',
@@ -129,8 +207,9 @@ export async function fetchBytes(url: string, options: FetchOptions): Promise<Fe
   let tries = 0;
   for (;;) {
     tries++;
-    const attempt = await tryOnce(got, parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes);
-    if (attempt.kind === 'fresh') return { status: 'fresh', body: attempt.body, ...(attempt.etag ? { etag: attempt.etag } : {}) };
+    sink.reset();
+    const attempt = await tryOnce(got, parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes, sink);
+    if (attempt.kind === 'fresh') return { status: 'fresh', ...(attempt.etag ? { etag: attempt.etag } : {}) };
     if (attempt.kind === 'not-modified' && options.etag) return { status: 'not-modified' };
     const retryable = attempt.kind === 'timeout' || (attempt.kind === 'status' && RETRY_STATUS.has(attempt.status)) || (attempt.kind === 'network' && RETRY_CODES.has(attempt.code));
     // 1 s, 2 s, 4 s at the default 30 s per try; proportionally less when tries are shorter.
@@ -192,20 +271,20 @@ export function proxyAgents(url: URL, env: NodeJS.ProcessEnv): { http: import('n
 }
 
 /** One GET, ended by its answer, an error, the size cap or `budget` milliseconds, whichever comes first. */
-function tryOnce(got: typeof import('got').default, url: URL, headers: Record<string, string>, budget: number, maxBytes: number): Promise<Attempt> {
+function tryOnce(
+  got: typeof import('got').default, url: URL, headers: Record<string, string>, budget: number, maxBytes: number, sink: BodySink,
+): Promise<Attempt> {
   return new Promise((resolvePromise) => {
     const agent = proxyAgents(url, process.env);
     const stream = got.stream(url, { headers, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: true, decompress: true, ...(agent ? { agent } : {}) });
     let at = url.toString();
     let etag: string | undefined;
-    const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
     const finish = (attempt: Attempt) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      chunks.length = 0;
       stream.destroy();
       resolvePromise(attempt);
     };
@@ -223,15 +302,17 @@ function tryOnce(got: typeof import('got').default, url: URL, headers: Record<st
       if (typeof tag === 'string') etag = tag;
     });
     stream.on('data', (chunk: Buffer) => {
+      if (done) return;
       // Counted after decompression, chunk by chunk: a bomb stops at the cap.
       size += chunk.length;
-      if (size > maxBytes) finish({ kind: 'too-large', url: at });
-      else chunks.push(chunk);
+      if (size > maxBytes) return finish({ kind: 'too-large', url: at });
+      try {
+        sink.write(chunk);
+      } catch (error) {
+        finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) });
+      }
     });
-    stream.on('end', () => {
-      const body = Buffer.concat(chunks, size);
-      finish({ kind: 'fresh', url: at, body, ...(etag ? { etag } : {}) });
-    });
+    stream.on('end', () => finish({ kind: 'fresh', url: at, ...(etag ? { etag } : {}) }));
     stream.on('error', (error: Error) => finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) }));
   });
 }
@@ -332,22 +413,71 @@ export function netrcEntry(text: string, host: string): { user: string; password
   return current?.machine === host ? found(current) : found(fallback);
 }
 
-async function fetchFile(url: URL, shown: string, options: FetchOptions): Promise<FetchBytesResult> {
-  const path = fileURLToPath(url);
+/** A file's ETag: its size and modification time, as web servers do; undefined when it is not a regular file. */
+async function fileEtag(path: string): Promise<string | undefined> {
   const stats = await new Promise<import('node:fs').Stats | undefined>((r) => stat(path, (error, s) => r(error ? undefined : s)));
-  // A file's ETag: its size and modification time, as web servers do.
-  const etag = stats?.isFile() ? `"${stats.size.toString(16)}-${stats.mtimeMs.toString(16)}"` : undefined;
+  return stats?.isFile() ? `"${stats.size.toString(16)}-${stats.mtimeMs.toString(16)}"` : undefined;
+}
+
+/** The NephoError for a `file://` document that cannot be read as one. */
+function fileFailure(error: unknown, shown: string, options: FetchOptions): NephoError {
+  if (!(error instanceof SmallFileError)) throw error;
+  if (error.reason === 'too-large') return new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`);
+  return new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown}${error.reason === 'missing' ? ' (ENOENT)' : `: ${error.message}`}`, {
+    hint: error.reason === 'not-regular' ? 'point the URL at an index.json file' : 'check the path',
+  });
+}
+
+async function fetchFile(path: string, shown: string, options: FetchOptions): Promise<FetchBytesResult> {
+  const etag = await fileEtag(path);
   if (etag !== undefined && options.etag === etag) return { status: 'not-modified' };
   try {
     // A device or a FIFO reports size 0 and may never end (file:///dev/zero): only regular files are read.
     return { status: 'fresh', body: readSmallFile(path, options.maxBytes), ...(etag ? { etag } : {}) };
   } catch (error) {
-    if (!(error instanceof SmallFileError)) throw error;
-    if (error.reason === 'too-large') throw new NephoError('HTTP_TOO_LARGE', `${options.what}: ${shown} is larger than the ${options.maxBytes}-byte limit`);
-    throw new NephoError('HTTP_FAILED', `${options.what}: cannot read ${shown}${error.reason === 'missing' ? ' (ENOENT)' : `: ${error.message}`}`, {
-      hint: error.reason === 'not-regular' ? 'point the URL at an index.json file' : 'check the path',
-    });
+    throw fileFailure(error, shown, options);
   }
+}
+
+/** fetchFile without holding the file: it is read once, in pieces, to hash it. */
+async function hashFile(path: string, shown: string, options: FetchOptions): Promise<FetchFileResult> {
+  const etag = await fileEtag(path);
+  if (etag !== undefined && options.etag === etag) return { status: 'not-modified' };
+  let fd: number;
+  try {
+    // As readSmallFile: judged before it is opened (without blocking) and again once open.
+    regularWithin(statSync(path), options.maxBytes);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileFailure(error instanceof SmallFileError ? error : smallFileError(error), shown, options);
+  }
+  try {
+    regularWithin(fstatSync(fd), options.maxBytes);
+    const hash = createHash('sha256');
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    let size = 0;
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      size += n;
+      if (size > options.maxBytes) throw fileFailure(new SmallFileError('too-large', ''), shown, options);
+      hash.update(chunk.subarray(0, n));
+    }
+    return { status: 'fresh', path, size, sha256: hash.digest('hex'), ...(etag ? { etag } : {}) };
+  } catch (error) {
+    throw error instanceof NephoError ? error : fileFailure(error instanceof SmallFileError ? error : smallFileError(error), shown, options);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** readSmallFile's checks of a file before it is read: a regular file, within the limit. */
+function regularWithin(stats: import('node:fs').Stats, maxBytes: number): void {
+  if (!stats.isFile()) throw new SmallFileError('not-regular', 'not a regular file');
+  if (stats.size > maxBytes) throw new SmallFileError('too-large', `larger than the ${maxBytes}-byte limit`);
+}
+
+function smallFileError(error: unknown): SmallFileError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new SmallFileError(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? String(error)})`);
 }
 
 /** A JSON API's answer: its status and its body (parsed when it is JSON). */

@@ -10,7 +10,7 @@ import { redactUrl } from '../output.js';
 import type { RegistryVersion } from '../registry/format.js';
 import { assertInstallable } from '../registry/signing.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
-import { cloudletNotFound, findCloudlet, readCachedIndex, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
+import { cloudletNotFound, findCloudlet, findNamed, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
 import {
   NOT_CONTENT, RECORD_FILE, cloudletDir, developRecordPath, findInstalled, parseCloudletId,
   type InstallRecord, type InstalledCloudlet,
@@ -101,17 +101,11 @@ export async function installCloudlet(ctx: CloudletContext, spec: InstallSpec, o
 /** Find a cloudlet by `owner/name`, or by `name` when exactly one registry entry has it. */
 export async function findInRegistries(ctx: CloudletContext, name: string): Promise<Found> {
   const states = await syncAll(ctx);
-  if (CLOUDLET_ID.test(name)) return findCloudlet(ctx.home, states, name);
-  const matches = new Map<string, Found>();
-  for (const state of states) {
-    if (state.state === 'unavailable') continue;
-    for (const cloudlet of Object.values(readCachedIndex(ctx.home, state.source.name).cloudlets)) {
-      if (cloudlet.id.endsWith(`/${name}`) && !matches.has(cloudlet.id)) matches.set(cloudlet.id, { registry: state.source, cloudlet });
-    }
-  }
-  if (matches.size === 1) return [...matches.values()][0]!;
-  if (matches.size > 1) {
-    throw new NephoError('AMBIGUOUS_CLOUDLET', `'${name}' could be ${[...matches.keys()].sort().join(' or ')}`, { hint: 'name it as owner/name' });
+  if (CLOUDLET_ID.test(name)) return findCloudlet(ctx, states, name);
+  const matches = await findNamed(ctx, states, name);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    throw new NephoError('AMBIGUOUS_CLOUDLET', `'${name}' could be ${matches.map((m) => m.cloudlet.id).sort().join(' or ')}`, { hint: 'name it as owner/name' });
   }
   throw cloudletNotFound(states, name);
 }

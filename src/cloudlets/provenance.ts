@@ -41,7 +41,7 @@ export async function recheckProvenance(ctx: CloudletContext, records: InstallRe
     else {
       const state = states.find((s) => s.source.name === source.name);
       try {
-        const version = findCloudlet(ctx.home, state ? [state] : [], record.id).cloudlet.versions.find((v) => v.version === record.version);
+        const version = (await findCloudlet(ctx, state ? [state] : [], record.id)).cloudlet.versions.find((v) => v.version === record.version);
         if (!version) check.problem = `registry '${record.registry}' no longer lists version ${record.version}`;
         else if (version.commit !== record.commit || (version.digest !== undefined && version.digest !== record.digest)) {
           check.problem = `registry '${record.registry}' now pins ${record.version} to commit ${version.commit}, not the installed ${record.commit ?? 'content'}`;

@@ -1,15 +1,19 @@
-import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
-import { removePath, writeFileAtomicSync } from '../fs.js';
+import { removePath, withLazyScratchDir, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchBytes, printableUrl } from '../http.js';
+import { fetchToFile, printableUrl } from '../http.js';
 import { PACKAGE_ROOT } from '../paths.js';
-import { parseIndex, type RegistryCloudlet, type RegistryIndex } from './format.js';
-import { commitTrust, trustsCache, vouchForIndex } from './signing.js';
+import type { RegistryCloudlet } from './format.js';
+import { IndexFile, IndexFileBuilder } from './index-file.js';
+import { SCORES, SearchIndex, SearchIndexBuilder } from './search-index.js';
+import { DamagedCacheError, peekFooter } from './store.js';
+import { commitTrust, pinnedKey, trustsCache, vouchForIndex } from './signing.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
@@ -41,7 +45,7 @@ export interface RegistryContext {
 /** How a registry's cached copy stands after `syncRegistry`. */
 export interface RegistryState {
   source: RegistrySource;
-  /** `fetched`: downloaded now; `current`: the server said it has not changed, or the cache is within its TTL; `offline`: the server could not be reached and the cache is used. */
+  /** `fetched`: downloaded and indexed now; `current`: the server said it has not changed (or sent the same document), or the cache is within its TTL; `offline`: the server could not be reached and the cache is used. */
   state: 'fetched' | 'current' | 'offline' | 'unavailable';
   /** When the cached copy was last confirmed current (ISO). */
   checkedAt?: string;
@@ -51,23 +55,32 @@ export interface RegistryState {
   error?: NephoError;
 }
 
-/** The size and sha256 of a cached file as it was written: what tells a damaged copy from a good one. */
-interface FileCheck {
-  size: number;
-  sha256: string;
-}
+/**
+ * Cached copies live in a folder named for their format: a nepho that
+ * changes the format changes the name, and the folders of earlier formats
+ * are never read (a registry is fetched again, once, and its old folder
+ * removed). See docs/performance.md.
+ */
+export const CACHE_FOLDER = 'registries-v3';
+/** Folders of earlier formats, removed as each registry is fetched into the current one. */
+const EARLIER_FOLDERS = ['registries'];
 
-/** The files of a cached copy, each checked against `CacheMeta.files`. */
-const CACHE_FILES = ['index.json', 'search.tsv'] as const;
-type CacheFile = (typeof CACHE_FILES)[number];
+/** The files of a cached copy besides its meta file: the index, and the search file derived from it. */
+const INDEX_FILE = 'index.bin';
+const SEARCH_FILE = 'search.bin';
 
+/** A cached copy's meta file: written last, it is what says the copy is complete. */
 interface CacheMeta {
   url: string;
   etag?: string;
   checkedAt: number;
   count: number;
-  /** Absent from the meta files of an earlier nepho: their files are taken as they are. */
-  files?: Record<CacheFile, FileCheck>;
+  /** sha256 of the index document as it was downloaded: the same document is not indexed again. */
+  digest: string;
+  /** Written into the footer of each file of the copy: a file of another copy is not used with this one. */
+  generation: string;
+  /** The size of each file as written. */
+  sizes: Record<typeof INDEX_FILE | typeof SEARCH_FILE, number>;
 }
 
 /** The built-in registry first, then the configured ones in order: the first that lists a name wins. */
@@ -78,8 +91,12 @@ export function registrySources(config: Config): RegistrySource[] {
   ];
 }
 
+function cacheRoot(home: NephoHome): string {
+  return join(home.cache, CACHE_FOLDER);
+}
+
 function cacheDir(home: NephoHome, name: string): string {
-  return join(home.cache, 'registries', name);
+  return join(cacheRoot(home), name);
 }
 
 /** A cache's meta file: `meta` when it reads well, `problem` when it is there but damaged. */
@@ -92,38 +109,38 @@ function loadMeta(dir: string): { meta?: CacheMeta; problem?: string } {
   }
   try {
     const meta = JSON.parse(text) as CacheMeta;
-    if (typeof meta?.url === 'string' && typeof meta.checkedAt === 'number' && typeof meta.count === 'number') return { meta };
+    if (typeof meta?.url === 'string' && typeof meta.checkedAt === 'number' && typeof meta.count === 'number' &&
+      typeof meta.digest === 'string' && typeof meta.generation === 'string' && typeof meta.sizes === 'object' && meta.sizes !== null) {
+      return { meta };
+    }
   } catch {
     // reported below
   }
   return { problem: 'not valid JSON' };
 }
 
-function readMeta(dir: string): CacheMeta | undefined {
-  return loadMeta(dir).meta;
-}
-
-function checkOf(data: Uint8Array): FileCheck {
-  return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+function writeMeta(dir: string, meta: CacheMeta): void {
+  writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(meta));
 }
 
 /**
- * What is wrong with each file of a cached copy: missing, or not the size it
- * was written with (a stat: cheap enough for every command), or with `deep`,
- * not the content (a checksum: for `registry:update`).
+ * What is wrong with a file of a cached copy, or undefined: missing, not the
+ * size it was written with, or with a footer that is not its own (cheap: a
+ * stat and one small read, done by every command). Damage inside is found
+ * when it is read (store.ts).
  */
-function cacheDamage(dir: string, meta: CacheMeta, deep: boolean): Partial<Record<CacheFile, string>> {
-  const damage: Partial<Record<CacheFile, string>> = {};
-  if (!meta.files) return damage;
-  for (const file of CACHE_FILES) {
-    const want = meta.files[file];
-    const path = join(dir, file);
-    const size = statSync(path, { throwIfNoEntry: false })?.size;
-    if (size === undefined) damage[file] = 'missing';
-    else if (size !== want.size) damage[file] = `${size} bytes, ${want.size} written`;
-    else if (deep && checkOf(readFileSync(path)).sha256 !== want.sha256) damage[file] = 'content does not match its checksum';
+function fileDamage(dir: string, meta: CacheMeta, file: typeof INDEX_FILE | typeof SEARCH_FILE): string | undefined {
+  const path = join(dir, file);
+  const size = statSync(path, { throwIfNoEntry: false })?.size;
+  if (size === undefined) return 'missing';
+  if (size !== meta.sizes[file]) return `${size} bytes, ${meta.sizes[file]} written`;
+  try {
+    if (peekFooter(path, file === INDEX_FILE ? 'index' : 'search').generation !== meta.generation) return 'it belongs to another copy';
+  } catch (error) {
+    if (error instanceof DamagedCacheError) return error.reason;
+    throw error;
   }
-  return damage;
+  return undefined;
 }
 
 /**
@@ -133,7 +150,7 @@ function cacheDamage(dir: string, meta: CacheMeta, deep: boolean): Partial<Recor
  * file makes the copy unusable: the caller fetches it again. Each repair is
  * warned about, naming the file.
  */
-function usableCopy(source: RegistrySource, ctx: RegistryContext, deep: boolean): CacheMeta | undefined {
+function usableCopy(source: RegistrySource, ctx: RegistryContext): CacheMeta | undefined {
   const dir = cacheDir(ctx.home, source.name);
   const label = `registry '${source.name}'`;
   const loaded = loadMeta(dir);
@@ -143,61 +160,71 @@ function usableCopy(source: RegistrySource, ctx: RegistryContext, deep: boolean)
   }
   let meta = loaded.meta;
   if (!meta || meta.url !== source.url) return undefined;
-  if (deep && !meta.files) {
-    // An earlier nepho's copy has nothing to check it against: ask for it whole, without its ETag.
-    const { etag: _unchecked, ...rest } = meta;
-    return rest;
-  }
-  let damage = cacheDamage(dir, meta, deep);
-  if (Object.keys(damage).length > 0) {
-    // Another nepho may be writing a new copy (the index, the search file, then the meta file): look once more.
-    const again = readMeta(dir);
-    if (again && again.url === source.url && again.checkedAt !== meta.checkedAt) {
+  let damage = { index: fileDamage(dir, meta, INDEX_FILE), search: fileDamage(dir, meta, SEARCH_FILE) };
+  if (damage.index || damage.search) {
+    // Another nepho may be writing a new copy (the files, then the meta file): look once more.
+    const again = loadMeta(dir).meta;
+    if (again && again.url === source.url && again.generation !== meta.generation) {
       meta = again;
-      damage = cacheDamage(dir, meta, deep);
+      damage = { index: fileDamage(dir, meta, INDEX_FILE), search: fileDamage(dir, meta, SEARCH_FILE) };
     }
   }
-  if (damage['index.json']) {
-    ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${damage['index.json']}); fetching it again`);
+  if (damage.index) {
+    ctx.warn(`${label}: cached index damaged (${join(dir, INDEX_FILE)}: ${damage.index}); fetching it again`);
     return undefined;
   }
-  if (damage['search.tsv']) {
-    try {
-      meta = rebuildSearchFile(dir, meta);
-    } catch (error) {
-      ctx.warn(`${label}: cached index damaged (${join(dir, 'index.json')}: ${messageOf(error)}); fetching it again`);
-      return undefined;
-    }
-    ctx.warn(`${label}: cached search file damaged (${join(dir, 'search.tsv')}: ${damage['search.tsv']}); rebuilt from the cached index`);
-  }
+  if (damage.search) return rebuildSearch(source, ctx, meta, damage.search);
   return meta;
 }
 
-/** Write the search file again from the cached index (which must be intact); returns the updated meta. */
-function rebuildSearchFile(dir: string, meta: CacheMeta): CacheMeta {
-  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as RegistryIndex;
-  const lines = Buffer.from(searchLines(index));
-  writeFileAtomicSync(join(dir, 'search.tsv'), lines);
-  const updated: CacheMeta = { ...meta, files: { ...meta.files!, 'search.tsv': checkOf(lines) } };
-  writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+/**
+ * Write the search file again from the cached index, warning that it was
+ * damaged (`why`); returns the updated meta, or undefined (warned about) when
+ * the index turns out damaged too and must be fetched again.
+ */
+function rebuildSearch(source: RegistrySource, ctx: RegistryContext, meta: CacheMeta, why: string): CacheMeta | undefined {
+  const dir = cacheDir(ctx.home, source.name);
+  const label = `registry '${source.name}'`;
+  const path = join(dir, SEARCH_FILE);
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  let index: IndexFile | undefined;
+  let size: number;
+  try {
+    index = IndexFile.open(join(dir, INDEX_FILE));
+    const builder = new SearchIndexBuilder();
+    for (let r = 0; r < index.count; r++) builder.add(r, index.entryAt(r));
+    size = builder.write(temp, Int32Array.from({ length: index.count }, (_, r) => r), meta.generation);
+    renameSync(temp, path);
+  } catch (error) {
+    void removePath(temp);
+    if (!(error instanceof DamagedCacheError)) throw error;
+    ctx.warn(`${label}: cached index damaged (${error.message}); fetching it again`);
+    return undefined;
+  } finally {
+    index?.close();
+  }
+  const updated: CacheMeta = { ...meta, sizes: { ...meta.sizes, [SEARCH_FILE]: size } };
+  writeMeta(dir, updated);
+  ctx.warn(`${label}: cached search file damaged (${path}: ${why}); rebuilt from the cached index`);
   return updated;
 }
 
 /**
  * Make the cached copy of a registry current. Within the TTL nothing is
  * fetched (`file://` registries are always re-checked: it costs a stat). The
- * server is asked with the ETag of the copy held. When the fetch fails, or
- * the index it brings is not valid, and a copy exists, that copy is used and
- * the caller is warned (not with `force`: a caller that asked for a refresh
- * reports the failure itself, from the returned state). A damaged copy is
- * repaired or fetched again first (see `usableCopy`); with `force` its
- * checksums are compared too. `fetchUrl` is the URL to fetch when it differs
- * from the one recorded (it carries credentials that are not stored).
+ * server is asked with the ETag of the copy held; a document with the digest
+ * of the copy held is not indexed again. When the fetch fails, or the index
+ * it brings is not valid, and a copy exists, that copy is used and the caller
+ * is warned (not with `force`: a caller that asked for a refresh reports the
+ * failure itself, from the returned state). A damaged copy is repaired or
+ * fetched again first (see `usableCopy`). `fetchUrl` is the URL to fetch when
+ * it differs from the one recorded (it carries credentials that are not
+ * stored).
  */
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
   const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
-  const held = trustsCache(ctx.home, source) ? usableCopy(source, ctx, force) : undefined;
+  const held = trustsCache(ctx.home, source) ? usableCopy(source, ctx) : undefined;
   const local = source.url.startsWith('file:');
   // A copy checked "in the future" (the clock was set back) is not fresh: it would never expire.
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
@@ -208,61 +235,102 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
     if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
     return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
   };
-
-  let result;
-  try {
-    result = await fetchBytes(fetchUrl, {
-      ...ctx.config.http,
-      what: `registry '${source.name}'`,
-      ...(held?.etag ? { etag: held.etag } : {}),
-    });
-  } catch (error) {
-    if (!isNephoError(error)) throw error;
-    return fallBack(error);
-  }
-
-  // Only a request that sent the held copy's ETag can be answered "not modified" (src/http.ts).
-  if (result.status === 'not-modified') {
-    const updated: CacheMeta = { ...held!, checkedAt: now };
-    writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(updated));
+  const current = (etag: string | undefined): RegistryState => {
+    // A local file is checked on every command: its copy is not rewritten each time to say so.
+    if (force || !local) writeMeta(dir, { ...held!, checkedAt: now, ...(etag ? { etag } : {}) });
     return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held!.count };
-  }
+  };
 
-  const { etag } = result;
-  let verdict;
+  mkdirSync(cacheRoot(ctx.home), { recursive: true });
+  return withLazyScratchDir(cacheRoot(ctx.home), async (scratch) => {
+    let result;
+    try {
+      result = await fetchToFile(fetchUrl, () => join(scratch(), 'download'), {
+        ...ctx.config.http,
+        what: `registry '${source.name}'`,
+        ...(held?.etag ? { etag: held.etag } : {}),
+      });
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      return fallBack(error);
+    }
+    // Only a request that sent the held copy's ETag can be answered "not modified" (src/http.ts).
+    if (result.status === 'not-modified') return current(held!.etag);
+    if (held && result.sha256 === held.digest) return current(result.etag);
+
+    // `result.path` holds the new document as downloaded, not yet read or trusted: it is vouched
+    // for here, before it is read into a copy that replaces the cache. Only a signed registry's
+    // check reads it (its signature covers the exact bytes, verified in one piece).
+    let verdict;
+    try {
+      verdict = pinnedKey(source) === undefined ? undefined : await vouchForIndex(source, ctx, readFileSync(result.path), fetchUrl);
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      return fallBack(error);
+    }
+    const generation = randomBytes(8).toString('hex');
+    let built;
+    try {
+      // The parser and its checks load only when there is a document to read.
+      const { IndexParser } = await import('./format.js');
+      built = buildCopy(IndexParser, result.path, source, ctx, scratch(), generation);
+    } catch (error) {
+      if (!isNephoError(error)) throw error;
+      return fallBack(error);
+    }
+    for (const warning of built.warnings) ctx.warn(warning);
+    mkdirSync(dir, { recursive: true });
+    // The index and search files first, the meta file last: it is what says the copy is complete.
+    renameSync(join(scratch(), INDEX_FILE), join(dir, INDEX_FILE));
+    renameSync(join(scratch(), SEARCH_FILE), join(dir, SEARCH_FILE));
+    writeMeta(dir, {
+      url: source.url, checkedAt: now, count: built.count, ...(result.etag ? { etag: result.etag } : {}),
+      digest: result.sha256, generation, sizes: built.sizes,
+    });
+    commitTrust(ctx.home, source, verdict);
+    for (const folder of EARLIER_FOLDERS) await removePath(join(ctx.home.cache, folder, source.name));
+    return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count: built.count };
+  });
+}
+
+/**
+ * Read the index document at `path` as a stream, straight into the index and
+ * search files of a new copy in `scratch`. Throws a NephoError when the
+ * document is refused.
+ */
+function buildCopy(
+  IndexParser: typeof import('./format.js').IndexParser, path: string, source: RegistrySource, ctx: RegistryContext, scratch: string, generation: string,
+): { count: number; warnings: string[]; sizes: CacheMeta['sizes'] } {
+  const index = new IndexFileBuilder(join(scratch, INDEX_FILE));
+  const search = new SearchIndexBuilder();
   try {
-    verdict = await vouchForIndex(source, ctx, result.body, fetchUrl);
+    const parser = new IndexParser({
+      registry: source.name,
+      indexUrl: source.url,
+      maxCost: ctx.config.http.maxBytes,
+      onEntry: (id, cloudlet) => {
+        if (cloudlet) search.add(index.add(cloudlet), cloudlet);
+        else index.drop(id);
+      },
+      onRestart: () => index.dropAll(),
+    });
+    const fd = openSync(path, 'r');
+    try {
+      const decoder = new StringDecoder('utf8');
+      const chunk = Buffer.allocUnsafe(1024 * 1024);
+      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) parser.push(decoder.write(chunk.subarray(0, n)));
+      parser.push(decoder.end());
+    } finally {
+      closeSync(fd);
+    }
+    const { generated, warnings } = parser.end();
+    const { order, size } = index.finish(generation, generated === undefined ? {} : { generated });
+    const searchSize = search.write(join(scratch, SEARCH_FILE), order, generation);
+    return { count: order.length, warnings, sizes: { [INDEX_FILE]: size, [SEARCH_FILE]: searchSize } };
   } catch (error) {
-    if (!isNephoError(error)) throw error;
-    return fallBack(error);
+    index.abandon();
+    throw error;
   }
-  // Decoded, then the bytes let go before parsing: each is as large as the index.
-  let text: string | undefined = result.body.toString('utf8');
-  result = undefined;
-  let parsed;
-  try {
-    parsed = parseIndex(text, source.name, source.url, ctx.config.http.maxBytes);
-  } catch (error) {
-    if (!isNephoError(error)) throw error;
-    return fallBack(error);
-  }
-  text = undefined;
-  const { index, warnings } = parsed;
-  for (const warning of warnings) ctx.warn(warning);
-  const count = Object.keys(index.cloudlets).length;
-  mkdirSync(dir, { recursive: true });
-  // Encoded once, for both the file and its checksum: each copy is as large as the index.
-  const files = {} as Record<CacheFile, FileCheck>;
-  for (const [file, content] of [['index.json', () => JSON.stringify(index)], ['search.tsv', () => searchLines(index)]] as const) {
-    const bytes = Buffer.from(content());
-    // The search file and the index first, the meta file last: it is what says the copy is complete.
-    writeFileAtomicSync(join(dir, file), bytes);
-    files[file] = checkOf(bytes);
-  }
-  const fresh: CacheMeta = { url: source.url, checkedAt: now, count, ...(etag ? { etag } : {}), files };
-  writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(fresh));
-  commitTrust(ctx.home, source, verdict);
-  return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count };
 }
 
 /**
@@ -275,25 +343,59 @@ export async function syncAll(ctx: RegistryContext, force = false): Promise<Regi
 
 /** What is known of a registry's cached copy, without touching the network. */
 export function cachedState(home: NephoHome, source: RegistrySource): { count?: number; checkedAt?: string } {
-  const meta = readMeta(cacheDir(home, source.name));
+  const meta = loadMeta(cacheDir(home, source.name)).meta;
   if (!meta || meta.url !== source.url) return {};
   return { count: meta.count, checkedAt: new Date(meta.checkedAt).toISOString() };
 }
 
-/** The cached, validated index of a registry that `syncRegistry` has made available. */
-export function readCachedIndex(home: NephoHome, name: string): RegistryIndex {
+/** Drop a registry's cached copy (after `registry:remove`), and any a nepho of an earlier format left. */
+export async function dropCache(home: NephoHome, name: string): Promise<void> {
+  await removePath(cacheDir(home, name));
+  for (const folder of EARLIER_FOLDERS) await removePath(join(home.cache, folder, name));
+}
+
+/**
+ * Run `read` on a registry's cached copy. When the copy turns out damaged
+ * inside (a block that does not match its checksum), repair it as
+ * `usableCopy` would (the search file rebuilt from the index, a damaged index
+ * fetched again), warning about it, and read once more: a damaged copy never
+ * gives an answer. Undefined when the copy could not be had again (warned
+ * about: its cloudlets are left out).
+ */
+async function readRepairing<T>(ctx: RegistryContext, state: RegistryState, read: () => T): Promise<T | undefined> {
   try {
-    return JSON.parse(readFileSync(join(cacheDir(home, name), 'index.json'), 'utf8')) as RegistryIndex;
+    return read();
   } catch (error) {
-    throw new NephoError('REGISTRY_CACHE', `registry '${name}': cached index unreadable (${messageOf(error)})`, {
-      hint: 'run nepho registry:update',
-    });
+    if (!(error instanceof DamagedCacheError)) throw error;
+    const { source } = state;
+    const dir = cacheDir(ctx.home, source.name);
+    const meta = loadMeta(dir).meta;
+    let repaired = false;
+    if (meta && error.file === join(dir, SEARCH_FILE)) repaired = rebuildSearch(source, ctx, meta, error.reason) !== undefined;
+    else ctx.warn(`registry '${source.name}': cached index damaged (${error.message}); fetching it again`);
+    if (!repaired) {
+      // Without its meta file the copy is not used: it is fetched whole, without its ETag.
+      await removePath(join(dir, 'meta.json'));
+      const again = await syncRegistry(source, ctx);
+      if (again.state === 'unavailable') {
+        ctx.warn(`${again.error?.message ?? `registry '${source.name}' is unavailable`}; its cloudlets are left out`);
+        return undefined;
+      }
+    }
+    try {
+      return read();
+    } catch (second) {
+      if (!(second instanceof DamagedCacheError)) throw second;
+      throw new NephoError('REGISTRY_CACHE', `registry '${source.name}': cached copy unreadable (${second.message})`, {
+        hint: `check the disk; nepho registry:remove ${source.name} and registry:add it again if this persists`,
+      });
+    }
   }
 }
 
-/** Drop a registry's cached copy (after `registry:remove`). */
-export async function dropCache(home: NephoHome, name: string): Promise<void> {
-  await removePath(cacheDir(home, name));
+/** A registry's index file, or a DamagedCacheError. */
+function openIndex(home: NephoHome, name: string): IndexFile {
+  return IndexFile.open(join(cacheDir(home, name), INDEX_FILE));
 }
 
 /** A cloudlet found in a registry. */
@@ -305,14 +407,40 @@ export interface Found {
 /**
  * Find `owner/name` across registries, in their order. Registries that could
  * not be read are reported in the not-found error, since the name may be there.
+ * Only the entry itself is read from each cached index.
  */
-export function findCloudlet(home: NephoHome, states: RegistryState[], id: string): Found {
+export async function findCloudlet(ctx: RegistryContext, states: RegistryState[], id: string): Promise<Found> {
   for (const state of states) {
     if (state.state === 'unavailable') continue;
-    const cloudlet = readCachedIndex(home, state.source.name).cloudlets[id];
+    const cloudlet = await readRepairing(ctx, state, () => {
+      const index = openIndex(ctx.home, state.source.name);
+      try {
+        return index.find(id);
+      } finally {
+        index.close();
+      }
+    });
     if (cloudlet) return { registry: state.source, cloudlet };
   }
   throw cloudletNotFound(states, id);
+}
+
+/** Every `owner/name` whose name is `name`, across the readable registries (each id once, the first registry's). */
+export async function findNamed(ctx: RegistryContext, states: RegistryState[], name: string): Promise<Found[]> {
+  const matches = new Map<string, Found>();
+  for (const state of states) {
+    if (state.state === 'unavailable') continue;
+    const found = await readRepairing(ctx, state, () => {
+      const index = openIndex(ctx.home, state.source.name);
+      try {
+        return index.idsNamed(name).map((id) => index.find(id)!);
+      } finally {
+        index.close();
+      }
+    });
+    for (const cloudlet of found ?? []) if (!matches.has(cloudlet.id)) matches.set(cloudlet.id, { registry: state.source, cloudlet });
+  }
+  return [...matches.values()];
 }
 
 /** The error for a name no readable registry lists, naming the registries that could not be read. */
@@ -332,225 +460,207 @@ export interface SearchHit {
   score: number;
 }
 
-/**
- * The first line of the search file, naming its format. Format 2 has one line per cloudlet:
- * `id\tlatest\tsummary\t` as shown, then the format-1 line (`id\tlatest\tkeywords\tsummary\tdescription`)
- * lowercased, which is what terms are matched against. Lines are in order of id, so that hits
- * come out nearly ranked. A file without this line is format 1, written by an earlier nepho: it
- * is upgraded when first searched.
- */
-const SEARCH_HEADER = '#nepho-search 2\n';
+/** Hits in rank order: which registry (an index into the result's), which entry, what score. */
+interface Ranked {
+  regs: Int32Array;
+  entries: Int32Array;
+  scores: Int32Array;
+}
 
-/** The compact search file of an index (format 2, header included). */
-function searchLines(index: RegistryIndex): string {
-  const clean = (s: string | undefined) => (s ?? '').replace(/[\t\r\n]+/g, ' ');
-  let out = SEARCH_HEADER;
-  for (const c of Object.values(index.cloudlets).sort((a, b) => compareIds(a.id, b.id))) {
-    out += searchLine(`${c.id}\t${c.versions[0]?.version ?? ''}\t${clean(c.keywords.join(' '))}\t${clean(c.summary)}\t${clean(c.description)}`);
+/**
+ * The hits of a search, in rank order, read from the registries' search
+ * files as they are shown: `hit(i)` for one, `writeTable` for many.
+ */
+export class SearchResult {
+  /** How many hits. */
+  readonly length: number;
+
+  constructor(private readonly indexes: SearchIndex[], private readonly names: string[], private readonly ranked: Ranked, limit: number) {
+    this.length = Math.min(ranked.entries.length, limit);
   }
-  return out;
-}
 
-/** The format-2 line (newline included) for a format-1 line. */
-function searchLine(plain: string): string {
-  const fields = plain.split('\t');
-  return `${fields[0]}\t${fields[1] ?? ''}\t${fields[3] ?? ''}\t${plain.toLowerCase()}\n`;
-}
+  /** The hit at rank `i`. */
+  hit(i: number): SearchHit {
+    const r = this.ranked.regs[i]!;
+    return { ...this.indexes[r]!.shown(this.ranked.entries[i]!), registry: this.names[r]!, score: this.ranked.scores[i]! };
+  }
 
-/** A format-1 search file's text as format 2. */
-function upgradeSearchText(text: string): string {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  const idOf = (line: string) => {
-    const tab = line.indexOf('\t');
-    return tab < 0 ? line : line.slice(0, tab);
-  };
-  let out = SEARCH_HEADER;
-  for (const line of lines.sort((a, b) => compareIds(idOf(a), idOf(b)))) out += searchLine(line);
-  return out;
-}
-
-/** Order of ids in search results (UTF-16 code units, as `<` compares). */
-function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const HEADER_BYTES = Buffer.from(SEARCH_HEADER);
-
-/**
- * A registry's search file in format 2, or undefined when it has none. A
- * format-1 file is upgraded and written back, unless it changed meanwhile (a
- * registry update wrote a new one) or cannot be written (it is then upgraded
- * again on every search).
- */
-function readSearchFile(dir: string): Buffer | undefined {
-  const path = join(dir, 'search.tsv');
-  let buf: Buffer;
-  let before: Stats;
-  try {
-    const fd = openSync(path, 'r');
-    try {
-      before = fstatSync(fd);
-      buf = readFileSync(fd);
-    } finally {
-      closeSync(fd);
+  /** The length of the longest id among the hits. */
+  idWidth(): number {
+    let width = 0;
+    for (let r = 0; r < this.indexes.length; r++) {
+      const lengths = this.indexes[r]!.idLengths();
+      for (let i = 0; i < this.length; i++) if (this.ranked.regs[i] === r) width = Math.max(width, lengths[this.ranked.entries[i]!]!);
     }
-  } catch {
-    return undefined;
+    return width;
   }
-  if (buf.subarray(0, HEADER_BYTES.length).equals(HEADER_BYTES)) return buf;
-  const upgraded = Buffer.from(upgradeSearchText(buf.toString('utf8')));
-  try {
-    const now = statSync(path);
-    if (now.ino === before.ino && now.mtimeMs === before.mtimeMs && now.size === before.size) writeFileAtomicSync(path, upgraded);
-  } catch {
-    // Only a cache: searching works without writing it.
-  }
-  return upgraded;
-}
 
-/** Collects the hits of one registry's search file. */
-interface Scan {
-  registry: string;
-  /** Lowercased, none empty. */
-  wanted: string[];
-  /** Ids an earlier registry lists: never shown from this one. */
-  seen: Set<string>;
-  hits: SearchHit[];
-}
-
-/** Add the format-2 `line` (no newline) to the hits if every term matches. */
-function consider(scan: Scan, line: string): void {
-  const t1 = line.indexOf('\t');
-  const t2 = t1 < 0 ? -1 : line.indexOf('\t', t1 + 1);
-  const t3 = t2 < 0 ? -1 : line.indexOf('\t', t2 + 1);
-  if (t3 < 0) return;
-  const score = matchScore(scan, line.slice(t3 + 1));
-  const id = line.slice(0, t1);
-  if (score === undefined || scan.seen.has(id)) return;
-  scan.hits.push({ id, latest: line.slice(t1 + 1, t2), summary: line.slice(t2 + 1, t3), registry: scan.registry, score });
-}
-
-/** The score of a lowercased format-1 line if it is a hit (0 when there are no terms), else undefined. */
-function matchScore(scan: Scan, lower: string): number | undefined {
-  const { wanted } = scan;
-  for (const term of wanted) if (!lower.includes(term)) return undefined;
-  if (wanted.length === 0) return 0;
-  const score = scoreLine(lower, wanted);
-  return score > 0 ? score : undefined;
-}
-
-/**
- * Every line of a format-2 file (from `from`, after the header), adding each
- * id to `listed` when given. For the lists of earlier registries, and for
- * listing everything.
- */
-function scanAll(scan: Scan, buf: Buffer, from: number, listed: string[] | undefined): void {
-  const text = buf.toString('utf8', from);
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const line = text.slice(start, end);
-    if (listed) {
-      const tab = line.indexOf('\t');
-      listed.push(tab < 0 ? line : line.slice(0, tab));
+  /**
+   * Every hit as a line of a plain table, `id` padded to `width`, then
+   * ` - summary (vLATEST)`, handed to `write` a megabyte at a time.
+   */
+  writeTable(width: number, write: (chunk: Buffer) => void): void {
+    const { regs, entries } = this.ranked;
+    let out = Buffer.allocUnsafe(1024 * 1024);
+    let at = 0;
+    let i = 0;
+    while (i < this.length) {
+      let run = i + 1;
+      while (run < this.length && regs[run] === regs[i]) run++;
+      const index = this.indexes[regs[i]!]!;
+      while (i < run) {
+        at = index.tableLines(entries, i, run, width, out, at);
+        if (index.stopped === i && at === 0) out = Buffer.allocUnsafe(out.length * 2); // one line larger than the buffer
+        i = index.stopped;
+        if (i < run) {
+          write(out.subarray(0, at));
+          out = Buffer.allocUnsafe(out.length);
+          at = 0;
+        }
+      }
     }
-    consider(scan, line);
-    start = end + 1;
+    if (at > 0) write(out.subarray(0, at));
+  }
+
+  /** Release the search files. */
+  close(): void {
+    for (const index of this.indexes) index.close();
   }
 }
-
-/**
- * Only the lines of a format-2 file holding the longest term's bytes are
- * decoded and checked: UTF-8 keeps substrings, so no matching line is missed.
- * No term holds a newline (the caller checks).
- */
-function scanMatching(scan: Scan, buf: Buffer, from: number): void {
-  let needle = scan.wanted[0]!;
-  for (const term of scan.wanted) if (Buffer.byteLength(term) > Buffer.byteLength(needle)) needle = term;
-  const bytes = Buffer.from(needle);
-  let pos = from;
-  while (pos < buf.length) {
-    const at = buf.indexOf(bytes, pos);
-    if (at < 0) return;
-    const start = Math.max(buf.lastIndexOf(NEWLINE, at) + 1, from);
-    let end = buf.indexOf(NEWLINE, at);
-    if (end < 0) end = buf.length;
-    pos = end + 1;
-    // The shown fields are decoded apart from the matched text, which is dropped at once: a
-    // hit then holds a short string, not the whole line.
-    const t1 = buf.indexOf(TAB, start);
-    const t2 = t1 < 0 ? -1 : buf.indexOf(TAB, t1 + 1);
-    const t3 = t2 < 0 ? -1 : buf.indexOf(TAB, t2 + 1);
-    if (t3 < 0 || t3 >= end) continue;
-    const score = matchScore(scan, buf.toString('utf8', t3 + 1, end));
-    if (score === undefined) continue;
-    const id = buf.toString('utf8', start, t1);
-    if (scan.seen.has(id)) continue;
-    const shown = buf.toString('utf8', t1 + 1, t3);
-    const tab = shown.indexOf('\t');
-    scan.hits.push({ id, latest: shown.slice(0, tab), summary: shown.slice(tab + 1), registry: scan.registry, score });
-  }
-}
-
-const TAB = 0x09;
-const NEWLINE = 0x0a;
 
 /**
  * Ranked search: every term must match somewhere; a match in the name counts
- * most, then keywords, then summary, then description. Reads the compact
- * search file, so large indexes are searched without parsing their JSON.
+ * most, then keywords, then summary, then description (see termScore). Each
+ * registry's search file answers for it, reading only what the terms need; a
+ * name an earlier registry lists is never shown from a later one. Hits are
+ * ordered by score, then by id.
  */
-export function search(home: NephoHome, states: RegistryState[], terms: string[], limit = Infinity): SearchHit[] {
+export async function search(ctx: RegistryContext, states: RegistryState[], terms: string[], limit = Infinity): Promise<SearchResult> {
   const wanted = terms.map((t) => t.toLowerCase()).filter((t) => t !== '');
-  // No line holds a newline, so such a term matches nothing.
-  if (wanted.some((t) => t.includes('\n'))) return [];
-  const hits: SearchHit[] = [];
-  // Every id an earlier registry lists, matching or not: that registry's entry is the one
-  // describe and install use, so a later registry's entry of the same name is never shown.
-  const seen = new Set<string>();
-  const readable = states.filter((s) => s.state !== 'unavailable');
-  readable.forEach((state, n) => {
-    const buf = readSearchFile(cacheDir(home, state.source.name));
-    if (!buf) return;
-    const scan: Scan = { registry: state.source.name, wanted, seen, hits };
-    // Only needed to shadow the entries of a later registry.
-    const listed: string[] | undefined = n < readable.length - 1 ? [] : undefined;
-    if (listed || wanted.length === 0) scanAll(scan, buf, HEADER_BYTES.length, listed);
-    else scanMatching(scan, buf, HEADER_BYTES.length);
-    for (const id of listed ?? []) seen.add(id);
-  });
-  return rank(hits).slice(0, limit);
+  const indexes: SearchIndex[] = [];
+  const names: string[] = [];
+  const lists: Ranked[] = [];
+  // No entry holds a newline, so such a term matches nothing.
+  if (wanted.some((t) => t.includes('\n'))) return new SearchResult(indexes, names, { regs: new Int32Array(0), entries: new Int32Array(0), scores: new Int32Array(0) }, limit);
+  for (const state of states) {
+    if (state.state === 'unavailable') continue;
+    const found = await readRepairing(ctx, state, () => {
+      const index = SearchIndex.open(join(cacheDir(ctx.home, state.source.name), SEARCH_FILE));
+      try {
+        const ranked = rankIn(index, indexes.length, wanted, shadowedIn(index, indexes));
+        // Hits are checked now, not as they are printed: a damaged block is repaired before anything is shown.
+        index.checkShown(ranked.entries);
+        return { index, ranked };
+      } catch (error) {
+        index.close();
+        throw error;
+      }
+    });
+    if (!found) continue;
+    indexes.push(found.index);
+    names.push(state.source.name);
+    lists.push(found.ranked);
+  }
+  const merged = lists.reduce((a, b) => mergeRanked(indexes, a, b), { regs: new Int32Array(0), entries: new Int32Array(0), scores: new Int32Array(0) });
+  return new SearchResult(indexes, names, merged, limit);
+}
+
+/** Entries of `index` that an earlier registry also lists (1 in the mask): the earlier entry is the one describe and install use. */
+function shadowedIn(index: SearchIndex, earlier: SearchIndex[]): Uint8Array | undefined {
+  if (earlier.length === 0 || index.count === 0) return undefined;
+  const mask = new Uint8Array(index.count);
+  for (const other of earlier) {
+    for (let e = 0; e < other.count; e++) {
+      const found = index.find(other.idAt(e));
+      if (found >= 0) mask[found] = 1;
+    }
+  }
+  return mask;
+}
+
+/** The hits of `wanted` in one registry's search file, ranked (a counting sort: scores are few, entries are in order of id). */
+function rankIn(index: SearchIndex, reg: number, wanted: string[], shadowed: Uint8Array | undefined): Ranked {
+  const n = index.count;
+  const classes = wanted.map((term) => index.classes(term));
+  const top = 1000 * wanted.length;
+  const totals = new Int32Array(n);
+  const counts = new Int32Array(top + 1);
+  let hits = 0;
+  entries: for (let e = 0; e < n; e++) {
+    if (shadowed && shadowed[e]) continue;
+    let total = 0;
+    for (const c of classes) {
+      const k = c[e]!;
+      if (k === 0) continue entries;
+      total += SCORES[k]!;
+    }
+    totals[e] = total;
+    counts[total]!++;
+    hits++;
+  }
+  // With no terms every entry is a hit of score 0, in order of id.
+  const entriesOut = new Int32Array(hits);
+  const scores = new Int32Array(hits);
+  const next = new Int32Array(top + 1);
+  for (let t = top, at = 0; t >= 0; t--) {
+    next[t] = at;
+    at += counts[t]!;
+  }
+  for (let e = 0; e < n; e++) {
+    if ((shadowed && shadowed[e]) || (totals[e] === 0 && wanted.length > 0)) continue;
+    const at = next[totals[e]!]!++;
+    entriesOut[at] = e;
+    scores[at] = totals[e]!;
+  }
+  return { regs: new Int32Array(hits).fill(reg), entries: entriesOut, scores };
 }
 
 /**
- * Best score first, then by id. Sorting by score alone first (cheap, and
- * stable) leaves runs already in order of id, as each search file is: the
- * full sort then has little left to compare.
+ * Two ranked lists as one: by score, then by id. A short list is placed into
+ * a long one by binary search, reading few ids; two long ones are merged
+ * reading each id once.
  */
-function rank(hits: SearchHit[]): SearchHit[] {
-  return hits.sort((a, b) => b.score - a.score).sort((a, b) => b.score - a.score || compareIds(a.id, b.id));
-}
-
-function scoreLine(line: string, terms: string[]): number {
-  const [id = '', , keywords = '', summary = '', description = ''] = line.split('\t');
-  const name = id.slice(id.indexOf('/') + 1);
-  const words = keywords.split(' ');
-  let total = 0;
-  for (const term of terms) {
-    let score = 0;
-    if (name === term || id === term) score = 1000;
-    else if (name.startsWith(term)) score = 600;
-    else if (id.includes(term)) score = 400;
-    else if (words.includes(term)) score = 100;
-    else if (keywords.includes(term)) score = 60;
-    else if (summary.includes(term)) score = 10;
-    else if (description.includes(term)) score = 1;
-    if (score === 0) return 0;
-    total += score;
+function mergeRanked(indexes: SearchIndex[], a: Ranked, b: Ranked): Ranked {
+  if (a.entries.length < b.entries.length) [a, b] = [b, a];
+  const m = a.entries.length;
+  const k = b.entries.length;
+  if (k === 0) return a;
+  const out: Ranked = { regs: new Int32Array(m + k), entries: new Int32Array(m + k), scores: new Int32Array(m + k) };
+  let at = 0;
+  const take = (from: Ranked, i: number) => {
+    out.regs[at] = from.regs[i]!;
+    out.entries[at] = from.entries[i]!;
+    out.scores[at++] = from.scores[i]!;
+  };
+  const id = (from: Ranked, i: number) => indexes[from.regs[i]!]!.idAt(from.entries[i]!, true);
+  // Whether hit i of x comes before hit j of y.
+  const before = (x: Ranked, i: number, xId: string, y: Ranked, j: number) =>
+    x.scores[i]! > y.scores[j]! || (x.scores[i] === y.scores[j] && xId < id(y, j));
+  let i = 0;
+  if (k * Math.log2(m + 1) < m + k) {
+    for (let j = 0; j < k; j++) {
+      const bId = id(b, j);
+      // The first hit of a from i that b's hit comes before.
+      let lo = i;
+      let hi = m;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(b, j, bId, a, mid)) hi = mid;
+        else lo = mid + 1;
+      }
+      while (i < lo) take(a, i++);
+      take(b, j);
+    }
+  } else {
+    let j = 0;
+    while (i < m && j < k) {
+      if (before(b, j, id(b, j), a, i)) take(b, j++);
+      else take(a, i++);
+    }
+    while (j < k) take(b, j++);
   }
-  return total;
+  while (i < m) take(a, i++);
+  return out;
 }
 
 /** Text for a registry URL safe to print. */

@@ -1,9 +1,10 @@
 // Damaged local state: cached registry files and install records cut short,
 // garbled or gone, as a full disk or a crash leaves them. What can be derived
 // again is repaired on the next command, saying which file (an index is
-// fetched again, a search file rebuilt from the cached index); an install
-// record is never hidden: cloudlet:list shows it as damaged, exits 1, and its
-// hint is a command that works (each test runs it).
+// fetched again, a search file rebuilt from the cached index), and a damaged
+// file never gives a wrong answer; an install record is never hidden:
+// cloudlet:list shows it as damaged, exits 1, and its hint is a command that
+// works (each test runs it).
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -12,6 +13,7 @@ import { cloudletFiles, installDevCloudlet } from '../fixtures/cloudlets.js';
 import { writeConfig, writeFiles } from '../fixtures/files.js';
 import { tempDir } from '../fixtures/paths.js';
 import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
+import { cacheDir } from '../fixtures/registry-cache.js';
 import { runBounded } from '../fixtures/processes.js';
 
 type Tap = typeof t;
@@ -24,8 +26,8 @@ async function homeWithCache(t: Tap) {
   writeConfig(home, 'http:\n  retries: 0\n');
   const add = await runBounded(['registry:add', 'community', server.url], { home });
   t.equal(add.code, 0, add.stderr);
-  const dir = join(home, 'cache', 'registries', 'community');
-  const pristine = { index: readFileSync(join(dir, 'index.json'), 'utf8'), search: readFileSync(join(dir, 'search.tsv'), 'utf8') };
+  const dir = cacheDir(home);
+  const pristine = { index: readFileSync(join(dir, 'index.bin')), search: readFileSync(join(dir, 'search.bin')) };
   return { server, home, dir, pristine };
 }
 
@@ -35,51 +37,74 @@ async function search(home: string, ...terms: string[]): Promise<{ r: RunResult;
   return { r, names };
 }
 
+/** Flip a byte in the middle of a file, keeping its size and footer: only the checksum of its block can tell. */
+function garbleMiddle(path: string): void {
+  const bytes = readFileSync(path);
+  const at = Math.floor(bytes.length / 4);
+  bytes[at] = bytes[at]! ^ 0x20;
+  writeFileSync(path, bytes);
+}
+
 t.test('a truncated cached index is fetched again on the next command, saying so', async (t) => {
   const { server, home, dir, pristine } = await homeWithCache(t);
-  truncateSync(join(dir, 'index.json'), 100);
+  truncateSync(join(dir, 'index.bin'), 100);
   const before = server.requests.length;
   const { r, names } = await search(home, 'wiki');
   t.equal(r.code, 0, r.stderr);
   t.same(names, ['acme/wiki'], 'found, from the repaired copy');
-  t.match(r.stderr, new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.json')}: 100 bytes, \\d+ written\\); fetching it again$`, 'm'));
+  t.match(r.stderr, new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: 100 bytes, \\d+ written\\); fetching it again$`, 'm'));
   t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], 'fetched whole, without the ETag of the damaged copy');
-  t.equal(readFileSync(join(dir, 'index.json'), 'utf8'), pristine.index, 'repaired');
+  t.equal(readFileSync(join(dir, 'index.bin')).length, pristine.index.length, 'repaired');
   const again = await search(home, 'wiki');
   t.equal(again.r.stderr, '', 'and quiet from then on');
 });
 
-t.test('an index garbled in place (same size): the hint registry:update repairs it', async (t) => {
-  const { server, home, dir, pristine } = await homeWithCache(t);
-  writeFileSync(join(dir, 'index.json'), 'x'.repeat(Buffer.byteLength(pristine.index)));
-  const describe = await runBounded(['cloudlet:describe', 'acme/web'], { home });
-  expectUserError(t, describe, /^error: registry 'community': cached index unreadable/, 'describe over a garbled index');
-  const hint = /^hint: run (nepho registry:update)$/m.exec(describe.stderr)?.[1];
-  t.equal(hint, 'nepho registry:update', 'the hint is a command');
-  const before = server.requests.length;
-  const update = await runBounded(['registry:update', '-o', 'json'], { home });
-  t.equal(update.code, 0, update.stderr);
-  t.match(JSON.parse(update.stdout), [{ name: 'builtin' }, { name: 'community', state: 'fetched' }], 'fetched, not "current"');
-  t.match(update.stderr, /cached index damaged \(.*index\.json: content does not match its checksum\); fetching it again/);
-  t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], 'asked for whole');
-  t.equal(readFileSync(join(dir, 'index.json'), 'utf8'), pristine.index);
-  t.equal((await runBounded(['cloudlet:describe', 'acme/web'], { home })).code, 0, 'describe works again');
+t.test('an index garbled in place (same size), whole or one block: fetched again, never a wrong answer', async (t) => {
+  for (const damage of ['whole', 'one block'] as const) {
+    const { server, home, dir, pristine } = await homeWithCache(t);
+    if (damage === 'whole') writeFileSync(join(dir, 'index.bin'), Buffer.alloc(pristine.index.length, 'x'));
+    else garbleMiddle(join(dir, 'index.bin'));
+    const before = server.requests.length;
+    const describe = await runBounded(['cloudlet:describe', 'acme/web', '-o', 'json'], { home });
+    t.equal(describe.code, 0, `${damage}: ${describe.stderr}`);
+    t.match(JSON.parse(describe.stdout), { name: 'acme/web', summary: 'web server' }, `${damage}: described from the copy fetched again`);
+    t.match(describe.stderr, new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: ${
+      damage === 'whole' ? 'not a cache file of this nepho' : 'the block at byte \\d+ does not match its checksum'}.*\\); fetching it again$`, 'm'));
+    t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], `${damage}: asked for whole`);
+    const again = await runBounded(['cloudlet:describe', 'acme/wiki'], { home });
+    t.equal(again.code, 0, again.stderr);
+    t.equal(again.stderr, '', `${damage}: quiet next time`);
+  }
 });
 
-t.test('a truncated or missing search file is rebuilt from the cached index, without the network', async (t) => {
+t.test('a search file truncated, missing or garbled in one block is rebuilt from the cached index, without the network', async (t) => {
   const { server, home, dir, pristine } = await homeWithCache(t);
-  for (const damage of ['truncate', 'remove'] as const) {
-    if (damage === 'truncate') truncateSync(join(dir, 'search.tsv'), 20);
-    else rmSync(join(dir, 'search.tsv'));
+  for (const damage of ['truncate', 'remove', 'one block'] as const) {
+    if (damage === 'truncate') truncateSync(join(dir, 'search.bin'), 20);
+    else if (damage === 'remove') rmSync(join(dir, 'search.bin'));
+    else garbleMiddle(join(dir, 'search.bin'));
     const before = server.requests.length;
     const { r, names } = await search(home, 'web');
     t.equal(r.code, 0, r.stderr);
     t.same(names, ['acme/web'], `${damage}: found all the same`);
-    t.match(r.stderr, new RegExp(`^warning: registry 'community': cached search file damaged \\(${join(dir, 'search.tsv')}: ${damage === 'truncate' ? '20 bytes, \\d+ written' : 'missing'}\\); rebuilt from the cached index$`, 'm'));
+    const why = { truncate: '20 bytes, \\d+ written', remove: 'missing', 'one block': 'the block at byte \\d+ does not match its checksum' }[damage];
+    t.match(r.stderr, new RegExp(`^warning: registry 'community': cached search file damaged \\(${join(dir, 'search.bin')}: ${why}\\); rebuilt from the cached index$`, 'm'));
     t.equal(server.requests.length, before, `${damage}: no request to the registry`);
-    t.equal(readFileSync(join(dir, 'search.tsv'), 'utf8'), pristine.search, `${damage}: rebuilt as it was`);
+    t.same(readFileSync(join(dir, 'search.bin')), pristine.search, `${damage}: rebuilt as it was`);
     t.equal((await search(home, 'web')).r.stderr, '', `${damage}: quiet next time`);
   }
+});
+
+t.test('files of another copy (a crash between writing the files and the meta file) are not used together', async (t) => {
+  const { server, home, dir } = await homeWithCache(t);
+  const other = await homeWithCache(t);
+  writeFileSync(join(dir, 'index.bin'), readFileSync(join(other.dir, 'index.bin')));
+  const before = server.requests.length;
+  const { r, names } = await search(home, 'web');
+  t.equal(r.code, 0, r.stderr);
+  t.same(names, ['acme/web']);
+  t.match(r.stderr, /cached index damaged \(.*index\.bin: it belongs to another copy\); fetching it again/);
+  t.equal(server.requests.length, before + 1, 'fetched again');
 });
 
 t.test('a garbled meta file: the copy is fetched again; with the server down, it is not used', async (t) => {
@@ -90,7 +115,7 @@ t.test('a garbled meta file: the copy is fetched again; with the server down, it
   t.same(names, ['acme/web']);
   t.match(r.stderr, new RegExp(`^warning: registry 'community': cached copy damaged \\(${join(dir, 'meta.json')}: not valid JSON\\); fetching it again$`, 'm'));
 
-  truncateSync(join(dir, 'index.json'), 10);
+  truncateSync(join(dir, 'index.bin'), 10);
   server.fault = 'error500';
   const down = await search(home, 'web');
   t.equal(down.r.code, 0);

@@ -37,7 +37,7 @@ for (const [what, hostile, pattern] of cases) {
     expectUserError(t, r, new RegExp(`^error: registry 'hostile': ${pattern.source}`), what);
     t.ok(r.peakKiB! < MAX_PEAK_KIB, `peak memory ${Math.round(r.peakKiB! / 1024)} MiB, under 300 MB`);
     t.equal(readFileSync(join(home, 'config.yaml'), 'utf8'), 'registry_ttl: 0\n', 'config.yaml untouched');
-    t.notOk(existsSync(join(home, 'cache', 'registries', 'hostile')), 'nothing cached');
+    t.notOk(existsSync(join(home, 'cache', 'registries-v3', 'hostile')), 'nothing cached');
     if (hostile.kind === 'endless') t.notOk(server.sent[0]!.finished, `the download stopped early (${server.sent[0]!.bytes} bytes sent)`);
     // The home is still usable: a good registry is added next.
     const good = await serveRegistry(t, indexDoc({ 'acme/web': fakeEntry() }));

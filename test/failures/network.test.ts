@@ -31,7 +31,7 @@ t.test('a stalled server: every try, and all of them together, end on time; the 
     // The total deadline (twice the per-try timeout) cuts the tries short, however many retries are allowed.
     t.equal(Number(tries), 2, `retries ${retries}: the second try used up the rest of the total time`);
     t.ok(Number(spent) >= 0.4, `the time reported (${spent}s) is at least one full try`);
-    t.notOk(existsSync(join(home, 'cache', 'registries', 'stalled')), 'nothing cached');
+    t.notOk(existsSync(join(home, 'cache', 'registries-v3', 'stalled')), 'nothing cached');
   }
 });
 
@@ -64,7 +64,7 @@ t.test('304 to a request that named no copy is an error of the server, not "curr
   const add = await runBounded(['registry:add', 'liar', liar.url], { home: fresh });
   expectUserError(t, add, /^error: registry 'liar': http:\/\/127\.0\.0\.1:\d+\/index\.json answered 304 Not Modified to a request that named no copy \(no If-None-Match\)$/, 'add');
   t.same(liar.requests.map((q) => q.ifNoneMatch), [undefined], 'one request, which named no copy');
-  t.notOk(existsSync(join(fresh, 'cache', 'registries', 'liar')), 'nothing cached');
+  t.notOk(existsSync(join(fresh, 'cache', 'registries-v3', 'liar')), 'nothing cached');
 
   // A copy fetched from a server that sent no ETag: later requests name no copy, so a 304 cannot mean "yours is current".
   const plain = await serveHostile(t, { kind: 'plain', body: good });
@@ -75,11 +75,11 @@ t.test('304 to a request that named no copy is an error of the server, not "curr
   const search = await runBounded(['cloudlet:search', 'web', '-o', 'json'], { home });
   t.equal(search.code, 0, 'the search still runs');
   t.match(search.stderr, /^warning: registry 'community': .* answered 304 Not Modified to a request that named no copy \(no If-None-Match\); using the copy from /m, 'warned, and the previous copy used');
-  const before = JSON.parse(readFileSync(join(home, 'cache', 'registries', 'community', 'meta.json'), 'utf8'));
+  const before = JSON.parse(readFileSync(join(home, 'cache', 'registries-v3', 'community', 'meta.json'), 'utf8'));
   const update = await runBounded(['registry:update', '-o', 'json'], { home });
   t.equal(update.code, 1, 'registry:update fails: the registry was not refreshed');
   t.match(JSON.parse(update.stdout), [{ name: 'builtin' }, { name: 'community', state: 'kept previous copy' }]);
-  const after = JSON.parse(readFileSync(join(home, 'cache', 'registries', 'community', 'meta.json'), 'utf8'));
+  const after = JSON.parse(readFileSync(join(home, 'cache', 'registries-v3', 'community', 'meta.json'), 'utf8'));
   t.equal(after.checkedAt, before.checkedAt, 'the copy is not taken as confirmed current');
   t.ok(plain.requests.every((q) => q.ifNoneMatch === undefined), 'no request named a copy');
 });

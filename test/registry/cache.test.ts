@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { nepho } from '../fixtures/cli.js';
 import { serveRegistry } from '../fixtures/registry.js';
-import { cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
+import { cacheDir, cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
 
 t.test('within the TTL no command asks the server; registry:update does; after the TTL the ETag is sent', async (t) => {
   const server = await serveRegistry(t, v1);
@@ -32,13 +32,13 @@ t.test('within the TTL no command asks the server; registry:update does; after t
   // The TTL runs out at once from here on.
   appendFileSync(join(home, 'config.yaml'), 'registry_ttl: 0\n');
   const metaBefore = JSON.parse(cached(home, 'meta.json'));
-  const indexBefore = cached(home, 'index.json');
+  const indexBefore = cached(home, 'index.bin');
   const requests = server.requests.length;
   const stale = await searchJson(home, 'web');
   t.same(stale.hits.map((h) => h.name), ['acme/web']);
   t.equal(stale.r.stderr, '');
   t.same(server.requests.slice(requests), [{ ifNoneMatch: etagOf(v1), status: 304 }], 'an expired copy is revalidated with If-None-Match');
-  t.equal(cached(home, 'index.json'), indexBefore, 'a 304 keeps the cached index');
+  t.equal(cached(home, 'index.bin'), indexBefore, 'a 304 keeps the cached index');
   const metaAfter = JSON.parse(cached(home, 'meta.json'));
   t.equal(metaAfter.etag, etagOf(v1));
   t.ok(metaAfter.checkedAt >= metaBefore.checkedAt, 'a 304 renews the copy');
@@ -58,7 +58,7 @@ t.test('within the TTL no command asks the server; registry:update does; after t
 t.test('a copy checked "in the future" (clock moved back) is not fresh forever', async (t) => {
   const server = await serveRegistry(t, v1);
   const home = await homeWith(t, server.url, 'http:\n  timeout: 5\n  retries: 0\n');
-  const metaPath = join(home, 'cache', 'registries', 'community', 'meta.json');
+  const metaPath = join(cacheDir(home), 'meta.json');
   const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
   writeFileSync(metaPath, JSON.stringify({ ...meta, checkedAt: Date.now() + 365 * 24 * 3600 * 1000 }));
   await searchJson(home, 'web');

@@ -26,7 +26,7 @@ async function addFails(t: Tap, dir: { home: string; config: string }, url: stri
   t.match(r.stderr, /^error: registry 'community': /, `${what}: the error names the registry`);
   t.equal(r.stdout, '', `${what}: nothing on stdout`);
   t.equal(readFileSync(join(dir.home, 'config.yaml'), 'utf8'), dir.config, `${what}: config.yaml untouched`);
-  t.notOk(existsSync(join(dir.home, 'cache', 'registries', 'community')), `${what}: nothing cached`);
+  t.notOk(existsSync(join(dir.home, 'cache', 'registries-v3', 'community')), `${what}: nothing cached`);
 }
 
 const good = indexDoc({ 'acme/web': fakeEntry() });

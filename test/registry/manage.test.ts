@@ -10,12 +10,10 @@ import { writeConfig } from '../fixtures/files.js';
 import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
 import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
+import { CACHE_FILES, cacheDir } from '../fixtures/registry-cache.js';
 
 const HTTP = 'http:\n  timeout: 5\n  retries: 0\n';
 
-function cacheDir(home: string, name: string): string {
-  return join(home, 'cache', 'registries', name);
-}
 
 t.test('add fetches and validates, list shows builtin first then it, remove drops it and its cache', async (t) => {
   const server = await serveRegistry(t, indexDoc({ 'acme/web': fakeEntry({ summary: 'web things' }), 'acme/db': fakeEntry() }));
@@ -30,7 +28,7 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const config = parse(readFileSync(join(home, 'config.yaml'), 'utf8'));
   t.same(config.registries, [{ name: 'community', url: server.url }]);
   t.same(config.http, { timeout: 5, retries: 0 }, 'the settings already in config.yaml are kept');
-  for (const file of ['index.json', 'search.tsv', 'meta.json']) t.ok(existsSync(join(cacheDir(home, 'community'), file)), `cached ${file}`);
+  for (const file of CACHE_FILES) t.ok(existsSync(join(cacheDir(home, 'community'), file)), `cached ${file}`);
 
   const table = await nepho(['registry:list'], { home });
   t.equal(table.code, 0);

@@ -8,7 +8,7 @@ import { writeConfig } from '../fixtures/files.js';
 import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
 import { serveRegistry, type Fault } from '../fixtures/registry.js';
-import { cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
+import { CACHE_FILES, cached, etagOf, homeWith, searchJson, v1, v2 } from '../fixtures/registry-cache.js';
 
 type Tap = Test;
 
@@ -35,7 +35,7 @@ for (const [fault, reason] of [
     // A short timeout only once the copy is cached, so that a busy machine cannot fail the add.
     const configPath = join(home, 'config.yaml');
     writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('timeout: 5', 'timeout: 1'));
-    const indexBefore = cached(home, 'index.json');
+    const indexBefore = cached(home, 'index.bin');
     if (fault === 'stopped') await server.close();
     else server.fault = fault;
 
@@ -55,7 +55,7 @@ for (const [fault, reason] of [
     expectUserError(t, update, /^error: registry 'community': .*\(the previous copy is kept\)$/, `registry:update (${fault})`);
     t.match(update.stderr, reason);
     t.match(update.stdout, /^community\s+kept previous copy\s+1$/m, 'and says the previous copy is kept');
-    t.equal(cached(home, 'index.json'), indexBefore, 'the cached copy is untouched');
+    t.equal(cached(home, 'index.bin'), indexBefore, 'the cached copy is untouched');
 
     if (fault === 'error500') {
       server.fault = 'none';
@@ -75,18 +75,18 @@ t.test('an index that turns invalid: a clear warning naming the registry, and th
   for (const [what, body, reason] of cases) {
     const server = await serveRegistry(t, v1);
     const home = await homeWith(t, server.url, 'registry_ttl: 0\nhttp:\n  timeout: 5\n  retries: 0\n');
-    const before = ['index.json', 'search.tsv', 'meta.json'].map((f) => cached(home, f));
+    const before = CACHE_FILES.map((f) => cached(home, f));
     server.body = body;
 
     const { r, hits } = await searchJson(home, 'web');
     usedCache(t, r, reason, what);
     t.same(hits.map((h) => [h.name, h.summary]), [['acme/web', 'web server']], `${what}: the old content is still searched`);
-    t.same(['index.json', 'search.tsv', 'meta.json'].map((f) => cached(home, f)), before, `${what}: the cache is untouched`);
+    t.same(CACHE_FILES.map((f) => cached(home, f)), before, `${what}: the cache is untouched`);
 
     if (what !== 'not JSON') continue; // the rest is the same for every kind of invalid index
     const update = await nepho(['registry:update'], { home });
     expectUserError(t, update, new RegExp(`^error: registry 'community': .*${reason.source}.*\\(the previous copy is kept\\)$`), `${what}: registry:update`);
-    t.same(['index.json', 'search.tsv', 'meta.json'].map((f) => cached(home, f)), before, `${what}: still untouched after update`);
+    t.same(CACHE_FILES.map((f) => cached(home, f)), before, `${what}: still untouched after update`);
 
     server.body = v2;
     const fixed = await searchJson(home, 'web');

@@ -29,15 +29,29 @@ export class CloudletSearchCommand extends ListingCommand {
     if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
       throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);
     }
-    const hits = registries.search(ctx.home, states, this.terms, limit);
-    out.result(hits.map(({ id, latest, summary, registry }) => ({ name: id, version: latest, summary, registry })), () => {
-      if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
-      // A loop, not Math.max(...hits): spreading 100,000+ hits overflows the call stack.
-      let width = 0;
-      for (const hit of hits) width = Math.max(width, hit.id.length);
-      // One write for all lines: a broad search prints tens of thousands.
-      out.stdout.write(hits.map((hit) => `${out.style.bold(hit.id.padEnd(width))} - ${hit.summary}${hit.latest ? out.style.dim(` (v${hit.latest})`) : ''}\n`).join(''));
+    const hits = await registries.search(ctx, states, this.terms, limit);
+    const rows = () => Array.from({ length: hits.length }, (_, i) => {
+      const { id, latest, summary, registry } = hits.hit(i);
+      return { name: id, version: latest, summary, registry };
     });
+    out.result(out.format === 'table' ? [] : rows(), () => {
+      if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
+      const width = hits.idWidth();
+      if (!out.colors) {
+        // Written as bytes, a megabyte at a time: a broad search prints a hundred thousand lines.
+        hits.writeTable(width, (chunk) => out.stdout.write(chunk));
+        return;
+      }
+      for (let from = 0; from < hits.length; from += 4096) {
+        const lines: string[] = [];
+        for (let i = from; i < Math.min(from + 4096, hits.length); i++) {
+          const hit = hits.hit(i);
+          lines.push(`${out.style.bold(hit.id.padEnd(width))} - ${hit.summary}${hit.latest ? out.style.dim(` (v${hit.latest})`) : ''}\n`);
+        }
+        out.stdout.write(lines.join(''));
+      }
+    });
+    hits.close();
     return 0;
   }
 }
