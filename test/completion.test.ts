@@ -80,7 +80,7 @@ t.test('bash: commands, options, cloudlets, cloudlet/scenario pairs, formations,
   t.ok(bash('nepho ').includes('formation:create'), 'every command');
   t.same(bash('nepho cloudlet li'), ['lint', 'list'], 'the space form');
   t.same(bash('nepho cloudlet:list --o'), ['--output'], 'options');
-  t.same(bash('nepho cloudlet:list -o '), ['json', 'table', 'yaml'], 'option values');
+  t.same(bash('nepho cloudlet:list -o '), ['json', 'table', 'wide', 'yaml'], 'option values');
   t.same(bash('nepho scenario:list '), ['local/wiki', 'wiki'], 'installed cloudlets');
   t.same(bash('nepho formation:create wiki/'), ['wiki/big', 'wiki/default'], 'cloudlet/scenario pairs');
   t.same(bash('nepho formation:describe '), ['agmedia', 'blog'], 'formations');

@@ -2,6 +2,7 @@
 // `nepho help [COMMAND]`, `nepho version`, and every command's help read as a
 // person reads it: value names instead of `#0`, a description and an example,
 // Details wrapped between words and never inside `code`.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -114,4 +115,6 @@ t.test('docs/cli.md lists every command with an example', async (t) => {
   const doc = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8');
   const missing = (await commandNames(home)).filter((name) => !new RegExp(`\\n### ${name}\\n[\\s\\S]*?\\n {4}nepho ${name}[ \\n]`).test(doc));
   t.same(missing, [], 'each command has a section in docs/cli.md with a usage line');
+  const check = spawnSync(process.execPath, [join(ROOT, 'scripts', 'cli-docs.js'), '--check'], { encoding: 'utf8' });
+  t.equal(check.status, 0, `docs/cli.md is what scripts/cli-docs.js writes: ${check.stderr}`);
 });

@@ -132,7 +132,7 @@ t.test('bad input is refused, naming the flag, and the secret never appears', as
   }
   t.notOk(existsSync(join(u.home, '.aws')), 'nothing written');
   const argv = await register(u, ['--access-key-id', KEY_ID, '--secret-access-key', SECRET]);
-  t.equal(argv.code, 1, 'there is no flag that takes the secret on the command line');
+  t.equal(argv.code, 2, 'there is no flag that takes the secret on the command line: a usage error');
   t.notMatch(argv.stdout + argv.stderr, SECRET, 'and the refusal does not repeat it');
 });
 

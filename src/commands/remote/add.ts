@@ -14,6 +14,7 @@ export class RemoteAddCommand extends NephoCommand {
       The first remote added is put in use: formation commands then go through it (--local ignores it; remote:use switches).
     `,
     examples: [
+      ['Add the team server, its token kept in a file', '$0 remote:add team https://nepho.example.com --token-stdin < team.token'],
       ['Add the team server', 'printf %s "$TOKEN" | $0 remote:add team https://nepho.example.com --token-stdin'],
       ['Give it a new token', 'printf %s "$TOKEN" | $0 remote:add team https://nepho.example.com --token-stdin --replace'],
     ],
