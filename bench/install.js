@@ -8,7 +8,22 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  BIN, GIT_ENV, NODE, heading, interleave, median, ms, nephoEnv, percentile, progress, ratio, removeTemp, runOk, table, tempDir, verdict,
+  BIN,
+  GIT_ENV,
+  NODE,
+  heading,
+  interleave,
+  median,
+  ms,
+  nephoEnv,
+  percentile,
+  progress,
+  ratio,
+  removeTemp,
+  runOk,
+  table,
+  tempDir,
+  verdict,
 } from './lib.js';
 
 export const TARGET = 1.5;
@@ -101,7 +116,8 @@ export async function install({ rounds = Number(process.env.BENCH_ROUNDS_INSTALL
   const gitEnv = (home) => nephoEnv(home, { GIT_CONFIG_NOSYSTEM: '1' });
   const variants = [
     {
-      name: 'git clone --depth 1', cmd: 'git',
+      name: 'git clone --depth 1',
+      cmd: 'git',
       before: () => {
         const dir = fresh();
         return { args: ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', repo.url, join(dir, 'clone')], env: gitEnv(dir) };
@@ -111,7 +127,9 @@ export async function install({ rounds = Number(process.env.BENCH_ROUNDS_INSTALL
     {
       // What any Node.js program that runs that clone pays: Node's own start
       // plus the clone. Shown for reference, so the ratio above it can be read.
-      name: 'node running git clone', cmd: NODE, info: 'floor for any Node.js tool',
+      name: 'node running git clone',
+      cmd: NODE,
+      info: 'floor for any Node.js tool',
       before: () => {
         const dir = fresh();
         const clone = ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', repo.url, join(dir, 'clone')];
@@ -121,7 +139,9 @@ export async function install({ rounds = Number(process.env.BENCH_ROUNDS_INSTALL
       after: dropScratch,
     },
     {
-      name: 'nepho cloudlet:install', cmd: NODE, target: TARGET,
+      name: 'nepho cloudlet:install',
+      cmd: NODE,
+      target: TARGET,
       before: () => {
         const dir = fresh();
         mkdirSync(join(dir, 'home'));
@@ -151,7 +171,9 @@ export async function install({ rounds = Number(process.env.BENCH_ROUNDS_INSTALL
     return [...row, `≤ ${ratio(v.target)}`, verdict(pass)];
   });
   table(['command', 'median', 'min', 'p90', 'ratio', 'target', ''], rows);
-  console.log(`(${rounds} rounds, interleaved; repository: ${COMMITS + 1} commits, tag v1.0.0 on the last, pack ${repo.size}, from ${repo.url.startsWith('file:') ? 'file://' : repo.url})`);
+  console.log(
+    `(${rounds} rounds, interleaved; repository: ${COMMITS + 1} commits, tag v1.0.0 on the last, pack ${repo.size}, from ${repo.url.startsWith('file:') ? 'file://' : repo.url})`,
+  );
   return [...results, ...(await registryInstall(rounds))];
 }
 
@@ -188,10 +210,13 @@ async function registryInstall(rounds) {
   await runOk(NODE, [BIN, 'cloudlet:install', `${url}#v1.0.0`], { env: nephoEnv(probe) });
   const { digest } = JSON.parse(readFileSync(join(probe, 'cloudlets', 'local-small', '.nepho-install.json'), 'utf8'));
   const index = join(work, 'index.json');
-  writeFileSync(index, JSON.stringify({
-    apiVersion: 'nepho/v1',
-    cloudlets: { 'bench/small': { source: url, summary: 'small', keywords: ['bench'], versions: [{ version: '1.0.0', ref: 'v1.0.0', commit, digest }] } },
-  }));
+  writeFileSync(
+    index,
+    JSON.stringify({
+      apiVersion: 'nepho/v1',
+      cloudlets: { 'bench/small': { source: url, summary: 'small', keywords: ['bench'], versions: [{ version: '1.0.0', ref: 'v1.0.0', commit, digest }] } },
+    }),
+  );
   const config = `registries:\n  - name: bench\n    url: ${pathToFileURL(index)}\n`;
   const nephoHomeFor = (dir) => {
     const home = join(dir, 'home');
@@ -215,22 +240,38 @@ async function registryInstall(rounds) {
   const counted = await warmHome(join(work, 'counted'));
   writeFileSync(log, '');
   await runOk(NODE, [BIN, 'cloudlet:install', 'bench/small'], { env: nephoEnv(counted, { PATH: `${shim}:${process.env.PATH ?? '/usr/bin:/bin'}` }) });
-  const calls = readFileSync(log, 'utf8').trim().split('\n').filter((l) => l !== '');
+  const calls = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '');
 
   let scratch;
   const gitEnv = (home) => nephoEnv(home, { GIT_CONFIG_NOSYSTEM: '1' });
   const clone = (dir) => ['clone', '--quiet', '--depth', '1', '--branch', 'v1.0.0', url, join(dir, 'clone')];
   const variants = [
     {
-      name: 'node -e 0; git clone --depth 1', cmd: 'sh',
+      name: 'node -e 0; git clone --depth 1',
+      cmd: 'sh',
       before: () => {
         scratch = tempDir('nepho-bench-run-');
-        return { args: ['-c', `"$0" -e 0 && git ${clone(scratch).map((a) => `'${a}'`).join(' ')}`, NODE], env: gitEnv(scratch) };
+        return {
+          args: [
+            '-c',
+            `"$0" -e 0 && git ${clone(scratch)
+              .map((a) => `'${a}'`)
+              .join(' ')}`,
+            NODE,
+          ],
+          env: gitEnv(scratch),
+        };
       },
       after: () => removeTemp(scratch),
     },
     {
-      name: 'nepho cloudlet:install bench/small', cmd: NODE, args: [BIN, 'cloudlet:install', 'bench/small'], target: REGISTRY_TARGET,
+      name: 'nepho cloudlet:install bench/small',
+      cmd: NODE,
+      args: [BIN, 'cloudlet:install', 'bench/small'],
+      target: REGISTRY_TARGET,
       before: async () => {
         scratch = tempDir('nepho-bench-run-');
         return { env: gitEnv(await warmHome(scratch)) };
@@ -252,10 +293,18 @@ async function registryInstall(rounds) {
     const row = [v.name, ms(median(t)), ms(Math.min(...t)), ms(percentile(t, 90)), ratio(r)];
     if (!v.target) return [...row, '', 'baseline'];
     const pass = r <= v.target;
-    results.push({ bench: 'install', what: 'cloudlet:install NAME (small, from a registry)', figure: `${ratio(r)} of node -e 0 + git clone --depth 1`, target: `≤ ${ratio(v.target)}`, pass });
+    results.push({
+      bench: 'install',
+      what: 'cloudlet:install NAME (small, from a registry)',
+      figure: `${ratio(r)} of node -e 0 + git clone --depth 1`,
+      target: `≤ ${ratio(v.target)}`,
+      pass,
+    });
     return [...row, `≤ ${ratio(v.target)}`, verdict(pass)];
   });
   table(['command', 'median', 'min', 'p90', 'ratio', 'target', ''], rows);
-  console.log(`(${rounds} rounds, interleaved; the registry's copy already current, as within its TTL; git processes per install: ${calls.length}: ${calls.map((c) => `git ${c.split(' ')[0]}`).join(', ')})`);
+  console.log(
+    `(${rounds} rounds, interleaved; the registry's copy already current, as within its TTL; git processes per install: ${calls.length}: ${calls.map((c) => `git ${c.split(' ')[0]}`).join(', ')})`,
+  );
   return results;
 }

@@ -30,7 +30,10 @@ if (!existsSync(join(ROOT, 'dist')) || !existsSync(join(ROOT, 'node_modules'))) 
   process.exit(2);
 }
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 // Measure a copy of the build: the working tree's dist/ may be rebuilt while this runs.
 let snapshot;
 try {
@@ -63,7 +66,10 @@ for (const name of wanted.length > 0 ? wanted : Object.keys(BENCHES)) {
 cleanupTemps();
 
 heading(`summary (load average now ${load()})`);
-table(['benchmark', 'measure', 'figure', 'target', ''], results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]));
+table(
+  ['benchmark', 'measure', 'figure', 'target', ''],
+  results.map((r) => [r.bench, r.what, r.figure, r.target, verdict(r.pass)]),
+);
 for (const name of broken) console.log(`${name}: did not run (see above)`);
 console.log('\nBenchmarks inform, they do not gate: FAIL above does not fail this command.');
 process.exitCode = broken.length > 0 ? 1 : 0;

@@ -9,7 +9,22 @@ import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BIN, NODE, heading, interleave, median, ms, nepho, nephoEnv, peakMemoryMiB, percentile, progress, ratio, removeTemp, table, tempDir, verdict,
+  BIN,
+  NODE,
+  heading,
+  interleave,
+  median,
+  ms,
+  nepho,
+  nephoEnv,
+  peakMemoryMiB,
+  percentile,
+  progress,
+  ratio,
+  removeTemp,
+  table,
+  tempDir,
+  verdict,
 } from './lib.js';
 
 export const COUNT = Number(process.env.BENCH_CLOUDLETS ?? 100_000);
@@ -43,22 +58,127 @@ function prng(seed) {
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'ta', 'vo', 'si', 'pe', 'do', 'fa', 'gu', 'hi', 'jo', 'be', 'co', 'mu', 'ni', 'ra', 'te'];
 const TOPICS = [
-  'wiki', 'blog', 'cms', 'forum', 'shop', 'mail', 'chat', 'git', 'ci', 'docs', 'search', 'cache', 'proxy', 'vpn', 'dns',
-  'ldap', 'sso', 'monitor', 'metrics', 'logs', 'backup', 'queue', 'storage', 'cdn', 'web', 'api', 'gateway', 'registry',
-  'postgres', 'mysql', 'mariadb', 'redis', 'mongodb', 'elastic', 'kafka', 'rabbitmq', 'nginx', 'apache', 'php', 'python',
-  'node', 'ruby', 'java', 'go', 'rust', 'django', 'rails', 'wordpress', 'drupal', 'jenkins', 'gitlab', 'grafana',
-  'prometheus', 'minio', 'nextcloud', 'matomo', 'keycloak', 'vault', 'consul', 'nomad', 'etcd', 'haproxy', 'varnish',
+  'wiki',
+  'blog',
+  'cms',
+  'forum',
+  'shop',
+  'mail',
+  'chat',
+  'git',
+  'ci',
+  'docs',
+  'search',
+  'cache',
+  'proxy',
+  'vpn',
+  'dns',
+  'ldap',
+  'sso',
+  'monitor',
+  'metrics',
+  'logs',
+  'backup',
+  'queue',
+  'storage',
+  'cdn',
+  'web',
+  'api',
+  'gateway',
+  'registry',
+  'postgres',
+  'mysql',
+  'mariadb',
+  'redis',
+  'mongodb',
+  'elastic',
+  'kafka',
+  'rabbitmq',
+  'nginx',
+  'apache',
+  'php',
+  'python',
+  'node',
+  'ruby',
+  'java',
+  'go',
+  'rust',
+  'django',
+  'rails',
+  'wordpress',
+  'drupal',
+  'jenkins',
+  'gitlab',
+  'grafana',
+  'prometheus',
+  'minio',
+  'nextcloud',
+  'matomo',
+  'keycloak',
+  'vault',
+  'consul',
+  'nomad',
+  'etcd',
+  'haproxy',
+  'varnish',
 ];
 const WORDS = [
-  'a', 'small', 'simple', 'scalable', 'secure', 'single', 'multi', 'site', 'host', 'server', 'cluster', 'with', 'and', 'for',
-  'on', 'aws', 'vagrant', 'local', 'machine', 'behind', 'load', 'balancer', 'auto', 'scaling', 'group', 'database', 'team',
-  'private', 'public', 'network', 'tenant', 'instance', 'volume', 'snapshot', 'nightly', 'replica', 'primary', 'ready',
-  'production', 'development', 'testing', 'minimal', 'hardened', 'managed', 'default', 'config', 'setup', 'service',
+  'a',
+  'small',
+  'simple',
+  'scalable',
+  'secure',
+  'single',
+  'multi',
+  'site',
+  'host',
+  'server',
+  'cluster',
+  'with',
+  'and',
+  'for',
+  'on',
+  'aws',
+  'vagrant',
+  'local',
+  'machine',
+  'behind',
+  'load',
+  'balancer',
+  'auto',
+  'scaling',
+  'group',
+  'database',
+  'team',
+  'private',
+  'public',
+  'network',
+  'tenant',
+  'instance',
+  'volume',
+  'snapshot',
+  'nightly',
+  'replica',
+  'primary',
+  'ready',
+  'production',
+  'development',
+  'testing',
+  'minimal',
+  'hardened',
+  'managed',
+  'default',
+  'config',
+  'setup',
+  'service',
 ];
 
 function hex(random, length) {
   let out = '';
-  while (out.length < length) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+  while (out.length < length)
+    out += Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return out.slice(0, length);
 }
 
@@ -100,10 +220,12 @@ export function generateIndex(count, seed = 42) {
     ids.add(id);
     const major = Math.floor(random() * 4);
     const minor = Math.floor(random() * 10);
-    const versions = [0, 1, 2].map((p) => {
-      const version = `${major}.${minor}.${p}`;
-      return { version, ref: `v${version}`, commit: hex(random, 40), digest: `sha256:${hex(random, 64)}` };
-    }).reverse();
+    const versions = [0, 1, 2]
+      .map((p) => {
+        const version = `${major}.${minor}.${p}`;
+        return { version, ref: `v${version}`, commit: hex(random, 40), digest: `sha256:${hex(random, 64)}` };
+      })
+      .reverse();
     const entry = {
       source: `https://git.example.org/${id}.git`,
       keywords: [...new Set(topics)].concat(topics.length === new Set(topics).size ? [] : [pick(WORDS)]).slice(0, 3),
@@ -145,7 +267,9 @@ async function serve(...bodies) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${server.address().port}/index.json`,
-    get requests() { return requests; },
+    get requests() {
+      return requests;
+    },
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((r) => server.close(() => r()));
@@ -219,13 +343,33 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
       const t = times[v.name];
       const r = median(t) / version;
       const rss = memory[v.name];
-      const cells = [v.name, v.label ? String(hits[v.label]) : '', ms(median(t)), ms(percentile(t, 90)), ratio(r), rss === undefined ? '' : `${rss.toFixed(0)} MiB`, rss === undefined ? '' : ratio(rss / node0)];
+      const cells = [
+        v.name,
+        v.label ? String(hits[v.label]) : '',
+        ms(median(t)),
+        ms(percentile(t, 90)),
+        ratio(r),
+        rss === undefined ? '' : `${rss.toFixed(0)} MiB`,
+        rss === undefined ? '' : ratio(rss / node0),
+      ];
       if (v === unchanged) {
         const pass = row(results, 'registry:update, index unchanged (304)', r, TARGETS.unchanged, `${ratio(r)} of nepho --version`);
         rows.push([...cells, `≤ ${ratio(TARGETS.unchanged)}`, verdict(pass)]);
       } else if (v.label) {
-        const fast = row(results, `cloudlet:search ${v.args.slice(2).join(' ')} (${v.label}, ${hits[v.label]} hits)`, r, TARGETS.search, `${ratio(r)} of nepho --version`);
-        const small = row(results, `cloudlet:search ${v.args.slice(2).join(' ')}: peak RSS`, rss / node0, TARGETS.searchRss, `${ratio(rss / node0)} of node -e 0 (${rss.toFixed(0)} MiB)`);
+        const fast = row(
+          results,
+          `cloudlet:search ${v.args.slice(2).join(' ')} (${v.label}, ${hits[v.label]} hits)`,
+          r,
+          TARGETS.search,
+          `${ratio(r)} of nepho --version`,
+        );
+        const small = row(
+          results,
+          `cloudlet:search ${v.args.slice(2).join(' ')}: peak RSS`,
+          rss / node0,
+          TARGETS.searchRss,
+          `${ratio(rss / node0)} of node -e 0 (${rss.toFixed(0)} MiB)`,
+        );
         rows.push([...cells, `≤ ${ratio(TARGETS.search)}, RSS ≤ ${ratio(TARGETS.searchRss)}`, `${verdict(fast)}, ${verdict(small)}`]);
       } else rows.push([...cells, '', 'baseline']);
     }
@@ -240,7 +384,9 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     const indexing = [
       { name: 'node JSON.parse', cmd: NODE, args: ['-e', parseScript], env },
       {
-        name: 'registry:add', cmd: NODE, args: [BIN, 'registry:add', 'bench', server.url],
+        name: 'registry:add',
+        cmd: NODE,
+        args: [BIN, 'registry:add', 'bench', server.url],
         before: () => {
           addHome = benchHome(body.length);
           return { env: nephoEnv(addHome) };
@@ -259,15 +405,24 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     indexMemory['registry:update (changed)'] = await peakMemoryMiB(NODE, [BIN, 'registry:update'], { env: nephoEnv(updateHome) });
     const parse = median(indexTimes['node JSON.parse']);
     const parseRss = indexMemory['node JSON.parse'];
-    table(['command', 'median', 'time ratio', 'peak RSS', 'RSS ratio', 'target', ''], indexing.map((v) => {
-      const t = median(indexTimes[v.name]);
-      const rss = indexMemory[v.name];
-      const cells = [v.name, ms(t), ratio(t / parse), `${rss.toFixed(0)} MiB`, ratio(rss / parseRss)];
-      if (v.name === 'node JSON.parse') return [...cells, '', 'baseline'];
-      const fast = row(results, `${v.name} of the ${(body.length / 1024 / 1024).toFixed(0)} MiB index: time`, t / parse, TARGETS.add, `${ratio(t / parse)} of JSON.parse (${ms(t)})`);
-      const small = row(results, `${v.name}: peak RSS`, rss / parseRss, TARGETS.addRss, `${ratio(rss / parseRss)} of JSON.parse (${rss.toFixed(0)} MiB)`);
-      return [...cells, `≤ ${ratio(TARGETS.add)}, RSS ≤ ${ratio(TARGETS.addRss)}`, `${verdict(fast)}, ${verdict(small)}`];
-    }));
+    table(
+      ['command', 'median', 'time ratio', 'peak RSS', 'RSS ratio', 'target', ''],
+      indexing.map((v) => {
+        const t = median(indexTimes[v.name]);
+        const rss = indexMemory[v.name];
+        const cells = [v.name, ms(t), ratio(t / parse), `${rss.toFixed(0)} MiB`, ratio(rss / parseRss)];
+        if (v.name === 'node JSON.parse') return [...cells, '', 'baseline'];
+        const fast = row(
+          results,
+          `${v.name} of the ${(body.length / 1024 / 1024).toFixed(0)} MiB index: time`,
+          t / parse,
+          TARGETS.add,
+          `${ratio(t / parse)} of JSON.parse (${ms(t)})`,
+        );
+        const small = row(results, `${v.name}: peak RSS`, rss / parseRss, TARGETS.addRss, `${ratio(rss / parseRss)} of JSON.parse (${rss.toFixed(0)} MiB)`);
+        return [...cells, `≤ ${ratio(TARGETS.add)}, RSS ≤ ${ratio(TARGETS.addRss)}`, `${verdict(fast)}, ${verdict(small)}`];
+      }),
+    );
     console.log(`(${addRounds} rounds, interleaved; the baseline is node -e "JSON.parse(readFileSync(index.json))" of the same file)`);
   } finally {
     await server.close();
@@ -300,7 +455,13 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
   }
   const spread = Math.max(...perCloudlet) / Math.min(...perCloudlet);
   table(['cloudlets', 'index', 'registry:add', 'per cloudlet'], growthRows);
-  const flat = row(results, `registry:add growth ${GROWTH.map((n) => `${n / 1000}k`).join('/')}: time per cloudlet, slowest/fastest`, spread, TARGETS.growth, `${ratio(spread)}`);
+  const flat = row(
+    results,
+    `registry:add growth ${GROWTH.map((n) => `${n / 1000}k`).join('/')}: time per cloudlet, slowest/fastest`,
+    spread,
+    TARGETS.growth,
+    `${ratio(spread)}`,
+  );
   console.log(`(time per cloudlet, slowest over fastest: ${ratio(spread)}, target ≤ ${ratio(TARGETS.growth)}: ${verdict(flat)}; median of ${addRounds} each)`);
   return results;
 }

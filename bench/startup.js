@@ -1,9 +1,7 @@
 // Start-up: `nepho --version`, `nepho cloudlet:list` (one cloudlet installed)
 // and `nepho --help`, each against `node -e 0`, run side by side.
 // Target: --version and cloudlet:list within 1.3× of `node -e 0`.
-import {
-  BIN, NODE, heading, interleave, median, ms, nepho, nephoEnv, percentile, progress, ratio, table, tempDir, verdict,
-} from './lib.js';
+import { BIN, NODE, heading, interleave, median, ms, nepho, nephoEnv, percentile, progress, ratio, table, tempDir, verdict } from './lib.js';
 
 export const TARGET = 1.3;
 

@@ -72,7 +72,11 @@ for (const owner of readdirSync(official).sort()) {
       execFileSync('tar', ['-xf', tarball, '-C', checkout]);
       const digest = manifestDigest(await readManifest(checkout, NOT_CONTENT));
 
-      const entry = { source: `./${owner}-${name}.git`, keywords: manifest.keywords, versions: [{ version: manifest.version, ref: `v${manifest.version}`, commit, digest }] };
+      const entry = {
+        source: `./${owner}-${name}.git`,
+        keywords: manifest.keywords,
+        versions: [{ version: manifest.version, ref: `v${manifest.version}`, commit, digest }],
+      };
       for (const key of ['summary', 'description', 'author', 'license', 'project_page']) if (manifest[key]) entry[key] = manifest[key];
       cloudlets[`${owner}/${name}`] = entry;
     } finally {

@@ -32,8 +32,14 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
  * (see src/errors.ts).
  */
 const SHARED = new Set([
-  'src/errors.ts', 'src/output.ts', 'src/home.ts', 'src/version.ts', 'src/paths.ts',
-  'src/cloudlets/names.ts', 'src/cloudlets/installed.ts', 'src/suggest.ts',
+  'src/errors.ts',
+  'src/output.ts',
+  'src/home.ts',
+  'src/version.ts',
+  'src/paths.ts',
+  'src/cloudlets/names.ts',
+  'src/cloudlets/installed.ts',
+  'src/suggest.ts',
 ]);
 
 /** Trims every build shares: each saves a module, a file read or a CommonJS wrapper on every run. */
@@ -48,7 +54,8 @@ const trims = {
     // process.stdout for output capture; nepho passes the colour depth in its
     // context and leaves capture off (src/cli.ts).
     b.onResolve({ filter: /^\.\.\/platform$/ }, (args) =>
-      args.resolveDir.includes(join('clipanion', 'lib')) ? { path: 'clipanion-platform', namespace: 'nepho' } : undefined);
+      args.resolveDir.includes(join('clipanion', 'lib')) ? { path: 'clipanion-platform', namespace: 'nepho' } : undefined,
+    );
     b.onLoad({ filter: /^clipanion-platform$/, namespace: 'nepho' }, () => ({
       contents: 'export function getDefaultColorDepth() { return 1; }\nexport function getCaptureActivator() { return null; }\n',
       loader: 'js',
@@ -59,18 +66,25 @@ const trims = {
     // merge contexts.
     b.onLoad({ filter: /[\\/]clipanion[\\/]lib[\\/]advanced[\\/]Cli\.mjs$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const eager = /Cli\.defaultContext = \{\s*env: process\.env,\s*stdin: process\.stdin,\s*stdout: process\.stdout,\s*stderr: process\.stderr,\s*colorDepth: getDefaultColorDepth\(\),\s*\};/;
+      const eager =
+        /Cli\.defaultContext = \{\s*env: process\.env,\s*stdin: process\.stdin,\s*stdout: process\.stdout,\s*stderr: process\.stderr,\s*colorDepth: getDefaultColorDepth\(\),\s*\};/;
       if (!eager.test(source)) throw new Error(`${args.path}: clipanion's default context changed; revisit the start-up patch in scripts/bundle.js`);
       // Help sorts categories and commands with localeCompare, whose first call
       // loads ICU's collation data (10-15 ms, more than the rest of --help). The
       // names are nepho's own ASCII; test/cli.test.ts checks the order is the
       // one ICU gives.
       const collated = /(\w+(?:\.usage)?)\.localeCompare\((\w+(?:\.usage)?), `en`, \{ usage: `sort`, caseFirst: `upper` \}\)/g;
-      if ((source.match(collated) ?? []).length !== 2) throw new Error(`${args.path}: clipanion's help sorting changed; revisit the start-up patch in scripts/bundle.js`);
+      if ((source.match(collated) ?? []).length !== 2)
+        throw new Error(`${args.path}: clipanion's help sorting changed; revisit the start-up patch in scripts/bundle.js`);
       return {
-        contents: source.replace(eager, `Cli.defaultContext = Object.defineProperties({ env: process.env, colorDepth: getDefaultColorDepth() }, {
+        contents: source
+          .replace(
+            eager,
+            `Cli.defaultContext = Object.defineProperties({ env: process.env, colorDepth: getDefaultColorDepth() }, {
     stdin: { get: () => process.stdin }, stdout: { get: () => process.stdout }, stderr: { get: () => process.stderr },
-});`).replace(collated, '($1 < $2 ? -1 : $1 > $2 ? 1 : 0)'),
+});`,
+          )
+          .replace(collated, '($1 < $2 ? -1 : $1 > $2 ? 1 : 0)'),
         loader: 'js',
       };
     });
@@ -110,22 +124,31 @@ const startup = await build({
   target: 'node20',
   define: { 'import.meta.url': '__nephoModuleUrl' },
   banner: { js: "const __nephoModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  plugins: [trims, {
-    name: 'nepho-lazy-imports',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        if (args.kind !== 'dynamic-import') return undefined;
-        if (args.path.startsWith('node:') || !args.importer.startsWith(SRC)) return undefined;
-        if (!args.path.startsWith('.')) {
-          return { errors: [{ text: `import('${args.path}') in the start-up bundle: load packages through a nepho module (as src/prompts.ts does), so they are bundled with the lazy part` }] };
-        }
-        const file = sourceFile(args.resolveDir, args.path);
-        const name = posix(relative(SRC, file)).replace(/\.ts$/, '');
-        lazy.set(`lazy/${name}`, file);
-        return { path: `./lazy/${name}.js`, external: true };
-      });
+  plugins: [
+    trims,
+    {
+      name: 'nepho-lazy-imports',
+      setup(b) {
+        b.onResolve({ filter: /.*/ }, (args) => {
+          if (args.kind !== 'dynamic-import') return undefined;
+          if (args.path.startsWith('node:') || !args.importer.startsWith(SRC)) return undefined;
+          if (!args.path.startsWith('.')) {
+            return {
+              errors: [
+                {
+                  text: `import('${args.path}') in the start-up bundle: load packages through a nepho module (as src/prompts.ts does), so they are bundled with the lazy part`,
+                },
+              ],
+            };
+          }
+          const file = sourceFile(args.resolveDir, args.path);
+          const name = posix(relative(SRC, file)).replace(/\.ts$/, '');
+          lazy.set(`lazy/${name}`, file);
+          return { path: `./lazy/${name}.js`, external: true };
+        });
+      },
     },
-  }],
+  ],
   // clipanion loads typanion only for commands with a schema (nepho has none).
   external: ['typanion'],
   metafile: true,
@@ -141,7 +164,11 @@ const startup = await build({
 // makes it an import() of the bundle's own. docs/performance.md says which
 // cache runs where.
 const OWN_IMPORT = 'var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);\n';
-const dynamic = new Set(Object.values(startup.metafile.outputs)[0].imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path));
+const dynamic = new Set(
+  Object.values(startup.metafile.outputs)[0]
+    .imports.filter((i) => i.kind === 'dynamic-import')
+    .map((i) => i.path),
+);
 const bundled = startup.outputFiles[0].text.replace(/\bimport\(("[^"]*")\)/g, (call, specifier) => {
   if (!dynamic.has(JSON.parse(specifier))) throw new Error(`dist/cli.cjs: ${call} is not one of the bundle's dynamic imports`);
   return `__nephoImport(${specifier})`;
@@ -185,9 +212,11 @@ const onDemand = await build({
     'lib/keys': 'src/registry/keys.ts',
     // The error catalogues, read by scripts/error-docs.js: the core one and each provider's.
     'lib/errors/core': 'src/errors.ts',
-    ...Object.fromEntries(readdirSync(join(SRC, 'providers'), { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && existsSync(join(SRC, 'providers', entry.name, 'errors.ts')))
-      .map((entry) => [`lib/errors/providers/${entry.name}`, `src/providers/${entry.name}/errors.ts`])),
+    ...Object.fromEntries(
+      readdirSync(join(SRC, 'providers'), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory() && existsSync(join(SRC, 'providers', entry.name, 'errors.ts')))
+        .map((entry) => [`lib/errors/providers/${entry.name}`, `src/providers/${entry.name}/errors.ts`]),
+    ),
   },
   outdir: 'dist',
   chunkNames: 'lazy/chunks/[name]-[hash]',
@@ -213,6 +242,8 @@ const sources = (meta) => new Set(Object.keys(meta.inputs).filter((path) => path
 const inStartup = sources(startup.metafile);
 const twice = [...sources(onDemand.metafile)].filter((path) => inStartup.has(path) && !SHARED.has(path));
 if (twice.length > 0) {
-  throw new Error(`in both the start-up bundle and the lazy modules, but not known to be safe twice: ${twice.join(', ')}\n` +
-    'import them on demand from the commands, or add them to SHARED in scripts/bundle.js if they hold no state');
+  throw new Error(
+    `in both the start-up bundle and the lazy modules, but not known to be safe twice: ${twice.join(', ')}\n` +
+      'import them on demand from the commands, or add them to SHARED in scripts/bundle.js if they hold no state',
+  );
 }

@@ -21,14 +21,21 @@ async function catalogues() {
   const load = async (file) => import(pathToFileURL(file).href);
   const groups = [['Core', (await load(join(BUILT, 'core.js'))).ERRORS]];
   const providers = join(BUILT, 'providers');
-  for (const file of readdirSync(providers).filter((f) => f.endsWith('.js')).sort()) {
+  for (const file of readdirSync(providers)
+    .filter((f) => f.endsWith('.js'))
+    .sort()) {
     groups.push([`Provider \`${file.slice(0, -'.js'.length)}\``, (await load(join(providers, file))).PROVIDER_ERRORS]);
   }
   return groups;
 }
 
 /** A table cell, as written: no pipe or line break ends it early, no `<word>` reads as HTML. */
-const cell = (text) => (text ?? '').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\s*\n\s*/g, ' ');
+const cell = (text) =>
+  (text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\s*\n\s*/g, ' ');
 
 /** The whole of docs/errors.md for the given catalogues. */
 export function renderErrorDocs(groups) {
@@ -37,9 +44,9 @@ export function renderErrorDocs(groups) {
     '',
     '<!-- Written by scripts/error-docs.js from src/errors.ts and src/providers/*/errors.ts: edit those, then run npm run docs:errors. -->',
     '',
-    'Every error a user can fix carries a stable code, part of nepho\'s interface: once released, a code',
+    "Every error a user can fix carries a stable code, part of nepho's interface: once released, a code",
     'is never renamed, removed or given another meaning. nepho prints the message and, when there is one,',
-    'a hint. A core code thrown without a hint of its own gets the hint below; a provider\'s codes are',
+    "a hint. A core code thrown without a hint of its own gets the hint below; a provider's codes are",
     'always thrown with their own wording of it. Plugins may throw codes of their own, not listed here.',
   ];
   for (const [title, catalogue] of groups) {

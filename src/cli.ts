@@ -24,7 +24,11 @@ export class NephoCli extends Cli<BaseContext> {
   /** Whether the last error was Ctrl-C at a prompt (exit status 130, as shells report an interrupt). */
   private interrupted = false;
 
-  constructor(private readonly stderr: Sink, private readonly colors: boolean, private readonly env: NodeJS.ProcessEnv) {
+  constructor(
+    private readonly stderr: Sink,
+    private readonly colors: boolean,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {
     super({ binaryLabel: 'nepho', binaryName: 'nepho', binaryVersion: VERSION, enableColors: colors, enableCapture: false });
   }
 
@@ -40,7 +44,9 @@ export class NephoCli extends Cli<BaseContext> {
     const style = new Chalk({ level: this.colors ? 1 : 0 });
     if (command === null) return renderGeneralHelp(commands, 'nepho', VERSION, style, helpWidth(this.env));
     const commandClass = (typeof command === 'function' ? command : command.constructor) as NephoCommandClass;
-    return opts?.detailed === false ? `$ ${usageLine('nepho', commandSpec(commandClass))}\n` : renderCommandHelp(commandClass, 'nepho', style, helpWidth(this.env));
+    return opts?.detailed === false
+      ? `$ ${usageLine('nepho', commandSpec(commandClass))}\n`
+      : renderCommandHelp(commandClass, 'nepho', style, helpWidth(this.env));
   }
 
   // clipanion prints errors to stdout; nepho prints them to stderr so that
@@ -54,7 +60,7 @@ export class NephoCli extends Cli<BaseContext> {
     let shown: unknown = error;
     if (meta) {
       const candidates = (error as { candidates?: { reason: string | null }[] }).candidates;
-      const reason = meta.type === 'usage' ? error.message : candidates?.find((c) => c.reason !== null)?.reason ?? null;
+      const reason = meta.type === 'usage' ? error.message : (candidates?.find((c) => c.reason !== null)?.reason ?? null);
       shown = usageProblem(this.argv, commands.map(commandSpec), reason, (spec) => usageLine('nepho', spec));
     }
     if (isNephoError(shown) && USAGE_CODES.has(shown.code)) this.usageFailed = true;

@@ -83,7 +83,8 @@ export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env
     if (typeof e.url !== 'string' || e.url === '') throw bad(`registries[${i}].url`, 'must be a URL');
     if (seen.has(e.name)) throw bad(`registries[${i}].name`, `repeats '${e.name}'`);
     seen.add(e.name);
-    if (e.key !== undefined && (typeof e.key !== 'string' || !/^ed25519:[A-Za-z0-9+/]{43}=$/.test(e.key))) throw bad(`registries[${i}].key`, 'must be an Ed25519 public key (ed25519:...)');
+    if (e.key !== undefined && (typeof e.key !== 'string' || !/^ed25519:[A-Za-z0-9+/]{43}=$/.test(e.key)))
+      throw bad(`registries[${i}].key`, 'must be an Ed25519 public key (ed25519:...)');
     if (e.allow_unsigned !== undefined && typeof e.allow_unsigned !== 'boolean') throw bad(`registries[${i}].allow_unsigned`, 'must be true or false');
     return { name: e.name, url: e.url, ...(e.key ? { key: e.key as string } : {}), ...(e.allow_unsigned ? { allowUnsigned: true } : {}) };
   });
@@ -149,7 +150,12 @@ export async function updateConfig<T>(home: NephoHome, operation: string, change
 /** Write config.yaml atomically, keeping keys nepho does not manage. Only through updateConfig, under the lock. */
 function saveConfig(home: NephoHome, config: Config): void {
   const out: Record<string, unknown> = { ...config.rest };
-  out.registries = config.registries.map(({ name, url, key, allowUnsigned }) => ({ name, url, ...(key ? { key } : {}), ...(allowUnsigned ? { allow_unsigned: true } : {}) }));
+  out.registries = config.registries.map(({ name, url, key, allowUnsigned }) => ({
+    name,
+    url,
+    ...(key ? { key } : {}),
+    ...(allowUnsigned ? { allow_unsigned: true } : {}),
+  }));
   if (config.registryTtl !== DEFAULTS.registryTtl) out.registry_ttl = config.registryTtl;
   const http: Record<string, number> = {};
   if (config.http.timeout !== DEFAULTS.http.timeout) http.timeout = config.http.timeout;

@@ -33,7 +33,8 @@ export const ERRORS = {
     hint: 'nepho COMMAND --help says what each argument and option accepts',
   },
   BAD_BLUEPRINT_NAME: {
-    meaning: "a blueprint name, or the name a blueprint is applied under, is not lowercase letters, digits and '-' (with '.' and '_' for blueprint files), or makes a formation name that is too long",
+    meaning:
+      "a blueprint name, or the name a blueprint is applied under, is not lowercase letters, digits and '-' (with '.' and '_' for blueprint files), or makes a formation name that is too long",
   },
   BAD_CLOUDLET_NAME: {
     meaning: 'a cloudlet name is not owner/name (lowercase letters, digits and "-"), nor a git URL or path where one is accepted',
@@ -65,7 +66,7 @@ export const ERRORS = {
     hint: 'follow it with nepho blueprint:watch NAME, then try again',
   },
   BLUEPRINT_CHANGED: {
-    meaning: "a blueprint entry now names another cloudlet, scenario, provider, region or profile than its formation was created with; a formation cannot move",
+    meaning: 'a blueprint entry now names another cloudlet, scenario, provider, region or profile than its formation was created with; a formation cannot move',
     hint: 'destroy the formation first (nepho formation:destroy NAME), or give the entry a new name and apply with --prune',
   },
   BLUEPRINT_CYCLE: {
@@ -77,7 +78,7 @@ export const ERRORS = {
     hint: 'choose another --name',
   },
   BLUEPRINT_FAILED: {
-    meaning: "some formations of a blueprint failed (and those that depend on them were skipped); the others were carried out",
+    meaning: 'some formations of a blueprint failed (and those that depend on them were skipped); the others were carried out',
     hint: 'fix what the table says, then run the same command again: it continues from where the blueprint stands',
   },
   BLUEPRINT_INTERRUPTED: {
@@ -116,7 +117,7 @@ export const ERRORS = {
     hint: 'wait for it to finish, then try again',
   },
   CLOUDLET_DAMAGED: {
-    meaning: 'an installed cloudlet\'s install record or develop link is missing or damaged',
+    meaning: "an installed cloudlet's install record or develop link is missing or damaged",
     hint: 'reinstall it: nepho cloudlet:uninstall --force --yes OWNER/NAME, then cloudlet:install',
   },
   CLOUDLET_INVALID: {
@@ -138,7 +139,8 @@ export const ERRORS = {
     hint: 'see nepho cloudlet:list, or install it with nepho cloudlet:install',
   },
   CLOUDLET_UNTRUSTED: {
-    meaning: 'a cloudlet installed from a signed registry is no longer vouched for: the key that verified it is not trusted for that registry any more, or the registry no longer pins the installed version to the same commit',
+    meaning:
+      'a cloudlet installed from a signed registry is no longer vouched for: the key that verified it is not trusted for that registry any more, or the registry no longer pins the installed version to the same commit',
     hint: 'check the registry with its maintainers; nepho cloudlet:install --force NAME installs what the registry vouches for now',
   },
   CLOUDLET_UNPUBLISHED: {
@@ -152,8 +154,9 @@ export const ERRORS = {
     meaning: 'a tag points at another commit than the one a registry pins, or moved while a registry was built',
   },
   COMMIT_UNVERIFIED: {
-    meaning: "a server was asked to deploy a cloudlet at a commit that none of its registries lists for that cloudlet, so it cannot check what it would install",
-    hint: "publish that commit as a version in a registry the server is configured with, or deploy a version it lists",
+    meaning:
+      'a server was asked to deploy a cloudlet at a commit that none of its registries lists for that cloudlet, so it cannot check what it would install',
+    hint: 'publish that commit as a version in a registry the server is configured with, or deploy a version it lists',
   },
   CONFIG_BUSY: {
     meaning: 'another nepho process kept config.yaml locked for too long',
@@ -198,7 +201,7 @@ export const ERRORS = {
     hint: 'choose another --directory, or empty it first',
   },
   DRIFT_UNSUPPORTED: {
-    meaning: 'the formation\'s provider cannot detect drift',
+    meaning: "the formation's provider cannot detect drift",
   },
   DUPLICATE_CLOUDLET: {
     meaning: 'two sources of a registry build give the same cloudlet',
@@ -284,7 +287,7 @@ export const ERRORS = {
   },
   NANNY_FAILED: {
     meaning: 'the background process for an operation exited before it started',
-    hint: 'see nanny.log in the formation\'s directory, or run with --foreground',
+    hint: "see nanny.log in the formation's directory, or run with --foreground",
   },
   NEPHO_INCOMPATIBLE: {
     meaning: 'a cloudlet needs a version of nepho other than this one',
@@ -298,7 +301,7 @@ export const ERRORS = {
     hint: 'see nepho formation:list',
   },
   NO_PROVISIONER: {
-    meaning: 'the formation\'s scenario has no provisioner, so there is no bootstrap to run again',
+    meaning: "the formation's scenario has no provisioner, so there is no bootstrap to run again",
   },
   NO_SSH: {
     meaning: "the formation's scenario declares no access.ssh, so nepho cannot tell how to log in",
@@ -310,7 +313,8 @@ export const ERRORS = {
     meaning: 'an operation failed in an unexpected way (a bug in nepho or a plugin)',
   },
   OPERATION_INTERRUPTED: {
-    meaning: 'the server carrying an operation stopped before the provider had it; secret values are kept only in that server\'s memory, so the operation cannot go on',
+    meaning:
+      "the server carrying an operation stopped before the provider had it; secret values are kept only in that server's memory, so the operation cannot go on",
     hint: 'send the operation again, with its parameters (secrets included)',
   },
   OPERATION_LOST: {
@@ -337,7 +341,7 @@ export const ERRORS = {
     meaning: 'a cloudlet directory given as a path could not be copied',
   },
   PATTERN_MISSING: {
-    meaning: "the pattern file a scenario names for a provider is not in the cloudlet",
+    meaning: 'the pattern file a scenario names for a provider is not in the cloudlet',
   },
   PLUGIN_INCOMPATIBLE: {
     meaning: 'a plugin implements another version of the provider or provisioner contract than this nepho',
@@ -376,7 +380,8 @@ export const ERRORS = {
     hint: 'remove it first with nepho registry:remove NAME',
   },
   REGISTRY_EXPIRED: {
-    meaning: 'the newest verified index of a signed registry is past its expires date (a registry, mirror or proxy serving a stale index): installs from it are refused, search still works',
+    meaning:
+      'the newest verified index of a signed registry is past its expires date (a registry, mirror or proxy serving a stale index): installs from it are refused, search still works',
     hint: 'run nepho registry:update; if it stays expired, tell the registry maintainers',
   },
   REGISTRY_INVALID: {
@@ -400,7 +405,8 @@ export const ERRORS = {
     hint: 'tell the registry maintainers: a mirror or proxy may be serving an old index',
   },
   REGISTRY_SIGNATURE_INVALID: {
-    meaning: 'a signed registry index does not verify with the key pinned for it (changed after signing, or signed with another key); it is refused and the previous copy kept',
+    meaning:
+      'a signed registry index does not verify with the key pinned for it (changed after signing, or signed with another key); it is refused and the previous copy kept',
     hint: 'tell the registry maintainers; if they changed keys, check the new key with them, then registry:remove and registry:add --key',
   },
   REGISTRY_SIGNATURE_MISSING: {
@@ -518,7 +524,7 @@ export const ERRORS = {
     hint: 'nepho formation:describe NAME shows what is left',
   },
   UPDATE_UNSUPPORTED: {
-    meaning: 'the formation\'s provider cannot update formations in place',
+    meaning: "the formation's provider cannot update formations in place",
     hint: 'destroy the formation and create it again',
   },
   URL_INVALID: {
@@ -598,7 +604,8 @@ export function messageOf(error: unknown): string {
 }
 
 /** Characters shown escaped when untrusted text is quoted: controls, line and bidi marks, lone surrogates, U+FFFD. */
-const UNPRINTABLE = /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNPRINTABLE =
+  /[\0-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufffd]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Untrusted text (a line of garbage, a library message quoting it) as it may

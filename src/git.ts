@@ -110,7 +110,10 @@ function proxyVariables(env: NodeJS.ProcessEnv): Record<string, string> {
 
 function gitFailure(code: ErrorCode, what: string, error: unknown): NephoError {
   const text = messageOf(error);
-  const fatal = text.split('\n').map((l) => l.trim()).filter((l) => /^(fatal|error):/.test(l));
+  const fatal = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^(fatal|error):/.test(l));
   const reason = (fatal.at(-1) ?? text.split('\n').find((l) => l.trim() !== '') ?? text).replace(/^(fatal|error):\s*/, '');
   return new NephoError(code, `${what}: ${redactUrl(reason)}`);
 }

@@ -37,8 +37,15 @@ export function nephoHome(env: NodeJS.ProcessEnv = process.env): NephoHome {
  * kept there, and a recursive mkdir under /proc never returns in Node.
  */
 const PSEUDO_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
-  [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x1cd1, 'devpts'],
-  [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0xcafe4a11, 'bpf'],
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroup'],
+  [0x63677270, 'cgroup2'],
+  [0x1cd1, 'devpts'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xcafe4a11, 'bpf'],
 ]);
 
 /** Roots already checked by this process: a command asks for its home several times. */

@@ -10,22 +10,16 @@ import { SmallFileError, readSmallFile } from './fs.js';
 import { redactUrl } from './output.js';
 
 /** A conditional GET's answer, the body as bytes. */
-export type FetchBytesResult =
-  | { status: 'fresh'; body: Buffer; etag?: string }
-  | { status: 'not-modified' };
+export type FetchBytesResult = { status: 'fresh'; body: Buffer; etag?: string } | { status: 'not-modified' };
 
 /**
  * A conditional GET's answer, the body written to a file: `path`, its size
  * and sha256 (hex). For a `file://` URL, `path` is the file itself.
  */
-export type FetchFileResult =
-  | { status: 'fresh'; path: string; size: number; sha256: string; etag?: string }
-  | { status: 'not-modified' };
+export type FetchFileResult = { status: 'fresh'; path: string; size: number; sha256: string; etag?: string } | { status: 'not-modified' };
 
 /** A conditional GET's answer. */
-export type FetchResult =
-  | { status: 'fresh'; body: string; etag?: string }
-  | { status: 'not-modified' };
+export type FetchResult = { status: 'fresh'; body: string; etag?: string } | { status: 'not-modified' };
 
 /** What to fetch and how hard to try. */
 export interface FetchOptions extends HttpSettings {
@@ -173,7 +167,10 @@ export async function fetchToFile(url: string, path: () => string, options: Fetc
  * `local` instead. Every failure is thrown as fetchBytes describes.
  */
 async function fetchInto<T extends FetchBytesResult | FetchFileResult>(
-  url: string, options: FetchOptions, sink: BodySink, local: (path: string, shown: string) => T | Promise<T>,
+  url: string,
+  options: FetchOptions,
+  sink: BodySink,
+  local: (path: string, shown: string) => T | Promise<T>,
 ): Promise<T | { status: 'fresh'; etag?: string } | { status: 'not-modified' }> {
   let parsed: URL;
   try {
@@ -211,7 +208,10 @@ async function fetchInto<T extends FetchBytesResult | FetchFileResult>(
     const attempt = await tryOnce(got, parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes, sink);
     if (attempt.kind === 'fresh') return { status: 'fresh', ...(attempt.etag ? { etag: attempt.etag } : {}) };
     if (attempt.kind === 'not-modified' && options.etag) return { status: 'not-modified' };
-    const retryable = attempt.kind === 'timeout' || (attempt.kind === 'status' && RETRY_STATUS.has(attempt.status)) || (attempt.kind === 'network' && RETRY_CODES.has(attempt.code));
+    const retryable =
+      attempt.kind === 'timeout' ||
+      (attempt.kind === 'status' && RETRY_STATUS.has(attempt.status)) ||
+      (attempt.kind === 'network' && RETRY_CODES.has(attempt.code));
     // 1 s, 2 s, 4 s at the default 30 s per try; proportionally less when tries are shorter.
     const wait = Math.min(1000, perTry / 30) * 2 ** Math.min(tries - 1, 2);
     if (!retryable || tries > options.retries || performance.now() + wait >= deadline) {
@@ -272,11 +272,23 @@ export function proxyAgents(url: URL, env: NodeJS.ProcessEnv): { http: import('n
 
 /** One GET, ended by its answer, an error, the size cap or `budget` milliseconds, whichever comes first. */
 function tryOnce(
-  got: typeof import('got').default, url: URL, headers: Record<string, string>, budget: number, maxBytes: number, sink: BodySink,
+  got: typeof import('got').default,
+  url: URL,
+  headers: Record<string, string>,
+  budget: number,
+  maxBytes: number,
+  sink: BodySink,
 ): Promise<Attempt> {
   return new Promise((resolvePromise) => {
     const agent = proxyAgents(url, process.env);
-    const stream = got.stream(url, { headers, retry: { limit: 0 }, throwHttpErrors: false, followRedirect: true, decompress: true, ...(agent ? { agent } : {}) });
+    const stream = got.stream(url, {
+      headers,
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: true,
+      decompress: true,
+      ...(agent ? { agent } : {}),
+    });
     let at = url.toString();
     let etag: string | undefined;
     let size = 0;
@@ -318,7 +330,10 @@ function tryOnce(
 }
 
 /** The NephoError for a fetch that did not succeed. */
-function failure(attempt: Exclude<Attempt, { kind: 'fresh' }>, c: { url: string; shown: string; what: string; maxBytes: number; perTry: number; tries: number; spent: number }): NephoError {
+function failure(
+  attempt: Exclude<Attempt, { kind: 'fresh' }>,
+  c: { url: string; shown: string; what: string; maxBytes: number; perTry: number; tries: number; spent: number },
+): NephoError {
   // Where it went wrong: the URL it was redirected to, when it was.
   const where = sameUrl(attempt.url, c.url) ? c.shown : `${printableUrl(attempt.url)} (redirected from ${c.shown})`;
   const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))}s`;
@@ -339,7 +354,11 @@ function failure(attempt: Exclude<Attempt, { kind: 'fresh' }>, c: { url: string;
     case 'status': {
       const auth = attempt.status === 401 || attempt.status === 403;
       return new NephoError('HTTP_STATUS', `${c.what}: ${where} answered HTTP ${attempt.status}${c.tries > 1 ? ` (${spent})` : ''}`, {
-        hint: auth ? `it wants credentials: put them in ~/.netrc (machine ${hostOf(attempt.url)} login USER password PASSWORD)` : attempt.status === 404 ? 'check the URL' : 'the server is failing; try again later',
+        hint: auth
+          ? `it wants credentials: put them in ~/.netrc (machine ${hostOf(attempt.url)} login USER password PASSWORD)`
+          : attempt.status === 404
+            ? 'check the URL'
+            : 'the server is failing; try again later',
       });
     }
     case 'network':
@@ -398,7 +417,8 @@ export function netrcEntry(text: string, host: string): { user: string; password
   const tokens = text.split(/\s+/).filter((t) => t !== '');
   let current: { machine?: string; user?: string; password?: string } | undefined;
   let fallback: typeof current;
-  const found = (entry: typeof current) => (entry && (entry.user !== undefined || entry.password !== undefined) ? { user: entry.user ?? '', password: entry.password ?? '' } : undefined);
+  const found = (entry: typeof current) =>
+    entry && (entry.user !== undefined || entry.password !== undefined) ? { user: entry.user ?? '', password: entry.password ?? '' } : undefined;
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
     if (token === 'machine' || token === 'default') {
@@ -528,7 +548,9 @@ export async function callApi(url: string, call: ApiCall): Promise<ApiAnswer> {
     return { status: res.statusCode, body };
   } catch (error) {
     const code = (error as { code?: string }).code ?? messageOf(error);
-    throw new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, { hint: 'check the network and the server URL (nepho remote:list)' });
+    throw new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, {
+      hint: 'check the network and the server URL (nepho remote:list)',
+    });
   }
 }
 
@@ -545,7 +567,10 @@ export interface ApiStream {
  * re-attaching after a dropped connection is the caller's, which knows the
  * last event it has.
  */
-export async function openApiStream(url: string, call: Omit<ApiCall, 'method' | 'json' | 'timeout'> & { headers?: Record<string, string> }): Promise<ApiStream> {
+export async function openApiStream(
+  url: string,
+  call: Omit<ApiCall, 'method' | 'json' | 'timeout'> & { headers?: Record<string, string> },
+): Promise<ApiStream> {
   const { default: got } = await import('got');
   const shown = printableUrl(url);
   return new Promise((resolvePromise, reject) => {
@@ -560,7 +585,9 @@ export async function openApiStream(url: string, call: Omit<ApiCall, 'method' | 
     stream.once('response', (response: { statusCode: number }) => resolvePromise({ status: response.statusCode, body: stream }));
     stream.once('error', (error: Error) => {
       const code = (error as { code?: string }).code ?? messageOf(error);
-      reject(new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, { hint: 'check the network and the server URL (nepho remote:list)' }));
+      reject(
+        new NephoError('HTTP_FAILED', `${call.what}: could not reach ${shown} (${code})`, { hint: 'check the network and the server URL (nepho remote:list)' }),
+      );
     });
   });
 }

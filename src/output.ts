@@ -172,7 +172,11 @@ export class Output {
       return;
     }
     const Table = loadTable();
-    const widths = fitColumns([head, ...rows].map((row) => row.map((cell) => stripVTControlCharacters(cell).length)), this.width, GAP);
+    const widths = fitColumns(
+      [head, ...rows].map((row) => row.map((cell) => stripVTControlCharacters(cell).length)),
+      this.width,
+      GAP,
+    );
     const table = new Table({
       head: head.map((h) => this.style.bold(h)),
       chars: BORDERLESS,
@@ -180,7 +184,13 @@ export class Output {
       ...(widths ? { colWidths: widths.map((w) => w + GAP) } : {}),
     });
     table.push(...rows);
-    this.stdout.write(`${table.toString().split('\n').map((l) => l.trimEnd()).join('\n')}\n`);
+    this.stdout.write(
+      `${table
+        .toString()
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n')}\n`,
+    );
   }
 
   /** `Label: value` pairs, aligned, skipping empty values. */
@@ -252,8 +262,10 @@ export function renderError(error: unknown, colors: boolean): string {
     return text;
   }
   const e = error instanceof Error ? error : new Error(String(error));
-  return `${style.red('error:')} unexpected failure, a bug in nepho: ${e.message}\n${e.stack ?? ''}\n` +
-    `${style.dim('hint: please report it with the command you ran')}\n`;
+  return (
+    `${style.red('error:')} unexpected failure, a bug in nepho: ${e.message}\n${e.stack ?? ''}\n` +
+    `${style.dim('hint: please report it with the command you ran')}\n`
+  );
 }
 
 /** Replace the password (and user) in a URL so it can be printed. */
@@ -272,8 +284,21 @@ export function redactUrl(url: string): string {
 }
 
 const BORDERLESS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-  'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '',
 };
 
 let yamlModule: typeof import('yaml') | undefined;

@@ -70,7 +70,8 @@ export async function loadPlugins(home: NephoHome, config: Config): Promise<Plug
     for (const provider of plugin.providers ?? []) {
       checkApiVersion(spec, `provider '${provider?.name}'`, provider);
       for (const method of ['validate', 'render', 'create', 'destroy', 'describe', 'patternPath'] as const) {
-        if (typeof provider?.[method] !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider?.name}' has no ${method}()`);
+        if (typeof provider?.[method] !== 'function')
+          throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider?.name}' has no ${method}()`);
       }
       if (providerNamed(providers, provider.name)) {
         throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}' is already provided`);
@@ -80,13 +81,15 @@ export async function loadPlugins(home: NephoHome, config: Config): Promise<Plug
       }
       for (const alias of provider.aliases ?? []) {
         const owner = providerNamed(providers, alias);
-        if (owner) throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}': the name '${alias}' is already provider '${owner.name}'`);
+        if (owner)
+          throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provider '${provider.name}': the name '${alias}' is already provider '${owner.name}'`);
       }
       providers.push(provider);
     }
     for (const provisioner of plugin.provisioners ?? []) {
       checkApiVersion(spec, `provisioner '${provisioner?.type}'`, provisioner);
-      if (typeof provisioner?.render !== 'function') throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner?.type}' has no render()`);
+      if (typeof provisioner?.render !== 'function')
+        throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner?.type}' has no render()`);
       if (provisioners.some((p) => p.type === provisioner.type)) {
         throw new NephoError('PLUGIN_INVALID', `plugin '${spec}': provisioner '${provisioner.type}' is already provided`);
       }
@@ -100,11 +103,16 @@ export async function loadPlugins(home: NephoHome, config: Config): Promise<Plug
 function checkApiVersion(spec: string, what: string, part: { apiVersion?: unknown } | undefined): void {
   const version = part?.apiVersion;
   if (version === PROVIDER_API_VERSION) return;
-  throw new NephoError('PLUGIN_INCOMPATIBLE', `plugin '${spec}': ${what} ${version === undefined ? 'declares no apiVersion' : `implements apiVersion ${JSON.stringify(version)}`}; this nepho speaks apiVersion ${PROVIDER_API_VERSION}`, {
-    hint: version === undefined || (typeof version === 'number' && version < PROVIDER_API_VERSION)
-      ? 'update the plugin, or add apiVersion: 1 to it if it was written for this contract'
-      : 'update nepho',
-  });
+  throw new NephoError(
+    'PLUGIN_INCOMPATIBLE',
+    `plugin '${spec}': ${what} ${version === undefined ? 'declares no apiVersion' : `implements apiVersion ${JSON.stringify(version)}`}; this nepho speaks apiVersion ${PROVIDER_API_VERSION}`,
+    {
+      hint:
+        version === undefined || (typeof version === 'number' && version < PROVIDER_API_VERSION)
+          ? 'update the plugin, or add apiVersion: 1 to it if it was written for this contract'
+          : 'update nepho',
+    },
+  );
 }
 
 /** The provider `name` is the name or an alias of, if any. */
@@ -143,7 +151,9 @@ export function registrarFor(registry: PluginRegistry, name: string | undefined)
   const provider = findProvider(registry, name);
   if (typeof provider.register === 'function') return provider as Registrar;
   const needing = names.length === 0 ? 'no provider here needs credentials' : `only ${names.join(', ')} ${names.length === 1 ? 'needs' : 'need'} credentials`;
-  throw new NephoError('BAD_ARGUMENT', `--provider '${name}': ${needing}`, { hint: provider.noCredentials ?? `${provider.name} takes no credentials from nepho` });
+  throw new NephoError('BAD_ARGUMENT', `--provider '${name}': ${needing}`, {
+    hint: provider.noCredentials ?? `${provider.name} takes no credentials from nepho`,
+  });
 }
 
 /** A provider or provisioner as `nepho version` reports it. */

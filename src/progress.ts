@@ -23,7 +23,11 @@ export class StatusLine {
   #frame = 0;
   #stopped = false;
 
-  constructor(private readonly stream: Terminal, private readonly text: () => string, tick = 250) {
+  constructor(
+    private readonly stream: Terminal,
+    private readonly text: () => string,
+    tick = 250,
+  ) {
     this.#draw = createLogUpdate(stream as NodeJS.WriteStream, { showCursor: true });
     this.#timer = setInterval(() => this.redraw(), tick).unref();
     this.redraw();
@@ -60,7 +64,13 @@ export class StatusLine {
  * spinner with `text` and the time spent on `stream` until it ends. `live`
  * is given the status line while it is drawn, so that other output goes above it.
  */
-export async function withSpinner<T>(stream: Terminal, text: string, work: () => Promise<T>, live: (line: StatusLine | undefined) => void, after = 1000): Promise<T> {
+export async function withSpinner<T>(
+  stream: Terminal,
+  text: string,
+  work: () => Promise<T>,
+  live: (line: StatusLine | undefined) => void,
+  after = 1000,
+): Promise<T> {
   const started = Date.now();
   let line: StatusLine | undefined;
   const timer = setTimeout(() => {

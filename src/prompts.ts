@@ -33,12 +33,15 @@ export async function promptLibrary(): Promise<PromptLibrary> {
 function forgetfulPassword(library: PromptLibrary): PromptLibrary['password'] {
   return (config, context) => {
     const mask = typeof config.mask === 'string' ? config.mask : config.mask === true ? '*' : '';
-    return library.input({
-      message: config.message,
-      ...(config.validate ? { validate: config.validate } : {}),
-      transformer: (value) => mask.repeat(value.length),
-      theme: { validationFailureMode: 'clear' },
-    }, context);
+    return library.input(
+      {
+        message: config.message,
+        ...(config.validate ? { validate: config.validate } : {}),
+        transformer: (value) => mask.repeat(value.length),
+        theme: { validationFailureMode: 'clear' },
+      },
+      context,
+    );
   };
 }
 
@@ -76,16 +79,25 @@ export async function askForParameters(specs: ParameterSpec[], io: PromptIO): Pr
         if (typeof spec.default === 'boolean') return confirm({ message, default: spec.default }, context);
         // No default: nothing preselected, Enter alone is refused.
         const yesNo = (t: string) => coerce('boolean', /^[yn]$/i.test(t.trim()) ? (t.trim().toLowerCase() === 'y' ? 'yes' : 'no') : t);
-        const text = await input({ message: `${message} (y/n)`, validate: (t) => (t.trim() === '' ? `${spec.name} is required: answer y or n` : yesNo(t) === undefined ? `${spec.name}: answer y or n` : true) }, context);
+        const text = await input(
+          {
+            message: `${message} (y/n)`,
+            validate: (t) => (t.trim() === '' ? `${spec.name} is required: answer y or n` : yesNo(t) === undefined ? `${spec.name}: answer y or n` : true),
+          },
+          context,
+        );
         return yesNo(text)!;
       }
       if (choices && !spec.secret) {
         const valid = choices.filter((c) => validateValue(spec, c) === undefined);
-        return select({
-          message,
-          choices: valid.map((c) => ({ name: String(c), value: c })),
-          ...(spec.default !== undefined ? { default: spec.default } : {}),
-        }, context);
+        return select(
+          {
+            message,
+            choices: valid.map((c) => ({ name: String(c), value: c })),
+            ...(spec.default !== undefined ? { default: spec.default } : {}),
+          },
+          context,
+        );
       }
       if (spec.secret) {
         return coerce(spec.type, await password({ message, mask: '*', validate: check }, context))!;

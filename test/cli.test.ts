@@ -16,7 +16,7 @@ t.test('--help lists commands by category, in colon form', async (t) => {
   }
   const command = await nepho(['cloudlet:list', '--help'], { home });
   t.equal(command.code, 0);
-  t.match(command.stdout, /List installed cloudlets[\s\S]*\$ nepho cloudlet:list/, 'a command\'s --help is its own');
+  t.match(command.stdout, /List installed cloudlets[\s\S]*\$ nepho cloudlet:list/, "a command's --help is its own");
 });
 
 t.test('--help orders categories and commands as ICU collation would', async (t) => {
@@ -24,10 +24,17 @@ t.test('--help orders categories and commands as ICU collation would', async (t)
   const home = tempDir(t);
   const r = await nepho(['--help'], { home });
   const collator = new Intl.Collator('en', { usage: 'sort', caseFirst: 'upper' });
-  const sections = r.stdout.split(/\n(?=\S)/).slice(1).map((section) => ({
-    category: section.split('\n')[0]!,
-    commands: section.split('\n').filter((line) => line.startsWith('  nepho ')).map((line) => line.trim()),
-  })).filter((s) => s.commands.length > 0);
+  const sections = r.stdout
+    .split(/\n(?=\S)/)
+    .slice(1)
+    .map((section) => ({
+      category: section.split('\n')[0]!,
+      commands: section
+        .split('\n')
+        .filter((line) => line.startsWith('  nepho '))
+        .map((line) => line.trim()),
+    }))
+    .filter((s) => s.commands.length > 0);
   t.ok(sections.length >= 5, 'several categories');
   const categories = sections.map((s) => s.category);
   t.same(categories, [...categories].sort(collator.compare), 'categories');

@@ -23,17 +23,21 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Each provider's catalogue: the provider (its folder's name), the file, the codes. */
-const providers = await Promise.all(readdirSync(join(SRC, 'providers'), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory() && existsSync(join(SRC, 'providers', entry.name, 'errors.ts')))
-  .map(async (entry) => {
-    const file = `src/providers/${entry.name}/errors.ts`;
-    const { PROVIDER_ERRORS } = (await import(pathToFileURL(join(ROOT, file)).href)) as { PROVIDER_ERRORS: Catalogue };
-    return { name: entry.name, file, codes: PROVIDER_ERRORS };
-  }));
+const providers = await Promise.all(
+  readdirSync(join(SRC, 'providers'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(SRC, 'providers', entry.name, 'errors.ts')))
+    .map(async (entry) => {
+      const file = `src/providers/${entry.name}/errors.ts`;
+      const { PROVIDER_ERRORS } = (await import(pathToFileURL(join(ROOT, file)).href)) as { PROVIDER_ERRORS: Catalogue };
+      return { name: entry.name, file, codes: PROVIDER_ERRORS };
+    }),
+);
 const catalogues = [{ name: 'core', file: CORE_FILE, codes: ERRORS as Catalogue }, ...providers];
 const catalogueFiles = new Set(catalogues.map((c) => c.file));
 /** Every source file but the catalogues themselves, with its text. */
-const sources = sourceFiles(SRC).filter((file) => !catalogueFiles.has(file)).map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
+const sources = sourceFiles(SRC)
+  .filter((file) => !catalogueFiles.has(file))
+  .map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 const mentions = (code: string) => sources.filter((s) => s.text.includes(`'${code}'`)).map((s) => s.file);
 
 /** Each `new NephoError(...)` call of a file: the codes its first argument names, and the whole call. */
@@ -76,7 +80,11 @@ t.test('no code is in two catalogues', async (t) => {
 });
 
 t.test('every catalogued code is used somewhere in src/', async (t) => {
-  const unused = catalogues.flatMap(({ file, codes }) => Object.keys(codes).filter((code) => mentions(code).length === 0).map((code) => `${code} (${file})`));
+  const unused = catalogues.flatMap(({ file, codes }) =>
+    Object.keys(codes)
+      .filter((code) => mentions(code).length === 0)
+      .map((code) => `${code} (${file})`),
+  );
   t.same(unused, [], 'a code nothing throws is a stale entry');
 });
 
@@ -87,7 +95,11 @@ t.test("a provider's code is used only inside that provider", async (t) => {
   for (const { name, codes } of providers) {
     const inside = (file: string) => file.startsWith(`src/providers/${name}/`) || (name === 'cloudformation' && alsoCloudformation(file));
     for (const code of Object.keys(codes)) {
-      t.same(mentions(code).filter((file) => !inside(file)), [], `${code} appears outside src/providers/${name}/: it belongs in the core catalogue, under a provider-neutral name`);
+      t.same(
+        mentions(code).filter((file) => !inside(file)),
+        [],
+        `${code} appears outside src/providers/${name}/: it belongs in the core catalogue, under a provider-neutral name`,
+      );
     }
   }
 });
@@ -106,7 +118,11 @@ t.test("a provider code with a catalogue hint is thrown with a hint (NephoError 
 
 t.test('the core catalogue is plain data that names no provider', async (t) => {
   const text = readFileSync(join(ROOT, CORE_FILE), 'utf8');
-  t.same(text.split('\n').filter((line) => /^import\b/.test(line) && !/^import type\b/.test(line)), [], 'type-only imports: it is in the start-up bundle');
+  t.same(
+    text.split('\n').filter((line) => /^import\b/.test(line) && !/^import type\b/.test(line)),
+    [],
+    'type-only imports: it is in the start-up bundle',
+  );
   for (const { name } of providers) t.notMatch(text.toLowerCase(), name, `${CORE_FILE} does not name ${name}`);
   t.notMatch(text, /\baws\b/i, `${CORE_FILE} does not name AWS`);
 });
@@ -127,9 +143,14 @@ t.test('docs/errors.md is what scripts/error-docs.js writes from the built catal
 
   const docs = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
   for (const { codes } of catalogues) {
-    for (const [code, { meaning }] of Object.entries(codes)) t.ok(docs.includes(`| \`${code}\` | ${meaning.replace(/</g, '&lt;').replace(/>/g, '&gt;')} |`), `${code} and its meaning are in the docs`);
+    for (const [code, { meaning }] of Object.entries(codes))
+      t.ok(docs.includes(`| \`${code}\` | ${meaning.replace(/</g, '&lt;').replace(/>/g, '&gt;')} |`), `${code} and its meaning are in the docs`);
   }
-  t.ok(docs.indexOf('## Core') < docs.indexOf('## Provider `cloudformation`') && docs.indexOf('## Provider `cloudformation`') < docs.indexOf('## Provider `vagrant`'), 'core first, then each provider');
+  t.ok(
+    docs.indexOf('## Core') < docs.indexOf('## Provider `cloudformation`') &&
+      docs.indexOf('## Provider `cloudformation`') < docs.indexOf('## Provider `vagrant`'),
+    'core first, then each provider',
+  );
 
   const stale = join(tempDir(t), 'errors.md');
   writeFileSync(stale, docs.replace(/^\| `CANCELLED` .*\n/m, ''));

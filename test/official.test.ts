@@ -78,9 +78,17 @@ for (const { id, dir } of cloudlets) {
     const env = moto.env;
 
     const blueprintDir = join(dir, 'blueprints');
-    const blueprints = existsSync(blueprintDir) ? readdirSync(blueprintDir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
+    const blueprints = existsSync(blueprintDir)
+      ? readdirSync(blueprintDir)
+          .filter((f) => f.endsWith('.yaml'))
+          .map((f) => f.slice(0, -5))
+      : [];
     const listed = await nepho(['blueprint:list', id, '-o', 'json'], { home });
-    t.same(JSON.parse(listed.stdout).map((b: { name: string }) => b.name), blueprints.sort(), 'blueprint:list lists its blueprints');
+    t.same(
+      JSON.parse(listed.stdout).map((b: { name: string }) => b.name),
+      blueprints.sort(),
+      'blueprint:list lists its blueprints',
+    );
     for (const blueprint of blueprints) {
       const entries = Object.keys(parse(readFileSync(join(blueprintDir, `${blueprint}.yaml`), 'utf8')).formations);
       // The scenario's required values, given to every entry (each entry is a formation of its own).

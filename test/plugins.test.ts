@@ -13,7 +13,8 @@ function echoCloudlet(dir: string): string {
   const path = join(dir, 'echo-cloudlet');
   writeFiles(path, {
     'cloudlet.yaml': 'name: echoes\nversion: 1.0.0\nsummary: says things\n',
-    'scenarios/default.yaml': 'summary: say it\nproviders:\n  echo: {pattern: plain}\nprovisioner: {type: note, script: provisioners/note.txt}\nparameters:\n  Words: {type: string, default: hello}\naccess:\n  url: "http://example.org/{{outputs.Said}}"\n',
+    'scenarios/default.yaml':
+      'summary: say it\nproviders:\n  echo: {pattern: plain}\nprovisioner: {type: note, script: provisioners/note.txt}\nparameters:\n  Words: {type: string, default: hello}\naccess:\n  url: "http://example.org/{{outputs.Said}}"\n',
     'patterns/echo/plain.txt': 'echo pattern\n',
     'provisioners/note.txt': 'a note\n',
   });
@@ -80,7 +81,10 @@ t.test('bad plugins are refused with one line naming them', async (t) => {
   const future = join(dir, 'future.mjs');
   writeFileSync(future, 'export default { provisioners: [{ apiVersion: 2, type: "next", render() {} }] };\n');
   const twice = join(dir, 'twice.mjs');
-  writeFileSync(twice, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'cloudformation' }] };\n`);
+  writeFileSync(
+    twice,
+    `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'cloudformation' }] };\n`,
+  );
   const throws = join(dir, 'throws.mjs');
   writeFileSync(throws, 'throw new Error("plugin exploded");\n');
   const cases: [string, RegExp][] = [
@@ -119,7 +123,12 @@ t.test('a plugin provider sets up its credentials through register, by its name 
   t.equal(readFileSync(token, 'utf8'), 'sesame');
   t.equal(statSync(token).mode & 0o777, 0o600);
 
-  expectUserError(t, await run(['--provider', 'echo', '--secret-access-key-stdin'], 'other'), /^error: Replace .*\.echo-token\? Not confirmed: no terminal to ask on$/, "nepho's host answers the provider's question");
+  expectUserError(
+    t,
+    await run(['--provider', 'echo', '--secret-access-key-stdin'], 'other'),
+    /^error: Replace .*\.echo-token\? Not confirmed: no terminal to ask on$/,
+    "nepho's host answers the provider's question",
+  );
   t.equal(readFileSync(token, 'utf8'), 'sesame', 'nothing replaced');
   t.equal((await run(['--provider', 'echo', '--secret-access-key-stdin', '--yes'], 'other')).code, 0, '--yes answers it up front');
   t.equal(readFileSync(token, 'utf8'), 'other');
@@ -130,9 +139,15 @@ t.test('a plugin provider sets up its credentials through register, by its name 
 t.test('a plugin provider may not take a name another provider already answers to', async (t) => {
   const dir = tempDir(t);
   const clash = join(dir, 'clash.mjs');
-  writeFileSync(clash, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'echo2', aliases: ['aws'] }] };\n`);
+  writeFileSync(
+    clash,
+    `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'echo2', aliases: ['aws'] }] };\n`,
+  );
   const taken = join(dir, 'taken.mjs');
-  writeFileSync(taken, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'aws', aliases: [] }] };\n`);
+  writeFileSync(
+    taken,
+    `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], name: 'aws', aliases: [] }] };\n`,
+  );
   const bad = join(dir, 'bad.mjs');
   writeFileSync(bad, `import p from ${JSON.stringify(join(PLUGIN, 'index.mjs'))};\nexport default { providers: [{ ...p.providers[0], aliases: 'say' }] };\n`);
   const cases: [string, RegExp][] = [

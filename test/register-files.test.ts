@@ -5,19 +5,33 @@ import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import t from 'tap';
 import {
-  awsFiles, checkAccessKeyId, checkProfileName, checkRegion, checkSecretAccessKey, configSection, currentRegion,
-  findAwsCredentials, parseIni, profileHasKeys, resolveAwsSettings, setIniValues, writeAwsProfile,
+  awsFiles,
+  checkAccessKeyId,
+  checkProfileName,
+  checkRegion,
+  checkSecretAccessKey,
+  configSection,
+  currentRegion,
+  findAwsCredentials,
+  parseIni,
+  profileHasKeys,
+  resolveAwsSettings,
+  setIniValues,
+  writeAwsProfile,
 } from '../src/providers/cloudformation/aws-config.js';
 import { thrown } from './fixtures/cli.js';
 import { tempDir } from './fixtures/paths.js';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
-
 t.test('the files: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, else ~/.aws', async (t) => {
   t.same(awsFiles({ HOME: '/h' }), { credentials: '/h/.aws/credentials', config: '/h/.aws/config' });
   t.same(awsFiles({ HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '/x/c', AWS_CONFIG_FILE: '/x/f' }), { credentials: '/x/c', config: '/x/f' });
-  t.same(awsFiles({ HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '', AWS_CONFIG_FILE: '' }), { credentials: '/h/.aws/credentials', config: '/h/.aws/config' }, 'empty means unset');
+  t.same(
+    awsFiles({ HOME: '/h', AWS_SHARED_CREDENTIALS_FILE: '', AWS_CONFIG_FILE: '' }),
+    { credentials: '/h/.aws/credentials', config: '/h/.aws/config' },
+    'empty means unset',
+  );
   t.equal(configSection('default'), 'default');
   t.equal(configSection('work'), 'profile work');
 });
@@ -34,14 +48,30 @@ t.test('setIniValues changes a section in place and keeps everything else', asyn
     'aws_access_key_id = WORKWORKWORKWORK',
     '',
   ].join('\n');
-  t.equal(setIniValues(text, 'default', { aws_access_key_id: 'NEW', aws_secret_access_key: 'S' }), [
-    '# my keys', '[default]', 'aws_access_key_id = NEW', 'aws_secret_access_key = S', '', '; the work account', '[work]',
-    'aws_access_key_id = WORKWORKWORKWORK', '',
-  ].join('\n'));
-  t.equal(setIniValues(text, 'work', { aws_secret_access_key: 'S' }), `${text}aws_secret_access_key = S\n`,
-    'a new key goes after the last setting of its section');
-  t.equal(setIniValues(text, 'default', { region: 'eu-west-1' }).split('\n').slice(0, 5).join('\n'),
-    '# my keys\n[default]\naws_access_key_id = OLDKEYOLDKEYOLDKEY\naws_secret_access_key=old\nregion = eu-west-1', 'not after the comment that introduces the next section');
+  t.equal(
+    setIniValues(text, 'default', { aws_access_key_id: 'NEW', aws_secret_access_key: 'S' }),
+    [
+      '# my keys',
+      '[default]',
+      'aws_access_key_id = NEW',
+      'aws_secret_access_key = S',
+      '',
+      '; the work account',
+      '[work]',
+      'aws_access_key_id = WORKWORKWORKWORK',
+      '',
+    ].join('\n'),
+  );
+  t.equal(
+    setIniValues(text, 'work', { aws_secret_access_key: 'S' }),
+    `${text}aws_secret_access_key = S\n`,
+    'a new key goes after the last setting of its section',
+  );
+  t.equal(
+    setIniValues(text, 'default', { region: 'eu-west-1' }).split('\n').slice(0, 5).join('\n'),
+    '# my keys\n[default]\naws_access_key_id = OLDKEYOLDKEYOLDKEY\naws_secret_access_key=old\nregion = eu-west-1',
+    'not after the comment that introduces the next section',
+  );
   t.equal(setIniValues(text, 'new', { a: '1' }), `${text}\n[new]\na = 1\n`, 'a new section at the end, after a blank line');
   t.equal(setIniValues('', 'default', { a: '1' }), '[default]\na = 1\n', 'an empty file');
   t.equal(setIniValues('[default]\na = 1', 'default', { b: '2' }), '[default]\na = 1\nb = 2\n', 'no newline at the end');
@@ -49,13 +79,20 @@ t.test('setIniValues changes a section in place and keeps everything else', asyn
 
 t.test('setIniValues: nested values, repeated keys and sections, odd spacing, CRLF', async (t) => {
   const nested = '[profile dev]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 20\n  region = nested\n\n[profile other]\nregion = us-west-2\n';
-  t.equal(setIniValues(nested, 'profile dev', { region: 'eu-west-1' }),
+  t.equal(
+    setIniValues(nested, 'profile dev', { region: 'eu-west-1' }),
     '[profile dev]\nregion = eu-west-1\ns3 =\n  max_concurrent_requests = 20\n  region = nested\n\n[profile other]\nregion = us-west-2\n',
-    'an indented line belongs to a nested value and is not the key');
-  t.equal(setIniValues(nested, 'profile dev', { output: 'json' }),
-    '[profile dev]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 20\n  region = nested\noutput = json\n\n[profile other]\nregion = us-west-2\n');
-  t.equal(setIniValues('[ profile   dev ]\nREGION = a\nregion = b\n', 'profile dev', { region: 'c' }), '[ profile   dev ]\nregion = c\n',
-    'the header matched with its blanks collapsed; keys case-insensitively; a repeated key keeps one line');
+    'an indented line belongs to a nested value and is not the key',
+  );
+  t.equal(
+    setIniValues(nested, 'profile dev', { output: 'json' }),
+    '[profile dev]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = 20\n  region = nested\noutput = json\n\n[profile other]\nregion = us-west-2\n',
+  );
+  t.equal(
+    setIniValues('[ profile   dev ]\nREGION = a\nregion = b\n', 'profile dev', { region: 'c' }),
+    '[ profile   dev ]\nregion = c\n',
+    'the header matched with its blanks collapsed; keys case-insensitively; a repeated key keeps one line',
+  );
   t.equal(setIniValues('[a]\nk = 1\n[b]\n[a]\nk = 2\n', 'a', { k: '3' }), '[a]\nk = 3\n[b]\n[a]\n', 'a repeated section keeps one value');
   t.equal(setIniValues('[a]\r\nk = 1\r\n[b]\r\nx = y\r\n', 'b', { x: 'z', w: 'v' }), '[a]\r\nk = 1\r\n[b]\r\nx = z\r\nw = v\r\n', 'CRLF kept');
 });
@@ -78,7 +115,10 @@ t.test('writeAwsProfile writes both files, 0600, in a new 0700 ~/.aws, keeping o
   t.equal(readFileSync(files.config, 'utf8'), '[default]\nregion = eu-west-1\n');
 
   writeAwsProfile(files, { profile: 'work', accessKeyId: 'AKIAWORKWORKWORK0000', secretAccessKey: SECRET, region: 'us-west-2' });
-  t.match(readFileSync(files.credentials, 'utf8'), /^\[default\]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n.*\n\n\[work\]\naws_access_key_id = AKIAWORKWORKWORK0000\n/);
+  t.match(
+    readFileSync(files.credentials, 'utf8'),
+    /^\[default\]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n.*\n\n\[work\]\naws_access_key_id = AKIAWORKWORKWORK0000\n/,
+  );
   t.match(readFileSync(files.config, 'utf8'), /^\[default\]\nregion = eu-west-1\n\n\[profile work\]\nregion = us-west-2\n$/);
   t.ok(profileHasKeys(files, 'work'));
   t.notOk(profileHasKeys(files, 'other'));
@@ -135,22 +175,46 @@ t.test('one reader for register and the provider: the region offered is the regi
     t.equal(currentRegion({}, files, profile), resolved, `profile ${profile}`);
   }
   t.equal(currentRegion({}, files, 'default'), 'eu-west-3', '[profile default] is the default profile, and a comment after a value is no part of it');
-  t.equal(currentRegion({}, files, 'team'), 'ap-south-1', 'a nested region is not the profile\'s');
+  t.equal(currentRegion({}, files, 'team'), 'ap-south-1', "a nested region is not the profile's");
 
   const unreadable = awsFiles({ HOME: dir, AWS_CONFIG_FILE: join(dir, '.aws') });
-  t.match(thrown(t, () => currentRegion({}, unreadable, 'default')), /\.aws: EISDIR/, 'register, about to write the file, names it');
-  t.match(thrown(t, () => resolveAwsSettings({}, { HOME: dir, AWS_CONFIG_FILE: join(dir, '.aws') })), /^no AWS region/, 'the provider takes it as no region, as the SDK does');
+  t.match(
+    thrown(t, () => currentRegion({}, unreadable, 'default')),
+    /\.aws: EISDIR/,
+    'register, about to write the file, names it',
+  );
+  t.match(
+    thrown(t, () => resolveAwsSettings({}, { HOME: dir, AWS_CONFIG_FILE: join(dir, '.aws') })),
+    /^no AWS region/,
+    'the provider takes it as no region, as the SDK does',
+  );
 });
 
 t.test('checks name the flag and never repeat a secret', async (t) => {
   t.equal(checkAccessKeyId('AKIAIOSFODNN7EXAMPLE'), 'AKIAIOSFODNN7EXAMPLE');
-  t.match(thrown(t, () => checkAccessKeyId('akiaiosfodnn7example')), /^--access-key-id: not an access key id/);
-  t.match(thrown(t, () => checkAccessKeyId('AKIA')), /^--access-key-id/);
+  t.match(
+    thrown(t, () => checkAccessKeyId('akiaiosfodnn7example')),
+    /^--access-key-id: not an access key id/,
+  );
+  t.match(
+    thrown(t, () => checkAccessKeyId('AKIA')),
+    /^--access-key-id/,
+  );
   t.equal(checkRegion('us-gov-west-1'), 'us-gov-west-1');
   t.equal(checkRegion('eu-central-2'), 'eu-central-2');
-  for (const bad of ['us-east', 'US-EAST-1', 'useast1', 'us-east-1\n[x]', '']) t.match(thrown(t, () => checkRegion(bad)), /^--region /, JSON.stringify(bad));
+  for (const bad of ['us-east', 'US-EAST-1', 'useast1', 'us-east-1\n[x]', ''])
+    t.match(
+      thrown(t, () => checkRegion(bad)),
+      /^--region /,
+      JSON.stringify(bad),
+    );
   t.equal(checkProfileName('work.eu_1-a'), 'work.eu_1-a');
-  for (const bad of ['a]b', 'a b', '', 'a\nb']) t.match(thrown(t, () => checkProfileName(bad)), /^--profile /, JSON.stringify(bad));
+  for (const bad of ['a]b', 'a b', '', 'a\nb'])
+    t.match(
+      thrown(t, () => checkProfileName(bad)),
+      /^--profile /,
+      JSON.stringify(bad),
+    );
   t.equal(checkSecretAccessKey(SECRET, 'stdin'), SECRET);
   for (const bad of ['short', `${SECRET} x`, `${SECRET}\n[default]`, 'x'.repeat(200)]) {
     const message = thrown(t, () => checkSecretAccessKey(bad, '--secret-access-key-stdin'));

@@ -76,7 +76,12 @@ t.test('AWS_PROFILE names the profile when --profile does not', async (t) => {
   t.equal(r.code, 0, r.stderr);
   t.match(readFileSync(u.credentials, 'utf8'), /^\[ci\]\n/);
   t.equal(readFileSync(u.config, 'utf8'), '[profile ci]\nregion = us-east-2\n');
-  expectUserError(t, await register(u, ['--access-key-id', KEY_ID, '--secret-access-key-stdin'], SECRET, { AWS_PROFILE: 'a b' }), /^error: AWS_PROFILE 'a b' is not a profile name/, 'a bad AWS_PROFILE');
+  expectUserError(
+    t,
+    await register(u, ['--access-key-id', KEY_ID, '--secret-access-key-stdin'], SECRET, { AWS_PROFILE: 'a b' }),
+    /^error: AWS_PROFILE 'a b' is not a profile name/,
+    'a bad AWS_PROFILE',
+  );
 });
 
 t.test("replacing a profile's keys needs --yes without a terminal", async (t) => {
@@ -96,8 +101,16 @@ t.test("replacing a profile's keys needs --yes without a terminal", async (t) =>
 t.test('no terminal, no flags, no credentials anywhere: where to sign up, and how to run it without a terminal', async (t) => {
   const u = user();
   const r = await register(u, []);
-  expectUserError(t, r, /^error: no AWS credentials found \(AWS_ACCESS_KEY_ID, .*\.aws\/credentials, .*\.aws\/config\) and no terminal to ask for them on$/, 'nothing to go on');
-  t.match(r.stderr, /^hint: .*https:\/\/portal\.aws\.amazon\.com\/billing\/signup.*https:\/\/console\.aws\.amazon\.com\/iam\/home#\/security_credentials.*nepho register --access-key-id KEY --region REGION --secret-access-key-stdin < secret\.txt; .*run `aws configure sso` instead and pass its profile with --profile$/m);
+  expectUserError(
+    t,
+    r,
+    /^error: no AWS credentials found \(AWS_ACCESS_KEY_ID, .*\.aws\/credentials, .*\.aws\/config\) and no terminal to ask for them on$/,
+    'nothing to go on',
+  );
+  t.match(
+    r.stderr,
+    /^hint: .*https:\/\/portal\.aws\.amazon\.com\/billing\/signup.*https:\/\/console\.aws\.amazon\.com\/iam\/home#\/security_credentials.*nepho register --access-key-id KEY --region REGION --secret-access-key-stdin < secret\.txt; .*run `aws configure sso` instead and pass its profile with --profile$/m,
+  );
   t.notOk(existsSync(join(u.home, '.aws')), 'nothing written');
 
   const only = await register(u, ['--access-key-id', KEY_ID]);
@@ -106,7 +119,12 @@ t.test('no terminal, no flags, no credentials anywhere: where to sign up, and ho
 
 t.test('no terminal and credentials already there: the missing flags are named', async (t) => {
   const u = user();
-  expectUserError(t, await register(u, [], undefined, { AWS_ACCESS_KEY_ID: 'AKIAFROMTHEENVIRONME' }), /no terminal to ask on: pass --access-key-id and --secret-access-key-stdin$/, 'from the environment');
+  expectUserError(
+    t,
+    await register(u, [], undefined, { AWS_ACCESS_KEY_ID: 'AKIAFROMTHEENVIRONME' }),
+    /no terminal to ask on: pass --access-key-id and --secret-access-key-stdin$/,
+    'from the environment',
+  );
   mkdirSync(join(u.home, '.aws'));
   writeFileSync(u.credentials, '[ci]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n');
   const r = await register(u, ['--access-key-id', KEY_ID]);
@@ -119,9 +137,24 @@ t.test('bad input is refused, naming the flag, and the secret never appears', as
   const cases: [string[], string, RegExp, string][] = [
     [['--access-key-id', 'akia-lower', '--secret-access-key-stdin'], SECRET, /^error: --access-key-id: not an access key id/, 'a lower-case key id'],
     [['--access-key-id', KEY_ID, '--region', 'Mars-1', '--secret-access-key-stdin'], SECRET, /^error: --region 'Mars-1' is not an AWS region/, 'a bad region'],
-    [['--profile', 'a]b', '--access-key-id', KEY_ID, '--secret-access-key-stdin'], SECRET, /^error: --profile 'a\]b' is not a profile name/, 'a profile that would break the file'],
-    [['--access-key-id', KEY_ID, '--secret-access-key-stdin'], `${SECRET} and more`, /^error: --secret-access-key-stdin: not a secret access key/, 'a bad secret'],
-    [['--access-key-id', KEY_ID, '--secret-access-key-stdin'], `${SECRET}\n[evil]\nx = y\n`, /^error: --secret-access-key-stdin: not a secret access key/, 'a secret that would add a section'],
+    [
+      ['--profile', 'a]b', '--access-key-id', KEY_ID, '--secret-access-key-stdin'],
+      SECRET,
+      /^error: --profile 'a\]b' is not a profile name/,
+      'a profile that would break the file',
+    ],
+    [
+      ['--access-key-id', KEY_ID, '--secret-access-key-stdin'],
+      `${SECRET} and more`,
+      /^error: --secret-access-key-stdin: not a secret access key/,
+      'a bad secret',
+    ],
+    [
+      ['--access-key-id', KEY_ID, '--secret-access-key-stdin'],
+      `${SECRET}\n[evil]\nx = y\n`,
+      /^error: --secret-access-key-stdin: not a secret access key/,
+      'a secret that would add a section',
+    ],
     [['--access-key-id', KEY_ID, '--secret-access-key-stdin'], '\n', /^error: --secret-access-key-stdin: nothing on stdin/, 'an empty stdin'],
     [['--provider', 'vagrant'], '', /^error: --provider 'vagrant': only aws needs credentials/, 'another provider'],
   ];

@@ -26,7 +26,10 @@ const handMade = { skip: nodeHasCompileCache ? "this Node has module.enableCompi
 const cacheDir = (home: string) => join(home, 'cache', 'compile');
 /** Run a copy of nepho (`args[0]`) synchronously; its stdout. */
 function runNode(args: string[], home: string): string {
-  const r = spawnSync(process.execPath, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited with ${r.status}: ${r.stderr}`);
   return r.stdout;
 }
@@ -38,7 +41,11 @@ t.test('the first run writes a code cache for this build and Node; later runs us
   t.equal(first.code, 0);
   const files = cacheFiles(home);
   t.equal(files.length, 1, 'one cache file');
-  t.match(files[0], new RegExp(`^cli-[0-9a-f]{16}-\\d+\\.\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}-cloudlet\\.list\\.bin$`), 'named for the build, the bundle on disk, the Node version, the architecture and the command');
+  t.match(
+    files[0],
+    new RegExp(`^cli-[0-9a-f]{16}-\\d+\\.\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}-cloudlet\\.list\\.bin$`),
+    'named for the build, the bundle on disk, the Node version, the architecture and the command',
+  );
   const file = join(cacheDir(home), files[0]!);
   t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
   const written = readFileSync(file);
@@ -66,7 +73,10 @@ t.test('caches are kept for command words and the general help only', handMade, 
   t.equal((await nepho(['cloudlet:frobnicate'], { home })).code, 2, 'an unknown command is a usage error');
   t.equal((await nepho(['../../etc/passwd'], { home })).code, 2);
   t.equal((await nepho(['Cloudlet:list'], { home })).code, 2);
-  t.same(cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-[^-]+-/, '')), ['cloudlet.bin', 'help.bin']);
+  t.same(
+    cacheFiles(home).map((f) => f.replace(/^cli-[0-9a-f]{16}-[^-]+-[^-]+-[^-]+-/, '')),
+    ['cloudlet.bin', 'help.bin'],
+  );
 });
 
 t.test('a bundle edited in place never runs from the cache of what it was', handMade, async (t) => {
@@ -100,7 +110,7 @@ t.test('a damaged cache is refused by V8 and replaced; the command runs all the 
   t.equal(cacheFiles(home).length, 1, 'no temporary file left');
 });
 
-t.test("caches of other builds are removed when this build writes its own", handMade, async (t) => {
+t.test('caches of other builds are removed when this build writes its own', handMade, async (t) => {
   const home = tempDir(t);
   mkdirSync(cacheDir(home), { recursive: true });
   writeFileSync(join(cacheDir(home), 'cli-0000000000000000-v0.0.0-x64.bin'), 'old');
@@ -108,7 +118,7 @@ t.test("caches of other builds are removed when this build writes its own", hand
   t.equal((await nepho(['cloudlet:list'], { home })).code, 0);
   const files = cacheFiles(home);
   t.equal(files.length, 2);
-  t.notOk(files.includes('cli-0000000000000000-v0.0.0-x64.bin'), 'the other build\'s cache is gone');
+  t.notOk(files.includes('cli-0000000000000000-v0.0.0-x64.bin'), "the other build's cache is gone");
   t.ok(files.includes('unrelated.txt'), 'files that are not caches are left alone');
 });
 
@@ -134,9 +144,13 @@ t.test("Node's own compile cache is switched on only where Node has module.enabl
   mkdirSync(dir, { recursive: true });
   t.equal(startNodeCompileCache(dir, node22), 'enabled');
   t.same(calls, [dir], 'called once, with the directory under the home');
-  t.test('on this Node', { skip: nodeHasCompileCache ? 'this Node has module.enableCompileCache: calling it here would turn the cache on in the test process' : false }, async (t) => {
-    t.equal(startNodeCompileCache(dir), 'absent', 'Node 20 has no module.enableCompileCache: the hand-made cache is the one');
-  });
+  t.test(
+    'on this Node',
+    { skip: nodeHasCompileCache ? 'this Node has module.enableCompileCache: calling it here would turn the cache on in the test process' : false },
+    async (t) => {
+      t.equal(startNodeCompileCache(dir), 'absent', 'Node 20 has no module.enableCompileCache: the hand-made cache is the one');
+    },
+  );
 });
 
 t.test("where Node has its own compile cache, the bundle runs as a plain CommonJS module and Node's cache gets the directory", async (t) => {
@@ -144,15 +158,20 @@ t.test("where Node has its own compile cache, the bundle runs as a plain CommonJ
   // enableCompileCache records its calls, and the bundle is required as Node 22.1+ would load it.
   const scratch = tempDir(t);
   const script = join(scratch, 'node22.cjs');
-  writeFileSync(script, [
-    "const { writeSync } = require('node:fs');",
-    'const [boot, cli, ...argv] = process.argv.slice(2);',
-    "const node22 = { enableCompileCache: (dir) => writeSync(2, `enableCompileCache ${dir}\\n`) };",
-    'require(boot).loadCli(cli, argv, node22).run(argv);',
-  ].join('\n'));
-  const run = (home: string, args: string[]) => spawnSync(process.execPath, [script, join(ROOT, 'dist', 'boot.cjs'), join(ROOT, 'dist', 'cli.cjs'), ...args], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' }, encoding: 'utf8',
-  });
+  writeFileSync(
+    script,
+    [
+      "const { writeSync } = require('node:fs');",
+      'const [boot, cli, ...argv] = process.argv.slice(2);',
+      'const node22 = { enableCompileCache: (dir) => writeSync(2, `enableCompileCache ${dir}\\n`) };',
+      'require(boot).loadCli(cli, argv, node22).run(argv);',
+    ].join('\n'),
+  );
+  const run = (home: string, args: string[]) =>
+    spawnSync(process.execPath, [script, join(ROOT, 'dist', 'boot.cjs'), join(ROOT, 'dist', 'cli.cjs'), ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
   const home = tempDir(t);
   const first = run(home, ['cloudlet:list', '-o', 'json']);
   t.equal(first.status, 0, first.stderr);
@@ -197,11 +216,13 @@ t.test('a reader that went away ends the output quietly (nepho ... | head)', asy
 
 t.test('output larger than a pipe holds reaches a slow reader whole, even when stdout was left non-blocking', async (t) => {
   const cloudlets: Record<string, unknown> = {};
-  for (let i = 0; i < 2000; i++) cloudlets[`bulk/cloudlet-${String(i).padStart(4, '0')}`] = fakeEntry({ summary: `bulk cloudlet number ${i} for the pipe test` });
+  for (let i = 0; i < 2000; i++)
+    cloudlets[`bulk/cloudlet-${String(i).padStart(4, '0')}`] = fakeEntry({ summary: `bulk cloudlet number ${i} for the pipe test` });
   const { home } = await homeWithRegistry(t, cloudlets);
   // python3 leaves fd 1 non-blocking (O_NONBLOCK) and execs nepho, as a parent sharing its pipe might;
   // the reader takes nothing for a second, so the pipe fills and a write would fail with EAGAIN.
-  const nonBlocking = 'import fcntl, os, sys\nfl = fcntl.fcntl(1, fcntl.F_GETFL)\nfcntl.fcntl(1, fcntl.F_SETFL, fl | os.O_NONBLOCK)\nos.execv(sys.argv[1], sys.argv[1:])\n';
+  const nonBlocking =
+    'import fcntl, os, sys\nfl = fcntl.fcntl(1, fcntl.F_GETFL)\nfcntl.fcntl(1, fcntl.F_SETFL, fl | os.O_NONBLOCK)\nos.execv(sys.argv[1], sys.argv[1:])\n';
   const pipeline = '{ python3 -c "$NONBLOCKING" "$NODE" "$BIN" cloudlet:search bulk; echo "status=$?" >&2; } | { sleep 1; cat; }';
   const child = spawn('sh', ['-c', pipeline], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NO_COLOR: '1', NONBLOCKING: nonBlocking, NODE: process.execPath, BIN },

@@ -53,7 +53,14 @@ export function entryCloudlet(home: NephoHome, blueprint: Blueprint, entry: Blue
     throw entryError(blueprint, entry, 'cloudlet', 'CLOUDLET_NOT_INSTALLED', `${id} is not installed`, `install it: nepho cloudlet:install ${wanted}`);
   }
   if (range && !semver.satisfies(installed.record.version, range, { includePrerelease: true })) {
-    throw entryError(blueprint, entry, 'cloudlet', 'CLOUDLET_NOT_INSTALLED', `wants ${wanted}, but ${id} ${installed.record.version} is installed`, `install a version in range: nepho cloudlet:install ${wanted}`);
+    throw entryError(
+      blueprint,
+      entry,
+      'cloudlet',
+      'CLOUDLET_NOT_INSTALLED',
+      `wants ${wanted}, but ${id} ${installed.record.version} is installed`,
+      `install a version in range: nepho cloudlet:install ${wanted}`,
+    );
   }
   return { dir: installed.dir, id };
 }
@@ -66,7 +73,13 @@ export function entryCloudlet(home: NephoHome, blueprint: Blueprint, entry: Blue
 export function entryTarget(blueprint: Blueprint, entry: BlueprintEntry, cloudlet: CloudletSource, registry: PluginRegistry): EntryTarget {
   if (!existsSync(join(cloudlet.dir, 'scenarios', `${entry.scenario}.yaml`))) {
     const known = listScenarios(cloudlet.dir).map((s) => s.name);
-    throw entryError(blueprint, entry, 'scenario', 'SCENARIO_NOT_FOUND', `'${entry.scenario}' is not a scenario of ${cloudlet.id} (scenarios: ${known.join(', ') || 'none'})`);
+    throw entryError(
+      blueprint,
+      entry,
+      'scenario',
+      'SCENARIO_NOT_FOUND',
+      `'${entry.scenario}' is not a scenario of ${cloudlet.id} (scenarios: ${known.join(', ') || 'none'})`,
+    );
   }
   const manifest = readCloudletManifest(cloudlet.dir);
   const scenario = loadScenario(cloudlet.dir, entry.scenario, registry);
@@ -74,10 +87,22 @@ export function entryTarget(blueprint: Blueprint, entry: BlueprintEntry, cloudle
   const name = entry.provider ?? named[0]!;
   const provider = registry.providers.find((p) => p.name === name);
   if (!provider) {
-    throw entryError(blueprint, entry, 'provider', 'UNKNOWN_PROVIDER', `'${name}' is not a known provider (known: ${registry.providers.map((p) => p.name).join(', ')})`);
+    throw entryError(
+      blueprint,
+      entry,
+      'provider',
+      'UNKNOWN_PROVIDER',
+      `'${name}' is not a known provider (known: ${registry.providers.map((p) => p.name).join(', ')})`,
+    );
   }
   if (!named.includes(name)) {
-    throw entryError(blueprint, entry, 'provider', 'UNKNOWN_PROVIDER', `'${name}': scenario ${entry.scenario} of ${cloudlet.id} has no pattern for it (it names: ${named.join(', ')})`);
+    throw entryError(
+      blueprint,
+      entry,
+      'provider',
+      'UNKNOWN_PROVIDER',
+      `'${name}': scenario ${entry.scenario} of ${cloudlet.id} has no pattern for it (it names: ${named.join(', ')})`,
+    );
   }
   return { cloudlet, manifest, scenario, provider, patternFile: join(cloudlet.dir, provider.patternPath(scenario.providers[name]!.pattern)) };
 }
@@ -88,7 +113,13 @@ export function entryTarget(blueprint: Blueprint, entry: BlueprintEntry, cloudle
  * without a known target, or whose provider cannot tell, are left for the
  * run to find. Throws the first that does not, at its line.
  */
-export async function checkOutputs(blueprint: Blueprint, targets: ReadonlyMap<string, EntryTarget>, report: (error: NephoError) => void = (e) => { throw e; }): Promise<void> {
+export async function checkOutputs(
+  blueprint: Blueprint,
+  targets: ReadonlyMap<string, EntryTarget>,
+  report: (error: NephoError) => void = (e) => {
+    throw e;
+  },
+): Promise<void> {
   const declared = new Map<string, Promise<string[] | undefined>>();
   const outputsOf = (entry: string) => {
     if (!declared.has(entry)) {
@@ -103,10 +134,14 @@ export async function checkOutputs(blueprint: Blueprint, targets: ReadonlyMap<st
         const outputs = await outputsOf(ref.entry);
         if (outputs === undefined || outputs.includes(ref.output)) continue;
         const t = targets.get(ref.entry)!;
-        report(problemError(blueprint.file, {
-          code: 'BLUEPRINT_REFERENCE', line: p.line, field: `formations.${entry.name}.parameters.${p.name}`,
-          message: `reads formations.${ref.entry}.outputs.${ref.output}, but ${t.provider.name} pattern ${t.scenario.providers[t.provider.name]!.pattern} of ${t.cloudlet.id} (scenario ${t.scenario.name}) declares no output ${ref.output} (its outputs: ${outputs.join(', ') || 'none'})`,
-        }));
+        report(
+          problemError(blueprint.file, {
+            code: 'BLUEPRINT_REFERENCE',
+            line: p.line,
+            field: `formations.${entry.name}.parameters.${p.name}`,
+            message: `reads formations.${ref.entry}.outputs.${ref.output}, but ${t.provider.name} pattern ${t.scenario.providers[t.provider.name]!.pattern} of ${t.cloudlet.id} (scenario ${t.scenario.name}) declares no output ${ref.output} (its outputs: ${outputs.join(', ') || 'none'})`,
+          }),
+        );
       }
     }
   }
@@ -127,15 +162,25 @@ export function parameterPlace(blueprint: Blueprint, p: BlueprintParameter): str
  * declared, and each plain value (one that reads no output) of its type and
  * within its constraints. Reports every problem, each at its line.
  */
-export function checkEntryParameters(blueprint: Blueprint, entry: BlueprintEntry, target: EntryTarget, specs: ParameterSpec[], report: (error: NephoError) => void): void {
+export function checkEntryParameters(
+  blueprint: Blueprint,
+  entry: BlueprintEntry,
+  target: EntryTarget,
+  specs: ParameterSpec[],
+  report: (error: NephoError) => void,
+): void {
   const known = new Set(specs.map((s) => s.name));
   const label = `${target.cloudlet.id}/${target.scenario.name}`;
   for (const p of entry.parameters) {
     if (!known.has(p.name)) {
-      report(problemError(blueprint.file, {
-        code: 'UNKNOWN_PARAMETER', line: p.line, field: `formations.${entry.name}.parameters.${excerpt(p.name, 80)}`,
-        message: `is not a parameter of ${label} with ${target.provider.name} (known: ${[...known].join(', ') || 'none'})`,
-      }));
+      report(
+        problemError(blueprint.file, {
+          code: 'UNKNOWN_PARAMETER',
+          line: p.line,
+          field: `formations.${entry.name}.parameters.${excerpt(p.name, 80)}`,
+          message: `is not a parameter of ${label} with ${target.provider.name} (known: ${[...known].join(', ') || 'none'})`,
+        }),
+      );
       continue;
     }
     if (p.references.length > 0) continue;

@@ -15,9 +15,7 @@ import type { OperationIo, OperationPlan, OperationResult } from '../operations/
 import { missingParametersError } from '../scenarios/resolve.js';
 import { referencesIn } from './format.js';
 import { changesOf, fillReference, formationOutputs } from './plan.js';
-import type {
-  BlueprintContext, BlueprintIo, BlueprintJournalEntry, BlueprintPlan, BlueprintResult, PlannedStep, StepResult, StepView,
-} from './types.js';
+import type { BlueprintContext, BlueprintIo, BlueprintJournalEntry, BlueprintPlan, BlueprintResult, PlannedStep, StepResult, StepView } from './types.js';
 import type { WithoutTime } from '../formations/journal.js';
 
 /** Take the blueprint's operation lock for a planned operation: one apply or destroy of it at a time. */
@@ -28,8 +26,14 @@ export async function claimBlueprint(ctx: BlueprintContext, plan: BlueprintPlan)
 /** A step as the journal shows it. */
 export function stepView(step: PlannedStep): StepView {
   return {
-    entry: step.entry, formation: step.formation, action: step.action, cloudlet: step.cloudlet, scenario: step.scenario, provider: step.provider,
-    ...(step.region ? { region: step.region } : {}), after: step.after,
+    entry: step.entry,
+    formation: step.formation,
+    action: step.action,
+    cloudlet: step.cloudlet,
+    scenario: step.scenario,
+    provider: step.provider,
+    ...(step.region ? { region: step.region } : {}),
+    after: step.after,
   };
 }
 
@@ -60,11 +64,16 @@ const DONE = { create: 'created', recreate: 'created', update: 'updated', destro
 function stepResult(step: PlannedStep, result: OperationResult): StepResult {
   const base = { entry: step.entry, formation: step.formation, action: step.action };
   switch (result.outcome) {
-    case 'succeeded': return { ...base, outcome: DONE[step.action], status: result.status };
-    case 'unchanged': return { ...base, outcome: 'unchanged' };
-    case 'failed': return { ...base, outcome: 'failed', status: result.status, reason: result.failures[0]?.reason ?? `${result.kind} ended in ${result.status}` };
-    case 'errored': return { ...base, outcome: 'failed', reason: `${result.error.message} [${result.error.code}]` };
-    default: return { ...base, outcome: 'failed', reason: `the ${result.kind} did not end here` };
+    case 'succeeded':
+      return { ...base, outcome: DONE[step.action], status: result.status };
+    case 'unchanged':
+      return { ...base, outcome: 'unchanged' };
+    case 'failed':
+      return { ...base, outcome: 'failed', status: result.status, reason: result.failures[0]?.reason ?? `${result.kind} ended in ${result.status}` };
+    case 'errored':
+      return { ...base, outcome: 'failed', reason: `${result.error.message} [${result.error.code}]` };
+    default:
+      return { ...base, outcome: 'failed', reason: `the ${result.kind} did not end here` };
   }
 }
 
@@ -84,9 +93,14 @@ export async function carryBlueprint(ctx: BlueprintContext, plan: BlueprintPlan,
   try {
     ctx.blueprints.write(plan.record);
     say({
-      kind: 'begin', operation: plan.kind, pid: process.pid, host: hostname(), by: `${userName(ctx.env)}@${hostname()}`,
+      kind: 'begin',
+      operation: plan.kind,
+      pid: process.pid,
+      host: hostname(),
+      by: `${userName(ctx.env)}@${hostname()}`,
       ...(plan.kind === 'apply' ? { blueprint: `${plan.record.cloudlet}/${plan.record.blueprint}`, version: plan.record.version } : {}),
-      steps: plan.steps.map(stepView), kept: plan.kept,
+      steps: plan.steps.map(stepView),
+      kept: plan.kept,
     });
     const results = await schedule(plan, (step) => runStep(ctx, plan, step, say), say);
     const ok = results.every((r) => r.outcome !== 'failed' && r.outcome !== 'skipped');
@@ -111,7 +125,9 @@ export async function carryBlueprint(ctx: BlueprintContext, plan: BlueprintPlan,
  * skipped is skipped, saying which. Results come back in the plan's order.
  */
 async function schedule(
-  plan: BlueprintPlan, run: (step: PlannedStep) => Promise<StepResult>, say: (entry: WithoutTime<BlueprintJournalEntry>) => unknown,
+  plan: BlueprintPlan,
+  run: (step: PlannedStep) => Promise<StepResult>,
+  say: (entry: WithoutTime<BlueprintJournalEntry>) => unknown,
 ): Promise<StepResult[]> {
   const results = new Map<string, StepResult>();
   const running = new Map<string, Promise<void>>();
@@ -119,10 +135,16 @@ async function schedule(
   const planned = new Set(plan.steps.map((s) => s.entry));
   for (;;) {
     for (const step of [...waiting]) {
-      const blocked = step.after.filter((d) => planned.has(d)).map((d) => results.get(d)).find((r) => r && (r.outcome === 'failed' || r.outcome === 'skipped'));
+      const blocked = step.after
+        .filter((d) => planned.has(d))
+        .map((d) => results.get(d))
+        .find((r) => r && (r.outcome === 'failed' || r.outcome === 'skipped'));
       if (blocked) {
         const result: StepResult = {
-          entry: step.entry, formation: step.formation, action: step.action, outcome: 'skipped',
+          entry: step.entry,
+          formation: step.formation,
+          action: step.action,
+          outcome: 'skipped',
           reason: `${blocked.formation} ${blocked.outcome === 'failed' ? 'failed' : 'was skipped'}`,
         };
         results.set(step.entry, result);
@@ -133,10 +155,13 @@ async function schedule(
       const ready = step.after.every((d) => !planned.has(d) || results.has(d));
       if (!ready || running.size >= Math.max(1, plan.parallel)) continue;
       waiting = waiting.filter((s) => s !== step);
-      running.set(step.entry, run(step).then((result) => {
-        results.set(step.entry, result);
-        running.delete(step.entry);
-      }));
+      running.set(
+        step.entry,
+        run(step).then((result) => {
+          results.set(step.entry, result);
+          running.delete(step.entry);
+        }),
+      );
     }
     if (running.size === 0) break;
     await Promise.race(running.values());
@@ -146,7 +171,10 @@ async function schedule(
 
 /** One step, from its start to its result in the journal; a refusal on the way (the engine's, a reference's) is a failed step. */
 async function runStep(
-  ctx: BlueprintContext, plan: BlueprintPlan, step: PlannedStep, say: (entry: WithoutTime<BlueprintJournalEntry>) => unknown,
+  ctx: BlueprintContext,
+  plan: BlueprintPlan,
+  step: PlannedStep,
+  say: (entry: WithoutTime<BlueprintJournalEntry>) => unknown,
 ): Promise<StepResult> {
   say({ kind: 'step-start', entry: step.entry, formation: step.formation, action: step.action });
   const io = stepIo(step, say);
@@ -213,20 +241,39 @@ async function carryStep(ctx: BlueprintContext, plan: BlueprintPlan, step: Plann
   const values = await resolvedValues(ctx, plan, step);
   if (step.action === 'update') {
     const record = ctx.store.read(formation);
-    if (!record) throw new NephoError('FORMATION_NOT_FOUND', `formation ${formation} is no longer recorded here`, { hint: 'apply the blueprint again to create it' });
+    if (!record)
+      throw new NephoError('FORMATION_NOT_FOUND', `formation ${formation} is no longer recorded here`, { hint: 'apply the blueprint again to create it' });
     const changes = await changesOf(ctx, record, values);
-    if (changes.parameters.length === 0 && !changes.version) return { entry: step.entry, formation, action: step.action, outcome: 'unchanged', status: record.status };
+    if (changes.parameters.length === 0 && !changes.version)
+      return { entry: step.entry, formation, action: step.action, outcome: 'unchanged', status: record.status };
     // The engine's preview decides in the end: values that differ may still change nothing at the provider.
-    const { plan: update } = await planUpdate(ctx, { kind: 'update', name: formation, params: [], paramsFiles: [], values, noInput: true, dryRun: false, options: {} }, io);
+    const { plan: update } = await planUpdate(
+      ctx,
+      { kind: 'update', name: formation, params: [], paramsFiles: [], values, noInput: true, dryRun: false, options: {} },
+      io,
+    );
     if (!update) return { entry: step.entry, formation, action: step.action, outcome: 'unchanged', status: record.status };
     return stepResult(step, await carry(ctx, update, io));
   }
   if (step.action === 'recreate' && ctx.store.read(formation)) {
     const cleared = await carry(ctx, await planDestroy(ctx, { kind: 'destroy', name: formation, options: step.options }, io), io);
-    if (cleared.outcome !== 'succeeded') return { ...stepResult(step, cleared), reason: `deleting what the failed create left: ${stepResult(step, cleared).reason ?? cleared.outcome}` };
+    if (cleared.outcome !== 'succeeded')
+      return { ...stepResult(step, cleared), reason: `deleting what the failed create left: ${stepResult(step, cleared).reason ?? cleared.outcome}` };
   }
-  const create = await planCreate(ctx, {
-    kind: 'create', target: `${step.cloudlet}/${step.scenario}`, name: formation, provider: step.provider, params: [], paramsFiles: [], values, noInput: true, options: step.options,
-  }, io);
+  const create = await planCreate(
+    ctx,
+    {
+      kind: 'create',
+      target: `${step.cloudlet}/${step.scenario}`,
+      name: formation,
+      provider: step.provider,
+      params: [],
+      paramsFiles: [],
+      values,
+      noInput: true,
+      options: step.options,
+    },
+    io,
+  );
   return stepResult(step, await carry(ctx, create, io));
 }

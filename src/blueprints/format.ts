@@ -103,7 +103,9 @@ export function blueprintFile(cloudletDir: string, name: string): string {
 export function listBlueprints(cloudletDir: string): { name: string; summary: string; file: string }[] {
   let files: string[];
   try {
-    files = readdirSync(join(cloudletDir, 'blueprints')).filter((f) => f.endsWith('.yaml') && BLUEPRINT_NAME.test(f.slice(0, -5))).sort();
+    files = readdirSync(join(cloudletDir, 'blueprints'))
+      .filter((f) => f.endsWith('.yaml') && BLUEPRINT_NAME.test(f.slice(0, -5)))
+      .sort();
   } catch {
     return [];
   }
@@ -111,7 +113,7 @@ export function listBlueprints(cloudletDir: string): { name: string; summary: st
     const name = f.slice(0, -'.yaml'.length);
     const file = blueprintFile(cloudletDir, name);
     const { blueprint, problems } = readBlueprint(file, name);
-    const summary = problems.length > 0 ? `(invalid: ${problemText(file, problems[0]!)})` : blueprint?.summary ?? '';
+    const summary = problems.length > 0 ? `(invalid: ${problemText(file, problems[0]!)})` : (blueprint?.summary ?? '');
     return { name, summary, file };
   });
 }
@@ -189,7 +191,11 @@ export function readBlueprint(file: string, name: string): { blueprint?: Bluepri
     else blueprint[key as 'summary' | 'description'] = value;
   }
   if (!isMap(formations) || formations.items.length === 0) {
-    bad(formations ? lineOf(formations) : formationsLine, 'formations', 'must be a mapping of at least one entry (entry name: scenario, provider, parameters ...)');
+    bad(
+      formations ? lineOf(formations) : formationsLine,
+      'formations',
+      'must be a mapping of at least one entry (entry name: scenario, provider, parameters ...)',
+    );
     return { problems };
   }
 
@@ -215,7 +221,13 @@ export function readBlueprint(file: string, name: string): { blueprint?: Bluepri
 type Bad = (line: number, field: string, message: string, code?: ErrorCode) => void;
 
 /** One entry, field by field. */
-function readEntry(name: string, line: number, node: Node | null, lineOf: (node: Node | Pair | null | undefined) => number, bad: Bad): BlueprintEntry | undefined {
+function readEntry(
+  name: string,
+  line: number,
+  node: Node | null,
+  lineOf: (node: Node | Pair | null | undefined) => number,
+  bad: Bad,
+): BlueprintEntry | undefined {
   const field = `formations.${name}`;
   if (!isMap(node)) {
     bad(node ? lineOf(node) : line, field, `must be a mapping (${ENTRY_KEYS.join(', ')})`);
@@ -262,7 +274,8 @@ function readEntry(name: string, line: number, node: Node | null, lineOf: (node:
         const id = at < 0 ? text : text.slice(0, at);
         const range = at < 0 ? undefined : text.slice(at + 1);
         if (!CLOUDLET_ID.test(id)) bad(keyLine, `${field}.cloudlet`, `'${excerpt(id, 80)}' is not owner/name (lowercase letters, digits and '-')`);
-        else if (range !== undefined && (range.trim() === '' || semver.validRange(range) === null)) bad(keyLine, `${field}.cloudlet`, `'${excerpt(range, 80)}' is not a semver range (such as ^1 or >=1.2 <2)`);
+        else if (range !== undefined && (range.trim() === '' || semver.validRange(range) === null))
+          bad(keyLine, `${field}.cloudlet`, `'${excerpt(range, 80)}' is not a semver range (such as ^1 or >=1.2 <2)`);
         else entry.cloudlet = range === undefined ? { id } : { id, range };
         break;
       }
@@ -322,14 +335,32 @@ function checkGraph(blueprint: Blueprint, bad: Bad): void {
     for (const dep of entry.dependsOn) {
       const line = entry.lines.depends_on ?? entry.line;
       if (dep === entry.name) bad(line, `formations.${entry.name}.depends_on`, 'names the entry itself', 'BLUEPRINT_CYCLE');
-      else if (!known.has(dep)) bad(line, `formations.${entry.name}.depends_on`, `names '${excerpt(dep, 80)}', which is not an entry of this blueprint (entries: ${names.join(', ')})`, 'BLUEPRINT_REFERENCE');
+      else if (!known.has(dep))
+        bad(
+          line,
+          `formations.${entry.name}.depends_on`,
+          `names '${excerpt(dep, 80)}', which is not an entry of this blueprint (entries: ${names.join(', ')})`,
+          'BLUEPRINT_REFERENCE',
+        );
       else after.add(dep);
     }
     for (const p of entry.parameters) {
       for (const ref of p.references) {
         const field = `formations.${entry.name}.parameters.${p.name}`;
-        if (ref.entry === entry.name) bad(p.line, field, `reads formations.${ref.entry}.outputs.${ref.output}, an output of its own formation, which does not exist before it`, 'BLUEPRINT_CYCLE');
-        else if (!known.has(ref.entry)) bad(p.line, field, `reads formations.${excerpt(ref.entry, 80)}.outputs.${ref.output}, but '${excerpt(ref.entry, 80)}' is not an entry of this blueprint (entries: ${names.join(', ')})`, 'BLUEPRINT_REFERENCE');
+        if (ref.entry === entry.name)
+          bad(
+            p.line,
+            field,
+            `reads formations.${ref.entry}.outputs.${ref.output}, an output of its own formation, which does not exist before it`,
+            'BLUEPRINT_CYCLE',
+          );
+        else if (!known.has(ref.entry))
+          bad(
+            p.line,
+            field,
+            `reads formations.${excerpt(ref.entry, 80)}.outputs.${ref.output}, but '${excerpt(ref.entry, 80)}' is not an entry of this blueprint (entries: ${names.join(', ')})`,
+            'BLUEPRINT_REFERENCE',
+          );
         else after.add(ref.entry);
       }
     }

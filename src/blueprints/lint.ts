@@ -24,7 +24,8 @@ export async function lintBlueprints(root: string, name: string | undefined, reg
       report(file)(error);
       continue;
     }
-    for (const p of read.problems) findings.push({ file, line: p.line, ...(p.field ? { field: p.field } : {}), message: p.message, severity: 'error', source: 'nepho' });
+    for (const p of read.problems)
+      findings.push({ file, line: p.line, ...(p.field ? { field: p.field } : {}), message: p.message, severity: 'error', source: 'nepho' });
     const blueprint = read.blueprint;
     if (!blueprint) continue;
     const targets = new Map<string, EntryTarget>();

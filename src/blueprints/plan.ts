@@ -18,9 +18,26 @@ import type { ProviderOptions } from '../providers/types.js';
 import { MASK, type ParameterSpec, type ParameterValue } from '../scenarios/parameters.js';
 import { missingParametersError } from '../scenarios/resolve.js';
 import { checkOutputs, entryCloudlet, entryTarget, parameterPlace, type CloudletSource, type EntryTarget } from './check.js';
-import { fillReferences, loadBlueprint, listBlueprints, problemError, referencesIn, type Blueprint, type BlueprintEntry, type OutputReference } from './format.js';
+import {
+  fillReferences,
+  loadBlueprint,
+  listBlueprints,
+  problemError,
+  referencesIn,
+  type Blueprint,
+  type BlueprintEntry,
+  type OutputReference,
+} from './format.js';
 import type {
-  ApplyRequest, BlueprintContext, BlueprintDestroyRequest, BlueprintIo, BlueprintPlan, BlueprintRecord, PlannedStep, RecordedEntry, StepPreview,
+  ApplyRequest,
+  BlueprintContext,
+  BlueprintDestroyRequest,
+  BlueprintIo,
+  BlueprintPlan,
+  BlueprintRecord,
+  PlannedStep,
+  RecordedEntry,
+  StepPreview,
 } from './types.js';
 
 /** One parameter of a planned step as people read it: secrets masked, references as written. */
@@ -44,8 +61,16 @@ export interface BlueprintPlanView {
   /** Entries in dependency order, as waves. */
   waves: string[][];
   steps: {
-    entry: string; formation: string; action: PlannedStep['action'] | 'unchanged'; cloudlet: string; scenario: string; provider: string;
-    region?: string; after: string[]; parameters: PlannedParameter[]; preview?: StepPreview;
+    entry: string;
+    formation: string;
+    action: PlannedStep['action'] | 'unchanged';
+    cloudlet: string;
+    scenario: string;
+    provider: string;
+    region?: string;
+    after: string[];
+    parameters: PlannedParameter[];
+    preview?: StepPreview;
   }[];
   /** Required parameters no value was found for, as `ENTRY.KEY` (what apply asks for). */
   missing: string[];
@@ -57,7 +82,9 @@ export function parseEntryFlag(text: string): { entry: string; key: string; valu
   const eq = text.indexOf('=');
   const dot = text.indexOf('.');
   if (eq <= 0 || dot <= 0 || dot > eq - 2) {
-    throw new NephoError('BAD_ARGUMENT', `-p '${excerpt(text, 80)}' is not ENTRY.KEY=VALUE`, { hint: 'name the blueprint entry the value is for: -p web.InstanceType=t3.small' });
+    throw new NephoError('BAD_ARGUMENT', `-p '${excerpt(text, 80)}' is not ENTRY.KEY=VALUE`, {
+      hint: 'name the blueprint entry the value is for: -p web.InstanceType=t3.small',
+    });
   }
   return { entry: text.slice(0, dot), key: text.slice(dot + 1, eq), value: text.slice(eq + 1) };
 }
@@ -71,7 +98,7 @@ export function resolveBlueprintTarget(home: NephoHome, target: string): { cloud
   };
   if (parts.length === 3) return { cloudlet: named(`${parts[0]}/${parts[1]}`), blueprint: parts[2]! };
   if (parts.length === 2 && !(CLOUDLET_ID.test(target) && findInstalled(home, target))) return { cloudlet: named(parts[0]!), blueprint: parts[1]! };
-  const cloudlet = parts.length <= 2 ? findInstalled(home, target) ?? undefined : undefined;
+  const cloudlet = parts.length <= 2 ? (findInstalled(home, target) ?? undefined) : undefined;
   const known = cloudlet ? listBlueprints(cloudlet.dir).map((b) => b.name) : [];
   throw new NephoError('BAD_ARGUMENT', `'${excerpt(target, 80)}' is not CLOUDLET/BLUEPRINT`, {
     hint: known.length > 0 ? `blueprints of ${target}: ${known.join(', ')}` : 'for example mediawiki/wiki-and-twin; nepho blueprint:list CLOUDLET lists them',
@@ -106,12 +133,19 @@ interface PreparedEntry {
  * where it is.
  */
 async function prepareEntries(
-  ctx: BlueprintContext, blueprint: Blueprint, own: CloudletSource, name: string | undefined, flags: { entry: string; key: string; value: string }[],
+  ctx: BlueprintContext,
+  blueprint: Blueprint,
+  own: CloudletSource,
+  name: string | undefined,
+  flags: { entry: string; key: string; value: string }[],
 ): Promise<PreparedEntry[]> {
   const entryNames = blueprint.entries.map((e) => e.name);
   for (const f of flags) {
     if (!entryNames.includes(f.entry)) {
-      throw new NephoError('BAD_ARGUMENT', `-p ${excerpt(f.entry, 80)}.${excerpt(f.key, 80)}: '${excerpt(f.entry, 80)}' is not an entry of blueprint ${blueprint.name} (entries: ${entryNames.join(', ')})`);
+      throw new NephoError(
+        'BAD_ARGUMENT',
+        `-p ${excerpt(f.entry, 80)}.${excerpt(f.key, 80)}: '${excerpt(f.entry, 80)}' is not an entry of blueprint ${blueprint.name} (entries: ${entryNames.join(', ')})`,
+      );
     }
   }
   // Without a name (describing the blueprint), formations are named by their entries and nothing deployed is looked at.
@@ -120,9 +154,13 @@ async function prepareEntries(
   for (const entry of blueprint.entries) {
     const formation = formationOf(entry.name);
     if (!FORMATION_NAME.test(formation)) {
-      throw new NephoError('BAD_BLUEPRINT_NAME', `--name '${excerpt(name ?? '', 80)}': its formation ${excerpt(formation, 80)} would not be a formation name (at most 63 lowercase letters, digits and '-')`, {
-        hint: 'choose a shorter --name',
-      });
+      throw new NephoError(
+        'BAD_BLUEPRINT_NAME',
+        `--name '${excerpt(name ?? '', 80)}': its formation ${excerpt(formation, 80)} would not be a formation name (at most 63 lowercase letters, digits and '-')`,
+        {
+          hint: 'choose a shorter --name',
+        },
+      );
     }
     targets.set(entry.name, entryTarget(blueprint, entry, entryCloudlet(ctx.home, blueprint, entry, own), ctx.registry));
   }
@@ -139,19 +177,31 @@ async function prepareEntries(
       ...plain.map((p) => ({ path: parameterPlace(blueprint, p), values: { [p.name]: p.value } })),
       ...mine.map((f) => ({ path: `-p ${entry.name}.${f.key}`, values: { [f.key]: f.value } })),
     ];
-    const references = entry.parameters.filter((p) => p.references.length > 0 && !overridden.has(p.name))
+    const references = entry.parameters
+      .filter((p) => p.references.length > 0 && !overridden.has(p.name))
       .map((p) => ({ parameter: p.name, text: String(p.value), from: parameterPlace(blueprint, p) }));
     const existing = name === undefined ? undefined : ctx.store.read(formation);
-    const prepared = await prepareFormation(ctx.home, {
-      target: `${target.cloudlet.id}/${entry.scenario}`, name: formation, provider: target.provider.name, params: [], paramsFiles: [], values,
-      ...(existing ? { deployed: existing.parameters } : {}),
-    }, ctx.registry);
+    const prepared = await prepareFormation(
+      ctx.home,
+      {
+        target: `${target.cloudlet.id}/${entry.scenario}`,
+        name: formation,
+        provider: target.provider.name,
+        params: [],
+        paramsFiles: [],
+        values,
+        ...(existing ? { deployed: existing.parameters } : {}),
+      },
+      ctx.registry,
+    );
     const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
     for (const r of references) {
       if (declared.has(r.parameter)) continue;
       const p = entry.parameters.find((x) => x.name === r.parameter)!;
       throw problemError(blueprint.file, {
-        code: 'UNKNOWN_PARAMETER', line: p.line, field: `formations.${entry.name}.parameters.${p.name}`,
+        code: 'UNKNOWN_PARAMETER',
+        line: p.line,
+        field: `formations.${entry.name}.parameters.${p.name}`,
         message: `is not a parameter of ${target.cloudlet.id}/${entry.scenario} with ${target.provider.name} (known: ${[...declared].join(', ') || 'none'})`,
       });
     }
@@ -165,14 +215,20 @@ async function prepareEntries(
 
 /** Ask once, for every entry, what is still missing; the answers join each entry's values. */
 async function askMissing(entries: PreparedEntry[], io: BlueprintIo, noInput: boolean): Promise<void> {
-  const qualified = entries.flatMap((e) => e.missing.map((spec) => ({
-    ...spec, name: `${e.entry.name}.${spec.name}`, description: `${e.formation}${spec.description ? `: ${spec.description}` : ''}`,
-  })));
+  const qualified = entries.flatMap((e) =>
+    e.missing.map((spec) => ({
+      ...spec,
+      name: `${e.entry.name}.${spec.name}`,
+      description: `${e.formation}${spec.description ? `: ${spec.description}` : ''}`,
+    })),
+  );
   if (qualified.length === 0) return;
   if (noInput) throw missingParametersError(qualified, '--no-input forbids prompting', 'supply them with -p ENTRY.KEY=VALUE');
   const answers = await io.prompt(qualified);
   for (const e of entries) {
-    const mine = Object.fromEntries(e.missing.filter((s) => answers[`${e.entry.name}.${s.name}`] !== undefined).map((s) => [s.name, answers[`${e.entry.name}.${s.name}`]!]));
+    const mine = Object.fromEntries(
+      e.missing.filter((s) => answers[`${e.entry.name}.${s.name}`] !== undefined).map((s) => [s.name, answers[`${e.entry.name}.${s.name}`]!]),
+    );
     if (Object.keys(mine).length > 0) e.values.push({ path: 'prompt', values: mine });
   }
 }
@@ -192,9 +248,19 @@ function shownParameters(e: PreparedEntry): PlannedParameter[] {
 
 /** The parameters an update would change on a recorded formation, and whether its cloudlet version moves. */
 export async function changesOf(ctx: BlueprintContext, record: FormationRecord, values: ParameterValues[]): Promise<Omit<StepPreview, 'pending'>> {
-  const prepared = await prepareFormation(ctx.home, {
-    target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider, params: [], paramsFiles: [], values, deployed: record.parameters,
-  }, ctx.registry);
+  const prepared = await prepareFormation(
+    ctx.home,
+    {
+      target: `${record.cloudlet}/${record.scenario}`,
+      name: record.name,
+      provider: record.provider,
+      params: [],
+      paramsFiles: [],
+      values,
+      deployed: record.parameters,
+    },
+    ctx.registry,
+  );
   const parameters: ParameterChange[] = [];
   for (const p of prepared.resolution.parameters) {
     if (p.origin !== 'file' || p.value === undefined) continue;
@@ -219,14 +285,15 @@ export async function formationOutputs(ctx: BlueprintContext, formation: string)
 }
 
 /** A reference's value from the outputs of the formations it reads; a missing output is BLUEPRINT_OUTPUT_MISSING naming both. */
-export function fillReference(
-  text: string, from: string, name: string, outputs: (entry: string) => Record<string, string>,
-): string {
+export function fillReference(text: string, from: string, name: string, outputs: (entry: string) => Record<string, string>): string {
   return fillReferences(text, (ref: OutputReference) => {
     const value = outputs(ref.entry)[ref.output];
     if (value === undefined) {
       const has = Object.keys(outputs(ref.entry));
-      throw new NephoError('BLUEPRINT_OUTPUT_MISSING', `${from}: formation ${formationName(name, ref.entry)} has no output ${ref.output} (its outputs: ${has.join(', ') || 'none'})`);
+      throw new NephoError(
+        'BLUEPRINT_OUTPUT_MISSING',
+        `${from}: formation ${formationName(name, ref.entry)} has no output ${ref.output} (its outputs: ${has.join(', ') || 'none'})`,
+      );
     }
     return value;
   });
@@ -266,7 +333,8 @@ async function assertIdle(ctx: BlueprintContext, formation: string, record: Form
 }
 
 const entryOptions = (entry: BlueprintEntry): ProviderOptions => ({
-  ...(entry.profile ? { profile: entry.profile } : {}), ...(entry.region ? { region: entry.region } : {}),
+  ...(entry.profile ? { profile: entry.profile } : {}),
+  ...(entry.region ? { region: entry.region } : {}),
 });
 
 /**
@@ -280,7 +348,10 @@ const entryOptions = (entry: BlueprintEntry): ProviderOptions => ({
  * stops before that question. Nothing is written.
  */
 export async function planApply(
-  ctx: BlueprintContext, request: ApplyRequest, io: BlueprintIo, how: { dryRun?: boolean } = {},
+  ctx: BlueprintContext,
+  request: ApplyRequest,
+  io: BlueprintIo,
+  how: { dryRun?: boolean } = {},
 ): Promise<{ plan: BlueprintPlan; view: BlueprintPlanView }> {
   const flags = request.params.map(parseEntryFlag);
   if (!FORMATION_NAME.test(request.name)) {
@@ -310,16 +381,28 @@ export async function planApply(
     const record = e.existing;
     await assertIdle(ctx, e.formation, record);
     if (record && !previous?.entries[e.entry.name]) {
-      throw new NephoError('BLUEPRINT_EXISTS', `formations.${e.entry.name}: a formation named ${e.formation} already exists and is not part of blueprint ${request.name}`, {
-        hint: `choose another --name, or destroy it first: nepho formation:destroy ${e.formation}`,
-      });
+      throw new NephoError(
+        'BLUEPRINT_EXISTS',
+        `formations.${e.entry.name}: a formation named ${e.formation} already exists and is not part of blueprint ${request.name}`,
+        {
+          hint: `choose another --name, or destroy it first: nepho formation:destroy ${e.formation}`,
+        },
+      );
     }
     if (record) assertSameFormation(e, record, options);
     steps.set(e.entry.name, {
-      entry: e.entry.name, formation: e.formation, action: !record ? 'create' : isLeftOver(record) ? 'recreate' : 'update',
-      cloudlet: e.target.cloudlet.id, scenario: e.entry.scenario, provider: e.target.provider.name,
-      ...(options.region ? { region: options.region } : {}), after: e.entry.after, options,
-      values: e.values, references: e.references, answers: {},
+      entry: e.entry.name,
+      formation: e.formation,
+      action: !record ? 'create' : isLeftOver(record) ? 'recreate' : 'update',
+      cloudlet: e.target.cloudlet.id,
+      scenario: e.entry.scenario,
+      provider: e.target.provider.name,
+      ...(options.region ? { region: options.region } : {}),
+      after: e.entry.after,
+      options,
+      values: e.values,
+      references: e.references,
+      answers: {},
     });
   }
   await askMissing(entries, io, request.noInput);
@@ -330,9 +413,18 @@ export async function planApply(
     const provider = e.target.provider;
     await provider.ready?.(step.options, ctx.env, e.target.scenario.providers[provider.name]);
     if (step.action === 'update' || e.references.length > 0) continue;
-    const again = await prepareFormation(ctx.home, {
-      target: `${step.cloudlet}/${step.scenario}`, name: step.formation, provider: provider.name, params: [], paramsFiles: [], values: step.values,
-    }, ctx.registry);
+    const again = await prepareFormation(
+      ctx.home,
+      {
+        target: `${step.cloudlet}/${step.scenario}`,
+        name: step.formation,
+        provider: provider.name,
+        params: [],
+        paramsFiles: [],
+        values: step.values,
+      },
+      ctx.registry,
+    );
     const report = await provider.validate(await buildSpec(again, ctx.registry), step.options);
     for (const text of report?.warnings ?? []) io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${step.formation}: ${text}` });
   }
@@ -366,12 +458,17 @@ export async function planApply(
   for (const step of steps.values()) {
     if (step.action !== 'create') continue;
     const provider = findProvider(ctx.registry, step.provider, `formation ${step.formation}: provider`);
-    const found = await provider.preflight?.({ name: step.formation, dir: ctx.store.dir(step.formation), state: {}, options: step.options }, step.options, ctx.env);
+    const found = await provider.preflight?.(
+      { name: step.formation, dir: ctx.store.dir(step.formation), state: {}, options: step.options },
+      step.options,
+      ctx.env,
+    );
     if (!found || how.dryRun) continue;
     if (found.action === 'refuse') throw new NephoError('FORMATION_CONFLICT', `${step.formation}: ${found.reason}`, found.hint ? { hint: found.hint } : {});
-    const question: Question = found.action === 'recreate'
-      ? { id: 'recreate', text: `${found.reason}. Delete it and create ${step.formation} again?` }
-      : { id: 'adopt', text: `${found.reason}. Follow it as formation ${step.formation}?` };
+    const question: Question =
+      found.action === 'recreate'
+        ? { id: 'recreate', text: `${found.reason}. Delete it and create ${step.formation} again?` }
+        : { id: 'adopt', text: `${found.reason}. Follow it as formation ${step.formation}?` };
     if (!(await io.confirm(question))) throw new NephoError('CANCELLED', 'cancelled; nothing was changed');
     step.answers[found.action] = true;
   }
@@ -394,24 +491,50 @@ export async function planApply(
     await findProvider(ctx.registry, record.provider, `formation ${old.formation}: provider`).ready?.(record.options, ctx.env);
     recorded[name] = old;
     pruned.push({
-      entry: name, formation: old.formation, action: 'destroy', cloudlet: record.cloudlet, scenario: record.scenario, provider: record.provider,
-      ...(record.options.region ? { region: record.options.region } : {}), after: [], options: record.options, values: [], references: [], answers: {},
+      entry: name,
+      formation: old.formation,
+      action: 'destroy',
+      cloudlet: record.cloudlet,
+      scenario: record.scenario,
+      provider: record.provider,
+      ...(record.options.region ? { region: record.options.region } : {}),
+      after: [],
+      options: record.options,
+      values: [],
+      references: [],
+      answers: {},
     });
   }
   reverseOrder(pruned, previous?.entries ?? {});
   for (const step of steps.values()) {
-    recorded[step.entry] = { formation: step.formation, cloudlet: step.cloudlet, scenario: step.scenario, provider: step.provider, options: step.options, after: step.after };
+    recorded[step.entry] = {
+      formation: step.formation,
+      cloudlet: step.cloudlet,
+      scenario: step.scenario,
+      provider: step.provider,
+      options: step.options,
+      after: step.after,
+    };
   }
 
   const all = [...steps.values(), ...pruned];
   const record: BlueprintRecord = {
-    name: request.name, cloudlet: cloudlet.id, blueprint: blueprintName, version: manifestVersion, entries: recorded,
-    createdAt: previous?.createdAt ?? now, updatedAt: now,
+    name: request.name,
+    cloudlet: cloudlet.id,
+    blueprint: blueprintName,
+    version: manifestVersion,
+    entries: recorded,
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
   };
   const plan: BlueprintPlan = { kind: 'apply', name: request.name, record, steps: all, parallel: request.parallel, kept };
   const view = planView(blueprint, cloudlet, manifestVersion, request.name, entries, all, unchanged, kept);
   for (const name of kept) {
-    io.notify({ kind: 'notice', time: now, text: `${formationName(request.name, name)}: entry ${name} is no longer in the blueprint; its formation is kept (apply with --prune to destroy it)` });
+    io.notify({
+      kind: 'notice',
+      time: now,
+      text: `${formationName(request.name, name)}: entry ${name} is no longer in the blueprint; its formation is kept (apply with --prune to destroy it)`,
+    });
   }
   if (!how.dryRun) await agreeToApply(io, plan, unchanged);
   return { plan, view };
@@ -435,21 +558,41 @@ async function agreeToApply(io: BlueprintIo, plan: BlueprintPlan, unchanged: Rea
 function reverseOrder(steps: PlannedStep[], recorded: Record<string, RecordedEntry>): void {
   const names = new Set(steps.map((s) => s.entry));
   for (const step of steps) {
-    step.after = Object.entries(recorded).filter(([other, e]) => names.has(other) && e.after.includes(step.entry)).map(([other]) => other);
+    step.after = Object.entries(recorded)
+      .filter(([other, e]) => names.has(other) && e.after.includes(step.entry))
+      .map(([other]) => other);
   }
 }
 
 function planView(
-  blueprint: Blueprint, cloudlet: CloudletSource, version: string, name: string, entries: PreparedEntry[], steps: PlannedStep[], unchanged: ReadonlySet<string>, kept: string[],
+  blueprint: Blueprint,
+  cloudlet: CloudletSource,
+  version: string,
+  name: string,
+  entries: PreparedEntry[],
+  steps: PlannedStep[],
+  unchanged: ReadonlySet<string>,
+  kept: string[],
 ): BlueprintPlanView {
   return {
-    name, blueprint: `${cloudlet.id}/${blueprint.name}`, version, file: blueprint.file, ...(blueprint.summary ? { summary: blueprint.summary } : {}),
+    name,
+    blueprint: `${cloudlet.id}/${blueprint.name}`,
+    version,
+    file: blueprint.file,
+    ...(blueprint.summary ? { summary: blueprint.summary } : {}),
     waves: blueprint.waves,
     steps: steps.map((s) => {
       const e = entries.find((x) => x.entry.name === s.entry);
       return {
-        entry: s.entry, formation: s.formation, action: unchanged.has(s.entry) ? 'unchanged' as const : s.action, cloudlet: s.cloudlet, scenario: s.scenario,
-        provider: s.provider, ...(s.region ? { region: s.region } : {}), after: s.after, parameters: e ? shownParameters(e) : [],
+        entry: s.entry,
+        formation: s.formation,
+        action: unchanged.has(s.entry) ? ('unchanged' as const) : s.action,
+        cloudlet: s.cloudlet,
+        scenario: s.scenario,
+        provider: s.provider,
+        ...(s.region ? { region: s.region } : {}),
+        after: s.after,
+        parameters: e ? shownParameters(e) : [],
         ...(s.preview ? { preview: s.preview } : {}),
       };
     }),
@@ -469,8 +612,18 @@ export async function describeBlueprint(ctx: BlueprintContext, target: string): 
   const blueprint = loadBlueprint(cloudlet.dir, blueprintName);
   const entries = await prepareEntries(ctx, blueprint, cloudlet, undefined, []);
   const steps: PlannedStep[] = entries.map((e) => ({
-    entry: e.entry.name, formation: e.entry.name, action: 'create', cloudlet: e.target.cloudlet.id, scenario: e.entry.scenario, provider: e.target.provider.name,
-    ...(e.entry.region ? { region: e.entry.region } : {}), after: e.entry.after, options: entryOptions(e.entry), values: e.values, references: e.references, answers: {},
+    entry: e.entry.name,
+    formation: e.entry.name,
+    action: 'create',
+    cloudlet: e.target.cloudlet.id,
+    scenario: e.entry.scenario,
+    provider: e.target.provider.name,
+    ...(e.entry.region ? { region: e.entry.region } : {}),
+    after: e.entry.after,
+    options: entryOptions(e.entry),
+    values: e.values,
+    references: e.references,
+    answers: {},
   }));
   return planView(blueprint, cloudlet, entries[0]?.prepared.manifest.version ?? '', '', entries, steps, new Set(), []);
 }
@@ -498,8 +651,18 @@ export async function planBlueprintDestroy(ctx: BlueprintContext, request: Bluep
     await assertIdle(ctx, e.formation, formation);
     await findProvider(ctx.registry, formation.provider, `formation ${e.formation}: provider`).ready?.(formation.options, ctx.env);
     steps.push({
-      entry, formation: e.formation, action: 'destroy', cloudlet: formation.cloudlet, scenario: formation.scenario, provider: formation.provider,
-      ...(formation.options.region ? { region: formation.options.region } : {}), after: [], options: formation.options, values: [], references: [], answers: {},
+      entry,
+      formation: e.formation,
+      action: 'destroy',
+      cloudlet: formation.cloudlet,
+      scenario: formation.scenario,
+      provider: formation.provider,
+      ...(formation.options.region ? { region: formation.options.region } : {}),
+      after: [],
+      options: formation.options,
+      values: [],
+      references: [],
+      answers: {},
     });
   }
   reverseOrder(steps, record.entries);

@@ -13,7 +13,15 @@ import { carryBlueprint, claimBlueprint } from './execute.js';
 import { planApply, planBlueprintDestroy, requireBlueprint } from './plan.js';
 import { blueprintDir } from './store.js';
 import type {
-  ApplyRequest, BlueprintContext, RecordedEntry, BlueprintDestroyRequest, BlueprintIo, BlueprintJournalEntry, BlueprintPlan, BlueprintResult, StepResult,
+  ApplyRequest,
+  BlueprintContext,
+  RecordedEntry,
+  BlueprintDestroyRequest,
+  BlueprintIo,
+  BlueprintJournalEntry,
+  BlueprintPlan,
+  BlueprintResult,
+  StepResult,
 } from './types.js';
 
 type Ended = Extract<BlueprintJournalEntry, { kind: 'finish' | 'abort' }>;
@@ -22,7 +30,12 @@ const isEnd = (e: BlueprintJournalEntry): e is Ended => e.kind === 'finish' || e
 /** The result an operation's last journal entry says. */
 function resultOf(name: string, entry: Ended): BlueprintResult {
   if (entry.kind === 'abort') {
-    return { outcome: 'errored', kind: entry.operation, name, error: { code: entry.code, message: entry.message, ...(entry.hint ? { hint: entry.hint } : {}) } };
+    return {
+      outcome: 'errored',
+      kind: entry.operation,
+      name,
+      error: { code: entry.code, message: entry.message, ...(entry.hint ? { hint: entry.hint } : {}) },
+    };
   }
   return { outcome: entry.ok ? 'succeeded' : 'failed', kind: entry.operation, name, steps: entry.steps, took: entry.took };
 }
@@ -101,12 +114,27 @@ export async function watchBlueprint(ctx: BlueprintContext, name: string, io: Bl
 }
 
 /** Follow the blueprint's journal from `offset` to the end of the operation under way. */
-async function follow(ctx: BlueprintContext, name: string, offset: number, io: BlueprintIo, signal: AbortSignal | undefined, pid: number, kind?: 'apply' | 'destroy'): Promise<BlueprintResult> {
+async function follow(
+  ctx: BlueprintContext,
+  name: string,
+  offset: number,
+  io: BlueprintIo,
+  signal: AbortSignal | undefined,
+  pid: number,
+  kind?: 'apply' | 'destroy',
+): Promise<BlueprintResult> {
   let operation = kind;
-  const followed = await followEntries(ctx.blueprints, name, offset, (e) => {
-    if (e.kind === 'begin') operation = e.operation;
-    io.notify(e);
-  }, isEnd, signal);
+  const followed = await followEntries(
+    ctx.blueprints,
+    name,
+    offset,
+    (e) => {
+      if (e.kind === 'begin') operation = e.operation;
+      io.notify(e);
+    },
+    isEnd,
+    signal,
+  );
   if (followed.kind === 'ended') return resultOf(name, followed.entry);
   if (followed.kind === 'orphaned') throw interrupted(operation ?? 'operation', name, pid);
   return { outcome: 'detached', kind: operation ?? 'apply', name };
@@ -146,19 +174,34 @@ export async function blueprintStatus(ctx: BlueprintContext, name: string): Prom
   const end = journal.find(isEnd);
   const running = await ctx.blueprints.holder(name);
   return {
-    name, cloudlet: record.cloudlet, blueprint: record.blueprint, version: record.version, createdAt: record.createdAt, updatedAt: record.updatedAt,
+    name,
+    cloudlet: record.cloudlet,
+    blueprint: record.blueprint,
+    version: record.version,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
     ...(running ? { running } : {}),
-    ...(begin?.kind === 'begin' ? {
-      last: {
-        operation: begin.operation, startedAt: begin.time,
-        ...(end ? { endedAt: end.time, ok: end.kind === 'finish' && end.ok, ...(end.kind === 'finish' ? { steps: end.steps } : {}) } : {}),
-      },
-    } : {}),
+    ...(begin?.kind === 'begin'
+      ? {
+          last: {
+            operation: begin.operation,
+            startedAt: begin.time,
+            ...(end ? { endedAt: end.time, ok: end.kind === 'finish' && end.ok, ...(end.kind === 'finish' ? { steps: end.steps } : {}) } : {}),
+          },
+        }
+      : {}),
     entries: Object.entries(record.entries).map(([entry, e]) => {
       const formation = ctx.store.read(e.formation);
       return {
-        entry, formation: e.formation, cloudlet: e.cloudlet, scenario: e.scenario, provider: e.provider, options: e.options, after: e.after,
-        status: formation?.status ?? 'absent', removed: e.removed === true,
+        entry,
+        formation: e.formation,
+        cloudlet: e.cloudlet,
+        scenario: e.scenario,
+        provider: e.provider,
+        options: e.options,
+        after: e.after,
+        status: formation?.status ?? 'absent',
+        removed: e.removed === true,
         ...(formation?.operation ? { operation: formation.operation } : {}),
       };
     }),

@@ -40,7 +40,10 @@ export interface BlueprintStore {
 /** The directory of the blueprint applied under `name`: the name is checked, so the path stays under `$NEPHO_HOME`. */
 export function blueprintDir(home: NephoHome, name: string): string {
   if (!FORMATION_NAME.test(name)) {
-    throw new NephoError('BAD_BLUEPRINT_NAME', `'${name}' is not a name to apply a blueprint under (lowercase letters, digits and '-', starting with a letter)`);
+    throw new NephoError(
+      'BAD_BLUEPRINT_NAME',
+      `'${name}' is not a name to apply a blueprint under (lowercase letters, digits and '-', starting with a letter)`,
+    );
   }
   return join(home.root, 'blueprints', name);
 }

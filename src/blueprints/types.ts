@@ -138,13 +138,19 @@ export interface StepResult {
  */
 export type BlueprintJournalEntry =
   | {
-    time: string; kind: 'begin'; operation: 'apply' | 'destroy'; pid: number; host: string; by: string;
-    /** `owner/name/blueprint` and its version, for an apply. */
-    blueprint?: string; version?: string;
-    steps: StepView[];
-    /** Entries kept without --prune. */
-    kept: string[];
-  }
+      time: string;
+      kind: 'begin';
+      operation: 'apply' | 'destroy';
+      pid: number;
+      host: string;
+      by: string;
+      /** `owner/name/blueprint` and its version, for an apply. */
+      blueprint?: string;
+      version?: string;
+      steps: StepView[];
+      /** Entries kept without --prune. */
+      kept: string[];
+    }
   | { time: string; kind: 'step-start'; entry: string; formation: string; action: StepAction }
   | ({ time: string; kind: 'step-end' } & StepResult)
   /** Something a formation's operation told its host (its own journal has it too). */

@@ -3,7 +3,17 @@ import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import semver from 'semver';
 import { NephoError, messageOf } from '../errors.js';
-import { acquireLock, diffManifests, manifestDigest, readManifest, removePath, swapIntoPlaceSync, withScratchDir, writeFileAtomicSync, type Manifest } from '../fs.js';
+import {
+  acquireLock,
+  diffManifests,
+  manifestDigest,
+  readManifest,
+  removePath,
+  swapIntoPlaceSync,
+  withScratchDir,
+  writeFileAtomicSync,
+  type Manifest,
+} from '../fs.js';
 import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit } from '../git.js';
 import { withoutCredentials } from '../http.js';
 import { redactUrl } from '../output.js';
@@ -12,8 +22,14 @@ import { assertInstallable } from '../registry/signing.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 import { cloudletNotFound, findCloudlet, findNamed, syncAll, type Found, type RegistryContext } from '../registry/registries.js';
 import {
-  NOT_CONTENT, RECORD_FILE, cloudletDir, developRecordPath, findInstalled, parseCloudletId,
-  type InstallRecord, type InstalledCloudlet,
+  NOT_CONTENT,
+  RECORD_FILE,
+  cloudletDir,
+  developRecordPath,
+  findInstalled,
+  parseCloudletId,
+  type InstallRecord,
+  type InstalledCloudlet,
 } from './installed.js';
 import { assertNephoCompatible, readCloudletManifest, type CloudletManifest } from './manifest.js';
 
@@ -23,10 +39,7 @@ export interface CloudletContext extends RegistryContext {
 }
 
 /** What `cloudlet:install` was asked to install. */
-export type InstallSpec =
-  | { kind: 'registry'; name: string; range?: string }
-  | { kind: 'git'; url: string; ref?: string }
-  | { kind: 'path'; path: string };
+export type InstallSpec = { kind: 'registry'; name: string; range?: string } | { kind: 'git'; url: string; ref?: string } | { kind: 'path'; path: string };
 
 /**
  * Read the install argument: a path (`./x`, `../x`, `/x`, `~/x`), a git URL
@@ -105,7 +118,14 @@ export async function findInRegistries(ctx: CloudletContext, name: string): Prom
   const matches = await findNamed(ctx, states, name);
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
-    throw new NephoError('AMBIGUOUS_CLOUDLET', `'${name}' could be ${matches.map((m) => m.cloudlet.id).sort().join(' or ')}`, { hint: 'name it as owner/name' });
+    throw new NephoError(
+      'AMBIGUOUS_CLOUDLET',
+      `'${name}' could be ${matches
+        .map((m) => m.cloudlet.id)
+        .sort()
+        .join(' or ')}`,
+      { hint: 'name it as owner/name' },
+    );
   }
   throw cloudletNotFound(states, name);
 }
@@ -120,14 +140,15 @@ export function pickVersion(found: Found, range: string | undefined): RegistryVe
   const versions = found.cloudlet.versions.map((v) => v.version);
   const best = semver.maxSatisfying(versions, range ?? '*');
   if (best === null) {
-    throw new NephoError('NO_MATCHING_VERSION', `${found.cloudlet.id} has no version in range '${range}' (registry '${found.registry.name}' lists ${versions.join(', ')})`);
+    throw new NephoError(
+      'NO_MATCHING_VERSION',
+      `${found.cloudlet.id} has no version in range '${range}' (registry '${found.registry.name}' lists ${versions.join(', ')})`,
+    );
   }
   return found.cloudlet.versions.find((v) => v.version === best)!;
 }
 
-async function installFromRegistry(
-  ctx: CloudletContext, found: Found, version: RegistryVersion, range: string, force: boolean,
-): Promise<InstallOutcome> {
+async function installFromRegistry(ctx: CloudletContext, found: Found, version: RegistryVersion, range: string, force: boolean): Promise<InstallOutcome> {
   const id = found.cloudlet.id;
   const verifiedBy = assertInstallable(ctx.home, found.registry, (ctx.now ?? Date.now)());
   const existing = findInstalled(ctx.home, id);
@@ -141,9 +162,11 @@ async function installFromRegistry(
       ctx.notice(`Notice: Cloning ${version.ref} from ${redactUrl(found.cloudlet.source)} ...`);
       const commit = await checkoutRef(found.cloudlet.source, version.ref, tree, `${id}@${version.version}`);
       if (commit !== version.commit) {
-        throw new NephoError('COMMIT_MISMATCH',
+        throw new NephoError(
+          'COMMIT_MISMATCH',
           `${id}@${version.version}: registry '${found.registry.name}' pins commit ${version.commit}, but ${version.ref} is ${commit}`,
-          { hint: 'the tag was moved or the registry is wrong; nothing was installed' });
+          { hint: 'the tag was moved or the registry is wrong; nothing was installed' },
+        );
       }
       await removePath(join(tree, '.git'));
       const { manifest, files, digest } = await checkContent(tree, `${id}@${version.version}`);
@@ -156,12 +179,24 @@ async function installFromRegistry(
         throw new NephoError('CLOUDLET_INVALID', `${id}@${version.version}: cloudlet.yaml name is '${manifest.name}', expected '${id.split('/')[1]}'`);
       }
       if (manifest.version !== version.version) {
-        throw new NephoError('CLOUDLET_INVALID', `${id}@${version.version}: cloudlet.yaml version is ${manifest.version}, but the registry lists this commit as ${version.version}`);
+        throw new NephoError(
+          'CLOUDLET_INVALID',
+          `${id}@${version.version}: cloudlet.yaml version is ${manifest.version}, but the registry lists this commit as ${version.version}`,
+        );
       }
       const record: InstallRecord = {
         // A registry may list a source with a password in it: it is the registry's to publish, not ours to keep.
-        id, version: manifest.version, source: withoutCredentials(found.cloudlet.source) ?? found.cloudlet.source, registry: found.registry.name,
-        ref: version.ref, commit, digest, range, installedAt: new Date().toISOString(), files, ...(verifiedBy ? { verifiedBy } : {}),
+        id,
+        version: manifest.version,
+        source: withoutCredentials(found.cloudlet.source) ?? found.cloudlet.source,
+        registry: found.registry.name,
+        ref: version.ref,
+        commit,
+        digest,
+        range,
+        installedAt: new Date().toISOString(),
+        files,
+        ...(verifiedBy ? { verifiedBy } : {}),
       };
       return commitInstall(ctx, tree, record, force);
     }),
@@ -173,8 +208,10 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
   const shown = redactUrl(url);
   const source = withoutCredentials(url);
   if (source !== undefined) {
-    ctx.warn(`the user and password in ${shown} are used for this install but not saved; ` +
-      "cloudlet:update will authenticate through git's credential helper or ~/.netrc");
+    ctx.warn(
+      `the user and password in ${shown} are used for this install but not saved; ` +
+        "cloudlet:update will authenticate through git's credential helper or ~/.netrc",
+    );
   }
   return withScratchDir(ctx.home.cloudlets, async (scratch) => {
     const tree = join(scratch, 'tree');
@@ -188,7 +225,13 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
       return { action: 'unchanged', cloudlet: existing };
     }
     const record: InstallRecord = {
-      id, version: manifest.version, source: source ?? url, commit, digest, installedAt: new Date().toISOString(), files,
+      id,
+      version: manifest.version,
+      source: source ?? url,
+      commit,
+      digest,
+      installedAt: new Date().toISOString(),
+      files,
       ...(ref === undefined ? {} : { ref }),
     };
     return withInstallLock(ctx, id, () => commitInstall(ctx, tree, record, options.force ?? false));
@@ -220,7 +263,12 @@ async function installFromPath(ctx: CloudletContext, path: string, options: Inst
       return { action: 'unchanged', cloudlet: existing };
     }
     const record: InstallRecord = {
-      id, version: manifest.version, source: path, digest, installedAt: new Date().toISOString(), files,
+      id,
+      version: manifest.version,
+      source: path,
+      digest,
+      installedAt: new Date().toISOString(),
+      files,
       ...(commit ? { commit } : {}),
     };
     return withInstallLock(ctx, id, () => commitInstall(ctx, tree, record, options.force ?? false));
@@ -239,8 +287,13 @@ async function linkForDevelopment(ctx: CloudletContext, path: string, options: I
     const existing = findInstalled(ctx.home, id);
     if (existing && !existing.record.develop) await assertUnmodified(existing, options.force ?? false);
     const record: InstallRecord = {
-      id, version: manifest.version, source: path, digest: manifestDigest(files), develop: true,
-      installedAt: new Date().toISOString(), files: {},
+      id,
+      version: manifest.version,
+      source: path,
+      digest: manifestDigest(files),
+      develop: true,
+      installedAt: new Date().toISOString(),
+      files: {},
     };
     // The record first, the link last: the link is what makes it installed.
     await mkdir(join(ctx.home.cloudlets, '.develop'), { recursive: true });
@@ -326,10 +379,17 @@ export async function assertUnmodified(cloudlet: InstalledCloudlet, force: boole
   if (force) return;
   const changed = await modifiedFiles(cloudlet);
   if (changed.length > 0) {
-    const list = changed.slice(0, 5).map((c) => `${c.path} (${c.change})`).join(', ');
-    throw new NephoError('CLOUDLET_MODIFIED', `${cloudlet.record.id}: ${changed.length} installed file(s) were edited: ${list}${changed.length > 5 ? ', …' : ''}`, {
-      hint: `see nepho cloudlet:verify ${cloudlet.record.id}; --force discards the edits`,
-    });
+    const list = changed
+      .slice(0, 5)
+      .map((c) => `${c.path} (${c.change})`)
+      .join(', ');
+    throw new NephoError(
+      'CLOUDLET_MODIFIED',
+      `${cloudlet.record.id}: ${changed.length} installed file(s) were edited: ${list}${changed.length > 5 ? ', …' : ''}`,
+      {
+        hint: `see nepho cloudlet:verify ${cloudlet.record.id}; --force discards the edits`,
+      },
+    );
   }
 }
 

@@ -97,7 +97,10 @@ export interface InstalledScan {
 
 /** Why an install record cannot be used; `text` is what it holds, when it could be read. */
 class RecordProblem extends Error {
-  constructor(message: string, readonly text?: string) {
+  constructor(
+    message: string,
+    readonly text?: string,
+  ) {
     super(message);
   }
 }

@@ -31,7 +31,13 @@ export function structureFindings(root: string, registry: PluginRegistry): LintF
     at.keys(doc.contents, SCENARIO_KEYS, '', 'scenario key');
     const base = child(doc.contents, 'extends');
     if (isScalar(base) && typeof base.value === 'string' && !scenarioNames.includes(base.value)) {
-      at.missing(base, 'extends', `'${base.value}': scenarios/${base.value}.yaml does not exist`, base.value, scenarioNames.filter((n) => n !== name));
+      at.missing(
+        base,
+        'extends',
+        `'${base.value}': scenarios/${base.value}.yaml does not exist`,
+        base.value,
+        scenarioNames.filter((n) => n !== name),
+      );
     }
     const providers = child(doc.contents, 'providers');
     if (isMap(providers)) {
@@ -173,7 +179,9 @@ function yamlFiles(dir: string): string[] {
 
 function filesWith(dir: string, ext: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith(ext)).sort();
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(ext))
+      .sort();
   } catch {
     return [];
   }

@@ -58,7 +58,10 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
     const p: LintProblem = {
       file: relativeTo(root, finding.file),
       field: finding.field ?? (finding.line === undefined ? '-' : `line ${finding.line}${finding.column === undefined ? '' : `:${finding.column}`}`),
-      ...place, message: finding.message, severity: finding.severity, source: finding.source,
+      ...place,
+      message: finding.message,
+      severity: finding.severity,
+      source: finding.source,
     };
     const key = `${p.file}\0${p.field}\0${p.message}`;
     if (!seen.has(key)) {
@@ -85,7 +88,8 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
   for (const file of filesIn(root, 'provisioners', '.sh')) shellSyntax(file, add);
 
   const scenarios = listScenarios(root);
-  if (scenarios.length === 0) add({ file: 'scenarios/default.yaml', message: 'no scenarios: every cloudlet needs scenarios/default.yaml', severity: 'error', source: 'nepho' });
+  if (scenarios.length === 0)
+    add({ file: 'scenarios/default.yaml', message: 'no scenarios: every cloudlet needs scenarios/default.yaml', severity: 'error', source: 'nepho' });
   const uses = new Map<Provider, PatternUse[]>(options.registry.providers.map((p) => [p, []]));
   for (const { name, file } of scenarios) {
     let scenario: Scenario;
@@ -106,7 +110,8 @@ export async function lintCloudlet(dir: string, options: LintOptions): Promise<L
   for (const [provider, used] of uses) {
     if (!provider.lint) continue;
     const checked = options.checked ? (file: string, checks: string[]) => options.checked!(relativeTo(root, file), checks) : undefined;
-    for (const finding of await provider.lint({ root, uses: used, env: options.env, external: options.external !== false, ...(checked ? { checked } : {}) })) add(finding);
+    for (const finding of await provider.lint({ root, uses: used, env: options.env, external: options.external !== false, ...(checked ? { checked } : {}) }))
+      add(finding);
   }
   return problems;
 }
@@ -120,7 +125,13 @@ type Report = (file: string, error: unknown) => void;
  * parameter layers are checked on the way.
  */
 async function scenarioUse(
-  root: string, manifest: CloudletManifest, scenario: Scenario, provider: Provider, registry: PluginRegistry, add: Add, report: Report,
+  root: string,
+  manifest: CloudletManifest,
+  scenario: Scenario,
+  provider: Provider,
+  registry: PluginRegistry,
+  add: Add,
+  report: Report,
 ): Promise<PatternUse | undefined> {
   const patternFile = join(root, provider.patternPath(scenario.providers[provider.name]!.pattern));
   let layers: Declaration[][];
@@ -133,13 +144,21 @@ async function scenarioUse(
   const parameters: Record<string, ParameterInput> = {};
   const dummy = (type: string | undefined) => (type === 'number' ? 1 : type === 'boolean' ? true : 'x');
   try {
-    const declaredBeyondPattern = new Set(layers.slice(1).flat().map((d) => d.name));
+    const declaredBeyondPattern = new Set(
+      layers
+        .slice(1)
+        .flat()
+        .map((d) => d.name),
+    );
     for (const spec of collectSpecs(layers)) {
       parameters[spec.name] = { value: spec.default ?? dummy(spec.type), secret: spec.secret };
       // A pattern parameter nobody gives a default: formation:create will have to ask for it.
       if (spec.default !== undefined || declaredBeyondPattern.has(spec.name)) continue;
       add({
-        file: patternFile, field: `Parameters.${spec.name}`, severity: 'warning', source: 'nepho',
+        file: patternFile,
+        field: `Parameters.${spec.name}`,
+        severity: 'warning',
+        source: 'nepho',
         message: `has no Default and scenario '${scenario.name}' does not declare it with a default: every formation:create must pass -p ${spec.name}=VALUE`,
       });
     }
@@ -150,8 +169,13 @@ async function scenarioUse(
   }
   const script = scenario.provisioner ? join(root, scenario.provisioner.script) : undefined;
   const spec: FormationSpec = {
-    name: 'lint', cloudlet: { id: `local/${manifest.name}`, version: manifest.version, dir: root }, scenario: scenario.name,
-    settings: scenario.providers[provider.name]!, patternFile, parameters, tags: {},
+    name: 'lint',
+    cloudlet: { id: `local/${manifest.name}`, version: manifest.version, dir: root },
+    scenario: scenario.name,
+    settings: scenario.providers[provider.name]!,
+    patternFile,
+    parameters,
+    tags: {},
     ...(script ? { bootstrap: { script: safeRead(script), scriptBody: safeRead(script), environment: {}, scriptFile: script } } : {}),
   };
   return { scenario: scenario.name, scenarioFile: scenario.file, spec };
@@ -171,7 +195,10 @@ function shellSyntax(file: string, add: Add): void {
 
 function filesIn(root: string, sub: string, ext: string): string[] {
   try {
-    return readdirSync(join(root, sub)).filter((f) => f.endsWith(ext)).sort().map((f) => join(root, sub, f));
+    return readdirSync(join(root, sub))
+      .filter((f) => f.endsWith(ext))
+      .sort()
+      .map((f) => join(root, sub, f));
   } catch {
     return [];
   }

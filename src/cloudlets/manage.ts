@@ -87,7 +87,11 @@ export async function outdatedCloudlets(ctx: CloudletContext, names: string[]): 
     if (record.registry === undefined || record.develop) continue;
     const found = await findInRegistries(ctx, record.id);
     const latest = found.cloudlet.versions[0]!.version;
-    const wanted = semver.maxSatisfying(found.cloudlet.versions.map((v) => v.version), record.range ?? '*') ?? record.version;
+    const wanted =
+      semver.maxSatisfying(
+        found.cloudlet.versions.map((v) => v.version),
+        record.range ?? '*',
+      ) ?? record.version;
     if (semver.gt(latest, record.version) || semver.gt(wanted, record.version)) {
       rows.push({ id: record.id, current: record.version, wanted, latest, registry: found.registry.name });
     }
@@ -109,10 +113,18 @@ export interface VerifyResult {
 export async function verifyCloudlets(ctx: CloudletContext, names: string[]): Promise<VerifyResult[]> {
   const results: VerifyResult[] = [];
   const selected = selectInstalled(ctx, names);
-  const provenance = await recheckProvenance(ctx, selected.map((c) => c.record));
+  const provenance = await recheckProvenance(
+    ctx,
+    selected.map((c) => c.record),
+  );
   for (const cloudlet of selected) {
     const check = provenance.get(cloudlet.record.id);
-    results.push({ id: cloudlet.record.id, checked: !cloudlet.record.develop, changes: await modifiedFiles(cloudlet), ...(check ? { provenance: check } : {}) });
+    results.push({
+      id: cloudlet.record.id,
+      checked: !cloudlet.record.develop,
+      changes: await modifiedFiles(cloudlet),
+      ...(check ? { provenance: check } : {}),
+    });
   }
   return results;
 }
@@ -123,7 +135,10 @@ export async function verifyCloudlets(ctx: CloudletContext, names: string[]): Pr
  * checks pass and before anything is removed; it throws to cancel.
  */
 export async function uninstallCloudlet(
-  ctx: CloudletContext, cloudlet: InstalledCloudlet, force = false, confirm: () => Promise<void> = async () => undefined,
+  ctx: CloudletContext,
+  cloudlet: InstalledCloudlet,
+  force = false,
+  confirm: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const id = cloudlet.record.id;
   const using = listFormationSummaries(ctx.home).filter((f) => f.cloudlet === id);
@@ -151,12 +166,19 @@ export async function uninstallCloudlet(
  * updated: only `force` removes it, and `confirm` runs before anything is.
  */
 export async function uninstallDamaged(
-  ctx: CloudletContext, damaged: DamagedInstall, force: boolean, confirm: () => Promise<void> = async () => undefined,
+  ctx: CloudletContext,
+  damaged: DamagedInstall,
+  force: boolean,
+  confirm: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   if (!force) {
-    throw new NephoError('CLOUDLET_DAMAGED', `${damaged.id}: its install record is damaged (${damaged.file}: ${damaged.problem}), so edits to its files cannot be checked`, {
-      hint: `remove it anyway with nepho cloudlet:uninstall --force ${damaged.id}`,
-    });
+    throw new NephoError(
+      'CLOUDLET_DAMAGED',
+      `${damaged.id}: its install record is damaged (${damaged.file}: ${damaged.problem}), so edits to its files cannot be checked`,
+      {
+        hint: `remove it anyway with nepho cloudlet:uninstall --force ${damaged.id}`,
+      },
+    );
   }
   await confirm();
   await withInstallLock(ctx, damaged.id, async () => {

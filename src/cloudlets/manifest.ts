@@ -7,7 +7,6 @@ import { SmallFileError, readSmallFile } from '../fs.js';
 import { VERSION } from '../version.js';
 import { CLOUDLET_NAME } from './names.js';
 
-
 /** `cloudlet.yaml`, validated. The format is a contract: see product.md. */
 export interface CloudletManifest {
   name: string;
@@ -26,7 +25,19 @@ export interface CloudletManifest {
 }
 
 /** The keys cloudlet.yaml may have. */
-export const MANIFEST_KEYS = new Set(['name', 'version', 'summary', 'description', 'author', 'license', 'source', 'project_page', 'keywords', 'nepho', 'parameters']);
+export const MANIFEST_KEYS = new Set([
+  'name',
+  'version',
+  'summary',
+  'description',
+  'author',
+  'license',
+  'source',
+  'project_page',
+  'keywords',
+  'nepho',
+  'parameters',
+]);
 
 /** The largest cloudlet.yaml or scenario file nepho reads. */
 const YAML_FILE_MAX_BYTES = 4 * 1024 * 1024;

@@ -10,7 +10,11 @@ import { FormationSshCommand } from './formation/ssh.js';
 /** `create`: `formation:create`. */
 export class CreateShortcut extends FormationCreateCommand {
   static override paths = [['create']];
-  static override usage = { ...FormationCreateCommand.usage, category: Category.shortcut, description: 'Create a new formation from a scenario (formation:create)' };
+  static override usage = {
+    ...FormationCreateCommand.usage,
+    category: Category.shortcut,
+    description: 'Create a new formation from a scenario (formation:create)',
+  };
 }
 
 /** `destroy`: `formation:destroy`. */
@@ -28,5 +32,9 @@ export class OpenShortcut extends FormationOpenCommand {
 /** `ssh`: `formation:ssh`. */
 export class SshShortcut extends FormationSshCommand {
   static override paths = [['ssh']];
-  static override usage = { ...FormationSshCommand.usage, category: Category.shortcut, description: "Connect to the formation's host, through its bastion (formation:ssh)" };
+  static override usage = {
+    ...FormationSshCommand.usage,
+    category: Category.shortcut,
+    description: "Connect to the formation's host, through its bastion (formation:ssh)",
+  };
 }

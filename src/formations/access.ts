@@ -64,7 +64,8 @@ export function sshEndpointFromAccess(record: FormationRecord, outputs: Record<s
     const text = fill(field, value);
     if (text === undefined) return 22;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new NephoError('SSH_INVALID', `formation ${record.name}: access.ssh.${field} '${text}' is not a port`);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new NephoError('SSH_INVALID', `formation ${record.name}: access.ssh.${field} '${text}' is not a port`);
     return n;
   };
   const user = fill('user', ssh.user);

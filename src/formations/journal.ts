@@ -23,14 +23,18 @@ export type OperationKind = 'create' | 'destroy' | 'update' | 'provision';
  */
 export type JournalEntry =
   | {
-    time: string; kind: 'start'; operation: OperationKind; pid: number; host: string;
-    /** Who started it, `user@host`. */
-    by?: string;
-    /** The cloudlet version the operation deploys. */
-    version?: string;
-    /** Parameter values it changes (secrets masked). */
-    changes?: ParameterChange[];
-  }
+      time: string;
+      kind: 'start';
+      operation: OperationKind;
+      pid: number;
+      host: string;
+      /** Who started it, `user@host`. */
+      by?: string;
+      /** The cloudlet version the operation deploys. */
+      version?: string;
+      /** Parameter values it changes (secrets masked). */
+      changes?: ParameterChange[];
+    }
   | { time: string; kind: 'event'; event: FormationEvent }
   | { time: string; kind: 'accepted'; state: Record<string, unknown> }
   | { time: string; kind: 'resumed'; pid: number; reason: string }
@@ -116,7 +120,9 @@ export function readJournalLines<E>(path: string, offset = 0): { entries: E[]; o
 export function latestOperation(home: NephoHome, name: string): { entries: JournalEntry[]; offset: number } {
   const { entries, offset } = readEntries(home, name);
   let start = -1;
-  entries.forEach((e, i) => { if (e.kind === 'start') start = i; });
+  entries.forEach((e, i) => {
+    if (e.kind === 'start') start = i;
+  });
   return { entries: start < 0 ? [] : entries.slice(start), offset };
 }
 

@@ -82,7 +82,10 @@ export async function prepareFormation(home: NephoHome, request: FormationReques
 
   const name = request.name ?? `${manifest.name}-${scenarioName}`.replace(/[^a-z0-9-]/g, '-');
   if (!FORMATION_NAME.test(name)) {
-    throw new NephoError('BAD_FORMATION_NAME', `${request.name === undefined ? 'formation name' : '--name'} '${name}' must start with a letter and use lowercase letters, digits and '-' (at most 63)`);
+    throw new NephoError(
+      'BAD_FORMATION_NAME',
+      `${request.name === undefined ? 'formation name' : '--name'} '${name}' must start with a letter and use lowercase letters, digits and '-' (at most 63)`,
+    );
   }
 
   const specs = collectSpecs(await declarationLayers(cloudlet.dir, manifest, scenario, registry, provider));
@@ -100,9 +103,17 @@ export async function prepareFormation(home: NephoHome, request: FormationReques
     }
   }
 
-  const resolution = resolveValues(specs, {
-    saved: savedLayers(home, cloudlet.record.id, scenarioName), files, flags, ...(request.deployed ? { deployed: request.deployed } : {}),
-  }, `${cloudlet.record.id}/${scenarioName}`, home.configFile);
+  const resolution = resolveValues(
+    specs,
+    {
+      saved: savedLayers(home, cloudlet.record.id, scenarioName),
+      files,
+      flags,
+      ...(request.deployed ? { deployed: request.deployed } : {}),
+    },
+    `${cloudlet.record.id}/${scenarioName}`,
+    home.configFile,
+  );
   return { name, cloudlet, manifest, scenario, provider, patternFile, resolution };
 }
 
@@ -135,16 +146,23 @@ export function describePlan(prepared: PreparedFormation): FormationPlan {
 
 function sourceLabel(origin: string, from: string | undefined): string {
   switch (origin) {
-    case 'template': return 'template default';
-    case 'cloudlet': return 'cloudlet.yaml default';
-    case 'scenario': return 'scenario default';
+    case 'template':
+      return 'template default';
+    case 'cloudlet':
+      return 'cloudlet.yaml default';
+    case 'scenario':
+      return 'scenario default';
     case 'saved': {
       const scope = /parameters\."(.*)"$/.exec(from ?? '')?.[1] ?? '';
       return `saved (${scope === '*' ? 'global' : scope})`;
     }
-    case 'file': return `file ${from ?? ''}`;
-    case 'flag': return from ?? '-p';
-    case 'deployed': return 'deployed';
-    default: return origin;
+    case 'file':
+      return `file ${from ?? ''}`;
+    case 'flag':
+      return from ?? '-p';
+    case 'deployed':
+      return 'deployed';
+    default:
+      return origin;
   }
 }

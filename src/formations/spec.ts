@@ -71,8 +71,14 @@ export function newRecord(prepared: PreparedFormation, spec: FormationSpec, opti
     scenario: spec.scenario,
     provider: prepared.provider.name,
     pattern: String(spec.settings.pattern ?? ''),
-    parameters: Object.fromEntries(Object.entries(spec.parameters).filter(([, p]) => !p.secret).map(([k, p]) => [k, p.value])),
-    secrets: Object.entries(spec.parameters).filter(([, p]) => p.secret).map(([k]) => k),
+    parameters: Object.fromEntries(
+      Object.entries(spec.parameters)
+        .filter(([, p]) => !p.secret)
+        .map(([k, p]) => [k, p.value]),
+    ),
+    secrets: Object.entries(spec.parameters)
+      .filter(([, p]) => p.secret)
+      .map(([k]) => k),
     access: prepared.scenario.access,
     options,
     state: {},

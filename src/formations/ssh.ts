@@ -60,8 +60,12 @@ export interface EndpointFieldNames {
 
 /** Field names for an endpoint built from the scenario's `access.ssh`. */
 export const ACCESS_FIELDS: EndpointFieldNames = {
-  host: 'access.ssh.host', port: 'access.ssh.port', user: 'access.ssh.user',
-  bastion: 'access.ssh.bastion', bastion_port: 'access.ssh.bastion_port', bastion_user: 'access.ssh.bastion_user',
+  host: 'access.ssh.host',
+  port: 'access.ssh.port',
+  user: 'access.ssh.user',
+  bastion: 'access.ssh.bastion',
+  bastion_port: 'access.ssh.bastion_port',
+  bastion_user: 'access.ssh.bastion_user',
 };
 
 /** Field names for an endpoint a provider reported itself (`Provider.sshEndpoint`). */
@@ -79,13 +83,15 @@ function badValue(formation: string, field: string, value: unknown, what: string
 
 /** Check one host name or address (throws a NephoError naming `field`). */
 export function checkSshHost(formation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || !HOST.test(value)) throw badValue(formation, field, value, "a host name or address (letters, digits, '.', '-', ':', not starting with '-')");
+  if (typeof value !== 'string' || !HOST.test(value))
+    throw badValue(formation, field, value, "a host name or address (letters, digits, '.', '-', ':', not starting with '-')");
   return value;
 }
 
 /** Check one user name (throws a NephoError naming `field`). */
 export function checkSshUser(formation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || !USER.test(value)) throw badValue(formation, field, value, "a user name (letters, digits, '.', '_', '-', '@', not starting with '-')");
+  if (typeof value !== 'string' || !USER.test(value))
+    throw badValue(formation, field, value, "a user name (letters, digits, '.', '_', '-', '@', not starting with '-')");
   return value;
 }
 
@@ -205,9 +211,11 @@ export function sshConfigText(input: SshConfigInput): string {
     const jump = sshBastionAlias(formation);
     // ProxyJump hands the -F path to a shell unquoted and expands `%` in it;
     // a path that is not shell-safe gets the same hop spelt out, quoted.
-    lines.push(SHELL_SAFE_PATH.test(input.configFile)
-      ? `  ProxyJump ${jump}`
-      : `  ProxyCommand ssh -F ${shellQuote(input.configFile).replace(/%/g, '%%')} -W '[%h]:%p' ${jump}`);
+    lines.push(
+      SHELL_SAFE_PATH.test(input.configFile)
+        ? `  ProxyJump ${jump}`
+        : `  ProxyCommand ssh -F ${shellQuote(input.configFile).replace(/%/g, '%%')} -W '[%h]:%p' ${jump}`,
+    );
     lines.push(
       '',
       `Host ${jump}`,
@@ -268,18 +276,25 @@ export function printedSsh(input: Omit<SshConfigInput, 'configFile' | 'quiet'>, 
   const bastion = endpoint.bastion;
   const jumpHost = bastion && bastion.host.includes(':') ? `[${bastion.host}]` : bastion?.host;
   const command = [
-    'ssh', '-p', String(endpoint.port),
+    'ssh',
+    '-p',
+    String(endpoint.port),
     ...(input.connectTimeout === undefined ? [] : ['-o', `ConnectTimeout=${input.connectTimeout}`]),
     ...(identity ? ['-i', identity, '-o', 'IdentitiesOnly=yes'] : []),
-    '-o', `UserKnownHostsFile=${input.knownHostsFile}`,
-    '-o', 'StrictHostKeyChecking=accept-new',
-    '-o', `HostKeyAlias=${hostKeyAlias(input.formation, input.instance, endpoint.host, endpoint.port)}`,
+    '-o',
+    `UserKnownHostsFile=${input.knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=accept-new',
+    '-o',
+    `HostKeyAlias=${hostKeyAlias(input.formation, input.instance, endpoint.host, endpoint.port)}`,
     ...(bastion ? ['-J', `${login(bastion.user, jumpHost!)}:${bastion.port}`] : []),
     login(endpoint.user, endpoint.host),
     ...(remote.length > 0 ? ['--', remoteCommand(remote)] : []),
   ];
   return {
-    user: endpoint.user ?? null, host: endpoint.host, port: endpoint.port,
+    user: endpoint.user ?? null,
+    host: endpoint.host,
+    port: endpoint.port,
     bastion: bastion ? { user: bastion.user ?? null, host: bastion.host, port: bastion.port } : null,
     command,
   };
@@ -292,7 +307,10 @@ export function printedSsh(input: Omit<SshConfigInput, 'configFile' | 'quiet'>, 
 export function sshArgv(configFile: string, formation: string, command: readonly string[] = [], connectTimeout?: number): string[] {
   return [
     ...(connectTimeout === undefined ? [] : ['-o', `ConnectTimeout=${connectTimeout}`]),
-    '-F', configFile, sshHostAlias(formation), ...(command.length > 0 ? ['--', remoteCommand(command)] : []),
+    '-F',
+    configFile,
+    sshHostAlias(formation),
+    ...(command.length > 0 ? ['--', remoteCommand(command)] : []),
   ];
 }
 
@@ -327,7 +345,13 @@ export function sshDestination(endpoint: SshEndpoint): string {
  * has just described it). Every value is checked. Throws a
  * NephoError when the formation has no ssh access, is gone, or is not ready.
  */
-export async function formationSshEndpoint(record: FormationRecord, ref: FormationRef, provider: Provider, env: NodeJS.ProcessEnv, known?: FormationState): Promise<SshEndpoint> {
+export async function formationSshEndpoint(
+  record: FormationRecord,
+  ref: FormationRef,
+  provider: Provider,
+  env: NodeJS.ProcessEnv,
+  known?: FormationState,
+): Promise<SshEndpoint> {
   const own = provider.sshEndpoint ? await provider.sshEndpoint(ref, record.options, env) : undefined;
   if (own) return checkSshEndpoint(record.name, own, providerFields(provider.name));
   if (!record.access.ssh) {
@@ -360,7 +384,6 @@ export function writeSshConfig(home: NephoHome, input: Omit<SshConfigInput, 'con
   writeFileAtomicSync(configFile, sshConfigText({ ...input, configFile, knownHostsFile: knownHosts }), 0o600);
   return configFile;
 }
-
 
 /** The system `ssh`, or a NephoError saying how to get it. */
 export function systemSsh(env: NodeJS.ProcessEnv): string {
@@ -426,16 +449,32 @@ const CONNECT_FAILURES: readonly ConnectFailure[] = [
   { pattern: /^ssh: connect to host (\S+) port (\d+): (.+)$/, rank: 1, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}${m[3]}` },
   { pattern: /^ssh: Could not resolve hostname (\S+): (.+)$/, rank: 1, reason: (m) => `could not resolve ${m[1]}: ${m[2]}` },
   { pattern: /^channel \d+: open failed: (.+)$/, rank: 1, reason: (m) => `the bastion could not connect onward: ${m[1]}` },
-  { pattern: /^banner exchange: Connection to (\S+) port (\d+): (.+)$/, rank: 2, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}not an ssh server (${m[3]})` },
+  {
+    pattern: /^banner exchange: Connection to (\S+) port (\d+): (.+)$/,
+    rank: 2,
+    reason: (m, _t, where) => `${where(m[1]!, m[2]!)}not an ssh server (${m[3]})`,
+  },
   { pattern: /^Connection to (\S+) port (\d+) timed out$/, rank: 2, reason: (m, timeout, where) => `${where(m[1]!, m[2]!)}no answer within ${timeout}` },
   { pattern: /^Connection timed out during banner exchange$/, rank: 3, reason: (_m, timeout) => `no answer within ${timeout}` },
   { pattern: /^(?:kex|ssh)_exchange_identification: (.+)$/, rank: 4, reason: (m) => `the connection was closed before ssh could log in (${m[1]})` },
   { pattern: /^stdio forwarding failed$/, rank: 4, reason: () => 'the bastion could not forward the connection' },
-  { pattern: /^Connection (?:closed|reset) by (\S+) port (\d+)$/, rank: 5, reason: (m, _t, where) => `${where(m[1]!, m[2]!)}the connection was closed before ssh could log in` },
+  {
+    pattern: /^Connection (?:closed|reset) by (\S+) port (\d+)$/,
+    rank: 5,
+    reason: (m, _t, where) => `${where(m[1]!, m[2]!)}the connection was closed before ssh could log in`,
+  },
 ];
 
 /** Text that may be the start of a connect-failure line, so a partial line is held until it ends. */
-const FAILURE_STARTS = ['ssh: ', 'channel ', 'banner exchange: ', 'Connection ', 'kex_exchange_identification: ', 'ssh_exchange_identification: ', 'stdio forwarding failed'];
+const FAILURE_STARTS = [
+  'ssh: ',
+  'channel ',
+  'banner exchange: ',
+  'Connection ',
+  'kex_exchange_identification: ',
+  'ssh_exchange_identification: ',
+  'stdio forwarding failed',
+];
 
 /**
  * ssh's stderr on its way to the terminal: every line passes at once, except
@@ -453,7 +492,10 @@ export class SshStderr {
   private readonly where: FailurePlace;
 
   /** `write` passes text on; `options` word the reason (see `runSsh`). */
-  constructor(private readonly write: (text: string) => void, options: SshRunOptions = {}) {
+  constructor(
+    private readonly write: (text: string) => void,
+    options: SshRunOptions = {},
+  ) {
     this.timeout = `${options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT} s`;
     this.where = placeIn(options.endpoint);
   }
@@ -510,7 +552,13 @@ export class SshStderr {
  * Ctrl-C belongs to it (the terminal sends it to both), and a SIGTERM or
  * SIGHUP sent to nepho is passed on.
  */
-export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.ProcessEnv, stderr: (text: string) => void, options: SshRunOptions = {}): Promise<SshRun> {
+export function runSsh(
+  ssh: string,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  stderr: (text: string) => void,
+  options: SshRunOptions = {},
+): Promise<SshRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(ssh, argv, { stdio: ['inherit', 'inherit', 'pipe'], env });
     const filter = new SshStderr(stderr, options);
@@ -532,7 +580,7 @@ export function runSsh(ssh: string, argv: readonly string[], env: NodeJS.Process
     // `close`, not `exit`: every byte of stderr has been read by then.
     child.once('close', (code, signal) => {
       done();
-      const status = code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0);
+      const status = code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0);
       const unreachable = filter.end(status);
       resolvePromise({ status, ...(unreachable ? { unreachable } : {}) });
     });
@@ -549,7 +597,14 @@ const AS_ROOT = ['sh', '-c', 'if [ "$(id -u)" = 0 ]; then exec sh -s; else exec 
  * line the host prints goes to `output`; resolves with ssh's exit status
  * (the script's, or 255 when ssh itself failed). Never asks for a password.
  */
-export function runScriptOverSsh(ssh: string, configFile: string, formation: string, script: string, env: NodeJS.ProcessEnv, output: (stream: 'stdout' | 'stderr', line: string) => void): Promise<number> {
+export function runScriptOverSsh(
+  ssh: string,
+  configFile: string,
+  formation: string,
+  script: string,
+  env: NodeJS.ProcessEnv,
+  output: (stream: 'stdout' | 'stderr', line: string) => void,
+): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const argv = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=15', ...sshArgv(configFile, formation, AS_ROOT)];
     const child = spawn(ssh, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
@@ -561,12 +616,14 @@ export function runScriptOverSsh(ssh: string, configFile: string, formation: str
         rest = lines.pop()!;
         for (const line of lines) output(stream, line);
       });
-      child[stream].on('end', () => { if (rest !== '') output(stream, rest); });
+      child[stream].on('end', () => {
+        if (rest !== '') output(stream, rest);
+      });
     }
     child.stdin.on('error', () => undefined); // a host that hangs up early: its status says why
     child.stdin.end(script);
     child.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ENOENT' ? new NephoError('SSH_NOT_FOUND', `${ssh}: no such program`) : error));
-    child.once('close', (code, signal) => resolvePromise(code ?? 128 + (signal ? osConstants.signals[signal] ?? 0 : 0)));
+    child.once('close', (code, signal) => resolvePromise(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
   });
 }
 

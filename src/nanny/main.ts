@@ -53,7 +53,9 @@ function journalCrash(ctx: EngineContext, request: NannyRequest, error: unknown)
     const start = entries[0];
     if (start?.kind !== 'start' || start.pid !== process.pid || endOf(entries)) return;
     ctx.store.append(name, {
-      kind: 'error', operation: request.plan.kind, code: 'NANNY_CRASHED',
+      kind: 'error',
+      operation: request.plan.kind,
+      code: 'NANNY_CRASHED',
       message: `the background process carrying the ${request.plan.kind} of ${name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
       hint: `its log: ${join(ctx.store.dir(name), 'nanny.log')}`,
     });
@@ -64,9 +66,11 @@ function journalCrash(ctx: EngineContext, request: NannyRequest, error: unknown)
 
 /** Tell the parent why the claim was refused, and end. */
 async function refuse(error: unknown): Promise<void> {
-  await reply(isNephoError(error)
-    ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-    : { type: 'refused', code: 'NANNY_CRASHED', message: `unexpected failure, a bug in nepho: ${messageOf(error)}` });
+  await reply(
+    isNephoError(error)
+      ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+      : { type: 'refused', code: 'NANNY_CRASHED', message: `unexpected failure, a bug in nepho: ${messageOf(error)}` },
+  );
   process.exitCode = 1;
 }
 
@@ -105,21 +109,26 @@ async function carryBlueprintHere(request: BlueprintNannyRequest): Promise<void>
   const { blueprintContext } = await import('../blueprints/store.js');
   const { carryBlueprint, claimBlueprint } = await import('../blueprints/execute.js');
   let ctx: BlueprintContext;
-  await claimThenCarry(async () => {
-    ctx = blueprintContext(await engineContextOf(request));
-    const journal = ctx.blueprints;
-    process.on('uncaughtExceptionMonitor', (error) => {
-      try {
-        journal.append(request.plan.name, {
-          kind: 'abort', operation: request.plan.kind, code: 'NANNY_CRASHED',
-          message: `the background process carrying blueprint ${request.plan.name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
-        });
-      } catch {
-        /* going down anyway: the log has the stack */
-      }
-    });
-    return claimBlueprint(ctx, request.plan);
-  }, () => carryBlueprint(ctx, request.plan, { notify: () => undefined, confirm: journalOnly.confirm, prompt: journalOnly.prompt }));
+  await claimThenCarry(
+    async () => {
+      ctx = blueprintContext(await engineContextOf(request));
+      const journal = ctx.blueprints;
+      process.on('uncaughtExceptionMonitor', (error) => {
+        try {
+          journal.append(request.plan.name, {
+            kind: 'abort',
+            operation: request.plan.kind,
+            code: 'NANNY_CRASHED',
+            message: `the background process carrying blueprint ${request.plan.name} crashed (a bug in nepho or a plugin): ${messageOf(error)}`,
+          });
+        } catch {
+          /* going down anyway: the log has the stack */
+        }
+      });
+      return claimBlueprint(ctx, request.plan);
+    },
+    () => carryBlueprint(ctx, request.plan, { notify: () => undefined, confirm: journalOnly.confirm, prompt: journalOnly.prompt }),
+  );
 }
 
 process.once('message', (request: NannyRequest | BlueprintNannyRequest) => {
@@ -128,9 +137,12 @@ process.once('message', (request: NannyRequest | BlueprintNannyRequest) => {
     return;
   }
   let ctx: EngineContext;
-  void claimThenCarry(async () => {
-    ctx = await engineContextOf(request);
-    process.on('uncaughtExceptionMonitor', (error) => journalCrash(ctx, request, error));
-    return claimOperation(ctx, request.plan);
-  }, () => carryOperation(ctx, request.plan, journalOnly));
+  void claimThenCarry(
+    async () => {
+      ctx = await engineContextOf(request);
+      process.on('uncaughtExceptionMonitor', (error) => journalCrash(ctx, request, error));
+      return claimOperation(ctx, request.plan);
+    },
+    () => carryOperation(ctx, request.plan, journalOnly),
+  );
 });

@@ -34,19 +34,32 @@ export async function claimOperation(ctx: EngineContext, plan: OperationPlan): P
  * end. `keepStatus`: the operation does not change what the formation is
  * (a provisioning run), only its own end is recorded.
  */
-export function settle(store: FormationStore, name: string, outcome: Pick<Outcome, 'ok' | 'status' | 'state'> & { failures?: Outcome['failures'] }, keepStatus = false): void {
+export function settle(
+  store: FormationStore,
+  name: string,
+  outcome: Pick<Outcome, 'ok' | 'status' | 'state'> & { failures?: Outcome['failures'] },
+  keepStatus = false,
+): void {
   store.update(name, (r) => {
     r.state = { ...r.state, ...outcome.state };
     if (!keepStatus) r.status = outcome.status;
     r.operation = {
-      ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: outcome.ok, status: outcome.status,
+      ...(r.operation ?? { kind: 'create', startedAt: r.createdAt }),
+      endedAt: new Date().toISOString(),
+      ok: outcome.ok,
+      status: outcome.status,
       ...(outcome.ok || !outcome.failures?.length ? {} : { failures: outcome.failures }),
     };
   });
 }
 
 /** The status a formation is left in when an operation of this kind breaks off after the provider took it. */
-const BROKEN: Record<OperationPlan['kind'], string> = { create: 'CREATE_FAILED', destroy: 'DELETE_FAILED', update: 'UPDATE_FAILED', provision: 'PROVISION_FAILED' };
+const BROKEN: Record<OperationPlan['kind'], string> = {
+  create: 'CREATE_FAILED',
+  destroy: 'DELETE_FAILED',
+  update: 'UPDATE_FAILED',
+  provision: 'PROVISION_FAILED',
+};
 
 /**
  * Record that an operation broke off after the provider had accepted it: the
@@ -58,7 +71,10 @@ function settleBroken(store: FormationStore, name: string, error: unknown): void
     const kind = r.operation?.kind ?? 'create';
     if (kind !== 'provision') r.status = BROKEN[kind];
     r.operation = {
-      ...(r.operation ?? { kind, startedAt: r.createdAt }), endedAt: new Date().toISOString(), ok: false, status: BROKEN[kind],
+      ...(r.operation ?? { kind, startedAt: r.createdAt }),
+      endedAt: new Date().toISOString(),
+      ok: false,
+      status: BROKEN[kind],
       failures: [{ resource: name, status: BROKEN[kind], reason: messageOf(error) }],
     };
   });
@@ -86,10 +102,20 @@ export function errorEntry(error: unknown): { code: ErrorCode; message: string; 
 /** The result of an operation, from the journal entry that ended it. */
 export function resultOf(name: string, entry: Extract<JournalEntry, { kind: 'end' | 'error' }>): OperationResult {
   if (entry.kind === 'error') {
-    return { outcome: 'errored', kind: entry.operation, name, error: { code: entry.code, message: entry.message, ...(entry.hint ? { hint: entry.hint } : {}) } };
+    return {
+      outcome: 'errored',
+      kind: entry.operation,
+      name,
+      error: { code: entry.code, message: entry.message, ...(entry.hint ? { hint: entry.hint } : {}) },
+    };
   }
   return {
-    outcome: entry.ok ? 'succeeded' : 'failed', kind: entry.operation, name, status: entry.status, failures: entry.failures, took: entry.took,
+    outcome: entry.ok ? 'succeeded' : 'failed',
+    kind: entry.operation,
+    name,
+    status: entry.status,
+    failures: entry.failures,
+    took: entry.took,
     ...(entry.exitCode === undefined ? {} : { exitCode: entry.exitCode }),
   };
 }
@@ -97,8 +123,11 @@ export function resultOf(name: string, entry: Extract<JournalEntry, { kind: 'end
 /** The context a provider is given for one call: events and acceptance go to `say`. */
 function providerContext(ctx: EngineContext, record: FormationRecord, say: Say, accepted: (state: Record<string, unknown>) => void): OperationContext {
   return {
-    dir: ctx.store.dir(record.name), options: record.options, env: ctx.env,
-    emit: (event) => void say({ kind: 'event', event }), accepted,
+    dir: ctx.store.dir(record.name),
+    options: record.options,
+    env: ctx.env,
+    emit: (event) => void say({ kind: 'event', event }),
+    accepted,
     output: (stream, line) => void say({ kind: 'output', stream, line }),
   };
 }
@@ -134,7 +163,10 @@ async function create(ctx: EngineContext, plan: Extract<OperationPlan, { kind: '
   const { record, spec } = plan;
   const byName: FormationRef = { name: record.name, dir: store.dir(record.name), state: {}, options: record.options };
   if (plan.existing?.action === 'recreate') {
-    const cleared = await provider.destroy(byName, providerContext(ctx, record, say, () => undefined));
+    const cleared = await provider.destroy(
+      byName,
+      providerContext(ctx, record, say, () => undefined),
+    );
     if (!cleared.ok) return cleared;
   }
   const adopt = plan.existing?.action === 'adopt' && provider.follow;
@@ -166,7 +198,10 @@ async function destroy(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 
   begin(store, record.name, 'destroy', 'DELETE_REQUESTED');
   let outcome: Outcome;
   try {
-    outcome = await provider.destroy(refOf(record, store.dir(record.name)), providerContext(ctx, record, say, acceptedAs(ctx, record.name, 'DELETE_IN_PROGRESS', say)));
+    outcome = await provider.destroy(
+      refOf(record, store.dir(record.name)),
+      providerContext(ctx, record, say, acceptedAs(ctx, record.name, 'DELETE_IN_PROGRESS', say)),
+    );
   } catch (error) {
     settleBroken(store, record.name, error);
     throw error;
@@ -192,10 +227,15 @@ async function update(ctx: EngineContext, plan: Extract<OperationPlan, { kind: '
   const saveAccepted = acceptedAs(ctx, record.name, 'UPDATE_IN_PROGRESS', say);
   let outcome: Outcome;
   try {
-    outcome = await provider.update(refOf(record, store.dir(record.name)), plan.spec, plan.preview, providerContext(ctx, record, say, (state) => {
-      accepted = true;
-      saveAccepted(state);
-    }));
+    outcome = await provider.update(
+      refOf(record, store.dir(record.name)),
+      plan.spec,
+      plan.preview,
+      providerContext(ctx, record, say, (state) => {
+        accepted = true;
+        saveAccepted(state);
+      }),
+    );
   } catch (error) {
     // Refused before the provider took it: the formation is as it was.
     if (accepted) settleBroken(store, record.name, error);
@@ -234,22 +274,48 @@ async function provision(ctx: EngineContext, plan: Extract<OperationPlan, { kind
 }
 
 /** The bootstrap run again as root over ssh, secrets given with -p exported for this run only. */
-async function provisionOverSsh(ctx: EngineContext, plan: Extract<OperationPlan, { kind: 'provision' }>, provider: Provider, pc: OperationContext): Promise<Outcome> {
+async function provisionOverSsh(
+  ctx: EngineContext,
+  plan: Extract<OperationPlan, { kind: 'provision' }>,
+  provider: Provider,
+  pc: OperationContext,
+): Promise<Outcome> {
   const { record, spec } = plan;
   const bootstrap = spec.bootstrap!;
   const ssh = systemSsh(ctx.env);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
   if (plan.user) endpoint.user = plan.user;
-  const configFile = writeSshConfig(ctx.home, { formation: record.name, endpoint, instance: formationInstance(record), quiet: true, ...(plan.identityFile ? { identityFile: plan.identityFile } : {}) });
-  const secrets = Object.entries(spec.parameters).filter(([, p]) => p.secret && !p.previous).map(([k, p]) => `export NEPHO_${k}=${shellQuote(String(p.value))}\n`).join('');
+  const configFile = writeSshConfig(ctx.home, {
+    formation: record.name,
+    endpoint,
+    instance: formationInstance(record),
+    quiet: true,
+    ...(plan.identityFile ? { identityFile: plan.identityFile } : {}),
+  });
+  const secrets = Object.entries(spec.parameters)
+    .filter(([, p]) => p.secret && !p.previous)
+    .map(([k, p]) => `export NEPHO_${k}=${shellQuote(String(p.value))}\n`)
+    .join('');
   const script = (bootstrap.rerun ?? bootstrap.script).replace(/^(#![^\n]*\n)?/, (shebang) => `${shebang}${secrets}`);
   const host = `${endpoint.user ? `${endpoint.user}@` : ''}${endpoint.host}:${endpoint.port}${endpoint.bastion ? ` via ${endpoint.bastion.host}:${endpoint.bastion.port}` : ''}`;
   pc.emit({ time: new Date().toISOString(), resource: record.name, type: 'ssh', status: 'PROVISIONING', reason: `running the bootstrap as root on ${host}` });
   const code = await runScriptOverSsh(ssh, configFile, record.name, script, ctx.env, pc.output);
   const status = code === 0 ? 'PROVISIONED' : code === 255 ? 'SSH_FAILED' : 'PROVISION_FAILED';
   return {
-    ok: code === 0, status, exitCode: code,
-    failures: code === 0 ? [] : [{ resource: record.name, type: 'ssh', status, reason: code === 255 ? 'ssh could not run the bootstrap (exit status 255)' : `the bootstrap exited with status ${code}` }],
+    ok: code === 0,
+    status,
+    exitCode: code,
+    failures:
+      code === 0
+        ? []
+        : [
+            {
+              resource: record.name,
+              type: 'ssh',
+              status,
+              reason: code === 255 ? 'ssh could not run the bootstrap (exit status 255)' : `the bootstrap exited with status ${code}`,
+            },
+          ],
   };
 }
 
@@ -276,18 +342,31 @@ export async function carryOperation(ctx: EngineContext, plan: OperationPlan, io
   };
   const started = Date.now();
   say({
-    kind: 'start', operation: plan.kind, pid: process.pid, host: hostname(), by: ctx.actor ?? `${userName(ctx.env)}@${hostname()}`,
+    kind: 'start',
+    operation: plan.kind,
+    pid: process.pid,
+    host: hostname(),
+    by: ctx.actor ?? `${userName(ctx.env)}@${hostname()}`,
     version: plan.kind === 'update' ? plan.next.version : plan.record.version,
     ...(plan.kind === 'update' ? { changes: plan.summary.parameters } : {}),
   });
   try {
     const provider = findProvider(ctx.registry, plan.record.provider, `formation ${name}: provider`);
-    const outcome = plan.kind === 'create' ? await create(ctx, plan, provider, say)
-      : plan.kind === 'destroy' ? await destroy(ctx, plan, provider, say)
-        : plan.kind === 'update' ? await update(ctx, plan, provider, say)
-          : await provision(ctx, plan, provider, say);
+    const outcome =
+      plan.kind === 'create'
+        ? await create(ctx, plan, provider, say)
+        : plan.kind === 'destroy'
+          ? await destroy(ctx, plan, provider, say)
+          : plan.kind === 'update'
+            ? await update(ctx, plan, provider, say)
+            : await provision(ctx, plan, provider, say);
     const end = say({
-      kind: 'end', operation: plan.kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started,
+      kind: 'end',
+      operation: plan.kind,
+      ok: outcome.ok,
+      status: outcome.status,
+      failures: outcome.failures,
+      took: Date.now() - started,
       ...(outcome.exitCode === undefined ? {} : { exitCode: outcome.exitCode }),
     });
     return resultOf(name, end as Extract<JournalEntry, { kind: 'end' }>);

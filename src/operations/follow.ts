@@ -14,7 +14,9 @@ export type FollowResult =
 export function latestOperation(store: FormationStore, name: string): { entries: JournalEntry[]; offset: number } {
   const { entries, offset } = store.entries(name);
   let start = -1;
-  entries.forEach((e, i) => { if (e.kind === 'start') start = i; });
+  entries.forEach((e, i) => {
+    if (e.kind === 'start') start = i;
+  });
   return { entries: start < 0 ? [] : entries.slice(start), offset };
 }
 
@@ -29,9 +31,22 @@ export function endOf(entries: JournalEntry[]): Extract<JournalEntry, { kind: 'e
  * carrying it is found dead. Polls the journal; entries are whole lines.
  */
 export async function followJournal(
-  store: FormationStore, name: string, offset: number, onEntry: (entry: JournalEntry) => void, signal?: AbortSignal, pollMs = 200,
+  store: FormationStore,
+  name: string,
+  offset: number,
+  onEntry: (entry: JournalEntry) => void,
+  signal?: AbortSignal,
+  pollMs = 200,
 ): Promise<FollowResult> {
-  return followEntries(store, name, offset, onEntry, (e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error', signal, pollMs);
+  return followEntries(
+    store,
+    name,
+    offset,
+    onEntry,
+    (e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error',
+    signal,
+    pollMs,
+  );
 }
 
 /** A journal that can be followed: its entries by byte offset, and who holds the lock of what it records. */
@@ -47,8 +62,13 @@ export interface FollowableJournal<E> {
  * and no end was written (the process carrying it died).
  */
 export async function followEntries<E, End extends E>(
-  journal: FollowableJournal<E>, name: string, offset: number, onEntry: (entry: E) => void, isEnd: (entry: E) => entry is End,
-  signal?: AbortSignal, pollMs = 200,
+  journal: FollowableJournal<E>,
+  name: string,
+  offset: number,
+  onEntry: (entry: E) => void,
+  isEnd: (entry: E) => entry is End,
+  signal?: AbortSignal,
+  pollMs = 200,
 ): Promise<{ kind: 'ended'; entry: End } | { kind: 'detached' } | { kind: 'orphaned' }> {
   let at = offset;
   let deadChecks = 0;

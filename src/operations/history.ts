@@ -35,20 +35,22 @@ export async function formationHistory(ctx: EngineContext, name: string): Promis
     else runs.at(-1)?.push(entry);
   }
   const alive = Boolean(await ctx.store.holder(name));
-  return runs.map((run, i): HistoryEntry => {
-    const start = run[0] as Extract<JournalEntry, { kind: 'start' }>;
-    const end = run.find((e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error');
-    const latest = i === runs.length - 1;
-    return {
-      operation: start.operation,
-      startedAt: start.time,
-      endedAt: end?.time ?? null,
-      by: start.by ?? `pid ${start.pid} on ${start.host}`,
-      version: start.version ?? null,
-      changes: start.changes ?? [],
-      result: !end ? (latest && alive ? 'running' : 'interrupted') : end.kind === 'error' ? 'errored' : end.ok ? 'succeeded' : 'failed',
-      status: !end ? null : end.kind === 'error' ? end.code : end.status,
-      message: end?.kind === 'error' ? end.message : end && !end.ok ? (end.failures.map((f) => `${f.resource}: ${f.reason}`).join('; ') || null) : null,
-    };
-  }).reverse();
+  return runs
+    .map((run, i): HistoryEntry => {
+      const start = run[0] as Extract<JournalEntry, { kind: 'start' }>;
+      const end = run.find((e): e is Extract<JournalEntry, { kind: 'end' | 'error' }> => e.kind === 'end' || e.kind === 'error');
+      const latest = i === runs.length - 1;
+      return {
+        operation: start.operation,
+        startedAt: start.time,
+        endedAt: end?.time ?? null,
+        by: start.by ?? `pid ${start.pid} on ${start.host}`,
+        version: start.version ?? null,
+        changes: start.changes ?? [],
+        result: !end ? (latest && alive ? 'running' : 'interrupted') : end.kind === 'error' ? 'errored' : end.ok ? 'succeeded' : 'failed',
+        status: !end ? null : end.kind === 'error' ? end.code : end.status,
+        message: end?.kind === 'error' ? end.message : end && !end.ok ? end.failures.map((f) => `${f.resource}: ${f.reason}`).join('; ') || null : null,
+      };
+    })
+    .reverse();
 }

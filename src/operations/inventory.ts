@@ -67,8 +67,15 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
     const operation = operations.get(record.name);
     const failed = !operation ? failureOf(record) : undefined;
     const base = {
-      name: record.name, cloudlet: record.cloudlet, version: record.version, newer: installedVersion(home, record.cloudlet, record.version).newer,
-      scenario: record.scenario, provider: record.provider, source: 'local' as const, ...(operation ? { operation } : {}), ...(failed ? { failed } : {}),
+      name: record.name,
+      cloudlet: record.cloudlet,
+      version: record.version,
+      newer: installedVersion(home, record.cloudlet, record.version).newer,
+      scenario: record.scenario,
+      provider: record.provider,
+      source: 'local' as const,
+      ...(operation ? { operation } : {}),
+      ...(failed ? { failed } : {}),
     };
     if (operation?.state === 'running') {
       // The nanny is at work: its record is the freshest word on it.
@@ -86,8 +93,15 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
   }
   for (const d of discovered.values()) {
     rows.push({
-      name: d.name, cloudlet: d.cloudlet ?? '?', version: d.version ?? null, newer: d.cloudlet && d.version ? installedVersion(home, d.cloudlet, d.version).newer : false,
-      scenario: d.scenario ?? '?', provider: d.provider, status: d.status, source: 'remote', exists: true,
+      name: d.name,
+      cloudlet: d.cloudlet ?? '?',
+      version: d.version ?? null,
+      newer: d.cloudlet && d.version ? installedVersion(home, d.cloudlet, d.version).newer : false,
+      scenario: d.scenario ?? '?',
+      provider: d.provider,
+      status: d.status,
+      source: 'remote',
+      exists: true,
     });
   }
   rows.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -99,10 +113,14 @@ function failureOf(record: FormationRecord): FormationListing['failed'] {
   const op = record.operation;
   if (!op || op.ok !== false) return undefined;
   const reason = op.failures?.map((f) => `${f.resource}: ${f.reason}`).join('; ') || op.status || 'failed';
-  const next = op.kind === 'destroy' ? `fix what stands in the way, then nepho formation:destroy ${record.name}`
-    : op.kind === 'create' ? `nepho formation:destroy ${record.name}, then create it again`
-      : op.kind === 'update' ? `nepho formation:update ${record.name} again, or nepho formation:describe ${record.name}`
-        : `nepho formation:provision ${record.name} again`;
+  const next =
+    op.kind === 'destroy'
+      ? `fix what stands in the way, then nepho formation:destroy ${record.name}`
+      : op.kind === 'create'
+        ? `nepho formation:destroy ${record.name}, then create it again`
+        : op.kind === 'update'
+          ? `nepho formation:update ${record.name} again, or nepho formation:describe ${record.name}`
+          : `nepho formation:provision ${record.name} again`;
   return { operation: op.kind, reason, next };
 }
 
@@ -141,9 +159,20 @@ export async function findFormation(ctx: EngineContext, name: string, options: P
       if (found) {
         const now = new Date().toISOString();
         return {
-          name, cloudlet: found.cloudlet ?? '?', version: found.version ?? '?', scenario: found.scenario ?? '?', provider: provider.name,
-          pattern: '', parameters: {}, secrets: [], access: {}, options, state: found.state, status: found.status,
-          createdAt: found.createdAt ?? now, updatedAt: now,
+          name,
+          cloudlet: found.cloudlet ?? '?',
+          version: found.version ?? '?',
+          scenario: found.scenario ?? '?',
+          provider: provider.name,
+          pattern: '',
+          parameters: {},
+          secrets: [],
+          access: {},
+          options,
+          state: found.state,
+          status: found.status,
+          createdAt: found.createdAt ?? now,
+          updatedAt: now,
         };
       }
     } catch (error) {

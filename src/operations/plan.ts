@@ -10,7 +10,17 @@ import { MASK, type ParameterValue } from '../scenarios/parameters.js';
 import { applyAnswers, missingParametersError } from '../scenarios/resolve.js';
 import { findFormation } from './inventory.js';
 import type {
-  CreateRequest, DestroyRequest, DryRun, EngineContext, OperationIo, OperationPlan, ParameterChange, ProvisionRequest, Question, UpdateRequest, UpdateSummary,
+  CreateRequest,
+  DestroyRequest,
+  DryRun,
+  EngineContext,
+  OperationIo,
+  OperationPlan,
+  ParameterChange,
+  ProvisionRequest,
+  Question,
+  UpdateRequest,
+  UpdateSummary,
 } from './types.js';
 
 /**
@@ -27,9 +37,13 @@ export async function assertNameAvailable(ctx: EngineContext, name: string): Pro
 export function assertNameFree(ctx: EngineContext, name: string): void {
   const existing = ctx.store.read(name);
   if (existing) {
-    throw new NephoError('FORMATION_EXISTS', `a formation named '${name}' already exists (${existing.status}, from ${existing.cloudlet}/${existing.scenario})`, {
-      hint: `choose another --name, or destroy it first: nepho formation:destroy ${name}`,
-    });
+    throw new NephoError(
+      'FORMATION_EXISTS',
+      `a formation named '${name}' already exists (${existing.status}, from ${existing.cloudlet}/${existing.scenario})`,
+      {
+        hint: `choose another --name, or destroy it first: nepho formation:destroy ${name}`,
+      },
+    );
   }
 }
 
@@ -51,14 +65,23 @@ async function agree(io: OperationIo, question: Question): Promise<void> {
  * spec and bootstrap rendered; the provider's `validate`. Nothing is written.
  */
 export async function prepareCreate(
-  ctx: EngineContext, request: CreateRequest, io: OperationIo, thorough = false,
+  ctx: EngineContext,
+  request: CreateRequest,
+  io: OperationIo,
+  thorough = false,
 ): Promise<{ prepared: PreparedFormation; plan: Extract<OperationPlan, { kind: 'create' }>; report: ValidationReport }> {
-  const prepared = await prepareFormation(ctx.home, {
-    target: request.target, params: request.params, paramsFiles: request.paramsFiles,
-    ...(request.values === undefined ? {} : { values: request.values }),
-    ...(request.name === undefined ? {} : { name: request.name }),
-    ...(request.provider === undefined ? {} : { provider: request.provider }),
-  }, ctx.registry);
+  const prepared = await prepareFormation(
+    ctx.home,
+    {
+      target: request.target,
+      params: request.params,
+      paramsFiles: request.paramsFiles,
+      ...(request.values === undefined ? {} : { values: request.values }),
+      ...(request.name === undefined ? {} : { name: request.name }),
+      ...(request.provider === undefined ? {} : { provider: request.provider }),
+    },
+    ctx.registry,
+  );
   if (prepared.resolution.missing.length > 0) {
     if (request.noInput) throw missingParametersError(prepared.resolution.missing, '--no-input forbids prompting');
     prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(prepared.resolution.missing));
@@ -78,12 +101,19 @@ export async function planCreate(ctx: EngineContext, request: CreateRequest, io:
   const { prepared, plan } = await prepareCreate(ctx, request, io);
   await assertNameAvailable(ctx, plan.record.name);
   await prepared.provider.ready?.(request.options, ctx.env, plan.spec.settings);
-  const found = await prepared.provider.preflight?.({ name: plan.record.name, dir: ctx.store.dir(plan.record.name), state: {}, options: request.options }, request.options, ctx.env);
+  const found = await prepared.provider.preflight?.(
+    { name: plan.record.name, dir: ctx.store.dir(plan.record.name), state: {}, options: request.options },
+    request.options,
+    ctx.env,
+  );
   if (!found) return plan;
   if (found.action === 'refuse') throw new NephoError('FORMATION_CONFLICT', found.reason, found.hint ? { hint: found.hint } : {});
-  await agree(io, found.action === 'recreate'
-    ? { id: 'recreate', text: `${found.reason}. Delete it and create ${plan.record.name} again?` }
-    : { id: 'adopt', text: `${found.reason}. Follow it as formation ${plan.record.name}?` });
+  await agree(
+    io,
+    found.action === 'recreate'
+      ? { id: 'recreate', text: `${found.reason}. Delete it and create ${plan.record.name} again?` }
+      : { id: 'adopt', text: `${found.reason}. Follow it as formation ${plan.record.name}?` },
+  );
   return { ...plan, existing: { ...found, action: found.action } };
 }
 
@@ -105,7 +135,12 @@ export async function planDestroy(ctx: EngineContext, request: DestroyRequest, i
     ? `Formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}) never came up, or is already gone at ${record.provider}. Remove what is left of it?`
     : `Destroy formation ${record.name} (${record.cloudlet}, scenario ${record.scenario}, ${record.provider})? Everything in it will be deleted.`;
   await agree(io, { id: 'destroy', text });
-  if (absent) io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${record.provider} has nothing of ${record.name} (${state.status}): removing what nepho kept of it` });
+  if (absent)
+    io.notify({
+      kind: 'notice',
+      time: new Date().toISOString(),
+      text: `${record.provider} has nothing of ${record.name} (${state.status}): removing what nepho kept of it`,
+    });
   return { kind: 'destroy', record };
 }
 
@@ -151,14 +186,24 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
       hint: `install it again: nepho cloudlet:install ${record.cloudlet}`,
     });
   }
-  const prepared = await prepareFormation(ctx.home, {
-    target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider,
-    params: request.params, paramsFiles: request.paramsFiles, deployed: record.parameters,
-    ...(request.values === undefined ? {} : { values: request.values }),
-  }, ctx.registry);
+  const prepared = await prepareFormation(
+    ctx.home,
+    {
+      target: `${record.cloudlet}/${record.scenario}`,
+      name: record.name,
+      provider: record.provider,
+      params: request.params,
+      paramsFiles: request.paramsFiles,
+      deployed: record.parameters,
+      ...(request.values === undefined ? {} : { values: request.values }),
+    },
+    ctx.registry,
+  );
   const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
   // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
-  const kept = new Set(prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name));
+  const kept = new Set(
+    prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name),
+  );
   const missing = prepared.resolution.missing.filter((s) => !kept.has(s.name));
   if (missing.length > 0) {
     if (request.noInput) throw missingParametersError(missing, '--no-input forbids prompting');
@@ -169,7 +214,8 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
 
   const next = newRecord(prepared, spec, record.options);
   const dropped = [...Object.keys(record.parameters), ...record.secrets].filter((name) => !declared.has(name));
-  for (const name of dropped) io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${name}: the cloudlet's ${next.version} no longer has this parameter; it is dropped` });
+  for (const name of dropped)
+    io.notify({ kind: 'notice', time: new Date().toISOString(), text: `${name}: the cloudlet's ${next.version} no longer has this parameter; it is dropped` });
   const parameters: ParameterChange[] = [];
   for (const p of prepared.resolution.parameters) {
     const name = p.spec.name;
@@ -181,8 +227,13 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
   const ref = refOf(record, ctx.store.dir(record.name));
   const preview = await provider.preview(ref, spec, record.options, ctx.env);
   const summary: UpdateSummary = {
-    name: record.name, provider: provider.name, version: { from: record.version, to: next.version },
-    parameters, dropped, changes: preview.changes, ...(preview.diff ? { diff: preview.diff } : {}),
+    name: record.name,
+    provider: provider.name,
+    version: { from: record.version, to: next.version },
+    parameters,
+    dropped,
+    changes: preview.changes,
+    ...(preview.diff ? { diff: preview.diff } : {}),
     empty: preview.empty,
   };
   io.notify({ kind: 'preview', time: new Date().toISOString(), summary });
@@ -207,17 +258,29 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
  */
 export async function planProvision(ctx: EngineContext, request: ProvisionRequest, io: OperationIo): Promise<OperationPlan> {
   const { record } = await recordToChange(ctx, request.name);
-  const prepared = await prepareFormation(ctx.home, {
-    target: `${record.cloudlet}/${record.scenario}`, name: record.name, provider: record.provider,
-    params: request.params, paramsFiles: [], deployed: record.parameters,
-  }, ctx.registry);
+  const prepared = await prepareFormation(
+    ctx.home,
+    {
+      target: `${record.cloudlet}/${record.scenario}`,
+      name: record.name,
+      provider: record.provider,
+      params: request.params,
+      paramsFiles: [],
+      deployed: record.parameters,
+    },
+    ctx.registry,
+  );
   if (!prepared.scenario.provisioner) {
     throw new NephoError('NO_PROVISIONER', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} has no provisioner to run`);
   }
   // Secrets are never kept: a run has only those given now, whatever a default says.
   const missingSecrets = prepared.resolution.parameters.filter((p) => p.spec.secret && !given(p.origin)).map((p) => p.spec.name);
   if (missingSecrets.length > 0) {
-    io.notify({ kind: 'notice', time: new Date().toISOString(), text: `secret parameters are not kept, so this run goes without ${missingSecrets.join(', ')} (give them with -p NAME=VALUE)` });
+    io.notify({
+      kind: 'notice',
+      time: new Date().toISOString(),
+      text: `secret parameters are not kept, so this run goes without ${missingSecrets.join(', ')} (give them with -p NAME=VALUE)`,
+    });
   }
   const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
   const user = request.user === undefined ? undefined : checkSshUser(record.name, '--user', request.user);

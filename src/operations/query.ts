@@ -2,8 +2,18 @@ import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
 import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
 import {
-  checkConnectTimeout, checkIdentityFile, checkSshUser, DEFAULT_CONNECT_TIMEOUT, formationInstance, formationSshEndpoint, knownHostsFile, printedSsh,
-  sshArgv, systemSsh, writeSshConfig, type PrintedSsh,
+  checkConnectTimeout,
+  checkIdentityFile,
+  checkSshUser,
+  DEFAULT_CONNECT_TIMEOUT,
+  formationInstance,
+  formationSshEndpoint,
+  knownHostsFile,
+  printedSsh,
+  sshArgv,
+  systemSsh,
+  writeSshConfig,
+  type PrintedSsh,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
 import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
@@ -52,13 +62,21 @@ export async function describeFormation(ctx: EngineContext, name: string, option
     ssh = null; // not reachable yet: describe still shows everything else
   }
   return {
-    name: record.name, status: state.exists ? state.status : 'GONE', inProgress: state.inProgress,
-    cloudlet: record.cloudlet, version: record.version, commit: record.commit ?? null,
+    name: record.name,
+    status: state.exists ? state.status : 'GONE',
+    inProgress: state.inProgress,
+    cloudlet: record.cloudlet,
+    version: record.version,
+    commit: record.commit ?? null,
     installed: installedVersion(ctx.home, record.cloudlet, record.version),
-    scenario: record.scenario, provider: record.provider,
-    createdAt: record.createdAt, url: formationUrl(record, state.outputs) ?? null, ssh,
+    scenario: record.scenario,
+    provider: record.provider,
+    createdAt: record.createdAt,
+    url: formationUrl(record, state.outputs) ?? null,
+    ssh,
     parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, SECRET_ANSWER])) },
-    outputs: state.outputs, resources: state.resources,
+    outputs: state.outputs,
+    resources: state.resources,
   };
 }
 
@@ -89,9 +107,13 @@ export async function formationUrlOf(ctx: EngineContext, name: string): Promise<
   const filled = fillPlaceholders(template, state.outputs, record.parameters);
   if (filled === undefined) {
     const missing = unfilledPlaceholders(template, state.outputs, record.parameters);
-    throw new NephoError('URL_NOT_READY', `formation ${record.name}: access.url needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} no value yet (status ${state.status})`, {
-      hint: state.inProgress ? `wait for it: nepho formation:watch ${record.name}` : `see nepho formation:describe ${record.name}`,
-    });
+    throw new NephoError(
+      'URL_NOT_READY',
+      `formation ${record.name}: access.url needs ${missing.join(', ')}, which ${missing.length > 1 ? 'have' : 'has'} no value yet (status ${state.status})`,
+      {
+        hint: state.inProgress ? `wait for it: nepho formation:watch ${record.name}` : `see nepho formation:describe ${record.name}`,
+      },
+    );
   }
   const url = webUrl(filled);
   if (!url) throw new NephoError('URL_INVALID', `formation ${record.name}: access.url ${JSON.stringify(filled)} is not an http or https URL`);

@@ -29,15 +29,26 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
     const kind = start.operation;
     const record = store.read(name);
     if (!record) {
-      return store.append(name, { kind: 'error', operation: kind, code: 'NANNY_DIED', message: `the process carrying the ${kind} of ${name} (pid ${start.pid}) died before the provider accepted it; nothing was created` });
+      return store.append(name, {
+        kind: 'error',
+        operation: kind,
+        code: 'NANNY_DIED',
+        message: `the process carrying the ${kind} of ${name} (pid ${start.pid}) died before the provider accepted it; nothing was created`,
+      });
     }
     const provider = ctx.registry.providers.find((p) => p.name === record.provider);
     const started = Date.now();
     if (provider?.follow && Object.keys(record.state).length > 0) {
-      store.append(name, { kind: 'resumed', pid: process.pid, reason: `the process carrying it (pid ${start.pid} on ${start.host}) died; following ${provider.name} from its side` });
+      store.append(name, {
+        kind: 'resumed',
+        pid: process.pid,
+        reason: `the process carrying it (pid ${start.pid} on ${start.host}) died; following ${provider.name} from its side`,
+      });
       try {
         const outcome = await provider.follow(refOf(record, store.dir(name)), {
-          dir: store.dir(name), options: record.options, env: ctx.env,
+          dir: store.dir(name),
+          options: record.options,
+          env: ctx.env,
           emit: (event) => void store.append(name, { kind: 'event', event }),
           accepted: () => undefined,
           output: (stream, line) => void store.append(name, { kind: 'output', stream, line }),
@@ -46,9 +57,21 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
           await store.remove(name);
           forgetHostKeys(ctx.home, record);
         } else settle(store, name, outcome);
-        return store.append(name, { kind: 'end', operation: kind, ok: outcome.ok, status: outcome.status, failures: outcome.failures, took: Date.now() - started });
+        return store.append(name, {
+          kind: 'end',
+          operation: kind,
+          ok: outcome.ok,
+          status: outcome.status,
+          failures: outcome.failures,
+          took: Date.now() - started,
+        });
       } catch (error) {
-        return store.append(name, { kind: 'error', operation: kind, code: isNephoError(error) ? error.code : 'RECOVERY_FAILED', message: `could not follow ${name} after the process carrying it died: ${messageOf(error)}` });
+        return store.append(name, {
+          kind: 'error',
+          operation: kind,
+          code: isNephoError(error) ? error.code : 'RECOVERY_FAILED',
+          message: `could not follow ${name} after the process carrying it died: ${messageOf(error)}`,
+        });
       }
     }
     let status = record.status;
@@ -60,9 +83,13 @@ export async function recoverOperation(ctx: EngineContext, name: string): Promis
     } catch {
       /* status stays as recorded */
     }
-    store.update(name, (r) => { r.status = status; });
+    store.update(name, (r) => {
+      r.status = status;
+    });
     return store.append(name, {
-      kind: 'error', operation: kind, code: 'NANNY_DIED',
+      kind: 'error',
+      operation: kind,
+      code: 'NANNY_DIED',
       message: `the process carrying the ${kind} of ${name} (pid ${start.pid} on ${start.host}) died and ${record.provider} cannot resume it; the formation is ${status}`,
       hint: kind === 'create' ? `destroy it and create it again: nepho formation:destroy ${name}` : `run the ${kind} again: nepho formation:${kind} ${name}`,
     });

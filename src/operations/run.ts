@@ -48,13 +48,19 @@ export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: O
   const accepted = new AbortController();
   const signals = [...(run.signal ? [run.signal] : []), ...(run.mode === 'detach' ? [accepted.signal] : [])];
   let wasAccepted = false;
-  const followed = await followJournal(ctx.store, name, offset, (entry) => {
-    io.notify(entry);
-    if (entry.kind === 'accepted') {
-      wasAccepted = true;
-      accepted.abort();
-    }
-  }, signals.length > 0 ? AbortSignal.any(signals) : undefined);
+  const followed = await followJournal(
+    ctx.store,
+    name,
+    offset,
+    (entry) => {
+      io.notify(entry);
+      if (entry.kind === 'accepted') {
+        wasAccepted = true;
+        accepted.abort();
+      }
+    },
+    signals.length > 0 ? AbortSignal.any(signals) : undefined,
+  );
   if (followed.kind === 'ended') return resultOf(name, followed.entry);
   if (followed.kind === 'orphaned') {
     throw new NephoError('NANNY_DIED', `the background process carrying the ${plan.kind} of ${name} (pid ${pid}) stopped without finishing`, {
@@ -72,9 +78,12 @@ export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: O
  */
 export async function runOperation(ctx: EngineContext, request: OperationRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
   switch (request.kind) {
-    case 'create': return executePlan(ctx, await planCreate(ctx, request, io), io, run);
-    case 'destroy': return executePlan(ctx, await planDestroy(ctx, request, io), io, run);
-    case 'provision': return executePlan(ctx, await planProvision(ctx, request, io), io, run);
+    case 'create':
+      return executePlan(ctx, await planCreate(ctx, request, io), io, run);
+    case 'destroy':
+      return executePlan(ctx, await planDestroy(ctx, request, io), io, run);
+    case 'provision':
+      return executePlan(ctx, await planProvision(ctx, request, io), io, run);
     case 'update': {
       const { plan, summary } = await planUpdate(ctx, request, io);
       if (!plan) return { outcome: summary.empty ? 'unchanged' : 'previewed', kind: 'update', name: request.name, summary };

@@ -39,7 +39,11 @@ export interface FormationStore {
 }
 
 const DOING: Record<OperationKind | 'drift', string> = {
-  create: 'creating', destroy: 'destroying', update: 'updating', provision: 'provisioning', drift: 'checking the drift of',
+  create: 'creating',
+  destroy: 'destroying',
+  update: 'updating',
+  provision: 'provisioning',
+  drift: 'checking the drift of',
 };
 
 /** The store of this machine: files under `$NEPHO_HOME/formations/<name>/`. */

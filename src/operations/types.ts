@@ -4,7 +4,14 @@ import type { JournalEntry, OperationKind, ParameterChange } from '../formations
 import type { FormationRecord } from '../formations/records.js';
 import type { NephoHome } from '../home.js';
 import type {
-  FormationSpec, PluginRegistry, Preflight, ProviderOptions, RenderedFile, ResourceChange, ResourceFailure, UpdatePreview,
+  FormationSpec,
+  PluginRegistry,
+  Preflight,
+  ProviderOptions,
+  RenderedFile,
+  ResourceChange,
+  ResourceFailure,
+  UpdatePreview,
 } from '../providers/types.js';
 import type { ParameterSpec, ParameterValue } from '../scenarios/parameters.js';
 import type { FormationStore } from './store.js';
@@ -143,22 +150,22 @@ export type OperationRequest = CreateRequest | DestroyRequest | UpdateRequest | 
  */
 export type OperationPlan =
   | {
-    kind: 'create';
-    record: FormationRecord;
-    spec: FormationSpec;
-    /** What the provider holds under the name, and what the user agreed to do about it. */
-    existing?: Preflight & { action: 'recreate' | 'adopt' };
-  }
+      kind: 'create';
+      record: FormationRecord;
+      spec: FormationSpec;
+      /** What the provider holds under the name, and what the user agreed to do about it. */
+      existing?: Preflight & { action: 'recreate' | 'adopt' };
+    }
   | { kind: 'destroy'; record: FormationRecord }
   | {
-    kind: 'update';
-    record: FormationRecord;
-    /** The record as it will be once the update succeeds: new answers, version and commit. */
-    next: FormationRecord;
-    spec: FormationSpec;
-    preview: UpdatePreview;
-    summary: UpdateSummary;
-  }
+      kind: 'update';
+      record: FormationRecord;
+      /** The record as it will be once the update succeeds: new answers, version and commit. */
+      next: FormationRecord;
+      spec: FormationSpec;
+      preview: UpdatePreview;
+      summary: UpdateSummary;
+    }
   | { kind: 'provision'; record: FormationRecord; spec: FormationSpec; identityFile?: string; user?: string };
 
 /** How a host wants an operation run. */

@@ -46,13 +46,18 @@ export function sortFindings<T extends PatternFinding>(findings: T[]): T[] {
 /** A pattern finding as the contract's lint finding. */
 export function lintFinding(f: PatternFinding, source = 'nepho'): LintFinding {
   return {
-    file: f.file, ...(f.line > 0 ? { line: f.line } : {}), ...(f.col > 0 ? { column: f.col } : {}),
-    message: f.message, severity: f.severity, source,
+    file: f.file,
+    ...(f.line > 0 ? { line: f.line } : {}),
+    ...(f.col > 0 ? { column: f.col } : {}),
+    message: f.message,
+    severity: f.severity,
+    source,
   };
 }
 
 /** The first word of a message that names a field, as nepho's own errors put it. */
-const FIELD = /^((?:name|version|summary|description|author|license|source|project_page|keywords|nepho|parameters|providers|provisioner|access|extends|Resources|Parameters|Outputs|Conditions)(?:\.[A-Za-z0-9_-]+)*)\s+(.*)$/s;
+const FIELD =
+  /^((?:name|version|summary|description|author|license|source|project_page|keywords|nepho|parameters|providers|provisioner|access|extends|Resources|Parameters|Outputs|Conditions)(?:\.[A-Za-z0-9_-]+)*)\s+(.*)$/s;
 
 /**
  * A user error as a lint finding. nepho's errors start with the file (and
@@ -74,8 +79,13 @@ export function findingFromError(error: unknown, fallbackFile: string, severity:
   }
   const f = line === undefined ? FIELD.exec(text) : null;
   return {
-    file, ...(line === undefined ? {} : { line }), ...(column === undefined ? {} : { column }), ...(f ? { field: f[1]! } : {}),
-    message: (f ? f[2]! : text).trim(), severity, source: 'nepho',
+    file,
+    ...(line === undefined ? {} : { line }),
+    ...(column === undefined ? {} : { column }),
+    ...(f ? { field: f[1]! } : {}),
+    message: (f ? f[2]! : text).trim(),
+    severity,
+    source: 'nepho',
   };
 }
 

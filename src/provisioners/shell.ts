@@ -59,13 +59,16 @@ export const NEWLINE_VARIABLE = "nepho_newline='\n'";
 export const shellProvisioner: Provisioner = {
   apiVersion: 1,
   type: 'shell',
-  description: 'runs the scenario\'s shell script as root on first boot',
+  description: "runs the scenario's shell script as root on first boot",
   async render(input: BootstrapInput): Promise<RenderedBootstrap> {
     let body: string;
     try {
       body = await readFile(input.scriptFile, 'utf8');
     } catch (error) {
-      throw new NephoError('BOOTSTRAP_MISSING', `${input.scriptFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bootstrap script not found' : (error as Error).message}`);
+      throw new NephoError(
+        'BOOTSTRAP_MISSING',
+        `${input.scriptFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'bootstrap script not found' : (error as Error).message}`,
+      );
     }
     if (body.includes('\0')) throw new NephoError('BOOTSTRAP_INVALID', `${input.scriptFile}: a bootstrap script must be text`);
     const environment = bootstrapEnvironment(input);

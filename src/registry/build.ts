@@ -101,7 +101,10 @@ export function ownerOf(url: string, owner?: string): string {
     if (!OWNER.test(owner)) throw new NephoError('BAD_ARGUMENT', `--owner '${owner}' is not an owner name (lowercase letters, digits, '-' and '_')`);
     return owner;
   }
-  const path = url.replace(/^[a-z]+:\/\/[^/]*/i, '').replace(/^[^@/]+@[^:]+:/, '').replace(/\/+$/, '');
+  const path = url
+    .replace(/^[a-z]+:\/\/[^/]*/i, '')
+    .replace(/^[^@/]+@[^:]+:/, '')
+    .replace(/\/+$/, '');
   const parent = basename(dirname(path)).toLowerCase();
   if (OWNER.test(parent)) return parent;
   throw new NephoError('OWNER_UNKNOWN', `${redactUrl(url)}: cannot tell the cloudlet's owner from the URL`, { hint: 'pass --owner OWNER' });
@@ -120,7 +123,11 @@ export function tagVersion(tag: string): string | undefined {
  * `cloudlet:lint` finds an error (without cfn-lint). Returns the manifest and the tree
  * digest install verifies.
  */
-async function checkTree(tree: string, version: string, registry: PluginRegistry): Promise<{ manifest: CloudletManifest; digest: string; blueprints: BuiltBlueprint[] }> {
+async function checkTree(
+  tree: string,
+  version: string,
+  registry: PluginRegistry,
+): Promise<{ manifest: CloudletManifest; digest: string; blueprints: BuiltBlueprint[] }> {
   const digest = manifestDigest(await readManifest(tree, NOT_CONTENT));
   const manifest = readCloudletManifest(tree);
   if (manifest.version !== version) throw new NephoError('CLOUDLET_INVALID', `cloudlet.yaml version is ${manifest.version}, but the tag names ${version}`);
@@ -196,7 +203,10 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
         skip(f.version.ref, `cloudlet.yaml name is '${f.manifest.name}', but the newest version is '${newest.name}'`);
         return false;
       });
-      if (cloudlets[id]) throw new NephoError('DUPLICATE_CLOUDLET', `${shown}: ${id} is already given by ${cloudlets[id]!.source}`, { hint: 'give each cloudlet one source, or use another --owner' });
+      if (cloudlets[id])
+        throw new NephoError('DUPLICATE_CLOUDLET', `${shown}: ${id} is already given by ${cloudlets[id]!.source}`, {
+          hint: 'give each cloudlet one source, or use another --owner',
+        });
       const entry: BuiltCloudlet = { keywords: newest.keywords, source: url, versions: versions.map((f) => f.version) };
       for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
         if (newest[key] !== undefined) entry[key] = newest[key];
@@ -209,12 +219,15 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
     await removePath(scratch);
   }
   if (Object.keys(cloudlets).length === 0) {
-    throw new NephoError('REGISTRY_EMPTY', 'no source yielded a cloudlet version; nothing was written', { hint: 'tag releases v<version> and check the warnings above' });
+    throw new NephoError('REGISTRY_EMPTY', 'no source yielded a cloudlet version; nothing was written', {
+      hint: 'tag releases v<version> and check the warnings above',
+    });
   }
   const now = options.now ?? new Date();
   // The signing fields before the cloudlets: a reader finds them without going through the whole index.
   const index: BuiltIndex = {
-    apiVersion: API_VERSION, generated: isoSeconds(now),
+    apiVersion: API_VERSION,
+    generated: isoSeconds(now),
     ...(signing ? { expires: isoSeconds(new Date(now.getTime() + signing.expiresInDays * 86_400_000)) } : {}),
     ...(signing?.nextKey ? { nextKey: signing.nextKey } : {}),
     cloudlets,
@@ -249,12 +262,15 @@ function signingPlan(options: BuildOptions): { key: KeyObject; publicKey: string
   const key = readPrivateKey(options.sign, '--sign');
   const publicKey = publicKeyOf(key);
   if (options.nextKey !== undefined && options.previousKey !== undefined) {
-    throw new NephoError('BAD_ARGUMENT', '--next-key and --previous-key both name a rotation; give one', { hint: '--next-key announces the key that signs next; --previous-key, once signing with the new key, proves it' });
+    throw new NephoError('BAD_ARGUMENT', '--next-key and --previous-key both name a rotation; give one', {
+      hint: '--next-key announces the key that signs next; --previous-key, once signing with the new key, proves it',
+    });
   }
   let nextKey: NextKey | undefined;
   if (options.nextKey !== undefined) {
     const next = readKeyArgument(options.nextKey);
-    if (next === publicKey) throw new NephoError('BAD_ARGUMENT', '--next-key is the --sign key itself', { hint: 'give the public key of a new pair from nepho registry:keygen' });
+    if (next === publicKey)
+      throw new NephoError('BAD_ARGUMENT', '--next-key is the --sign key itself', { hint: 'give the public key of a new pair from nepho registry:keygen' });
     nextKey = signNextKey(next, key);
   } else if (options.previousKey !== undefined) {
     const previous = readPrivateKey(options.previousKey, '--previous-key');
@@ -281,29 +297,37 @@ function safeLink(url: string | undefined): string | undefined {
  * escaped; the script only reads data-* attributes and text, never markup.
  */
 export function renderListing(index: BuiltIndex): string {
-  const items = Object.entries(index.cloudlets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, c]) => {
-    const command = `nepho cloudlet:install ${id}`;
-    const blueprints = c.blueprints ?? [];
-    const search = [id, c.summary ?? '', c.description ?? '', c.author ?? '', ...c.keywords, ...blueprints.flatMap((b) => [b.name, b.summary])].join(' ').toLowerCase();
-    const link = safeLink(c.project_page);
-    const meta = [
-      c.author ? `by ${escapeHtml(c.author)}` : '',
-      c.license ? escapeHtml(c.license) : '',
-      link ? `<a href="${escapeHtml(link)}" rel="noopener noreferrer">project page</a>` : '',
-    ].filter((s) => s !== '').join(' · ');
-    return [
-      `<li class="cloudlet" data-id="${escapeHtml(id)}" data-search="${escapeHtml(search)}">`,
-      `<h2>${escapeHtml(id)}</h2>`,
-      c.summary ? `<p class="summary">${escapeHtml(c.summary)}</p>` : '',
-      c.description ? `<p class="description">${escapeHtml(c.description)}</p>` : '',
-      meta ? `<p class="meta">${meta}</p>` : '',
-      c.keywords.length ? `<p class="keywords">${c.keywords.map((k) => `<span>${escapeHtml(k)}</span>`).join(' ')}</p>` : '',
-      `<p class="versions">versions: ${c.versions.map((v) => `<span class="version" title="${escapeHtml(v.commit)}">${escapeHtml(v.version)}</span>`).join(', ')}</p>`,
-      blueprints.length ? `<ul class="blueprints">${blueprints.map((b) => renderBlueprint(id, b)).join('')}</ul>` : '',
-      `<div class="install"><code class="command">${escapeHtml(command)}</code> <button type="button" class="copy" data-command="${escapeHtml(command)}">copy</button></div>`,
-      '</li>',
-    ].filter((s) => s !== '').join('\n');
-  });
+  const items = Object.entries(index.cloudlets)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([id, c]) => {
+      const command = `nepho cloudlet:install ${id}`;
+      const blueprints = c.blueprints ?? [];
+      const search = [id, c.summary ?? '', c.description ?? '', c.author ?? '', ...c.keywords, ...blueprints.flatMap((b) => [b.name, b.summary])]
+        .join(' ')
+        .toLowerCase();
+      const link = safeLink(c.project_page);
+      const meta = [
+        c.author ? `by ${escapeHtml(c.author)}` : '',
+        c.license ? escapeHtml(c.license) : '',
+        link ? `<a href="${escapeHtml(link)}" rel="noopener noreferrer">project page</a>` : '',
+      ]
+        .filter((s) => s !== '')
+        .join(' · ');
+      return [
+        `<li class="cloudlet" data-id="${escapeHtml(id)}" data-search="${escapeHtml(search)}">`,
+        `<h2>${escapeHtml(id)}</h2>`,
+        c.summary ? `<p class="summary">${escapeHtml(c.summary)}</p>` : '',
+        c.description ? `<p class="description">${escapeHtml(c.description)}</p>` : '',
+        meta ? `<p class="meta">${meta}</p>` : '',
+        c.keywords.length ? `<p class="keywords">${c.keywords.map((k) => `<span>${escapeHtml(k)}</span>`).join(' ')}</p>` : '',
+        `<p class="versions">versions: ${c.versions.map((v) => `<span class="version" title="${escapeHtml(v.commit)}">${escapeHtml(v.version)}</span>`).join(', ')}</p>`,
+        blueprints.length ? `<ul class="blueprints">${blueprints.map((b) => renderBlueprint(id, b)).join('')}</ul>` : '',
+        `<div class="install"><code class="command">${escapeHtml(command)}</code> <button type="button" class="copy" data-command="${escapeHtml(command)}">copy</button></div>`,
+        '</li>',
+      ]
+        .filter((s) => s !== '')
+        .join('\n');
+    });
   const count = items.length;
   return `<!doctype html>
 <html lang="en">

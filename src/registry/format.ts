@@ -6,7 +6,6 @@ import { NephoError, messageOf } from '../errors.js';
 /** The `apiVersion` every registry index declares. */
 export const API_VERSION = 'nepho/v1';
 
-
 /** One published version of a cloudlet, pinned to a commit. */
 export interface RegistryVersion {
   /** Semver version. */
@@ -61,7 +60,7 @@ export const MAX_INDEX_DEPTH = 256;
 const BYTES_PER_CONTAINER = 64;
 const BYTES_PER_VALUE = 16;
 
-const HINT_KEPT = 'the previous copy, if any, is kept; tell the registry\'s maintainers';
+const HINT_KEPT = "the previous copy, if any, is kept; tell the registry's maintainers";
 
 /** What `IndexParser` needs from its caller. */
 export interface IndexParserOptions {
@@ -91,14 +90,35 @@ export interface IndexSummary {
 }
 
 const enum State {
-  Start, KeyOrEnd, Key, Colon, Value, AfterValue, End,
-  EntryKeyOrEnd, EntryKey, EntryColon, EntryValue, AfterEntry,
+  Start,
+  KeyOrEnd,
+  Key,
+  Colon,
+  Value,
+  AfterValue,
+  End,
+  EntryKeyOrEnd,
+  EntryKey,
+  EntryColon,
+  EntryValue,
+  AfterEntry,
 }
 
-const enum Capture { None, Container, Str, Primitive }
+const enum Capture {
+  None,
+  Container,
+  Str,
+  Primitive,
+}
 
 /** What a captured value is for. */
-const enum Target { Root, TopKey, TopValue, EntryKey, EntryValue }
+const enum Target {
+  Root,
+  TopKey,
+  TopValue,
+  EntryKey,
+  EntryValue,
+}
 
 /**
  * Reads an index document as a stream of text chunks, holding at most one
@@ -459,16 +479,20 @@ export class IndexParser {
   }
 
   private depthError(i: number): NephoError {
-    return new NephoError('REGISTRY_INVALID',
+    return new NephoError(
+      'REGISTRY_INVALID',
       `registry '${this.options.registry}': index refused: nested more than ${MAX_INDEX_DEPTH} levels deep (at character ${this.at(i)})`,
-      { hint: HINT_KEPT });
+      { hint: HINT_KEPT },
+    );
   }
 
   private costError(): NephoError {
-    return new NephoError('REGISTRY_INVALID',
+    return new NephoError(
+      'REGISTRY_INVALID',
       `registry '${this.options.registry}': index refused: holds ${this.containers} objects and arrays and ${this.commas + 1} values, ` +
-      `more than ${Math.floor(this.options.maxCost / 1048576)} MiB to read`,
-      { hint: 'the previous copy, if any, is kept; raise http.max_bytes in config.yaml if this index is genuine' });
+        `more than ${Math.floor(this.options.maxCost / 1048576)} MiB to read`,
+      { hint: 'the previous copy, if any, is kept; raise http.max_bytes in config.yaml if this index is genuine' },
+    );
   }
 
   private unexpected(text: string, i: number): NephoError {
@@ -492,7 +516,9 @@ export class IndexParser {
 export function parseIndex(text: string, registry: string, indexUrl: string, maxCost = 64 * 1024 * 1024): ParsedIndex {
   const cloudlets: Record<string, RegistryCloudlet> = {};
   const parser = new IndexParser({
-    registry, indexUrl, maxCost,
+    registry,
+    indexUrl,
+    maxCost,
     onEntry: (id, cloudlet) => {
       if (cloudlet) cloudlets[id] = cloudlet;
       else delete cloudlets[id];

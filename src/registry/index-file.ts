@@ -84,7 +84,10 @@ export class IndexFileBuilder {
       }
       ioff[n] = bytes;
       out.section('ids', text);
-      for (const [name, array] of [['ioff', ioff], ['roff', roff]] as const) {
+      for (const [name, array] of [
+        ['ioff', ioff],
+        ['roff', roff],
+      ] as const) {
         out.write(new Uint8Array((8 - (out.offset % 8)) % 8));
         out.section(name, new Uint8Array(array.buffer));
       }

@@ -28,8 +28,7 @@ export interface NextKey {
   signature: string;
 }
 
-const badKey = (what: string, why: string, hint?: string) =>
-  new NephoError('REGISTRY_KEY_INVALID', `${what}: ${why}`, hint ? { hint } : {});
+const badKey = (what: string, why: string, hint?: string) => new NephoError('REGISTRY_KEY_INVALID', `${what}: ${why}`, hint ? { hint } : {});
 
 /** The text form of a public key. */
 export function publicKeyText(key: KeyObject): string {
@@ -58,7 +57,10 @@ export function readKeyArgument(value: string): string {
   try {
     text = readFileSync(value, 'utf8');
   } catch (error) {
-    throw badKey(`--key '${value}'`, `neither a public key (${KEY_PREFIX}...) nor a readable file (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`);
+    throw badKey(
+      `--key '${value}'`,
+      `neither a public key (${KEY_PREFIX}...) nor a readable file (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+    );
   }
   if (text.includes('PRIVATE KEY')) {
     throw badKey(`--key ${value}`, 'is a private key', `give its public key (${PUBLIC_KEY_FILE}); the private key stays with whoever builds the registry`);
@@ -101,7 +103,10 @@ export function generateKeyPair(dir: string): KeyPairFiles {
   const privateFile = join(out, PRIVATE_KEY_FILE);
   const publicFile = join(out, PUBLIC_KEY_FILE);
   for (const file of [privateFile, publicFile]) {
-    if (existsSync(file)) throw new NephoError('KEY_EXISTS', `${file} already exists; a key is never overwritten`, { hint: 'choose another --out directory, or move the old key away first' });
+    if (existsSync(file))
+      throw new NephoError('KEY_EXISTS', `${file} already exists; a key is never overwritten`, {
+        hint: 'choose another --out directory, or move the old key away first',
+      });
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const text = publicKeyText(publicKey);

@@ -2,9 +2,7 @@ import { NephoError } from '../errors.js';
 import { REGISTRY_NAME, loadConfig, updateConfig } from '../config.js';
 import type { NephoHome } from '../home.js';
 import { printableUrl, withoutCredentials } from '../http.js';
-import {
-  BUILTIN, cachedState, dropCache, registrySources, shownUrl, syncRegistry, type RegistryContext, type RegistryState,
-} from './registries.js';
+import { BUILTIN, cachedState, dropCache, registrySources, shownUrl, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
 import { dropTrust, signingStatus, type SigningStatus } from './signing.js';
 
 /** A registry as `registry:list` shows it: its URL as it may be printed, and what is cached of it. */
@@ -19,7 +17,11 @@ export interface RegistryListing extends SigningStatus {
 /** The registries this home searches, in order, with what is cached of each; never touches the network. */
 export function listRegistries(home: NephoHome): RegistryListing[] {
   return registrySources(loadConfig(home)).map((source) => ({
-    name: source.name, url: shownUrl(source), builtin: source.builtin, ...cachedState(home, source), ...signingStatus(home, source),
+    name: source.name,
+    url: shownUrl(source),
+    builtin: source.builtin,
+    ...cachedState(home, source),
+    ...signingStatus(home, source),
   }));
 }
 
@@ -57,10 +59,12 @@ export async function addRegistry(ctx: RegistryContext, name: string, url: strin
   }
   const stored = withoutCredentials(url);
   if (stored !== undefined) {
-    ctx.warn(`registry '${name}': the user and password in the URL are used now but not saved; ` +
-      `later fetches send those of ~/.netrc for ${parsed.hostname}`);
+    ctx.warn(
+      `registry '${name}': the user and password in the URL are used now but not saved; ` + `later fetches send those of ~/.netrc for ${parsed.hostname}`,
+    );
   }
-  if (options.key !== undefined && options.allowUnsigned) throw new NephoError('BAD_ARGUMENT', '--key and --allow-unsigned contradict each other', { hint: 'give one of them' });
+  if (options.key !== undefined && options.allowUnsigned)
+    throw new NephoError('BAD_ARGUMENT', '--key and --allow-unsigned contradict each other', { hint: 'give one of them' });
   const trust = options.key !== undefined ? { key: options.key } : options.allowUnsigned ? { allowUnsigned: true } : {};
   const source = { name, url: stored ?? url, builtin: false, ...trust };
   // A cache under this name belongs to no configured registry (config.yaml was edited by hand):
@@ -75,8 +79,10 @@ export async function addRegistry(ctx: RegistryContext, name: string, url: strin
     config.registries.push({ name, url: source.url, ...trust });
   });
   if (options.key === undefined && !options.allowUnsigned) {
-    ctx.warn(`registry '${name}' is unsigned: whoever can change its index decides what nepho installs from it; ` +
-      'pin its key with --key (from its publisher), or add it with --allow-unsigned to say this is intended');
+    ctx.warn(
+      `registry '${name}' is unsigned: whoever can change its index decides what nepho installs from it; ` +
+        'pin its key with --key (from its publisher), or add it with --allow-unsigned to say this is intended',
+    );
   }
   return state;
 }

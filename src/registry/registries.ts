@@ -85,10 +85,7 @@ interface CacheMeta {
 
 /** The built-in registry first, then the configured ones in order: the first that lists a name wins. */
 export function registrySources(config: Config): RegistrySource[] {
-  return [
-    { name: BUILTIN, url: BUILTIN_URL, builtin: true },
-    ...config.registries.map((r) => ({ ...r, builtin: false })),
-  ];
+  return [{ name: BUILTIN, url: BUILTIN_URL, builtin: true }, ...config.registries.map((r) => ({ ...r, builtin: false }))];
 }
 
 function cacheRoot(home: NephoHome): string {
@@ -109,8 +106,15 @@ function loadMeta(dir: string): { meta?: CacheMeta; problem?: string } {
   }
   try {
     const meta = JSON.parse(text) as CacheMeta;
-    if (typeof meta?.url === 'string' && typeof meta.checkedAt === 'number' && typeof meta.count === 'number' &&
-      typeof meta.digest === 'string' && typeof meta.generation === 'string' && typeof meta.sizes === 'object' && meta.sizes !== null) {
+    if (
+      typeof meta?.url === 'string' &&
+      typeof meta.checkedAt === 'number' &&
+      typeof meta.count === 'number' &&
+      typeof meta.digest === 'string' &&
+      typeof meta.generation === 'string' &&
+      typeof meta.sizes === 'object' &&
+      meta.sizes !== null
+    ) {
       return { meta };
     }
   } catch {
@@ -193,7 +197,11 @@ function rebuildSearch(source: RegistrySource, ctx: RegistryContext, meta: Cache
     index = IndexFile.open(join(dir, INDEX_FILE));
     const builder = new SearchIndexBuilder();
     for (let r = 0; r < index.count; r++) builder.add(r, index.entryAt(r));
-    size = builder.write(temp, Int32Array.from({ length: index.count }, (_, r) => r), meta.generation);
+    size = builder.write(
+      temp,
+      Int32Array.from({ length: index.count }, (_, r) => r),
+      meta.generation,
+    );
     renameSync(temp, path);
   } catch (error) {
     void removePath(temp);
@@ -284,8 +292,13 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
     renameSync(join(scratch(), INDEX_FILE), join(dir, INDEX_FILE));
     renameSync(join(scratch(), SEARCH_FILE), join(dir, SEARCH_FILE));
     writeMeta(dir, {
-      url: source.url, checkedAt: now, count: built.count, ...(result.etag ? { etag: result.etag } : {}),
-      digest: result.sha256, generation, sizes: built.sizes,
+      url: source.url,
+      checkedAt: now,
+      count: built.count,
+      ...(result.etag ? { etag: result.etag } : {}),
+      digest: result.sha256,
+      generation,
+      sizes: built.sizes,
     });
     commitTrust(ctx.home, source, verdict);
     for (const folder of EARLIER_FOLDERS) await removePath(join(ctx.home.cache, folder, source.name));
@@ -299,7 +312,12 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
  * document is refused.
  */
 function buildCopy(
-  IndexParser: typeof import('./format.js').IndexParser, path: string, source: RegistrySource, ctx: RegistryContext, scratch: string, generation: string,
+  IndexParser: typeof import('./format.js').IndexParser,
+  path: string,
+  source: RegistrySource,
+  ctx: RegistryContext,
+  scratch: string,
+  generation: string,
 ): { count: number; warnings: string[]; sizes: CacheMeta['sizes'] } {
   const index = new IndexFileBuilder(join(scratch, INDEX_FILE));
   const search = new SearchIndexBuilder();
@@ -475,7 +493,12 @@ export class SearchResult {
   /** How many hits. */
   readonly length: number;
 
-  constructor(private readonly indexes: SearchIndex[], private readonly names: string[], private readonly ranked: Ranked, limit: number) {
+  constructor(
+    private readonly indexes: SearchIndex[],
+    private readonly names: string[],
+    private readonly ranked: Ranked,
+    limit: number,
+  ) {
     this.length = Math.min(ranked.entries.length, limit);
   }
 
@@ -541,7 +564,8 @@ export async function search(ctx: RegistryContext, states: RegistryState[], term
   const names: string[] = [];
   const lists: Ranked[] = [];
   // No entry holds a newline, so such a term matches nothing.
-  if (wanted.some((t) => t.includes('\n'))) return new SearchResult(indexes, names, { regs: new Int32Array(0), entries: new Int32Array(0), scores: new Int32Array(0) }, limit);
+  if (wanted.some((t) => t.includes('\n')))
+    return new SearchResult(indexes, names, { regs: new Int32Array(0), entries: new Int32Array(0), scores: new Int32Array(0) }, limit);
   for (const state of states) {
     if (state.state === 'unavailable') continue;
     const found = await readRepairing(ctx, state, () => {
@@ -634,8 +658,7 @@ function mergeRanked(indexes: SearchIndex[], a: Ranked, b: Ranked): Ranked {
   };
   const id = (from: Ranked, i: number) => indexes[from.regs[i]!]!.idAt(from.entries[i]!, true);
   // Whether hit i of x comes before hit j of y.
-  const before = (x: Ranked, i: number, xId: string, y: Ranked, j: number) =>
-    x.scores[i]! > y.scores[j]! || (x.scores[i] === y.scores[j] && xId < id(y, j));
+  const before = (x: Ranked, i: number, xId: string, y: Ranked, j: number) => x.scores[i]! > y.scores[j]! || (x.scores[i] === y.scores[j] && xId < id(y, j));
   let i = 0;
   if (k * Math.log2(m + 1) < m + k) {
     for (let j = 0; j < k; j++) {

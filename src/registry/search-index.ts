@@ -330,7 +330,6 @@ export interface ShownEntry {
   summary: string;
 }
 
-
 /**
  * A registry's search file, open for queries. Sections are read when a query
  * first needs them, and every byte read is checked (store.ts): a damaged

@@ -80,18 +80,23 @@ export async function serveRegistry(dir: string, port: number): Promise<Registry
   });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE'
-        ? new NephoError('PORT_IN_USE', `port ${port} on 127.0.0.1 is in use`, { hint: 'pass --port with another port, or --port 0 for any free one' })
-        : new NephoError('SERVE_FAILED', `cannot listen on 127.0.0.1:${port}: ${messageOf(error)}`));
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new NephoError('PORT_IN_USE', `port ${port} on 127.0.0.1 is in use`, { hint: 'pass --port with another port, or --port 0 for any free one' })
+          : new NephoError('SERVE_FAILED', `cannot listen on 127.0.0.1:${port}: ${messageOf(error)}`),
+      );
     });
     server.listen(port, '127.0.0.1', () => resolvePromise());
   });
   const actual = (server.address() as AddressInfo).port;
   return {
-    dir: root, port: actual, url: `http://127.0.0.1:${actual}/index.json`,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    dir: root,
+    port: actual,
+    url: `http://127.0.0.1:${actual}/index.json`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

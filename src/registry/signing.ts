@@ -198,7 +198,9 @@ function dateField(header: IndexHeader, field: 'generated' | 'expires', label: s
   const value = header[field];
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-    throw new NephoError('REGISTRY_INVALID', `${label}: index refused: "${field}" is not a date`, { hint: "the previous copy, if any, is kept; tell the registry's maintainers" });
+    throw new NephoError('REGISTRY_INVALID', `${label}: index refused: "${field}" is not a date`, {
+      hint: "the previous copy, if any, is kept; tell the registry's maintainers",
+    });
   }
   return value;
 }
@@ -238,7 +240,9 @@ export function verifyIndex(bytes: Uint8Array, signature: string | undefined, tr
   }
   const generated = dateField(header, 'generated', label);
   if (generated === undefined) {
-    throw new NephoError('REGISTRY_INVALID', `${label}: index refused: a signed index must say when it was "generated"`, { hint: "the previous copy, if any, is kept; tell the registry's maintainers" });
+    throw new NephoError('REGISTRY_INVALID', `${label}: index refused: a signed index must say when it was "generated"`, {
+      hint: "the previous copy, if any, is kept; tell the registry's maintainers",
+    });
   }
   if (trust.generated !== undefined && Date.parse(generated) < Date.parse(trust.generated)) {
     throw new NephoError('REGISTRY_ROLLBACK', `${label}: index refused: generated ${generated}, older than the one already verified (${trust.generated})`);
@@ -246,9 +250,11 @@ export function verifyIndex(bytes: Uint8Array, signature: string | undefined, tr
   const expires = dateField(header, 'expires', label);
   const rotated = key !== trust.key;
   const next: TrustState = {
-    pinned: trust.pinned, key,
+    pinned: trust.pinned,
+    key,
     ...(rotated ? { retired: [...(trust.retired ?? []), trust.key] } : trust.retired ? { retired: trust.retired } : {}),
-    generated, ...(expires !== undefined ? { expires } : {}),
+    generated,
+    ...(expires !== undefined ? { expires } : {}),
   };
   // A next key this index announces, signed with the key that signed it.
   if (announced && announced.key !== key && nextKeySignedBy(announced, key)) next.next = announced.key;
@@ -272,10 +278,16 @@ export async function vouchForIndex(source: RegistrySource, ctx: RegistryContext
     signature = result.status === 'fresh' ? result.body.toString('utf8') : '';
   } catch (error) {
     if (!isNephoError(error)) throw error;
-    throw new NephoError('REGISTRY_SIGNATURE_MISSING', `registry '${source.name}': index refused: its signature ${printableUrl(signatureUrl(source.url))} could not be fetched (${error.message.replace(/^registry '[^']*' signature: /, '')})`);
+    throw new NephoError(
+      'REGISTRY_SIGNATURE_MISSING',
+      `registry '${source.name}': index refused: its signature ${printableUrl(signatureUrl(source.url))} could not be fetched (${error.message.replace(/^registry '[^']*' signature: /, '')})`,
+    );
   }
   const verdict = verifyIndex(bytes, signature, loadTrust(ctx.home, source, pinned), source.name);
-  if (verdict.rotated) ctx.warn(`registry '${source.name}': now trusting its next key ${shortKey(verdict.key)} (announced and signed by ${shortKey(verdict.trust.retired!.at(-1)!)})`);
+  if (verdict.rotated)
+    ctx.warn(
+      `registry '${source.name}': now trusting its next key ${shortKey(verdict.key)} (announced and signed by ${shortKey(verdict.trust.retired!.at(-1)!)})`,
+    );
   return { ...verdict, trust: { ...verdict.trust, verifiedAt: new Date((ctx.now ?? Date.now)()).toISOString() } };
 }
 
@@ -316,7 +328,10 @@ export function assertInstallable(home: NephoHome, source: RegistrySource, now =
   const trust = loadTrust(home, source, pinned);
   if (source.builtin) return trust.key;
   if (trust.generated === undefined) {
-    throw new NephoError('REGISTRY_UNVERIFIED', `registry '${source.name}': its cached index has not been verified with its key ${shortKey(pinned)}; nothing installed`);
+    throw new NephoError(
+      'REGISTRY_UNVERIFIED',
+      `registry '${source.name}': its cached index has not been verified with its key ${shortKey(pinned)}; nothing installed`,
+    );
   }
   if (trust.expires !== undefined && Date.parse(trust.expires) <= now) {
     throw new NephoError('REGISTRY_EXPIRED', `registry '${source.name}': its index expired on ${trust.expires}; installs from it are refused`);

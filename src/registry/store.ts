@@ -189,7 +189,12 @@ export class CheckedFileReader {
   /** Bytes of data (the sections), before the checksum table. */
   readonly dataLength: number;
 
-  private constructor(private readonly fd: number, readonly path: string, footer: Footer, tail: Buffer) {
+  private constructor(
+    private readonly fd: number,
+    readonly path: string,
+    footer: Footer,
+    tail: Buffer,
+  ) {
     this.generation = footer.generation;
     this.dataLength = footer.dataLength;
     const tableLength = tail.length - footer.directoryLength;

@@ -20,7 +20,10 @@ export function patternDeclaration(p: PatternParameter, patternFile: string): De
   if (p.minLength !== undefined) constraints.minLength = p.minLength;
   if (p.maxLength !== undefined) constraints.maxLength = p.maxLength;
   return {
-    name: p.name, type: p.type, constraints, origin: 'template',
+    name: p.name,
+    type: p.type,
+    constraints,
+    origin: 'template',
     ...(p.default === undefined ? {} : { default: p.default }),
     ...(p.description === undefined ? {} : { description: p.description }),
     ...(p.secret ? { secret: true } : {}),
@@ -40,13 +43,15 @@ export async function providerDeclarations(dir: string, scenario: Scenario, prov
  * patterns' own (of `provider` when given, else of every provider the
  * scenario names), cloudlet.yaml's, the scenario's.
  */
-export async function declarationLayers(dir: string, manifest: CloudletManifest, scenario: Scenario, registry: PluginRegistry, provider?: Provider): Promise<Declaration[][]> {
+export async function declarationLayers(
+  dir: string,
+  manifest: CloudletManifest,
+  scenario: Scenario,
+  registry: PluginRegistry,
+  provider?: Provider,
+): Promise<Declaration[][]> {
   const providers = provider ? [provider] : registry.providers.filter((p) => scenario.providers[p.name] !== undefined);
   const pattern: Declaration[] = [];
   for (const p of providers) pattern.push(...(await providerDeclarations(dir, scenario, p)));
-  return [
-    pattern,
-    Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(dir, 'cloudlet.yaml'), 'cloudlet')),
-    scenario.declarations,
-  ];
+  return [pattern, Object.entries(manifest.parameters).map(([k, v]) => parseDeclaration(k, v, join(dir, 'cloudlet.yaml'), 'cloudlet')), scenario.declarations];
 }

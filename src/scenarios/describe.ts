@@ -45,7 +45,11 @@ export async function describeScenario(home: NephoHome, target: string, registry
 
   const specs = collectSpecs(layers);
   const description: ScenarioDescription = {
-    name, cloudlet: cloudlet.record.id, version: manifest.version, file: scenario.file, chain: scenario.chain,
+    name,
+    cloudlet: cloudlet.record.id,
+    version: manifest.version,
+    file: scenario.file,
+    chain: scenario.chain,
     configuration: maskSecretDefaults(scenario.merged, new Set(specs.filter((s) => s.secret).map((s) => s.name))),
     parameters: specs.map((spec) => ({
       name: spec.name,
@@ -69,7 +73,8 @@ function maskSecretDefaults(merged: Record<string, unknown>, secrets: Set<string
   if (params === null || typeof params !== 'object' || Array.isArray(params)) return merged;
   const masked: Record<string, unknown> = {};
   for (const [name, decl] of Object.entries(params)) {
-    const hasDefault = secrets.has(name) && decl !== null && typeof decl === 'object' && !Array.isArray(decl) && (decl as Record<string, unknown>).default !== undefined;
+    const hasDefault =
+      secrets.has(name) && decl !== null && typeof decl === 'object' && !Array.isArray(decl) && (decl as Record<string, unknown>).default !== undefined;
     masked[name] = hasDefault ? { ...(decl as Record<string, unknown>), default: MASK } : decl;
   }
   return { ...merged, parameters: masked };

@@ -82,7 +82,8 @@ export function parseDeclaration(name: string, raw: unknown, file: string, origi
   if (raw === null || raw === undefined) raw = {};
   if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('', 'must be a mapping (type, default, description, ...)');
   const d = raw as Record<string, unknown>;
-  for (const key of Object.keys(d)) if (!DECLARATION_KEYS.has(key)) throw bad(key, `is not a parameter key (expected one of ${[...DECLARATION_KEYS].join(', ')})`);
+  for (const key of Object.keys(d))
+    if (!DECLARATION_KEYS.has(key)) throw bad(key, `is not a parameter key (expected one of ${[...DECLARATION_KEYS].join(', ')})`);
 
   const decl: Declaration = { name, constraints: { from: file }, origin };
   if (d.type !== undefined) {

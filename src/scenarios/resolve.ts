@@ -1,10 +1,7 @@
 import { parseDocument, visit } from 'yaml';
 import { NephoError, excerpt, messageOf, quoted } from '../errors.js';
 import { SmallFileError, readSmallFile } from '../fs.js';
-import {
-  coerce, mergeDeclarations, validateValue,
-  type Declaration, type ParameterOrigin, type ParameterSpec, type ParameterValue,
-} from './parameters.js';
+import { coerce, mergeDeclarations, validateValue, type Declaration, type ParameterOrigin, type ParameterSpec, type ParameterValue } from './parameters.js';
 
 /** Where user-supplied values come from, each list in the order given. */
 export interface ParameterSources {
@@ -152,7 +149,9 @@ export function resolveValues(specs: ParameterSpec[], sources: ParameterSources,
       throw new NephoError('UNKNOWN_PARAMETER', `${from}: unknown parameter ${quoted(key)} for ${label}`, { hint: `known parameters: ${known()}` });
     }
     if (origin === 'saved' && spec.secret) {
-      throw new NephoError('SECRET_SAVED', `${from}: ${key} is a secret and is never read from saved values`, { hint: `remove it with nepho parameter:unset ${key}` });
+      throw new NephoError('SECRET_SAVED', `${from}: ${key} is a secret and is never read from saved values`, {
+        hint: `remove it with nepho parameter:unset ${key}`,
+      });
     }
     const value = coerce(spec.type, raw);
     if (value === undefined) throw new NephoError('BAD_PARAMETER', `${from}: ${key} must be a ${spec.type}`);

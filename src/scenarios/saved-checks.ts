@@ -36,9 +36,7 @@ async function specsOf(dir: string, scenario: string | undefined, registry: Plug
  * must exist there, and its value must satisfy its declaration.
  * Returns the scope key it was saved under.
  */
-export async function saveParameter(
-  home: NephoHome, key: string, value: string, typed: TypedScope, registry: PluginRegistry,
-): Promise<string> {
+export async function saveParameter(home: NephoHome, key: string, value: string, typed: TypedScope, registry: PluginRegistry): Promise<string> {
   if (typed.scenario !== undefined && typed.cloudlet === undefined) {
     throw new NephoError('BAD_ARGUMENT', '--scenario needs --cloudlet: a scenario belongs to one cloudlet');
   }

@@ -43,7 +43,9 @@ export function listScenarios(cloudletDir: string): { name: string; summary: str
   const dir = join(cloudletDir, 'scenarios');
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
   } catch {
     return [];
   }
@@ -88,7 +90,8 @@ function readChain(cloudletDir: string, name: string, seen: string[]): { merged:
   const raw = readYamlFile(file, 'SCENARIO_INVALID') ?? {};
   if (!isMapping(raw)) throw new NephoError('SCENARIO_INVALID', `${file}: expected a mapping`);
   for (const key of Object.keys(raw)) {
-    if (!SCENARIO_KEYS.has(key)) throw new NephoError('SCENARIO_INVALID', `${file}: '${key}' is not a scenario key (expected one of ${[...SCENARIO_KEYS].join(', ')})`);
+    if (!SCENARIO_KEYS.has(key))
+      throw new NephoError('SCENARIO_INVALID', `${file}: '${key}' is not a scenario key (expected one of ${[...SCENARIO_KEYS].join(', ')})`);
   }
   const { extends: base, ...own } = raw;
   if (base === undefined || base === null) return { merged: own, chain: [file] };
@@ -97,7 +100,10 @@ function readChain(cloudletDir: string, name: string, seen: string[]): { merged:
   }
   if (seen.includes(base)) {
     const from = scenarioFile(cloudletDir, seen[seen.length - 1]!);
-    throw new NephoError('SCENARIO_CYCLE', `${file}: extends '${base}', which leads back to it (${[...seen, base].join(' -> ')}; ${from} and ${scenarioFile(cloudletDir, base)})`);
+    throw new NephoError(
+      'SCENARIO_CYCLE',
+      `${file}: extends '${base}', which leads back to it (${[...seen, base].join(' -> ')}; ${from} and ${scenarioFile(cloudletDir, base)})`,
+    );
   }
   if (!existsSync(scenarioFile(cloudletDir, base))) {
     throw new NephoError('SCENARIO_INVALID', `${file}: extends '${base}', but ${scenarioFile(cloudletDir, base)} does not exist`);
@@ -151,7 +157,8 @@ export function loadScenario(cloudletDir: string, name: string, registry: Plugin
   if (merged.provisioner !== undefined && merged.provisioner !== null) {
     const p = merged.provisioner;
     if (!isMapping(p)) throw bad('provisioner', 'must be a mapping with type and script');
-    if (typeof p.type !== 'string' || !provisioners.includes(p.type)) throw bad('provisioner.type', `'${String(p.type)}' is not a known provisioner (known: ${provisioners.join(', ')})`);
+    if (typeof p.type !== 'string' || !provisioners.includes(p.type))
+      throw bad('provisioner.type', `'${String(p.type)}' is not a known provisioner (known: ${provisioners.join(', ')})`);
     if (typeof p.script !== 'string' || p.script === '') throw bad('provisioner.script', 'is required');
     if (isAbsolute(p.script) || normalize(p.script).startsWith('..')) throw bad('provisioner.script', 'must be a path inside the cloudlet');
     if (!existsSync(join(cloudletDir, p.script))) throw bad('provisioner.script', `${join(cloudletDir, p.script)} does not exist`);

@@ -247,8 +247,16 @@ export class OperationRunner {
   async submit(body: OperationBody, caller: Caller): Promise<OperationView> {
     if (this.stopped) throw new NephoError('SERVER_FAILED', 'this server is shutting down; send the request to another replica');
     const stored: StoredRequest = {
-      kind: body.kind, formation: body.formation, cloudlet: body.cloudlet ?? null, commit: body.commit ?? null, scenario: body.scenario ?? null,
-      provider: body.provider ?? null, parameters: Object.keys(body.parameters ?? {}), options: body.options ?? {}, confirm: body.confirm ?? [], user: body.user ?? null,
+      kind: body.kind,
+      formation: body.formation,
+      cloudlet: body.cloudlet ?? null,
+      commit: body.commit ?? null,
+      scenario: body.scenario ?? null,
+      provider: body.provider ?? null,
+      parameters: Object.keys(body.parameters ?? {}),
+      options: body.options ?? {},
+      confirm: body.confirm ?? [],
+      user: body.user ?? null,
       ...(body.dryRun ? { dryRun: true as const } : {}),
     };
     const id = `op_${randomUUID()}`;
@@ -345,7 +353,11 @@ export class OperationRunner {
       const commit = body.commit ?? record.commit;
       if (commit) await ensureCloudlet(ctx.home, record.cloudlet, commit, notice);
       if (body.kind === 'update') {
-        const planned = await planUpdate(ctx, { kind: 'update', name, params: flags(body.parameters), paramsFiles: [], noInput: true, dryRun: body.dryRun === true, options }, io);
+        const planned = await planUpdate(
+          ctx,
+          { kind: 'update', name, params: flags(body.parameters), paramsFiles: [], noInput: true, dryRun: body.dryRun === true, options },
+          io,
+        );
         if (!planned.plan) return { outcome: planned.summary.empty ? 'unchanged' : 'previewed', kind: 'update', name, summary: planned.summary };
         plan = planned.plan;
       } else {

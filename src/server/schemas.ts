@@ -127,7 +127,12 @@ export const postOperation = {
         properties: { profile: { type: 'string', maxLength: 200 }, region: { type: 'string', pattern: '^[a-z0-9-]+$', maxLength: 50 } },
       },
       dryRun: { type: 'boolean', description: 'update: preview only (the preview is an event; nothing applied, nothing left at the provider)' },
-      confirm: { type: 'array', items: { type: 'string', enum: ['recreate', 'adopt'] }, uniqueItems: true, description: 'create: questions the user said yes to' },
+      confirm: {
+        type: 'array',
+        items: { type: 'string', enum: ['recreate', 'adopt'] },
+        uniqueItems: true,
+        description: 'create: questions the user said yes to',
+      },
       user: { type: 'string', pattern: '^[a-z_][a-z0-9_.-]*$', maxLength: 64, description: 'provision: the user ssh logs in as' },
     },
   },

@@ -37,12 +37,22 @@ async function setup(t: Test, blueprint = TRIO): Promise<{ ctx: BlueprintContext
 }
 
 const apply = (extra: Partial<ApplyRequest> = {}): ApplyRequest => ({
-  kind: 'apply', target: 'faked/trio', name: 'x', params: [], noInput: true, prune: false, parallel: 4, ...extra,
+  kind: 'apply',
+  target: 'faked/trio',
+  name: 'x',
+  params: [],
+  noInput: true,
+  prune: false,
+  parallel: 4,
+  ...extra,
 });
 
 type Entry = { kind: string; time: string; operation?: string; [k: string]: unknown };
 function journal(root: string, dir: 'formations' | 'blueprints', name: string): Entry[] {
-  return readFileSync(join(root, dir, name, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(root, dir, name, 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 /** When the latest operation of kind `op` on a formation started and ended, by its own journal. */
 function span(root: string, formation: string, op: string): { start: string; end: string } {
@@ -57,7 +67,11 @@ t.test('apply: in dependency order, outputs passed, independent ones side by sid
   const io = new RecordingIo();
   const result = await applyBlueprint(ctx, apply(), io, { mode: 'foreground' });
   t.match(result, { outcome: 'succeeded', kind: 'apply', name: 'x' });
-  t.same(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [['a', 'created'], ['b', 'created'], ['c', 'created']]);
+  t.same(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'created'],
+    ['b', 'created'],
+    ['c', 'created'],
+  ]);
   t.equal(cloud.given.get('x-b')?.Owner?.value, 'owned by 3', "b got a's output");
   t.equal(cloud.given.get('x-a')?.Size?.value, 3, "a's own value, read as its parameter's type");
 
@@ -74,12 +88,22 @@ t.test('apply: in dependency order, outputs passed, independent ones side by sid
   t.equal(kinds[0], 'begin');
   t.same([kinds.filter((k) => k === 'step-start').length, kinds.filter((k) => k === 'step-end').length], [3, 3], 'each step starts and ends');
   t.match(bp.at(-1), { kind: 'finish', ok: true });
-  t.ok(bp.some((e) => e.kind === 'formation' && (e.message as { kind: string }).kind === 'event'), "the formations' events are in the blueprint's journal too");
+  t.ok(
+    bp.some((e) => e.kind === 'formation' && (e.message as { kind: string }).kind === 'event'),
+    "the formations' events are in the blueprint's journal too",
+  );
   t.notOk(readFileSync(join(root, 'blueprints', 'x', 'journal.jsonl'), 'utf8').includes('s3cret-value'), 'no secret in the journal');
 
   const status = await blueprintStatus(ctx, 'x');
   t.match(status, { name: 'x', cloudlet: 'local/faked', blueprint: 'trio', last: { operation: 'apply', ok: true } });
-  t.same(status.entries.map((e) => [e.entry, e.formation, e.status, e.after]), [['a', 'x-a', 'CREATE_COMPLETE', []], ['b', 'x-b', 'CREATE_COMPLETE', ['a']], ['c', 'x-c', 'CREATE_COMPLETE', []]]);
+  t.same(
+    status.entries.map((e) => [e.entry, e.formation, e.status, e.after]),
+    [
+      ['a', 'x-a', 'CREATE_COMPLETE', []],
+      ['b', 'x-b', 'CREATE_COMPLETE', ['a']],
+      ['c', 'x-c', 'CREATE_COMPLETE', []],
+    ],
+  );
 });
 
 t.test('parallel 1: one at a time, still in dependency order', async (t) => {
@@ -98,7 +122,11 @@ t.test('missing parameters: asked once for every entry, named ENTRY.KEY; with no
   const io = new RecordingIo({}, { 'a.Owner': 'ann', 'b.Owner': 'bob' });
   const result = await applyBlueprint(ctx, apply({ noInput: false }), io, { mode: 'foreground' });
   t.equal(result.outcome, 'succeeded');
-  t.same(io.prompted.map((specs) => specs.map((s) => s.name)), [['a.Owner', 'b.Owner']], 'one prompt, for both');
+  t.same(
+    io.prompted.map((specs) => specs.map((s) => s.name)),
+    [['a.Owner', 'b.Owner']],
+    'one prompt, for both',
+  );
   t.equal(cloud.given.get('x-b')?.Owner?.value, 'bob');
   t.equal(cloud.given.get('x-b')?.Size?.value, 1, "b's Size read from a's output, as a number");
 });
@@ -120,9 +148,17 @@ t.test('a failing formation skips those that depend on it; the others finish; a 
   const before = cloud.calls.length;
   const again = new RecordingIo({ apply: true });
   const rerun = await applyBlueprint(ctx, apply({ noInput: false }), again, { mode: 'foreground' });
-  t.match(rerun.outcome === 'succeeded' && rerun.steps, [{ entry: 'a', action: 'recreate', outcome: 'created' }, { entry: 'b', action: 'create', outcome: 'created' }, { entry: 'c', action: 'update', outcome: 'unchanged' }]);
+  t.match(rerun.outcome === 'succeeded' && rerun.steps, [
+    { entry: 'a', action: 'recreate', outcome: 'created' },
+    { entry: 'b', action: 'create', outcome: 'created' },
+    { entry: 'c', action: 'update', outcome: 'unchanged' },
+  ]);
   t.match(again.questions, [{ id: 'apply', text: /delete what failed creates left of x-a and create them again/ }], 'asked once, before the start');
-  t.same(cloud.calls.slice(before), ['preflight x-b', 'destroy x-a', 'preflight x-a', 'create x-a', 'preflight x-b', 'create x-b'], 'looked at the new name first; what the failure left went first; c was not touched');
+  t.same(
+    cloud.calls.slice(before),
+    ['preflight x-b', 'destroy x-a', 'preflight x-a', 'create x-a', 'preflight x-b', 'create x-b'],
+    'looked at the new name first; what the failure left went first; c was not touched',
+  );
 });
 
 t.test('re-apply after a change updates only what it changes, after one question', async (t) => {
@@ -135,7 +171,15 @@ t.test('re-apply after a change updates only what it changes, after one question
   t.same(cloud.calls.slice(calls), [], 'and no provider call');
 
   const { view } = await planApply(ctx, apply({ params: ['c.Owner=someone-else'] }), new RecordingIo(), { dryRun: true });
-  t.same(view.steps.map((s) => [s.entry, s.action]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'update']], 'the dry run says what would change');
+  t.same(
+    view.steps.map((s) => [s.entry, s.action]),
+    [
+      ['a', 'unchanged'],
+      ['b', 'unchanged'],
+      ['c', 'update'],
+    ],
+    'the dry run says what would change',
+  );
   t.match(view.steps[2]!.preview, { parameters: [{ name: 'Owner', from: 'solo', to: 'someone-else' }], pending: [] });
 
   const no = new RecordingIo({ apply: false });
@@ -144,13 +188,28 @@ t.test('re-apply after a change updates only what it changes, after one question
   t.match(no.questions, [{ id: 'apply', text: 'Apply blueprint local/faked/trio as x: update x-c where their values changed?' }]);
   const io = new RecordingIo({ apply: true, update: true });
   const changed = await applyBlueprint(ctx, apply({ params: ['c.Owner=someone-else'] }), io, { mode: 'foreground' });
-  t.match(changed.outcome === 'succeeded' && changed.steps.map((s) => [s.entry, s.outcome]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'updated']]);
-  t.same(cloud.calls.slice(calls).filter((c) => !c.startsWith('discard')), ['preview x-c', 'update x-c'], 'only c was previewed and updated');
-  t.ok(io.messages.some((m) => m.kind === 'formation' && (m as unknown as { message: { kind: string } }).message.kind === 'preview'), "the engine's preview was shown");
+  t.match(changed.outcome === 'succeeded' && changed.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'unchanged'],
+    ['b', 'unchanged'],
+    ['c', 'updated'],
+  ]);
+  t.same(
+    cloud.calls.slice(calls).filter((c) => !c.startsWith('discard')),
+    ['preview x-c', 'update x-c'],
+    'only c was previewed and updated',
+  );
+  t.ok(
+    io.messages.some((m) => m.kind === 'formation' && (m as unknown as { message: { kind: string } }).message.kind === 'preview'),
+    "the engine's preview was shown",
+  );
 
   // A change upstream reaches what reads it: a's Size feeds b's Owner.
   const upstream = await applyBlueprint(ctx, apply({ params: ['a.Size=5'] }), new RecordingIo({ apply: true }), { mode: 'foreground' });
-  t.match(upstream.outcome === 'succeeded' && upstream.steps.map((s) => [s.entry, s.outcome]), [['a', 'updated'], ['b', 'updated'], ['c', 'updated']]);
+  t.match(upstream.outcome === 'succeeded' && upstream.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'updated'],
+    ['b', 'updated'],
+    ['c', 'updated'],
+  ]);
   t.equal(cloud.given.get('x-b')?.Owner?.value, 'owned by 5');
 });
 
@@ -163,23 +222,45 @@ t.test('entries removed from the blueprint are kept, or destroyed with --prune',
   t.match(kept.outcome === 'succeeded' && kept.steps.map((s) => s.entry), ['a']);
   t.ok(keep.messages.some((m) => m.kind === 'notice' && /x-b: entry b is no longer in the blueprint; its formation is kept/.test(m.text)));
   t.ok(cloud.formations.has('x-b') && cloud.formations.has('x-c'), 'still there');
-  t.same((await blueprintStatus(ctx, 'x')).entries.map((e) => [e.entry, e.removed]), [['b', true], ['c', true], ['a', false]], 'kept, and said so');
+  t.same(
+    (await blueprintStatus(ctx, 'x')).entries.map((e) => [e.entry, e.removed]),
+    [
+      ['b', true],
+      ['c', true],
+      ['a', false],
+    ],
+    'kept, and said so',
+  );
 
   const prune = new RecordingIo({ apply: true });
   const pruned = await applyBlueprint(ctx, apply({ prune: true }), prune, { mode: 'foreground' });
   t.match(prune.questions, [{ id: 'apply', text: /destroy x-b, x-c \(no longer in the blueprint/ }]);
-  t.same(pruned.outcome === 'succeeded' && pruned.steps.map((s) => [s.entry, s.outcome]), [['a', 'unchanged'], ['b', 'destroyed'], ['c', 'destroyed']]);
+  t.same(pruned.outcome === 'succeeded' && pruned.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'unchanged'],
+    ['b', 'destroyed'],
+    ['c', 'destroyed'],
+  ]);
   t.notOk(cloud.formations.has('x-b') || cloud.formations.has('x-c'), 'gone');
-  t.same((await blueprintStatus(ctx, 'x')).entries.map((e) => e.entry), ['a'], 'the record holds what is left');
+  t.same(
+    (await blueprintStatus(ctx, 'x')).entries.map((e) => e.entry),
+    ['a'],
+    'the record holds what is left',
+  );
 });
 
 t.test('destroy: reverse dependency order, independent ones side by side; the record goes, the journal stays', async (t) => {
   const { ctx, cloud } = await setup(t);
   await applyBlueprint(ctx, apply(), new RecordingIo(), { mode: 'foreground' });
-  const refused = await destroyBlueprint(ctx, { kind: 'destroy', name: 'x', parallel: 4 }, new RecordingIo({ destroy: false }), { mode: 'foreground' }).catch((e: unknown) => e);
+  const refused = await destroyBlueprint(ctx, { kind: 'destroy', name: 'x', parallel: 4 }, new RecordingIo({ destroy: false }), { mode: 'foreground' }).catch(
+    (e: unknown) => e,
+  );
   t.match(refused, { code: 'CANCELLED' });
   const result = await destroyBlueprint(ctx, { kind: 'destroy', name: 'x', parallel: 4 }, new RecordingIo({ destroy: true }), { mode: 'foreground' });
-  t.match(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [['a', 'destroyed'], ['b', 'destroyed'], ['c', 'destroyed']]);
+  t.match(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'destroyed'],
+    ['b', 'destroyed'],
+    ['c', 'destroyed'],
+  ]);
   const root = ctx.home.root;
   t.ok(span(root, 'x-b', 'destroy').end <= span(root, 'x-a', 'destroy').start, 'b (which reads a) went before a');
   t.equal(cloud.formations.size, 0);
@@ -195,25 +276,56 @@ t.test('watch right after a claim (a nanny started with --detach, its journal no
   const lock = await claimBlueprint(ctx, plan);
   const watcher = new RecordingIo();
   let settled = false;
-  const watched = watchBlueprint(ctx, 'x', watcher).finally(() => { settled = true; });
+  const watched = watchBlueprint(ctx, 'x', watcher).finally(() => {
+    settled = true;
+  });
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.notOk(settled, 'the finished apply is not taken for the one under way');
   const carried = await carryBlueprint(ctx, plan, new RecordingIo());
   await lock.release();
   const result = await watched;
   t.same(result, carried, "the watch ends with the new apply's result");
-  t.match(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [['a', 'unchanged'], ['b', 'unchanged'], ['c', 'updated']]);
+  t.match(result.outcome === 'succeeded' && result.steps.map((s) => [s.entry, s.outcome]), [
+    ['a', 'unchanged'],
+    ['b', 'unchanged'],
+    ['c', 'updated'],
+  ]);
   t.equal(watcher.messages.filter((m) => m.kind === 'begin').length, 1, 'and shows that one only');
 });
 
 t.test('refused before any provider call: a cycle, an unknown output, an unknown entry, -p for no entry', async (t) => {
   const cases: [string, string[], RegExp, string][] = [
-    ['formations:\n  a: {depends_on: [b], parameters: {Owner: x}}\n  b: {parameters: {Owner: "{{formations.a.outputs.Size}}"}}\n', [], /trio\.yaml:2: formations\.a waits for itself, through depends_on or output references: a -> b -> a/, 'BLUEPRINT_CYCLE'],
-    ['formations:\n  a: {parameters: {Owner: x}}\n  b:\n    parameters:\n      Owner: "{{formations.a.outputs.Nope}}"\n', [], /trio\.yaml:5: formations\.b\.parameters\.Owner reads formations\.a\.outputs\.Nope, but fake pattern thing of local\/faked \(scenario default\) declares no output Nope \(its outputs: Size, HadSecret\)/, 'BLUEPRINT_REFERENCE'],
-    ['formations:\n  a: {parameters: {Owner: "{{formations.z.outputs.Size}}"}}\n', [], /trio\.yaml:2: formations\.a\.parameters\.Owner reads formations\.z\.outputs\.Size, but 'z' is not an entry/, 'BLUEPRINT_REFERENCE'],
+    [
+      'formations:\n  a: {depends_on: [b], parameters: {Owner: x}}\n  b: {parameters: {Owner: "{{formations.a.outputs.Size}}"}}\n',
+      [],
+      /trio\.yaml:2: formations\.a waits for itself, through depends_on or output references: a -> b -> a/,
+      'BLUEPRINT_CYCLE',
+    ],
+    [
+      'formations:\n  a: {parameters: {Owner: x}}\n  b:\n    parameters:\n      Owner: "{{formations.a.outputs.Nope}}"\n',
+      [],
+      /trio\.yaml:5: formations\.b\.parameters\.Owner reads formations\.a\.outputs\.Nope, but fake pattern thing of local\/faked \(scenario default\) declares no output Nope \(its outputs: Size, HadSecret\)/,
+      'BLUEPRINT_REFERENCE',
+    ],
+    [
+      'formations:\n  a: {parameters: {Owner: "{{formations.z.outputs.Size}}"}}\n',
+      [],
+      /trio\.yaml:2: formations\.a\.parameters\.Owner reads formations\.z\.outputs\.Size, but 'z' is not an entry/,
+      'BLUEPRINT_REFERENCE',
+    ],
     [TRIO, ['d.Owner=x'], /-p d\.Owner: 'd' is not an entry of blueprint trio \(entries: a, b, c\)/, 'BAD_ARGUMENT'],
-    ['formations:\n  a: {parameters: {Owner: x, Colour: red}}\n', [], /trio\.yaml:2: unknown parameter 'Colour' for local\/faked\/default/, 'UNKNOWN_PARAMETER'],
-    ['formations:\n  a: {scenario: nope}\n', [], /trio\.yaml:2: formations\.a\.scenario 'nope' is not a scenario of local\/faked \(scenarios: default\)/, 'SCENARIO_NOT_FOUND'],
+    [
+      'formations:\n  a: {parameters: {Owner: x, Colour: red}}\n',
+      [],
+      /trio\.yaml:2: unknown parameter 'Colour' for local\/faked\/default/,
+      'UNKNOWN_PARAMETER',
+    ],
+    [
+      'formations:\n  a: {scenario: nope}\n',
+      [],
+      /trio\.yaml:2: formations\.a\.scenario 'nope' is not a scenario of local\/faked \(scenarios: default\)/,
+      'SCENARIO_NOT_FOUND',
+    ],
     ['formations:\n  a: {provider: elsewhere}\n', [], /trio\.yaml:2: formations\.a\.provider 'elsewhere' is not a known provider/, 'UNKNOWN_PROVIDER'],
   ];
   for (const [text, params, message, code] of cases) {

@@ -25,14 +25,19 @@ async function stackIdOf(moto: Moto, name: string): Promise<string> {
 
 /** A shell command line running nepho in a clean environment (no CI unless `extra` says), the pane kept open after it exits. */
 function commandLine(env: Record<string, string>, args: string[]): string {
-  const vars = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', NO_COLOR: '1', ...env }).map(([k, v]) => `${k}='${v}'`).join(' ');
+  const vars = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm', NO_COLOR: '1', ...env })
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
   return `cd '${ROOT}' && env -i ${vars} '${process.execPath}' '${BIN}' ${args.join(' ')}; echo EXIT=$?; sleep 60`;
 }
 
 t.test('on a terminal: a status line redrawn in place below the events, gone at the end', async (t) => {
   const moto = await startMoto(t);
   const cf = await gateCloudletHome(t, moto);
-  const term = terminal(t, commandLine({ ...moto.env, HOME: cf.home, NEPHO_HOME: cf.home }, ['formation:create', 'local/gatecf', '--name', 'live1', '--foreground']));
+  const term = terminal(
+    t,
+    commandLine({ ...moto.env, HOME: cf.home, NEPHO_HOME: cf.home }, ['formation:create', 'local/gatecf', '--name', 'live1', '--foreground']),
+  );
   const first = await term.waitForScreen(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] create · \d+\/\d+ resources · \d+s/, 60_000);
   t.match(first, /create started at \d\d:\d\d:\d\d$/m, 'the start, to the second');
   t.notMatch(first, /pid \d+|\d\d:\d\d:\d\d\.\d{3}|T\d\d:\d\d:\d\d/, 'no pid, no milliseconds, no ISO time');
@@ -57,7 +62,10 @@ t.test('on a terminal: a status line redrawn in place below the events, gone at 
 t.test('with CI set, or without a terminal: plain lines only', async (t) => {
   const moto = await startMoto(t);
   const cf = await gateCloudletHome(t, moto);
-  const term = terminal(t, commandLine({ ...moto.env, HOME: cf.home, NEPHO_HOME: cf.home, CI: 'true' }, ['formation:create', 'local/gatecf', '--name', 'plain1', '--foreground']));
+  const term = terminal(
+    t,
+    commandLine({ ...moto.env, HOME: cf.home, NEPHO_HOME: cf.home, CI: 'true' }, ['formation:create', 'local/gatecf', '--name', 'plain1', '--foreground']),
+  );
   await term.waitForScreen(/create started at \d\d:\d\d:\d\d/, 60_000);
   await releaseGate(moto.endpoint, await stackIdOf(moto, 'plain1'));
   const done = await term.waitForScreen(/EXIT=\d+/, 60_000);

@@ -27,21 +27,37 @@ t.test('registry downloads go through HTTP_PROXY or http_proxy, not for NO_PROXY
   writeConfig(home, `registries:\n  - {name: community, url: "${url}"}\nregistry_ttl: 0\n`);
 
   const direct = await nepho(['registry:update', '-o', 'json'], { home });
-  t.match(JSON.parse(direct.stdout).find((r: { name: string }) => r.name === 'community'), { state: 'unavailable' }, 'without a proxy the name does not resolve');
+  t.match(
+    JSON.parse(direct.stdout).find((r: { name: string }) => r.name === 'community'),
+    { state: 'unavailable' },
+    'without a proxy the name does not resolve',
+  );
   t.same(proxy.log, []);
 
   for (const variable of ['HTTP_PROXY', 'http_proxy']) {
     const before = proxy.log.length;
     const r = await nepho(['registry:update', '-o', 'json'], { home, env: { [variable]: proxy.url } });
     t.equal(r.code, 0, r.stderr);
-    t.match(JSON.parse(r.stdout).find((x: { name: string }) => x.name === 'community'), { state: /^(fetched|current)$/, cloudlets: 1 }, `${variable}: fetched`);
+    t.match(
+      JSON.parse(r.stdout).find((x: { name: string }) => x.name === 'community'),
+      { state: /^(fetched|current)$/, cloudlets: 1 },
+      `${variable}: fetched`,
+    );
     t.same(proxy.log.slice(before), [`GET ${url}`], `${variable}: through the proxy, as an absolute URI`);
   }
 
-  for (const [variable, value] of [['NO_PROXY', 'registry.nepho.test'], ['no_proxy', '.nepho.test'], ['NO_PROXY', '*']]) {
+  for (const [variable, value] of [
+    ['NO_PROXY', 'registry.nepho.test'],
+    ['no_proxy', '.nepho.test'],
+    ['NO_PROXY', '*'],
+  ]) {
     const before = proxy.log.length;
     const r = await nepho(['registry:update', '-o', 'json'], { home, env: { HTTP_PROXY: proxy.url, [variable!]: value! } });
-    t.match(JSON.parse(r.stdout).find((x: { name: string }) => x.name === 'community'), { state: 'kept previous copy' }, `${variable}=${value}: not through the proxy`);
+    t.match(
+      JSON.parse(r.stdout).find((x: { name: string }) => x.name === 'community'),
+      { state: 'kept previous copy' },
+      `${variable}=${value}: not through the proxy`,
+    );
     t.equal(proxy.log.length, before, `${variable}=${value}: the proxy saw nothing`);
   }
 });
@@ -73,7 +89,10 @@ t.test('git clones through the proxy, whichever case the variable is in', async 
     const before = proxy.log.length;
     const r = await nepho(['cloudlet:install', url, '--force'], { home, env: { [variable]: proxy.url } });
     t.equal(r.code, 0, `${variable}: ${r.stderr}`);
-    t.ok(proxy.log.slice(before).some((l) => l.startsWith(`GET http://git.nepho.test:`)), `${variable}: git went through the proxy`);
+    t.ok(
+      proxy.log.slice(before).some((l) => l.startsWith(`GET http://git.nepho.test:`)),
+      `${variable}: git went through the proxy`,
+    );
   }
   const before = proxy.log.length;
   const bypassed = await nepho(['cloudlet:install', url, '--force'], { home, env: { HTTP_PROXY: proxy.url, NO_PROXY: 'git.nepho.test' } });
@@ -89,7 +108,10 @@ t.test('the AWS SDK goes through the proxy for its endpoint', async (t) => {
   const clients = awsClients({}, env);
   const answer = await clients.cfn.send(new ListStacksCommand({}));
   t.same(answer.StackSummaries ?? [], [], 'moto answered through the proxy');
-  t.ok(proxy.log.some((l) => l === `POST ${endpoint}/`), `logged: ${proxy.log.join(', ')}`);
+  t.ok(
+    proxy.log.some((l) => l === `POST ${endpoint}/`),
+    `logged: ${proxy.log.join(', ')}`,
+  );
 
   const before = proxy.log.length;
   const bypassed = awsClients({}, { ...env, no_proxy: 'aws.nepho.test' });
@@ -98,7 +120,12 @@ t.test('the AWS SDK goes through the proxy for its endpoint', async (t) => {
 });
 
 t.test('proxyFor reads the variables as curl does', async (t) => {
-  const env = { HTTPS_PROXY: 'proxy:3128', http_proxy: 'http://p:8080', HTTP_PROXY: 'http://ignored:1', NO_PROXY: 'internal.example, .corp.example,10.0.0.1,local.test:8443' };
+  const env = {
+    HTTPS_PROXY: 'proxy:3128',
+    http_proxy: 'http://p:8080',
+    HTTP_PROXY: 'http://ignored:1',
+    NO_PROXY: 'internal.example, .corp.example,10.0.0.1,local.test:8443',
+  };
   t.equal(proxyFor(new URL('https://registry.example/x'), env), 'http://proxy:3128', 'a proxy without a scheme is http://');
   t.equal(proxyFor(new URL('http://registry.example/x'), env), 'http://p:8080', 'lower case first');
   t.equal(proxyFor(new URL('https://internal.example/x'), env), undefined);

@@ -42,19 +42,36 @@ t.test('-o wide shows everything, as does a pipe without COLUMNS', async (t) => 
 
 t.test('on a real terminal, the table fits its width', async (t) => {
   const home = await homeWithLongValue(t);
-  const term = terminal(t, `cd '${ROOT}' && env -i PATH='${process.env.PATH}' HOME='${home}' NEPHO_HOME='${home}' TERM=xterm NO_COLOR=1 '${process.execPath}' '${BIN}' parameter:list; echo EXIT=$?; sleep 30`);
+  const term = terminal(
+    t,
+    `cd '${ROOT}' && env -i PATH='${process.env.PATH}' HOME='${home}' NEPHO_HOME='${home}' TERM=xterm NO_COLOR=1 '${process.execPath}' '${BIN}' parameter:list; echo EXIT=$?; sleep 30`,
+  );
   const screen = await term.waitForScreen(/EXIT=\d+/);
   t.match(screen, /EXIT=0/);
   // The fixture's terminal is 200 columns wide: the 161-character value fits and is shown whole.
   t.match(screen, new RegExp(`KeyName +${LONG} +global`));
-  const narrow = terminal(t, `stty cols 60; cd '${ROOT}' && env -i PATH='${process.env.PATH}' HOME='${home}' NEPHO_HOME='${home}' TERM=xterm NO_COLOR=1 '${process.execPath}' '${BIN}' parameter:list; echo EXIT=$?; sleep 30`);
+  const narrow = terminal(
+    t,
+    `stty cols 60; cd '${ROOT}' && env -i PATH='${process.env.PATH}' HOME='${home}' NEPHO_HOME='${home}' TERM=xterm NO_COLOR=1 '${process.execPath}' '${BIN}' parameter:list; echo EXIT=$?; sleep 30`,
+  );
   const cut = await narrow.waitForScreen(/EXIT=\d+/);
   const row = cut.split('\n').find((l) => l.startsWith('KeyName'));
   t.ok(row && row.trimEnd().length <= 60 && row.includes('…'), `cut to a 60-column terminal: ${row}`);
 });
 
 t.test('fitColumns narrows the widest column first and never below its floor', async (t) => {
-  t.equal(fitColumns([[3, 10], [4, 20]], 80, 2), undefined, 'fits: nothing to do');
+  t.equal(
+    fitColumns(
+      [
+        [3, 10],
+        [4, 20],
+      ],
+      80,
+      2,
+    ),
+    undefined,
+    'fits: nothing to do',
+  );
   t.same(fitColumns([[4, 30, 6]], 30, 2), [4, 16, 6], 'only the wide column gives way');
   t.same(fitColumns([[20, 20]], 10, 2), [6, 6], 'narrower than any sensible table: each column at its floor');
 });

@@ -70,7 +70,7 @@ t.test('install --as must be owner/name', async (t) => {
   t.same(cloudletEntries(home), []);
 });
 
-t.test('a directory inside nepho\'s cloudlets, or one holding them, is not copied into itself', async (t) => {
+t.test("a directory inside nepho's cloudlets, or one holding them, is not copied into itself", async (t) => {
   // NEPHO_HOME inside the cloudlet being installed: a copy would copy itself.
   const src = join(tempDir(t), 'work');
   writeFiles(src, cloudletFiles('demo', '1.0.0'));

@@ -48,14 +48,7 @@ t.test('transports that make git run commands are refused, and nothing runs', as
   const home = join(tempDir(t), 'home');
   const scratch = tempDir(t);
   const pwned = join(scratch, 'pwned');
-  const cases = [
-    `ext::sh -c touch% ${pwned}`,
-    `ext::sh -c "touch ${pwned}"#v1.0.0`,
-    'fd::3',
-    'fd::0,1',
-    `EXT::sh -c touch% ${pwned}`,
-    `transport::${pwned}`,
-  ];
+  const cases = [`ext::sh -c touch% ${pwned}`, `ext::sh -c "touch ${pwned}"#v1.0.0`, 'fd::3', 'fd::0,1', `EXT::sh -c touch% ${pwned}`, `transport::${pwned}`];
   for (const url of cases) {
     const r = await nepho(['cloudlet:install', url], { home, cwd: scratch });
     assertUserError(t, r, /uses a transport that runs commands/, url);

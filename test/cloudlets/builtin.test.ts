@@ -44,7 +44,17 @@ t.test('huit/mediawiki installs from the built-in registry with no config, offli
   const json = await nepho(['cloudlet:list', '-o', 'json'], { home });
   t.equal(json.code, 0);
   const rows = JSON.parse(json.stdout);
-  t.match(rows, [{ name: 'huit/mediawiki', version: '0.7.2', path: join(home, 'cloudlets', 'huit-mediawiki'), commit: pinned.commit, registry: 'builtin', range: '^0.7.2', develop: false }]);
+  t.match(rows, [
+    {
+      name: 'huit/mediawiki',
+      version: '0.7.2',
+      path: join(home, 'cloudlets', 'huit-mediawiki'),
+      commit: pinned.commit,
+      registry: 'builtin',
+      range: '^0.7.2',
+      develop: false,
+    },
+  ]);
   t.equal(rows.length, 1);
 
   const yaml = await nepho(['cloudlet:list', '-o', 'yaml'], { home });

@@ -27,7 +27,9 @@ function finished(child: ChildProcess): Promise<RunResult> {
 /** A process that is alive for the length of the test. */
 function liveProcess(t: Test): ChildProcess {
   const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-  t.teardown(() => { child.kill('SIGKILL'); });
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
   return child;
 }
 
@@ -95,7 +97,7 @@ t.test('a lock held by a live process refuses the install, naming the pid', asyn
   // Once installed, uninstall waits for the lock like install does.
   holder.kill('SIGKILL');
   await new Promise((r) => holder.once('exit', r));
-  t.equal((await nepho(['cloudlet:install', 'acme/demo'], { home })).code, 0, 'the dead holder\'s lock is taken over');
+  t.equal((await nepho(['cloudlet:install', 'acme/demo'], { home })).code, 0, "the dead holder's lock is taken over");
   const holder2 = liveProcess(t);
   writeLock(home, 'acme/demo', holder2.pid!);
   const uninstall = await nepho(['cloudlet:uninstall', 'acme/demo', '--yes'], { home });
@@ -136,15 +138,26 @@ t.test('SIGINT or SIGTERM during an install from a server that never answers lea
     const before = silent.connections();
     const child = spawnNepho(['cloudlet:install', ...args], { home });
     const done = finished(child);
-    await waitFor(() => cloudletEntries(home).some((e) => e.startsWith('.staging-')) && silent.connections() > before, `${how}: the scratch directory and a connection`);
+    await waitFor(
+      () => cloudletEntries(home).some((e) => e.startsWith('.staging-')) && silent.connections() > before,
+      `${how}: the scratch directory and a connection`,
+    );
     const connected = silent.connections();
     t.equal(connected, before + 1, `${how}: one connection`);
     child.kill(signal);
     const r = await done;
     t.ok(r.code !== 0, `${how} ${signal}: the process ends without success`);
     t.equal(r.signal, signal, `${how} ${signal}: it dies of the signal`);
-    t.same(cloudletEntries(home).filter((e) => e.startsWith('.staging-')), [], `${how} ${signal}: no scratch directory is left`);
-    t.same(cloudletEntries(home).filter((e) => !e.startsWith('.')), [], `${how} ${signal}: nothing is installed`);
+    t.same(
+      cloudletEntries(home).filter((e) => e.startsWith('.staging-')),
+      [],
+      `${how} ${signal}: no scratch directory is left`,
+    );
+    t.same(
+      cloudletEntries(home).filter((e) => !e.startsWith('.')),
+      [],
+      `${how} ${signal}: nothing is installed`,
+    );
     t.same(readdirSync(join(home, 'cloudlets', '.locks')), [], `${how} ${signal}: no lock is left`);
     // The git nepho started is stopped too: it closes its connection rather than wait on.
     await waitFor(() => silent.open() === 0, `${how} ${signal}: git to let go of the connection`);

@@ -21,12 +21,24 @@ t.test('content that is not a valid cloudlet, from a registry, a URL, a path and
   const cases: [string, (v: string) => Record<string, string>, RegExp][] = [
     ['no-manifest', without('cloudlet.yaml'), /cloudlet\.yaml: file not found/],
     ['no-default', without('scenarios/default.yaml'), /scenarios\/default\.yaml: file not found/],
-    ['bad-semver', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': 'name: demo\nversion: one\n' }), /cloudlet\.yaml: version 'one' is not a semver version/],
+    [
+      'bad-semver',
+      (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': 'name: demo\nversion: one\n' }),
+      /cloudlet\.yaml: version 'one' is not a semver version/,
+    ],
     ['bad-name', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `name: Demo_Wiki\nversion: ${v}\n` }), /cloudlet\.yaml: name is required: lowercase/],
     ['no-name', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `version: ${v}\n` }), /cloudlet\.yaml: name is required/],
     ['not-yaml', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': 'name: [demo\n' }), /cloudlet\.yaml(:\d+)?: not valid YAML/],
-    ['bad-nepho', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `name: demo\nversion: ${v}\nnepho: banana\n` }), /cloudlet\.yaml: nepho must be a semver range/],
-    ['future', (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `name: demo\nversion: ${v}\nnepho: ">=99"\n` }), /needs nepho >=99; this is nepho \d+\.\d+\.\d+/],
+    [
+      'bad-nepho',
+      (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `name: demo\nversion: ${v}\nnepho: banana\n` }),
+      /cloudlet\.yaml: nepho must be a semver range/,
+    ],
+    [
+      'future',
+      (v) => ({ ...cloudletFiles('demo', v), 'cloudlet.yaml': `name: demo\nversion: ${v}\nnepho: ">=99"\n` }),
+      /needs nepho >=99; this is nepho \d+\.\d+\.\d+/,
+    ],
   ];
   const registry: Record<string, unknown> = {};
   const repos: Record<string, ReturnType<typeof makeCloudletRepo>> = {};
@@ -115,4 +127,3 @@ t.test('symbolic links that stay inside the cloudlet are fine', async (t) => {
   t.match(record.files['scenarios/alias.yaml'], /^link:/, 'the link is recorded as a link');
   t.equal((await nepho(['cloudlet:verify'], { home })).code, 0);
 });
-

@@ -17,7 +17,14 @@ t.test('create makes a git repository that lints and dry-runs for both providers
   const r = await nepho(['cloudlet:create', 'my-app'], { home, cwd });
   t.equal(r.code, 0, r.stderr);
   const dir = join(cwd, 'my-app');
-  for (const f of ['cloudlet.yaml', 'scenarios/default.yaml', 'patterns/aws/single-host.cf', 'patterns/vagrant/single-host.rb', 'provisioners/bootstrap.sh', 'README.md']) {
+  for (const f of [
+    'cloudlet.yaml',
+    'scenarios/default.yaml',
+    'patterns/aws/single-host.cf',
+    'patterns/vagrant/single-host.rb',
+    'provisioners/bootstrap.sh',
+    'README.md',
+  ]) {
     t.ok(existsSync(join(dir, f)), `${f} written`);
     t.match(r.stdout, f, `${f} listed`);
   }
@@ -39,18 +46,37 @@ t.test('create makes a git repository that lints and dry-runs for both providers
   assertUserError(t, missing, /missing parameter AppSecret /, 'the secret is asked for');
   const secret = '-p AppSecret=scaffolded-secret-value';
   const cfnOut = join(cwd, 'cfn-out');
-  const cfn = await nepho(['formation:create', 'local/my-app', '--provider', 'cloudformation', '--dry-run', '--out', cfnOut, ...secret.split(' ')], { home, cwd });
+  const cfn = await nepho(['formation:create', 'local/my-app', '--provider', 'cloudformation', '--dry-run', '--out', cfnOut, ...secret.split(' ')], {
+    home,
+    cwd,
+  });
   t.equal(cfn.code, 0, cfn.stderr);
   t.match(cfn.stdout, /Dry run: nothing was created/);
   const sent = JSON.parse(readFileSync(join(cfnOut, 'template.json'), 'utf8'));
-  t.match(sent.Resources.Instance.Properties.UserData, { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'AppSecretSecret' }, String]] } }, 'the host reads the secret from Secrets Manager at boot, by its ARN');
-  t.same(sent.Resources.HostRole.Properties.Policies[0].PolicyDocument.Statement[0].Resource, { Ref: 'AppSecretSecret' }, 'the host\'s role may read that secret only');
+  t.match(
+    sent.Resources.Instance.Properties.UserData,
+    { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'AppSecretSecret' }, String]] } },
+    'the host reads the secret from Secrets Manager at boot, by its ARN',
+  );
+  t.same(
+    sent.Resources.HostRole.Properties.Policies[0].PolicyDocument.Statement[0].Resource,
+    { Ref: 'AppSecretSecret' },
+    "the host's role may read that secret only",
+  );
   const out = join(cwd, 'vagrant-out');
   const vagrant = await nepho(['formation:create', 'local/my-app', '--provider', 'vagrant', '--dry-run', '--out', out, ...secret.split(' ')], { home, cwd });
   t.equal(vagrant.code, 0, vagrant.stderr);
   t.ok(existsSync(join(out, 'Vagrantfile')), 'Vagrantfile rendered');
-  t.match(readFileSync(join(out, 'Vagrantfile'), 'utf8'), /ENV\.fetch\('NEPHO_SECRET_AppSecret'/, 'the Vagrantfile takes the secret from the environment of vagrant');
-  t.same([...filesContaining(cfnOut, 'scaffolded-secret'), ...filesContaining(out, 'scaffolded-secret'), ...filesContaining(home, 'scaffolded-secret')], [], 'the secret is written nowhere');
+  t.match(
+    readFileSync(join(out, 'Vagrantfile'), 'utf8'),
+    /ENV\.fetch\('NEPHO_SECRET_AppSecret'/,
+    'the Vagrantfile takes the secret from the environment of vagrant',
+  );
+  t.same(
+    [...filesContaining(cfnOut, 'scaffolded-secret'), ...filesContaining(out, 'scaffolded-secret'), ...filesContaining(home, 'scaffolded-secret')],
+    [],
+    'the secret is written nowhere',
+  );
   if (requireTool(t, 'vagrant')) {
     const v = realVagrantValidate(t, out);
     t.equal(v.code, 0, `the rendered Vagrantfile passes vagrant validate -p: ${v.output}`);

@@ -86,7 +86,7 @@ t.test('PATH copies the directory, without its .git', async (t) => {
   t.equal(r.code, 0, r.stderr);
   const dir = join(home, 'cloudlets', 'local-demo');
   t.notOk(lstatSync(dir).isSymbolicLink(), 'a copy, not a link');
-  t.notOk(existsSync(join(dir, '.git')), 'the source\'s .git is not copied');
+  t.notOk(existsSync(join(dir, '.git')), "the source's .git is not copied");
   t.equal(readFileSync(join(dir, 'cloudlet.yaml'), 'utf8'), readFileSync(join(repo.dir, 'cloudlet.yaml'), 'utf8'));
   t.match(readInstallRecord(home, 'local-demo'), { source: repo.dir, commit: repo.commits['1.0.0'], version: '1.0.0' });
 
@@ -111,7 +111,7 @@ t.test('--develop links the directory: edits show at once; verify does not check
   const dir = join(home, 'cloudlets', 'local-demo');
   t.ok(lstatSync(dir).isSymbolicLink(), 'a symbolic link');
   t.equal(readlinkSync(dir), src);
-  t.ok(existsSync(join(home, 'cloudlets', '.develop', 'local-demo.json')), 'the record lives beside, not in the user\'s directory');
+  t.ok(existsSync(join(home, 'cloudlets', '.develop', 'local-demo.json')), "the record lives beside, not in the user's directory");
   t.notOk(existsSync(join(src, '.nepho-install.json')), 'nothing is written into the linked directory');
 
   writeFileSync(join(src, 'scenarios', 'default.yaml'), 'summary: edited in place\n');

@@ -9,7 +9,7 @@ import { git, makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 import { homeWithRegistry, indexDoc, indexEntry } from '../fixtures/registry.js';
 
-t.test('NAME installs the newest version, pinned to the tag\'s commit', async (t) => {
+t.test("NAME installs the newest version, pinned to the tag's commit", async (t) => {
   const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0', '1.1.0', '2.0.0']);
   const { home } = await homeWithRegistry(t, { 'acme/demo': indexEntry(repo) });
   const r = await nepho(['cloudlet:install', 'acme/demo'], { home });
@@ -90,5 +90,8 @@ t.test('describe shows what the registry knows; a range narrows the versions', a
   t.equal(r.code, 0, r.stderr);
   const data = JSON.parse(r.stdout);
   t.equal(data.name, 'acme/demo');
-  t.same(data.versions.map((v: { version: string }) => v.version), ['1.1.0', '1.0.0']);
+  t.same(
+    data.versions.map((v: { version: string }) => v.version),
+    ['1.1.0', '1.0.0'],
+  );
 });

@@ -86,4 +86,3 @@ t.test('uninstall then install again gives a clean copy', async (t) => {
   t.equal(second.digest, first.digest);
   t.equal((await nepho(['cloudlet:verify'], { home })).code, 0);
 });
-

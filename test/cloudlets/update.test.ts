@@ -87,7 +87,12 @@ t.test('update refuses a cloudlet whose files were edited, naming the file; --fo
   const refused = await nepho(['cloudlet:update'], { home });
   t.equal(refused.code, 1);
   t.match(refused.stdout, /acme\/demo\s+1\.0\.0\s+1\.0\.0\s+failed: acme\/demo: 1 installed file\(s\) were edited: scenarios\/default\.yaml \(modified\)/);
-  assertUserError(t, refused, /1 cloudlet\(s\) could not be updated: acme\/demo \(1 installed file\(s\) were edited: scenarios\/default\.yaml \(modified\)\)/, 'edited');
+  assertUserError(
+    t,
+    refused,
+    /1 cloudlet\(s\) could not be updated: acme\/demo \(1 installed file\(s\) were edited: scenarios\/default\.yaml \(modified\)\)/,
+    'edited',
+  );
   t.match(refused.stderr, /^hint: see nepho cloudlet:verify acme\/demo; --force discards the edits$/m, "the edited cloudlet's own hint");
   t.equal(readInstallRecord(home, 'acme-demo').version, '1.0.0', 'still the old version');
   t.same(cloudletEntries(home), ['acme-demo']);

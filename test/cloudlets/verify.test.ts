@@ -28,7 +28,8 @@ t.test('verify lists modified, added and removed files and exits 1; clean exits 
     seen.push(expected);
     const r = await nepho(['cloudlet:verify'], { home });
     assertUserError(t, r, new RegExp(`acme/demo \\(${seen.length} file\\(s\\)\\) differ from what was installed`), what);
-    for (const c of seen) t.match(r.stdout, new RegExp(`acme/demo\\s+${c.change}\\s+${c.path.replace(/[./]/g, '\\$&')}`), `${what}: lists ${c.path} ${c.change}`);
+    for (const c of seen)
+      t.match(r.stdout, new RegExp(`acme/demo\\s+${c.change}\\s+${c.path.replace(/[./]/g, '\\$&')}`), `${what}: lists ${c.path} ${c.change}`);
   }
   const json = await nepho(['cloudlet:verify', 'acme/demo', '-o', 'json'], { home });
   t.equal(json.code, 1);
@@ -56,7 +57,11 @@ t.test('a short name shared by two installed cloudlets lists both', async (t) =>
   const src = join(tempDir(t), 'work');
   writeFiles(src, cloudletFiles('demo', '0.1.0'));
   t.equal((await nepho(['cloudlet:install', src], { home })).code, 0);
-  for (const command of [['cloudlet:verify', 'demo'], ['cloudlet:uninstall', 'demo', '--yes'], ['cloudlet:update', 'demo']]) {
+  for (const command of [
+    ['cloudlet:verify', 'demo'],
+    ['cloudlet:uninstall', 'demo', '--yes'],
+    ['cloudlet:update', 'demo'],
+  ]) {
     const r = await nepho(command, { home });
     assertUserError(t, r, /'demo' could be acme\/demo or local\/demo/, command[0]!);
     t.match(r.stderr, /hint: name it as owner\/name/);

@@ -36,7 +36,8 @@ function userError(t: Test, error: unknown, file: string, what: string): void {
     return;
   }
   t.notMatch(error.message, /\n/, `${what}: one line`);
-  if (error.message.startsWith(file)) t.match(error.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `), `${what}: file:line:col`);
+  if (error.message.startsWith(file))
+    t.match(error.message, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `), `${what}: file:line:col`);
 }
 
 t.test('every corpus template, broken three ways: read, lint and prepare never crash, and name file:line:col', async (t) => {
@@ -63,11 +64,26 @@ t.test('every corpus template, broken three ways: read, lint and prepare never c
       } catch (error) {
         userError(t, error, file, `${what}: declarations`);
       }
-      const values = Object.fromEntries(corpusParameters(original).filter((a) => a !== '-p').map((a) => [a.slice(0, a.indexOf('=')), { value: a.slice(a.indexOf('=') + 1), secret: false }]));
-      const spec: FormationSpec = { name: 'mutant', cloudlet: { id: 'local/m', version: '1.0.0', dir }, scenario: 'default', settings: {}, patternFile: file, parameters: values, tags: {} };
+      const values = Object.fromEntries(
+        corpusParameters(original)
+          .filter((a) => a !== '-p')
+          .map((a) => [a.slice(0, a.indexOf('=')), { value: a.slice(a.indexOf('=') + 1), secret: false }]),
+      );
+      const spec: FormationSpec = {
+        name: 'mutant',
+        cloudlet: { id: 'local/m', version: '1.0.0', dir },
+        scenario: 'default',
+        settings: {},
+        patternFile: file,
+        parameters: values,
+        tags: {},
+      };
       try {
         prepareStack(spec);
-        t.notOk(findings.some((f) => f.severity === 'error'), `${what}: prepared only when lint finds no error`);
+        t.notOk(
+          findings.some((f) => f.severity === 'error'),
+          `${what}: prepared only when lint finds no error`,
+        );
       } catch (error) {
         userError(t, error, file, `${what}: prepare`);
       }
@@ -77,7 +93,9 @@ t.test('every corpus template, broken three ways: read, lint and prepare never c
 
 t.test('through the binary: lint and dry-run of broken templates end in one line each, exit 0 or 1, never a crash', async (t) => {
   const work = tempDir(t, 'nepho-mutations-cli-');
-  const picked = corpusFiles('cloudformation').filter((f) => /^(vpc-findinmap-azs\.json|quickstart-bastion-existing-vpc\.yaml|sam-ssosync\.yaml)$/.test(basename(f)));
+  const picked = corpusFiles('cloudformation').filter((f) =>
+    /^(vpc-findinmap-azs\.json|quickstart-bastion-existing-vpc\.yaml|sam-ssosync\.yaml)$/.test(basename(f)),
+  );
   t.equal(picked.length, 3);
   const cases = picked.flatMap((file) => Object.entries(MUTATIONS).map(([how, mutate]) => ({ file, how, mutate })));
   await inBatches(cases, 2, async ({ file, how, mutate }) => {
@@ -90,9 +108,20 @@ t.test('through the binary: lint and dry-run of broken templates end in one line
     const pattern = join(dir, 'patterns', 'aws', 'app.cf');
     writeFileSync(pattern, mutate(readFileSync(file, 'utf8')));
     t.equal((await nepho(['cloudlet:install', '--develop', dir], { home })).code, 0, `${what}: installs`);
-    const lint = await nepho(['cloudlet:lint', dir], { home, env: { PATH: (process.env.PATH ?? '').split(':').filter((p) => !/pyenv|\.local\/bin/.test(p)).join(':') } });
+    const lint = await nepho(['cloudlet:lint', dir], {
+      home,
+      env: {
+        PATH: (process.env.PATH ?? '')
+          .split(':')
+          .filter((p) => !/pyenv|\.local\/bin/.test(p))
+          .join(':'),
+      },
+    });
     const dry = await nepho(['formation:create', `local/${name}`, '--dry-run', '--no-input', ...corpusParameters(file)], { home });
-    for (const [step, r] of [['lint', lint], ['dry-run', dry]] as const) {
+    for (const [step, r] of [
+      ['lint', lint],
+      ['dry-run', dry],
+    ] as const) {
       t.ok(r.code === 0 || r.code === 1, `${what}: ${step} exits 0 or 1 (${r.code})`);
       t.notMatch(r.stdout + r.stderr, /unexpected failure|bug in nepho/, `${what}: ${step} does not crash`);
       const lines = stderrLines(r.stderr);
@@ -107,15 +136,19 @@ t.test('through the binary: lint and dry-run of broken templates end in one line
   });
 });
 
-t.test('every corpus Vagrantfile, truncated: ruby -c names the line, never a crash', { skip: spawnSync('ruby', ['-e', '0']).status === 0 ? false : 'ruby is not installed' }, async (t) => {
-  const dir = tempDir(t, 'nepho-mutations-vagrant-');
-  for (const original of corpusFiles('vagrant')) {
-    const cut = MUTATIONS.truncated!(readFileSync(original, 'utf8'));
-    const file = join(dir, basename(original));
-    writeFileSync(file, cut);
-    const checked = await checkRendered([{ path: 'Vagrantfile', content: cut }], file, { ...process.env, VAGRANT_HOME: join(dir, 'vagrant-home') });
-    const errors = checked.findings.filter((f) => f.severity === 'error');
-    t.ok(errors.length > 0, `${basename(original)}: half a Vagrantfile does not pass`);
-    for (const f of errors) t.ok(f.line >= 1 && !f.message.includes('\n'), `${basename(original)}: one line at ${f.line}:${f.col}: ${f.message}`);
-  }
-});
+t.test(
+  'every corpus Vagrantfile, truncated: ruby -c names the line, never a crash',
+  { skip: spawnSync('ruby', ['-e', '0']).status === 0 ? false : 'ruby is not installed' },
+  async (t) => {
+    const dir = tempDir(t, 'nepho-mutations-vagrant-');
+    for (const original of corpusFiles('vagrant')) {
+      const cut = MUTATIONS.truncated!(readFileSync(original, 'utf8'));
+      const file = join(dir, basename(original));
+      writeFileSync(file, cut);
+      const checked = await checkRendered([{ path: 'Vagrantfile', content: cut }], file, { ...process.env, VAGRANT_HOME: join(dir, 'vagrant-home') });
+      const errors = checked.findings.filter((f) => f.severity === 'error');
+      t.ok(errors.length > 0, `${basename(original)}: half a Vagrantfile does not pass`);
+      for (const f of errors) t.ok(f.line >= 1 && !f.message.includes('\n'), `${basename(original)}: one line at ${f.line}:${f.col}: ${f.message}`);
+    }
+  },
+);

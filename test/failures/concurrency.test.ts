@@ -59,7 +59,10 @@ t.test('a config lock left by a process that died is taken over', async (t) => {
   const home = tempDir(t);
   const dead = spawn(process.execPath, ['-e', '0']);
   await new Promise((r) => dead.on('exit', r));
-  writeFileSync(join(home, 'config.yaml.lock'), JSON.stringify({ pid: dead.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', operation: 'adding registry' }));
+  writeFileSync(
+    join(home, 'config.yaml.lock'),
+    JSON.stringify({ pid: dead.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z', operation: 'adding registry' }),
+  );
   const r = await runBounded(['registry:add', 'after', server.url], { home });
   t.equal(r.code, 0, r.stderr);
   t.match(readFileSync(join(home, 'config.yaml'), 'utf8'), /name: after/);

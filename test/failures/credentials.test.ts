@@ -44,8 +44,14 @@ t.test('a git URL with a user and password: installed with them, stored and show
   const install = await runBounded(['cloudlet:install', secretUrl], { home });
   t.equal(install.code, 0, install.stderr);
   noSecret(t, install, 'install');
-  t.match(install.stderr, /^warning: the user and password in http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/private-repo are used for this install but not saved; cloudlet:update will authenticate through git's credential helper or ~\/\.netrc$/m);
-  t.ok(host.requests.some((q) => q.user === USER), 'git authenticated with them');
+  t.match(
+    install.stderr,
+    /^warning: the user and password in http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+\/private-repo are used for this install but not saved; cloudlet:update will authenticate through git's credential helper or ~\/\.netrc$/m,
+  );
+  t.ok(
+    host.requests.some((q) => q.user === USER),
+    'git authenticated with them',
+  );
   t.same(filesContaining(home, PASSWORD), [], 'no file under the home holds the password');
   t.same(filesContaining(home, `${USER}:`), [], 'nor the user');
   const record = JSON.parse(readFileSync(join(home, 'cloudlets', 'local-private', '.nepho-install.json'), 'utf8'));
@@ -87,13 +93,21 @@ t.test('a registry URL with a user and password: added with them, config.yaml wi
   const add = await runBounded(['registry:add', 'private', url], { home });
   t.equal(add.code, 0, add.stderr);
   noSecret(t, add, 'add');
-  t.match(add.stderr, /^warning: registry 'private': the user and password in the URL are used now but not saved; later fetches send those of ~\/\.netrc for 127\.0\.0\.1$/m);
+  t.match(
+    add.stderr,
+    /^warning: registry 'private': the user and password in the URL are used now but not saved; later fetches send those of ~\/\.netrc for 127\.0\.0\.1$/m,
+  );
   const config = readFileSync(join(home, 'config.yaml'), 'utf8');
   t.match(config, new RegExp(`url: http://127\\.0\\.0\\.1:${server.port}/index\\.json`), 'config.yaml has the URL without credentials');
   t.same(filesContaining(home, PASSWORD), [], 'no file under the home holds the password');
 
   const denied = await runBounded(['registry:update'], { home });
-  expectUserError(t, denied, /registry 'private': http:\/\/127\.0\.0\.1:\d+\/index\.json answered HTTP 401 \(the previous copy is kept\)/, 'update without credentials');
+  expectUserError(
+    t,
+    denied,
+    /registry 'private': http:\/\/127\.0\.0\.1:\d+\/index\.json answered HTTP 401 \(the previous copy is kept\)/,
+    'update without credentials',
+  );
   writeNetrc(home);
   const update = await runBounded(['registry:update'], { home });
   t.equal(update.code, 0, `with ~/.netrc: ${update.stderr}`);
@@ -107,9 +121,11 @@ t.test('a registry that lists a source with a password: the install record keeps
   const host = await serveGitHttp(t, root, USER, PASSWORD);
   const source = host.url('listed-repo').replace('http://', `http://${USER}:${PASSWORD}@`);
   const registry = await serveHttp(t, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(indexDoc({
-      'acme/listed': { summary: 'x', source, versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: repo.commits['1.0.0'] }] },
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      indexDoc({
+        'acme/listed': { summary: 'x', source, versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: repo.commits['1.0.0'] }] },
+      }),
+    );
   });
   const home = tempDir(t);
   writeConfig(home, `registries:\n  - {name: r, url: "${registry.origin}/index.json"}\n`);

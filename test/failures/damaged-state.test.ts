@@ -52,8 +52,15 @@ t.test('a truncated cached index is fetched again on the next command, saying so
   const { r, names } = await search(home, 'wiki');
   t.equal(r.code, 0, r.stderr);
   t.same(names, ['acme/wiki'], 'found, from the repaired copy');
-  t.match(r.stderr, new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: 100 bytes, \\d+ written\\); fetching it again$`, 'm'));
-  t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], 'fetched whole, without the ETag of the damaged copy');
+  t.match(
+    r.stderr,
+    new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: 100 bytes, \\d+ written\\); fetching it again$`, 'm'),
+  );
+  t.same(
+    server.requests.slice(before).map((q) => q.ifNoneMatch),
+    [undefined],
+    'fetched whole, without the ETag of the damaged copy',
+  );
   t.equal(readFileSync(join(dir, 'index.bin')).length, pristine.index.length, 'repaired');
   const again = await search(home, 'wiki');
   t.equal(again.r.stderr, '', 'and quiet from then on');
@@ -68,9 +75,20 @@ t.test('an index garbled in place (same size), whole or one block: fetched again
     const describe = await runBounded(['cloudlet:describe', 'acme/web', '-o', 'json'], { home });
     t.equal(describe.code, 0, `${damage}: ${describe.stderr}`);
     t.match(JSON.parse(describe.stdout), { name: 'acme/web', summary: 'web server' }, `${damage}: described from the copy fetched again`);
-    t.match(describe.stderr, new RegExp(`^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: ${
-      damage === 'whole' ? 'not a cache file of this nepho' : 'the block at byte \\d+ does not match its checksum'}.*\\); fetching it again$`, 'm'));
-    t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], `${damage}: asked for whole`);
+    t.match(
+      describe.stderr,
+      new RegExp(
+        `^warning: registry 'community': cached index damaged \\(${join(dir, 'index.bin')}: ${
+          damage === 'whole' ? 'not a cache file of this nepho' : 'the block at byte \\d+ does not match its checksum'
+        }.*\\); fetching it again$`,
+        'm',
+      ),
+    );
+    t.same(
+      server.requests.slice(before).map((q) => q.ifNoneMatch),
+      [undefined],
+      `${damage}: asked for whole`,
+    );
     const again = await runBounded(['cloudlet:describe', 'acme/wiki'], { home });
     t.equal(again.code, 0, again.stderr);
     t.equal(again.stderr, '', `${damage}: quiet next time`);
@@ -88,7 +106,10 @@ t.test('a search file truncated, missing or garbled in one block is rebuilt from
     t.equal(r.code, 0, r.stderr);
     t.same(names, ['acme/web'], `${damage}: found all the same`);
     const why = { truncate: '20 bytes, \\d+ written', remove: 'missing', 'one block': 'the block at byte \\d+ does not match its checksum' }[damage];
-    t.match(r.stderr, new RegExp(`^warning: registry 'community': cached search file damaged \\(${join(dir, 'search.bin')}: ${why}\\); rebuilt from the cached index$`, 'm'));
+    t.match(
+      r.stderr,
+      new RegExp(`^warning: registry 'community': cached search file damaged \\(${join(dir, 'search.bin')}: ${why}\\); rebuilt from the cached index$`, 'm'),
+    );
     t.equal(server.requests.length, before, `${damage}: no request to the registry`);
     t.same(readFileSync(join(dir, 'search.bin')), pristine.search, `${damage}: rebuilt as it was`);
     t.equal((await search(home, 'web')).r.stderr, '', `${damage}: quiet next time`);
@@ -144,8 +165,17 @@ t.test('a truncated install record: listed as damaged with its file, exit 1, and
   truncateSync(record, 50);
 
   const list = await runBounded(['cloudlet:list'], { home });
-  expectUserError(t, list, new RegExp(`^error: 1 installed cloudlet\\(s\\) with a damaged install record: ${record} \\(not valid JSON \\(50 bytes; truncated\\?\\)\\)$`), 'list');
-  t.match(list.stdout, new RegExp(`├── acme-co-my-app \\(damaged: ${record}: not valid JSON \\(50 bytes; truncated\\?\\)\\)\\n└── local-other \\(v2\\.0\\.0\\)`), 'the tree shows it, beside the good one');
+  expectUserError(
+    t,
+    list,
+    new RegExp(`^error: 1 installed cloudlet\\(s\\) with a damaged install record: ${record} \\(not valid JSON \\(50 bytes; truncated\\?\\)\\)$`),
+    'list',
+  );
+  t.match(
+    list.stdout,
+    new RegExp(`├── acme-co-my-app \\(damaged: ${record}: not valid JSON \\(50 bytes; truncated\\?\\)\\)\\n└── local-other \\(v2\\.0\\.0\\)`),
+    'the tree shows it, beside the good one',
+  );
   const json = await runBounded(['cloudlet:list', '-o', 'json'], { home });
   t.equal(json.code, 1);
   t.match(JSON.parse(json.stdout), [
@@ -157,7 +187,12 @@ t.test('a truncated install record: listed as damaged with its file, exit 1, and
   t.match(verify.stderr, /^error: cannot verify acme-co\/my-app \(.*\): the install record is damaged$/m, 'naming what it could not verify');
 
   const refused = await runBounded(['cloudlet:uninstall', 'acme-co/my-app', '--yes'], { home });
-  expectUserError(t, refused, /^error: acme-co\/my-app: its install record is damaged \(.*\), so edits to its files cannot be checked$/, 'uninstall without --force');
+  expectUserError(
+    t,
+    refused,
+    /^error: acme-co\/my-app: its install record is damaged \(.*\), so edits to its files cannot be checked$/,
+    'uninstall without --force',
+  );
 
   const [fix] = hintCommands(t, list);
   t.same(fix, ['cloudlet:uninstall', '--force', '--yes', 'acme-co/my-app'], 'the id still legible in the cut-short record, not a guess at the directory name');

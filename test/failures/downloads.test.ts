@@ -22,8 +22,16 @@ const CAP = 64 * 1024 * 1024;
 const cases: [string, Hostile, RegExp][] = [
   ['50 MB of nested arrays', { kind: 'nested', depth: 25 * 1024 * 1024 }, /index refused: nested more than 256 levels deep \(at character 256\)$/],
   ['a gzip bomb of 1 GiB', { kind: 'bomb', mebibytes: 1024 }, new RegExp(`http://127\\.0\\.0\\.1:\\d+/index\\.json is larger than the ${CAP}-byte limit$`)],
-  ['an endless body without Content-Length', { kind: 'endless', bytes: 1024 * 1024 * 1024 }, new RegExp(`http://127\\.0\\.0\\.1:\\d+/index\\.json is larger than the ${CAP}-byte limit$`)],
-  ['60 MB of empty objects, valid JSON', { kind: 'flood', count: 20 * 1024 * 1024 }, /index refused: holds \d+ objects and arrays and \d+ values, more than 64 MiB to read$/],
+  [
+    'an endless body without Content-Length',
+    { kind: 'endless', bytes: 1024 * 1024 * 1024 },
+    new RegExp(`http://127\\.0\\.0\\.1:\\d+/index\\.json is larger than the ${CAP}-byte limit$`),
+  ],
+  [
+    '60 MB of empty objects, valid JSON',
+    { kind: 'flood', count: 20 * 1024 * 1024 },
+    /index refused: holds \d+ objects and arrays and \d+ values, more than 64 MiB to read$/,
+  ],
 ];
 
 for (const [what, hostile, pattern] of cases) {
@@ -55,7 +63,12 @@ t.test('nesting just under the limit is fine; one level more is refused', async 
   const fine = await runBounded(['registry:add', 'ok', ok.url], { home });
   t.equal(fine.code, 0, fine.stderr);
   const over = await serveRegistry(t, deep(256));
-  expectUserError(t, await runBounded(['registry:add', 'over', over.url], { home }), /^error: registry 'over': index refused: nested more than 256 levels deep/, '257 levels');
+  expectUserError(
+    t,
+    await runBounded(['registry:add', 'over', over.url], { home }),
+    /^error: registry 'over': index refused: nested more than 256 levels deep/,
+    '257 levels',
+  );
   // Brackets inside strings are text, not nesting.
   const text = await serveRegistry(t, indexDoc({ 'acme/web': fakeEntry({ summary: '['.repeat(10_000) }) }));
   t.equal((await runBounded(['registry:add', 'text', text.url], { home })).code, 0, 'brackets in a string do not count');

@@ -11,7 +11,13 @@ import { tempDir } from '../fixtures/paths.js';
 import { NOBODY, isRoot, runBounded } from '../fixtures/processes.js';
 
 /** Commands that need the home, each a different way in. */
-const COMMANDS = [['registry:list'], ['cloudlet:list'], ['cloudlet:search', 'wiki'], ['parameter:list'], ['registry:add', 'x', 'file:///nonexistent/index.json']];
+const COMMANDS = [
+  ['registry:list'],
+  ['cloudlet:list'],
+  ['cloudlet:search', 'wiki'],
+  ['parameter:list'],
+  ['registry:add', 'x', 'file:///nonexistent/index.json'],
+];
 
 /** Listing of a directory tree (names only), to prove a refused command changed nothing. */
 function tree(dir: string): string[] {
@@ -67,7 +73,12 @@ t.test('a home under /proc ends at once with one line, instead of spinning forev
         t.equal(r.code, 0, `${home}: --help needs no home (its compile cache is only skipped)`);
         continue;
       }
-      expectUserError(t, r, new RegExp(`^error: nepho's home ${home}: /(proc|sys)\\S* is on the kernel's (proc|sysfs) filesystem, which cannot hold files$`), `${home} ${args[0]}`);
+      expectUserError(
+        t,
+        r,
+        new RegExp(`^error: nepho's home ${home}: /(proc|sys)\\S* is on the kernel's (proc|sysfs) filesystem, which cannot hold files$`),
+        `${home} ${args[0]}`,
+      );
     }
   }
 });
@@ -103,7 +114,12 @@ t.test('a home nepho cannot write to', async (t) => {
   chmodSync(top, 0o555);
   t.teardown(() => chmodSync(top, 0o755));
   const r = await runBounded(['registry:list'], { home: fresh, ...as });
-  expectUserError(t, r, new RegExp(`^error: nepho's home ${fresh}: cannot create ${join(fresh, '..')} \\(permission denied\\)$`), 'a home that cannot be created');
+  expectUserError(
+    t,
+    r,
+    new RegExp(`^error: nepho's home ${fresh}: cannot create ${join(fresh, '..')} \\(permission denied\\)$`),
+    'a home that cannot be created',
+  );
 });
 
 t.test('a home that does not exist yet is created, parents and all, on first use', async (t) => {

@@ -20,7 +20,10 @@ t.test('no AWS region: one line before anything starts, nothing written under fo
   const home = tempDir(t, 'nepho-honest-');
   await installDevCloudlet(t, home, 'queue', { 'scenarios/default.yaml': 'providers:\n  cloudformation: {pattern: q}\n', 'patterns/aws/q.cf': QUEUE });
   const { AWS_REGION: _region, ...noRegion } = moto.env;
-  const r = await nepho(['formation:create', 'queue', '--no-input'], { home, env: { ...noRegion, AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: join(home, 'no-config') } });
+  const r = await nepho(['formation:create', 'queue', '--no-input'], {
+    home,
+    env: { ...noRegion, AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: join(home, 'no-config') },
+  });
   t.equal(r.code, 1);
   const lines = stderrLines(r.stderr);
   t.match(lines.errors, [/no AWS region/]);
@@ -57,7 +60,14 @@ t.test('after a destroy only the history stays: no ssh config, no host keys, no 
   t.same(JSON.parse((await f.run(['formation:list', '-o', 'json'])).stdout), [], 'listed nowhere');
   t.equal((await f.run(['formation:describe', f.name])).code, 1, 'described nowhere');
   const history = JSON.parse((await f.run(['formation:history', f.name, '-o', 'json'])).stdout);
-  t.match(history, [{ operation: 'destroy', result: 'succeeded' }, { operation: 'create', result: 'succeeded' }], 'but its history is there');
+  t.match(
+    history,
+    [
+      { operation: 'destroy', result: 'succeeded' },
+      { operation: 'create', result: 'succeeded' },
+    ],
+    'but its history is there',
+  );
 });
 
 t.test('a hint is a command that works as written: creating from a registry cloudlet not installed', async (t) => {

@@ -37,7 +37,11 @@ t.test('--params-file that is not a regular file is refused without reading it',
   ];
   const measure = requireTool(t, 'time');
   for (const [file, kind] of cases) {
-    const r = await runBounded(['formation:create', app.id, '--dry-run', '--no-input', '--params-file', file], { home, killAfterMs: 30_000, measureMemory: measure });
+    const r = await runBounded(['formation:create', app.id, '--dry-run', '--no-input', '--params-file', file], {
+      home,
+      killAfterMs: 30_000,
+      measureMemory: measure,
+    });
     t.notOk(r.killed, `${file}: ended by itself`);
     expectUserError(t, r, new RegExp(`^error: --params-file ${file}: not a regular file \\(${kind.source}\\)$`), file);
     if (measure) t.ok(r.peakKiB! < 300 * 1024, `${file}: peak memory ${Math.round(r.peakKiB! / 1024)} MiB`);
@@ -67,7 +71,12 @@ t.test('binary garbage in a parameters file: one short line with the line number
   const json = join(dir, 'long-key.json');
   writeFileSync(json, JSON.stringify({ [key]: 1 }));
   const long = await runBounded(['formation:create', app.id, '--dry-run', '--no-input', '--params-file', json], { home });
-  expectUserError(t, long, new RegExp(`^error: ${json}: unknown parameter '\\\\u001b\\[31m[^']{80,}'\\.\\.\\. \\(${key.length} characters\\) for local/app/default$`), 'a long key');
+  expectUserError(
+    t,
+    long,
+    new RegExp(`^error: ${json}: unknown parameter '\\\\u001b\\[31m[^']{80,}'\\.\\.\\. \\(${key.length} characters\\) for local/app/default$`),
+    'a long key',
+  );
   assertPlain(t, long.stderr, 'a long key');
 
   // Text that is not YAML: YAML's reason, without the file's text it would quote after it.
@@ -98,7 +107,10 @@ t.test('a cloudlet whose cloudlet.yaml is a FIFO or a device is refused, not wai
   writeFiles(dir, files);
   execFileSync('mkfifo', [join(dir, 'cloudlet.yaml')]);
   const why = new RegExp(`${dir}/cloudlet\\.yaml: not a regular file \\(a FIFO\\)`);
-  for (const args of [['cloudlet:install', dir], ['cloudlet:install', '--develop', dir]]) {
+  for (const args of [
+    ['cloudlet:install', dir],
+    ['cloudlet:install', '--develop', dir],
+  ]) {
     const r = await runBounded(args, { home, killAfterMs: 30_000 });
     t.notOk(r.killed, `${args.join(' ')}: ended by itself`);
     expectUserError(t, r, why, args.join(' '));

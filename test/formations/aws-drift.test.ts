@@ -38,12 +38,24 @@ const answer = (action: string, result: string) =>
   `<${action}Response xmlns="${NS}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
 
 /** One StackResourceDrift `<member>`, as DescribeStackResourceDrifts lists it. */
-function resourceDrift(stackId: string, resource: string, type: string, status: string, differences: [path: string, expected: string, actual: string, kind: string][]): string {
-  const diffs = differences.map(([path, expected, actual, kind]) =>
-    `<member><PropertyPath>${path}</PropertyPath><ExpectedValue>${expected}</ExpectedValue><ActualValue>${actual}</ActualValue><DifferenceType>${kind}</DifferenceType></member>`).join('');
-  return `<member><StackId>${stackId}</StackId><LogicalResourceId>${resource}</LogicalResourceId><PhysicalResourceId>${resource}-physical</PhysicalResourceId>`
-    + `<ResourceType>${type}</ResourceType><ExpectedProperties>{}</ExpectedProperties><ActualProperties>{}</ActualProperties>`
-    + `<PropertyDifferences>${diffs}</PropertyDifferences><StackResourceDriftStatus>${status}</StackResourceDriftStatus><Timestamp>2026-01-01T00:00:00Z</Timestamp></member>`;
+function resourceDrift(
+  stackId: string,
+  resource: string,
+  type: string,
+  status: string,
+  differences: [path: string, expected: string, actual: string, kind: string][],
+): string {
+  const diffs = differences
+    .map(
+      ([path, expected, actual, kind]) =>
+        `<member><PropertyPath>${path}</PropertyPath><ExpectedValue>${expected}</ExpectedValue><ActualValue>${actual}</ActualValue><DifferenceType>${kind}</DifferenceType></member>`,
+    )
+    .join('');
+  return (
+    `<member><StackId>${stackId}</StackId><LogicalResourceId>${resource}</LogicalResourceId><PhysicalResourceId>${resource}-physical</PhysicalResourceId>` +
+    `<ResourceType>${type}</ResourceType><ExpectedProperties>{}</ExpectedProperties><ActualProperties>{}</ActualProperties>` +
+    `<PropertyDifferences>${diffs}</PropertyDifferences><StackResourceDriftStatus>${status}</StackResourceDriftStatus><Timestamp>2026-01-01T00:00:00Z</Timestamp></member>`
+  );
 }
 
 /**
@@ -53,7 +65,10 @@ function resourceDrift(stackId: string, resource: string, type: string, status: 
  */
 async function fakeDriftEndpoint(t: Teardown): Promise<FakeDriftEndpoint> {
   const state: FakeDriftEndpoint = {
-    endpoint: '', verdict: 'in-sync', hold: false, calls: [],
+    endpoint: '',
+    verdict: 'in-sync',
+    hold: false,
+    calls: [],
     count: (action) => state.calls.filter((c) => c.action === action).length,
   };
   const polls = new Map<string, number>();
@@ -69,8 +84,13 @@ async function fakeDriftEndpoint(t: Teardown): Promise<FakeDriftEndpoint> {
       switch (action) {
         case 'DescribeStacks':
           stackId = params.get('StackName') ?? '';
-          return send(answer(action, `<Stacks><member><StackName>${stackId.split('/')[1] ?? stackId}</StackName><StackId>${stackId}</StackId>`
-            + '<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member></Stacks>'));
+          return send(
+            answer(
+              action,
+              `<Stacks><member><StackName>${stackId.split('/')[1] ?? stackId}</StackName><StackId>${stackId}</StackId>` +
+                '<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus></member></Stacks>',
+            ),
+          );
         case 'DetectStackDrift': {
           const id = randomUUID();
           polls.set(id, 0);
@@ -82,10 +102,19 @@ async function fakeDriftEndpoint(t: Teardown): Promise<FakeDriftEndpoint> {
           polls.set(id, n);
           const done = n > 1 && !state.hold;
           const detection = !done ? 'DETECTION_IN_PROGRESS' : state.verdict === 'failed' ? 'DETECTION_FAILED' : 'DETECTION_COMPLETE';
-          const drift = !done ? '' : state.verdict === 'in-sync' ? '<StackDriftStatus>IN_SYNC</StackDriftStatus><DriftedStackResourceCount>0</DriftedStackResourceCount>'
-            : state.verdict === 'drifted' ? '<StackDriftStatus>DRIFTED</StackDriftStatus><DriftedStackResourceCount>2</DriftedStackResourceCount>'
-              : '<StackDriftStatus>UNKNOWN</StackDriftStatus><DetectionStatusReason>Failed to detect drift on resource [Queue]: Internal Failure</DetectionStatusReason>';
-          return send(answer(action, `<StackId>${stackId}</StackId><StackDriftDetectionId>${id}</StackDriftDetectionId>${drift}<DetectionStatus>${detection}</DetectionStatus><Timestamp>2026-01-01T00:00:00Z</Timestamp>`));
+          const drift = !done
+            ? ''
+            : state.verdict === 'in-sync'
+              ? '<StackDriftStatus>IN_SYNC</StackDriftStatus><DriftedStackResourceCount>0</DriftedStackResourceCount>'
+              : state.verdict === 'drifted'
+                ? '<StackDriftStatus>DRIFTED</StackDriftStatus><DriftedStackResourceCount>2</DriftedStackResourceCount>'
+                : '<StackDriftStatus>UNKNOWN</StackDriftStatus><DetectionStatusReason>Failed to detect drift on resource [Queue]: Internal Failure</DetectionStatusReason>';
+          return send(
+            answer(
+              action,
+              `<StackId>${stackId}</StackId><StackDriftDetectionId>${id}</StackDriftDetectionId>${drift}<DetectionStatus>${detection}</DetectionStatus><Timestamp>2026-01-01T00:00:00Z</Timestamp>`,
+            ),
+          );
         }
         case 'DescribeStackResourceDrifts': {
           if (state.verdict !== 'drifted') return send(answer(action, '<StackResourceDrifts/>'));
@@ -99,7 +128,10 @@ async function fakeDriftEndpoint(t: Teardown): Promise<FakeDriftEndpoint> {
           return send(answer(action, `<StackResourceDrifts>${queue}</StackResourceDrifts><NextToken>more</NextToken>`));
         }
         default:
-          return send(`<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the FAKE endpoint has no ${action}</Message></Error><RequestId>x</RequestId></ErrorResponse>`, 400);
+          return send(
+            `<ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>the FAKE endpoint has no ${action}</Message></Error><RequestId>x</RequestId></ErrorResponse>`,
+            400,
+          );
       }
     });
   });
@@ -151,10 +183,14 @@ t.test('drifted: exit 2, each property difference expected → actual in the tab
   const json = await f.run(['formation:drift', 'moved', '-o', 'json'], fake.endpoint);
   t.equal(json.code, 2);
   t.same(JSON.parse(json.stdout), {
-    name: 'moved', provider: 'cloudformation', drifted: true,
+    name: 'moved',
+    provider: 'cloudformation',
+    drifted: true,
     resources: [
       {
-        resource: 'Queue', type: 'AWS::SQS::Queue', status: 'MODIFIED',
+        resource: 'Queue',
+        type: 'AWS::SQS::Queue',
+        status: 'MODIFIED',
         differences: [
           { path: '/DelaySeconds', expected: '0', actual: '30', kind: 'NOT_EQUAL' },
           { path: '/Tags/1', expected: '', actual: '{"Key":"owner","Value":"someone"}', kind: 'ADD' },
@@ -164,8 +200,20 @@ t.test('drifted: exit 2, each property difference expected → actual in the tab
     ],
   });
   const pages = fake.calls.filter((c) => c.action === 'DescribeStackResourceDrifts');
-  t.same(pages.slice(0, 2).map((c) => [c.params.get('StackResourceDriftStatusFilters.member.1'), c.params.get('StackResourceDriftStatusFilters.member.2'), c.params.get('NextToken')]),
-    [['MODIFIED', 'DELETED', null], ['MODIFIED', 'DELETED', 'more']], 'only modified and deleted resources, every page');
+  t.same(
+    pages
+      .slice(0, 2)
+      .map((c) => [
+        c.params.get('StackResourceDriftStatusFilters.member.1'),
+        c.params.get('StackResourceDriftStatusFilters.member.2'),
+        c.params.get('NextToken'),
+      ]),
+    [
+      ['MODIFIED', 'DELETED', null],
+      ['MODIFIED', 'DELETED', 'more'],
+    ],
+    'only modified and deleted resources, every page',
+  );
 });
 
 t.test('a detection that failed and found nothing cannot say "in sync": one line, exit 1 (FAKE endpoint)', async (t) => {
@@ -173,7 +221,12 @@ t.test('a detection that failed and found nothing cannot say "in sync": one line
   fake.verdict = 'failed';
   const f = await queueFormation(t, 'unsure');
   const r = await f.run(['formation:drift', 'unsure'], fake.endpoint);
-  expectUserError(t, r, /^error: checking the drift of stack unsure in us-east-1: CloudFormation could not check every resource \(DETECTION_FAILED: Failed to detect drift on resource \[Queue\]: Internal Failure\)$/, 'detection failed');
+  expectUserError(
+    t,
+    r,
+    /^error: checking the drift of stack unsure in us-east-1: CloudFormation could not check every resource \(DETECTION_FAILED: Failed to detect drift on resource \[Queue\]: Internal Failure\)$/,
+    'detection failed',
+  );
 });
 
 t.test('moto, which has no drift detection: one line naming the endpoint, exit 1', async (t) => {
@@ -183,7 +236,7 @@ t.test('moto, which has no drift detection: one line naming the endpoint, exit 1
   t.notMatch(r.stderr, /unexpected failure|a bug in nepho/);
 });
 
-t.test('drift holds the formation\'s lock: an update meanwhile is refused naming it (FAKE endpoint held in progress)', async (t) => {
+t.test("drift holds the formation's lock: an update meanwhile is refused naming it (FAKE endpoint held in progress)", async (t) => {
   const fake = await fakeDriftEndpoint(t);
   fake.hold = true;
   const f = await queueFormation(t, 'busy');

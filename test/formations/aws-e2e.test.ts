@@ -75,9 +75,12 @@ t.test('create, list (here and from another machine), describe, open, run the us
   const repo = makeCloudletRepo(dir, 'hello', ['1.0.0'], { files: helloFiles });
   const registry = join(dir, 'registry');
   mkdirSync(registry);
-  writeFileSync(join(registry, 'index.json'), indexDoc({
-    'team/hello': { summary: 'a web host', source: repo.url, versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: repo.commits['1.0.0'] }] },
-  }));
+  writeFileSync(
+    join(registry, 'index.json'),
+    indexDoc({
+      'team/hello': { summary: 'a web host', source: repo.url, versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: repo.commits['1.0.0'] }] },
+    }),
+  );
   writeConfig(home, `registries:\n  - name: team\n    url: file://${registry}/index.json\n`);
   const env = moto.env;
   const run = (...args: string[]) => nepho(args, { home, env });
@@ -100,20 +103,31 @@ t.test('create, list (here and from another machine), describe, open, run the us
 
   // The stack carries nepho's tags, so teammates can find it.
   const stacks = await motoQuery(moto.endpoint, 'cloudformation', { Action: 'DescribeStacks', StackName: 'web1', Version: '2010-05-15' });
-  for (const [k, v] of [['nepho:formation', 'web1'], ['nepho:cloudlet', 'team/hello'], ['nepho:scenario', 'default'], ['nepho:version', '1.0.0']]) {
+  for (const [k, v] of [
+    ['nepho:formation', 'web1'],
+    ['nepho:cloudlet', 'team/hello'],
+    ['nepho:scenario', 'default'],
+    ['nepho:version', '1.0.0'],
+  ]) {
     t.match(stacks, new RegExp(`<Key>${k}</Key>\\s*<Value>${v.replace('/', '\\/')}</Value>`), `tag ${k}`);
   }
 
   const listed = await run('formation:list', '-o', 'json');
   t.equal(listed.code, 0, listed.stderr);
-  t.match(JSON.parse(listed.stdout), [{ name: 'web1', cloudlet: 'team/hello', scenario: 'default', provider: 'cloudformation', status: 'CREATE_COMPLETE', source: 'local' }]);
+  t.match(JSON.parse(listed.stdout), [
+    { name: 'web1', cloudlet: 'team/hello', scenario: 'default', provider: 'cloudformation', status: 'CREATE_COMPLETE', source: 'local' },
+  ]);
 
   const described = await run('formation:describe', 'web1', '-o', 'json');
   t.equal(described.code, 0, described.stderr);
   const d = JSON.parse(described.stdout);
   t.equal(d.status, 'CREATE_COMPLETE');
   t.equal(d.parameters.DbPassword, '(secret)', 'a secret is an answer by name only');
-  t.match(d, { version: '1.0.0', commit: repo.commits['1.0.0'], installed: { version: '1.0.0', newer: false } }, 'the version and commit it runs, and whether a newer one is installed');
+  t.match(
+    d,
+    { version: '1.0.0', commit: repo.commits['1.0.0'], installed: { version: '1.0.0', newer: false } },
+    'the version and commit it runs, and whether a newer one is installed',
+  );
   t.equal(d.parameters.AppPort, 9090);
   t.ok(d.outputs.PublicDnsName, 'outputs are there');
   t.equal(d.url, `http://${d.outputs.PublicDnsName}:9090/`);
@@ -125,7 +139,12 @@ t.test('create, list (here and from another machine), describe, open, run the us
   t.equal(opened.stdout.trim(), d.url);
 
   // The user data moto stored, decoded and run with sh: the hand-off works.
-  const attr = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeInstanceAttribute', InstanceId: d.outputs.InstanceId, Attribute: 'userData', Version: '2016-11-15' });
+  const attr = await motoQuery(moto.endpoint, 'ec2', {
+    Action: 'DescribeInstanceAttribute',
+    InstanceId: d.outputs.InstanceId,
+    Attribute: 'userData',
+    Version: '2016-11-15',
+  });
   const encoded = /<userData>\s*<value>([^<]+)<\/value>/.exec(attr)?.[1];
   t.ok(encoded, 'the instance has user data');
   const userData = Buffer.from(encoded!, 'base64').toString('utf8');
@@ -176,7 +195,12 @@ t.test('without AWS credentials the create fails before anything is recorded', a
   const dir = tempDir(t);
   const home = join(dir, 'home');
   const repo = makeCloudletRepo(dir, 'hello', ['1.0.0'], { files: helloFiles });
-  const env = { AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') };
+  const env = {
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+  };
   t.equal((await nepho(['cloudlet:install', `${repo.url}#v1.0.0`], { home, env })).code, 0);
   const r = await nepho(['create', 'hello', '-p', 'DbPassword=abcdefgh12', '--no-input'], { home, env });
   t.equal(r.code, 1);

@@ -54,25 +54,64 @@ t.test('huit/mediawiki', async (t) => {
   });
 
   t.test('multi-tenant, named, with flags of every type', async (t) => {
-    const { plan, params } = planOf(t, await create('huit/mediawiki/multi-tenant', '--dry-run', '-o', 'json', '--name', 'agmedia',
-      '-p', `AdminPassword=${SECRET}`, '-p', 'Replicas=3', '-p', 'WikiName=a=b c', '-p', 'InstanceType=t3.medium', '-p', 'AmiId=ami-0123456789abcdef0'));
-    t.match(plan, { name: 'agmedia', scenario: { name: 'multi-tenant', file: join(dir, 'scenarios', 'multi-tenant.yaml') }, provider: 'cloudformation', pattern: join(dir, 'patterns', 'aws', 'two-tier-with-vpc.cf') });
+    const { plan, params } = planOf(
+      t,
+      await create(
+        'huit/mediawiki/multi-tenant',
+        '--dry-run',
+        '-o',
+        'json',
+        '--name',
+        'agmedia',
+        '-p',
+        `AdminPassword=${SECRET}`,
+        '-p',
+        'Replicas=3',
+        '-p',
+        'WikiName=a=b c',
+        '-p',
+        'InstanceType=t3.medium',
+        '-p',
+        'AmiId=ami-0123456789abcdef0',
+      ),
+    );
+    t.match(plan, {
+      name: 'agmedia',
+      scenario: { name: 'multi-tenant', file: join(dir, 'scenarios', 'multi-tenant.yaml') },
+      provider: 'cloudformation',
+      pattern: join(dir, 'patterns', 'aws', 'two-tier-with-vpc.cf'),
+    });
     t.same(params.Replicas, { name: 'Replicas', value: 3, source: '-p Replicas', secret: false }, 'a number is a number');
     t.equal(params.WikiName!.value, 'a=b c', 'a value may contain = and spaces');
     t.equal(params.InstanceType!.value, 't3.medium');
     t.match(params.AmiId, { value: 'ami-0123456789abcdef0', source: '-p AmiId' }, 'a template-only parameter takes a flag');
     t.same(params.SshCidr, { name: 'SshCidr', value: '0.0.0.0/0', source: 'template default', secret: false });
-    t.same(plan.parameters.map((p: any) => p.name), ['InstanceType', 'KeyName', 'AdminPassword', 'WikiName', 'AppPort', 'Box', 'Replicas', 'AmiId', 'SshCidr']);
+    t.same(
+      plan.parameters.map((p: any) => p.name),
+      ['InstanceType', 'KeyName', 'AdminPassword', 'WikiName', 'AppPort', 'Box', 'Replicas', 'AmiId', 'SshCidr'],
+    );
   });
 
-  t.test('multi-tenant with --provider vagrant: the template\'s own parameters are unknown there', async (t) => {
-    const { plan, params } = planOf(t, await create('mediawiki/multi-tenant', '--dry-run', '-o', 'json', '--provider', 'vagrant', '-p', `AdminPassword=${SECRET}`));
+  t.test("multi-tenant with --provider vagrant: the template's own parameters are unknown there", async (t) => {
+    const { plan, params } = planOf(
+      t,
+      await create('mediawiki/multi-tenant', '--dry-run', '-o', 'json', '--provider', 'vagrant', '-p', `AdminPassword=${SECRET}`),
+    );
     t.equal(plan.provider, 'vagrant');
     t.equal(plan.pattern, join(dir, 'patterns', 'vagrant', 'single-host.rb'));
     t.notOk('AmiId' in params, 'AmiId comes from the CloudFormation template only');
     t.notOk('SshCidr' in params);
-    t.equal(params.Replicas!.value, 2, 'the scenario\'s own parameters are still there');
-    const r = await create('mediawiki/multi-tenant', '--dry-run', '--provider', 'vagrant', '-p', `AdminPassword=${SECRET}`, '-p', 'AmiId=ami-0123456789abcdef0');
+    t.equal(params.Replicas!.value, 2, "the scenario's own parameters are still there");
+    const r = await create(
+      'mediawiki/multi-tenant',
+      '--dry-run',
+      '--provider',
+      'vagrant',
+      '-p',
+      `AdminPassword=${SECRET}`,
+      '-p',
+      'AmiId=ami-0123456789abcdef0',
+    );
     expectUserError(t, r, /-p AmiId: unknown parameter 'AmiId' for huit\/mediawiki\/multi-tenant/, 'AmiId with vagrant');
     t.match(r.stderr, /hint: known parameters: InstanceType, .*Replicas\n/);
   });
@@ -109,7 +148,12 @@ t.test('huit/mediawiki', async (t) => {
 
   t.test('missing parameters without a terminal: one error, nothing done', async (t) => {
     const [noTerminal, noInput] = await Promise.all([create('mediawiki', '--dry-run'), create('mediawiki', '--dry-run', '--no-input')]);
-    expectUserError(t, noTerminal, /missing parameter AdminPassword \(password of the wiki's Admin account .*\); there is no terminal to ask on/, 'no terminal');
+    expectUserError(
+      t,
+      noTerminal,
+      /missing parameter AdminPassword \(password of the wiki's Admin account .*\); there is no terminal to ask on/,
+      'no terminal',
+    );
     expectUserError(t, noInput, /missing parameter AdminPassword .*; --no-input forbids prompting/, '--no-input');
     t.match(noInput.stderr, /hint: supply them with -p KEY=VALUE or --params-file FILE/);
     t.equal(noInput.stdout, '');
@@ -131,8 +175,14 @@ t.test('huit/mediawiki', async (t) => {
     t.match(table.stdout, /^AdminPassword +\*{8} +-p AdminPassword$/m);
     t.match(table.stdout, /Dry run: nothing was created\./);
     t.equal(JSON.parse(json.stdout).parameters.find((p: any) => p.name === 'AdminPassword').value, '********');
-    t.match(parse(yaml.stdout).parameters.find((p: any) => p.name === 'AdminPassword'), { value: '********', secret: true });
-    t.match(JSON.parse(fromFile.stdout).parameters.find((p: any) => p.name === 'AdminPassword'), { value: '********', source: `file ${join(files, 'secret.yaml')}` });
+    t.match(
+      parse(yaml.stdout).parameters.find((p: any) => p.name === 'AdminPassword'),
+      { value: '********', secret: true },
+    );
+    t.match(
+      JSON.parse(fromFile.stdout).parameters.find((p: any) => p.name === 'AdminPassword'),
+      { value: '********', source: `file ${join(files, 'secret.yaml')}` },
+    );
     t.same(filesContaining(home, SECRET), [], 'no file under NEPHO_HOME holds the secret');
     t.same(readdirSync(join(home, 'formations')), [], 'a dry run records no formation');
   });
@@ -142,22 +192,55 @@ t.test('precedence through every layer, lowest first, with sources', async (t) =
   const home = join(tempDir(t), 'home');
   // One parameter per layer; each is set by its layer and every layer below it.
   const names = ['Template', 'Cloudlet', 'Scenario', 'SavedGlobal', 'SavedCloudlet', 'SavedScenario', 'File1', 'File2', 'Flag1', 'Flag2'];
-  const decl = (from: number, text: string) => names.slice(from).map((n) => `  ${n}: ${text}`).join('\n');
-  const values = (from: number, value: string) => names.slice(from).map((n) => `  ${n}: ${value}`).join('\n');
+  const decl = (from: number, text: string) =>
+    names
+      .slice(from)
+      .map((n) => `  ${n}: ${text}`)
+      .join('\n');
+  const values = (from: number, value: string) =>
+    names
+      .slice(from)
+      .map((n) => `  ${n}: ${value}`)
+      .join('\n');
   const c = await installDevCloudlet(t, home, 'layers', {
     'cloudlet.yaml': `name: layers\nversion: 2.1.0\nsummary: s\nparameters:\n${decl(1, '{default: cloudlet}')}\n`,
     'patterns/aws/stack.cf': `Parameters:\n${decl(0, '{Type: String, Default: template}')}\nResources:\n  Bucket: {Type: "AWS::S3::Bucket"}\n`,
     'scenarios/default.yaml': `providers:\n  cloudformation: {pattern: stack}\nparameters:\n${decl(2, '{default: scenario}')}\n`,
   });
-  writeConfig(home, `parameters:\n  "*":\n${values(3, 'saved-global').replace(/^/gm, '  ')}\n  local/layers:\n${values(4, 'saved-cloudlet').replace(/^/gm, '  ')}\n  local/layers/default:\n${values(5, 'saved-scenario').replace(/^/gm, '  ')}\n  local/layers/other:\n    File1: another-scenario\n  local/other:\n    File1: another-cloudlet\n`);
+  writeConfig(
+    home,
+    `parameters:\n  "*":\n${values(3, 'saved-global').replace(/^/gm, '  ')}\n  local/layers:\n${values(4, 'saved-cloudlet').replace(/^/gm, '  ')}\n  local/layers/default:\n${values(5, 'saved-scenario').replace(/^/gm, '  ')}\n  local/layers/other:\n    File1: another-scenario\n  local/other:\n    File1: another-cloudlet\n`,
+  );
   const files = tempDir(t);
   writeFileSync(join(files, 'one.yaml'), `${values(6, 'file1')}\n`);
   writeFileSync(join(files, 'two.json'), JSON.stringify(Object.fromEntries(names.slice(7).map((n) => [n, 'file2']))));
-  const r = await nepho(['formation:create', c.id, '--dry-run', '-o', 'json',
-    '--params-file', join(files, 'one.yaml'), '--params-file', join(files, 'two.json'),
-    '-p', 'Flag1=flag1', '-p', 'Flag2=flag1', '-p', 'Flag2=flag2'], { home });
+  const r = await nepho(
+    [
+      'formation:create',
+      c.id,
+      '--dry-run',
+      '-o',
+      'json',
+      '--params-file',
+      join(files, 'one.yaml'),
+      '--params-file',
+      join(files, 'two.json'),
+      '-p',
+      'Flag1=flag1',
+      '-p',
+      'Flag2=flag1',
+      '-p',
+      'Flag2=flag2',
+    ],
+    { home },
+  );
   const { plan, params } = planOf(t, r);
-  t.match(plan, { name: 'layers-default', cloudlet: { name: 'local/layers', version: '2.1.0' }, provider: 'cloudformation', pattern: join(c.installed, 'patterns', 'aws', 'stack.cf') });
+  t.match(plan, {
+    name: 'layers-default',
+    cloudlet: { name: 'local/layers', version: '2.1.0' },
+    provider: 'cloudformation',
+    pattern: join(c.installed, 'patterns', 'aws', 'stack.cf'),
+  });
   const got = Object.fromEntries(names.map((n) => [n, [params[n]?.value, params[n]?.source]]));
   t.same(got, {
     Template: ['template', 'template default'],
@@ -179,15 +262,29 @@ t.test('precedence through every layer, lowest first, with sources', async (t) =
 t.test('both sets of constraints apply when scenario and template declare a parameter', async (t) => {
   const home = join(tempDir(t), 'home');
   const c = await installDevCloudlet(t, home, 'both', {
-    'patterns/aws/stack.cf': 'Parameters:\n  Size: {Type: String, Default: a, AllowedValues: [a, b]}\n  Count: {Type: Number, Default: 5, MinValue: 1, MaxValue: 10}\n  Code: {Type: String, Default: abc, MinLength: 3, MaxLength: 5}\nResources:\n  Bucket: {Type: "AWS::S3::Bucket"}\n',
-    'scenarios/default.yaml': 'providers:\n  cloudformation: {pattern: stack}\nparameters:\n  Size: {choices: [a, b, c], description: size}\n  Count: {type: number, min: 3, max: 20}\n  Code: {pattern: "[a-z]+"}\n',
+    'patterns/aws/stack.cf':
+      'Parameters:\n  Size: {Type: String, Default: a, AllowedValues: [a, b]}\n  Count: {Type: Number, Default: 5, MinValue: 1, MaxValue: 10}\n  Code: {Type: String, Default: abc, MinLength: 3, MaxLength: 5}\nResources:\n  Bucket: {Type: "AWS::S3::Bucket"}\n',
+    'scenarios/default.yaml':
+      'providers:\n  cloudformation: {pattern: stack}\nparameters:\n  Size: {choices: [a, b, c], description: size}\n  Count: {type: number, min: 3, max: 20}\n  Code: {pattern: "[a-z]+"}\n',
   });
   const pattern = join(c.installed, 'patterns', 'aws', 'stack.cf').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const run = (...p: string[]) => nepho(['formation:create', c.id, '--dry-run', '-o', 'json', ...p.flatMap((x) => ['-p', x])], { home });
-  const [sizeC, count2, count15, code2, codeUpper, ok] = await Promise.all([run('Size=c'), run('Count=2'), run('Count=15'), run('Code=ab'), run('Code=ABC'), run('Size=b', 'Count=7', 'Code=abcd')]);
+  const [sizeC, count2, count15, code2, codeUpper, ok] = await Promise.all([
+    run('Size=c'),
+    run('Count=2'),
+    run('Count=15'),
+    run('Code=ab'),
+    run('Code=ABC'),
+    run('Size=b', 'Count=7', 'Code=abcd'),
+  ]);
   expectUserError(t, sizeC, new RegExp(`-p Size: Size must be one of "a", "b" \\(${pattern}:2:3\\)`), 'c: allowed by the scenario, refused by the template');
   expectUserError(t, count2, /-p Count: Count must be at least 3 \(.*scenarios\/default\.yaml\)/, "2: allowed by the template, refused by the scenario's min");
-  expectUserError(t, count15, new RegExp(`-p Count: Count must be at most 10 \\(${pattern}:3:3\\)`), "15: allowed by the scenario, refused by the template's MaxValue");
+  expectUserError(
+    t,
+    count15,
+    new RegExp(`-p Count: Count must be at most 10 \\(${pattern}:3:3\\)`),
+    "15: allowed by the scenario, refused by the template's MaxValue",
+  );
   expectUserError(t, code2, /-p Code: Code must be at least 3 characters long/, 'MinLength');
   expectUserError(t, codeUpper, /-p Code: Code must match the pattern \[a-z\]\+/, "the scenario's pattern");
   const { params } = planOf(t, ok);
@@ -200,7 +297,8 @@ t.test('fixture cloudlets: providers, defaults, types, missing parameters, acces
   const c = await installDevCloudlet(t, home, 'fixture', {
     'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = "generic/debian12"\nend\n',
     'scenarios/default.yaml': [
-      'providers:', '  vagrant: {pattern: single}',
+      'providers:',
+      '  vagrant: {pattern: single}',
       'parameters:',
       '  Region: {default: us-east-1, required: true, description: where it runs}',
       '  Name: {type: string, description: "name of\n    the thing"}',
@@ -212,7 +310,8 @@ t.test('fixture cloudlets: providers, defaults, types, missing parameters, acces
     'patterns/aws/stack.cf': 'Parameters:\n  Zone: {Type: String, Default: z1}\nResources:\n  Bucket: {Type: "AWS::S3::Bucket"}\n',
     'scenarios/order.yaml': 'providers:\n  vagrant: {pattern: single}\n  cloudformation: {pattern: stack}\n',
     'scenarios/access.yaml': 'providers:\n  vagrant: {pattern: single}\naccess: {url: "http://{{outputs.Host}}:{{parameters.Port}}/"}\n',
-    'scenarios/nosuch.yaml': 'providers:\n  vagrant: {pattern: single}\nparameters:\n  Port: {default: 80}\naccess: {url: "http://{{outputs.Host}}:{{parameters.Port}}/", ssh: {host: "{{parameters.Hostname}}"}}\n',
+    'scenarios/nosuch.yaml':
+      'providers:\n  vagrant: {pattern: single}\nparameters:\n  Port: {default: 80}\naccess: {url: "http://{{outputs.Host}}:{{parameters.Port}}/", ssh: {host: "{{parameters.Hostname}}"}}\n',
   });
   const run = (...args: string[]) => nepho(['formation:create', ...args], { home });
   const [missing, noInput, cloudformation, full, access, nosuch, order, orderCfn] = await Promise.all([
@@ -231,10 +330,25 @@ t.test('fixture cloudlets: providers, defaults, types, missing parameters, acces
   const second = planOf(t, orderCfn);
   t.match(second.plan, { provider: 'cloudformation', pattern: join(c.installed, 'patterns', 'aws', 'stack.cf') });
   t.same(second.plan.parameters, [{ name: 'Zone', value: 'z1', source: 'template default', secret: false }]);
-  expectUserError(t, missing, /^error: missing parameters Region \(where it runs\), Name \(name of the thing\), Token; there is no terminal to ask on$/, 'every missing parameter in one message');
+  expectUserError(
+    t,
+    missing,
+    /^error: missing parameters Region \(where it runs\), Name \(name of the thing\), Token; there is no terminal to ask on$/,
+    'every missing parameter in one message',
+  );
   t.equal(missing.stdout, '', 'nothing printed');
-  expectUserError(t, noInput, /missing parameters Region \(where it runs\), Token; --no-input forbids prompting/, 'a required parameter with a default is not taken silently');
-  expectUserError(t, cloudformation, /scenario default of local\/fixture has no pattern for provider 'cloudformation'/, 'a provider the scenario does not name');
+  expectUserError(
+    t,
+    noInput,
+    /missing parameters Region \(where it runs\), Token; --no-input forbids prompting/,
+    'a required parameter with a default is not taken silently',
+  );
+  expectUserError(
+    t,
+    cloudformation,
+    /scenario default of local\/fixture has no pattern for provider 'cloudformation'/,
+    'a provider the scenario does not name',
+  );
   t.match(cloudformation.stderr, /hint: it names: vagrant/);
   const { plan, params } = planOf(t, full);
   t.match(plan, { name: 'fixture-default', provider: 'vagrant', cloudlet: { name: 'local/fixture', version: '1.0.0' } });
@@ -242,7 +356,12 @@ t.test('fixture cloudlets: providers, defaults, types, missing parameters, acces
   t.same(params.Optional, { name: 'Optional', value: null, source: 'unset', secret: false }, 'an optional parameter without value');
   t.same(params.Token, { name: 'Token', value: '********', source: '-p Token', secret: true });
   t.same(params.Region, { name: 'Region', value: 'eu-west-1', source: '-p Region', secret: false });
-  expectUserError(t, access, new RegExp(`${join(c.installed, 'scenarios', 'access.yaml')}: access.url uses \\{\\{parameters.Port\\}\\}, which is not a parameter of this scenario`), 'access naming an unknown parameter');
+  expectUserError(
+    t,
+    access,
+    new RegExp(`${join(c.installed, 'scenarios', 'access.yaml')}: access.url uses \\{\\{parameters.Port\\}\\}, which is not a parameter of this scenario`),
+    'access naming an unknown parameter',
+  );
   expectUserError(t, nosuch, /nosuch\.yaml: access\.ssh\.host uses \{\{parameters\.Hostname\}\}/, 'in access.ssh too');
   t.same(filesContaining(home, SECRET), [], 'the secret is nowhere under NEPHO_HOME');
   t.notOk(existsSync(join(home, 'config.yaml')), 'nothing saved');

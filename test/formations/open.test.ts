@@ -69,22 +69,48 @@ t.test('with a browser: it is given the URL, and the URL is printed too', async 
 
 t.test('clear errors', async (t) => {
   expectUserError(t, await nepho(['open', 'nope', '--print'], { home: homeWith() }), /no formation named 'nope'/, 'no such formation');
-  expectUserError(t, await nepho(['open', 'web', '--print'], { home: homeWith({ ssh: { host: 'h' } }) }),
-    /formation web: scenario default of local\/stand-in declares no access\.url/, 'no access.url');
-  expectUserError(t, await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: { Host: '127.0.0.1' }, inProgress: true, status: 'CREATE_IN_PROGRESS' }) }),
-    /formation web: access\.url needs outputs\.WebPort, which has no value yet \(status CREATE_IN_PROGRESS\)/, 'an output not there yet');
-  expectUserError(t, await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: {} }) }),
-    /access\.url needs outputs\.Host, outputs\.WebPort, which have no value yet/, 'every missing output named');
-  expectUserError(t, await nepho(['open', 'web'], { home: homeWith({ url: 'file:///etc/{{outputs.Host}}' }) }),
-    /access\.url "file:\/\/\/etc\/127\.0\.0\.1" is not an http or https URL/, 'only web URLs are opened');
-  expectUserError(t, await nepho(['open', 'web'], { home: homeWith({ url: '{{outputs.Host}}' }, { outputs: { Host: '-oops' } }) }),
-    /access\.url "-oops" is not an http or https URL/, 'nothing that an opener could take for an option');
-  expectUserError(t, await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: OUTPUTS, gone: true }) }),
-    /formation web: provider stand-in-cloud no longer has it/, 'gone at the provider');
+  expectUserError(
+    t,
+    await nepho(['open', 'web', '--print'], { home: homeWith({ ssh: { host: 'h' } }) }),
+    /formation web: scenario default of local\/stand-in declares no access\.url/,
+    'no access.url',
+  );
+  expectUserError(
+    t,
+    await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: { Host: '127.0.0.1' }, inProgress: true, status: 'CREATE_IN_PROGRESS' }) }),
+    /formation web: access\.url needs outputs\.WebPort, which has no value yet \(status CREATE_IN_PROGRESS\)/,
+    'an output not there yet',
+  );
+  expectUserError(
+    t,
+    await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: {} }) }),
+    /access\.url needs outputs\.Host, outputs\.WebPort, which have no value yet/,
+    'every missing output named',
+  );
+  expectUserError(
+    t,
+    await nepho(['open', 'web'], { home: homeWith({ url: 'file:///etc/{{outputs.Host}}' }) }),
+    /access\.url "file:\/\/\/etc\/127\.0\.0\.1" is not an http or https URL/,
+    'only web URLs are opened',
+  );
+  expectUserError(
+    t,
+    await nepho(['open', 'web'], { home: homeWith({ url: '{{outputs.Host}}' }, { outputs: { Host: '-oops' } }) }),
+    /access\.url "-oops" is not an http or https URL/,
+    'nothing that an opener could take for an option',
+  );
+  expectUserError(
+    t,
+    await nepho(['open', 'web', '--print'], { home: homeWith(ACCESS, { outputs: OUTPUTS, gone: true }) }),
+    /formation web: provider stand-in-cloud no longer has it/,
+    'gone at the provider',
+  );
 });
 
 t.test('characters a terminal or an opener could misread are percent-encoded', async (t) => {
-  const r = await nepho(['open', 'web', '--print'], { home: homeWith({ url: 'https://{{outputs.Host}}/a b/{{outputs.Path}}' }, { outputs: { Host: 'example.org', Path: 'x\u001b[2Jy' } }) });
+  const r = await nepho(['open', 'web', '--print'], {
+    home: homeWith({ url: 'https://{{outputs.Host}}/a b/{{outputs.Path}}' }, { outputs: { Host: 'example.org', Path: 'x\u001b[2Jy' } }),
+  });
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'https://example.org/a%20b/x%1B[2Jy\n');
 });

@@ -35,7 +35,9 @@ function nephoInTerminal(t: Test, home: string, args: string[]): TerminalSession
   const command = [
     `cd ${quote(ROOT)} &&`,
     `NEPHO_HOME=${quote(home)} HOME=${quote(home)} NO_COLOR=1`,
-    quote(process.execPath), quote(BIN), ...args.map(quote),
+    quote(process.execPath),
+    quote(BIN),
+    ...args.map(quote),
     '; echo EXIT=$?; sleep 30',
   ].join(' ');
   return terminal(t, command);
@@ -175,19 +177,43 @@ t.test('--no-input on a terminal asks nothing and names every missing parameter'
   const term = nephoInTerminal(t, home, ['formation:create', id, '--dry-run', '--no-input']);
   const screen = await term.waitForScreen(/EXIT=\d+/);
   t.match(screen, /EXIT=1/);
-  t.match(screen, /error: missing parameters Size \(how big the machine is\), Count \(how many copies\), Label \(label shown on the page\), Tier \(support tier\), Password \(admin password\), Verbose \(talk more\), Owner \(who looks after it\); --no-input forbids prompting/);
+  t.match(
+    screen,
+    /error: missing parameters Size \(how big the machine is\), Count \(how many copies\), Label \(label shown on the page\), Tier \(support tier\), Password \(admin password\), Verbose \(talk more\), Owner \(who looks after it\); --no-input forbids prompting/,
+  );
   t.notMatch(screen, /\? Size/, 'no prompt shown');
 });
 
 t.test('with -o json, prompts stay on the terminal and stdout stays the plan', async (t) => {
   const { home, id } = await fixtureHome(t);
   const out = join(tempDir(t), 'plan.json');
-  const term = terminal(t, [
-    `cd ${quote(ROOT)} &&`, `NEPHO_HOME=${quote(home)} HOME=${quote(home)} NO_COLOR=1`,
-    quote(process.execPath), quote(BIN), 'formation:create', id, '--dry-run', '-o', 'json',
-    '-p', 'Size=large', '-p', 'Count=2', '-p', 'Label=x', '-p', 'Tier=gold', '-p', 'Verbose=yes', '-p', 'Owner=ann',
-    `> ${quote(out)}; echo EXIT=$?; sleep 30`,
-  ].join(' '));
+  const term = terminal(
+    t,
+    [
+      `cd ${quote(ROOT)} &&`,
+      `NEPHO_HOME=${quote(home)} HOME=${quote(home)} NO_COLOR=1`,
+      quote(process.execPath),
+      quote(BIN),
+      'formation:create',
+      id,
+      '--dry-run',
+      '-o',
+      'json',
+      '-p',
+      'Size=large',
+      '-p',
+      'Count=2',
+      '-p',
+      'Label=x',
+      '-p',
+      'Tier=gold',
+      '-p',
+      'Verbose=yes',
+      '-p',
+      'Owner=ann',
+      `> ${quote(out)}; echo EXIT=$?; sleep 30`,
+    ].join(' '),
+  );
   await term.waitForScreen(/\? Password \(admin password\)/);
   t.notMatch(term.screen(), /\? (Size|Count|Label|Tier|Verbose|Owner)/, 'only the parameter still missing is asked for');
   term.send([SECRET], true);
@@ -195,9 +221,18 @@ t.test('with -o json, prompts stay on the terminal and stdout stays the plan', a
   const screen = await term.waitForScreen(/EXIT=\d+/);
   t.match(screen, /EXIT=0/);
   const plan = JSON.parse(readFileSync(out, 'utf8'));
-  t.same(plan.parameters.map((p: any) => [p.name, p.value, p.source]), [
-    ['Size', 'large', '-p Size'], ['Count', 2, '-p Count'], ['Label', 'x', '-p Label'], ['Tier', 'gold', '-p Tier'],
-    ['Password', '********', 'prompt'], ['Verbose', true, '-p Verbose'], ['Owner', 'ann', '-p Owner'], ['Settled', 'fixed', 'scenario default'],
-  ]);
+  t.same(
+    plan.parameters.map((p: any) => [p.name, p.value, p.source]),
+    [
+      ['Size', 'large', '-p Size'],
+      ['Count', 2, '-p Count'],
+      ['Label', 'x', '-p Label'],
+      ['Tier', 'gold', '-p Tier'],
+      ['Password', '********', 'prompt'],
+      ['Verbose', true, '-p Verbose'],
+      ['Owner', 'ann', '-p Owner'],
+      ['Settled', 'fixed', 'scenario default'],
+    ],
+  );
   t.notMatch(readFileSync(out, 'utf8') + screen, SECRET);
 });

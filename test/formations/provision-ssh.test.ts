@@ -18,14 +18,25 @@ const base = tempDir(t, 'nepho-provision-');
 const client = makeSshKey(base, 'client');
 const user = userInfo().username;
 const bootstrapDir = join(base, 'var-lib-nepho');
-const target = await startSshd(t, { authorizedKey: client.publicKey, setEnv: { NEPHO_BOOTSTRAP_DIR: bootstrapDir, NEPHO_BOOTSTRAP_LOG: join(bootstrapDir, 'bootstrap.log') } });
+const target = await startSshd(t, {
+  authorizedKey: client.publicKey,
+  setEnv: { NEPHO_BOOTSTRAP_DIR: bootstrapDir, NEPHO_BOOTSTRAP_LOG: join(bootstrapDir, 'bootstrap.log') },
+});
 const bastion = await startSshd(t, { authorizedKey: client.publicKey, forwarding: true });
 
 /** A home with formation `web` of cloudlet local/stand-in, whose bootstrap says who it is and exits with ExitWith. */
 async function homeWithWeb(): Promise<string> {
   const home = join(tempDir(t, 'nepho-provision-home-'), 'home');
   standInFormation(home, 'web', {
-    access: { ssh: { host: '{{outputs.Host}}', port: '{{outputs.Port}}', user: '{{parameters.AdminUser}}', bastion: '{{outputs.Bastion}}', bastion_port: '{{outputs.BastionPort}}' } },
+    access: {
+      ssh: {
+        host: '{{outputs.Host}}',
+        port: '{{outputs.Port}}',
+        user: '{{parameters.AdminUser}}',
+        bastion: '{{outputs.Bastion}}',
+        bastion_port: '{{outputs.BastionPort}}',
+      },
+    },
     parameters: { AdminUser: user, Greeting: 'hello', ExitWith: 0 },
     state: { outputs: { Host: '127.0.0.1', Port: String(target.port), Bastion: '127.0.0.1', BastionPort: String(bastion.port) } },
   });
@@ -42,7 +53,8 @@ async function homeWithWeb(): Promise<string> {
       '',
     ].join('\n'),
     'patterns/stand-in/single.json': '{}\n',
-    'provisioners/bootstrap.sh': '#!/bin/sh\necho "I am $(id -u) in $NEPHO_FORMATION saying $NEPHO_Greeting with ${NEPHO_Token:-no token}"\necho "to stderr" >&2\nexit "$NEPHO_ExitWith"\n',
+    'provisioners/bootstrap.sh':
+      '#!/bin/sh\necho "I am $(id -u) in $NEPHO_FORMATION saying $NEPHO_Greeting with ${NEPHO_Token:-no token}"\necho "to stderr" >&2\nexit "$NEPHO_ExitWith"\n',
   });
   return home;
 }
@@ -51,13 +63,23 @@ t.test('the bootstrap runs again as root on the host, through the bastion; its o
   const home = await homeWithWeb();
   const r = await nepho(['formation:provision', 'web', '-i', client.privateKey], { home });
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'I am 0 in web saying hello with no token\nto stderr\n', "the script's output (both streams, in order, as the log has them), run as root with the recorded values");
+  t.equal(
+    r.stdout,
+    'I am 0 in web saying hello with no token\nto stderr\n',
+    "the script's output (both streams, in order, as the log has them), run as root with the recorded values",
+  );
   t.match(r.stderr, /^provisioned web in \d+s \(PROVISIONED\)$/m, 'the summary beside it, on stderr');
-  t.notMatch(r.stderr, /Warning: Permanently added/, "ssh's own chatter stays out"); 
+  t.notMatch(r.stderr, /Warning: Permanently added/, "ssh's own chatter stays out");
   t.match(r.stderr, /secret parameters are not kept, so this run goes without Token/);
   t.match(readFileSync(join(bootstrapDir, 'bootstrap.log'), 'utf8'), /I am 0 in web saying hello/, 'and in the bootstrap log on the host');
   const journal = readJournal(home, 'web');
-  t.match(journal.filter((e) => e.kind === 'output'), [{ stream: 'stdout', line: 'I am 0 in web saying hello with no token' }, { stream: 'stdout', line: 'to stderr' }]);
+  t.match(
+    journal.filter((e) => e.kind === 'output'),
+    [
+      { stream: 'stdout', line: 'I am 0 in web saying hello with no token' },
+      { stream: 'stdout', line: 'to stderr' },
+    ],
+  );
   t.match(journal.at(-1), { kind: 'end', operation: 'provision', ok: true, exitCode: 0 });
   t.ok(target.log().includes(`Accepted publickey for ${user}`), 'it went through the target sshd');
 });
@@ -69,11 +91,15 @@ t.test("the bootstrap's exit status passes through; a secret given with -p reach
   t.match(r.stdout, /with tok-5ecret/, 'the secret reached the script');
   t.match(stderrLines(r.stderr).errors, [/formation web: the bootstrap exited with status 3/]);
   const record = JSON.parse(readFileSync(join(home, 'formations', 'web', 'formation.json'), 'utf8'));
-  t.match(record, { status: 'CREATE_COMPLETE', parameters: { ExitWith: 0 }, operation: { kind: 'provision', ok: false } }, 'nothing of the run is recorded as an answer');
+  t.match(
+    record,
+    { status: 'CREATE_COMPLETE', parameters: { ExitWith: 0 }, operation: { kind: 'provision', ok: false } },
+    'nothing of the run is recorded as an answer',
+  );
   t.notOk(readFileSync(join(home, 'formations', 'web', 'formation.json'), 'utf8').includes('tok-5ecret'));
 });
 
-t.test('an unreachable host ends with ssh\'s status and one line', async (t) => {
+t.test("an unreachable host ends with ssh's status and one line", async (t) => {
   const home = await homeWithWeb();
   const record = join(home, 'formations', 'web', 'formation.json');
   const { writeFileSync } = await import('node:fs');

@@ -23,8 +23,11 @@ const bastion = await startSshd(t, { authorizedKey: client.publicKey, forwarding
 /** access.ssh as a scenario declares it: everything from outputs, the user from a parameter. */
 const ACCESS = {
   ssh: {
-    host: '{{outputs.Host}}', port: '{{outputs.Port}}', user: '{{parameters.AdminUser}}',
-    bastion: '{{outputs.Bastion}}', bastion_port: '{{outputs.BastionPort}}',
+    host: '{{outputs.Host}}',
+    port: '{{outputs.Port}}',
+    user: '{{parameters.AdminUser}}',
+    bastion: '{{outputs.Bastion}}',
+    bastion_port: '{{outputs.BastionPort}}',
   },
 };
 
@@ -41,7 +44,10 @@ function homeWithWeb(root = tempDir(t, 'nepho-ssh-home-'), over: Record<string, 
 
 /** The lines of the bastion's log about a channel it forwarded to `port`. */
 function forwardedTo(sshd: Sshd, port: number): string[] {
-  return sshd.log().split(/\r?\n/).filter((l) => new RegExp(`direct_tcpip: .*target 127\\.0\\.0\\.1 port ${port}$`).test(l));
+  return sshd
+    .log()
+    .split(/\r?\n/)
+    .filter((l) => new RegExp(`direct_tcpip: .*target 127\\.0\\.0\\.1 port ${port}$`).test(l));
 }
 
 function knownHosts(home: string): string[] {
@@ -60,10 +66,20 @@ t.test('a command runs on the host through the bastion; both host keys are remem
 
   const lines = knownHosts(home);
   t.equal(lines.length, 2, 'two hosts learnt on first use');
-  t.ok(lines.some((l) => l.includes(`/127.0.0.1:${target.port} `) && l.endsWith(target.hostKey)), "the target's key, under the formation's name");
-  t.ok(lines.some((l) => l.includes(`/127.0.0.1:${bastion.port} `) && l.endsWith(bastion.hostKey)), "the bastion's key");
+  t.ok(
+    lines.some((l) => l.includes(`/127.0.0.1:${target.port} `) && l.endsWith(target.hostKey)),
+    "the target's key, under the formation's name",
+  );
+  t.ok(
+    lines.some((l) => l.includes(`/127.0.0.1:${bastion.port} `) && l.endsWith(bastion.hostKey)),
+    "the bastion's key",
+  );
   t.match(r.stderr, /Permanently added/, 'ssh said it learnt them');
-  t.equal(r.stderr.split('\n')[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${bastion.port})`, 'nepho said first where it connects, on stderr');
+  t.equal(
+    r.stderr.split('\n')[0],
+    `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${bastion.port})`,
+    'nepho said first where it connects, on stderr',
+  );
 
   const config = join(home, 'formations', 'web', 'ssh_config');
   t.equal(statSync(config).mode & 0o777, 0o600, 'the ssh config file is private');
@@ -101,9 +117,13 @@ t.test('--print prints ssh -p PORT USER@HOST with -J through the bastion, and -o
   t.equal(r.stderr, '');
   const knownHostsFile = join(home, 'known_hosts');
   const line = r.stdout.replace(/HostKeyAlias=nepho-web-[0-9a-f]{8}\//, 'HostKeyAlias=nepho-web-ID/');
-  t.equal(line, `ssh -p ${target.port} -o ConnectTimeout=15 -i ${client.privateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHostsFile} ` +
-    `-o StrictHostKeyChecking=accept-new -o HostKeyAlias=nepho-web-ID/127.0.0.1:${target.port} ` +
-    `-J ${user}@127.0.0.1:${bastion.port} ${user}@127.0.0.1 -- ${shellQuote(`sh -c ${shellQuote(`echo "$0 it's"`)}`)}\n`, 'no generated config file: every option on the line');
+  t.equal(
+    line,
+    `ssh -p ${target.port} -o ConnectTimeout=15 -i ${client.privateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${knownHostsFile} ` +
+      `-o StrictHostKeyChecking=accept-new -o HostKeyAlias=nepho-web-ID/127.0.0.1:${target.port} ` +
+      `-J ${user}@127.0.0.1:${bastion.port} ${user}@127.0.0.1 -- ${shellQuote(`sh -c ${shellQuote(`echo "$0 it's"`)}`)}\n`,
+    'no generated config file: every option on the line',
+  );
   t.notMatch(r.stdout, /ssh_config|-F /);
   t.equal(r.stderr, '', 'no "connecting to" line: nothing connects');
 
@@ -112,7 +132,11 @@ t.test('--print prints ssh -p PORT USER@HOST with -J through the bastion, and -o
   const data = JSON.parse(json.stdout) as { command: string[] };
   t.same(Object.keys(data), ['user', 'host', 'port', 'bastion', 'command']);
   t.match(data, { user, host: '127.0.0.1', port: target.port, bastion: { user, host: '127.0.0.1', port: bastion.port } });
-  t.same(data.command.slice(-3), ['-J', `${user}@127.0.0.1:${bastion.port}`, `${user}@127.0.0.1`], 'the bastion user is the host user when the scenario names none');
+  t.same(
+    data.command.slice(-3),
+    ['-J', `${user}@127.0.0.1:${bastion.port}`, `${user}@127.0.0.1`],
+    'the bastion user is the host user when the scenario names none',
+  );
   const yaml = await nepho(['formation:ssh', 'web', '--print', '-o', 'yaml'], { home });
   t.match(yaml.stdout, /^user: .*\nhost: 127\.0\.0\.1\n/);
   expectUserError(t, await nepho(['formation:ssh', 'web', '-o', 'json'], { home }), /-o json goes with --print/, '-o without --print');
@@ -153,10 +177,14 @@ t.test('an unreachable host ends with one line and exit status 255, never a hang
   const behind = homeWithWeb(undefined, { Port: String(closed) });
   const onward = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'echo', 'no'], { home: behind });
   t.equal(onward.code, 255, 'a closed port behind the bastion');
-  t.same(errorLine(onward).filter((l) => !/Permanently added/.test(l)), [
-    `connecting to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port})`,
-    `error: could not connect to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port}): the bastion could not connect onward: connect failed: Connection refused`,
-  ], "the bastion's refusal, in one line");
+  t.same(
+    errorLine(onward).filter((l) => !/Permanently added/.test(l)),
+    [
+      `connecting to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port})`,
+      `error: could not connect to ${user}@127.0.0.1:${closed} (through ${user}@127.0.0.1:${bastion.port}): the bastion could not connect onward: connect failed: Connection refused`,
+    ],
+    "the bastion's refusal, in one line",
+  );
 
   // A bastion that accepts the connection and never says a word (a host
   // behind a firewall that drops packets looks the same to ssh once the
@@ -169,7 +197,12 @@ t.test('an unreachable host ends with one line and exit status 255, never a hang
   const lines = errorLine(r);
   t.equal(lines.length, 2, `two lines in all: ${JSON.stringify(lines)}`);
   t.equal(lines[0], `connecting to ${user}@127.0.0.1:${target.port} (through ${user}@127.0.0.1:${silent.port})`);
-  t.match(lines[1], new RegExp(`^error: could not connect to ${user}@127\\.0\\.0\\.1:${target.port} \\(through ${user}@127\\.0\\.0\\.1:${silent.port}\\): (the bastion 127\\.0\\.0\\.1:${silent.port}: )?no answer within 2 s$`));
+  t.match(
+    lines[1],
+    new RegExp(
+      `^error: could not connect to ${user}@127\\.0\\.0\\.1:${target.port} \\(through ${user}@127\\.0\\.0\\.1:${silent.port}\\): (the bastion 127\\.0\\.0\\.1:${silent.port}: )?no answer within 2 s$`,
+    ),
+  );
 });
 
 t.test('--user changes the host user only; the bastion keeps its own', async (t) => {
@@ -221,13 +254,28 @@ t.test('host, port and user values that could smuggle ssh options are refused', 
   }
   const h = homeWithWeb();
   standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: 'root\nProxyCommand x' }, state: { outputs: outputs() } });
-  expectUserError(t, await nepho(['ssh', 'web', '--print'], { home: h }), /access\.ssh\.user "root\\nProxyCommand x" is not a user name/, 'a user with a line break');
-  expectUserError(t, await nepho(["ssh", "web", "--print", "--user=-oProxyCommand=x"], { home: homeWithWeb() }), /--user "-oProxyCommand=x" is not a user name/, '--user starting with -');
+  expectUserError(
+    t,
+    await nepho(['ssh', 'web', '--print'], { home: h }),
+    /access\.ssh\.user "root\\nProxyCommand x" is not a user name/,
+    'a user with a line break',
+  );
+  expectUserError(
+    t,
+    await nepho(['ssh', 'web', '--print', '--user=-oProxyCommand=x'], { home: homeWithWeb() }),
+    /--user "-oProxyCommand=x" is not a user name/,
+    '--user starting with -',
+  );
   expectUserError(t, await nepho(['ssh', 'web', '--print', '--user', 'a b'], { home: homeWithWeb() }), /--user "a b"/, '--user with a blank');
 
   const local = join(tempDir(t), 'home');
   standInFormation(local, 'box', { provider: 'stand-in-local', state: { endpoint: { host: '-oProxyCommand=x', port: 22 } } });
-  expectUserError(t, await nepho(['ssh', 'box', '--print'], { home: local }), /the ssh host reported by provider stand-in-local "-oProxyCommand=x"/, 'a provider endpoint is checked too');
+  expectUserError(
+    t,
+    await nepho(['ssh', 'box', '--print'], { home: local }),
+    /the ssh host reported by provider stand-in-local "-oProxyCommand=x"/,
+    'a provider endpoint is checked too',
+  );
   t.notOk(existsSync(pwned), 'nothing ran');
 });
 
@@ -236,7 +284,12 @@ t.test('clear errors before anything is run', async (t) => {
   expectUserError(t, await nepho(['ssh', 'web', '-i', join(base, 'no-such-key')], { home }), /-i .*no-such-key: no such readable file/, 'a missing key');
   expectUserError(t, await nepho(['ssh', 'web', '-i', base], { home }), /-i .*: not a file/, 'a directory as key');
   for (const bad of ['0', 'soon', '1.5', '99999']) {
-    expectUserError(t, await nepho(['ssh', 'web', '--connect-timeout', bad], { home }), /--connect-timeout ".*": not a whole number of seconds from 1 to 3600/, `--connect-timeout ${bad}`);
+    expectUserError(
+      t,
+      await nepho(['ssh', 'web', '--connect-timeout', bad], { home }),
+      /--connect-timeout ".*": not a whole number of seconds from 1 to 3600/,
+      `--connect-timeout ${bad}`,
+    );
   }
 
   const noPath = await nepho(['ssh', 'web', '-i', client.privateKey, '--', 'true'], { home, env: { PATH: tempDir(t) } });
@@ -247,7 +300,11 @@ t.test('clear errors before anything is run', async (t) => {
   const h = join(tempDir(t), 'home');
   standInFormation(h, 'web', { access: { url: 'http://x/' }, state: {} });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: scenario default of local\/stand-in declares no access\.ssh/, 'no access.ssh');
-  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: { Host: '127.0.0.1', Port: '22' }, inProgress: true, status: 'CREATE_IN_PROGRESS' } });
+  standInFormation(h, 'web', {
+    access: ACCESS,
+    parameters: { AdminUser: user },
+    state: { outputs: { Host: '127.0.0.1', Port: '22' }, inProgress: true, status: 'CREATE_IN_PROGRESS' },
+  });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /access\.ssh\.bastion \(\{\{outputs\.Bastion\}\}\) has no value yet/, 'an output not there yet');
   standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: outputs(), gone: true } });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: provider stand-in-cloud no longer has it/, 'a formation gone at the provider');

@@ -17,7 +17,12 @@ const CFN_SCENARIO = 'summary: on AWS\nproviders:\n  cloudformation: {pattern: a
 
 /** A PATH without cfn-lint, so that lint output is nepho's own whatever the machine has. */
 function withoutCfnLint(): Record<string, string> {
-  return { PATH: (process.env.PATH ?? '').split(':').filter((p) => !/pyenv|\.local\/bin/.test(p)).join(':') };
+  return {
+    PATH: (process.env.PATH ?? '')
+      .split(':')
+      .filter((p) => !/pyenv|\.local\/bin/.test(p))
+      .join(':'),
+  };
 }
 
 /** No stack trace and no "unexpected failure" anywhere in a run's output. */
@@ -59,13 +64,17 @@ t.test('template errors: cloudlet:lint lists every one at file:line:col; formati
   const create = await nepho(['formation:create', c.id, '--dry-run'], { home, env });
   expectUserError(t, create, /./, 'create stops');
   t.equal(stderrLines(create.stderr).errors[0], `error: ${c.installed}/${lines[0]}`, 'on the first problem, with the same line');
-  const real = await nepho(['formation:create', c.id, '--no-input'], { home, env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' } });
+  const real = await nepho(['formation:create', c.id, '--no-input'], {
+    home,
+    env: { ...env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL: 'http://127.0.0.1:9' },
+  });
   t.equal(stderrLines(real.stderr).errors[0], `error: ${c.installed}/${lines[0]}`, 'a real create stops there too, before AWS');
 });
 
 t.test('YAML CloudFormation accepts but strict YAML does not: lint warns with the line, dry-run warns and goes on', async (t) => {
   const home = join(tempDir(t), 'home');
-  const loose = 'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: "a name\n      that goes on"\n      Tags: [\n\t{Key: a, Value: b}]\n';
+  const loose =
+    'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      DisplayName: "a name\n      that goes on"\n      Tags: [\n\t{Key: a, Value: b}]\n';
   const c = await installDevCloudlet(t, home, 'loose', { 'scenarios/default.yaml': CFN_SCENARIO, 'patterns/aws/app.cf': loose });
   const lint = await nepho(['cloudlet:lint', c.dir], { home, env: withoutCfnLint() });
   t.equal(lint.code, 0, lint.stdout + lint.stderr);
@@ -103,7 +112,12 @@ Resources:
   t.equal(ok.code, 0, ok.stderr);
   const warnings = stderrLines(ok.stderr).warnings;
   t.equal(warnings.length, 1, 'one warning line');
-  t.match(warnings[0], new RegExp(`^warning: ${c.installed}/patterns/aws/app\\.cf:7:21: Parameters\\.Code\\.AllowedPattern is not checked by nepho \\(the class intersection .*\\); CloudFormation will check values of Code$`));
+  t.match(
+    warnings[0],
+    new RegExp(
+      `^warning: ${c.installed}/patterns/aws/app\\.cf:7:21: Parameters\\.Code\\.AllowedPattern is not checked by nepho \\(the class intersection .*\\); CloudFormation will check values of Code$`,
+    ),
+  );
   const bad = await nepho(['formation:create', c.id, '--dry-run', '-p', 'Name=my app', '--no-input'], { home });
   noCrash(t, bad, 'a bad value');
   t.equal(bad.code, 1);
@@ -113,7 +127,9 @@ Resources:
   t.match(stderrLines(possessive.stderr).errors[0], /Alpha.*must match the pattern/);
   const described = await nepho(['scenario:describe', c.id, '-o', 'json'], { home });
   t.equal(described.code, 0, described.stderr);
-  t.match(JSON.parse(described.stdout).parameters.find((p: { name: string }) => p.name === 'Code').constraints, ['matches [A-Z&&[^AEIOU]]{3} (checked by the provider only)']);
+  t.match(JSON.parse(described.stdout).parameters.find((p: { name: string }) => p.name === 'Code').constraints, [
+    'matches [A-Z&&[^AEIOU]]{3} (checked by the provider only)',
+  ]);
 });
 
 t.test('JSON nested 10,000 levels deep: one line naming the file, in lint and in dry-run; no stack overflow', async (t) => {
@@ -154,13 +170,20 @@ t.test('NoEcho "TRUE" and "True" make secrets: never in the plan, -o json, the r
   const password = 'db-pass-7c1e9a3f5b';
   const key = 'api-key-42d8e0b6c1';
   const args = ['formation:create', c.id, '--name', 'secretive', '-p', `DbPassword=${password}`, '-p', `ApiKey=${key}`, '--no-input'];
-  const [table, json] = await Promise.all([nepho([...args, '--dry-run'], { home, env: moto.env }), nepho([...args, '--dry-run', '-o', 'json'], { home, env: moto.env })]);
+  const [table, json] = await Promise.all([
+    nepho([...args, '--dry-run'], { home, env: moto.env }),
+    nepho([...args, '--dry-run', '-o', 'json'], { home, env: moto.env }),
+  ]);
   for (const [what, r] of Object.entries({ table, json })) {
     t.equal(r.code, 0, `${what}: ${r.stderr}`);
     t.notMatch(r.stdout + r.stderr, new RegExp(`${password}|${key}`), `${what}: no secret printed`);
   }
   t.match(table.stdout, /^\s*DbPassword\s+\*{8}\s/m);
-  t.match(JSON.parse(json.stdout).parameters, [{ name: 'DbPassword', value: '********', secret: true }, { name: 'ApiKey', value: '********', secret: true }, { name: 'Greeting', secret: false }]);
+  t.match(JSON.parse(json.stdout).parameters, [
+    { name: 'DbPassword', value: '********', secret: true },
+    { name: 'ApiKey', value: '********', secret: true },
+    { name: 'Greeting', secret: false },
+  ]);
 
   const created = await nepho(args, { home, env: moto.env });
   t.equal(created.code, 0, created.stderr);
@@ -169,7 +192,12 @@ t.test('NoEcho "TRUE" and "True" make secrets: never in the plan, -o json, the r
   t.same(record.secrets.sort(), ['ApiKey', 'DbPassword'], 'the record names the secrets, without their values');
   for (const secret of [password, key]) t.same(filesContaining(home, secret), [], 'no file under NEPHO_HOME (record, journal) holds a secret');
   const described = JSON.parse((await nepho(['formation:describe', 'secretive', '-o', 'json'], { home, env: moto.env })).stdout);
-  const attr = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeInstanceAttribute', InstanceId: described.outputs.InstanceId, Attribute: 'userData', Version: '2016-11-15' });
+  const attr = await motoQuery(moto.endpoint, 'ec2', {
+    Action: 'DescribeInstanceAttribute',
+    InstanceId: described.outputs.InstanceId,
+    Attribute: 'userData',
+    Version: '2016-11-15',
+  });
   const userData = Buffer.from(/<userData>\s*<value>([^<]+)<\/value>/.exec(attr)![1]!, 'base64').toString('utf8');
   t.match(userData, /NEPHO_Greeting='hello'/, 'non-secret parameters reach the user data');
   t.notMatch(userData, /NEPHO_DbPassword|NEPHO_ApiKey/, 'secret ones do not');

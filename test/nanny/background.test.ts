@@ -21,11 +21,18 @@ t.test('create and destroy run in a nanny, not in the nepho process, and the jou
   t.ok(existsSync(join(h.store, 'bg.json')), 'the provider made the formation');
 
   const first = readJournal(h.home, 'bg');
-  t.same(first.map((e) => e.kind), ['start', 'accepted', 'event', 'event', 'event', 'event', 'end'], 'start, accepted, each event, end');
+  t.same(
+    first.map((e) => e.kind),
+    ['start', 'accepted', 'event', 'event', 'event', 'event', 'end'],
+    'start, accepted, each event, end',
+  );
   const [start] = first;
   t.match(start, { kind: 'start', operation: 'create', pid: Number, host: String });
   t.not(start!.pid, created.pid, 'the operation ran in another process than the nepho the user started');
-  t.same(first.filter((e) => e.kind === 'event').map((e) => e.event.reason ?? e.event.status), ['step 1 of 3', 'step 2 of 3', 'step 3 of 3', 'CREATE_COMPLETE']);
+  t.same(
+    first.filter((e) => e.kind === 'event').map((e) => e.event.reason ?? e.event.status),
+    ['step 1 of 3', 'step 2 of 3', 'step 3 of 3', 'CREATE_COMPLETE'],
+  );
   t.match(first.at(-1), { kind: 'end', operation: 'create', ok: true, status: 'CREATE_COMPLETE', failures: [] });
   t.match(first[1], { kind: 'accepted', state: { file: join(h.store, 'bg.json') } });
   const afterCreate = journalBytes(h.home, 'bg');
@@ -36,9 +43,15 @@ t.test('create and destroy run in a nanny, not in the nepho process, and the jou
   t.notOk(existsSync(join(h.store, 'bg.json')), 'the provider removed it');
 
   const both = journalBytes(h.home, 'bg');
-  t.ok(both.length > afterCreate.length && both.subarray(0, afterCreate.length).equals(afterCreate), "the create's bytes are unchanged: the destroy was appended after them");
+  t.ok(
+    both.length > afterCreate.length && both.subarray(0, afterCreate.length).equals(afterCreate),
+    "the create's bytes are unchanged: the destroy was appended after them",
+  );
   const second = readJournal(h.home, 'bg').slice(first.length);
-  t.same(second.map((e) => e.kind), ['start', 'accepted', 'event', 'end']);
+  t.same(
+    second.map((e) => e.kind),
+    ['start', 'accepted', 'event', 'end'],
+  );
   t.match(second[0], { kind: 'start', operation: 'destroy' });
   t.not(second[0]!.pid, destroyed.pid, 'the destroy, too, ran in a nanny');
   t.not(second[0]!.pid, start!.pid, 'a nanny per operation');
@@ -52,9 +65,15 @@ t.test('following by default: events show as they come, and the exit status says
   const shown = stderrLines(ok.stderr).other;
   t.match(shown.join('\n'), /Creating formation good \(local\/slowapp, scenario default\) with slow/);
   for (const step of ['step 1 of 3', 'step 2 of 3', 'step 3 of 3']) {
-    t.ok(shown.some((l) => /^\d\d:\d\d:\d\d {2}CREATE_IN_PROGRESS +good {2}/.test(l) && l.endsWith(step)), `event line: ${step}`);
+    t.ok(
+      shown.some((l) => /^\d\d:\d\d:\d\d {2}CREATE_IN_PROGRESS +good {2}/.test(l) && l.endsWith(step)),
+      `event line: ${step}`,
+    );
   }
-  t.ok(shown.some((l) => /CREATE_COMPLETE +good$/.test(l)), 'the last event');
+  t.ok(
+    shown.some((l) => /CREATE_COMPLETE +good$/.test(l)),
+    'the last event',
+  );
   t.same(stderrLines(ok.stderr).errors, []);
 
   // A follow of a dozen polls and more: no listener piles up on the detach signal.
@@ -65,12 +84,20 @@ t.test('following by default: events show as they come, and the exit status says
   const bad = await h.run([...CREATE, '--name', 'bad'], { NEPHO_SLOW_FAIL: '1' });
   t.equal(bad.code, 1, 'a failed create exits 1');
   const lines = stderrLines(bad.stderr);
-  t.ok(lines.other.some((l) => /CREATE_FAILED +Thing {2}Slow::Thing {2}told to fail$/.test(l)), 'the failure event is shown as it happens');
+  t.ok(
+    lines.other.some((l) => /CREATE_FAILED +Thing {2}Slow::Thing {2}told to fail$/.test(l)),
+    'the failure event is shown as it happens',
+  );
   t.ok(lines.other.includes('  ✗ Thing (Slow::Thing): told to fail'), 'the failed resource with its reason, at the end');
   t.equal(lines.errors.length, 1, 'one error line');
   t.match(lines.errors[0], /^error: formation bad: create failed with CREATE_FAILED after \d+s; 1 resource\(s\) failed \(above\)$/);
   t.same(lines.stackFrames, []);
-  t.match(readJournal(h.home, 'bad').at(-1), { kind: 'end', ok: false, status: 'CREATE_FAILED', failures: [{ resource: 'Thing', type: 'Slow::Thing', reason: 'told to fail' }] });
+  t.match(readJournal(h.home, 'bad').at(-1), {
+    kind: 'end',
+    ok: false,
+    status: 'CREATE_FAILED',
+    failures: [{ resource: 'Thing', type: 'Slow::Thing', reason: 'told to fail' }],
+  });
 });
 
 t.test('--detach returns once the provider has accepted; the nanny carries the create to its end', async (t) => {
@@ -99,7 +126,10 @@ t.test('--foreground runs everything in the nepho process, still journaling', as
   t.match(run.stdout, /created here/);
   t.match(run.stderr, /step 3 of 3/, 'events are shown');
   const entries = readJournal(h.home, 'here');
-  t.same(entries.map((e) => e.kind), ['start', 'accepted', 'event', 'event', 'event', 'event', 'end']);
+  t.same(
+    entries.map((e) => e.kind),
+    ['start', 'accepted', 'event', 'event', 'event', 'event', 'end'],
+  );
   t.equal(entries[0]!.pid, run.pid, "the journal's start names the nepho process itself: no fork");
   t.notOk(existsSync(join(h.home, 'formations', 'here', 'nanny.log')), 'no nanny was started (it would log beside the journal)');
 

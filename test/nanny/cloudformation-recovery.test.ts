@@ -34,7 +34,11 @@ t.test('list shows the create interrupted; once the stack has finished, watch pi
   const h = await gateCloudletHome(t, moto);
   const { stackId, start, killedAt } = await orphanedCreate(t, h, 'cf1');
 
-  t.match(await listedFormation(h.run, 'cf1'), { source: 'local', operation: { kind: 'create', pid: start.pid, since: start.time, state: 'interrupted' } }, 'interrupted while the stack is still at work');
+  t.match(
+    await listedFormation(h.run, 'cf1'),
+    { source: 'local', operation: { kind: 'create', pid: start.pid, since: start.time, state: 'interrupted' } },
+    'interrupted while the stack is still at work',
+  );
   t.equal(readJournal(h.home, 'cf1').length, killedAt, 'list leaves an operation still under way alone');
 
   await releaseGate(moto.endpoint, stackId);
@@ -48,7 +52,10 @@ t.test('list shows the create interrupted; once the stack has finished, watch pi
 
   const added = readJournal(h.home, 'cf1').slice(killedAt);
   t.match(added[0], { kind: 'resumed', pid: watch.pid }, "the watch took the operation over: 'resumed', with its own pid");
-  t.ok(added.slice(1, -1).every((e) => e.kind === 'event'), 'then the stack events');
+  t.ok(
+    added.slice(1, -1).every((e) => e.kind === 'event'),
+    'then the stack events',
+  );
   t.match(added.at(-1), { kind: 'end', operation: 'create', ok: true, status: 'CREATE_COMPLETE' }, 'then the end');
   const record = JSON.parse(readFileSync(join(h.home, 'formations', 'cf1', 'formation.json'), 'utf8'));
   t.match(record, { status: 'CREATE_COMPLETE', operation: { kind: 'create', ok: true } }, 'the record says how it stands');
@@ -62,7 +69,11 @@ t.test('watched while the stack is still at work: watch follows it from the stac
   const { stackId, killedAt } = await orphanedCreate(t, h, 'cf2');
   const watch = h.spawn(['formation:watch', 'cf2']);
   await waitForJournal(h.home, 'cf2', (e) => e.slice(killedAt).some((x) => x.kind === 'resumed'), 'the watch to take over');
-  t.match(await listedFormation(h.run, 'cf2'), { operation: { kind: 'create', pid: watch.pid, state: 'running' } }, 'list: running again, carried by the watch');
+  t.match(
+    await listedFormation(h.run, 'cf2'),
+    { operation: { kind: 'create', pid: watch.pid, state: 'running' } },
+    'list: running again, carried by the watch',
+  );
   await releaseGate(moto.endpoint, stackId);
   const watched = await watch.done;
   t.equal(watched.code, 0, watched.stderr);

@@ -25,13 +25,18 @@ t.test('huit/mediawiki runs through the same nanny as the local providers', asyn
   const installed = await nepho(['cloudlet:install', 'huit/mediawiki'], { home, env });
   t.equal(installed.code, 0, installed.stderr);
   const secret = 'a-long-admin-password';
-  const created = await running(spawnNepho(['formation:create', 'huit/mediawiki', '--name', 'wiki', '--no-input', '-p', `AdminPassword=${secret}`], { home, env })).done;
+  const created = await running(
+    spawnNepho(['formation:create', 'huit/mediawiki', '--name', 'wiki', '--no-input', '-p', `AdminPassword=${secret}`], { home, env }),
+  ).done;
   t.equal(created.code, 0, created.stderr);
   t.match(created.stderr, /CREATE_COMPLETE +wiki {2}AWS::CloudFormation::Stack/, 'stack events were followed');
   const entries = readJournal(home, 'wiki');
   t.match(entries[0], { kind: 'start', operation: 'create' });
   t.not(entries[0]!.pid, created.pid, 'carried by a nanny');
-  t.match(entries.find((e) => e.kind === 'accepted'), { state: { stackId: /^arn:aws:cloudformation:/ } });
+  t.match(
+    entries.find((e) => e.kind === 'accepted'),
+    { state: { stackId: /^arn:aws:cloudformation:/ } },
+  );
   t.match(entries.at(-1), { kind: 'end', ok: true, status: 'CREATE_COMPLETE' });
   t.notMatch(readFileSync(join(home, 'formations', 'wiki', 'journal.jsonl'), 'utf8'), secret, 'no secret in the journal');
   const row = await listedFormation((args) => nepho(args, { home, env }), 'wiki');
@@ -49,7 +54,11 @@ t.test('the network goes away while the nanny follows a stack: an error entry, a
 
   const entries = await waitForJournal(h.home, 'cut', journalEnded, 'the end', 60_000);
   const last = entries.at(-1)!;
-  t.match(last, { kind: 'error', operation: 'create', code: 'AWS_UNREACHABLE', message: new RegExp(`cannot reach AWS at ${relay.endpoint.replace(/\./g, '\\.')}`) }, 'the journal says what went wrong');
+  t.match(
+    last,
+    { kind: 'error', operation: 'create', code: 'AWS_UNREACHABLE', message: new RegExp(`cannot reach AWS at ${relay.endpoint.replace(/\./g, '\\.')}`) },
+    'the journal says what went wrong',
+  );
   const watched = await h.run(['formation:watch', 'cut'], { AWS_ENDPOINT_URL: relay.endpoint });
   t.equal(watched.code, 1, 'watch exits 1');
   const lines = stderrLines(watched.stderr);

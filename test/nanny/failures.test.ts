@@ -25,7 +25,9 @@ t.test('a killed nanny of a provider that cannot resume: list shows the operatio
   // The terminal that was following notices, and says how to pick the operation up.
   const followed = await follower.done;
   t.equal(followed.code, 1, 'the following nepho exits 1');
-  t.match(stderrLines(followed.stderr).errors, [new RegExp(`^error: the background process carrying the create of dead \\(pid ${start.pid}\\) stopped without finishing$`)]);
+  t.match(stderrLines(followed.stderr).errors, [
+    new RegExp(`^error: the background process carrying the create of dead \\(pid ${start.pid}\\) stopped without finishing$`),
+  ]);
   t.match(stderrLines(followed.stderr).hints, ['hint: nepho formation:watch dead picks the operation up again']);
   const killedAt = readJournal(h.home, 'dead').length;
   t.notOk(journalEnded(readJournal(h.home, 'dead')), 'the nanny died without a word');
@@ -40,7 +42,9 @@ t.test('a killed nanny of a provider that cannot resume: list shows the operatio
   t.equal(watched.code, 1, 'watch exits 1');
   const lines = stderrLines(watched.stderr);
   t.match(lines.other.join('\n'), /step 1 of 100/, 'what happened before is replayed');
-  t.match(lines.errors, [new RegExp(`^error: the process carrying the create of dead \\(pid ${start.pid} on .+\\) died and slow cannot resume it; the formation is GONE$`)]);
+  t.match(lines.errors, [
+    new RegExp(`^error: the process carrying the create of dead \\(pid ${start.pid} on .+\\) died and slow cannot resume it; the formation is GONE$`),
+  ]);
   t.match(lines.hints, [/nepho formation:destroy dead/]);
   t.same(lines.stackFrames, []);
 

@@ -18,8 +18,13 @@ t.test('Ctrl-C while following detaches; the create still completes', async (t) 
   const h = await nannyHome(t);
   // Long enough that Ctrl-C lands mid-way however loaded the machine is; the test waits for the end, not a time.
   const env = { ...h.env, NEPHO_HOME: h.home, HOME: h.home, NO_COLOR: '1', NEPHO_SLOW_STEPS: '40', NEPHO_SLOW_STEP_MS: '100' };
-  const exports = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
-  const term = terminal(t, `env ${exports} ${quote(process.execPath)} ${quote(BIN)} formation:create local/slowapp --name tty --no-input; echo "EXIT=$?"; sleep 60`);
+  const exports = Object.entries(env)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ');
+  const term = terminal(
+    t,
+    `env ${exports} ${quote(process.execPath)} ${quote(BIN)} formation:create local/slowapp --name tty --no-input; echo "EXIT=$?"; sleep 60`,
+  );
 
   await term.waitForScreen(/CREATE_IN_PROGRESS +tty {2}step 1 of 40/, 30_000);
   t.notOk(journalEnded(readJournal(h.home, 'tty')), 'pressed while the create runs');
@@ -46,7 +51,9 @@ t.test('Ctrl-C in formation:watch stops watching; the operation goes on', async 
   const detached = await h.run(['formation:create', 'local/slowapp', '--provider', 'gated', '--name', 'seen', '--no-input', '--detach']);
   t.equal(detached.code, 0, detached.stderr);
   const env = { ...h.env, NEPHO_HOME: h.home, HOME: h.home, NO_COLOR: '1' };
-  const exports = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+  const exports = Object.entries(env)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join(' ');
   const term = terminal(t, `env ${exports} ${quote(process.execPath)} ${quote(BIN)} formation:watch seen; echo "EXIT=$?"; sleep 60`);
   await term.waitForScreen(/waiting for the gate/, 30_000);
   term.send(['C-c']);

@@ -30,7 +30,11 @@ t.test('watch from a second process replays the operation from its start and fol
   const { create, nanny, started } = await startCreate(h, 'w1');
 
   const during = await listed(h);
-  t.match(during, [{ name: 'w1', provider: 'gated', status: 'CREATE_IN_PROGRESS', operation: { kind: 'create', pid: nanny, since: started, state: 'running' } }], 'the operation in progress, with its kind and the pid of its nanny');
+  t.match(
+    during,
+    [{ name: 'w1', provider: 'gated', status: 'CREATE_IN_PROGRESS', operation: { kind: 'create', pid: nanny, since: started, state: 'running' } }],
+    'the operation in progress, with its kind and the pid of its nanny',
+  );
   const table = await h.run(['formation:list']);
   t.match(table.stdout, /^NAME .* OPERATION /m);
   t.match(table.stdout, new RegExp(`^w1 .* create running since ${started.slice(11, 19)} \\(pid ${nanny}\\) `, 'm'), 'the OPERATION column');
@@ -38,7 +42,11 @@ t.test('watch from a second process replays the operation from its start and fol
   const watch = running(h.spawn(['formation:watch', 'w1']));
   await waitFor(() => /waiting for the gate/.test(watch.stderr()), 'the watcher to catch up');
   const replayed = stderrLines(watch.stderr()).other;
-  t.match(replayed[0], new RegExp(`^create started at ${started.slice(11, 19)}$`), 'the replay begins at the start of the operation (to the second; the journal keeps pid and host)');
+  t.match(
+    replayed[0],
+    new RegExp(`^create started at ${started.slice(11, 19)}$`),
+    'the replay begins at the start of the operation (to the second; the journal keeps pid and host)',
+  );
   t.equal(replayed[1], 'accepted by the provider');
 
   h.openGate('w1');
@@ -86,7 +94,12 @@ t.test("watch's exit status says the operation failed, during and after it; a na
     t.match(lines.errors, [/^error: formation w2: create failed with CREATE_FAILED/]);
   }
 
-  expectUserError(t, await h.run(['formation:watch', 'nothing-here']), /formation nothing-here has no operation to watch/, 'watch of a formation never operated');
+  expectUserError(
+    t,
+    await h.run(['formation:watch', 'nothing-here']),
+    /formation nothing-here has no operation to watch/,
+    'watch of a formation never operated',
+  );
   expectUserError(t, await h.run(['formation:watch', '../etc']), /'..\/etc' is not a formation name/, 'watch of a bad name');
 });
 

@@ -50,7 +50,8 @@ t.test('the vagrant provider, with a stand-in vagrant', async (t) => {
   const vagrant = standInVagrant(t);
   const home = join(tempDir(t, 'nepho-conf-vagrant-'), 'home');
   await installDevCloudlet(t, home, 'boxes', {
-    'scenarios/default.yaml': 'summary: a box\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string}\n',
+    'scenarios/default.yaml':
+      'summary: a box\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string}\n',
   });
   const ctx = await engineContext(nephoHome({ NEPHO_HOME: home }), { ...process.env, ...vagrant.env, NEPHO_HOME: home });
   await conformance(t, { ctx, provider: 'vagrant', cloudlet: 'local/boxes', params: ['Box=debian/bookworm64'] });

@@ -12,12 +12,22 @@ import type { CreateRequest, DestroyRequest } from '../../src/operations/types.j
 import { fakeEngine, RecordingIo } from '../fixtures/engine.js';
 
 const create = (extra: Partial<CreateRequest> = {}): CreateRequest => ({
-  kind: 'create', target: 'faked', name: 'thing', params: ['Owner=ops'], paramsFiles: [], noInput: true, options: {}, ...extra,
+  kind: 'create',
+  target: 'faked',
+  name: 'thing',
+  params: ['Owner=ops'],
+  paramsFiles: [],
+  noInput: true,
+  options: {},
+  ...extra,
 });
 const destroy: DestroyRequest = { kind: 'destroy', name: 'thing', options: {} };
 
 function journal(root: string, name: string): { kind: string; [k: string]: unknown }[] {
-  return readFileSync(join(root, 'formations', name, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return readFileSync(join(root, 'formations', name, 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 }
 
 t.test('create in the foreground: every journal entry reaches the host, the record keeps no secret, nothing is asked', async (t) => {
@@ -26,12 +36,23 @@ t.test('create in the foreground: every journal entry reaches the host, the reco
   const result = await runOperation(ctx, create(), io, { mode: 'foreground' });
   t.match(result, { outcome: 'succeeded', kind: 'create', name: 'thing', status: 'CREATE_COMPLETE', failures: [] });
   t.same(io.kinds(), ['notice', 'start', 'accepted', 'event', 'event', 'end'], 'announced, then the journal as it was written');
-  t.same(journal(ctx.home.root, 'thing').map((e) => e.kind), ['start', 'accepted', 'event', 'event', 'end'], 'the journal has the same entries');
+  t.same(
+    journal(ctx.home.root, 'thing').map((e) => e.kind),
+    ['start', 'accepted', 'event', 'event', 'end'],
+    'the journal has the same entries',
+  );
   t.same(io.questions, [], 'no question');
   t.same(io.prompted, [], 'no prompt: everything was given');
   t.same(cloud.calls, ['preflight thing', 'create thing'], 'the provider was asked what holds the name, then to create');
   const record = JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8'));
-  t.match(record, { name: 'thing', provider: 'fake', status: 'CREATE_COMPLETE', parameters: { Owner: 'ops', Size: 1 }, secrets: ['Token'], state: { id: 'fake-thing' } });
+  t.match(record, {
+    name: 'thing',
+    provider: 'fake',
+    status: 'CREATE_COMPLETE',
+    parameters: { Owner: 'ops', Size: 1 },
+    secrets: ['Token'],
+    state: { id: 'fake-thing' },
+  });
   t.notOk(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8').includes('s3cret-value'), 'the secret is not in the record');
   t.notOk(readFileSync(join(ctx.home.root, 'formations', 'thing', 'journal.jsonl'), 'utf8').includes('s3cret-value'), 'nor in the journal');
   t.equal(cloud.formations.get('thing')?.outputs.HadSecret, 'true', 'yet the provider had it');
@@ -46,7 +67,11 @@ t.test('a missing parameter is asked of the host; with --no-input it is named an
   const io = new RecordingIo({}, { Owner: 'from-the-prompt' });
   const result = await runOperation(ctx, create({ params: [], noInput: false }), io, { mode: 'foreground' });
   t.equal(result.outcome, 'succeeded');
-  t.same(io.prompted.map((specs) => specs.map((s) => s.name)), [['Owner']], 'asked once, for exactly what was missing');
+  t.same(
+    io.prompted.map((specs) => specs.map((s) => s.name)),
+    [['Owner']],
+    'asked once, for exactly what was missing',
+  );
   t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), { parameters: { Owner: 'from-the-prompt' } });
 });
 
@@ -55,11 +80,23 @@ t.test("the pattern's own parameters come from the provider's hook, constraints 
   const bad = await runOperation(ctx, create({ params: ['Owner=ops', 'Size=12'] }), new RecordingIo(), { mode: 'foreground' }).catch((e: unknown) => e);
   t.match(bad, { code: 'BAD_PARAMETER', message: /Size must be at most 9/ });
   const dry = await dryRunCreate(ctx, create({ params: ['Owner=ops', 'Size=3'] }), new RecordingIo());
-  t.same(dry.plan.parameters.map((p) => [p.name, p.value, p.source]), [['Owner', 'ops', '-p Owner'], ['Token', '********', 'scenario default'], ['ExitWith', 0, 'scenario default'], ['Size', 3, '-p Size']], 'the pattern\'s parameter among the scenario\'s, the secret masked');
-  t.same(dry.files.map((f) => f.path), ['fake.json']);
+  t.same(
+    dry.plan.parameters.map((p) => [p.name, p.value, p.source]),
+    [
+      ['Owner', 'ops', '-p Owner'],
+      ['Token', '********', 'scenario default'],
+      ['ExitWith', 0, 'scenario default'],
+      ['Size', 3, '-p Size'],
+    ],
+    "the pattern's parameter among the scenario's, the secret masked",
+  );
+  t.same(
+    dry.files.map((f) => f.path),
+    ['fake.json'],
+  );
 });
 
-t.test("preflight: what holds the name becomes one question; no cancels with nothing written, yes recreates or adopts", async (t) => {
+t.test('preflight: what holds the name becomes one question; no cancels with nothing written, yes recreates or adopts', async (t) => {
   const { ctx, cloud } = await fakeEngine(t);
   cloud.preflight.set('thing', { action: 'recreate', reason: 'a fake stack is left from an earlier attempt' });
   const no = new RecordingIo({ recreate: false });
@@ -76,11 +113,18 @@ t.test("preflight: what holds the name becomes one question; no cancels with not
   const adopt = new RecordingIo({ adopt: true });
   t.match(await runOperation(ctx, create({ name: 'other' }), adopt, { mode: 'foreground' }), { outcome: 'succeeded', status: 'CREATE_COMPLETE' });
   t.equal(cloud.calls.at(-1), 'follow other', 'followed instead of created');
-  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'other', 'formation.json'), 'utf8')), { status: 'CREATE_COMPLETE', state: { id: 'fake-other' } });
+  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'other', 'formation.json'), 'utf8')), {
+    status: 'CREATE_COMPLETE',
+    state: { id: 'fake-other' },
+  });
 
   cloud.preflight.set('third', { action: 'refuse', reason: 'a fake stack of someone else', hint: 'pick another --name' });
   const refuse = new RecordingIo();
-  t.match(await runOperation(ctx, create({ name: 'third' }), refuse, { mode: 'foreground' }).catch((e: unknown) => e), { code: 'FORMATION_CONFLICT', message: 'a fake stack of someone else', hint: 'pick another --name' });
+  t.match(await runOperation(ctx, create({ name: 'third' }), refuse, { mode: 'foreground' }).catch((e: unknown) => e), {
+    code: 'FORMATION_CONFLICT',
+    message: 'a fake stack of someone else',
+    hint: 'pick another --name',
+  });
   t.same(refuse.questions, [], 'refused without a question');
 });
 
@@ -95,7 +139,11 @@ t.test('failures: refused before accepting leaves no record; failing after keeps
   cloud.failCreate = 'after-accept';
   const late = await runOperation(ctx, create(), new RecordingIo(), { mode: 'foreground' });
   t.match(late, { outcome: 'errored', error: { message: 'the fake provider fails after accepting' } });
-  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), { status: 'CREATE_FAILED', state: { id: 'fake-thing' } }, 'the record stays, marked failed: something may exist');
+  t.match(
+    JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')),
+    { status: 'CREATE_FAILED', state: { id: 'fake-thing' } },
+    'the record stays, marked failed: something may exist',
+  );
 
   cloud.failCreate = 'rollback';
   const rolled = await runOperation(ctx, create({ name: 'rolled' }), new RecordingIo(), { mode: 'foreground' });
@@ -115,7 +163,13 @@ t.test('destroy asks first; no leaves everything as it was, yes removes the reco
   const result = await runOperation(ctx, destroy, new RecordingIo({ destroy: true }), { mode: 'foreground' });
   t.match(result, { outcome: 'succeeded', kind: 'destroy', status: 'DELETE_COMPLETE' });
   t.notOk(existsSync(recordFile), 'the record goes with the formation');
-  t.same(journal(ctx.home.root, 'thing').filter((e) => e.kind === 'start').map((e) => e.operation), ['create', 'destroy'], 'the journal keeps both operations');
+  t.same(
+    journal(ctx.home.root, 'thing')
+      .filter((e) => e.kind === 'start')
+      .map((e) => e.operation),
+    ['create', 'destroy'],
+    'the journal keeps both operations',
+  );
   t.equal(cloud.formations.size, 0);
 
   const watched = new RecordingIo();

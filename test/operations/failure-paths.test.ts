@@ -13,7 +13,14 @@ import type { CreateRequest } from '../../src/operations/types.js';
 import { fakeEngine, RecordingIo } from '../fixtures/engine.js';
 
 const create = (extra: Partial<CreateRequest> = {}): CreateRequest => ({
-  kind: 'create', target: 'faked', name: 'thing', params: ['Owner=ops'], paramsFiles: [], noInput: true, options: {}, ...extra,
+  kind: 'create',
+  target: 'faked',
+  name: 'thing',
+  params: ['Owner=ops'],
+  paramsFiles: [],
+  noInput: true,
+  options: {},
+  ...extra,
 });
 
 t.test('a provider this machine cannot use is refused before anything is written', async (t) => {
@@ -30,15 +37,26 @@ t.test('a create that breaks off after the provider took it is listed as failed,
   cloud.failCreate = 'after-accept';
   t.match(await runOperation(ctx, create(), new RecordingIo(), { mode: 'foreground' }), { outcome: 'errored' });
   const { formations } = await listFormations(ctx, {});
-  t.match(formations, [{
-    name: 'thing', status: 'CREATE_FAILED', exists: false,
-    failed: { operation: 'create', reason: /the fake provider fails after accepting/, next: 'nepho formation:destroy thing, then create it again' },
-  }], 'failed, not GONE');
+  t.match(
+    formations,
+    [
+      {
+        name: 'thing',
+        status: 'CREATE_FAILED',
+        exists: false,
+        failed: { operation: 'create', reason: /the fake provider fails after accepting/, next: 'nepho formation:destroy thing, then create it again' },
+      },
+    ],
+    'failed, not GONE',
+  );
 
   const io = new RecordingIo({ destroy: true });
   t.match(await runOperation(ctx, { kind: 'destroy', name: 'thing', options: {} }, io, { mode: 'foreground' }), { outcome: 'succeeded' });
   t.match(io.questions, [{ id: 'destroy', text: /^Formation thing .* never came up, or is already gone at fake\. Remove what is left of it\?$/ }]);
-  t.ok(io.messages.some((m) => m.kind === 'notice' && /fake has nothing of thing/.test(m.text)), 'and says so');
+  t.ok(
+    io.messages.some((m) => m.kind === 'notice' && /fake has nothing of thing/.test(m.text)),
+    'and says so',
+  );
   t.same(readdirSync(join(ctx.home.root, 'formations', 'thing')), ['journal.jsonl'], 'only the history is left');
   t.same((await listFormations(ctx, {})).formations, [], 'listed nowhere');
 });
@@ -49,11 +67,26 @@ t.test('a destroy that fails leaves the formation listed as failed with the reas
   cloud.failDestroy = true;
   const result = await runOperation(ctx, { kind: 'destroy', name: 'thing', options: {} }, new RecordingIo({ destroy: true }), { mode: 'foreground' });
   t.match(result, { outcome: 'failed', status: 'DELETE_FAILED', failures: [{ reason: 'a dependency is still in use' }] });
-  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), { status: 'DELETE_FAILED', operation: { kind: 'destroy', ok: false, failures: [{ reason: 'a dependency is still in use' }] } });
-  t.match((await listFormations(ctx, {})).formations, [{
-    name: 'thing', status: 'DELETE_FAILED', failed: { operation: 'destroy', reason: 'Thing: a dependency is still in use', next: 'fix what stands in the way, then nepho formation:destroy thing' },
-  }]);
+  t.match(JSON.parse(readFileSync(join(ctx.home.root, 'formations', 'thing', 'formation.json'), 'utf8')), {
+    status: 'DELETE_FAILED',
+    operation: { kind: 'destroy', ok: false, failures: [{ reason: 'a dependency is still in use' }] },
+  });
+  t.match((await listFormations(ctx, {})).formations, [
+    {
+      name: 'thing',
+      status: 'DELETE_FAILED',
+      failed: { operation: 'destroy', reason: 'Thing: a dependency is still in use', next: 'fix what stands in the way, then nepho formation:destroy thing' },
+    },
+  ]);
   cloud.failDestroy = false;
-  t.match(await runOperation(ctx, { kind: 'destroy', name: 'thing', options: {} }, new RecordingIo({ destroy: true }), { mode: 'foreground' }), { outcome: 'succeeded' }, 'once fixed, the next destroy ends it');
-  t.same((await formationHistory(ctx, 'thing')).map((h) => `${h.operation} ${h.result}`), ['destroy succeeded', 'destroy failed', 'create succeeded'], 'the history keeps all three');
+  t.match(
+    await runOperation(ctx, { kind: 'destroy', name: 'thing', options: {} }, new RecordingIo({ destroy: true }), { mode: 'foreground' }),
+    { outcome: 'succeeded' },
+    'once fixed, the next destroy ends it',
+  );
+  t.same(
+    (await formationHistory(ctx, 'thing')).map((h) => `${h.operation} ${h.result}`),
+    ['destroy succeeded', 'destroy failed', 'create succeeded'],
+    'the history keeps all three',
+  );
 });

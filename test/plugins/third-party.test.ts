@@ -24,16 +24,26 @@ t.test('installed from a local tarball, it creates, describes, lists, lints and 
 
   const described = await nepho(['scenario:describe', 'memoapp', '-o', 'json'], { home });
   t.equal(described.code, 0, described.stderr);
-  t.match(JSON.parse(described.stdout).parameters, [{ name: 'Greeting', default: 'hello', declaredIn: ['template'] }], "the pattern's parameters come from the plugin's hook");
+  t.match(
+    JSON.parse(described.stdout).parameters,
+    [{ name: 'Greeting', default: 'hello', declaredIn: ['template'] }],
+    "the pattern's parameters come from the plugin's hook",
+  );
 
   const created = await nepho(['formation:create', 'memoapp', '--name', 'm1', '--no-input', '-p', 'Greeting=salut'], { home });
   t.equal(created.code, 0, created.stderr);
   t.match(created.stdout, /^created m1 in \d+s \(WRITTEN\)$/m);
-  t.ok(existsSync(join(home, 'formations', 'm1', 'memo.json')), 'the provider kept its file in the formation\'s directory');
+  t.ok(existsSync(join(home, 'formations', 'm1', 'memo.json')), "the provider kept its file in the formation's directory");
 
   const shown = await nepho(['formation:describe', 'm1', '-o', 'json'], { home });
   t.equal(shown.code, 0, shown.stderr);
-  t.match(JSON.parse(shown.stdout), { name: 'm1', provider: 'memo', status: 'WRITTEN', outputs: { Greeting: 'salut' }, resources: [{ id: 'Memo', type: 'Memo::File' }] });
+  t.match(JSON.parse(shown.stdout), {
+    name: 'm1',
+    provider: 'memo',
+    status: 'WRITTEN',
+    outputs: { Greeting: 'salut' },
+    resources: [{ id: 'Memo', type: 'Memo::File' }],
+  });
   const listed = await nepho(['formation:list', '-o', 'json'], { home });
   t.match(JSON.parse(listed.stdout), [{ name: 'm1', provider: 'memo', status: 'WRITTEN', source: 'local' }]);
 

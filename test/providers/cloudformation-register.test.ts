@@ -24,7 +24,7 @@ function scripted(answers: Record<string, string>, options: { confirm?: boolean;
       asked.push(question);
       const answer = answers[question.id];
       if (answer === undefined) throw new Error(`no scripted answer for ${question.id}`);
-      return answer === '' ? question.default ?? '' : answer;
+      return answer === '' ? (question.default ?? '') : answer;
     },
     async confirm(question) {
       confirmed.push(`${question.id}: ${question.text}`);
@@ -47,11 +47,14 @@ t.test('asks for the region (offering the current one), the key id and the secre
   const h = home();
   const { io, asked } = scripted({ region: '', 'access-key-id': KEY_ID, 'secret-access-key': SECRET });
   const result = await cloudformationProvider.register!({ flags: {}, env: { ...h.env, AWS_DEFAULT_REGION: 'sa-east-1' } }, io);
-  t.same(asked.map((q) => [q.id, q.message, q.default, q.secret]), [
-    ['region', 'AWS region', 'sa-east-1', undefined],
-    ['access-key-id', 'AWS access key id', undefined, undefined],
-    ['secret-access-key', 'AWS secret access key', undefined, true],
-  ]);
+  t.same(
+    asked.map((q) => [q.id, q.message, q.default, q.secret]),
+    [
+      ['region', 'AWS region', 'sa-east-1', undefined],
+      ['access-key-id', 'AWS access key id', undefined, undefined],
+      ['secret-access-key', 'AWS secret access key', undefined, true],
+    ],
+  );
   t.equal(asked[0]!.validate!('europe'), "region 'europe' is not an AWS region (like us-east-1)", 'a refused answer says why');
   t.equal(asked[0]!.validate!('eu-west-3'), undefined);
   t.notMatch(asked[2]!.validate!('not the secret') ?? '', 'not the secret', 'a refused secret is not repeated');
@@ -63,7 +66,11 @@ t.test('flags answer their questions; a named profile comes with a notice on how
   const h = home();
   const { io, asked } = scripted({ 'secret-access-key': SECRET });
   const result = await cloudformationProvider.register!({ flags: { profile: 'work', region: 'eu-north-1', 'access-key-id': KEY_ID }, env: h.env }, io);
-  t.same(asked.map((q) => q.id), ['secret-access-key'], 'only the secret is asked');
+  t.same(
+    asked.map((q) => q.id),
+    ['secret-access-key'],
+    'only the secret is asked',
+  );
   t.equal(result.notice, 'use it with --profile work, or AWS_PROFILE=work');
   t.equal(readFileSync(h.config, 'utf8'), '[profile work]\nregion = eu-north-1\n');
 });
@@ -73,7 +80,9 @@ t.test('keys already there: the host is asked first, and a no writes nothing', a
   mkdirSync(join(h.env.HOME!, '.aws'));
   writeFileSync(h.credentials, '[default]\naws_access_key_id = AKIAOLDOLDOLDOLDOLD0\n');
   const { io, asked, confirmed } = scripted({}, { stdin: `${SECRET}\n` });
-  const refused = await cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, io).catch((e: unknown) => e);
+  const refused = await cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, io).catch(
+    (e: unknown) => e,
+  );
   t.type(refused, NephoError);
   t.match(refused, { code: 'CANCELLED', message: 'cancelled; nothing was changed' });
   t.same(confirmed, [`overwrite: Replace the access key of profile default in ${h.credentials}?`]);
@@ -91,10 +100,12 @@ t.test('a host that cannot ask, and a secret that would be typed visibly, are re
   const mute = scripted({}, { canAsk: false });
   await t.rejects(cloudformationProvider.register!({ flags: {}, env: h.env }, mute.io), { code: 'NO_CREDENTIALS' });
   const visible = scripted({});
-  await t.rejects(cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, visible.io),
-    { message: /^--secret-access-key-stdin: stdin is a terminal/ });
+  await t.rejects(cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, visible.io), {
+    message: /^--secret-access-key-stdin: stdin is a terminal/,
+  });
   const flood = scripted({}, { stdin: 'x'.repeat(5000) });
-  await t.rejects(cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, flood.io),
-    { message: /^--secret-access-key-stdin: more than 4096 bytes on stdin/ });
+  await t.rejects(cloudformationProvider.register!({ flags: { 'access-key-id': KEY_ID, 'secret-access-key-stdin': true }, env: h.env }, flood.io), {
+    message: /^--secret-access-key-stdin: more than 4096 bytes on stdin/,
+  });
   t.notOk(existsSync(join(h.env.HOME!, '.aws')), 'nothing written');
 });

@@ -80,7 +80,9 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
   const marker = join(tempDir(t), 'expanded');
   const secret = `it's "quoted" $(touch ${marker}) \`touch ${marker}\` \\ ünï\nsecond line\n`;
   const cloudlet = await installDevCloudlet(t, home, 'tokened', {
-    'scenarios/default.yaml': SCENARIO, 'patterns/aws/single.cf': template(), 'provisioners/bootstrap.sh': BOOTSTRAP,
+    'scenarios/default.yaml': SCENARIO,
+    'patterns/aws/single.cf': template(),
+    'provisioners/bootstrap.sh': BOOTSTRAP,
   });
   const run = (...args: string[]) => nepho(args, { home, env: moto.env });
 
@@ -90,7 +92,11 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
   const shown = readFileSync(join(out, 'user-data.sh'), 'utf8');
   t.match(shown, "nepho_arn='${ApiTokenSecret}'", 'the dry run shows where CloudFormation puts the ARN');
   const sent = JSON.parse(readFileSync(join(out, 'template.json'), 'utf8'));
-  t.match(sent.Resources.Host.Properties.UserData, { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'ApiTokenSecret' }, String]] } }, 'the user data is a Join around the Ref');
+  t.match(
+    sent.Resources.Host.Properties.UserData,
+    { 'Fn::Base64': { 'Fn::Join': ['', [String, { Ref: 'ApiTokenSecret' }, String]] } },
+    'the user data is a Join around the Ref',
+  );
   t.same(filesContaining(out, secret.slice(0, 12)), [], 'no secret in what the dry run wrote');
 
   const created = await run('formation:create', cloudlet.id, '--name', 'api', '-p', `ApiToken=${secret}`, '--no-input');
@@ -117,7 +123,12 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
   t.match(instance, /<iamInstanceProfile>\s*<arn>arn:aws:iam::123456789012:instance-profile\//, 'the instance runs with the profile of that role');
 
   // The user data EC2 holds names the secret by ARN, never by value.
-  const attr = await motoQuery(moto.endpoint, 'ec2', { Action: 'DescribeInstanceAttribute', InstanceId: physical('Host'), Attribute: 'userData', Version: '2016-11-15' });
+  const attr = await motoQuery(moto.endpoint, 'ec2', {
+    Action: 'DescribeInstanceAttribute',
+    InstanceId: physical('Host'),
+    Attribute: 'userData',
+    Version: '2016-11-15',
+  });
   const userData = Buffer.from(/<userData>\s*<value>([^<]+)<\/value>/.exec(attr)![1]!, 'base64').toString('utf8');
   t.match(userData, `nepho_arn='${arn}'`, 'the ARN, filled in by CloudFormation');
   for (const part of secret.split(/\n/).filter((p) => p !== '')) t.notMatch(userData, part, 'no part of the secret in the user data');
@@ -129,8 +140,14 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
   const boot = tempDir(t, 'nepho-boot-');
   writeFileSync(join(boot, 'user-data'), userData);
   const machine = {
-    PATH: cli.PATH, HOME: boot, AWS_ENDPOINT_URL: moto.endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_EC2_METADATA_DISABLED: 'true', NEPHO_BOOTSTRAP_LOG: join(boot, 'log'), NEPHO_BOOTSTRAP_DIR: join(boot, 'lib'),
+    PATH: cli.PATH,
+    HOME: boot,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    NEPHO_BOOTSTRAP_LOG: join(boot, 'log'),
+    NEPHO_BOOTSTRAP_DIR: join(boot, 'lib'),
   };
   execFileSync('sh', [join(boot, 'user-data')], { env: machine });
   t.equal(readFileSync(join(boot, 'lib', 'received'), 'utf8'), secret, 'the bootstrap received the secret exactly');
@@ -141,9 +158,14 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
   // A machine without the AWS CLI stops at once, saying why in the log.
   const bare = join(boot, 'bare');
   mkdirSync(bare);
-  const noCli = spawnSync('sh', [join(boot, 'user-data')], { env: { ...machine, PATH: '/usr/bin:/bin', NEPHO_BOOTSTRAP_LOG: join(bare, 'log'), NEPHO_BOOTSTRAP_DIR: join(bare, 'lib') } });
+  const noCli = spawnSync('sh', [join(boot, 'user-data')], {
+    env: { ...machine, PATH: '/usr/bin:/bin', NEPHO_BOOTSTRAP_LOG: join(bare, 'log'), NEPHO_BOOTSTRAP_DIR: join(bare, 'lib') },
+  });
   t.equal(noCli.status, 1, 'the boot script fails');
-  t.match(readFileSync(join(bare, 'log'), 'utf8'), /nepho: the AWS CLI \(aws\) is needed on this machine to read secret parameter ApiToken from AWS Secrets Manager/);
+  t.match(
+    readFileSync(join(bare, 'log'), 'utf8'),
+    /nepho: the AWS CLI \(aws\) is needed on this machine to read secret parameter ApiToken from AWS Secrets Manager/,
+  );
   t.notOk(existsSync(join(bare, 'lib', 'received')), 'the bootstrap did not run without its secret');
 
   const destroyed = await run('formation:destroy', 'api', '--yes');
@@ -155,13 +177,18 @@ t.test('the stack keeps the secret in Secrets Manager for the role alone; the bo
 t.test('a bootstrapped resource without an instance profile cannot read the secret: refused before anything is created', async (t) => {
   const home = tempDir(t, 'nepho-aws-secrets-');
   const cloudlet = await installDevCloudlet(t, home, 'noprofile', {
-    'scenarios/default.yaml': SCENARIO, 'patterns/aws/single.cf': template(false), 'provisioners/bootstrap.sh': BOOTSTRAP,
+    'scenarios/default.yaml': SCENARIO,
+    'patterns/aws/single.cf': template(false),
+    'provisioners/bootstrap.sh': BOOTSTRAP,
   });
   const r = await nepho(['formation:create', cloudlet.id, '-p', 'ApiToken=long-enough-token', '--dry-run'], { home });
   t.equal(r.code, 1);
   const lines = stderrLines(r.stderr);
   t.equal(lines.errors.length, 1, 'one line');
-  t.match(lines.errors[0], /single\.cf:\d+:\d+: Resources\.Host runs the bootstrap, which reads secret parameter ApiToken from Resources\.ApiTokenSecret at boot, but has no IamInstanceProfile to read it with/);
+  t.match(
+    lines.errors[0],
+    /single\.cf:\d+:\d+: Resources\.Host runs the bootstrap, which reads secret parameter ApiToken from Resources\.ApiTokenSecret at boot, but has no IamInstanceProfile to read it with/,
+  );
   t.match(lines.hints[0], /secretsmanager:GetSecretValue on Resources\.ApiTokenSecret only/);
   const lint = await nepho(['cloudlet:lint', cloudlet.dir], { home });
   t.equal(lint.code, 1, 'cloudlet:lint finds it too');

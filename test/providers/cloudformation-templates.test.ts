@@ -104,15 +104,23 @@ t.test('every short form, Rules and Conditions ones too, becomes its long form, 
   t.same(asserts[1], { 'Fn::EachMemberEquals': [{ 'Fn::ValueOfAll': ['AWS::EC2::Subnet::Id', 'VpcId'] }, { Ref: 'Vpc' }] });
   t.same(asserts[2], { 'Fn::Contains': [['prod', 'dev'], { Ref: 'Env' }] });
   t.same(asserts[3], { 'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::ValueOf': ['Vpc', 'Tags'] }, 'none'] }] });
-  t.same(asserts[4], { 'Fn::And': [{ 'Fn::Or': [{ 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, { 'Fn::Equals': [{ Ref: 'Env' }, 'dev'] }] }, { 'Fn::Equals': ['a', 'a'] }] });
+  t.same(asserts[4], {
+    'Fn::And': [{ 'Fn::Or': [{ 'Fn::Equals': [{ Ref: 'Env' }, 'prod'] }, { 'Fn::Equals': [{ Ref: 'Env' }, 'dev'] }] }, { 'Fn::Equals': ['a', 'a'] }],
+  });
   t.same(d.Conditions.NotProd, { 'Fn::Not': [{ Condition: 'IsProd' }] });
   t.same(d.Conditions.Both, { 'Fn::And': [{ Condition: 'IsProd' }, { Condition: 'Either' }] }, 'a short form on a block sequence');
   const p = d.Resources.Net.Properties;
   t.same(p.CidrBlock, { 'Fn::Select': [0, { 'Fn::Cidr': [{ 'Fn::GetAtt': ['Vpc1', 'CidrBlock'] }, 4, 8] }] }, '!Cidr, dotted !GetAtt, numbers as numbers');
   t.same(p.AvailabilityZone, { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] });
-  t.same(p.Tags[0].Value, { 'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, { 'Fn::ImportValue': 'shared-name' }, { 'Fn::FindInMap': ['Region', { Ref: 'AWS::Region' }, 'Ami'] }]] });
+  t.same(p.Tags[0].Value, {
+    'Fn::Join': ['-', [{ Ref: 'AWS::StackName' }, { 'Fn::ImportValue': 'shared-name' }, { 'Fn::FindInMap': ['Region', { Ref: 'AWS::Region' }, 'Ami'] }]],
+  });
   t.same(p.Tags[1].Value, { 'Fn::Select': [1, { 'Fn::Split': [',', { 'Fn::Sub': '${Env},x' }] }] }, '!Sub on a string');
-  t.same(p.Tags[2].Value, { 'Fn::Sub': ['${Name}-${Vpc1.CidrBlock}', { Name: { 'Fn::If': ['IsProd', { Ref: 'Env' }, { Ref: 'AWS::NoValue' }] } }] }, '!Sub on a list');
+  t.same(
+    p.Tags[2].Value,
+    { 'Fn::Sub': ['${Name}-${Vpc1.CidrBlock}', { Name: { 'Fn::If': ['IsProd', { Ref: 'Env' }, { Ref: 'AWS::NoValue' }] } }] },
+    '!Sub on a list',
+  );
   t.same(p.Tags[3].Value, { 'Fn::GetAtt': ['Vpc1', 'DefaultSecurityGroup'] }, '!GetAtt on a list');
   t.same(p.Tags[4].Value, { 'Fn::Base64': { 'Fn::Sub': 'x' } }, 'a short form on a mapping');
   t.same(p.Tags[5].Value, { 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: 's3://bucket/x.yaml' } } });
@@ -123,21 +131,55 @@ t.test('every short form, Rules and Conditions ones too, becomes its long form, 
   const sent = JSON.parse(renderStack(specFor(file))[0]!.content);
   t.same(sent, JSON.parse(JSON.stringify(tpl.document)), 'the template sent is the long-form document');
   const text = JSON.stringify(sent);
-  for (const fn of ['Contains', 'EachMemberEquals', 'EachMemberIn', 'RefAll', 'ValueOf', 'ValueOfAll', 'Equals', 'And', 'Or', 'Not', 'If', 'Transform', 'Cidr', 'GetAZs', 'ImportValue', 'Split', 'Join', 'Select', 'FindInMap', 'Base64', 'Sub', 'GetAtt']) {
+  for (const fn of [
+    'Contains',
+    'EachMemberEquals',
+    'EachMemberIn',
+    'RefAll',
+    'ValueOf',
+    'ValueOfAll',
+    'Equals',
+    'And',
+    'Or',
+    'Not',
+    'If',
+    'Transform',
+    'Cidr',
+    'GetAZs',
+    'ImportValue',
+    'Split',
+    'Join',
+    'Select',
+    'FindInMap',
+    'Base64',
+    'Sub',
+    'GetAtt',
+  ]) {
     t.match(text, `"Fn::${fn}"`, `Fn::${fn} is sent`);
   }
   t.notMatch(text, /"![A-Z]/, 'no short form left');
-  t.same(lintTemplate(file).filter((f) => f.severity === 'error'), [], 'and it lints clean');
+  t.same(
+    lintTemplate(file).filter((f) => f.severity === 'error'),
+    [],
+    'and it lints clean',
+  );
 });
 
 t.test('an unknown tag is an error naming the tag and file:line:col', async (t) => {
   const text = 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Reff Name\n';
-  t.match(thrown(t, () => parseTemplate(text, FILE)), /^patterns\/aws\/x\.cf:5:19: unknown tag !Reff: not one of CloudFormation's short forms/);
-  t.match(thrown(t, () => parseTemplate('Resources:\n  A: {Type: X, Properties: {L: !!binary aGk=}}\n', FILE)), /^patterns\/aws\/x\.cf:2:32: the tag !!binary is not one CloudFormation reads/);
+  t.match(
+    thrown(t, () => parseTemplate(text, FILE)),
+    /^patterns\/aws\/x\.cf:5:19: unknown tag !Reff: not one of CloudFormation's short forms/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate('Resources:\n  A: {Type: X, Properties: {L: !!binary aGk=}}\n', FILE)),
+    /^patterns\/aws\/x\.cf:2:32: the tag !!binary is not one CloudFormation reads/,
+  );
 });
 
 t.test('plain scalars are YAML 1.1, as CloudFormation (and cfn-lint) read them', async (t) => {
-  const text = 'Resources:\n  A:\n    Type: X\n    Properties:\n      V: [yes, No, on, OFF, y, True, 0755, 0x1F, 1_000, 1.10, 1e3, 1.0e+3, 08, ~, null, "", 2012-10-17, 190:20:30]\n      K: {1: a, yes: b}\n';
+  const text =
+    'Resources:\n  A:\n    Type: X\n    Properties:\n      V: [yes, No, on, OFF, y, True, 0755, 0x1F, 1_000, 1.10, 1e3, 1.0e+3, 08, ~, null, "", 2012-10-17, 190:20:30]\n      K: {1: a, yes: b}\n';
   const d = parseTemplate(text, FILE).document as any;
   t.same(d.Resources.A.Properties.V, [true, false, true, false, 'y', true, 493, 31, 1000, 1.1, '1e3', 1000, '08', null, null, '', '2012-10-17', 685230]);
   t.same(Object.keys(d.Resources.A.Properties.K), ['1', 'true'], 'keys become strings');
@@ -159,16 +201,35 @@ t.test('YAML CloudFormation accepts and strict YAML does not: read, with a warni
   t.ok(template, 'read');
   const props = (template!.document as any).Resources.A.Properties;
   t.equal(props.DisplayName, 'a long name that goes on past its line', 'folded as CloudFormation folds it');
-  t.same(props.Tags, [{ Key: 'a', Value: 'b' }, { Key: 'c', Value: 'd' }]);
+  t.same(props.Tags, [
+    { Key: 'a', Value: 'b' },
+    { Key: 'c', Value: 'd' },
+  ]);
   t.same(props.TopicName, { 'Fn::Sub': 'x-${AWS::Region}- y' });
-  t.same(findings.map((f) => [f.severity, f.line, f.col]), [['warning', 5, 20], ['warning', 7, 13], ['warning', 9, 23]], 'one warning per loose construct, where it starts');
+  t.same(
+    findings.map((f) => [f.severity, f.line, f.col]),
+    [
+      ['warning', 5, 20],
+      ['warning', 7, 13],
+      ['warning', 9, 23],
+    ],
+    'one warning per loose construct, where it starts',
+  );
   t.match(findings[0]!.message, /^not strict YAML: the lines of this multi-line quoted string are not indented past its key/);
   t.match(findings[1]!.message, /^not strict YAML: tabs indent the lines of this flow collection/);
   const dir = tempDir(t);
   const file = join(dir, 'loose.cf');
   writeFileSync(file, text);
-  t.same(lintTemplate(file).map((f) => f.severity), ['warning', 'warning', 'warning'], 'lint warns, no error');
-  t.same(prepareStack(specFor(file)).warnings.map((f) => f.line), [5, 7, 9], 'create passes the warnings on');
+  t.same(
+    lintTemplate(file).map((f) => f.severity),
+    ['warning', 'warning', 'warning'],
+    'lint warns, no error',
+  );
+  t.same(
+    prepareStack(specFor(file)).warnings.map((f) => f.line),
+    [5, 7, 9],
+    'create passes the warnings on',
+  );
 });
 
 const BROKEN = `Parameters:
@@ -218,10 +279,16 @@ t.test('template errors: lint lists all of them with file:line:col; create stops
   // Duplicate keys and bad indentation are reading errors, each with its place.
   writeFileSync(file, 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n    Type: AWS::SQS::Queue\n  B:\n    Type: AWS::SQS::Queue\n  B: {Type: X}\n');
   t.same(lintTemplate(file).map(findingLine), [`${file}:4:5: duplicate key 'Type' (first at line 3)`, `${file}:7:3: duplicate key 'B' (first at line 5)`]);
-  t.equal(thrown(t, () => prepareStack(specFor(file))), `${file}:4:5: duplicate key 'Type' (first at line 3)`);
+  t.equal(
+    thrown(t, () => prepareStack(specFor(file))),
+    `${file}:4:5: duplicate key 'Type' (first at line 3)`,
+  );
   writeFileSync(file, 'Resources:\n  A:\n    Type: AWS::S3::Bucket\n   Properties: {}\n');
   t.match(lintTemplate(file).map(findingLine), [new RegExp(`^${file}:4:1: bad indentation`)]);
-  t.match(thrown(t, () => prepareStack(specFor(file))), new RegExp(`^${file}:4:1: bad indentation`));
+  t.match(
+    thrown(t, () => prepareStack(specFor(file))),
+    new RegExp(`^${file}:4:1: bad indentation`),
+  );
   // A DependsOn circle of two, and a resource that names itself.
   writeFileSync(file, 'Resources:\n  A: {Type: X, DependsOn: B}\n  B: {Type: X, DependsOn: [A]}\n  C: {Type: X, Properties: {P: !Ref C}}\n');
   t.same(lintTemplate(file).map(findingLine), [`${file}:2:27: circular dependency: A → B → A`, `${file}:4:32: circular dependency: C → C`]);
@@ -230,22 +297,38 @@ t.test('template errors: lint lists all of them with file:line:col; create stops
 t.test('templates with a transform are not name-checked: SAM and macros add resources CloudFormation only sees after expanding', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'sam.cf');
-  writeFileSync(file, 'Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Role: !GetAtt FnRole.Arn}\nOutputs:\n  Api: {Value: !Ref ServerlessRestApi}\n');
+  writeFileSync(
+    file,
+    'Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {Role: !GetAtt FnRole.Arn}\nOutputs:\n  Api: {Value: !Ref ServerlessRestApi}\n',
+  );
   t.same(lintTemplate(file), []);
 });
 
 t.test('JSON: duplicate keys with their place; nested 10,000 deep refused with a line, in reading, lint and create, never a stack overflow', async (t) => {
-  t.match(thrown(t, () => parseTemplate('{\n  "Resources": {\n    "A": {"Type": "X"},\n    "A": {"Type": "Y"}\n  }\n}\n', FILE)), /^patterns\/aws\/x\.cf:4:5: duplicate key 'A' \(first at line 3\)$/);
+  t.match(
+    thrown(t, () => parseTemplate('{\n  "Resources": {\n    "A": {"Type": "X"},\n    "A": {"Type": "Y"}\n  }\n}\n', FILE)),
+    /^patterns\/aws\/x\.cf:4:5: duplicate key 'A' \(first at line 3\)$/,
+  );
   const deep = `{"Resources": {"A": {"Type": "X", "Properties": {"P": ${'['.repeat(10_000)}${']'.repeat(10_000)}}}}}`;
-  t.match(thrown(t, () => parseTemplate(deep, FILE)), /^patterns\/aws\/x\.cf:1:\d+: nested more than 256 levels deep$/);
+  t.match(
+    thrown(t, () => parseTemplate(deep, FILE)),
+    /^patterns\/aws\/x\.cf:1:\d+: nested more than 256 levels deep$/,
+  );
   const deepObjects = `{"Resources": {"A": {"Type": "X", "Properties": ${'{"a": '.repeat(10_000)}1${'}'.repeat(10_000)}}}}`;
   const dir = tempDir(t);
   const file = join(dir, 'deep.cf');
   writeFileSync(file, deepObjects);
   t.match(lintTemplate(file).map(findingLine), [new RegExp(`^${file}:1:\\d+: nested more than 256 levels deep$`)]);
-  t.match(thrown(t, () => prepareStack(specFor(file))), /deep\.cf:1:\d+: nested more than 256 levels deep$/);
+  t.match(
+    thrown(t, () => prepareStack(specFor(file))),
+    /deep\.cf:1:\d+: nested more than 256 levels deep$/,
+  );
   const deepYaml = `Resources:\n  A: {Type: X, Properties: {P: ${'['.repeat(10_000)}${']'.repeat(10_000)}}}\n`;
-  t.match(thrown(t, () => parseTemplate(deepYaml, FILE)), /^patterns\/aws\/x\.cf:2:\d+: nested/, 'and YAML likewise');
+  t.match(
+    thrown(t, () => parseTemplate(deepYaml, FILE)),
+    /^patterns\/aws\/x\.cf:2:\d+: nested/,
+    'and YAML likewise',
+  );
   // Not strict JSON, but YAML: read as YAML, as CloudFormation does, with a warning.
   const trailing = readTemplateText('{"Resources": {"A": {"Type": "X",}}}', FILE);
   t.same((trailing.template!.document as any).Resources.A, { Type: 'X' });
@@ -292,15 +375,28 @@ Resources:
   t.equal(validateValue(spec('Vowelless'), 'anything at all'), undefined, 'an untranslatable pattern is left to CloudFormation');
   t.match(decls.find((d) => d.name === 'Vowelless')!.constraints, { patternUnchecked: /intersection/ });
   // On a CommaDelimitedList (or List<...>), the pattern and the allowed values apply to each item, as CloudFormation applies them.
-  const list = mergeDeclarations(templateDeclarations(parseTemplate('Parameters:\n  Profiles: {Type: CommaDelimitedList, AllowedPattern: "\\\\w+", AllowedValues: [dev, test, q-a]}\nResources:\n  A: {Type: AWS::SNS::Topic}\n', FILE)));
+  const list = mergeDeclarations(
+    templateDeclarations(
+      parseTemplate(
+        'Parameters:\n  Profiles: {Type: CommaDelimitedList, AllowedPattern: "\\\\w+", AllowedValues: [dev, test, q-a]}\nResources:\n  A: {Type: AWS::SNS::Topic}\n',
+        FILE,
+      ),
+    ),
+  );
   t.equal(validateValue(list, 'dev,test'), undefined, 'every item allowed');
   t.match(validateValue(list, 'dev,prod'), /^each item must be one of/);
   t.match(validateValue(list, 'dev,q-a'), /^each item must match the pattern \\w\+/);
   const dir = tempDir(t);
   const file = join(dir, 'patterns.cf');
   writeFileSync(file, text);
-  t.same(lintTemplate(file).map(findingLine), [`${file}:3:45: Parameters.Vowelless.AllowedPattern is not checked by nepho (the class intersection '&&' at offset 4 has no JavaScript equivalent); CloudFormation will check values of Vowelless`]);
-  t.same(prepareStack(specFor(file, { Plain: { value: 'abc', secret: false } })).warnings.map(findingLine), lintTemplate(file).map(findingLine), 'create warns with the same one line');
+  t.same(lintTemplate(file).map(findingLine), [
+    `${file}:3:45: Parameters.Vowelless.AllowedPattern is not checked by nepho (the class intersection '&&' at offset 4 has no JavaScript equivalent); CloudFormation will check values of Vowelless`,
+  ]);
+  t.same(
+    prepareStack(specFor(file, { Plain: { value: 'abc', secret: false } })).warnings.map(findingLine),
+    lintTemplate(file).map(findingLine),
+    'create warns with the same one line',
+  );
 });
 
 t.test('NoEcho in any spelling makes a secret, and lets a secret through to CloudFormation', async (t) => {
@@ -317,12 +413,37 @@ Resources:
   T: {Type: AWS::SNS::Topic}
 `;
   const decls = templateDeclarations(parseTemplate(text, FILE));
-  t.same(decls.map((d) => [d.name, d.secret === true]), [['A', true], ['B', true], ['C', true], ['D', true], ['E', true], ['F', false]]);
+  t.same(
+    decls.map((d) => [d.name, d.secret === true]),
+    [
+      ['A', true],
+      ['B', true],
+      ['C', true],
+      ['D', true],
+      ['E', true],
+      ['F', false],
+    ],
+  );
   const dir = tempDir(t);
   const file = join(dir, 'noecho.cf');
   writeFileSync(file, text);
   const secret = (v: string) => ({ value: v, secret: true });
-  const prepared = prepareStack(specFor(file, { A: secret('1'), B: secret('2'), C: secret('3'), D: secret('4'), E: secret('5'), F: { value: '6', secret: false } }));
-  t.same(prepared.parameters.map((p) => [p.key, p.secret]), [['A', true], ['B', true], ['C', true], ['D', true], ['E', true], ['F', false]]);
-  t.match(thrown(t, () => prepareStack(specFor(file, { A: secret('1'), B: secret('2'), C: secret('3'), D: secret('4'), E: secret('5'), F: secret('6') }))), /Parameters\.F receives a secret but is not NoEcho/);
+  const prepared = prepareStack(
+    specFor(file, { A: secret('1'), B: secret('2'), C: secret('3'), D: secret('4'), E: secret('5'), F: { value: '6', secret: false } }),
+  );
+  t.same(
+    prepared.parameters.map((p) => [p.key, p.secret]),
+    [
+      ['A', true],
+      ['B', true],
+      ['C', true],
+      ['D', true],
+      ['E', true],
+      ['F', false],
+    ],
+  );
+  t.match(
+    thrown(t, () => prepareStack(specFor(file, { A: secret('1'), B: secret('2'), C: secret('3'), D: secret('4'), E: secret('5'), F: secret('6') }))),
+    /Parameters\.F receives a secret but is not NoEcho/,
+  );
 });

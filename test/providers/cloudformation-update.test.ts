@@ -16,7 +16,16 @@ import { cloudformationProvider as cfn } from '../../src/providers/cloudformatio
 import { updateRefusal } from '../../src/providers/cloudformation/update.js';
 import type { FormationRef, FormationSpec } from '../../src/providers/types.js';
 import {
-  motoQuery, recordingContext, rewrite, serveAwsProxy, stackSpec, startMoto, throttlingAnswer, type AwsProxy, type Moto, type ProxiedAnswer,
+  motoQuery,
+  recordingContext,
+  rewrite,
+  serveAwsProxy,
+  stackSpec,
+  startMoto,
+  throttlingAnswer,
+  type AwsProxy,
+  type Moto,
+  type ProxiedAnswer,
 } from '../fixtures/aws.js';
 import { tempDir } from '../fixtures/paths.js';
 
@@ -62,7 +71,11 @@ async function queueStack(t: Test, name: string): Promise<{ proxy: AwsProxy; env
 /** The stack's change sets, from moto directly (moto lists every stack's: others are left out). */
 async function changeSetsOf(name: string): Promise<string[]> {
   const xml = await motoQuery(moto.endpoint, 'cloudformation', { Action: 'ListChangeSets', StackName: name, Version: '2010-05-15' });
-  return xml.split('<member>').slice(1).filter((m) => m.includes(`<StackName>${name}</StackName>`)).map((m) => /<ChangeSetName>([^<]+)</.exec(m)?.[1] ?? '?');
+  return xml
+    .split('<member>')
+    .slice(1)
+    .filter((m) => m.includes(`<StackName>${name}</StackName>`))
+    .map((m) => /<ChangeSetName>([^<]+)</.exec(m)?.[1] ?? '?');
 }
 
 /** CloudFormation's error document for a Query API call. */
@@ -76,8 +89,10 @@ function errorAnswer(status: number, code: string, message: string): ProxiedAnsw
 
 /** One `<member>` of DescribeChangeSet's Changes. */
 function changeXml(action: string, resource: string, type: string, replacement?: string): string {
-  return `<member><Type>Resource</Type><ResourceChange><Action>${action}</Action><LogicalResourceId>${resource}</LogicalResourceId><ResourceType>${type}</ResourceType>`
-    + `${replacement ? `<Replacement>${replacement}</Replacement>` : ''}</ResourceChange></member>`;
+  return (
+    `<member><Type>Resource</Type><ResourceChange><Action>${action}</Action><LogicalResourceId>${resource}</LogicalResourceId><ResourceType>${type}</ResourceType>` +
+    `${replacement ? `<Replacement>${replacement}</Replacement>` : ''}</ResourceChange></member>`
+  );
 }
 
 t.test('a change set that fails because nothing would change is an empty preview, deleted at once', async (t) => {
@@ -87,7 +102,13 @@ t.test('a change set that fails because nothing would change is an empty preview
   const ref = await createdStack(t, spec, env);
   const preview = await cfn.preview!(ref, spec, {}, env);
   t.same(preview, { empty: true, changes: [], state: { stackId: ref.state.stackId } }, 'empty, no change set to remember');
-  t.same(proxy.calls.map((c) => c.action).filter((a) => /ChangeSet/.test(a)).slice(0, 1), ['CreateChangeSet']);
+  t.same(
+    proxy.calls
+      .map((c) => c.action)
+      .filter((a) => /ChangeSet/.test(a))
+      .slice(0, 1),
+    ['CreateChangeSet'],
+  );
   t.equal(proxy.count('DeleteChangeSet'), 1, 'the failed change set was deleted');
   t.same(await changeSetsOf('unchanged'), [], 'none is left');
   await cfn.discard!(ref, preview, {}, env);
@@ -96,50 +117,78 @@ t.test('a change set that fails because nothing would change is an empty preview
 
 t.test('a change set CloudFormation cannot make is CHANGE_SET_FAILED with its reason, secrets masked, and is deleted (failure injected)', async (t) => {
   const { proxy, env, file, ref } = await queueStack(t, 'refused');
-  proxy.intercept('DescribeChangeSet', async (req) => rewrite(await req.forward(), '<Status>CREATE_COMPLETE</Status>',
-    `<Status>FAILED</Status><StatusReason>Parameter Token value ${SECRET} failed to satisfy constraint</StatusReason>`));
+  proxy.intercept('DescribeChangeSet', async (req) =>
+    rewrite(
+      await req.forward(),
+      '<Status>CREATE_COMPLETE</Status>',
+      `<Status>FAILED</Status><StatusReason>Parameter Token value ${SECRET} failed to satisfy constraint</StatusReason>`,
+    ),
+  );
   const spec = await stackSpec({ name: 'refused', patternFile: file, parameters: { Delay: 5, Token: SECRET }, secrets: ['Token'] });
   const error = await cfn.preview!(ref, spec, {}, env).catch((e: unknown) => e);
-  t.match(error, { name: 'NephoError', code: 'CHANGE_SET_FAILED', message: 'previewing the update of stack refused in us-east-1: CloudFormation could not make the change set (FAILED: Parameter Token value **** failed to satisfy constraint)' });
+  t.match(error, {
+    name: 'NephoError',
+    code: 'CHANGE_SET_FAILED',
+    message:
+      'previewing the update of stack refused in us-east-1: CloudFormation could not make the change set (FAILED: Parameter Token value **** failed to satisfy constraint)',
+  });
   t.equal(proxy.count('DeleteChangeSet'), 1, 'deleted');
   t.same(await changeSetsOf('refused'), []);
 });
 
-t.test('changes come with CloudFormation\'s Replacement, from every page, polled until ready and backing off when throttled (answers injected: moto neither pages nor says Replacement)', async (t) => {
-  const { proxy, env, ref } = await queueStack(t, 'paged');
-  let polls = 0;
-  proxy.intercept('DescribeChangeSet', async (req) => {
-    const answer = await req.forward();
-    if (req.params.get('NextToken') === 'page-2') {
-      return rewrite(answer, /<Changes>.*<\/Changes>/s, `<Changes>${changeXml('Dynamic', 'Nested', 'AWS::CloudFormation::Stack', 'Conditional')}</Changes>`);
-    }
-    polls++;
-    if (polls === 1) return throttlingAnswer();
-    if (polls === 2) return rewrite(rewrite(answer, '<Status>CREATE_COMPLETE</Status>', '<Status>CREATE_IN_PROGRESS</Status>'), /<Changes>.*<\/Changes>/s, '<Changes/>');
-    const page = changeXml('Modify', 'Queue', 'AWS::SQS::Queue', 'True') + changeXml('Remove', 'Old', 'AWS::SQS::Queue') + changeXml('Add', 'New', 'AWS::SQS::Queue', 'False');
-    return rewrite(answer, /<Changes>.*<\/Changes>/s, `<Changes>${page}</Changes><NextToken>page-2</NextToken>`);
-  });
-  const next = { ...QUEUES, Resources: { Queue: QUEUES.Resources.Queue, New: { Type: 'AWS::SQS::Queue' } } };
-  const preview = await cfn.preview!(ref, await stackSpec({ name: 'paged', patternFile: pattern(t, next), parameters: { Delay: 3 } }), {}, env);
-  t.equal(preview.empty, false);
-  t.same(preview.changes, [
-    { action: 'Modify', resource: 'Queue', type: 'AWS::SQS::Queue', replacement: 'True' },
-    { action: 'Remove', resource: 'Old', type: 'AWS::SQS::Queue' },
-    { action: 'Add', resource: 'New', type: 'AWS::SQS::Queue', replacement: 'False' },
-    { action: 'Dynamic', resource: 'Nested', type: 'AWS::CloudFormation::Stack', replacement: 'Conditional' },
-  ], 'every change of both pages, in order');
-  t.same(proxy.calls.filter((c) => c.action === 'DescribeChangeSet').map((c) => `${c.status} ${c.params.get('NextToken') ?? ''}`.trim()), ['400', '200', '200', '200 page-2'],
-    'throttled, in progress, ready, then the second page');
-  t.match(preview.state, { stackId: ref.state.stackId, changeSetId: /^arn:aws:cloudformation:us-east-1:\d+:changeSet\/nepho-\d{8}T\d{9}Z-[0-9a-f]{6}\//, changeSetName: /^nepho-/ });
-  const sent = proxy.calls.find((c) => c.action === 'CreateChangeSet')!.params;
-  t.equal(sent.get('ChangeSetType'), 'UPDATE');
-  t.equal(sent.get('StackName'), 'paged');
-  t.match(sent.get('TemplateBody'), /"New":\{"Type":"AWS::SQS::Queue"\}/, 'the template as create sends it');
-  t.equal(sent.get('Tags.member.1.Key'), 'nepho:formation', 'tagged as create tags');
+t.test(
+  "changes come with CloudFormation's Replacement, from every page, polled until ready and backing off when throttled (answers injected: moto neither pages nor says Replacement)",
+  async (t) => {
+    const { proxy, env, ref } = await queueStack(t, 'paged');
+    let polls = 0;
+    proxy.intercept('DescribeChangeSet', async (req) => {
+      const answer = await req.forward();
+      if (req.params.get('NextToken') === 'page-2') {
+        return rewrite(answer, /<Changes>.*<\/Changes>/s, `<Changes>${changeXml('Dynamic', 'Nested', 'AWS::CloudFormation::Stack', 'Conditional')}</Changes>`);
+      }
+      polls++;
+      if (polls === 1) return throttlingAnswer();
+      if (polls === 2)
+        return rewrite(rewrite(answer, '<Status>CREATE_COMPLETE</Status>', '<Status>CREATE_IN_PROGRESS</Status>'), /<Changes>.*<\/Changes>/s, '<Changes/>');
+      const page =
+        changeXml('Modify', 'Queue', 'AWS::SQS::Queue', 'True') +
+        changeXml('Remove', 'Old', 'AWS::SQS::Queue') +
+        changeXml('Add', 'New', 'AWS::SQS::Queue', 'False');
+      return rewrite(answer, /<Changes>.*<\/Changes>/s, `<Changes>${page}</Changes><NextToken>page-2</NextToken>`);
+    });
+    const next = { ...QUEUES, Resources: { Queue: QUEUES.Resources.Queue, New: { Type: 'AWS::SQS::Queue' } } };
+    const preview = await cfn.preview!(ref, await stackSpec({ name: 'paged', patternFile: pattern(t, next), parameters: { Delay: 3 } }), {}, env);
+    t.equal(preview.empty, false);
+    t.same(
+      preview.changes,
+      [
+        { action: 'Modify', resource: 'Queue', type: 'AWS::SQS::Queue', replacement: 'True' },
+        { action: 'Remove', resource: 'Old', type: 'AWS::SQS::Queue' },
+        { action: 'Add', resource: 'New', type: 'AWS::SQS::Queue', replacement: 'False' },
+        { action: 'Dynamic', resource: 'Nested', type: 'AWS::CloudFormation::Stack', replacement: 'Conditional' },
+      ],
+      'every change of both pages, in order',
+    );
+    t.same(
+      proxy.calls.filter((c) => c.action === 'DescribeChangeSet').map((c) => `${c.status} ${c.params.get('NextToken') ?? ''}`.trim()),
+      ['400', '200', '200', '200 page-2'],
+      'throttled, in progress, ready, then the second page',
+    );
+    t.match(preview.state, {
+      stackId: ref.state.stackId,
+      changeSetId: /^arn:aws:cloudformation:us-east-1:\d+:changeSet\/nepho-\d{8}T\d{9}Z-[0-9a-f]{6}\//,
+      changeSetName: /^nepho-/,
+    });
+    const sent = proxy.calls.find((c) => c.action === 'CreateChangeSet')!.params;
+    t.equal(sent.get('ChangeSetType'), 'UPDATE');
+    t.equal(sent.get('StackName'), 'paged');
+    t.match(sent.get('TemplateBody'), /"New":\{"Type":"AWS::SQS::Queue"\}/, 'the template as create sends it');
+    t.equal(sent.get('Tags.member.1.Key'), 'nepho:formation', 'tagged as create tags');
 
-  await cfn.discard!(ref, preview, {}, env);
-  t.same(await changeSetsOf('paged'), [], 'discarded');
-});
+    await cfn.discard!(ref, preview, {}, env);
+    t.same(await changeSetsOf('paged'), [], 'discarded');
+  },
+);
 
 t.test('an update follows only its own events, even when they lag behind its status (lag injected: moto answers at once)', async (t) => {
   const { proxy, env, file, ref } = await queueStack(t, 'twice');
@@ -152,7 +201,10 @@ t.test('an update follows only its own events, even when they lag behind its sta
   const first = await updateTo(2);
   t.match(first.outcome, { ok: true, status: 'UPDATE_COMPLETE', failures: [], state: { stackId: ref.state.stackId, stackName: 'twice', region: 'us-east-1' } });
   t.same(first.ctx.acceptedStates, [{ stackId: ref.state.stackId, stackName: 'twice', region: 'us-east-1' }], 'accepted once, with the stack');
-  t.same(first.ctx.events.map((e) => e.status), ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE']);
+  t.same(
+    first.ctx.events.map((e) => e.status),
+    ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+  );
 
   // The second update's first poll: still in progress, and its events not listed yet.
   let lagging = true;
@@ -169,14 +221,21 @@ t.test('an update follows only its own events, even when they lag behind its sta
   });
   const second = await updateTo(4);
   t.match(second.outcome, { ok: true, status: 'UPDATE_COMPLETE' });
-  t.same(second.ctx.events.map((e) => e.status), ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'], 'this update\'s two events, not the first one\'s');
+  t.same(
+    second.ctx.events.map((e) => e.status),
+    ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE'],
+    "this update's two events, not the first one's",
+  );
   const firstIds = new Set(first.ctx.events.map((e) => e.id));
-  t.notOk(second.ctx.events.some((e) => firstIds.has(e.id)), 'no event of the first update shown again');
+  t.notOk(
+    second.ctx.events.some((e) => firstIds.has(e.id)),
+    'no event of the first update shown again',
+  );
   const sent = proxy.calls.filter((c) => c.action === 'CreateChangeSet').at(-1)!.params;
   t.ok([...sent.values()].includes(SECRET), 'a secret given again is sent as its value');
 });
 
-t.test('discarding a change set that is already gone is fine (CloudFormation\'s ChangeSetNotFound injected: moto answers HTTP 500)', async (t) => {
+t.test("discarding a change set that is already gone is fine (CloudFormation's ChangeSetNotFound injected: moto answers HTTP 500)", async (t) => {
   const { proxy, env, file, ref } = await queueStack(t, 'gone');
   const preview = await cfn.preview!(ref, await stackSpec({ name: 'gone', patternFile: file, parameters: { Delay: 7 } }), {}, env);
   t.same(await changeSetsOf('gone'), [preview.state.changeSetName]);
@@ -194,7 +253,12 @@ t.test('a change set that can no longer be executed is CHANGE_SET_STALE, and not
   proxy.intercept('ExecuteChangeSet', () => errorAnswer(400, 'InvalidChangeSetStatus', 'ChangeSet cannot be executed in its current status of [OBSOLETE]'));
   const ctx = recordingContext(tempDir(t), env);
   const error = await cfn.update!(ref, spec, preview, ctx).catch((e: unknown) => e);
-  t.match(error, { name: 'NephoError', code: 'CHANGE_SET_STALE', message: /^updating stack stale in us-east-1: the previewed change set can no longer be applied \(ChangeSet cannot be executed/, hint: /nepho formation:update stale again/ });
+  t.match(error, {
+    name: 'NephoError',
+    code: 'CHANGE_SET_STALE',
+    message: /^updating stack stale in us-east-1: the previewed change set can no longer be applied \(ChangeSet cannot be executed/,
+    hint: /nepho formation:update stale again/,
+  });
   t.same(ctx.acceptedStates, [], 'not accepted');
 });
 
@@ -214,9 +278,17 @@ t.test('which stack states take an update, and what each refusal tells the user 
     const e = updateRefusal('web', 'eu-west-1', status);
     return e && { code: e.code, message: e.message, hint: e.hint };
   };
-  t.match(refused('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), { code: 'STACK_BUSY', message: 'stack web in eu-west-1 is busy (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) and cannot be updated until that ends', hint: /^wait for it to finish/ });
+  t.match(refused('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'), {
+    code: 'STACK_BUSY',
+    message: 'stack web in eu-west-1 is busy (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) and cannot be updated until that ends',
+    hint: /^wait for it to finish/,
+  });
   t.match(refused('DELETE_IN_PROGRESS'), { code: 'STACK_BUSY' });
-  t.match(refused('ROLLBACK_COMPLETE'), { code: 'STACK_NOT_UPDATABLE', message: 'stack web in eu-west-1 was never fully created (ROLLBACK_COMPLETE); it can only be deleted', hint: 'destroy it and create it again: nepho formation:destroy web' });
+  t.match(refused('ROLLBACK_COMPLETE'), {
+    code: 'STACK_NOT_UPDATABLE',
+    message: 'stack web in eu-west-1 was never fully created (ROLLBACK_COMPLETE); it can only be deleted',
+    hint: 'destroy it and create it again: nepho formation:destroy web',
+  });
   t.match(refused('REVIEW_IN_PROGRESS'), { code: 'STACK_NOT_UPDATABLE', message: /never fully created \(REVIEW_IN_PROGRESS\)/ });
   t.match(refused('DELETE_FAILED'), { code: 'STACK_NOT_UPDATABLE', hint: 'try again: nepho formation:destroy web' });
   t.match(refused('UPDATE_ROLLBACK_FAILED'), { code: 'STACK_NOT_UPDATABLE', hint: /continue-update-rollback --stack-name web/ });

@@ -46,10 +46,27 @@ n
 o = :"p"`;
   const at = rubyContexts(text);
   const where = (needle: string) => at(text.indexOf(needle));
-  t.same(['a', 'x', 'b', 'y', '# c', 'e', 'f', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p'].map((n) => [n, where(n)]), [
-    ['a', 'code'], ['x', 'string'], ['b', 'code'], ['y', 'string'], ['# c', 'comment'], ['e', 'string'], ['f', 'string'],
-    ['h', 'string'], ['i', 'string'], ['j', 'string'], ['k', 'code'], ['l', 'string'], ['m', 'code'], ['n', 'comment'], ['o', 'code'], ['p', 'string'],
-  ]);
+  t.same(
+    ['a', 'x', 'b', 'y', '# c', 'e', 'f', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p'].map((n) => [n, where(n)]),
+    [
+      ['a', 'code'],
+      ['x', 'string'],
+      ['b', 'code'],
+      ['y', 'string'],
+      ['# c', 'comment'],
+      ['e', 'string'],
+      ['f', 'string'],
+      ['h', 'string'],
+      ['i', 'string'],
+      ['j', 'string'],
+      ['k', 'code'],
+      ['l', 'string'],
+      ['m', 'code'],
+      ['n', 'comment'],
+      ['o', 'code'],
+      ['p', 'string'],
+    ],
+  );
 });
 
 t.test('a placeholder inside a quoted Ruby string is an error with the fix; as an expression, interpolated or in a comment it is fine', async (t) => {
@@ -66,8 +83,19 @@ end`;
   const file = pattern(t, text);
   const params = { Name: { value: 'web', secret: false }, Box: { value: 'debian', secret: false } };
   const findings = lintPlaceholders(file, text, params);
-  t.same(findings.map((f) => [f.line, f.col, f.severity]), [[2, 25, 'error'], [3, 25, 'error'], [5, 10, 'error']], 'the three quoted ones, at their places');
-  t.match(findings[0]!.message, /^\{\{parameters.Name\}\} is inside a quoted Ruby string, where .* ''value'.local'; use the placeholder as the whole expression \(name = \{\{parameters.Name\}\}\) or set a local variable to it and interpolate that \("#\{name\}.local"\)$/);
+  t.same(
+    findings.map((f) => [f.line, f.col, f.severity]),
+    [
+      [2, 25, 'error'],
+      [3, 25, 'error'],
+      [5, 10, 'error'],
+    ],
+    'the three quoted ones, at their places',
+  );
+  t.match(
+    findings[0]!.message,
+    /^\{\{parameters.Name\}\} is inside a quoted Ruby string, where .* ''value'.local'; use the placeholder as the whole expression \(name = \{\{parameters.Name\}\}\) or set a local variable to it and interpolate that \("#\{name\}.local"\)$/,
+  );
   t.same(lintPlaceholders(file, 'x = {{parameters.Nope}}\n', params).map(findingLine), [`${file}:1:5: unknown parameter 'Nope' in {{parameters.Nope}}`]);
 });
 
@@ -88,13 +116,28 @@ t.test('File.exists?, synced folders that will not be there, plugins this machin
 end`;
   const file = pattern(t, text);
   const findings = await lintVagrantfile(file, undefined, freshVagrant(t));
-  t.same(findings.map((f) => [f.line, f.severity]), [[3, 'warning'], [6, 'warning'], [7, 'warning'], [8, 'warning'], [10, 'warning'], [13, 'warning']]);
+  t.same(
+    findings.map((f) => [f.line, f.severity]),
+    [
+      [3, 'warning'],
+      [6, 'warning'],
+      [7, 'warning'],
+      [8, 'warning'],
+      [10, 'warning'],
+      [13, 'warning'],
+    ],
+  );
   const messages = findings.map((f) => f.message);
   t.match(messages[0], /^File\.exists\? was removed in Ruby 3\.2.*use File\.exist\?$/);
   t.match(messages[1], /^synced_folder '\.\.\/shared' is outside the cloudlet/);
   t.match(messages[2], /^synced_folder '\/srv\/data' is outside the cloudlet/);
   t.match(messages[3], /^synced_folder 'app': Vagrant resolves it against the formation's directory/);
-  t.match(messages[4], HAS_VAGRANT ? /^uses the Vagrant plugin vagrant-vbguest, which is not installed here \(vagrant plugin install vagrant-vbguest\)$/ : /vagrant is not installed here/);
+  t.match(
+    messages[4],
+    HAS_VAGRANT
+      ? /^uses the Vagrant plugin vagrant-vbguest, which is not installed here \(vagrant plugin install vagrant-vbguest\)$/
+      : /vagrant is not installed here/,
+  );
   t.match(messages[5], /vagrant-hostmanager/);
 });
 
@@ -116,49 +159,80 @@ t.test('the rendered Vagrantfile: ruby -c and vagrant validate -p run, and say s
 
   const script = 'Vagrant.configure("2") do |config|\n  config.vm.box = \'debian\'\n  config.vm.provision "shell", path: "setup.sh"\nend\n';
   const noScript = await checkRendered([{ path: 'Vagrantfile', content: script }], file, env);
-  t.match(noScript.findings, [{ severity: 'error', line: 3, message: /^vagrant validate: `path` for shell provisioner does not exist on the host system: <formation's directory>\/setup\.sh$/ }], 'a script beside the Vagrantfile will not be there');
+  t.match(
+    noScript.findings,
+    [
+      {
+        severity: 'error',
+        line: 3,
+        message: /^vagrant validate: `path` for shell provisioner does not exist on the host system: <formation's directory>\/setup\.sh$/,
+      },
+    ],
+    'a script beside the Vagrantfile will not be there',
+  );
 
   const missing = 'Vagrant.configure("2") do |config|\n  config.vm.box = \'debian\'\n  config.vm.synced_folder "../data", "/data"\nend\n';
   const warned = await checkRendered([{ path: 'Vagrantfile', content: missing }], file, env);
-  t.same(warned.findings.map((f) => [f.line, f.severity]), [[3, 'warning']], 'a missing synced folder is a warning: it may exist where the formation is made');
+  t.same(
+    warned.findings.map((f) => [f.line, f.severity]),
+    [[3, 'warning']],
+    'a missing synced folder is a warning: it may exist where the formation is made',
+  );
 });
 
 t.test('without ruby and vagrant the checks are skipped, and say so', async (t) => {
   const file = pattern(t, 'x = 1\n');
   const env = { ...process.env, PATH: tempDir(t, 'nepho-empty-path-') };
   t.same(await checkRendered([{ path: 'Vagrantfile', content: 'x = (\n' }], file, env), {
-    findings: [], checks: ['ruby -c: skipped (ruby is not installed)', 'vagrant validate -p: skipped (vagrant is not installed)'],
+    findings: [],
+    checks: ['ruby -c: skipped (ruby is not installed)', 'vagrant validate -p: skipped (vagrant is not installed)'],
   });
 });
 
-const VAGRANT_SCENARIO = 'summary: local\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
+const VAGRANT_SCENARIO =
+  'summary: local\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
 
-t.test('formation:create --dry-run runs ruby -c and vagrant validate -p on the rendered Vagrantfile and says so; a syntax error is one line with its place', { skip: TOOLS }, async (t) => {
-  const home = join(tempDir(t), 'home');
-  const env = { VAGRANT_HOME: tempDir(t, 'nepho-vagrant-home-') };
-  const good = await installDevCloudlet(t, home, 'boxed', { 'scenarios/default.yaml': VAGRANT_SCENARIO });
-  const r = await nepho(['formation:create', good.id, '--dry-run', '-o', 'json'], { home, env });
-  t.equal(r.code, 0, r.stderr);
-  t.same(JSON.parse(r.stdout).checks, ['placeholders', 'ruby -c', 'vagrant validate -p']);
-  const table = await nepho(['formation:create', good.id, '--dry-run'], { home, env });
-  t.match(table.stdout, /^\s*Checked:\s+placeholders; ruby -c; vagrant validate -p$/m);
+t.test(
+  'formation:create --dry-run runs ruby -c and vagrant validate -p on the rendered Vagrantfile and says so; a syntax error is one line with its place',
+  { skip: TOOLS },
+  async (t) => {
+    const home = join(tempDir(t), 'home');
+    const env = { VAGRANT_HOME: tempDir(t, 'nepho-vagrant-home-') };
+    const good = await installDevCloudlet(t, home, 'boxed', { 'scenarios/default.yaml': VAGRANT_SCENARIO });
+    const r = await nepho(['formation:create', good.id, '--dry-run', '-o', 'json'], { home, env });
+    t.equal(r.code, 0, r.stderr);
+    t.same(JSON.parse(r.stdout).checks, ['placeholders', 'ruby -c', 'vagrant validate -p']);
+    const table = await nepho(['formation:create', good.id, '--dry-run'], { home, env });
+    t.match(table.stdout, /^\s*Checked:\s+placeholders; ruby -c; vagrant validate -p$/m);
 
-  const bad = await installDevCloudlet(t, home, 'broken', {
-    'scenarios/default.yaml': VAGRANT_SCENARIO,
-    'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  if true\n    config.vm.hostname = "x"\nend\n',
-  });
-  const refused = await nepho(['formation:create', bad.id, '--dry-run'], { home, env });
-  expectUserError(t, refused, new RegExp(`${bad.installed}/patterns/vagrant/single\\.rb:5: ruby -c: syntax error, unexpected end-of-input, expecting \`end' \\(at the end of the file\\)$`, 'm'), 'a Ruby syntax error');
-});
+    const bad = await installDevCloudlet(t, home, 'broken', {
+      'scenarios/default.yaml': VAGRANT_SCENARIO,
+      'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  if true\n    config.vm.hostname = "x"\nend\n',
+    });
+    const refused = await nepho(['formation:create', bad.id, '--dry-run'], { home, env });
+    expectUserError(
+      t,
+      refused,
+      new RegExp(
+        `${bad.installed}/patterns/vagrant/single\\.rb:5: ruby -c: syntax error, unexpected end-of-input, expecting \`end' \\(at the end of the file\\)$`,
+        'm',
+      ),
+      'a Ruby syntax error',
+    );
+  },
+);
 
-t.test('cloudlet:lint: the quoted placeholder is an error with its fix, the rest are warnings, and the checks that ran are named', { skip: TOOLS }, async (t) => {
-  const home = join(tempDir(t), 'home');
-  const dir = join(tempDir(t, 'nepho-vagrant-cloudlet-'), 'blog');
-  const files: Record<string, string> = {
-    'cloudlet.yaml': 'name: blog\nversion: 1.0.0\nsummary: a blog post Vagrantfile\n',
-    'scenarios/default.yaml': VAGRANT_SCENARIO,
-    'provisioners/bootstrap.sh': '#!/bin/sh\necho hi\n',
-    'patterns/vagrant/single.rb': `Vagrant.configure("2") do |config|
+t.test(
+  'cloudlet:lint: the quoted placeholder is an error with its fix, the rest are warnings, and the checks that ran are named',
+  { skip: TOOLS },
+  async (t) => {
+    const home = join(tempDir(t), 'home');
+    const dir = join(tempDir(t, 'nepho-vagrant-cloudlet-'), 'blog');
+    const files: Record<string, string> = {
+      'cloudlet.yaml': 'name: blog\nversion: 1.0.0\nsummary: a blog post Vagrantfile\n',
+      'scenarios/default.yaml': VAGRANT_SCENARIO,
+      'provisioners/bootstrap.sh': '#!/bin/sh\necho hi\n',
+      'patterns/vagrant/single.rb': `Vagrant.configure("2") do |config|
   config.vm.box = {{parameters.Box}}
   config.vm.hostname = "{{parameters.Box}}.local"
   load "local.rb" if File.exists?("local.rb")
@@ -166,28 +240,35 @@ t.test('cloudlet:lint: the quoted placeholder is an error with its fix, the rest
   config.vbguest.auto_update = false if Vagrant.has_plugin?("vagrant-vbguest")
 end
 `,
-  };
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  const env = { VAGRANT_HOME: tempDir(t, 'nepho-vagrant-home-') };
-  const r = await nepho(['cloudlet:lint', dir], { home, env });
-  expectUserError(t, r, /1 problem\(s\) and 3 warning\(s\)/, 'lint fails on the quoted placeholder');
-  const lines = r.stdout.trim().split('\n');
-  t.match(lines, [
-    /^patterns\/vagrant\/single\.rb:3:25: \{\{parameters\.Box\}\} is inside a quoted Ruby string.*interpolate that/,
-    /^patterns\/vagrant\/single\.rb:4:22: warning: File\.exists\? was removed/,
-    /^patterns\/vagrant\/single\.rb:5:27: warning: synced_folder '\.\.\/site' is outside the cloudlet/,
-    /^patterns\/vagrant\/single\.rb:6:\d+: warning: uses the Vagrant plugin vagrant-vbguest, which is not installed here/,
-  ]);
-  t.equal(lines.length, 4, r.stdout);
+    };
+    for (const [path, content] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    const env = { VAGRANT_HOME: tempDir(t, 'nepho-vagrant-home-') };
+    const r = await nepho(['cloudlet:lint', dir], { home, env });
+    expectUserError(t, r, /1 problem\(s\) and 3 warning\(s\)/, 'lint fails on the quoted placeholder');
+    const lines = r.stdout.trim().split('\n');
+    t.match(lines, [
+      /^patterns\/vagrant\/single\.rb:3:25: \{\{parameters\.Box\}\} is inside a quoted Ruby string.*interpolate that/,
+      /^patterns\/vagrant\/single\.rb:4:22: warning: File\.exists\? was removed/,
+      /^patterns\/vagrant\/single\.rb:5:27: warning: synced_folder '\.\.\/site' is outside the cloudlet/,
+      /^patterns\/vagrant\/single\.rb:6:\d+: warning: uses the Vagrant plugin vagrant-vbguest, which is not installed here/,
+    ]);
+    t.equal(lines.length, 4, r.stdout);
 
-  // Fixed as the message says: lint passes, with the warnings, and names the checks that ran on the rendered file.
-  writeFileSync(join(dir, 'patterns/vagrant/single.rb'), files['patterns/vagrant/single.rb']!.replace('config.vm.hostname = "{{parameters.Box}}.local"', 'box = {{parameters.Box}}\n  config.vm.hostname = "#{box.tr(\'/\', \'-\')}.local"'));
-  const fixed = await nepho(['cloudlet:lint', dir], { home, env });
-  t.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
-  t.match(fixed.stdout, /^patterns\/vagrant\/single\.rb: checked with ruby -c; vagrant validate -p$/m);
-  t.match(fixed.stdout, /^ok: .* \(3 warning\(s\)\)$/m);
-  t.notMatch(fixed.stdout + fixed.stderr, /unexpected failure|\n\s+at /, 'no crash');
-});
+    // Fixed as the message says: lint passes, with the warnings, and names the checks that ran on the rendered file.
+    writeFileSync(
+      join(dir, 'patterns/vagrant/single.rb'),
+      files['patterns/vagrant/single.rb']!.replace(
+        'config.vm.hostname = "{{parameters.Box}}.local"',
+        "box = {{parameters.Box}}\n  config.vm.hostname = \"#{box.tr('/', '-')}.local\"",
+      ),
+    );
+    const fixed = await nepho(['cloudlet:lint', dir], { home, env });
+    t.equal(fixed.code, 0, fixed.stdout + fixed.stderr);
+    t.match(fixed.stdout, /^patterns\/vagrant\/single\.rb: checked with ruby -c; vagrant validate -p$/m);
+    t.match(fixed.stdout, /^ok: .* \(3 warning\(s\)\)$/m);
+    t.notMatch(fixed.stdout + fixed.stderr, /unexpected failure|\n\s+at /, 'no crash');
+  },
+);

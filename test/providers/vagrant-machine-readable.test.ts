@@ -2,7 +2,16 @@
 // real vagrant 2.3.4 (test/fixtures/vagrant/CAPTURED.md says how), and the
 // errors nepho makes of its error-exit lines.
 import t from 'tap';
-import { errorExitOf, LineSplitter, parseLine, parseMachineReadable, recordsOf, sshConfigsOf, statesOf, type VagrantLine } from '../../src/providers/vagrant/machine-readable.js';
+import {
+  errorExitOf,
+  LineSplitter,
+  parseLine,
+  parseMachineReadable,
+  recordsOf,
+  sshConfigsOf,
+  statesOf,
+  type VagrantLine,
+} from '../../src/providers/vagrant/machine-readable.js';
 import { vagrantError } from '../../src/providers/vagrant/provider.js';
 import { vagrantFixture } from '../fixtures/vagrant.js';
 
@@ -30,11 +39,23 @@ t.test('status of a machine that was never created (captured)', async (t) => {
 t.test('status of a running machine and its ssh-config (captured), plain lines among the records', async (t) => {
   t.same(statesOf(recordsOf(parseMachineReadable(vagrantFixture('status-running.txt')))), { default: 'running' });
   const lines = parseMachineReadable(vagrantFixture('ssh-config-running.txt'));
-  t.ok(lines.some((l) => 'raw' in l && l.raw === 'Host default'), 'vagrant also prints the config as plain lines');
-  t.same(sshConfigsOf(recordsOf(lines)), [{
-    host: 'default', hostName: '127.0.0.1', port: 2222, user: 'vagrant',
-    identityFile: '/home/dev/my project/.vagrant/machines/default/virtualbox/private_key',
-  }], 'HostName, Port, User and a quoted IdentityFile with a space');
+  t.ok(
+    lines.some((l) => 'raw' in l && l.raw === 'Host default'),
+    'vagrant also prints the config as plain lines',
+  );
+  t.same(
+    sshConfigsOf(recordsOf(lines)),
+    [
+      {
+        host: 'default',
+        hostName: '127.0.0.1',
+        port: 2222,
+        user: 'vagrant',
+        identityFile: '/home/dev/my project/.vagrant/machines/default/virtualbox/private_key',
+      },
+    ],
+    'HostName, Port, User and a quoted IdentityFile with a space',
+  );
 });
 
 t.test('error-exit lines (captured) become clear errors', async (t) => {
@@ -87,9 +108,16 @@ t.test('the line splitter reports records as chunks arrive, split anywhere', asy
 t.test('a Vagrantfile the real vagrant validate refuses: its own message, naming the Vagrantfile (captured)', async (t) => {
   const invalid = vagrantError('validate', run('validate-config-invalid.txt'), '/f/Vagrantfile');
   t.equal(invalid.code, 'VAGRANTFILE_INVALID');
-  t.equal(invalid.message, '/f/Vagrantfile: vagrant validate failed: The following settings shouldn\'t exist: nonsense; Forwarded port definitions require a "host" and "guest" value; Ports to forward must be 1 to 65535');
+  t.equal(
+    invalid.message,
+    '/f/Vagrantfile: vagrant validate failed: The following settings shouldn\'t exist: nonsense; Forwarded port definitions require a "host" and "guest" value; Ports to forward must be 1 to 65535',
+  );
   const syntax = vagrantError('validate', { code: 1, records: [], raw: [], stderr: vagrantFixture('validate-syntax-error.stderr.txt') }, '/f/Vagrantfile');
   t.equal(syntax.code, 'VAGRANTFILE_INVALID');
-  t.match(syntax.message, /^\/f\/Vagrantfile: vagrant validate failed: \/tmp\/\S+\/Vagrantfile:2: syntax error, unexpected end-of-input$/, 'Ruby\'s FILE:LINE: message');
+  t.match(
+    syntax.message,
+    /^\/f\/Vagrantfile: vagrant validate failed: \/tmp\/\S+\/Vagrantfile:2: syntax error, unexpected end-of-input$/,
+    "Ruby's FILE:LINE: message",
+  );
   t.equal(vagrantFixture('validate-syntax-error.txt'), '', 'nothing machine-readable was printed');
 });

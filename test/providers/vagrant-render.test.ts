@@ -70,7 +70,10 @@ t.test('every nasty value survives as itself: ruby reads back the exact value', 
 });
 
 t.test('placeholders with spaces inside the braces, formation.name, numbers and booleans', async (t) => {
-  const file = pattern(t, 'Vagrant.configure("2") do |config|\n  config.vm.box = {{ parameters.Box }}\n  config.vm.hostname = {{formation.name}}\n  config.vm.boot_timeout = {{parameters.Timeout}}\n  config.vm.box_check_update = {{  parameters.Check  }}\nend\n');
+  const file = pattern(
+    t,
+    'Vagrant.configure("2") do |config|\n  config.vm.box = {{ parameters.Box }}\n  config.vm.hostname = {{formation.name}}\n  config.vm.boot_timeout = {{parameters.Timeout}}\n  config.vm.box_check_update = {{  parameters.Check  }}\nend\n',
+  );
   const spec = await stackSpec({ name: 'spaced', patternFile: file, parameters: { Box: 'debian/bookworm64', Timeout: 600, Check: false } });
   const text = renderPattern(readFileSync(file, 'utf8'), spec);
   t.match(text, "config.vm.box = 'debian/bookworm64'");
@@ -83,8 +86,12 @@ t.test('placeholders with spaces inside the braces, formation.name, numbers and 
 });
 
 t.test('values full of quotes, #{}, backslashes and newlines pass the real vagrant validate -p and stay values', async (t) => {
-  const file = pattern(t, 'Vagrant.configure("2") do |config|\n  config.vm.box = "debian/bookworm64"\n' +
-    NASTY.map((_, i) => `  config.vm.define "m${i}" do |m|\n    m.vm.provider "virtualbox" do |vb| vb.name = {{parameters.V${i}}} end\n  end\n`).join('') + 'end\n');
+  const file = pattern(
+    t,
+    'Vagrant.configure("2") do |config|\n  config.vm.box = "debian/bookworm64"\n' +
+      NASTY.map((_, i) => `  config.vm.define "m${i}" do |m|\n    m.vm.provider "virtualbox" do |vb| vb.name = {{parameters.V${i}}} end\n  end\n`).join('') +
+      'end\n',
+  );
   const parameters = Object.fromEntries(NASTY.map((v, i) => [`V${i}`, v]));
   const spec = await stackSpec({ name: 'nasty', patternFile: file, parameters, scriptFile: BOOTSTRAP });
   const dir = await renderInto(t, spec);
@@ -123,28 +130,58 @@ t.test('a malicious value cannot become code: vagrant validate evaluates the Vag
 t.test('the official huit/mediawiki single-host pattern, with its Box parameter, passes the real vagrant validate -p', async (t) => {
   for (const box of ['generic/debian12', `it's "#{odd}"\\\nbox`]) {
     const spec = await stackSpec({
-      name: 'mediawiki-default', patternFile: SINGLE_HOST, scriptFile: BOOTSTRAP, secrets: ['AdminPassword'],
-      parameters: { InstanceType: 't3.small', KeyName: '', AdminPassword: 'correct horse battery staple', WikiName: `Bob's "wiki" #{x}`, AppPort: 80, Box: box },
+      name: 'mediawiki-default',
+      patternFile: SINGLE_HOST,
+      scriptFile: BOOTSTRAP,
+      secrets: ['AdminPassword'],
+      parameters: {
+        InstanceType: 't3.small',
+        KeyName: '',
+        AdminPassword: 'correct horse battery staple',
+        WikiName: `Bob's "wiki" #{x}`,
+        AppPort: 80,
+        Box: box,
+      },
     });
     const files = await vagrantProvider.render(spec, {});
-    t.same(files.map((f) => f.path), ['Vagrantfile', 'nepho-bootstrap.sh', 'nepho-provision.sh'], 'the Vagrantfile, the bootstrap and the provisioning run beside it');
+    t.same(
+      files.map((f) => f.path),
+      ['Vagrantfile', 'nepho-bootstrap.sh', 'nepho-provision.sh'],
+      'the Vagrantfile, the bootstrap and the provisioning run beside it',
+    );
     const vagrantfile = files[0]!.content;
     t.match(vagrantfile, `config.vm.box = ${rubyLiteral(box)}`);
     t.match(vagrantfile, "config.vm.hostname = 'mediawiki-default'");
     t.match(vagrantfile, 'guest: 80, host: 8080');
-    t.match(vagrantfile, /config\.vm\.provision "nepho-bootstrap", type: "shell", privileged: true, path: 'nepho-bootstrap\.sh', env: nepho_secrets, sensitive: true\n/, 'nepho adds the root shell provisioner, the secret passed on from its environment');
-    t.match(vagrantfile, /config\.vm\.provision "nepho-provision", type: "shell", privileged: true, path: 'nepho-provision\.sh', run: "never", env: nepho_secrets, sensitive: true\n/, 'and the provisioning run, which runs only when named');
+    t.match(
+      vagrantfile,
+      /config\.vm\.provision "nepho-bootstrap", type: "shell", privileged: true, path: 'nepho-bootstrap\.sh', env: nepho_secrets, sensitive: true\n/,
+      'nepho adds the root shell provisioner, the secret passed on from its environment',
+    );
+    t.match(
+      vagrantfile,
+      /config\.vm\.provision "nepho-provision", type: "shell", privileged: true, path: 'nepho-provision\.sh', run: "never", env: nepho_secrets, sensitive: true\n/,
+      'and the provisioning run, which runs only when named',
+    );
     t.match(vagrantfile, "nepho_secrets = { 'NEPHO_SECRET_AdminPassword' => ENV.fetch('NEPHO_SECRET_AdminPassword', '') }", 'the secret by name only');
     const bootstrap = files[1]!.content;
     const provision = files[2]!.content;
-    t.match(provision, /^cat >"\$script" <<'NEPHO_PROVISION_EOF'\n#!\/bin\/sh\n# Added by nepho: secret parameters[^]*\n# nepho shell provisioning run for formation mediawiki-default/m, 'the provisioning run carries the bootstrap\'s rerun, secrets decoded first');
+    t.match(
+      provision,
+      /^cat >"\$script" <<'NEPHO_PROVISION_EOF'\n#!\/bin\/sh\n# Added by nepho: secret parameters[^]*\n# nepho shell provisioning run for formation mediawiki-default/m,
+      "the provisioning run carries the bootstrap's rerun, secrets decoded first",
+    );
     t.match(provision, /^echo "nepho-provision-exit-status: \$status"\nexit "\$status"\n$/m, 'and reports its exit status last');
     t.match(bootstrap, "export NEPHO_FORMATION='mediawiki-default'");
     t.match(bootstrap, "export NEPHO_CLOUDLET='huit/mediawiki'");
     t.match(bootstrap, "export NEPHO_SCENARIO='default'");
     t.match(bootstrap, 'export NEPHO_AppPort=');
     t.match(bootstrap, '/var/log/nepho-bootstrap.log');
-    t.match(bootstrap, /^#!\/bin\/sh\n# Added by nepho: secret parameters[^]*\n {2}NEPHO_AdminPassword=\$\(printf '%s' "\$NEPHO_SECRET_AdminPassword" \| base64 -d && echo x\)/, 'the secret is decoded from what vagrant passes, before anything else');
+    t.match(
+      bootstrap,
+      /^#!\/bin\/sh\n# Added by nepho: secret parameters[^]*\n {2}NEPHO_AdminPassword=\$\(printf '%s' "\$NEPHO_SECRET_AdminPassword" \| base64 -d && echo x\)/,
+      'the secret is decoded from what vagrant passes, before anything else',
+    );
     for (const f of files) t.notMatch(f.content, 'correct horse battery staple', `${f.path}: the secret is not in it`);
     const dir = await renderInto(t, spec);
     const v = realVagrantValidate(t, dir);
@@ -154,7 +191,10 @@ t.test('the official huit/mediawiki single-host pattern, with its Box parameter,
 
 /** Expect a NephoError whose one-line message matches. */
 async function refused(t: Test, promise: Promise<unknown>, pattern: RegExp, what: string): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   t.type(error, NephoError, `${what}: a NephoError`);
   t.match((error as Error).message, pattern, `${what}: ${(error as Error).message}`);
   t.notMatch((error as Error).message, /\n/, `${what}: one line`);
@@ -175,7 +215,11 @@ t.test('unknown placeholders and secrets are errors naming the file and line; va
     const error = await vagrantProvider.validate(spec, {}).catch((e: Error) => e);
     t.notMatch(String((error as Error).message), 'correct horse', 'the secret value is never in the message');
   }
-  const good = await stackSpec({ name: 'good', patternFile: pattern(t, 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\nend\n'), parameters: { Box: 'b' } });
+  const good = await stackSpec({
+    name: 'good',
+    patternFile: pattern(t, 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\nend\n'),
+    parameters: { Box: 'b' },
+  });
   await vagrantProvider.validate(good, {});
   t.pass('a good pattern validates');
 });

@@ -52,17 +52,28 @@ t.test('a secret reaches the bootstrap through the environment of vagrant, and i
   const env = { ...vagrant.env, STANDIN_GUEST: guest };
   const dir = join(home, 'formations', 'box');
   const received = () => readFileSync(join(guest, 'nepho', 'received'), 'utf8');
-  const runs = () => readFileSync(join(guest, 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const runs = () =>
+    readFileSync(join(guest, 'runs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
   const created = await nepho(['formation:create', cloudlet.id, '--name', 'box', '-p', `Token=${secret}`, '--no-input'], { home, env });
   t.equal(created.code, 0, created.stderr);
   const calls = vagrant.calls();
-  t.same(calls.map((c) => [c.args[0], c.secrets]), [['validate', {}], ['up', { NEPHO_SECRET_Token: base64(secret) }], ['status', {}]],
-    'only the run that provisions (up) is given the secret, base64-encoded');
+  t.same(
+    calls.map((c) => [c.args[0], c.secrets]),
+    [
+      ['validate', {}],
+      ['up', { NEPHO_SECRET_Token: base64(secret) }],
+      ['status', {}],
+    ],
+    'only the run that provisions (up) is given the secret, base64-encoded',
+  );
   t.match(runs(), [{ provisioner: 'nepho-bootstrap', status: 0 }], "Vagrant's shell provisioner ran the bootstrap on the stand-in guest");
   t.equal(received(), secret, 'the bootstrap received the secret exactly, trailing newlines included');
   t.notOk(existsSync(marker), 'nothing in it was run: not by Ruby, not by the guest shell');
-  t.equal(readFileSync(join(guest, 'nepho', 'leftover'), 'utf8'), '', 'the encoded variable is gone from the script\'s environment');
+  t.equal(readFileSync(join(guest, 'nepho', 'leftover'), 'utf8'), '', "the encoded variable is gone from the script's environment");
 
   const vagrantfile = readFileSync(join(dir, 'Vagrantfile'), 'utf8');
   t.match(vagrantfile, "nepho_secrets = { 'NEPHO_SECRET_Token' => ENV.fetch('NEPHO_SECRET_Token', '') }", 'the Vagrantfile names the secret, no more');
@@ -72,7 +83,9 @@ t.test('a secret reaches the bootstrap through the environment of vagrant, and i
     t.same(filesContaining(home, text), [], `${JSON.stringify(text.slice(0, 12))} is in no file under NEPHO_HOME: Vagrantfile, scripts, record, journal`);
   }
   const validate = spawnSync('/usr/bin/vagrant', ['validate', '-p'], {
-    cwd: dir, encoding: 'utf8', env: { ...process.env, VAGRANT_HOME: tempDir(t), VAGRANT_CWD: dir, NEPHO_SECRET_Token: base64(secret) },
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, VAGRANT_HOME: tempDir(t), VAGRANT_CWD: dir, NEPHO_SECRET_Token: base64(secret) },
   });
   t.equal(validate.status, 0, `the real vagrant validate -p accepts it, the secret in its environment: ${validate.stdout}${validate.stderr}`);
   t.notOk(existsSync(marker));

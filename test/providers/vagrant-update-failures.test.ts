@@ -24,7 +24,11 @@ t.test('a failed update puts the old files back and keeps the deployed answers; 
   const lines = stderrLines(failed.stderr);
   t.equal(failed.code, 1, 'exit 1');
   t.match(lines.errors, [/formation web: update failed with running/], 'one error line: the update failed, the machine runs');
-  t.match(failed.stderr, /✗ web \(vagrant\): vagrant reload --provision \(VagrantError\): The SSH command responded with a non-zero exit status/, 'vagrant\'s reason');
+  t.match(
+    failed.stderr,
+    /✗ web \(vagrant\): vagrant reload --provision \(VagrantError\): The SSH command responded with a non-zero exit status/,
+    "vagrant's reason",
+  );
   t.same(lines.stackFrames, [], 'no stack');
   t.same(f.files(), before, 'the Vagrantfile and the bootstrap are back, byte for byte');
   t.match(await f.describe(), { status: 'running', parameters: { Box: 'nepho-test/box' } }, 'the record keeps the deployed answers');
@@ -39,11 +43,14 @@ t.test('a failed update puts the old files back and keeps the deployed answers; 
 t.test('a Vagrantfile the real vagrant validate refuses is never applied: the old files go back', async (t) => {
   const f = await vagrantFormation(t);
   const before = f.files();
-  writeFileSync(join(f.cloudlet.dir, 'patterns', 'vagrant', 'single.rb'), 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  config.vm.nonsense_setting = 1\nend\n');
+  writeFileSync(
+    join(f.cloudlet.dir, 'patterns', 'vagrant', 'single.rb'),
+    'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  config.vm.nonsense_setting = 1\nend\n',
+  );
   f.newCalls();
   const r = await f.run(['formation:update', f.name, '-y']);
   t.equal(r.code, 1, 'exit 1');
-  t.match(r.stderr, /Vagrantfile: vagrant validate failed: .*nonsense_setting/, 'the real validate\'s reason, naming the Vagrantfile');
+  t.match(r.stderr, /Vagrantfile: vagrant validate failed: .*nonsense_setting/, "the real validate's reason, naming the Vagrantfile");
   t.same(f.newCalls(), [['validate'], ['status']], 'neither reload nor provision ran');
   t.same(f.files(), before, 'the old files are back');
   validates(t, f.dir, 'the restored Vagrantfile');

@@ -16,7 +16,15 @@ import { vagrantFormation, type VagrantFormation } from '../fixtures/vagrant.js'
 /** Plan the update `-p Box=debian/bookworm64 -y` of `f`, let `meanwhile` change something, then run it here. */
 async function updateAfter(t: Test, f: VagrantFormation, meanwhile: () => void) {
   const ctx = await engineContext(nephoHome({ NEPHO_HOME: f.home }), { ...process.env, ...f.vagrant.env, NEPHO_HOME: f.home });
-  const request: UpdateRequest = { kind: 'update', name: f.name, params: ['Box=debian/bookworm64'], paramsFiles: [], noInput: true, dryRun: false, options: {} };
+  const request: UpdateRequest = {
+    kind: 'update',
+    name: f.name,
+    params: ['Box=debian/bookworm64'],
+    paramsFiles: [],
+    noInput: true,
+    dryRun: false,
+    options: {},
+  };
   const io = new RecordingIo({ update: true });
   const { plan } = await planUpdate(ctx, request, io);
   t.ok(plan, 'planned: the preview has changes');
@@ -25,12 +33,17 @@ async function updateAfter(t: Test, f: VagrantFormation, meanwhile: () => void) 
   return executePlan(ctx, plan!, io, { mode: 'foreground' });
 }
 
-t.test('the formation\'s Vagrantfile changed after the preview: nothing is applied', async (t) => {
+t.test("the formation's Vagrantfile changed after the preview: nothing is applied", async (t) => {
   const f = await vagrantFormation(t);
   const vagrantfile = join(f.dir, 'Vagrantfile');
   const result = await updateAfter(t, f, () => appendFileSync(vagrantfile, '# edited by hand\n'));
-  t.match(result, { outcome: 'failed', kind: 'update', status: 'running', failures: [{ reason: /Vagrantfile changed since the preview; nothing was applied$/ }] });
-  t.same(f.newCalls(), [['status']], 'no validate, reload or provision: only the machines\' state was asked');
+  t.match(result, {
+    outcome: 'failed',
+    kind: 'update',
+    status: 'running',
+    failures: [{ reason: /Vagrantfile changed since the preview; nothing was applied$/ }],
+  });
+  t.same(f.newCalls(), [['status']], "no validate, reload or provision: only the machines' state was asked");
   t.match(readFileSync(vagrantfile, 'utf8'), /'nepho-test\/box'[\s\S]*# edited by hand\n$/, 'the edited Vagrantfile is left as it is');
   t.match(await f.describe(), { status: 'running', parameters: { Box: 'nepho-test/box' } }, 'the record keeps the deployed answers');
 });

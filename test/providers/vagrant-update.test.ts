@@ -28,7 +28,16 @@ t.test('update with a changed parameter: a diff of the Vagrantfile, --dry-run wr
   const json = await f.run(['formation:update', f.name, '-p', 'Box=debian/bookworm64', '--dry-run', '-o', 'json']);
   t.equal(json.code, 0, `dry run: ${json.stderr}`);
   const preview = JSON.parse(json.stdout);
-  t.match(preview, { outcome: 'previewed', kind: 'update', name: f.name, summary: { empty: false, parameters: [{ name: 'Box', from: 'nepho-test/box', to: 'debian/bookworm64' }] } }, 'the preview as data');
+  t.match(
+    preview,
+    {
+      outcome: 'previewed',
+      kind: 'update',
+      name: f.name,
+      summary: { empty: false, parameters: [{ name: 'Box', from: 'nepho-test/box', to: 'debian/bookworm64' }] },
+    },
+    'the preview as data',
+  );
   const diff: string = preview.summary.diff;
   t.match(diff, /^--- a\/Vagrantfile\n\+\+\+ b\/Vagrantfile\n@@ /m, 'a unified diff of the Vagrantfile');
   t.match(diff, /^-  config\.vm\.box = 'nepho-test\/box'$/m, 'the old box removed');
@@ -55,15 +64,25 @@ t.test('update with a changed parameter: a diff of the Vagrantfile, --dry-run wr
   t.match(f.files()['nepho-bootstrap.sh'], "export NEPHO_Box='debian/bookworm64'");
   validates(t, f.dir, 'after the update');
   const entries = latestEntries(readJournal(f.home, f.name));
-  t.ok(entries.some((e) => e.kind === 'event' && /Attempting graceful shutdown/.test(e.event?.reason ?? '')), 'reload\'s lines became events');
+  t.ok(
+    entries.some((e) => e.kind === 'event' && /Attempting graceful shutdown/.test(e.event?.reason ?? '')),
+    "reload's lines became events",
+  );
   t.match(entries.at(-1), { kind: 'end', operation: 'update', ok: true, status: 'running' });
-  t.match(await f.describe(), { status: 'running', parameters: { Box: 'debian/bookworm64', Greeting: 'hello', Token: '(secret)' } }, 'describe shows the new value; the secret kept');
+  t.match(
+    await f.describe(),
+    { status: 'running', parameters: { Box: 'debian/bookworm64', Greeting: 'hello', Token: '(secret)' } },
+    'describe shows the new value; the secret kept',
+  );
   t.same(filesContaining(f.home, f.secret), [], 'the secret, not given again, is written nowhere');
 });
 
 t.test('only the bootstrap changed: its diff alone, applied by the bootstrap provisioner without a reload', async (t) => {
   const f = await vagrantFormation(t);
-  writeFileSync(join(f.cloudlet.dir, 'provisioners', 'bootstrap.sh'), '#!/bin/sh\necho "$NEPHO_Greeting from the bootstrap of $NEPHO_FORMATION"\napt-get install -y nginx\n');
+  writeFileSync(
+    join(f.cloudlet.dir, 'provisioners', 'bootstrap.sh'),
+    '#!/bin/sh\necho "$NEPHO_Greeting from the bootstrap of $NEPHO_FORMATION"\napt-get install -y nginx\n',
+  );
   f.newCalls();
   const vagrantfile = f.files().Vagrantfile;
 

@@ -47,17 +47,43 @@ t.test('create, describe, ssh, list and destroy a vagrant formation (stand-in va
   const home = await mediawikiHome(t);
   const vagrant = standInVagrant(t, 'ok');
   const dir = join(home, 'formations', 'wiki');
-  const created = await run(home, vagrant, ['formation:create', 'huit/mediawiki', '--provider', 'vagrant', '--name', 'wiki', '-p', `AdminPassword=${SECRET}`, '-p', `WikiName=Bob's "wiki" #{x}`, '--no-input']);
+  const created = await run(home, vagrant, [
+    'formation:create',
+    'huit/mediawiki',
+    '--provider',
+    'vagrant',
+    '--name',
+    'wiki',
+    '-p',
+    `AdminPassword=${SECRET}`,
+    '-p',
+    `WikiName=Bob's "wiki" #{x}`,
+    '--no-input',
+  ]);
   t.equal(created.code, 0, `created: ${created.stderr}`);
   t.match(created.stdout, /created wiki .*\(running\)/);
   const last = latestEntries(readJournal(home, 'wiki')).at(-1) as Record<string, unknown>;
   t.match(last, { kind: 'end', operation: 'create', ok: true, status: 'running' }, 'the journal ends ok');
-  t.ok(latestEntries(readJournal(home, 'wiki')).some((e: any) => e.kind === 'event' && /Running provisioner: nepho-bootstrap/.test(e.event?.reason ?? '')), 'vagrant ui lines became events');
+  t.ok(
+    latestEntries(readJournal(home, 'wiki')).some((e: any) => e.kind === 'event' && /Running provisioner: nepho-bootstrap/.test(e.event?.reason ?? '')),
+    'vagrant ui lines became events',
+  );
 
   const calls = vagrant.calls();
-  t.same(calls.map((c) => c.args), [['validate', '--machine-readable'], ['up', '--machine-readable'], ['status', '--machine-readable']], 'validate before up, then status');
+  t.same(
+    calls.map((c) => c.args),
+    [
+      ['validate', '--machine-readable'],
+      ['up', '--machine-readable'],
+      ['status', '--machine-readable'],
+    ],
+    'validate before up, then status',
+  );
   for (const c of calls) t.match(c, { cwd: dir, VAGRANT_CWD: dir }, `${c.args[0]} runs in the formation's own directory`);
-  t.ok(existsSync(join(dir, 'Vagrantfile')) && existsSync(join(dir, 'nepho-bootstrap.sh')), 'the Vagrantfile and the bootstrap copy are in the formation directory');
+  t.ok(
+    existsSync(join(dir, 'Vagrantfile')) && existsSync(join(dir, 'nepho-bootstrap.sh')),
+    'the Vagrantfile and the bootstrap copy are in the formation directory',
+  );
   t.match(readFileSync(join(dir, 'Vagrantfile'), 'utf8'), "config.vm.box = 'generic/debian12'");
   t.same(filesContaining(home, SECRET), [], 'the secret is written nowhere under NEPHO_HOME');
   t.equal(realVagrantValidate(t, dir).code, 0, 'the written Vagrantfile passes the real vagrant validate -p');
@@ -98,31 +124,64 @@ t.test('failures give clear errors: no provider, provider not usable, box missin
   expectCreateError(t, none, /vagrant validate: no usable Vagrant provider on this machine/, /install VirtualBox/, 'no provider at all');
 
   const vbox = await run(home, standInVagrant(t, 'virtualbox'), args('vbox'));
-  expectCreateError(t, vbox, /vagrant up: the 'virtualbox' provider is not usable on this machine: Vagrant could not detect VirtualBox!$/, /install VirtualBox .* VBoxManage/, 'virtualbox not usable: says which provider, why and how to fix it');
+  expectCreateError(
+    t,
+    vbox,
+    /vagrant up: the 'virtualbox' provider is not usable on this machine: Vagrant could not detect VirtualBox!$/,
+    /install VirtualBox .* VBoxManage/,
+    'virtualbox not usable: says which provider, why and how to fix it',
+  );
 
   const box = await run(home, standInVagrant(t, 'box-missing'), args('boxless'));
-  expectCreateError(t, box, /vagrant up: box 'nepho-test\/box' is not installed/, /add it with: vagrant box add --name nepho-test\/box .*box_url/, 'box missing: names the box');
+  expectCreateError(
+    t,
+    box,
+    /vagrant up: box 'nepho-test\/box' is not installed/,
+    /add it with: vagrant box add --name nepho-test\/box .*box_url/,
+    'box missing: names the box',
+  );
 
   const noVagrant = await nepho(args('novagrant'), { home, env: { PATH: tempDir(t, 'nepho-empty-path-') } });
   expectCreateError(t, noVagrant, /vagrant: command not found on PATH/, /install Vagrant/, 'vagrant not installed');
   t.notMatch(`${none.stderr}${vbox.stderr}${box.stderr}${noVagrant.stderr}`, SECRET, 'no secret in any error');
 });
 
-t.test('a missing box is added from the scenario\'s box_url, then up goes on (stand-in vagrant)', async (t) => {
+t.test("a missing box is added from the scenario's box_url, then up goes on (stand-in vagrant)", async (t) => {
   const home = tempDir(t, 'nepho-vagrant-home-');
   const cloudlet = await installDevCloudlet(t, home, 'boxy', {
-    'scenarios/default.yaml': 'summary: the default\nproviders:\n  vagrant: {pattern: single, box_url: "https://boxes.example/nepho-test.box"}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: nepho-test/box}\n',
+    'scenarios/default.yaml':
+      'summary: the default\nproviders:\n  vagrant: {pattern: single, box_url: "https://boxes.example/nepho-test.box"}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: nepho-test/box}\n',
   });
   const vagrant = standInVagrant(t, 'box-missing');
   const r = await run(home, vagrant, ['formation:create', cloudlet.id, '--name', 'boxy', '--no-input']);
   t.equal(r.code, 0, `created: ${r.stderr}`);
-  t.same(vagrant.calls().map((c) => c.args.slice(0, -1)), [['validate'], ['up'], ['box', 'add', '--name', 'nepho-test/box', 'https://boxes.example/nepho-test.box'], ['up'], ['status']], 'box add from box_url, then up again');
+  t.same(
+    vagrant.calls().map((c) => c.args.slice(0, -1)),
+    [['validate'], ['up'], ['box', 'add', '--name', 'nepho-test/box', 'https://boxes.example/nepho-test.box'], ['up'], ['status']],
+    'box add from box_url, then up again',
+  );
 });
 
 t.test('formation:create --provider vagrant --dry-run --out DIR writes the Vagrantfile and the bootstrap, no secret', async (t) => {
   const home = await mediawikiHome(t);
   const out = join(tempDir(t, 'nepho-vagrant-out-'), 'out');
-  const r = await nepho(['formation:create', 'huit/mediawiki', '--provider', 'vagrant', '--dry-run', '--out', out, '-p', `AdminPassword=${SECRET}`, '-p', `Box=it's "#{x}" \\ box`, '--no-input'], { home, env: { PATH: tempDir(t, 'nepho-empty-path-') } });
+  const r = await nepho(
+    [
+      'formation:create',
+      'huit/mediawiki',
+      '--provider',
+      'vagrant',
+      '--dry-run',
+      '--out',
+      out,
+      '-p',
+      `AdminPassword=${SECRET}`,
+      '-p',
+      `Box=it's "#{x}" \\ box`,
+      '--no-input',
+    ],
+    { home, env: { PATH: tempDir(t, 'nepho-empty-path-') } },
+  );
   t.equal(r.code, 0, `dry run without vagrant on PATH: ${r.stderr}`);
   t.same(readdirSync(out).sort(), ['Vagrantfile', 'nepho-bootstrap.sh', 'nepho-provision.sh']);
   t.match(readFileSync(join(out, 'Vagrantfile'), 'utf8'), `config.vm.box = 'it\\'s "#{x}" \\\\ box'`);
@@ -136,7 +195,8 @@ t.test('formation:create --provider vagrant --dry-run --out DIR writes the Vagra
 t.test('an unknown placeholder stops create before vagrant runs, naming file and line', async (t) => {
   const home = tempDir(t, 'nepho-vagrant-home-');
   const cloudlet = await installDevCloudlet(t, home, 'broken', {
-    'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  config.vm.hostname = {{ parameters.Host }}\nend\n',
+    'patterns/vagrant/single.rb':
+      'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\n  config.vm.hostname = {{ parameters.Host }}\nend\n',
     'scenarios/default.yaml': 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nparameters:\n  Box: {type: string, default: b}\n',
   });
   const vagrant = standInVagrant(t, 'ok');

@@ -11,7 +11,8 @@ import { git, makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
-const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
+const LINT_CLEAN_SCENARIO =
+  'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
 function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
   return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
 }
@@ -19,9 +20,13 @@ function files(name: string, version: string, extra: Record<string, string> = {}
 /** A repo `acme/wiki-repo` with 1.0.0, a broken 1.1.0 and 1.2.0, plus a non-semver tag. */
 function wikiRepo(parent: string) {
   const repo = makeCloudletRepo(join(parent, 'acme'), 'wiki', ['1.0.0', '1.1.0', '1.2.0'], {
-    files: (v) => files('wiki', v, {
-      'cloudlet.yaml': v === '1.1.0' ? 'name: [wiki\nversion: 1.1.0\n' : `name: wiki\nversion: ${v}\nsummary: a wiki ${v}\nauthor: Acme\nlicense: MIT\nkeywords: [wiki, php]\n`,
-    }),
+    files: (v) =>
+      files('wiki', v, {
+        'cloudlet.yaml':
+          v === '1.1.0'
+            ? 'name: [wiki\nversion: 1.1.0\n'
+            : `name: wiki\nversion: ${v}\nsummary: a wiki ${v}\nauthor: Acme\nlicense: MIT\nkeywords: [wiki, php]\n`,
+      }),
   });
   git(repo.dir, 'tag', 'not-a-version');
   return repo;
@@ -49,10 +54,14 @@ t.test('build: semver tags become versions; a broken tag is left out with a warn
   t.equal(entry.license, 'MIT');
   t.same(entry.keywords, ['wiki', 'php']);
   t.equal(entry.source, pathToFileURL(repo.dir).toString(), 'a local path is published as its file:// URL');
-  t.same(entry.versions.map((v: any) => [v.version, v.ref, v.commit]), [
-    ['1.2.0', 'v1.2.0', repo.commits['1.2.0']],
-    ['1.0.0', 'v1.0.0', repo.commits['1.0.0']],
-  ], 'newest first, each pinned to its commit');
+  t.same(
+    entry.versions.map((v: any) => [v.version, v.ref, v.commit]),
+    [
+      ['1.2.0', 'v1.2.0', repo.commits['1.2.0']],
+      ['1.0.0', 'v1.0.0', repo.commits['1.0.0']],
+    ],
+    'newest first, each pinned to its commit',
+  );
   for (const v of entry.versions) t.match(v.digest, /^sha256:[0-9a-f]{64}$/);
   t.ok(existsSync(join(out, 'index.html')));
 
@@ -105,7 +114,11 @@ t.test('build: --owner, annotated tags, tags without v, a version mismatch and a
   t.match(built.stderr, /tag v2\.3\.0 left out: .*pattern/);
   t.match(built.stderr, /tag v2\.4\.0 left out: fails lint: patterns\/vagrant\/single\.rb .*unknown parameter 'Box'/);
   const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8'));
-  t.same(index.cloudlets['acme/blog'].versions.map((v: any) => [v.version, v.ref, v.commit]), [['2.0.0', 'v2.0.0', repo.commits['2.0.0']]], 'annotated tag peeled to its commit');
+  t.same(
+    index.cloudlets['acme/blog'].versions.map((v: any) => [v.version, v.ref, v.commit]),
+    [['2.0.0', 'v2.0.0', repo.commits['2.0.0']]],
+    'annotated tag peeled to its commit',
+  );
 
   const add = await nepho(['registry:add', 'mine', pathToFileURL(join(out, 'index.json')).toString()], { home });
   t.equal(add.code, 0, add.stderr);
@@ -138,9 +151,10 @@ t.test('build: cloudlet text is escaped in the listing page', async (t) => {
   const home = join(dir, 'home');
   const evil = '<script>alert(1)</script> & "quotes" \'single\'';
   const repo = makeCloudletRepo(join(dir, 'acme'), 'evil', ['1.0.0'], {
-    files: (v) => files('evil', v, {
-      'cloudlet.yaml': `name: evil\nversion: ${v}\nsummary: ${JSON.stringify(evil)}\nauthor: "<img src=x onerror=alert(2)>"\nproject_page: "javascript:alert(3)"\nkeywords: ["<b>k</b>"]\n`,
-    }),
+    files: (v) =>
+      files('evil', v, {
+        'cloudlet.yaml': `name: evil\nversion: ${v}\nsummary: ${JSON.stringify(evil)}\nauthor: "<img src=x onerror=alert(2)>"\nproject_page: "javascript:alert(3)"\nkeywords: ["<b>k</b>"]\n`,
+      }),
   });
   const out = join(dir, 'out');
   const built = await nepho(['registry:build', repo.dir, '--out', out], { home });
@@ -153,7 +167,7 @@ t.test('build: cloudlet text is escaped in the listing page', async (t) => {
   t.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;quotes&quot; &#39;single&#39;/);
   t.match(html, /nepho cloudlet:install acme\/evil/);
   t.notMatch(html, /(src|href)="(https?:)?\/\//, 'no external assets');
-  t.equal((html.match(/<script>/g) ?? []).length, 1, 'only the page\'s own inline script');
+  t.equal((html.match(/<script>/g) ?? []).length, 1, "only the page's own inline script");
 });
 
 t.test('owner, tag versions and escaping, as functions', async (t) => {
@@ -162,9 +176,24 @@ t.test('owner, tag versions and escaping, as functions', async (t) => {
   t.equal(ownerOf('git@github.com:acme/blog.git'), 'acme');
   t.equal(ownerOf('file:///srv/git/acme/blog'), 'acme');
   t.equal(ownerOf('https://example.org/x.git', 'mine'), 'mine', '--owner wins');
-  t.match(thrownMessage(() => ownerOf('https://example.org/x.git')), /cannot tell the cloudlet's owner/, 'no parent directory');
-  t.match(thrownMessage(() => ownerOf('https://example.org/a/x.git', 'Bad Owner')), /--owner 'Bad Owner' is not an owner name/);
-  t.same(['v1.2.3', '1.2.3', 'v1.0.0-rc.1', 'v1.2', 'release-1.0.0', 'vv1.0.0', 'latest'].map(tagVersion), ['1.2.3', '1.2.3', '1.0.0-rc.1', undefined, undefined, undefined, undefined]);
+  t.match(
+    thrownMessage(() => ownerOf('https://example.org/x.git')),
+    /cannot tell the cloudlet's owner/,
+    'no parent directory',
+  );
+  t.match(
+    thrownMessage(() => ownerOf('https://example.org/a/x.git', 'Bad Owner')),
+    /--owner 'Bad Owner' is not an owner name/,
+  );
+  t.same(['v1.2.3', '1.2.3', 'v1.0.0-rc.1', 'v1.2', 'release-1.0.0', 'vv1.0.0', 'latest'].map(tagVersion), [
+    '1.2.3',
+    '1.2.3',
+    '1.0.0-rc.1',
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ]);
   t.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
 });
 

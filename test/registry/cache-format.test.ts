@@ -35,20 +35,34 @@ t.test('a copy in an earlier format is ignored: fetched once into the new folder
   const first = await searchJson(home, 'web');
   t.equal(first.r.code, 0, first.r.stderr);
   t.equal(first.r.stderr, '', 'no warning: an old cache is only a cache');
-  t.same(first.hits.map((h) => h.name), ['acme/web'], 'the registry as it is now, nothing from the old copy');
-  t.same(server.requests.slice(before).map((q) => q.ifNoneMatch), [undefined], 'fetched once, whole: the old ETag is not sent');
+  t.same(
+    first.hits.map((h) => h.name),
+    ['acme/web'],
+    'the registry as it is now, nothing from the old copy',
+  );
+  t.same(
+    server.requests.slice(before).map((q) => q.ifNoneMatch),
+    [undefined],
+    'fetched once, whole: the old ETag is not sent',
+  );
   t.notOk(existsSync(old), 'the old folder is removed');
   t.ok(existsSync(join(cacheDir(home), 'meta.json')), 'the new copy is complete');
 
   const again = await searchJson(home, 'wiki');
-  t.same(again.hits.map((h) => h.name), ['acme/wiki']);
+  t.same(
+    again.hits.map((h) => h.name),
+    ['acme/wiki'],
+  );
   t.equal(server.requests.length, before + 1, 'within the TTL, no more requests');
 });
 
 t.test('a file of another format version under the current name is rebuilt once, never misread', async (t) => {
   const server = await serveRegistry(t, doc);
   const home = await homeWith(t, server.url, 'http: {timeout: 5, retries: 0}\n');
-  for (const [file, rebuilt] of [['search.bin', 'rebuilt from the cached index'], ['index.bin', 'fetching it again']] as const) {
+  for (const [file, rebuilt] of [
+    ['search.bin', 'rebuilt from the cached index'],
+    ['index.bin', 'fetching it again'],
+  ] as const) {
     const path = join(cacheDir(home), file);
     const bytes = readFileSync(path);
     // The footer's magic names the container's version: a later (or earlier) one is not this nepho's.
@@ -57,7 +71,11 @@ t.test('a file of another format version under the current name is rebuilt once,
     const before = server.requests.length;
     const { r, hits } = await searchJson(home, 'web');
     t.equal(r.code, 0, r.stderr);
-    t.same(hits.map((h) => h.name), ['acme/web'], `${file}: the right answer`);
+    t.same(
+      hits.map((h) => h.name),
+      ['acme/web'],
+      `${file}: the right answer`,
+    );
     t.match(r.stderr, new RegExp(`${file.replace('.', '\\.')}: not a cache file of this nepho.*\\); ${rebuilt}`), `${file}: said once`);
     t.equal(server.requests.length - before, file === 'index.bin' ? 1 : 0, `${file}: ${rebuilt}`);
     const again = await searchJson(home, 'web');

@@ -16,7 +16,10 @@ t.test('within the TTL no command asks the server; registry:update does; after t
     const { r, hits } = await searchJson(home, 'web');
     t.equal(r.code, 0);
     t.equal(r.stderr, '');
-    t.same(hits.map((h) => h.name), ['acme/web']);
+    t.same(
+      hits.map((h) => h.name),
+      ['acme/web'],
+    );
   }
   t.equal((await nepho(['cloudlet:describe', 'acme/web'], { home })).code, 0);
   t.equal(server.requests.length, 1, 'two searches and a describe within the TTL made no request');
@@ -27,7 +30,10 @@ t.test('within the TTL no command asks the server; registry:update does; after t
   t.match(update.stdout, /^builtin\s+/m);
   t.same(server.requests.slice(1), [{ ifNoneMatch: etagOf(v1), status: 304 }], 'registry:update asked now, with the ETag, within the TTL');
   const updateJson = JSON.parse((await nepho(['registry:update', '-o', 'json'], { home })).stdout);
-  t.match(updateJson.find((s: { name: string }) => s.name === 'community'), { state: 'current', cloudlets: 1, error: null });
+  t.match(
+    updateJson.find((s: { name: string }) => s.name === 'community'),
+    { state: 'current', cloudlets: 1, error: null },
+  );
 
   // The TTL runs out at once from here on.
   appendFileSync(join(home, 'config.yaml'), 'registry_ttl: 0\n');
@@ -35,7 +41,10 @@ t.test('within the TTL no command asks the server; registry:update does; after t
   const indexBefore = cached(home, 'index.bin');
   const requests = server.requests.length;
   const stale = await searchJson(home, 'web');
-  t.same(stale.hits.map((h) => h.name), ['acme/web']);
+  t.same(
+    stale.hits.map((h) => h.name),
+    ['acme/web'],
+  );
   t.equal(stale.r.stderr, '');
   t.same(server.requests.slice(requests), [{ ifNoneMatch: etagOf(v1), status: 304 }], 'an expired copy is revalidated with If-None-Match');
   t.equal(cached(home, 'index.bin'), indexBefore, 'a 304 keeps the cached index');
@@ -45,7 +54,14 @@ t.test('within the TTL no command asks the server; registry:update does; after t
 
   server.body = v2;
   const changed = await searchJson(home, 'web');
-  t.same(changed.hits.map((h) => [h.name, h.version, h.summary]), [['acme/web', '2.0.0', 'web server, now faster'], ['acme/webhooks', '1.0.0', 'hooks']], 'new content is picked up');
+  t.same(
+    changed.hits.map((h) => [h.name, h.version, h.summary]),
+    [
+      ['acme/web', '2.0.0', 'web server, now faster'],
+      ['acme/webhooks', '1.0.0', 'hooks'],
+    ],
+    'new content is picked up',
+  );
   t.same(server.requests.at(-1), { ifNoneMatch: etagOf(v1), status: 200 });
   t.equal(JSON.parse(cached(home, 'meta.json')).etag, etagOf(v2), 'the new ETag is kept');
   const list = JSON.parse((await nepho(['registry:list', '-o', 'json'], { home })).stdout);
@@ -64,4 +80,3 @@ t.test('a copy checked "in the future" (clock moved back) is not fresh forever',
   await searchJson(home, 'web');
   t.same(server.requests.at(-1), { ifNoneMatch: etagOf(v1), status: 304 }, 'it is revalidated');
 });
-

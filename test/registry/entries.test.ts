@@ -45,10 +45,21 @@ t.test('bad entries are left out with a warning each; the rest stays usable', as
   }
 
   const all = JSON.parse((await nepho(['cloudlet:search', '-o', 'json'], { home })).stdout) as { name: string; registry: string }[];
-  t.same(all.filter((h) => h.registry === 'community').map((h) => h.name).sort(), ['good/first', 'good/last'], 'the good entries are searchable');
+  t.same(
+    all
+      .filter((h) => h.registry === 'community')
+      .map((h) => h.name)
+      .sort(),
+    ['good/first', 'good/last'],
+    'the good entries are searchable',
+  );
   const described = await nepho(['cloudlet:describe', 'good/last', '-o', 'json'], { home });
   t.equal(described.code, 0, described.stderr);
-  t.same(JSON.parse(described.stdout).versions.map((v: { version: string }) => v.version), ['1.2.0', '1.0.0'], 'and describable');
+  t.same(
+    JSON.parse(described.stdout).versions.map((v: { version: string }) => v.version),
+    ['1.2.0', '1.0.0'],
+    'and describable',
+  );
   t.equal((await nepho(['cloudlet:describe', 'first'], { home })).code, 0, 'by short name too');
 
   for (const id of ['evil/ext', 'evil/no-commit', 'evil/semver']) {

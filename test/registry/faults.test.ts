@@ -33,7 +33,13 @@ const good = indexDoc({ 'acme/web': fakeEntry() });
 
 t.test('a registry that is down (nothing listens on the port)', async (t) => {
   const port = await freePort();
-  await addFails(t, home(t, '  timeout: 5\n  retries: 0\n'), `http://127.0.0.1:${port}/index.json`, /could not fetch http:\/\/127\.0\.0\.1:\d+\/index\.json \(ECONNREFUSED\)/, 'down');
+  await addFails(
+    t,
+    home(t, '  timeout: 5\n  retries: 0\n'),
+    `http://127.0.0.1:${port}/index.json`,
+    /could not fetch http:\/\/127\.0\.0\.1:\d+\/index\.json \(ECONNREFUSED\)/,
+    'down',
+  );
 });
 
 for (const [fault, pattern] of [
@@ -54,7 +60,10 @@ t.test('retries are bounded: http.retries 2 makes exactly three requests', async
   const server = await serveRegistry(t, good);
   server.fault = 'error500';
   await addFails(t, home(t, '  timeout: 5\n  retries: 2\n'), server.url, /answered HTTP 500/, '500 with retries');
-  t.same(server.requests.map((r) => r.status), [500, 500, 500]);
+  t.same(
+    server.requests.map((r) => r.status),
+    [500, 500, 500],
+  );
 });
 
 t.test('a retry that succeeds is not a failure', async (t) => {
@@ -67,7 +76,10 @@ t.test('a retry that succeeds is not a failure', async (t) => {
   server.fault = 'none';
   const r = await add;
   t.equal(r.code, 0, r.stderr);
-  t.same(server.requests.map((q) => q.status), [0, 200]);
+  t.same(
+    server.requests.map((q) => q.status),
+    [0, 200],
+  );
 });
 
 t.test('a 404 says to check the URL', async (t) => {
@@ -106,7 +118,13 @@ t.test('oversize without a Content-Length: the download stops early, it is not r
     res.on('error', () => undefined);
     pump();
   });
-  await addFails(t, home(t, '  timeout: 10\n  retries: 0\n  max_bytes: 1048576\n'), `${server.origin}/index.json`, /larger than the 1048576-byte limit/, 'stopped early');
+  await addFails(
+    t,
+    home(t, '  timeout: 10\n  retries: 0\n  max_bytes: 1048576\n'),
+    `${server.origin}/index.json`,
+    /larger than the 1048576-byte limit/,
+    'stopped early',
+  );
   t.equal(seen.length, 1);
   t.notOk(seen[0]!.finished, 'the server never got to finish its 64 MiB');
   t.ok(seen[0]!.sent < total / 2, `the client stopped reading (the server wrote ${seen[0]!.sent} bytes)`);
@@ -138,15 +156,31 @@ t.test('compressed indexes are read, and the cap applies to what they expand to'
   }
   t.match(accepted[0], /gzip/, 'nepho asks for compression');
 
-  await addFails(t, home(t, '  timeout: 10\n  retries: 0\n  max_bytes: 1048576\n'), `${server.origin}/bomb.json`, /larger than the 1048576-byte limit/, 'gzip bomb');
-  await addFails(t, home(t, '  timeout: 5\n  retries: 0\n'), `${server.origin}/garbage.json`, /registry 'community': could not fetch http:\/\/127\.0\.0\.1:\d+\/garbage\.json \(Z_DATA_ERROR\)/, 'corrupt gzip');
+  await addFails(
+    t,
+    home(t, '  timeout: 10\n  retries: 0\n  max_bytes: 1048576\n'),
+    `${server.origin}/bomb.json`,
+    /larger than the 1048576-byte limit/,
+    'gzip bomb',
+  );
+  await addFails(
+    t,
+    home(t, '  timeout: 5\n  retries: 0\n'),
+    `${server.origin}/garbage.json`,
+    /registry 'community': could not fetch http:\/\/127\.0\.0\.1:\d+\/garbage\.json \(Z_DATA_ERROR\)/,
+    'corrupt gzip',
+  );
 });
 
 t.test('an index that is not the format, with no cache: add fails naming the registry', async (t) => {
   const cases: [string, string, RegExp][] = [
     ['not JSON', '<html>\n<body>Service Unavailable</body></html>', /registry 'community': index is not valid JSON/],
     ['wrong apiVersion', JSON.stringify({ apiVersion: 'nepho/v0', cloudlets: {} }), /registry 'community': apiVersion is "nepho\/v0", expected "nepho\/v1"/],
-    ['cloudlets not an object', JSON.stringify({ apiVersion: 'nepho/v1', cloudlets: ['a/b'] }), /registry 'community': "cloudlets" is missing or not an object/],
+    [
+      'cloudlets not an object',
+      JSON.stringify({ apiVersion: 'nepho/v1', cloudlets: ['a/b'] }),
+      /registry 'community': "cloudlets" is missing or not an object/,
+    ],
   ];
   for (const [what, body, pattern] of cases) {
     const server = await serveRegistry(t, body);

@@ -20,40 +20,75 @@ function rejection(text: string, registry = 'community'): NephoError {
 }
 
 t.test('a valid index: fields kept, versions newest first, generated kept', async (t) => {
-  const { index, warnings } = parseIndex(doc({
-    'huit/mediawiki': fakeEntry({
-      summary: 'wiki', description: 'long', author: 'HUIT', license: 'MIT', keywords: ['wiki', 'php'],
-      project_page: 'https://example.org/mw', source: 'https://example.org/mw.git',
-    }, ['0.7.2', '1.0.0', '0.10.0']),
-  }, { generated: '2026-11-22T10:00:00Z' }), 'community', URL_HTTP);
+  const { index, warnings } = parseIndex(
+    doc(
+      {
+        'huit/mediawiki': fakeEntry(
+          {
+            summary: 'wiki',
+            description: 'long',
+            author: 'HUIT',
+            license: 'MIT',
+            keywords: ['wiki', 'php'],
+            project_page: 'https://example.org/mw',
+            source: 'https://example.org/mw.git',
+          },
+          ['0.7.2', '1.0.0', '0.10.0'],
+        ),
+      },
+      { generated: '2026-11-22T10:00:00Z' },
+    ),
+    'community',
+    URL_HTTP,
+  );
   t.same(warnings, []);
   t.equal(index.apiVersion, 'nepho/v1');
   t.equal(index.generated, '2026-11-22T10:00:00Z');
   const c = index.cloudlets['huit/mediawiki']!;
   t.equal(c.id, 'huit/mediawiki');
-  t.same(c.versions.map((v) => v.version), ['1.0.0', '0.10.0', '0.7.2'], 'semver order, not string order');
-  t.match(c, { summary: 'wiki', description: 'long', author: 'HUIT', license: 'MIT', keywords: ['wiki', 'php'], project_page: 'https://example.org/mw', source: 'https://example.org/mw.git' });
+  t.same(
+    c.versions.map((v) => v.version),
+    ['1.0.0', '0.10.0', '0.7.2'],
+    'semver order, not string order',
+  );
+  t.match(c, {
+    summary: 'wiki',
+    description: 'long',
+    author: 'HUIT',
+    license: 'MIT',
+    keywords: ['wiki', 'php'],
+    project_page: 'https://example.org/mw',
+    source: 'https://example.org/mw.git',
+  });
   t.equal(c.versions[0]!.ref, 'v1.0.0');
   t.match(c.versions[0]!.commit, /^[0-9a-f]{40}$/);
 });
 
 t.test('keywords default to an empty list; a digest is kept when well formed', async (t) => {
   const digest = `sha256:${'b'.repeat(64)}`;
-  const { index, warnings } = parseIndex(doc({
-    'a/b': { source: 'https://example.org/b.git', versions: [{ version: '1.0.0', ref: 'v1.0.0', commit, digest }] },
-  }), 'r', URL_HTTP);
+  const { index, warnings } = parseIndex(
+    doc({
+      'a/b': { source: 'https://example.org/b.git', versions: [{ version: '1.0.0', ref: 'v1.0.0', commit, digest }] },
+    }),
+    'r',
+    URL_HTTP,
+  );
   t.same(warnings, []);
   t.same(index.cloudlets['a/b']!.keywords, []);
   t.equal(index.cloudlets['a/b']!.versions[0]!.digest, digest);
 });
 
 t.test('relative sources are resolved against the index URL', async (t) => {
-  const { index } = parseIndex(doc({
-    'a/here': fakeEntry({ source: './here.git' }),
-    'a/up': fakeEntry({ source: '../up.git' }),
-    'a/abs': fakeEntry({ source: 'https://elsewhere.example/abs.git' }),
-    'a/scp': fakeEntry({ source: 'git@github.com:a/scp.git' }),
-  }), 'r', URL_HTTP);
+  const { index } = parseIndex(
+    doc({
+      'a/here': fakeEntry({ source: './here.git' }),
+      'a/up': fakeEntry({ source: '../up.git' }),
+      'a/abs': fakeEntry({ source: 'https://elsewhere.example/abs.git' }),
+      'a/scp': fakeEntry({ source: 'git@github.com:a/scp.git' }),
+    }),
+    'r',
+    URL_HTTP,
+  );
   t.equal(index.cloudlets['a/here']!.source, 'http://127.0.0.1:8080/reg/here.git');
   t.equal(index.cloudlets['a/up']!.source, 'http://127.0.0.1:8080/up.git');
   t.equal(index.cloudlets['a/abs']!.source, 'https://elsewhere.example/abs.git', 'absolute URLs are used as written');
@@ -105,7 +140,16 @@ t.test('one bad entry is left out with a warning naming it; the rest is kept', a
     ['a/short-commit', fakeEntry({ versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: 'abc123' }] }), /commit must be a 40-character/],
     ['a/upper-commit', fakeEntry({ versions: [{ version: '1.0.0', ref: 'v1.0.0', commit: 'A'.repeat(40) }] }), /commit must be a 40-character/],
     ['a/bad-semver', fakeEntry({ versions: [{ version: '1.0', ref: 'v1.0', commit }] }), /not a semver version/],
-    ['a/dup-version', fakeEntry({ versions: [{ version: '1.0.0', ref: 'v1.0.0', commit }, { version: 'v1.0.0', ref: 'x', commit }] }), /listed twice/],
+    [
+      'a/dup-version',
+      fakeEntry({
+        versions: [
+          { version: '1.0.0', ref: 'v1.0.0', commit },
+          { version: 'v1.0.0', ref: 'x', commit },
+        ],
+      }),
+      /listed twice/,
+    ],
     ['a/no-versions', fakeEntry({ versions: [] }), /non-empty list/],
     ['a/dash-ref', fakeEntry({ versions: [{ version: '1.0.0', ref: '--output=/tmp/x', commit }] }), /starts with "-"/],
     ['a/dotdot-ref', fakeEntry({ versions: [{ version: '1.0.0', ref: '../../x', commit }] }), /not a valid ref/],
@@ -130,11 +174,15 @@ t.test('one bad entry is left out with a warning naming it; the rest is kept', a
 });
 
 t.test('warnings and texts cannot carry terminal escapes or extra lines', async (t) => {
-  const { index, warnings } = parseIndex(doc({
-    'a/evil\x1b[2J\nname': fakeEntry(),
-    'a/evil-source': fakeEntry({ source: 'https://example.org/\x1b]0;pwned\x07\n.git' }),
-    'a/evil-text': fakeEntry({ summary: 'nice\x1b[31m red\r\x1b[2K', description: 'line one\nline two\ttab\x07', keywords: ['k\x1b[1m'] }),
-  }), 'r', URL_HTTP);
+  const { index, warnings } = parseIndex(
+    doc({
+      'a/evil\x1b[2J\nname': fakeEntry(),
+      'a/evil-source': fakeEntry({ source: 'https://example.org/\x1b]0;pwned\x07\n.git' }),
+      'a/evil-text': fakeEntry({ summary: 'nice\x1b[31m red\r\x1b[2K', description: 'line one\nline two\ttab\x07', keywords: ['k\x1b[1m'] }),
+    }),
+    'r',
+    URL_HTTP,
+  );
   t.equal(warnings.length, 2);
   for (const w of warnings) t.notMatch(w, /[\x00-\x1f\x7f]/, `one plain line: ${JSON.stringify(w)}`);
   const c = index.cloudlets['a/evil-text']!;

@@ -48,7 +48,11 @@ t.test('a 304 to a conditional request is not-modified', async (t) => {
     else res.writeHead(200, { etag: '"v1"' }).end('{}');
   });
   t.same(await fetchText(`${server.origin}/i`, { what: 'x', timeout: 5, retries: 0, maxBytes: 100, etag: '"v1"' }), { status: 'not-modified' });
-  t.same(await fetchText(`${server.origin}/i`, { what: 'x', timeout: 5, retries: 0, maxBytes: 100, etag: '"old"' }), { status: 'fresh', body: '{}', etag: '"v1"' });
+  t.same(await fetchText(`${server.origin}/i`, { what: 'x', timeout: 5, retries: 0, maxBytes: 100, etag: '"old"' }), {
+    status: 'fresh',
+    body: '{}',
+    etag: '"v1"',
+  });
 });
 
 t.test('printableUrl hides user and password, even in a URL that does not parse', async (t) => {

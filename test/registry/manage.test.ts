@@ -14,7 +14,6 @@ import { CACHE_FILES, cacheDir } from '../fixtures/registry-cache.js';
 
 const HTTP = 'http:\n  timeout: 5\n  retries: 0\n';
 
-
 t.test('add fetches and validates, list shows builtin first then it, remove drops it and its cache', async (t) => {
   const server = await serveRegistry(t, indexDoc({ 'acme/web': fakeEntry({ summary: 'web things' }), 'acme/db': fakeEntry() }));
   const home = tempDir(t);
@@ -23,8 +22,16 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const add = await nepho(['registry:add', 'community', server.url], { home });
   t.equal(add.code, 0, add.stderr);
   t.match(add.stdout, /added registry 'community' with 2 cloudlet/);
-  t.match(add.stderr, /^warning: registry 'community' is unsigned: whoever can change its index decides what nepho installs from it; pin its key with --key \(from its publisher\), or add it with --allow-unsigned to say this is intended\n$/, 'one warning: the registry is unsigned');
-  t.same(server.requests.map((r) => r.status), [200], 'the index was fetched before saving');
+  t.match(
+    add.stderr,
+    /^warning: registry 'community' is unsigned: whoever can change its index decides what nepho installs from it; pin its key with --key \(from its publisher\), or add it with --allow-unsigned to say this is intended\n$/,
+    'one warning: the registry is unsigned',
+  );
+  t.same(
+    server.requests.map((r) => r.status),
+    [200],
+    'the index was fetched before saving',
+  );
   const config = parse(readFileSync(join(home, 'config.yaml'), 'utf8'));
   t.same(config.registries, [{ name: 'community', url: server.url }]);
   t.same(config.http, { timeout: 5, retries: 0 }, 'the settings already in config.yaml are kept');
@@ -41,7 +48,10 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   const json = await nepho(['registry:list', '-o', 'json'], { home });
   t.equal(json.code, 0);
   const list = JSON.parse(json.stdout);
-  t.same(list.map((r: { name: string }) => r.name), ['builtin', 'community']);
+  t.same(
+    list.map((r: { name: string }) => r.name),
+    ['builtin', 'community'],
+  );
   t.match(list[0], { name: 'builtin', builtin: true, signed: true, key: /^ed25519:/ });
   t.match(list[1], { name: 'community', url: server.url, builtin: false, count: 2, checkedAt: String, signed: false });
 
@@ -49,14 +59,16 @@ t.test('add fetches and validates, list shows builtin first then it, remove drop
   t.equal(yaml.code, 0);
   t.same(parse(yaml.stdout), list, 'yaml and json carry the same data');
 
-
   const remove = await nepho(['registry:remove', 'community'], { home });
   t.equal(remove.code, 0, remove.stderr);
   t.match(remove.stdout, /removed registry 'community'/);
   t.same(parse(readFileSync(join(home, 'config.yaml'), 'utf8')).registries, []);
   t.notOk(existsSync(cacheDir(home, 'community')), 'its cache is gone');
   const after = await nepho(['registry:list', '-o', 'json'], { home });
-  t.same(JSON.parse(after.stdout).map((r: { name: string }) => r.name), ['builtin']);
+  t.same(
+    JSON.parse(after.stdout).map((r: { name: string }) => r.name),
+    ['builtin'],
+  );
 
   const search = await nepho(['cloudlet:search', 'acme', '-o', 'json'], { home });
   t.same(JSON.parse(search.stdout), [], 'its cloudlets are no longer found');
@@ -71,7 +83,10 @@ t.test('the order of registries is kept: builtin, then the order they were added
   t.equal((await nepho(['registry:add', 'zeta', one.url], { home })).code, 0);
   t.equal((await nepho(['registry:add', 'alpha', two.url], { home })).code, 0);
   const list = JSON.parse((await nepho(['registry:list', '-o', 'json'], { home })).stdout);
-  t.same(list.map((r: { name: string }) => r.name), ['builtin', 'zeta', 'alpha']);
+  t.same(
+    list.map((r: { name: string }) => r.name),
+    ['builtin', 'zeta', 'alpha'],
+  );
 });
 
 t.test('add refuses bad input with one line and leaves config.yaml as it was', async (t) => {
@@ -97,7 +112,11 @@ t.test('add refuses bad input with one line and leaves config.yaml as it was', a
     ['a URL without a scheme', ['other', 'example.org/index.json'], /'example\.org\/index\.json' is not a URL/],
     ['ftp://', ['other', 'ftp://example.org/index.json'], /'ftp:\/\/example\.org\/index\.json' must use https:\/\/, http:\/\/ or file:\/\//],
     ['ssh://', ['other', 'ssh://example.org/index.json'], /must use https:\/\/, http:\/\/ or file:\/\//],
-    ['a missing file', ['other', pathToFileURL(join(home, 'nope', 'index.json')).toString()], /registry 'other': cannot read file:\/\/.*nope\/index\.json \(ENOENT\)/],
+    [
+      'a missing file',
+      ['other', pathToFileURL(join(home, 'nope', 'index.json')).toString()],
+      /registry 'other': cannot read file:\/\/.*nope\/index\.json \(ENOENT\)/,
+    ],
   ];
   for (const [what, args, pattern] of cases) {
     const r = await nepho(['registry:add', '--', ...args], { home });
@@ -167,7 +186,10 @@ t.test('user:password in a registry URL is never printed, nor stored', async (t)
   t.equal(add.code, 0, add.stderr);
   noSecret(add, 'add');
   t.notMatch(readFileSync(join(home, 'config.yaml'), 'utf8'), /alice|s3cret/, 'config.yaml holds no credentials');
-  t.match(add.stderr, /^warning: registry 'private': the user and password in the URL are used now but not saved; later fetches send those of ~\/\.netrc for 127\.0\.0\.1$/m);
+  t.match(
+    add.stderr,
+    /^warning: registry 'private': the user and password in the URL are used now but not saved; later fetches send those of ~\/\.netrc for 127\.0\.0\.1$/m,
+  );
 
   for (const args of [['registry:list'], ['registry:update', '-o', 'json'], ['cloudlet:describe', 'acme/web']]) {
     const r = await nepho(args, { home });

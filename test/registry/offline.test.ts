@@ -80,18 +80,34 @@ t.test('an index that turns invalid: a clear warning naming the registry, and th
 
     const { r, hits } = await searchJson(home, 'web');
     usedCache(t, r, reason, what);
-    t.same(hits.map((h) => [h.name, h.summary]), [['acme/web', 'web server']], `${what}: the old content is still searched`);
-    t.same(CACHE_FILES.map((f) => cached(home, f)), before, `${what}: the cache is untouched`);
+    t.same(
+      hits.map((h) => [h.name, h.summary]),
+      [['acme/web', 'web server']],
+      `${what}: the old content is still searched`,
+    );
+    t.same(
+      CACHE_FILES.map((f) => cached(home, f)),
+      before,
+      `${what}: the cache is untouched`,
+    );
 
     if (what !== 'not JSON') continue; // the rest is the same for every kind of invalid index
     const update = await nepho(['registry:update'], { home });
     expectUserError(t, update, new RegExp(`^error: registry 'community': .*${reason.source}.*\\(the previous copy is kept\\)$`), `${what}: registry:update`);
-    t.same(CACHE_FILES.map((f) => cached(home, f)), before, `${what}: still untouched after update`);
+    t.same(
+      CACHE_FILES.map((f) => cached(home, f)),
+      before,
+      `${what}: still untouched after update`,
+    );
 
     server.body = v2;
     const fixed = await searchJson(home, 'web');
     t.equal(fixed.r.stderr, '', `${what}: a valid index again, no warning`);
-    t.same(fixed.hits.map((h) => h.name), ['acme/web', 'acme/webhooks'], `${what}: and it is used`);
+    t.same(
+      fixed.hits.map((h) => h.name),
+      ['acme/web', 'acme/webhooks'],
+      `${what}: and it is used`,
+    );
   }
 });
 
@@ -100,7 +116,11 @@ t.test('a configured registry that cannot be read and has no copy is named, and 
   writeConfig(home, `registries:\n  - name: community\n    url: http://127.0.0.1:${await freePort()}/index.json\nhttp:\n  timeout: 1\n  retries: 0\n`);
   const r = await nepho(['cloudlet:search', 'mediawiki', '-o', 'json'], { home });
   t.equal(r.code, 0);
-  t.same(JSON.parse(r.stdout).map((h: { name: string }) => h.name), ['huit/mediawiki'], 'the built-in registry is still searched');
+  t.same(
+    JSON.parse(r.stdout).map((h: { name: string }) => h.name),
+    ['huit/mediawiki'],
+    'the built-in registry is still searched',
+  );
   const lines = stderrLines(r.stderr);
   t.equal(lines.warnings.length, 1, r.stderr);
   t.match(lines.warnings[0] ?? '', /^warning: registry 'community': could not fetch .*\(ECONNREFUSED\); .*left out/);

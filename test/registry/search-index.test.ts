@@ -15,7 +15,13 @@ import { generateIndex } from '../../bench/search.js';
 import { tempDir } from '../fixtures/paths.js';
 import { fakeEntry, indexDoc } from '../fixtures/registry.js';
 
-interface Entry { id: string; latest: string; keywords: string[]; summary?: string; description?: string }
+interface Entry {
+  id: string;
+  latest: string;
+  keywords: string[];
+  summary?: string;
+  description?: string;
+}
 
 /** The ranking, as a scan of each entry's lowercased text: every term must be in it; the best field a term is in scores it. */
 function reference(registries: Entry[][], terms: string[]): { id: string; score: number; registry: number }[] {
@@ -33,8 +39,22 @@ function reference(registries: Entry[][], terms: string[]): { id: string; score:
       const name = id.slice(id.indexOf('/') + 1);
       let total = 0;
       for (const term of wanted) {
-        const score = name === term || id === term ? 1000 : name.startsWith(term) ? 600 : id.includes(term) ? 400
-          : keywords.split(' ').includes(term) ? 100 : keywords.includes(term) ? 60 : summary.includes(term) ? 10 : description.includes(term) ? 1 : 0;
+        const score =
+          name === term || id === term
+            ? 1000
+            : name.startsWith(term)
+              ? 600
+              : id.includes(term)
+                ? 400
+                : keywords.split(' ').includes(term)
+                  ? 100
+                  : keywords.includes(term)
+                    ? 60
+                    : summary.includes(term)
+                      ? 10
+                      : description.includes(term)
+                        ? 1
+                        : 0;
         if (score === 0) total = -Infinity;
         total += score;
       }
@@ -47,12 +67,17 @@ function reference(registries: Entry[][], terms: string[]): { id: string; score:
 
 /** The entries of an index document as the reference reads them (versions newest first; every entry here is valid). */
 function entriesOf(doc: string): Entry[] {
-  const cloudlets = JSON.parse(doc).cloudlets as Record<string, { keywords?: string[]; summary?: string; description?: string; versions: { version: string }[] }>;
+  const cloudlets = JSON.parse(doc).cloudlets as Record<
+    string,
+    { keywords?: string[]; summary?: string; description?: string; versions: { version: string }[] }
+  >;
   return Object.entries(cloudlets).map(([id, c]) => {
-    const latest = c.versions.map((v) => v.version).sort((a, b) => {
-      const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
-      return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!;
-    })[0]!;
+    const latest = c.versions
+      .map((v) => v.version)
+      .sort((a, b) => {
+        const [x, y] = [a.split('.').map(Number), b.split('.').map(Number)];
+        return y[0]! - x[0]! || y[1]! - x[1]! || y[2]! - x[2]!;
+      })[0]!;
     return { id, latest, keywords: c.keywords ?? [], summary: c.summary, description: c.description };
   });
 }
@@ -87,16 +112,60 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
   const sources: RegistrySource[] = ['first', 'second'].map((name) => ({ name, url: pathToFileURL(join(dir, `${name}.json`)).toString(), builtin: false }));
   const states: RegistryState[] = [];
   for (const source of sources) states.push(await syncRegistry(source, ctx));
-  t.same(states.map((s) => s.state), ['fetched', 'fetched']);
+  t.same(
+    states.map((s) => s.state),
+    ['fetched', 'fetched'],
+  );
   t.same(warnings, []);
   const registries = [entriesOf(first), entriesOf(second)];
 
-  const words = entriesOf(big).slice(0, 40).flatMap((e) => [e.id, e.id.split('/')[1]!, ...(e.summary ?? '').toLowerCase().split(' ').slice(0, 2)]);
+  const words = entriesOf(big)
+    .slice(0, 40)
+    .flatMap((e) => [e.id, e.id.split('/')[1]!, ...(e.summary ?? '').toLowerCase().split(' ').slice(0, 2)]);
   const queries: string[][] = [
-    [], ['web'], ['WEB'], ['wiki'], ['a'], ['b'], ['z'], ['0'], ['2'], ['-'], ['/'], ['.'], ['2.0'], ['web server'], ['web-server'], ['web-'],
-    ['b-c'], ['http/2'], ['beta'], ['alpha', 'beta'], ['findme'], ['i̇'], ['İ'], ['i̇stanbul'], ['caf'], ['é'], ['café'], ['naïve'],
-    ['2.0.0'], ['nothing-matches'], ['acme/web'], ['acme/'], ['/web'], ['with\tfindme'], ['ends\nwith'], ['e', 'b'], ['postgres', 'backup'],
-    ['ka'], ['lo', 'wiki'], ['zanzibar'], ['the'], ['ing'], ['server', 'a'],
+    [],
+    ['web'],
+    ['WEB'],
+    ['wiki'],
+    ['a'],
+    ['b'],
+    ['z'],
+    ['0'],
+    ['2'],
+    ['-'],
+    ['/'],
+    ['.'],
+    ['2.0'],
+    ['web server'],
+    ['web-server'],
+    ['web-'],
+    ['b-c'],
+    ['http/2'],
+    ['beta'],
+    ['alpha', 'beta'],
+    ['findme'],
+    ['i̇'],
+    ['İ'],
+    ['i̇stanbul'],
+    ['caf'],
+    ['é'],
+    ['café'],
+    ['naïve'],
+    ['2.0.0'],
+    ['nothing-matches'],
+    ['acme/web'],
+    ['acme/'],
+    ['/web'],
+    ['with\tfindme'],
+    ['ends\nwith'],
+    ['e', 'b'],
+    ['postgres', 'backup'],
+    ['ka'],
+    ['lo', 'wiki'],
+    ['zanzibar'],
+    ['the'],
+    ['ing'],
+    ['server', 'a'],
     ...words.map((w) => [w]),
   ];
   for (const terms of queries) {
@@ -105,9 +174,17 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
     result.close();
     const want = reference(registries, terms);
     const label = JSON.stringify(terms);
-    t.same(got.map((h) => [h.id, h.score, h.registry]), want.map((h) => [h.id, h.score, sources[h.registry]!.name]), `${label}: ${want.length} hits, same order and scores`);
+    t.same(
+      got.map((h) => [h.id, h.score, h.registry]),
+      want.map((h) => [h.id, h.score, sources[h.registry]!.name]),
+      `${label}: ${want.length} hits, same order and scores`,
+    );
   }
   const hit = await search(ctx, states, ['last'], 1);
-  t.same({ ...hit.hit(0) }, { id: 'zed/last', latest: '2.0.0', summary: 'Last One', registry: 'first', score: 1000 }, 'a hit shows the newest version and the summary');
+  t.same(
+    { ...hit.hit(0) },
+    { id: 'zed/last', latest: '2.0.0', summary: 'Last One', registry: 'first', score: 1000 },
+    'a hit shows the newest version and the summary',
+  );
   hit.close();
 });

@@ -9,7 +9,12 @@ import { writeConfig } from '../fixtures/files.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
 import { fakeEntry, indexDoc, serveRegistry } from '../fixtures/registry.js';
 
-interface Hit { name: string; version: string; summary: string; registry: string }
+interface Hit {
+  name: string;
+  version: string;
+  summary: string;
+  registry: string;
+}
 
 const alpha = indexDoc({
   'acme/widget': fakeEntry({ summary: 'the widget', keywords: ['tools'] }),
@@ -44,20 +49,32 @@ t.test('search and describe', async (t) => {
 
   t.test('name, then keyword, then summary, then description', async (t) => {
     const hits = await search('widget');
-    t.same(hits.map((h) => h.name), ['acme/widget', 'beta/widgetizer', 'acme/gizmo', 'acme/thing', 'acme/other']);
+    t.same(
+      hits.map((h) => h.name),
+      ['acme/widget', 'beta/widgetizer', 'acme/gizmo', 'acme/thing', 'acme/other'],
+    );
     t.same(hits[0], { name: 'acme/widget', version: '1.0.0', summary: 'the widget', registry: 'alpha' }, '-o json has name, version, summary, registry');
     t.equal(hits[1]!.registry, 'beta');
     t.same(Object.keys(hits[0]!).sort(), ['name', 'registry', 'summary', 'version']);
   });
 
   t.test('matching is case-insensitive both ways', async (t) => {
-    t.same((await search('WIDGET')).map((h) => h.name), ['acme/widget', 'beta/widgetizer', 'acme/gizmo', 'acme/thing', 'acme/other']);
+    t.same(
+      (await search('WIDGET')).map((h) => h.name),
+      ['acme/widget', 'beta/widgetizer', 'acme/gizmo', 'acme/thing', 'acme/other'],
+    );
   });
 
   t.test('every term must match', async (t) => {
-    t.same((await search('widget', 'tools')).map((h) => h.name), ['acme/widget']);
-    t.same((await search('widget', 'nothing-has-this')), []);
-    t.same((await search('gizmo', 'widget')).map((h) => h.name), ['acme/gizmo']);
+    t.same(
+      (await search('widget', 'tools')).map((h) => h.name),
+      ['acme/widget'],
+    );
+    t.same(await search('widget', 'nothing-has-this'), []);
+    t.same(
+      (await search('gizmo', 'widget')).map((h) => h.name),
+      ['acme/gizmo'],
+    );
   });
 
   t.test('no terms lists everything, each name once, the first registry winning', async (t) => {
@@ -66,28 +83,70 @@ t.test('search and describe', async (t) => {
     // The built-in registry's cloudlets are whatever official/ holds: read them from the built index.
     const builtin = Object.keys(JSON.parse(readFileSync(join(ROOT, 'dist', 'builtin', 'index.json'), 'utf8')).cloudlets);
     t.ok(builtin.includes('huit/mediawiki'));
-    t.same([...names].sort(), [...builtin, 'acme/dup', 'acme/gizmo', 'acme/multi', 'acme/other', 'acme/shared', 'acme/thing', 'acme/widget',
-      'beta/tail', 'beta/turkish', 'beta/widgetizer', 'other/dup'].sort());
+    t.same(
+      [...names].sort(),
+      [
+        ...builtin,
+        'acme/dup',
+        'acme/gizmo',
+        'acme/multi',
+        'acme/other',
+        'acme/shared',
+        'acme/thing',
+        'acme/widget',
+        'beta/tail',
+        'beta/turkish',
+        'beta/widgetizer',
+        'other/dup',
+      ].sort(),
+    );
     t.equal(new Set(names).size, names.length, 'no name twice');
-    t.match(hits.find((h) => h.name === 'huit/mediawiki'), { registry: 'builtin', summary: 'generic mediawiki awesomeness' }, 'builtin comes first');
-    t.match(hits.find((h) => h.name === 'acme/shared'), { registry: 'alpha', summary: 'from alpha' });
-    t.match(hits.find((h) => h.name === 'acme/multi'), { version: '2.0.0' }, 'the newest version is shown');
+    t.match(
+      hits.find((h) => h.name === 'huit/mediawiki'),
+      { registry: 'builtin', summary: 'generic mediawiki awesomeness' },
+      'builtin comes first',
+    );
+    t.match(
+      hits.find((h) => h.name === 'acme/shared'),
+      { registry: 'alpha', summary: 'from alpha' },
+    );
+    t.match(
+      hits.find((h) => h.name === 'acme/multi'),
+      { version: '2.0.0' },
+      'the newest version is shown',
+    );
   });
 
   t.test('a name an earlier registry lists is never shown from a later one', async (t) => {
     t.same(await search('zebra'), [], "beta's acme/shared is shadowed by alpha's, which does not match");
-    t.same((await search('impostor')), [], "beta's huit/mediawiki is shadowed by the built-in one");
-    t.same((await search('shared')).map((h) => [h.name, h.registry]), [['acme/shared', 'alpha']]);
+    t.same(await search('impostor'), [], "beta's huit/mediawiki is shadowed by the built-in one");
+    t.same(
+      (await search('shared')).map((h) => [h.name, h.registry]),
+      [['acme/shared', 'alpha']],
+    );
   });
 
   t.test('text after a line whose lowercase is longer is still found', async (t) => {
-    t.same((await search('findme')).map((h) => h.name), ['beta/tail']);
-    t.same((await search('very', 'end')).map((h) => h.name), ['beta/tail']);
-    t.same((await search('i̇')).map((h) => h.name), ['beta/turkish'], 'the lowercase of İ finds it');
+    t.same(
+      (await search('findme')).map((h) => h.name),
+      ['beta/tail'],
+    );
+    t.same(
+      (await search('very', 'end')).map((h) => h.name),
+      ['beta/tail'],
+    );
+    t.same(
+      (await search('i̇')).map((h) => h.name),
+      ['beta/turkish'],
+      'the lowercase of İ finds it',
+    );
   });
 
   t.test('--limit', async (t) => {
-    t.same((await search('widget', '--limit', '2')).map((h) => h.name), ['acme/widget', 'beta/widgetizer']);
+    t.same(
+      (await search('widget', '--limit', '2')).map((h) => h.name),
+      ['acme/widget', 'beta/widgetizer'],
+    );
     t.equal((await search('--limit', '1')).length, 1);
     for (const bad of ['0', 'abc', '1.5']) {
       const r = await nepho(['cloudlet:search', 'widget', `--limit=${bad}`], { home });
@@ -124,25 +183,43 @@ t.test('search and describe', async (t) => {
     const json = JSON.parse((await nepho(['cloudlet:describe', 'acme/multi', '-o', 'json'], { home })).stdout);
     t.match(json, { name: 'acme/multi', registry: 'alpha', summary: 'many versions', source: 'https://example.org/x.git' });
     t.notOk('id' in json, 'no internal id field');
-    t.same(json.versions.map((v: { version: string }) => v.version), ['2.0.0', '1.1.0', '1.0.0']);
+    t.same(
+      json.versions.map((v: { version: string }) => v.version),
+      ['2.0.0', '1.1.0', '1.0.0'],
+    );
     t.match(json.versions[0], { version: '2.0.0', ref: 'v2.0.0', commit: /^[0-9a-f]{40}$/ });
   });
 
   t.test('describe NAME@RANGE shows the versions in range', async (t) => {
     const json = JSON.parse((await nepho(['cloudlet:describe', 'acme/multi@^1', '-o', 'json'], { home })).stdout);
-    t.same(json.versions.map((v: { version: string }) => v.version), ['1.1.0', '1.0.0']);
+    t.same(
+      json.versions.map((v: { version: string }) => v.version),
+      ['1.1.0', '1.0.0'],
+    );
     const yaml = parse((await nepho(['cloudlet:describe', 'acme/multi@~1.0', '-o', 'yaml'], { home })).stdout);
-    t.same(yaml.versions.map((v: { version: string }) => v.version), ['1.0.0']);
+    t.same(
+      yaml.versions.map((v: { version: string }) => v.version),
+      ['1.0.0'],
+    );
     const none = await nepho(['cloudlet:describe', 'acme/multi@^3'], { home });
     t.equal(none.code, 0);
     t.match(none.stdout, /^Versions:\s+none in range \^3$/m);
-    expectUserError(t, await nepho(['cloudlet:describe', 'acme/multi@not-a-range'], { home }), /'not-a-range' in 'acme\/multi@not-a-range' is not a semver range/, 'a bad range');
+    expectUserError(
+      t,
+      await nepho(['cloudlet:describe', 'acme/multi@not-a-range'], { home }),
+      /'not-a-range' in 'acme\/multi@not-a-range' is not a semver range/,
+      'a bad range',
+    );
   });
 
   t.test('describe by short name, first registry winning', async (t) => {
     const mw = JSON.parse((await nepho(['cloudlet:describe', 'mediawiki', '-o', 'json'], { home })).stdout);
     t.match(mw, { name: 'huit/mediawiki', registry: 'builtin', summary: 'generic mediawiki awesomeness' });
-    t.same(mw.versions.map((v: { version: string }) => v.version), ['0.7.2'], 'not the impostor in beta');
+    t.same(
+      mw.versions.map((v: { version: string }) => v.version),
+      ['0.7.2'],
+      'not the impostor in beta',
+    );
     const full = JSON.parse((await nepho(['cloudlet:describe', 'huit/mediawiki', '-o', 'json'], { home })).stdout);
     t.same(full, mw);
     t.match(JSON.parse((await nepho(['cloudlet:describe', 'widget', '-o', 'json'], { home })).stdout), { name: 'acme/widget' });

@@ -10,7 +10,8 @@ import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir, type Teardown } from '../fixtures/paths.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
-const LINT_CLEAN_SCENARIO = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
+const LINT_CLEAN_SCENARIO =
+  'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
 function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
   return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
 }
@@ -29,11 +30,20 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 /** Start `registry:serve DIR --port 0` and wait for the URL it prints. */
-async function serveBuilt(t: Teardown, dir: string, home: string): Promise<{ run: RunningNepho; url: string; port: number; child: ReturnType<typeof spawnNepho> }> {
+async function serveBuilt(
+  t: Teardown,
+  dir: string,
+  home: string,
+): Promise<{ run: RunningNepho; url: string; port: number; child: ReturnType<typeof spawnNepho> }> {
   const child = spawnNepho(['registry:serve', dir, '--port', '0'], { home });
   const run = running(child);
-  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
-  const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+\/index\.json)/.exec(run.stdout())?.[1] ?? (child.exitCode !== null ? `exited: ${run.stderr()}` : undefined), 'registry:serve to print its URL');
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const url = await waitFor(
+    () => /(http:\/\/127\.0\.0\.1:\d+\/index\.json)/.exec(run.stdout())?.[1] ?? (child.exitCode !== null ? `exited: ${run.stderr()}` : undefined),
+    'registry:serve to print its URL',
+  );
   if (!url.startsWith('http')) throw new Error(url);
   return { run, url, port: Number(new URL(url).port), child };
 }

@@ -44,7 +44,8 @@ async function signedHome(t: Tap, server: RegistryServer, key: TestKey): Promise
 t.test('keygen, build --sign, add --key FILE, install: the install records the key, verify re-checks it, list shows it', async (t) => {
   const dir = tempDir(t);
   // registry:build publishes only what passes cloudlet:lint: the Vagrant pattern's Box is declared.
-  const scenario = 'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
+  const scenario =
+    'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
   const repo = makeCloudletRepo(dir, 'demo', ['1.0.0'], { files: (v) => cloudletFiles('demo', v, { 'scenarios/default.yaml': scenario }) });
   const home = join(dir, 'home');
   writeConfig(home, HTTP);
@@ -56,12 +57,31 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
   t.match(keygen.stdout, `public key: ${pub}`);
   t.equal(statSync(join(dir, 'keys', 'registry.key')).mode & 0o777, 0o600, 'the private key is readable by its owner only');
   const before = readFileSync(join(dir, 'keys', 'registry.key'), 'utf8');
-  expectUserError(t, await nepho(['registry:keygen', '--out', join(dir, 'keys')], { home }), /registry\.key already exists; a key is never overwritten/, 'a second keygen into the same directory');
+  expectUserError(
+    t,
+    await nepho(['registry:keygen', '--out', join(dir, 'keys')], { home }),
+    /registry\.key already exists; a key is never overwritten/,
+    'a second keygen into the same directory',
+  );
   t.equal(readFileSync(join(dir, 'keys', 'registry.key'), 'utf8'), before, 'the key is untouched');
   t.equal((await nepho(['registry:keygen', '--out', join(dir, 'next')], { home })).code, 0);
   const nextPub = readFileSync(join(dir, 'next', 'registry.pub'), 'utf8').trim();
 
-  const build = await nepho(['registry:build', repo.dir, '--owner', 'acme', '--out', join(dir, 'pub'), '--sign', join(dir, 'keys', 'registry.key'), '--next-key', join(dir, 'next', 'registry.pub')], { home });
+  const build = await nepho(
+    [
+      'registry:build',
+      repo.dir,
+      '--owner',
+      'acme',
+      '--out',
+      join(dir, 'pub'),
+      '--sign',
+      join(dir, 'keys', 'registry.key'),
+      '--next-key',
+      join(dir, 'next', 'registry.pub'),
+    ],
+    { home },
+  );
   t.equal(build.code, 0, build.stderr);
   t.match(build.stdout, `index.json.sig (signed with ${pub})`);
   const bytes = readFileSync(join(dir, 'pub', 'index.json'));
@@ -94,7 +114,21 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
   t.match(JSON.parse(verify.stdout), [{ id: 'acme/demo', changes: [], provenance: { key: pub, standing: 'trusted' } }]);
 
   // The publisher moves to the next key; this build also carries the proof (the new key signed with the old one).
-  const rebuild = await nepho(['registry:build', repo.dir, '--owner', 'acme', '--out', join(dir, 'pub2'), '--sign', join(dir, 'next', 'registry.key'), '--previous-key', join(dir, 'keys', 'registry.key')], { home });
+  const rebuild = await nepho(
+    [
+      'registry:build',
+      repo.dir,
+      '--owner',
+      'acme',
+      '--out',
+      join(dir, 'pub2'),
+      '--sign',
+      join(dir, 'next', 'registry.key'),
+      '--previous-key',
+      join(dir, 'keys', 'registry.key'),
+    ],
+    { home },
+  );
   t.equal(rebuild.code, 0, rebuild.stderr);
   server.body = readFileSync(join(dir, 'pub2', 'index.json'), 'utf8');
   server.sig = readFileSync(join(dir, 'pub2', 'index.json.sig'), 'utf8');
@@ -103,17 +137,36 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
   t.match(update.stderr, /^warning: registry 'acme': now trusting its next key ed25519:/m, 'the move is told');
   const rotated = await nepho(['cloudlet:verify', '-o', 'json'], { home });
   t.equal(rotated.code, 0, rotated.stderr);
-  t.match(JSON.parse(rotated.stdout), [{ id: 'acme/demo', provenance: { key: pub, standing: 'rotated' } }], 'installed under the old key, which rotated to the one trusted now');
+  t.match(
+    JSON.parse(rotated.stdout),
+    [{ id: 'acme/demo', provenance: { key: pub, standing: 'rotated' } }],
+    'installed under the old key, which rotated to the one trusted now',
+  );
 
   // Someone re-pins the registry to a key nobody rotated to: what was installed is no longer vouched for.
   const config = parse(readFileSync(join(home, 'config.yaml'), 'utf8'));
   config.registries[0].key = testKey().public;
   writeFileSync(join(home, 'config.yaml'), stringify(config));
   const untrusted = await nepho(['cloudlet:verify'], { home });
-  expectUserError(t, untrusted, /^error: acme\/demo: registry 'acme' no longer trusts ed25519:.{12}…, the key that verified it$/, 'verify after the key was replaced');
+  expectUserError(
+    t,
+    untrusted,
+    /^error: acme\/demo: registry 'acme' no longer trusts ed25519:.{12}…, the key that verified it$/,
+    'verify after the key was replaced',
+  );
   // Nor does the copy cached under the old key stand in for an index verified with the new one.
-  expectUserError(t, await nepho(['registry:update'], { home }), /^error: registry 'acme': index refused: its signature does not verify with the registry's key ed25519:.{12}…$/, 'an index signed with a key no longer pinned');
-  expectUserError(t, await nepho(['cloudlet:install', '--force', 'acme/demo'], { home }), /^error: unknown cloudlet 'acme\/demo': no registry lists it$/, 'nothing installs from it');
+  expectUserError(
+    t,
+    await nepho(['registry:update'], { home }),
+    /^error: registry 'acme': index refused: its signature does not verify with the registry's key ed25519:.{12}…$/,
+    'an index signed with a key no longer pinned',
+  );
+  expectUserError(
+    t,
+    await nepho(['cloudlet:install', '--force', 'acme/demo'], { home }),
+    /^error: unknown cloudlet 'acme\/demo': no registry lists it$/,
+    'nothing installs from it',
+  );
 });
 
 t.test('refused indexes: a flipped byte, another key, no signature, an older one; nothing installed, cache unchanged', async (t) => {
@@ -127,7 +180,10 @@ t.test('refused indexes: a flipped byte, another key, no signature, an older one
   server.sig = good.sig;
   const home = await signedHome(t, server, key);
   const held = registryState(home);
-  t.ok(Object.keys(held).some((f) => f.startsWith('trust/')), 'the trust state is kept');
+  t.ok(
+    Object.keys(held).some((f) => f.startsWith('trust/')),
+    'the trust state is kept',
+  );
 
   const newer = signedDoc({ 'acme/demo': indexEntry(repo) }, key, { generated: '2026-11-02T00:00:00Z', expires: FAR });
   const flipped = newer.body.replace('"2.0.0"', '"2.0.1"');
@@ -136,7 +192,11 @@ t.test('refused indexes: a flipped byte, another key, no signature, an older one
     ['one flipped byte', { body: flipped, sig: newer.sig }, /its signature does not verify with the registry's key ed25519:/],
     ['another key', signedDoc({ 'acme/demo': indexEntry(repo) }, testKey(), { generated: '2026-11-02T00:00:00Z' }), /its signature does not verify/],
     ['no signature', { body: newer.body }, /its signature http:\/\/127\.0\.0\.1:\d+\/index\.json\.sig could not be fetched \(.*HTTP 404\)/],
-    ['an older index (rollback)', signedDoc({ 'acme/demo': indexEntry(repo) }, key, { generated: '2026-10-01T00:00:00Z', expires: FAR }), /generated 2026-10-01T00:00:00Z, older than the one already verified \(2026-11-01T00:00:00Z\)/],
+    [
+      'an older index (rollback)',
+      signedDoc({ 'acme/demo': indexEntry(repo) }, key, { generated: '2026-10-01T00:00:00Z', expires: FAR }),
+      /generated 2026-10-01T00:00:00Z, older than the one already verified \(2026-11-01T00:00:00Z\)/,
+    ],
   ];
   for (const [what, served, why] of cases) {
     server.body = served.body;
@@ -145,12 +205,21 @@ t.test('refused indexes: a flipped byte, another key, no signature, an older one
     const install = await nepho(['cloudlet:install', 'acme/demo@2.0.0'], { home });
     t.equal(install.code, 1, `${what}: install fails`);
     refusalWarning(t, install, why, what);
-    t.match(install.stderr, /^error: acme\/demo has no version in range '2\.0\.0' \(registry 'test' lists 1\.0\.0\)$/m, `${what}: only the last good index was used`);
+    t.match(
+      install.stderr,
+      /^error: acme\/demo has no version in range '2\.0\.0' \(registry 'test' lists 1\.0\.0\)$/m,
+      `${what}: only the last good index was used`,
+    );
     t.notOk(existsSync(join(home, 'cloudlets', 'acme-demo')), `${what}: nothing installed`);
     t.same(registryState(home), held, `${what}: cache and trust state unchanged`);
 
     const update = await nepho(['registry:update'], { home });
-    expectUserError(t, update, new RegExp(`^error: registry 'test': index refused: ${why.source.replace(/^\^/, '')}.* \\(the previous copy is kept\\)$`), `${what}: registry:update`);
+    expectUserError(
+      t,
+      update,
+      new RegExp(`^error: registry 'test': index refused: ${why.source.replace(/^\^/, '')}.* \\(the previous copy is kept\\)$`),
+      `${what}: registry:update`,
+    );
     t.same(registryState(home), held, `${what}: still unchanged`);
   }
 
@@ -169,35 +238,71 @@ t.test('registry:add --key refuses an index that does not verify, and saves noth
   server.sig = doc.sig;
   const home = join(tempDir(t), 'home');
   writeConfig(home, HTTP);
-  expectUserError(t, await nepho(['registry:add', 'test', server.url, '--key', key.public], { home }), /^error: registry 'test': index refused: its signature does not verify/, 'signed with another key');
+  expectUserError(
+    t,
+    await nepho(['registry:add', 'test', server.url, '--key', key.public], { home }),
+    /^error: registry 'test': index refused: its signature does not verify/,
+    'signed with another key',
+  );
   delete server.sig;
-  expectUserError(t, await nepho(['registry:add', 'test', server.url, '--key', key.public], { home }), /^error: registry 'test': index refused: its signature .* could not be fetched/, 'no signature');
+  expectUserError(
+    t,
+    await nepho(['registry:add', 'test', server.url, '--key', key.public], { home }),
+    /^error: registry 'test': index refused: its signature .* could not be fetched/,
+    'no signature',
+  );
   t.same(parse(readFileSync(join(home, 'config.yaml'), 'utf8')).registries ?? [], [], 'nothing saved');
   t.same(registryState(home), {}, 'nothing cached, nothing trusted');
 
-  expectUserError(t, await nepho(['registry:add', 'test', server.url, '--key', 'ed25519:nope'], { home }), /^error: --key 'ed25519:nope': not an Ed25519 public key/, 'a malformed key');
+  expectUserError(
+    t,
+    await nepho(['registry:add', 'test', server.url, '--key', 'ed25519:nope'], { home }),
+    /^error: --key 'ed25519:nope': not an Ed25519 public key/,
+    'a malformed key',
+  );
   const keys = tempDir(t);
   t.equal((await nepho(['registry:keygen', '--out', keys], { home })).code, 0);
-  expectUserError(t, await nepho(['registry:add', 'test', server.url, '--key', join(keys, 'registry.key')], { home }), /^error: --key \S+registry\.key: is a private key$/, 'a private key');
-  expectUserError(t, await nepho(['registry:add', 'test', server.url, '--key', key.public, '--allow-unsigned'], { home }), /--key and --allow-unsigned contradict each other/, 'both');
+  expectUserError(
+    t,
+    await nepho(['registry:add', 'test', server.url, '--key', join(keys, 'registry.key')], { home }),
+    /^error: --key \S+registry\.key: is a private key$/,
+    'a private key',
+  );
+  expectUserError(
+    t,
+    await nepho(['registry:add', 'test', server.url, '--key', key.public, '--allow-unsigned'], { home }),
+    /--key and --allow-unsigned contradict each other/,
+    'both',
+  );
 });
 
 t.test('freeze: past expires, installs are refused and search warns naming the date', async (t) => {
   const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0']);
   const key = testKey();
-  const stale = signedDoc({ 'acme/demo': indexEntry(repo, { summary: 'a frozen demo' }) }, key, { generated: '2020-01-01T00:00:00Z', expires: '2020-01-31T00:00:00Z' });
+  const stale = signedDoc({ 'acme/demo': indexEntry(repo, { summary: 'a frozen demo' }) }, key, {
+    generated: '2020-01-01T00:00:00Z',
+    expires: '2020-01-31T00:00:00Z',
+  });
   const server = await serveRegistry(t, stale.body);
   server.sig = stale.sig;
   const home = await signedHome(t, server, key);
 
   const install = await nepho(['cloudlet:install', 'acme/demo'], { home });
-  expectUserError(t, install, /^error: registry 'test': its index expired on 2020-01-31T00:00:00Z; installs from it are refused$/, 'install from a frozen registry');
+  expectUserError(
+    t,
+    install,
+    /^error: registry 'test': its index expired on 2020-01-31T00:00:00Z; installs from it are refused$/,
+    'install from a frozen registry',
+  );
   t.notOk(existsSync(join(home, 'cloudlets', 'acme-demo')), 'nothing installed');
 
   const search = await nepho(['cloudlet:search', 'frozen'], { home });
   t.equal(search.code, 0, search.stderr);
   t.match(search.stdout, /acme\/demo - a frozen demo/, 'search still works');
-  t.match(search.stderr, /^warning: registry 'test': its index expired on 2020-01-31T00:00:00Z; results are shown, but installs from it are refused until it publishes a fresh one$/m);
+  t.match(
+    search.stderr,
+    /^warning: registry 'test': its index expired on 2020-01-31T00:00:00Z; results are shown, but installs from it are refused until it publishes a fresh one$/m,
+  );
 
   const fresh = signedDoc({ 'acme/demo': indexEntry(repo) }, key, { generated: '2026-11-01T00:00:00Z', expires: FAR });
   server.body = fresh.body;
@@ -248,7 +353,9 @@ t.test('unsigned registries: one warning at add, silenced with --allow-unsigned 
   writeConfig(home, HTTP);
   const plain = await nepho(['registry:add', 'plain', server.url], { home });
   t.equal(plain.code, 0, plain.stderr);
-  t.same(stderrLines(plain.stderr).warnings, ["warning: registry 'plain' is unsigned: whoever can change its index decides what nepho installs from it; pin its key with --key (from its publisher), or add it with --allow-unsigned to say this is intended"]);
+  t.same(stderrLines(plain.stderr).warnings, [
+    "warning: registry 'plain' is unsigned: whoever can change its index decides what nepho installs from it; pin its key with --key (from its publisher), or add it with --allow-unsigned to say this is intended",
+  ]);
   const allowed = await nepho(['registry:add', 'allowed', server.url, '--allow-unsigned'], { home });
   t.equal(allowed.code, 0, allowed.stderr);
   t.equal(allowed.stderr, '', 'no warning');

@@ -10,7 +10,8 @@ import { nextKeyBy, signedDoc, testKey } from '../fixtures/signed.js';
 const bytes = (text: string) => Buffer.from(text);
 
 t.test('readIndexHeader finds the top-level signing fields wherever they are, and only those', async (t) => {
-  const doc = '{"cloudlets": {"a/b": {"generated": "inner", "x": "}\\"{["}}, "expires": "2027-01-01T00:00:00Z",\n "nextKey": {"key": "k", "signature": "s"}, "generated": "2026-01-01T00:00:00Z", "extra": [1, {"generated": 2}]}';
+  const doc =
+    '{"cloudlets": {"a/b": {"generated": "inner", "x": "}\\"{["}}, "expires": "2027-01-01T00:00:00Z",\n "nextKey": {"key": "k", "signature": "s"}, "generated": "2026-01-01T00:00:00Z", "extra": [1, {"generated": 2}]}';
   t.same(readIndexHeader(bytes(doc)), { expires: '2027-01-01T00:00:00Z', nextKey: { key: 'k', signature: 's' }, generated: '2026-01-01T00:00:00Z' });
   t.same(readIndexHeader(bytes('{"generated": "1", "generated": "2"}')), { generated: '2' }, 'the last of a repeated field, as JSON.parse has it');
   t.same(readIndexHeader(bytes('[1, 2]')), {}, 'not an object');
@@ -23,7 +24,9 @@ t.test('verifyIndex: the verdict and the trust state to keep; nothing else accep
   const trust: TrustState = { pinned: a.public, key: a.public, generated: '2026-11-01T00:00:00Z' };
   const ok = signedDoc({ 'a/b': fakeEntry() }, a, { generated: '2026-11-02T00:00:00Z', expires: '2026-12-02T00:00:00Z' });
   t.same(verifyIndex(bytes(ok.body), ok.sig, trust, 'r'), {
-    key: a.public, rotated: false, trust: { pinned: a.public, key: a.public, generated: '2026-11-02T00:00:00Z', expires: '2026-12-02T00:00:00Z' },
+    key: a.public,
+    rotated: false,
+    trust: { pinned: a.public, key: a.public, generated: '2026-11-02T00:00:00Z', expires: '2026-12-02T00:00:00Z' },
   });
   const same = signedDoc({ 'a/b': fakeEntry() }, a, { generated: '2026-11-01T00:00:00Z' });
   t.equal(verifyIndex(bytes(same.body), same.sig, trust, 'r').key, a.public, 'as new as the last one verified is not a rollback');

@@ -40,7 +40,13 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
   });
 
   t.test('scenario:describe: every way to name the target', async (t) => {
-    const targets = { mediawiki: 'default', 'mediawiki/multi-tenant': 'multi-tenant', 'huit/mediawiki': 'default', 'huit/mediawiki/multi-tenant': 'multi-tenant', 'mediawiki/default': 'default' };
+    const targets = {
+      mediawiki: 'default',
+      'mediawiki/multi-tenant': 'multi-tenant',
+      'huit/mediawiki': 'default',
+      'huit/mediawiki/multi-tenant': 'multi-tenant',
+      'mediawiki/default': 'default',
+    };
     const results = await Promise.all(Object.keys(targets).map((target) => nepho(['scenario:describe', target, '-o', 'json'], { home })));
     Object.values(targets).forEach((scenario, i) => {
       t.equal(results[i]!.code, 0, results[i]!.stderr);
@@ -72,7 +78,11 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     // The parameters table: type, default, constraints, where declared.
     const row = (name: string) => out.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}* `)) ?? '';
     t.match(row('Replicas'), /^Replicas +number +2 +1\.\.10 +template, scenario +number of wiki hosts/);
-    t.match(row('AdminPassword'), /^AdminPassword\* +string, secret +matches \^\.\{12,\}\$ +template, scenario +password/, 'required is starred, secret is said');
+    t.match(
+      row('AdminPassword'),
+      /^AdminPassword\* +string, secret +matches \^\.\{12,\}\$ +template, scenario +password/,
+      'required is starred, secret is said',
+    );
     t.match(row('AmiId'), /^AmiId +string +ami-0abcdef1234567890 +matches \^ami-.* +template +AMI of/, 'a template-only parameter is listed');
     t.match(row('InstanceType'), /one of t3\.small, t3\.medium +template, scenario/);
     t.notMatch(out, /by editing/, 'never tells users to edit installed files (cloudlet:verify would call them tampered)');
@@ -89,7 +99,9 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     const d = JSON.parse(json.stdout);
     t.same(parse(yaml.stdout), d);
     t.match(d, {
-      name: 'multi-tenant', cloudlet: 'huit/mediawiki', version: '0.7.2',
+      name: 'multi-tenant',
+      cloudlet: 'huit/mediawiki',
+      version: '0.7.2',
       summary: 'elastic scaling multi-tenant load-balanced service',
       file: join(dir, 'scenarios', 'multi-tenant.yaml'),
       chain: [join(dir, 'scenarios', 'default.yaml'), join(dir, 'scenarios', 'multi-tenant.yaml')],
@@ -97,7 +109,16 @@ t.test('scenario:list and scenario:describe on huit/mediawiki', async (t) => {
     t.match(d.description, /^A VPC of its own/);
     const by = Object.fromEntries(d.parameters.map((p: any) => [p.name, p]));
     t.same(Object.keys(by), ['InstanceType', 'KeyName', 'AdminPassword', 'WikiName', 'AppPort', 'Box', 'Replicas', 'AmiId', 'SshCidr']);
-    t.same(by.Replicas, { name: 'Replicas', type: 'number', default: 2, required: false, secret: false, constraints: ['1..10'], declaredIn: ['template', 'scenario'], description: 'number of wiki hosts in the auto-scaling group' });
+    t.same(by.Replicas, {
+      name: 'Replicas',
+      type: 'number',
+      default: 2,
+      required: false,
+      secret: false,
+      constraints: ['1..10'],
+      declaredIn: ['template', 'scenario'],
+      description: 'number of wiki hosts in the auto-scaling group',
+    });
     t.same(by.AdminPassword.required, true);
     t.same(by.AdminPassword.secret, true);
     t.same(by.AdminPassword.declaredIn, ['template', 'scenario'], 'the template keeps it in Secrets Manager for the wiki hosts');
@@ -116,7 +137,10 @@ t.test('scenario:list shows a scenario that does not parse rather than failing',
   const r = await nepho(['scenario:list', c.id, '-o', 'json'], { home });
   t.equal(r.code, 0, r.stderr);
   const list = JSON.parse(r.stdout);
-  t.same(list.map((s: any) => s.name), ['broken', 'default', 'quiet']);
+  t.same(
+    list.map((s: any) => s.name),
+    ['broken', 'default', 'quiet'],
+  );
   t.match(list[0].summary, /^\(invalid: /);
   t.equal(list[2].summary, '', 'no summary: empty');
 });
@@ -125,7 +149,8 @@ t.test('scenario:describe masks secret defaults everywhere, including the merged
   const home = join(tempDir(t), 'home');
   const c = await installDevCloudlet(t, home, 'secrets', {
     'patterns/aws/t.cf': 'Parameters:\n  DbPassword: {Type: String, NoEcho: true, Default: tpl-secret-default}\nResources:\n  X: {Type: "AWS::S3::Bucket"}\n',
-    'scenarios/default.yaml': 'providers:\n  cloudformation: {pattern: t}\nparameters:\n  Token: {type: string, secret: true, default: scenario-secret-default}\n  Plain: {default: visible-default}\n',
+    'scenarios/default.yaml':
+      'providers:\n  cloudformation: {pattern: t}\nparameters:\n  Token: {type: string, secret: true, default: scenario-secret-default}\n  Plain: {default: visible-default}\n',
   });
   const results = await Promise.all(['table', 'json', 'yaml'].map((o) => nepho(['scenario:describe', c.id, '-o', o], { home })));
   for (const [i, r] of results.entries()) {

@@ -60,11 +60,15 @@ t.test('scopes on huit/mediawiki: the narrowest that applies wins, in get and in
     const r = await run(...args);
     t.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
   }
-  t.same(config(home).parameters, {
-    '*': { WikiName: 'Global Wiki' },
-    'huit/mediawiki': { WikiName: 'Cloudlet Wiki', AmiId: 'ami-12345678' },
-    'huit/mediawiki/multi-tenant': { WikiName: 'Tenant Wiki', Replicas: '4' },
-  }, 'a short cloudlet name is saved as owner/name');
+  t.same(
+    config(home).parameters,
+    {
+      '*': { WikiName: 'Global Wiki' },
+      'huit/mediawiki': { WikiName: 'Cloudlet Wiki', AmiId: 'ami-12345678' },
+      'huit/mediawiki/multi-tenant': { WikiName: 'Tenant Wiki', Replicas: '4' },
+    },
+    'a short cloudlet name is saved as owner/name',
+  );
 
   const [global, cloudlet, tenant, other, list] = await Promise.all([
     run('parameter:get', 'WikiName'),
@@ -76,8 +80,12 @@ t.test('scopes on huit/mediawiki: the narrowest that applies wins, in get and in
   t.equal(global.stdout, 'Global Wiki\n');
   t.equal(cloudlet.stdout, 'Cloudlet Wiki\n');
   t.equal(tenant.stdout, 'Tenant Wiki\n');
-  t.equal(other.stdout, 'Cloudlet Wiki\n', 'a scenario without its own value sees the cloudlet\'s');
-  t.same(JSON.parse(list.stdout).map((v: any) => v.scope), ['*', 'huit/mediawiki', 'huit/mediawiki', 'huit/mediawiki/multi-tenant', 'huit/mediawiki/multi-tenant'], 'widest scope first');
+  t.equal(other.stdout, 'Cloudlet Wiki\n', "a scenario without its own value sees the cloudlet's");
+  t.same(
+    JSON.parse(list.stdout).map((v: any) => v.scope),
+    ['*', 'huit/mediawiki', 'huit/mediawiki', 'huit/mediawiki/multi-tenant', 'huit/mediawiki/multi-tenant'],
+    'widest scope first',
+  );
 
   const plan = async (target: string) => {
     const r = await run('formation:create', target, '--dry-run', '-o', 'json', '-p', 'AdminPassword=correct horse battery');
@@ -91,12 +99,30 @@ t.test('scopes on huit/mediawiki: the narrowest that applies wins, in get and in
   t.match(multi.WikiName, { value: 'Tenant Wiki', source: /^saved \("?huit\/mediawiki\/multi-tenant"?\)$/ });
   t.equal(multi.Replicas.value, 4, 'a saved number is read as a number');
 
-  const flag = await run('formation:create', 'mediawiki/multi-tenant', '--dry-run', '-o', 'json', '-p', 'AdminPassword=correct horse battery', '-p', 'WikiName=Flag Wiki');
-  t.match(JSON.parse(flag.stdout).parameters.find((p: any) => p.name === 'WikiName'), { value: 'Flag Wiki', source: '-p WikiName' }, 'a flag beats every saved value');
+  const flag = await run(
+    'formation:create',
+    'mediawiki/multi-tenant',
+    '--dry-run',
+    '-o',
+    'json',
+    '-p',
+    'AdminPassword=correct horse battery',
+    '-p',
+    'WikiName=Flag Wiki',
+  );
+  t.match(
+    JSON.parse(flag.stdout).parameters.find((p: any) => p.name === 'WikiName'),
+    { value: 'Flag Wiki', source: '-p WikiName' },
+    'a flag beats every saved value',
+  );
 
   const unset = await run('parameter:unset', 'WikiName', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant');
   t.equal(unset.stdout, 'removed WikiName from huit/mediawiki/multi-tenant\n');
-  t.equal((await run('parameter:get', 'WikiName', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant')).stdout, 'Cloudlet Wiki\n', 'the wider scope shows through again');
+  t.equal(
+    (await run('parameter:get', 'WikiName', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant')).stdout,
+    'Cloudlet Wiki\n',
+    'the wider scope shows through again',
+  );
 });
 
 t.test('refusals: secrets, scopes, unknown parameters, bad values', async (t) => {
@@ -105,12 +131,20 @@ t.test('refusals: secrets, scopes, unknown parameters, bad values', async (t) =>
   const cases: [string[], RegExp, string][] = [
     [['parameter:set', 'AdminPassword', 'hunter2hunter2'], /AdminPassword is a secret parameter; secrets are never saved/, 'a secret, globally'],
     [['parameter:set', 'AdminPassword', 'hunter2hunter2', '--cloudlet', 'mediawiki'], /AdminPassword is a secret parameter/, 'a secret, for a cloudlet'],
-    [['parameter:set', 'AdminPassword', 'hunter2hunter2', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant'], /AdminPassword is a secret parameter/, 'a secret, for a scenario'],
+    [
+      ['parameter:set', 'AdminPassword', 'hunter2hunter2', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant'],
+      /AdminPassword is a secret parameter/,
+      'a secret, for a scenario',
+    ],
     [['parameter:set', 'WikiName', 'x', '--scenario', 'default'], /--scenario needs --cloudlet/, 'set: --scenario alone'],
     [['parameter:get', 'WikiName', '--scenario', 'default'], /--scenario needs --cloudlet/, 'get: --scenario alone'],
     [['parameter:unset', 'WikiName', '--scenario', 'default'], /--scenario needs --cloudlet/, 'unset: --scenario alone'],
     [['parameter:set', 'Nope', 'x', '--cloudlet', 'mediawiki'], /huit\/mediawiki has no parameter 'Nope'/, 'unknown for the cloudlet'],
-    [['parameter:set', 'Replicas', '3', '--cloudlet', 'mediawiki', '--scenario', 'default'], /huit\/mediawiki\/default has no parameter 'Replicas'/, 'known only to another scenario'],
+    [
+      ['parameter:set', 'Replicas', '3', '--cloudlet', 'mediawiki', '--scenario', 'default'],
+      /huit\/mediawiki\/default has no parameter 'Replicas'/,
+      'known only to another scenario',
+    ],
     [['parameter:set', 'AppPort', '70000', '--cloudlet', 'mediawiki'], /AppPort must be at most 65535/, 'above max'],
     [['parameter:set', 'AppPort', 'eighty', '--cloudlet', 'mediawiki'], /AppPort must be a number/, 'not a number'],
     [['parameter:set', 'Replicas', '11', '--cloudlet', 'mediawiki', '--scenario', 'multi-tenant'], /Replicas must be at most 10/, 'a scenario value'],
@@ -128,7 +162,8 @@ t.test('refusals: secrets, scopes, unknown parameters, bad values', async (t) =>
 
 t.test('saved values that do not fit the scenario are named at formation:create', async (t) => {
   const home = await mediawikiHome(t);
-  const plan = (...extra: string[]) => nepho(['formation:create', 'mediawiki', '--dry-run', '-o', 'json', '-p', 'AdminPassword=correct horse battery', ...extra], { home });
+  const plan = (...extra: string[]) =>
+    nepho(['formation:create', 'mediawiki', '--dry-run', '-o', 'json', '-p', 'AdminPassword=correct horse battery', ...extra], { home });
   // A global value is not checked when saved (it may be meant for any cloudlet) but is when used.
   t.equal((await nepho(['parameter:set', 'AppPort', 'http'], { home })).code, 0);
   expectUserError(t, await plan(), /config\.yaml parameters\."\*": AppPort must be a number/, 'a bad global value');

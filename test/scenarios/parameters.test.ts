@@ -2,13 +2,9 @@
 // merging the declarations of several files (template, cloudlet.yaml, scenario).
 import t from 'tap';
 import { thrown } from '../fixtures/cli.js';
-import {
-  MASK, coerce, mergeDeclarations, parseDeclaration, shown, validateValue,
-  type Declaration,
-} from '../../src/scenarios/parameters.js';
+import { MASK, coerce, mergeDeclarations, parseDeclaration, shown, validateValue, type Declaration } from '../../src/scenarios/parameters.js';
 
 const FILE = 'scenarios/default.yaml';
-
 
 t.test('coerce reads values as their type, losslessly', async (t) => {
   t.equal(coerce('number', '42'), 42);
@@ -39,7 +35,12 @@ t.test('coerce reads values as their type, losslessly', async (t) => {
 });
 
 t.test('parseDeclaration reads every key of the format', async (t) => {
-  const d = parseDeclaration('Replicas', { type: 'number', min: 1, max: 10, default: 2, description: 'hosts', secret: false, required: false }, FILE, 'scenario');
+  const d = parseDeclaration(
+    'Replicas',
+    { type: 'number', min: 1, max: 10, default: 2, description: 'hosts', secret: false, required: false },
+    FILE,
+    'scenario',
+  );
   t.match(d, { name: 'Replicas', type: 'number', default: 2, description: 'hosts', secret: false, required: false, origin: 'scenario' });
   t.same(d.constraints, { from: FILE, min: 1, max: 10 });
 
@@ -78,7 +79,12 @@ t.test('parseDeclaration names file and field for every mistake', async (t) => {
     ['P', { type: 'number', min: 1, default: 0 }, /parameters\.P\.default 0 breaks its own constraints: must be at least 1/],
     ['P', { type: 'number', max: 10, default: 11 }, /parameters\.P\.default 11 breaks its own constraints: must be at most 10/],
   ];
-  for (const [name, raw, pattern] of cases) t.match(thrown(t, () => parseDeclaration(name, raw, FILE, 'scenario')), pattern, JSON.stringify(raw));
+  for (const [name, raw, pattern] of cases)
+    t.match(
+      thrown(t, () => parseDeclaration(name, raw, FILE, 'scenario')),
+      pattern,
+      JSON.stringify(raw),
+    );
 });
 
 t.test('a pattern is anchored: it must match the whole value', async (t) => {
@@ -107,8 +113,12 @@ t.test('validateValue checks type, choices, min, max, lengths', async (t) => {
 
 t.test('mergeDeclarations: the narrowest declaration wins, constraints accumulate', async (t) => {
   const template: Declaration = {
-    name: 'Size', type: 'string', description: 'from the template', default: 'a',
-    constraints: { from: 'patterns/aws/x.cf', choices: ['a', 'b'] }, origin: 'template',
+    name: 'Size',
+    type: 'string',
+    description: 'from the template',
+    default: 'a',
+    constraints: { from: 'patterns/aws/x.cf', choices: ['a', 'b'] },
+    origin: 'template',
   };
   const cloudlet = parseDeclaration('Size', { description: 'from cloudlet.yaml' }, 'cloudlet.yaml', 'cloudlet');
   const scenario = parseDeclaration('Size', { choices: ['a', 'b', 'c'], default: 'b' }, FILE, 'scenario');
@@ -120,7 +130,11 @@ t.test('mergeDeclarations: the narrowest declaration wins, constraints accumulat
   t.equal(spec.required, false, 'a parameter with a default is not required');
   t.equal(spec.constraints.length, 2, 'both sets of choices apply');
   t.equal(validateValue(spec, 'a'), undefined);
-  t.match(validateValue(spec, 'c'), /must be one of "a", "b" \(patterns\/aws\/x\.cf\)/, 'c is allowed by the scenario but refused by the template, which is named');
+  t.match(
+    validateValue(spec, 'c'),
+    /must be one of "a", "b" \(patterns\/aws\/x\.cf\)/,
+    'c is allowed by the scenario but refused by the template, which is named',
+  );
 
   const onlyTemplate = mergeDeclarations([template]);
   t.equal(onlyTemplate.defaultFrom, 'template');
@@ -143,16 +157,23 @@ t.test("a template's number default is re-read under the final type", async (t) 
   t.equal(spec.type, 'number');
 });
 
-t.test('a default that breaks another file\'s constraints names the file that declares the default', async (t) => {
+t.test("a default that breaks another file's constraints names the file that declares the default", async (t) => {
   const template: Declaration = { name: 'Size', type: 'string', constraints: { from: 'patterns/aws/x.cf', choices: ['a', 'b'] }, origin: 'template' };
   const msg = thrown(t, () => mergeDeclarations([template, parseDeclaration('Size', { default: 'c' }, FILE, 'scenario')]));
   t.match(msg, /scenarios\/default\.yaml: parameters\.Size\.default "c" must be one of "a", "b" \(patterns\/aws\/x\.cf\)/);
 
   const bad: Declaration = { name: 'Size', type: 'string', default: 'z', constraints: { from: 'patterns/aws/x.cf', choices: ['a', 'b'] }, origin: 'template' };
-  t.match(thrown(t, () => mergeDeclarations([bad])), /patterns\/aws\/x\.cf: Parameters\.Size\.Default "z" must be one of "a", "b"/, "a template's own default is named as the template's field");
+  t.match(
+    thrown(t, () => mergeDeclarations([bad])),
+    /patterns\/aws\/x\.cf: Parameters\.Size\.Default "z" must be one of "a", "b"/,
+    "a template's own default is named as the template's field",
+  );
 
   const numeric: Declaration = { name: 'Port', type: 'string', default: 'eighty', constraints: { from: 'x.cf' }, origin: 'template' };
-  t.match(thrown(t, () => mergeDeclarations([numeric, parseDeclaration('Port', { type: 'number' }, FILE, 'scenario')])), /x\.cf: Parameters\.Port\.Default "eighty" is not a number/);
+  t.match(
+    thrown(t, () => mergeDeclarations([numeric, parseDeclaration('Port', { type: 'number' }, FILE, 'scenario')])),
+    /x\.cf: Parameters\.Port\.Default "eighty" is not a number/,
+  );
 });
 
 t.test('secrets are masked when shown', async (t) => {
@@ -167,6 +188,9 @@ t.test('declarations whose choices leave no acceptable value are refused, naming
   const msg = thrown(t, () => mergeDeclarations([template, parseDeclaration('Size', { choices: ['c', 'd'] }, FILE, 'scenario')]));
   t.match(msg, /parameter Size: no value satisfies every declaration \(patterns\/aws\/x\.cf, scenarios\/default\.yaml\)/);
   const num: Declaration = { name: 'N', type: 'number', constraints: { from: 'x.cf', choices: [1, 2] }, origin: 'template' };
-  t.match(thrown(t, () => mergeDeclarations([num, parseDeclaration('N', { type: 'number', min: 5 }, FILE, 'scenario')])), /parameter N: no value satisfies every declaration/);
+  t.match(
+    thrown(t, () => mergeDeclarations([num, parseDeclaration('N', { type: 'number', min: 5 }, FILE, 'scenario')])),
+    /parameter N: no value satisfies every declaration/,
+  );
   t.equal(mergeDeclarations([template, parseDeclaration('Size', { choices: ['b', 'c'] }, FILE, 'scenario')]).required, true, 'an overlap is enough');
 });

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { NephoError } from '../../src/errors.js';
 import { parseDeclaration, type Declaration } from '../../src/scenarios/parameters.js';
 import {
-  applyAnswers, collectSpecs, missingParametersError, parseFlag, readParamsFile, resolveValues,
+  applyAnswers,
+  collectSpecs,
+  missingParametersError,
+  parseFlag,
+  readParamsFile,
+  resolveValues,
   type ParameterSources,
 } from '../../src/scenarios/resolve.js';
 import { writeFiles } from '../fixtures/files.js';
@@ -23,7 +28,13 @@ function thrown(t: Test, fn: () => unknown): NephoError {
   return new NephoError('NONE', '');
 }
 
-const tpl = (name: string, extra: Partial<Declaration> = {}): Declaration => ({ name, type: 'string', constraints: { from: 'x.cf' }, origin: 'template', ...extra });
+const tpl = (name: string, extra: Partial<Declaration> = {}): Declaration => ({
+  name,
+  type: 'string',
+  constraints: { from: 'x.cf' },
+  origin: 'template',
+  ...extra,
+});
 const cl = (name: string, raw: unknown) => parseDeclaration(name, raw, 'cloudlet.yaml', 'cloudlet');
 const sc = (name: string, raw: unknown) => parseDeclaration(name, raw, 'scenarios/default.yaml', 'scenario');
 const none: ParameterSources = { saved: [], files: [], flags: [] };
@@ -36,9 +47,16 @@ t.test('parseFlag splits at the first =', async (t) => {
   t.match(thrown(t, () => parseFlag('=value')).message, /-p '=value' is not KEY=VALUE/);
 });
 
-t.test('collectSpecs: the scenario\'s order first, then what only lower layers know', async (t) => {
-  const specs = collectSpecs([[tpl('T1'), tpl('Shared', { default: 't' })], [cl('C1', { default: 1 })], [sc('S1', { default: 's' }), sc('Shared', { default: 'sc' })]]);
-  t.same(specs.map((s) => s.name), ['S1', 'Shared', 'C1', 'T1']);
+t.test("collectSpecs: the scenario's order first, then what only lower layers know", async (t) => {
+  const specs = collectSpecs([
+    [tpl('T1'), tpl('Shared', { default: 't' })],
+    [cl('C1', { default: 1 })],
+    [sc('S1', { default: 's' }), sc('Shared', { default: 'sc' })],
+  ]);
+  t.same(
+    specs.map((s) => s.name),
+    ['S1', 'Shared', 'C1', 'T1'],
+  );
   t.equal(specs.find((s) => s.name === 'Shared')!.default, 'sc');
 });
 
@@ -57,7 +75,10 @@ t.test('every layer in precedence order, each one winning over the layer below',
       { scope: 'o/c', values: upFrom(4, 'saved-cloudlet') },
       { scope: 'o/c/default', values: upFrom(5, 'saved-scenario') },
     ],
-    files: [{ path: 'one.yaml', values: upFrom(6, 'file1') }, { path: 'two.json', values: upFrom(7, 'file2') }],
+    files: [
+      { path: 'one.yaml', values: upFrom(6, 'file1') },
+      { path: 'two.json', values: upFrom(7, 'file2') },
+    ],
     flags: [...names.slice(8).map((n) => ({ key: n, value: 'flag1' })), { key: 'Flag2', value: 'flag2' }],
   };
   const r = resolveValues(specs, sources, 'o/c/default', '/home/config.yaml');
@@ -78,19 +99,35 @@ t.test('every layer in precedence order, each one winning over the layer below',
 });
 
 t.test('values are read as their type and checked against every constraint', async (t) => {
-  const specs = collectSpecs([[tpl('Size', { constraints: { from: 'x.cf', choices: ['a', 'b'] } })], [], [
-    sc('Size', { choices: ['a', 'b', 'c'], default: 'a' }), sc('Port', { type: 'number', min: 1, max: 10, default: 1 }), sc('On', { type: 'boolean', default: false }),
-  ]]);
+  const specs = collectSpecs([
+    [tpl('Size', { constraints: { from: 'x.cf', choices: ['a', 'b'] } })],
+    [],
+    [
+      sc('Size', { choices: ['a', 'b', 'c'], default: 'a' }),
+      sc('Port', { type: 'number', min: 1, max: 10, default: 1 }),
+      sc('On', { type: 'boolean', default: false }),
+    ],
+  ]);
   const r = resolveValues(specs, { saved: [], files: [{ path: 'f.yaml', values: { Port: 3 } }], flags: [{ key: 'On', value: 'yes' }] }, 'o/c/default');
   const by = Object.fromEntries(r.parameters.map((p) => [p.spec.name, p.value]));
   t.same(by, { Size: 'a', Port: 3, On: true });
   const flag = (key: string, value: string) => ({ ...none, flags: [{ key, value }] });
-  t.match(thrown(t, () => resolveValues(specs, flag('Size', 'c'), 'o/c/default')).message, /^-p Size: Size must be one of "a", "b" \(x\.cf\)$/, 'both constraint sets apply; the template is named');
+  t.match(
+    thrown(t, () => resolveValues(specs, flag('Size', 'c'), 'o/c/default')).message,
+    /^-p Size: Size must be one of "a", "b" \(x\.cf\)$/,
+    'both constraint sets apply; the template is named',
+  );
   t.match(thrown(t, () => resolveValues(specs, flag('Port', 'abc'), 'o/c/default')).message, /^-p Port: Port must be a number$/);
   t.match(thrown(t, () => resolveValues(specs, flag('Port', '11'), 'o/c/default')).message, /^-p Port: Port must be at most 10$/);
   t.match(thrown(t, () => resolveValues(specs, flag('On', 'maybe'), 'o/c/default')).message, /^-p On: On must be a boolean$/);
-  t.match(thrown(t, () => resolveValues(specs, { ...none, files: [{ path: 'p.yaml', values: { Port: 0 } }] }, 'o/c/default')).message, /^p\.yaml: Port must be at least 1$/);
-  t.match(thrown(t, () => resolveValues(specs, { ...none, saved: [{ scope: '*', values: { Port: 'x' } }] }, 'o/c/default', 'cfg.yaml')).message, /^cfg\.yaml parameters\."\*": Port must be a number$/);
+  t.match(
+    thrown(t, () => resolveValues(specs, { ...none, files: [{ path: 'p.yaml', values: { Port: 0 } }] }, 'o/c/default')).message,
+    /^p\.yaml: Port must be at least 1$/,
+  );
+  t.match(
+    thrown(t, () => resolveValues(specs, { ...none, saved: [{ scope: '*', values: { Port: 'x' } }] }, 'o/c/default', 'cfg.yaml')).message,
+    /^cfg\.yaml parameters\."\*": Port must be a number$/,
+  );
 });
 
 t.test('unknown keys are errors in files and flags, ignored in saved values', async (t) => {
@@ -98,9 +135,16 @@ t.test('unknown keys are errors in files and flags, ignored in saved values', as
   const flagErr = thrown(t, () => resolveValues(specs, { ...none, flags: [{ key: 'Nope', value: '1' }] }, 'o/c/default'));
   t.match(flagErr.message, /^-p Nope: unknown parameter 'Nope' for o\/c\/default$/);
   t.match(flagErr.hint, /known parameters: Known/);
-  t.match(thrown(t, () => resolveValues(specs, { ...none, files: [{ path: 'p.yaml', values: { Nope: 1 } }] }, 'o/c/default')).message, /^p\.yaml: unknown parameter 'Nope'/);
+  t.match(
+    thrown(t, () => resolveValues(specs, { ...none, files: [{ path: 'p.yaml', values: { Nope: 1 } }] }, 'o/c/default')).message,
+    /^p\.yaml: unknown parameter 'Nope'/,
+  );
   const r = resolveValues(specs, { ...none, saved: [{ scope: '*', values: { Nope: 1 } }] }, 'o/c/default');
-  t.same(r.parameters.map((p) => p.spec.name), ['Known'], 'a saved value for another cloudlet is no error');
+  t.same(
+    r.parameters.map((p) => p.spec.name),
+    ['Known'],
+    'a saved value for another cloudlet is no error',
+  );
 });
 
 t.test('a secret is never read from saved values', async (t) => {
@@ -113,23 +157,45 @@ t.test('a secret is never read from saved values', async (t) => {
 });
 
 t.test('required parameters without a value are missing; answers fill them', async (t) => {
-  const specs = collectSpecs([[tpl('NoDefault')], [], [sc('A', { type: 'string' }), sc('B', { type: 'number', description: 'the\n  b' }), sc('C', { default: 'c' }), sc('D', { type: 'string', required: false })]]);
+  const specs = collectSpecs([
+    [tpl('NoDefault')],
+    [],
+    [
+      sc('A', { type: 'string' }),
+      sc('B', { type: 'number', description: 'the\n  b' }),
+      sc('C', { default: 'c' }),
+      sc('D', { type: 'string', required: false }),
+    ],
+  ]);
   const r = resolveValues(specs, none, 'o/c/default');
-  t.same(r.missing.map((s) => s.name), ['A', 'B', 'NoDefault'], 'D is optional, C has a default');
+  t.same(
+    r.missing.map((s) => s.name),
+    ['A', 'B', 'NoDefault'],
+    'D is optional, C has a default',
+  );
   t.equal(r.parameters.find((p) => p.spec.name === 'D')!.value, undefined);
   const err = missingParametersError(r.missing, '--no-input forbids prompting');
   t.equal(err.code, 'MISSING_PARAMETERS');
   t.equal(err.message, 'missing parameters A, B (the b), NoDefault; --no-input forbids prompting', 'one message names every one');
   const answered = applyAnswers(r, { A: 'a', B: 2 });
-  t.same(answered.missing.map((s) => s.name), ['NoDefault']);
-  t.match(answered.parameters.find((p) => p.spec.name === 'B'), { value: 2, origin: 'prompt' });
+  t.same(
+    answered.missing.map((s) => s.name),
+    ['NoDefault'],
+  );
+  t.match(
+    answered.parameters.find((p) => p.spec.name === 'B'),
+    { value: 2, origin: 'prompt' },
+  );
   t.equal(missingParametersError([specs[0]!], 'x').message, 'missing parameter A; x');
 });
 
 t.test('required: true with a default must still be supplied; the default is what a prompt offers', async (t) => {
   const specs = collectSpecs([[], [], [sc('Region', { default: 'us-east-1', required: true })]]);
   const r = resolveValues(specs, none, 'o/c/default');
-  t.same(r.missing.map((s) => s.name), ['Region']);
+  t.same(
+    r.missing.map((s) => s.name),
+    ['Region'],
+  );
   t.equal(r.missing[0]!.default, 'us-east-1');
   const given = resolveValues(specs, { ...none, flags: [{ key: 'Region', value: 'eu-west-1' }] }, 'o/c/default');
   t.same(given.missing, []);
@@ -144,7 +210,17 @@ t.test('params files: YAML or JSON, read losslessly', async (t) => {
     'list.yaml': '- a\n',
     'bad.yaml': 'a: [\n',
   });
-  const specs = collectSpecs([[], [], [sc('Version', { type: 'string' }), sc('Zip', { type: 'string', required: false }), sc('On', { type: 'boolean' }), sc('Port', { type: 'number' }), sc('Name', { type: 'string' })]]);
+  const specs = collectSpecs([
+    [],
+    [],
+    [
+      sc('Version', { type: 'string' }),
+      sc('Zip', { type: 'string', required: false }),
+      sc('On', { type: 'boolean' }),
+      sc('Port', { type: 'number' }),
+      sc('Name', { type: 'string' }),
+    ],
+  ]);
   const yaml = readParamsFile(join(dir, 'p.yaml'));
   const json = readParamsFile(join(dir, 'p.json'));
   const value = (files: { path: string; values: Record<string, unknown> }[]) =>

@@ -10,7 +10,6 @@ import { ROOT, tempDir } from '../fixtures/paths.js';
 
 const FILE = 'patterns/aws/x.cf';
 
-
 const YAML_TEMPLATE = `
 AWSTemplateFormatVersion: "2010-09-09"
 Parameters:
@@ -69,7 +68,11 @@ t.test('YAML templates: short-form tags become their long form', async (t) => {
 });
 
 t.test('JSON templates parse as JSON', async (t) => {
-  const body = JSON.stringify({ Parameters: { Env: { Type: 'String', Default: 'dev', AllowedValues: ['dev', 'prod'] } }, Resources: { B: { Type: 'AWS::S3::Bucket' } } }, null, 2);
+  const body = JSON.stringify(
+    { Parameters: { Env: { Type: 'String', Default: 'dev', AllowedValues: ['dev', 'prod'] } }, Resources: { B: { Type: 'AWS::S3::Bucket' } } },
+    null,
+    2,
+  );
   const tpl = parseTemplate(body, FILE);
   t.equal(tpl.format, 'json');
   const [env] = templateDeclarations(tpl);
@@ -103,12 +106,31 @@ t.test('a template without Parameters declares nothing', async (t) => {
 
 t.test('bad templates and parameters name the file, line and column', async (t) => {
   const res = 'Resources:\n  B: {Type: "AWS::S3::Bucket"}\n';
-  t.match(thrown(t, () => parseTemplate('{"Resources": ', FILE)), /^patterns\/aws\/x\.cf:1:15: not valid JSON: expected a value, found the end of the file$/);
-  t.match(thrown(t, () => parseTemplate('Resources:\n  B: [\n', FILE)), /^patterns\/aws\/x\.cf:3:1: .*end with a \]/);
-  t.match(thrown(t, () => parseTemplate('- a\n- b\n', FILE)), /^patterns\/aws\/x\.cf:1:1: a template must be a mapping/);
-  t.match(thrown(t, () => parseTemplate('Parameters: {}\n', FILE)), /x\.cf:1:1: Resources is missing or empty/);
-  t.match(thrown(t, () => parseTemplate('Resources: {}\n', FILE)), /x\.cf:1:1: Resources is missing or empty/);
-  t.match(thrown(t, () => parseTemplate(`${res}Resources:\n  C: {}\n`, FILE)), /^patterns\/aws\/x\.cf:3:1: duplicate key 'Resources' \(first at line 1\)$/, 'duplicate keys are refused');
+  t.match(
+    thrown(t, () => parseTemplate('{"Resources": ', FILE)),
+    /^patterns\/aws\/x\.cf:1:15: not valid JSON: expected a value, found the end of the file$/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate('Resources:\n  B: [\n', FILE)),
+    /^patterns\/aws\/x\.cf:3:1: .*end with a \]/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate('- a\n- b\n', FILE)),
+    /^patterns\/aws\/x\.cf:1:1: a template must be a mapping/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate('Parameters: {}\n', FILE)),
+    /x\.cf:1:1: Resources is missing or empty/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate('Resources: {}\n', FILE)),
+    /x\.cf:1:1: Resources is missing or empty/,
+  );
+  t.match(
+    thrown(t, () => parseTemplate(`${res}Resources:\n  C: {}\n`, FILE)),
+    /^patterns\/aws\/x\.cf:3:1: duplicate key 'Resources' \(first at line 1\)$/,
+    'duplicate keys are refused',
+  );
   const decl = (p: string) => () => templateDeclarations(parseTemplate(`Parameters:\n${p}\n${res}`, FILE));
   t.match(thrown(t, decl('  P: {Default: x}')), /x\.cf:2:3: Parameters\.P\.Type is required/);
   t.match(thrown(t, decl('  P: 5')), /x\.cf:2:3: Parameters\.P must be a mapping/);
@@ -118,7 +140,10 @@ t.test('bad templates and parameters name the file, line and column', async (t) 
   t.match(thrown(t, decl('  P: {Type: String, AllowedValues: a}')), /x\.cf:2:21: Parameters\.P\.AllowedValues must be a list/);
   t.match(thrown(t, decl('  P: {Type: Number, AllowedValues: [1, two]}')), /x\.cf:2:21: Parameters\.P\.AllowedValues must be a list of numbers/);
   t.match(thrown(t, decl('  P: {Type: String, AllowedPattern: [a]}')), /x\.cf:2:21: Parameters\.P\.AllowedPattern must be a string/);
-  t.match(thrown(t, () => templateDeclarations(parseTemplate(`Parameters: [a]\n${res}`, FILE))), /x\.cf:1:1: Parameters must be a mapping/);
+  t.match(
+    thrown(t, () => templateDeclarations(parseTemplate(`Parameters: [a]\n${res}`, FILE))),
+    /x\.cf:1:1: Parameters must be a mapping/,
+  );
 });
 
 t.test('readTemplate reads a pattern file; a missing one is named', async (t) => {
@@ -126,10 +151,13 @@ t.test('readTemplate reads a pattern file; a missing one is named', async (t) =>
   const file = join(dir, 'p.cf');
   writeFileSync(file, YAML_TEMPLATE);
   t.equal(readTemplate(file).file, file);
-  t.match(thrown(t, () => readTemplate(join(dir, 'none.cf'))), /none\.cf: pattern file not found/);
+  t.match(
+    thrown(t, () => readTemplate(join(dir, 'none.cf'))),
+    /none\.cf: pattern file not found/,
+  );
 });
 
-t.test("the official mediawiki patterns parse, with every parameter known", async (t) => {
+t.test('the official mediawiki patterns parse, with every parameter known', async (t) => {
   for (const pattern of ['single-host', 'two-tier-with-vpc']) {
     const tpl = readTemplate(join(ROOT, 'official/huit/mediawiki/patterns/aws', `${pattern}.cf`));
     const names = templateDeclarations(tpl).map((d) => d.name);

@@ -23,32 +23,74 @@ const OK_PROVIDERS = 'providers:\n  vagrant: {pattern: single}\n';
 /** Scenario file name → [its text, what the error must say]. `F` stands for the scenario's own file. */
 const CASES: Record<string, [string, (file: string, dir: string) => RegExp]> = {
   'unknown-key': [`${OK_PROVIDERS}flavour: vanilla\n`, (f) => re(`${f}: 'flavour' is not a scenario key`)],
-  'unknown-provider': ['providers:\n  openstack: {pattern: x}\n', (f) => re(`${f}: providers.openstack is not a known provider (known: cloudformation, vagrant)`)],
+  'unknown-provider': [
+    'providers:\n  openstack: {pattern: x}\n',
+    (f) => re(`${f}: providers.openstack is not a known provider (known: cloudformation, vagrant)`),
+  ],
   'no-providers': ['summary: nothing\n', (f) => re(`${f}: providers must name at least one provider`)],
   'no-pattern': ['providers:\n  vagrant: {}\n', (f) => re(`${f}: providers.vagrant.pattern is required`)],
-  'missing-pattern': ['providers:\n  vagrant: {pattern: nope}\n', (f, d) => re(`${f}: providers.vagrant.pattern 'nope': ${d}/patterns/vagrant/nope.rb does not exist`)],
+  'missing-pattern': [
+    'providers:\n  vagrant: {pattern: nope}\n',
+    (f, d) => re(`${f}: providers.vagrant.pattern 'nope': ${d}/patterns/vagrant/nope.rb does not exist`),
+  ],
   'bad-pattern-name': ['providers:\n  vagrant: {pattern: ../../x}\n', (f) => re(`${f}: providers.vagrant.pattern '../../x' is not a pattern name`)],
-  'bad-provisioner': [`${OK_PROVIDERS}provisioner: {type: ansible, script: provisioners/bootstrap.sh}\n`, (f) => re(`${f}: provisioner.type 'ansible' is not a known provisioner (known: shell)`)],
+  'bad-provisioner': [
+    `${OK_PROVIDERS}provisioner: {type: ansible, script: provisioners/bootstrap.sh}\n`,
+    (f) => re(`${f}: provisioner.type 'ansible' is not a known provisioner (known: shell)`),
+  ],
   'no-script': [`${OK_PROVIDERS}provisioner: {type: shell}\n`, (f) => re(`${f}: provisioner.script is required`)],
-  'missing-script': [`${OK_PROVIDERS}provisioner: {type: shell, script: provisioners/none.sh}\n`, (f, d) => re(`${f}: provisioner.script ${d}/provisioners/none.sh does not exist`)],
-  'escaping-script': [`${OK_PROVIDERS}provisioner: {type: shell, script: ../../etc/passwd}\n`, (f) => re(`${f}: provisioner.script must be a path inside the cloudlet`)],
+  'missing-script': [
+    `${OK_PROVIDERS}provisioner: {type: shell, script: provisioners/none.sh}\n`,
+    (f, d) => re(`${f}: provisioner.script ${d}/provisioners/none.sh does not exist`),
+  ],
+  'escaping-script': [
+    `${OK_PROVIDERS}provisioner: {type: shell, script: ../../etc/passwd}\n`,
+    (f) => re(`${f}: provisioner.script must be a path inside the cloudlet`),
+  ],
   'bad-type': [`${OK_PROVIDERS}parameters:\n  Count: {type: integer}\n`, (f) => re(`${f}: parameters.Count.type 'integer' is not string, number or boolean`)],
-  'unknown-param-key': [`${OK_PROVIDERS}parameters:\n  Count: {type: number, minimum: 1}\n`, (f) => re(`${f}: parameters.Count.minimum is not a parameter key`)],
+  'unknown-param-key': [
+    `${OK_PROVIDERS}parameters:\n  Count: {type: number, minimum: 1}\n`,
+    (f) => re(`${f}: parameters.Count.minimum is not a parameter key`),
+  ],
   'min-on-string': [`${OK_PROVIDERS}parameters:\n  Name: {type: string, min: 3}\n`, (f) => re(`${f}: parameters.Name.min applies to numbers, not to a string`)],
-  'default-not-a-choice': [`${OK_PROVIDERS}parameters:\n  Size: {choices: [s, m], default: xl}\n`, (f) => re(`${f}: parameters.Size.default "xl" breaks its own constraints: must be one of "s", "m"`)],
-  'default-breaks-pattern': [`${OK_PROVIDERS}parameters:\n  Ami: {pattern: "ami-[0-9a-f]+", default: ami-XYZ}\n`, (f) => re(`${f}: parameters.Ami.default "ami-XYZ" breaks its own constraints: must match the pattern ami-[0-9a-f]+`)],
-  'default-below-min': [`${OK_PROVIDERS}parameters:\n  Count: {type: number, min: 2, default: 1}\n`, (f) => re(`${f}: parameters.Count.default 1 breaks its own constraints: must be at least 2`)],
-  'default-above-max': [`${OK_PROVIDERS}parameters:\n  Count: {type: number, max: 2, default: 3}\n`, (f) => re(`${f}: parameters.Count.default 3 breaks its own constraints: must be at most 2`)],
-  'default-wrong-type': [`${OK_PROVIDERS}parameters:\n  Count: {type: number, default: lots}\n`, (f) => re(`${f}: parameters.Count.default "lots" is not a number`)],
+  'default-not-a-choice': [
+    `${OK_PROVIDERS}parameters:\n  Size: {choices: [s, m], default: xl}\n`,
+    (f) => re(`${f}: parameters.Size.default "xl" breaks its own constraints: must be one of "s", "m"`),
+  ],
+  'default-breaks-pattern': [
+    `${OK_PROVIDERS}parameters:\n  Ami: {pattern: "ami-[0-9a-f]+", default: ami-XYZ}\n`,
+    (f) => re(`${f}: parameters.Ami.default "ami-XYZ" breaks its own constraints: must match the pattern ami-[0-9a-f]+`),
+  ],
+  'default-below-min': [
+    `${OK_PROVIDERS}parameters:\n  Count: {type: number, min: 2, default: 1}\n`,
+    (f) => re(`${f}: parameters.Count.default 1 breaks its own constraints: must be at least 2`),
+  ],
+  'default-above-max': [
+    `${OK_PROVIDERS}parameters:\n  Count: {type: number, max: 2, default: 3}\n`,
+    (f) => re(`${f}: parameters.Count.default 3 breaks its own constraints: must be at most 2`),
+  ],
+  'default-wrong-type': [
+    `${OK_PROVIDERS}parameters:\n  Count: {type: number, default: lots}\n`,
+    (f) => re(`${f}: parameters.Count.default "lots" is not a number`),
+  ],
   'bad-placeholder': [`${OK_PROVIDERS}access: {url: "http://{{foo.bar}}/"}\n`, (f) => re(`${f}: access.url has an unknown placeholder {{foo.bar}}`)],
-  'bad-ssh-placeholder': [`${OK_PROVIDERS}access: {ssh: {host: "{{outputs.Ip}}", user: "{{user}}"}}\n`, (f) => re(`${f}: access.ssh.user has an unknown placeholder {{user}}`)],
+  'bad-ssh-placeholder': [
+    `${OK_PROVIDERS}access: {ssh: {host: "{{outputs.Ip}}", user: "{{user}}"}}\n`,
+    (f) => re(`${f}: access.ssh.user has an unknown placeholder {{user}}`),
+  ],
   'unknown-access-key': [`${OK_PROVIDERS}access: {web: x}\n`, (f) => re(`${f}: access.web is not an access key`)],
   'unknown-ssh-key': [`${OK_PROVIDERS}access: {ssh: {host: h, password: x}}\n`, (f) => re(`${f}: access.ssh.password is not an ssh key`)],
   'ssh-without-host': [`${OK_PROVIDERS}access: {ssh: {user: u}}\n`, (f) => re(`${f}: access.ssh.host is required`)],
   'not-a-mapping': ['- a\n- b\n', (f) => re(`${f}: expected a mapping`)],
   'summary-not-text': [`${OK_PROVIDERS}summary: [a]\n`, (f) => re(`${f}: summary must be a string`)],
-  'choices-outside-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Zone: {choices: [z3, z4]}\n', (f, d) => re(`parameter Zone: no value satisfies every declaration (${d}/patterns/aws/tpl.cf:4:3, ${f})`)],
-  'default-breaks-template': ['providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Size: {default: c}\n', (f, d) => re(`${f}: parameters.Size.default "c" must be one of "a", "b" (${d}/patterns/aws/tpl.cf:2:3)`)],
+  'choices-outside-template': [
+    'providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Zone: {choices: [z3, z4]}\n',
+    (f, d) => re(`parameter Zone: no value satisfies every declaration (${d}/patterns/aws/tpl.cf:4:3, ${f})`),
+  ],
+  'default-breaks-template': [
+    'providers:\n  cloudformation: {pattern: tpl}\nparameters:\n  Size: {default: c}\n',
+    (f, d) => re(`${f}: parameters.Size.default "c" must be one of "a", "b" (${d}/patterns/aws/tpl.cf:2:3)`),
+  ],
 };
 
 function re(text: string): RegExp {
@@ -82,7 +124,9 @@ t.test('extends: a cycle or a missing base names both files', async (t) => {
     'scenarios/bad-extends.yaml': 'extends: [default]\n',
   });
   const file = (n: string) => join(c.installed, 'scenarios', `${n}.yaml`);
-  const [cycle, self, orphan, bad] = await Promise.all(['a', 'self', 'orphan', 'bad-extends'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })));
+  const [cycle, self, orphan, bad] = await Promise.all(
+    ['a', 'self', 'orphan', 'bad-extends'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })),
+  );
   expectUserError(t, cycle!, re(`${file('c')}: extends 'a', which leads back to it (a -> b -> c -> a;`), 'cycle');
   t.match(cycle!.stderr, re(file('a')), 'the cycle names the file it comes back to');
   expectUserError(t, self!, re(`${file('self')}: extends 'self', which leads back to it`), 'self');
@@ -99,7 +143,12 @@ t.test('a broken base is named with the chain that reached it', async (t) => {
   });
   const [child, typo] = await Promise.all(['child', 'typo'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })));
   const file = (n: string) => join(c.installed, 'scenarios', `${n}.yaml`);
-  expectUserError(t, child!, re(`${file('child')} (with ${file('base')}): parameters.Port.default 50 breaks its own constraints: must be at most 10`), 'merged');
+  expectUserError(
+    t,
+    child!,
+    re(`${file('child')} (with ${file('base')}): parameters.Port.default 50 breaks its own constraints: must be at most 10`),
+    'merged',
+  );
   expectUserError(t, typo!, re(`${file('typo')}: 'provider' is not a scenario key`), 'a typo in the child');
 });
 
@@ -114,10 +163,17 @@ t.test('cloudlet.yaml declarations, templates and unparsable files are named too
     'scenarios/bad-default.yaml': 'providers:\n  cloudformation: {pattern: bad-default}\n',
     'scenarios/syntax.yaml': 'providers: [\n',
   });
-  const [broken, badDefault, syntax] = await Promise.all(['broken', 'bad-default', 'syntax'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })));
+  const [broken, badDefault, syntax] = await Promise.all(
+    ['broken', 'bad-default', 'syntax'].map((n) => nepho(['scenario:describe', `${c.id}/${n}`], { home })),
+  );
   expectUserError(t, broken!, re(`${c.installed}/patterns/aws/broken.cf:3:1: `), 'an invalid template, with its line and column');
   t.match(broken!.stderr, /must be sufficiently indented and end with a \]/);
-  expectUserError(t, badDefault!, re(`${c.installed}/patterns/aws/bad-default.cf:2:3: Parameters.Size.Default "z" must be one of "a", "b"`), "a template default that breaks the template's AllowedValues");
+  expectUserError(
+    t,
+    badDefault!,
+    re(`${c.installed}/patterns/aws/bad-default.cf:2:3: Parameters.Size.Default "z" must be one of "a", "b"`),
+    "a template default that breaks the template's AllowedValues",
+  );
   expectUserError(t, syntax!, re(`${c.installed}/scenarios/syntax.yaml`), 'a scenario that is not YAML');
 
   writeFiles(c.dir, { 'cloudlet.yaml': 'name: shared\nversion: 1.0.0\nsummary: s\nparameters:\n  Port: {type: number, min: 1, max: 10, default: 99}\n' });
@@ -126,7 +182,12 @@ t.test('cloudlet.yaml declarations, templates and unparsable files are named too
 
   writeFiles(c.dir, { 'cloudlet.yaml': 'name: shared\nversion: 1.0.0\nsummary: s\nparameters:\n  Port: {default: 200}\n' });
   const against = await nepho(['scenario:describe', `${c.id}/cfn`], { home });
-  expectUserError(t, against, re(`${c.installed}/cloudlet.yaml: parameters.Port.default 200 must be at most 100 (${c.installed}/patterns/aws/tpl.cf:3:3)`), "cloudlet.yaml's default against the template's MaxValue");
+  expectUserError(
+    t,
+    against,
+    re(`${c.installed}/cloudlet.yaml: parameters.Port.default 200 must be at most 100 (${c.installed}/patterns/aws/tpl.cf:3:3)`),
+    "cloudlet.yaml's default against the template's MaxValue",
+  );
 });
 
 t.test('scenario names and unknown scenarios', async (t) => {

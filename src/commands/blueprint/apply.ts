@@ -8,7 +8,7 @@ export class BlueprintApplyCommand extends BlueprintRunCommand {
   static override paths = [['blueprint:apply'], ['blueprint', 'apply']];
   static override usage = BlueprintRunCommand.Usage({
     category: Category.blueprint,
-    description: "Create (or bring up to date) every formation of a blueprint, in dependency order, in parallel where independent",
+    description: 'Create (or bring up to date) every formation of a blueprint, in dependency order, in parallel where independent',
     details: `
       Each entry of the blueprint becomes the formation NAME-ENTRY. The whole blueprint is planned first: a cycle, an unknown entry, output,
       scenario or provider, or a missing required parameter is one error before anything is created. Required parameters nothing gives a
@@ -40,7 +40,15 @@ export class BlueprintApplyCommand extends BlueprintRunCommand {
 
   async execute(): Promise<number> {
     const { bp, out, ctx, io, parallel, mode } = await this.prepare();
-    const request = { kind: 'apply' as const, target: this.target, name: this.name, params: this.params ?? [], noInput: this.noInput, prune: this.prune, parallel };
+    const request = {
+      kind: 'apply' as const,
+      target: this.target,
+      name: this.name,
+      params: this.params ?? [],
+      noInput: this.noInput,
+      prune: this.prune,
+      parallel,
+    };
     if (this.dryRun) {
       const { view } = await bp.planApply(ctx, request, io, { dryRun: true });
       out.result(view, () => {

@@ -13,7 +13,10 @@ export class BlueprintDescribeCommand extends ListingCommand {
       cycles, the scenarios, providers and parameters of each entry, and the outputs one entry reads of another. No provider is called.
       Parameters still to be answered are the required ones no value is found for: blueprint:apply asks for them, or takes -p ENTRY.KEY=VALUE.
     `,
-    examples: [['Describe a blueprint', '$0 blueprint:describe mediawiki/wiki-and-twin'], ['As JSON', '$0 blueprint:describe huit/mediawiki/wiki-and-twin -o json']],
+    examples: [
+      ['Describe a blueprint', '$0 blueprint:describe mediawiki/wiki-and-twin'],
+      ['As JSON', '$0 blueprint:describe huit/mediawiki/wiki-and-twin -o json'],
+    ],
   });
 
   target = Option.String({ name: 'cloudlet/blueprint' });

@@ -14,7 +14,10 @@ export class BlueprintDestroyCommand extends BlueprintRunCommand {
       On a terminal nepho asks first; elsewhere pass --yes. A formation whose destroy fails keeps those it depends on (skipped), and the
       exit status is 1; running it again continues. Once every formation is gone, the blueprint's record goes; its journal stays.
     `,
-    examples: [['Destroy', '$0 blueprint:destroy shop'], ['Without asking, in the background', '$0 blueprint:destroy shop -y --detach']],
+    examples: [
+      ['Destroy', '$0 blueprint:destroy shop'],
+      ['Without asking, in the background', '$0 blueprint:destroy shop -y --detach'],
+    ],
   });
 
   name = Option.String({ name: 'name' });

@@ -8,7 +8,10 @@ export class BlueprintListCommand extends ListingCommand {
     category: Category.blueprint,
     description: "List a cloudlet's blueprints (several formations applied together) with their summaries",
     details: 'A blueprint is a file blueprints/NAME.yaml in a cloudlet. A file that does not read says why in place of its summary.',
-    examples: [['The blueprints of a cloudlet', '$0 blueprint:list mediawiki'], ['As JSON', '$0 blueprint:list huit/mediawiki -o json']],
+    examples: [
+      ['The blueprints of a cloudlet', '$0 blueprint:list mediawiki'],
+      ['As JSON', '$0 blueprint:list huit/mediawiki -o json'],
+    ],
   });
 
   cloudlet = Option.String({ name: 'cloudlet' });

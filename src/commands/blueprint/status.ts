@@ -8,7 +8,10 @@ export class BlueprintStatusCommand extends ListingCommand {
     category: Category.blueprint,
     description: "Show an applied blueprint: its formations, each one's status and last operation, and how its latest apply or destroy went",
     details: 'Statuses are those recorded on this machine; formation:describe NAME asks the provider.',
-    examples: [['Where a blueprint stands', '$0 blueprint:status shop'], ['As JSON', '$0 blueprint:status shop -o json']],
+    examples: [
+      ['Where a blueprint stands', '$0 blueprint:status shop'],
+      ['As JSON', '$0 blueprint:status shop -o json'],
+    ],
   });
 
   name = Option.String({ name: 'name' });
@@ -26,13 +29,27 @@ export class BlueprintStatusCommand extends ListingCommand {
         ['Name', s.name],
         ['Blueprint', `${s.cloudlet}/${s.blueprint} (${s.version})`],
         ['Last', last],
-        ['Running', s.running ? `${s.running.operation} (pid ${s.running.pid} on ${s.running.host}, since ${s.running.since}): nepho blueprint:watch ${s.name}` : undefined],
+        [
+          'Running',
+          s.running
+            ? `${s.running.operation} (pid ${s.running.pid} on ${s.running.host}, since ${s.running.since}): nepho blueprint:watch ${s.name}`
+            : undefined,
+        ],
       ]);
       out.line();
-      out.table(['ENTRY', 'FORMATION', 'PROVIDER', 'REGION', 'STATUS', 'LAST OPERATION', 'AFTER'], s.entries.map((e) => [
-        `${e.entry}${e.removed ? ' (removed)' : ''}`, e.formation, e.provider, e.options.region ?? '', e.status,
-        e.operation ? `${e.operation.kind} ${e.operation.endedAt === undefined ? 'under way' : e.operation.ok ? 'ok' : 'failed'}` : '', e.after.join(', '),
-      ]), 'no formations');
+      out.table(
+        ['ENTRY', 'FORMATION', 'PROVIDER', 'REGION', 'STATUS', 'LAST OPERATION', 'AFTER'],
+        s.entries.map((e) => [
+          `${e.entry}${e.removed ? ' (removed)' : ''}`,
+          e.formation,
+          e.provider,
+          e.options.region ?? '',
+          e.status,
+          e.operation ? `${e.operation.kind} ${e.operation.endedAt === undefined ? 'under way' : e.operation.ok ? 'ok' : 'failed'}` : '',
+          e.after.join(', '),
+        ]),
+        'no formations',
+      );
     });
     return 0;
   }

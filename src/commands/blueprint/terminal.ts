@@ -35,7 +35,12 @@ export abstract class BlueprintRunCommand extends ListingCommand {
 }
 
 /** What a step does, in words. */
-const DOING = { create: 'creating', recreate: 'deleting what a failed create left of, then creating', update: 'updating (when its values changed)', destroy: 'destroying' } as const;
+const DOING = {
+  create: 'creating',
+  recreate: 'deleting what a failed create left of, then creating',
+  update: 'updating (when its values changed)',
+  destroy: 'destroying',
+} as const;
 
 /** A step's formation and where it runs, for people. */
 function stepLabel(step: Pick<StepView, 'formation' | 'cloudlet' | 'scenario' | 'provider' | 'region'>): string {
@@ -50,29 +55,41 @@ function stepLabel(step: Pick<StepView, 'formation' | 'cloudlet' | 'scenario' | 
 export function printBlueprintMessage(out: Output, message: BlueprintMessage): void {
   const tag = (entry: string) => out.style.bold(`[${entry}]`);
   switch (message.kind) {
-    case 'notice': out.notice(message.text); break;
-    case 'warning': out.warn(message.text); break;
+    case 'notice':
+      out.notice(message.text);
+      break;
+    case 'warning':
+      out.warn(message.text);
+      break;
     case 'begin':
-      out.notice(`${message.operation} of ${message.blueprint ?? 'the blueprint'} started at ${message.time} (pid ${message.pid} on ${message.host}): ${message.steps.length} formation(s)`);
+      out.notice(
+        `${message.operation} of ${message.blueprint ?? 'the blueprint'} started at ${message.time} (pid ${message.pid} on ${message.host}): ${message.steps.length} formation(s)`,
+      );
       for (const s of message.steps) out.notice(`  ${s.entry}: ${s.action} ${stepLabel(s)}${s.after.length > 0 ? `, after ${s.after.join(', ')}` : ''}`);
       break;
-    case 'step-start': out.stderr.write(`${tag(message.entry)} ${DOING[message.action]} ${message.formation} ...\n`); break;
+    case 'step-start':
+      out.stderr.write(`${tag(message.entry)} ${DOING[message.action]} ${message.formation} ...\n`);
+      break;
     case 'step-end': {
       const paint = message.outcome === 'failed' ? out.style.red : message.outcome === 'skipped' ? out.style.yellow : out.style.green;
-      out.stderr.write(`${tag(message.entry)} ${paint(message.outcome)} ${message.formation}${message.status ? ` (${message.status})` : ''}${message.reason ? `: ${message.reason}` : ''}\n`);
+      out.stderr.write(
+        `${tag(message.entry)} ${paint(message.outcome)} ${message.formation}${message.status ? ` (${message.status})` : ''}${message.reason ? `: ${message.reason}` : ''}\n`,
+      );
       break;
     }
     case 'formation': {
       const m = message.message;
       if (m.kind === 'event') out.stderr.write(`${tag(message.entry)} ${eventLine(out, m.event)}\n`);
-      else if (m.kind === 'notice' || m.kind === 'warning') out.stderr.write(`${tag(message.entry)} ${m.kind === 'warning' ? out.style.yellow('warning: ') : ''}${m.text}\n`);
+      else if (m.kind === 'notice' || m.kind === 'warning')
+        out.stderr.write(`${tag(message.entry)} ${m.kind === 'warning' ? out.style.yellow('warning: ') : ''}${m.text}\n`);
       else if (m.kind === 'output') out.stderr.write(`${tag(message.entry)} ${m.line}\n`);
       // Beside the other progress, on stderr: stdout is for the result.
       else if (m.kind === 'preview') printPreview(new Output(out.stderr, out.stderr, 'json', out.colors), m.summary);
       else if (m.kind === 'error') out.stderr.write(`${tag(message.entry)} ${out.style.red('error:')} ${m.message}\n`);
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -110,11 +127,17 @@ export function renderBlueprintResult(out: Output, result: BlueprintResult, watc
     default:
   }
   if (out.human) {
-    out.table(['ENTRY', 'FORMATION', 'ACTION', 'RESULT', 'STATUS', 'NOTE'],
-      result.steps.map((s) => [s.entry, s.formation, s.action, s.outcome, s.status ?? '', s.reason ?? '']), 'no formations');
+    out.table(
+      ['ENTRY', 'FORMATION', 'ACTION', 'RESULT', 'STATUS', 'NOTE'],
+      result.steps.map((s) => [s.entry, s.formation, s.action, s.outcome, s.status ?? '', s.reason ?? '']),
+      'no formations',
+    );
   }
   const count = (outcome: string) => result.steps.filter((s) => s.outcome === outcome).length;
-  const tally = ['created', 'updated', 'unchanged', 'destroyed', 'failed', 'skipped'].filter((o) => count(o) > 0).map((o) => `${count(o)} ${o}`).join(', ');
+  const tally = ['created', 'updated', 'unchanged', 'destroyed', 'failed', 'skipped']
+    .filter((o) => count(o) > 0)
+    .map((o) => `${count(o)} ${o}`)
+    .join(', ');
   if (result.outcome === 'succeeded') {
     say(`${verb === 'apply' ? 'applied' : 'destroyed'} blueprint ${result.name} in ${duration(result.took)}${tally ? `: ${tally}` : ''}`);
     return 0;
@@ -134,14 +157,21 @@ export function printPlanView(out: Output, view: BlueprintPlanView, described: b
     ['Order', view.waves.map((wave, i) => `${i + 1}. ${wave.join(', ')}`).join('   ')],
   ]);
   out.line();
-  out.table(described ? ['ENTRY', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'REGION', 'AFTER'] : ['ENTRY', 'FORMATION', 'ACTION', 'PROVIDER', 'REGION', 'AFTER', 'CHANGES'],
-    view.steps.map((s) => described
-      ? [s.entry, s.cloudlet, s.scenario, s.provider, s.region ?? '', s.after.join(', ')]
-      : [s.entry, s.formation, s.action, s.provider, s.region ?? '', s.after.join(', '), changesText(s.preview)]), 'no entries');
+  out.table(
+    described ? ['ENTRY', 'CLOUDLET', 'SCENARIO', 'PROVIDER', 'REGION', 'AFTER'] : ['ENTRY', 'FORMATION', 'ACTION', 'PROVIDER', 'REGION', 'AFTER', 'CHANGES'],
+    view.steps.map((s) =>
+      described
+        ? [s.entry, s.cloudlet, s.scenario, s.provider, s.region ?? '', s.after.join(', ')]
+        : [s.entry, s.formation, s.action, s.provider, s.region ?? '', s.after.join(', '), changesText(s.preview)],
+    ),
+    'no entries',
+  );
   out.line();
-  out.table(['ENTRY', 'PARAMETER', 'VALUE', 'SOURCE'], view.steps.flatMap((s) => s.parameters.map((p) => [
-    s.entry, p.name, p.reads ?? (p.value === null ? '' : String(p.value)), p.source,
-  ])), 'no parameters');
+  out.table(
+    ['ENTRY', 'PARAMETER', 'VALUE', 'SOURCE'],
+    view.steps.flatMap((s) => s.parameters.map((p) => [s.entry, p.name, p.reads ?? (p.value === null ? '' : String(p.value)), p.source])),
+    'no parameters',
+  );
   if (view.kept.length > 0) out.line(`Kept (no longer in the blueprint; --prune destroys them): ${view.kept.join(', ')}`);
   out.line();
   out.line(view.missing.length > 0 ? `To be answered (apply asks, or give -p ENTRY.KEY=VALUE): ${view.missing.join(', ')}` : 'Nothing left to answer.');

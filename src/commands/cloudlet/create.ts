@@ -25,7 +25,10 @@ export class CloudletCreateCommand extends NephoCommand {
     const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
     const result = await cloudlets.scaffoldCloudlet(this.name, this.directory ?? this.name);
-    out.tree(result.dir, result.files.map((label) => ({ label })));
+    out.tree(
+      result.dir,
+      result.files.map((label) => ({ label })),
+    );
     out.notice(`git repository with a first commit ${result.commit.slice(0, 12)}; next: nepho cloudlet:lint ${result.dir}`);
     return 0;
   }

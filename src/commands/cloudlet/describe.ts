@@ -8,7 +8,10 @@ export class CloudletDescribeCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.cloudlet,
     description: 'Show what the registries know about a cloudlet',
-    examples: [['Describe MediaWiki', '$0 cloudlet:describe huit/mediawiki'], ['Versions in a range', '$0 cloudlet:describe huit/mediawiki@^0.7 -o yaml']],
+    examples: [
+      ['Describe MediaWiki', '$0 cloudlet:describe huit/mediawiki'],
+      ['Versions in a range', '$0 cloudlet:describe huit/mediawiki@^0.7 -o yaml'],
+    ],
   });
 
   name = Option.String({ name: 'name[@range]' });

@@ -29,9 +29,13 @@ export class CloudletInstallCommand extends NephoCommand {
     const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
     const ctx = cloudlets.cloudletContext(this.home, this.env, out);
-    const outcome = await out.slow(`installing ${this.spec}`, () => cloudlets.installCloudlet(ctx, cloudlets.parseInstallSpec(this.spec), {
-      develop: this.develop, force: this.force, ...(this.as === undefined ? {} : { as: this.as }),
-    }));
+    const outcome = await out.slow(`installing ${this.spec}`, () =>
+      cloudlets.installCloudlet(ctx, cloudlets.parseInstallSpec(this.spec), {
+        develop: this.develop,
+        force: this.force,
+        ...(this.as === undefined ? {} : { as: this.as }),
+      }),
+    );
     const { record, dir } = outcome.cloudlet;
     if (outcome.action === 'unchanged') {
       out.notice(`${record.id} ${record.version} is already installed`);

@@ -18,7 +18,10 @@ export class CloudletLintCommand extends ListingCommand {
       status 1 when there is any error; warnings (such as a template parameter with no
       default anywhere, or YAML that is not strict) do not fail it.
     `,
-    examples: [['The cloudlet in this directory', '$0 cloudlet:lint'], ['Another one, as JSON', '$0 cloudlet:lint ../my-app -o json']],
+    examples: [
+      ['The cloudlet in this directory', '$0 cloudlet:lint'],
+      ['Another one, as JSON', '$0 cloudlet:lint ../my-app -o json'],
+    ],
   });
 
   target = Option.String({ name: 'path', required: false });
@@ -30,7 +33,9 @@ export class CloudletLintCommand extends ListingCommand {
     const dir = this.target ?? '.';
     const checked: string[] = [];
     const problems = await cloudlets.lintCloudlet(dir, {
-      registry, env: this.env, checked: (file, checks) => checked.push(`${file}: checked with ${checks.join('; ')}`),
+      registry,
+      env: this.env,
+      checked: (file, checks) => checked.push(`${file}: checked with ${checks.join('; ')}`),
     });
     const errors = problems.filter((p) => p.severity === 'error').length;
     const warnings = problems.length - errors;

@@ -18,7 +18,11 @@ export class CloudletOutdatedCommand extends ListingCommand {
     const out = this.output();
     const rows = await cloudlets.outdatedCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
     out.result(rows, () =>
-      out.table(['CLOUDLET', 'CURRENT', 'WANTED', 'LATEST', 'REGISTRY'], rows.map((r) => [r.id, r.current, r.wanted, r.latest, r.registry]), 'all cloudlets are up to date'),
+      out.table(
+        ['CLOUDLET', 'CURRENT', 'WANTED', 'LATEST', 'REGISTRY'],
+        rows.map((r) => [r.id, r.current, r.wanted, r.latest, r.registry]),
+        'all cloudlets are up to date',
+      ),
     );
     return 0;
   }

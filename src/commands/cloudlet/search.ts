@@ -9,7 +9,10 @@ export class CloudletSearchCommand extends ListingCommand {
     category: Category.cloudlet,
     description: 'Search the registries for cloudlets',
     details: 'Every term must match. Matches in the name rank first, then keywords, then summary and description. With no terms, lists everything.',
-    examples: [['Find wiki cloudlets', '$0 cloudlet:search wiki'], ['As JSON', '$0 cloudlet:search mediawiki -o json']],
+    examples: [
+      ['Find wiki cloudlets', '$0 cloudlet:search wiki'],
+      ['As JSON', '$0 cloudlet:search mediawiki -o json'],
+    ],
   });
 
   terms = Option.Rest({ name: 'terms' });
@@ -24,16 +27,21 @@ export class CloudletSearchCommand extends ListingCommand {
     for (const state of states) {
       if (state.state === 'unavailable') out.warn(`${state.error?.message ?? `registry '${state.source.name}' is unavailable`}; its cloudlets are left out`);
     }
-    for (const warning of registries.expiryWarnings(ctx.home, states.map((s) => s.source))) out.warn(warning);
+    for (const warning of registries.expiryWarnings(
+      ctx.home,
+      states.map((s) => s.source),
+    ))
+      out.warn(warning);
     const limit = this.limit === undefined ? Infinity : Number(this.limit);
-    if (!Number.isInteger(limit) && limit !== Infinity || limit < 1) {
+    if ((!Number.isInteger(limit) && limit !== Infinity) || limit < 1) {
       throw new NephoError('BAD_ARGUMENT', `--limit '${this.limit}' is not a whole number of at least 1`);
     }
     const hits = await registries.search(ctx, states, this.terms, limit);
-    const rows = () => Array.from({ length: hits.length }, (_, i) => {
-      const { id, latest, summary, registry } = hits.hit(i);
-      return { name: id, version: latest, summary, registry };
-    });
+    const rows = () =>
+      Array.from({ length: hits.length }, (_, i) => {
+        const { id, latest, summary, registry } = hits.hit(i);
+        return { name: id, version: latest, summary, registry };
+      });
     out.result(out.format === 'table' ? [] : rows(), () => {
       if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
       const width = hits.idWidth();

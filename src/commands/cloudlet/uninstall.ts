@@ -21,13 +21,16 @@ export class CloudletUninstallCommand extends NephoCommand {
     const ctx = cloudlets.cloudletContext(this.home, this.env, out);
     const damaged = this.name.includes('/') ? cloudlets.findDamaged(ctx.home, this.name) : undefined;
     if (damaged) {
-      await cloudlets.uninstallDamaged(ctx, damaged, this.force, () => this.confirm(`Uninstall ${damaged.id} from ${damaged.dir} (its install record is damaged)?`, this.yes));
+      await cloudlets.uninstallDamaged(ctx, damaged, this.force, () =>
+        this.confirm(`Uninstall ${damaged.id} from ${damaged.dir} (its install record is damaged)?`, this.yes),
+      );
       out.line(`uninstalled ${damaged.id} (its install record was damaged)`);
       return 0;
     }
     const cloudlet = cloudlets.resolveInstalled(ctx.home, this.name);
     await cloudlets.uninstallCloudlet(ctx, cloudlet, this.force, () =>
-      this.confirm(`Uninstall ${cloudlet.record.id} ${cloudlet.record.version} from ${cloudlet.dir}?`, this.yes));
+      this.confirm(`Uninstall ${cloudlet.record.id} ${cloudlet.record.version} from ${cloudlet.dir}?`, this.yes),
+    );
     out.line(`uninstalled ${cloudlet.record.id} ${cloudlet.record.version}`);
     return 0;
   }

@@ -9,7 +9,10 @@ export class CloudletUpdateCommand extends ListingCommand {
     category: Category.cloudlet,
     description: 'Move cloudlets to the newest version their recorded range allows',
     details: 'Refuses a cloudlet whose installed files were edited (see cloudlet:verify) unless --force is given.',
-    examples: [['Update everything', '$0 cloudlet:update'], ['One cloudlet', '$0 cloudlet:update mediawiki']],
+    examples: [
+      ['Update everything', '$0 cloudlet:update'],
+      ['One cloudlet', '$0 cloudlet:update mediawiki'],
+    ],
   });
 
   names = Option.Rest({ name: 'names' });
@@ -20,14 +23,22 @@ export class CloudletUpdateCommand extends ListingCommand {
     const out = this.output();
     const results = await cloudlets.updateCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names, this.force);
     out.result(results, () =>
-      out.table(['CLOUDLET', 'FROM', 'TO', 'RESULT'], results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]), 'no cloudlets installed'),
+      out.table(
+        ['CLOUDLET', 'FROM', 'TO', 'RESULT'],
+        results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]),
+        'no cloudlets installed',
+      ),
     );
     const failed = results.filter((r) => r.action === 'failed');
     if (failed.length > 0) {
       // The reason goes on the error line too: with -o json the table is not there to show it.
       const why = failed.map((f) => `${f.id} (${(f.reason ?? 'failed').replace(`${f.id}: `, '')})`).join('; ');
       const hints = [...new Set(failed.flatMap((f) => (f.hint ? [f.hint] : [])))];
-      throw new NephoError('CLOUDLET_UPDATE_FAILED', `${failed.length} cloudlet(s) could not be updated: ${why}`, hints.length > 0 ? { hint: hints.join('; ') } : {});
+      throw new NephoError(
+        'CLOUDLET_UPDATE_FAILED',
+        `${failed.length} cloudlet(s) could not be updated: ${why}`,
+        hints.length > 0 ? { hint: hints.join('; ') } : {},
+      );
     }
     return 0;
   }

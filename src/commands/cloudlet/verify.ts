@@ -8,8 +8,12 @@ export class CloudletVerifyCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.cloudlet,
     description: 'Report installed files that differ from what was installed',
-    details: 'Exits with status 1 when any file was modified, added or removed. A cloudlet installed from a signed registry is also re-checked: the key that verified it must still be trusted for that registry (or have rotated to the key trusted now), and the registry must still pin the installed version to the same commit.',
-    examples: [['Check everything', '$0 cloudlet:verify'], ['One cloudlet', '$0 cloudlet:verify mediawiki']],
+    details:
+      'Exits with status 1 when any file was modified, added or removed. A cloudlet installed from a signed registry is also re-checked: the key that verified it must still be trusted for that registry (or have rotated to the key trusted now), and the registry must still pin the installed version to the same commit.',
+    examples: [
+      ['Check everything', '$0 cloudlet:verify'],
+      ['One cloudlet', '$0 cloudlet:verify mediawiki'],
+    ],
   });
 
   names = Option.Rest({ name: 'names' });
@@ -29,9 +33,13 @@ export class CloudletVerifyCommand extends ListingCommand {
     // Checking everything includes what cannot be checked: a damaged record is reported, not skipped.
     const damaged = this.names.length === 0 ? cloudlets.scanInstalled(this.home).damaged : [];
     if (damaged.length > 0) {
-      throw new NephoError('CLOUDLET_DAMAGED', `cannot verify ${damaged.map((d) => `${d.id} (${d.file}: ${d.problem})`).join(', ')}: the install record is damaged`, {
-        hint: damaged.map(cloudlets.repairCommand).join('; '),
-      });
+      throw new NephoError(
+        'CLOUDLET_DAMAGED',
+        `cannot verify ${damaged.map((d) => `${d.id} (${d.file}: ${d.problem})`).join(', ')}: the install record is damaged`,
+        {
+          hint: damaged.map(cloudlets.repairCommand).join('; '),
+        },
+      );
     }
     const untrusted = results.filter((r) => r.provenance?.problem);
     if (untrusted.length > 0) {

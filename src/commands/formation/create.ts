@@ -41,7 +41,11 @@ export class FormationCreateCommand extends OperationCommand {
     if (this.out !== undefined && !this.dryRun) throw new NephoError('BAD_ARGUMENT', '--out goes with --dry-run');
     const out = this.output();
     const request = {
-      kind: 'create' as const, target: this.target, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [], noInput: this.noInput,
+      kind: 'create' as const,
+      target: this.target,
+      params: this.params ?? [],
+      paramsFiles: this.paramsFiles ?? [],
+      noInput: this.noInput,
       options: providerOptions(this.profile, this.region),
       ...(this.name === undefined ? {} : { name: this.name }),
       ...(this.provider === undefined ? {} : { provider: this.provider }),
@@ -62,13 +66,15 @@ export class FormationCreateCommand extends OperationCommand {
         ['Scenario', `${plan.scenario.name} (${plan.scenario.file})`],
         ['Provider', plan.provider],
         ['Pattern', plan.pattern],
-        written.length > 0
-          ? ['Written', written.join(', ')]
-          : ['Rendered', `${files.map((f) => f.path).join(', ')} (not written; --out DIR writes them)`],
+        written.length > 0 ? ['Written', written.join(', ')] : ['Rendered', `${files.map((f) => f.path).join(', ')} (not written; --out DIR writes them)`],
         ['Checked', plan.checks.join('; ') || '-'],
       ]);
       out.line();
-      out.table(['PARAMETER', 'VALUE', 'SOURCE'], plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]), 'no parameters');
+      out.table(
+        ['PARAMETER', 'VALUE', 'SOURCE'],
+        plan.parameters.map((p) => [p.name, p.value === null ? '' : String(p.value), p.source]),
+        'no parameters',
+      );
       out.line();
       out.line('Dry run: nothing was created.');
     });

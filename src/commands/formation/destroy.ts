@@ -9,7 +9,10 @@ export class FormationDestroyCommand extends OperationCommand {
     category: Category.formation,
     description: 'Destroy a formation and follow it to the end',
     details: 'On a terminal nepho asks first; elsewhere pass --yes. When resources cannot be deleted, they are listed with the reasons.',
-    examples: [['Destroy', '$0 formation:destroy agmedia'], ['Without asking', '$0 destroy agmedia --yes']],
+    examples: [
+      ['Destroy', '$0 formation:destroy agmedia'],
+      ['Without asking', '$0 destroy agmedia --yes'],
+    ],
   });
 
   name = Option.String({ name: 'name' });

@@ -11,7 +11,10 @@ export class FormationDriftCommand extends ListingCommand {
       The provider compares the formation with what it deployed: resource by resource, with each property's expected and actual value where
       it can tell, or the machines that are missing or stopped. Exit status: 0 in sync, 2 drifted, 1 when it could not be checked.
     `,
-    examples: [['Check', '$0 formation:drift agmedia'], ['In a script', '$0 formation:drift agmedia -o json || echo "drifted or unknown"']],
+    examples: [
+      ['Check', '$0 formation:drift agmedia'],
+      ['In a script', '$0 formation:drift agmedia -o json || echo "drifted or unknown"'],
+    ],
   });
 
   name = Option.String({ name: 'name' });
@@ -27,10 +30,14 @@ export class FormationDriftCommand extends ListingCommand {
       }
       out.line(`${drift.name}: drifted`);
       out.line();
-      out.table(['RESOURCE', 'TYPE', 'STATUS', 'PROPERTY', 'EXPECTED', 'ACTUAL'], drift.resources.flatMap((r) =>
-        r.differences.length === 0
-          ? [[r.resource, r.type ?? '', r.status, '', '', '']]
-          : r.differences.map((d) => [r.resource, r.type ?? '', r.status, d.path, d.expected ?? '', d.actual ?? ''])));
+      out.table(
+        ['RESOURCE', 'TYPE', 'STATUS', 'PROPERTY', 'EXPECTED', 'ACTUAL'],
+        drift.resources.flatMap((r) =>
+          r.differences.length === 0
+            ? [[r.resource, r.type ?? '', r.status, '', '', '']]
+            : r.differences.map((d) => [r.resource, r.type ?? '', r.status, d.path, d.expected ?? '', d.actual ?? '']),
+        ),
+      );
     });
     return drift.drifted ? 2 : 0;
   }

@@ -8,7 +8,10 @@ export class FormationListCommand extends ListingCommand {
     category: Category.formation,
     description: 'List formations: recorded here, and found at the providers by their tags',
     details: 'Formations a teammate created show up with source "remote"; a record whose provider no longer has it shows GONE.',
-    examples: [['Everything', '$0 formation:list'], ['In another region', '$0 formation:list --region eu-west-1 -o json']],
+    examples: [
+      ['Everything', '$0 formation:list'],
+      ['In another region', '$0 formation:list --region eu-west-1 -o json'],
+    ],
   });
 
   profile = Option.String('--profile', { description: 'Credentials profile to look in (as nepho register saved it)' });
@@ -25,8 +28,20 @@ export class FormationListCommand extends ListingCommand {
       for (const f of formations) if (f.failed) out.warn(`${f.name}: ${f.failed.operation} failed: ${f.failed.reason}; next: ${f.failed.next}`);
     }
     out.result(formations, () =>
-      out.table(['NAME', 'CLOUDLET', 'VERSION', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],
-        formations.map((f) => [f.name, f.cloudlet, `${f.version ?? ''}${f.newer ? ' (newer installed)' : ''}`, f.scenario, f.provider, f.status, operationText(f.operation), f.source]), 'no formations'),
+      out.table(
+        ['NAME', 'CLOUDLET', 'VERSION', 'SCENARIO', 'PROVIDER', 'STATUS', 'OPERATION', 'SOURCE'],
+        formations.map((f) => [
+          f.name,
+          f.cloudlet,
+          `${f.version ?? ''}${f.newer ? ' (newer installed)' : ''}`,
+          f.scenario,
+          f.provider,
+          f.status,
+          operationText(f.operation),
+          f.source,
+        ]),
+        'no formations',
+      ),
     );
     return 0;
   }
@@ -34,5 +49,7 @@ export class FormationListCommand extends ListingCommand {
 
 function operationText(op: { kind: string; since: string; pid: number; by?: string; state: 'running' | 'interrupted' } | undefined): string {
   if (!op) return '';
-  return op.state === 'running' ? `${op.kind} running since ${op.since.slice(11, 19)} (${op.by ? `by ${op.by}` : `pid ${op.pid}`})` : `${op.kind} interrupted: run formation:watch`;
+  return op.state === 'running'
+    ? `${op.kind} running since ${op.since.slice(11, 19)} (${op.by ? `by ${op.by}` : `pid ${op.pid}`})`
+    : `${op.kind} interrupted: run formation:watch`;
 }

@@ -11,7 +11,10 @@ export class FormationOpenCommand extends NephoCommand {
       The URL is the scenario's access.url, filled from the formation's outputs and parameters. Only http and https URLs are opened.
       When no browser can be started (a server without a desktop), the URL is printed all the same.
     `,
-    examples: [['Open', '$0 formation:open agmedia'], ['Only print the URL', '$0 open agmedia --print']],
+    examples: [
+      ['Open', '$0 formation:open agmedia'],
+      ['Only print the URL', '$0 open agmedia --print'],
+    ],
   });
 
   name = Option.String({ name: 'name' });
@@ -29,4 +32,3 @@ export class FormationOpenCommand extends NephoCommand {
     return 0;
   }
 }
-

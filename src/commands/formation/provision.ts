@@ -28,10 +28,17 @@ export class FormationProvisionCommand extends OperationCommand {
   override detach = Option.Boolean('--detach', false, { description: 'Return once the run has started; the nanny carries on' });
 
   async execute(): Promise<number> {
-    return this.operate(this.output(), {
-      kind: 'provision', name: this.name, params: this.params ?? [], options: {},
-      ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
-      ...(this.user === undefined ? {} : { user: this.user }),
-    }, false);
+    return this.operate(
+      this.output(),
+      {
+        kind: 'provision',
+        name: this.name,
+        params: this.params ?? [],
+        options: {},
+        ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
+        ...(this.user === undefined ? {} : { user: this.user }),
+      },
+      false,
+    );
   }
 }

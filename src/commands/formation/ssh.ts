@@ -24,7 +24,7 @@ export class FormationSshCommand extends ListingCommand {
     `,
     examples: [
       ['Log in', '$0 formation:ssh agmedia -i ~/.ssh/agmedia.pem'],
-      ['Run a command', "$0 ssh agmedia -- sudo tail -n 50 /var/log/nepho-bootstrap.log"],
+      ['Run a command', '$0 ssh agmedia -- sudo tail -n 50 /var/log/nepho-bootstrap.log'],
       ['Show the ssh command instead of running it', '$0 ssh agmedia --print'],
       ['The same as JSON, for scripts', '$0 ssh agmedia --print -o json'],
       ['Give a slow network more time to answer', '$0 ssh agmedia --connect-timeout 60'],
@@ -44,7 +44,9 @@ export class FormationSshCommand extends ListingCommand {
     const out = this.output();
     const ctx = await ops.engineContext(this.home, this.env);
     const ssh = await ops.sshCommandFor(ctx, {
-      name: this.name, print: this.print, command: this.command,
+      name: this.name,
+      print: this.print,
+      command: this.command,
       ...(this.identity === undefined ? {} : { identity: resolve(this.identity) }),
       ...(this.user === undefined ? {} : { user: this.user }),
       ...(this.connectTimeout === undefined ? {} : { connectTimeout: this.connectTimeout }),

@@ -41,7 +41,10 @@ export function printPreview(out: Output, summary: UpdateSummary): void {
   if (summary.changes.length > 0) {
     line();
     const table = new Output(sink, out.stderr, out.format === 'wide' ? 'wide' : 'table', out.colors);
-    table.table(['ACTION', 'RESOURCE', 'TYPE', 'REPLACEMENT'], summary.changes.map((c) => [c.action, c.resource, c.type ?? '', c.replacement ?? '–']));
+    table.table(
+      ['ACTION', 'RESOURCE', 'TYPE', 'REPLACEMENT'],
+      summary.changes.map((c) => [c.action, c.resource, c.type ?? '', c.replacement ?? '–']),
+    );
   }
   if (summary.diff) {
     line();
@@ -54,17 +57,34 @@ export function printPreview(out: Output, summary: UpdateSummary): void {
 /** One message of a running operation, for a person following along (on stderr: stdout stays data). */
 export function printMessage(out: Output, message: OperationMessage): void {
   switch (message.kind) {
-    case 'event': out.event(eventLine(out, message.event)); break;
-    case 'accepted': out.notice('accepted by the provider'); break;
-    case 'resumed': out.notice(`resumed: ${message.reason}`); break;
+    case 'event':
+      out.event(eventLine(out, message.event));
+      break;
+    case 'accepted':
+      out.notice('accepted by the provider');
+      break;
+    case 'resumed':
+      out.notice(`resumed: ${message.reason}`);
+      break;
     // The journal keeps the pid, the host and the exact time; people get the time to the second.
-    case 'start': out.notice(`${message.operation} started at ${message.time.slice(11, 19)}`); break;
-    case 'notice': out.notice(message.text); break;
-    case 'warning': out.warn(message.text); break;
-    case 'preview': printPreview(out, message.summary); break;
+    case 'start':
+      out.notice(`${message.operation} started at ${message.time.slice(11, 19)}`);
+      break;
+    case 'notice':
+      out.notice(message.text);
+      break;
+    case 'warning':
+      out.warn(message.text);
+      break;
+    case 'preview':
+      printPreview(out, message.summary);
+      break;
     // What the machines print is the command's own output, unless stdout carries data.
-    case 'output': (message.stream === 'stdout' && out.human ? out.stdout : out.stderr).write(`${message.line}\n`); break;
-    default: break;
+    case 'output':
+      (message.stream === 'stdout' && out.human ? out.stdout : out.stderr).write(`${message.line}\n`);
+      break;
+    default:
+      break;
   }
 }
 
@@ -103,7 +123,10 @@ export class OperationStatus {
   readonly #resources = new Map<string, string>();
   #current: string | undefined;
 
-  constructor(private readonly label: string, private readonly started: number) {}
+  constructor(
+    private readonly label: string,
+    private readonly started: number,
+  ) {}
 
   /** Take in one event of the operation. */
   event(event: FormationEvent): void {
@@ -120,7 +143,6 @@ export class OperationStatus {
   }
 }
 
-
 /**
  * The operation engine's IO port, and a provider's register dialogue, on the
  * terminal: events as lines, questions at the keyboard (drawn on stderr, so
@@ -132,7 +154,10 @@ export class TerminalIo implements OperationIo, RegisterIo {
   /** The operation has ended (or was left): no status line from now on. */
   #over = false;
 
-  constructor(private readonly out: Output, private readonly options: TerminalOptions) {}
+  constructor(
+    private readonly out: Output,
+    private readonly options: TerminalOptions,
+  ) {}
 
   notify(message: OperationMessage): void {
     if (message.kind === 'start' && this.out.live && this.out.human) this.startStatus(message.operation, Date.parse(message.time));
@@ -150,11 +175,16 @@ export class TerminalIo implements OperationIo, RegisterIo {
   private startStatus(operation: string, started: number): void {
     this.#over = false;
     const status = new OperationStatus(operation, Number.isNaN(started) ? Date.now() : started);
-    void this.out.statusLine(() => status.text(), () => !this.#over && !this.#status).then((line) => {
-      if (!line) return;
-      this.#status = { event: (e) => status.event(e), redraw: () => line.redraw() };
-      process.once('SIGINT', this.onInterrupt);
-    });
+    void this.out
+      .statusLine(
+        () => status.text(),
+        () => !this.#over && !this.#status,
+      )
+      .then((line) => {
+        if (!line) return;
+        this.#status = { event: (e) => status.event(e), redraw: () => line.redraw() };
+        process.once('SIGINT', this.onInterrupt);
+      });
   }
 
   private readonly onInterrupt = () => this.endStatus();
@@ -196,10 +226,12 @@ export class TerminalIo implements OperationIo, RegisterIo {
     const { input, password } = await promptLibrary();
     const context = { input: streamOf(this.options.stdin), output: streamOf(this.options.stderr) };
     const validate = (answer: string): string | true => question.validate?.(answer.trim()) ?? true;
-    const answer = await answered(() => (question.secret
-      // Masked, and without the prompt's ctrl+t key that would show it.
-      ? password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
-      : input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context)));
+    const answer = await answered(() =>
+      question.secret
+        ? // Masked, and without the prompt's ctrl+t key that would show it.
+          password({ message: question.message, mask: '*', toggleMask: false, validate }, context)
+        : input({ message: question.message, ...(question.default === undefined ? {} : { default: question.default }), validate }, context),
+    );
     return answer.trim();
   }
 
@@ -251,13 +283,19 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
     case 'failed':
       if (result.exitCode !== undefined && result.exitCode !== 0) {
         // A command on the machines failed: its status passes through, as ssh's does.
-        out.stderr.write(renderError(new NephoError('PROVISION_FAILED', `formation ${name}: ${result.failures[0]?.reason ?? `exit status ${result.exitCode}`}`), out.colors));
+        out.stderr.write(
+          renderError(new NephoError('PROVISION_FAILED', `formation ${name}: ${result.failures[0]?.reason ?? `exit status ${result.exitCode}`}`), out.colors),
+        );
         return result.exitCode;
       }
       for (const f of result.failures) out.stderr.write(`  ${out.style.red('✗')} ${f.resource}${f.type ? ` (${f.type})` : ''}: ${f.reason}\n`);
-      throw new NephoError(FAILED[kind], `formation ${name}: ${kind} failed with ${result.status} after ${duration(result.took)}${result.failures.length > 0 ? `; ${result.failures.length} resource(s) failed (above)` : ''}`, {
-        hint: failureHint(result),
-      });
+      throw new NephoError(
+        FAILED[kind],
+        `formation ${name}: ${kind} failed with ${result.status} after ${duration(result.took)}${result.failures.length > 0 ? `; ${result.failures.length} resource(s) failed (above)` : ''}`,
+        {
+          hint: failureHint(result),
+        },
+      );
     case 'errored':
       throw new NephoError(result.error.code, result.error.message, result.error.hint ? { hint: result.error.hint } : {});
     case 'detached':
@@ -265,7 +303,9 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
         say(`stopped watching; the operation on ${name} goes on`);
         return 0;
       }
-      say(`${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on ${result.server ? `at ${result.server}` : `in the background (pid ${result.pid})`}`);
+      say(
+        `${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on ${result.server ? `at ${result.server}` : `in the background (pid ${result.pid})`}`,
+      );
       say(`re-attach with: nepho formation:watch ${name}`);
       return 0;
   }
@@ -273,7 +313,8 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
 
 /** What to do after a failed operation, by how the provider left the formation. */
 function failureHint(result: { kind: string; name: string; status: string }): string {
-  if (/ROLLBACK_FAILED$/.test(result.status)) return `the rollback failed too: fix what the reasons above say, then continue it from the provider's console, or destroy it: nepho formation:destroy ${result.name}`;
+  if (/ROLLBACK_FAILED$/.test(result.status))
+    return `the rollback failed too: fix what the reasons above say, then continue it from the provider's console, or destroy it: nepho formation:destroy ${result.name}`;
   if (result.kind === 'update') return `the formation still runs what it ran before; nepho formation:describe ${result.name} shows it`;
   return `nepho formation:describe ${result.name} shows what is left`;
 }

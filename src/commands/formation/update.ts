@@ -33,9 +33,18 @@ export class FormationUpdateCommand extends OperationCommand {
   yes = Option.Boolean('-y,--yes', false, { description: 'Apply without asking' });
 
   async execute(): Promise<number> {
-    return this.operate(this.output(), {
-      kind: 'update', name: this.name, params: this.params ?? [], paramsFiles: this.paramsFiles ?? [],
-      noInput: this.noInput, dryRun: this.dryRun, options: {},
-    }, this.yes);
+    return this.operate(
+      this.output(),
+      {
+        kind: 'update',
+        name: this.name,
+        params: this.params ?? [],
+        paramsFiles: this.paramsFiles ?? [],
+        noInput: this.noInput,
+        dryRun: this.dryRun,
+        options: {},
+      },
+      this.yes,
+    );
   }
 }

@@ -8,7 +8,10 @@ export class ParameterGetCommand extends NephoCommand {
   static override usage = NephoCommand.Usage({
     category: Category.config,
     description: 'Print the saved value that applies to a scope (the narrowest one that has it)',
-    examples: [['Globally', '$0 parameter:get KeyName'], ['For a scenario', '$0 parameter:get Replicas --cloudlet mediawiki --scenario multi-tenant']],
+    examples: [
+      ['Globally', '$0 parameter:get KeyName'],
+      ['For a scenario', '$0 parameter:get Replicas --cloudlet mediawiki --scenario multi-tenant'],
+    ],
   });
 
   key = Option.String({ name: 'key' });
@@ -20,7 +23,10 @@ export class ParameterGetCommand extends NephoCommand {
     const scope = scenarios.resolveScope(this.home, { cloudlet: this.cloudlet, scenario: this.scenario });
     const wanted = scenarios.scopeKey(scope);
     const applies = (s: string) => s === '*' || wanted === s || wanted.startsWith(`${s}/`);
-    const found = scenarios.listSaved(this.home).filter((v) => v.key === this.key && applies(v.scope)).at(-1);
+    const found = scenarios
+      .listSaved(this.home)
+      .filter((v) => v.key === this.key && applies(v.scope))
+      .at(-1);
     if (!found) throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key}${wanted === '*' ? '' : ` that applies to ${wanted}`}`);
     this.output().line(String(found.value));
     return 0;

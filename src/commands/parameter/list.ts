@@ -13,7 +13,13 @@ export class ParameterListCommand extends ListingCommand {
     const scenarios = await import('../../scenarios/index.js');
     const out = this.output();
     const saved = scenarios.listSaved(this.home);
-    out.result(saved, () => out.table(['KEY', 'VALUE', 'SCOPE'], saved.map((s) => [s.key, String(s.value), s.scope === '*' ? 'global' : s.scope]), 'no saved parameters'));
+    out.result(saved, () =>
+      out.table(
+        ['KEY', 'VALUE', 'SCOPE'],
+        saved.map((s) => [s.key, String(s.value), s.scope === '*' ? 'global' : s.scope]),
+        'no saved parameters',
+      ),
+    );
     return 0;
   }
 }

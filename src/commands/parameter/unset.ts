@@ -8,12 +8,15 @@ export class ParameterUnsetCommand extends NephoCommand {
   static override usage = NephoCommand.Usage({
     category: Category.config,
     description: 'Remove a saved parameter value from one scope',
-    examples: [['Globally', '$0 parameter:unset KeyName'], ['From one cloudlet', '$0 parameter:unset WikiName --cloudlet mediawiki']],
+    examples: [
+      ['Globally', '$0 parameter:unset KeyName'],
+      ['From one cloudlet', '$0 parameter:unset WikiName --cloudlet mediawiki'],
+    ],
   });
 
   key = Option.String({ name: 'key' });
-  cloudlet = Option.String('--cloudlet', { description: 'From this cloudlet\'s scope' });
-  scenario = Option.String('--scenario', { description: 'From this scenario\'s scope (with --cloudlet)' });
+  cloudlet = Option.String('--cloudlet', { description: "From this cloudlet's scope" });
+  scenario = Option.String('--scenario', { description: "From this scenario's scope (with --cloudlet)" });
 
   async execute(): Promise<number> {
     const scenarios = await import('../../scenarios/index.js');

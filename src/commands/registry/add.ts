@@ -30,7 +30,8 @@ export class RegistryAddCommand extends NephoCommand {
     const out = this.output();
     const key = this.key === undefined ? undefined : registries.readKeyArgument(this.key);
     const state = await registries.addRegistry(registries.cloudletContext(this.home, this.env, out), this.name, this.url, {
-      ...(key === undefined ? {} : { key }), allowUnsigned: this.allowUnsigned,
+      ...(key === undefined ? {} : { key }),
+      allowUnsigned: this.allowUnsigned,
     });
     out.line(`added registry '${this.name}' with ${state.count ?? 0} cloudlet(s)${key === undefined ? '' : `, signed with ${key}`}`);
     return 0;

@@ -34,13 +34,15 @@ export class RegistryBuildCommand extends NephoCommand {
     const registries = await import('../../registry/index.js');
     const out = this.output();
     const result = await registries.buildRegistry({
-      sources: this.sources, out: this.out,
+      sources: this.sources,
+      out: this.out,
       ...(this.owner !== undefined ? { owner: this.owner } : {}),
       ...(this.sign !== undefined ? { sign: this.sign } : {}),
       ...(this.expiresIn !== undefined ? { expiresInDays: Number(this.expiresIn) } : {}),
       ...(this.nextKey !== undefined ? { nextKey: this.nextKey } : {}),
       ...(this.previousKey !== undefined ? { previousKey: this.previousKey } : {}),
-      warn: (m) => out.warn(m), notice: (m) => out.notice(m),
+      warn: (m) => out.warn(m),
+      notice: (m) => out.notice(m),
     });
     for (const [id, c] of Object.entries(result.index.cloudlets)) out.line(`${id}: ${c.versions.map((v) => v.version).join(', ')}`);
     out.line(`wrote ${result.indexFile}${result.signatureFile ? `, ${result.signatureFile} (signed with ${result.signedBy})` : ''} and ${result.htmlFile}`);

@@ -16,10 +16,18 @@ export class RegistryUpdateCommand extends ListingCommand {
     const out = this.output();
     const states = await out.slow('updating registries', () => registries.syncAll(registries.cloudletContext(this.home, this.env, out), true));
     const rows = states.map((s) => ({
-      name: s.source.name, url: registries.shownUrl(s.source), state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
-      cloudlets: s.count ?? null, error: s.error?.message ?? null,
+      name: s.source.name,
+      url: registries.shownUrl(s.source),
+      state: s.error ? (s.state === 'offline' ? 'kept previous copy' : 'unavailable') : s.state,
+      cloudlets: s.count ?? null,
+      error: s.error?.message ?? null,
     }));
-    out.result(rows, () => out.table(['NAME', 'STATE', 'CLOUDLETS'], rows.map((r) => [r.name, r.state, r.cloudlets === null ? '-' : String(r.cloudlets)])));
+    out.result(rows, () =>
+      out.table(
+        ['NAME', 'STATE', 'CLOUDLETS'],
+        rows.map((r) => [r.name, r.state, r.cloudlets === null ? '-' : String(r.cloudlets)]),
+      ),
+    );
     const failed = states.filter((s) => s.error);
     if (failed.length > 0) {
       const why = failed.map((s) => (s.state === 'offline' ? `${s.error!.message} (the previous copy is kept)` : s.error!.message));

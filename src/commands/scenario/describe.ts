@@ -7,7 +7,10 @@ export class ScenarioDescribeCommand extends ListingCommand {
   static override usage = ListingCommand.Usage({
     category: Category.scenario,
     description: 'Show a scenario: its merged configuration, its parameters, and how to give them values',
-    examples: [['Describe a scenario', '$0 scenario:describe mediawiki/multi-tenant'], ['As JSON', '$0 scenario:describe mediawiki -o json']],
+    examples: [
+      ['Describe a scenario', '$0 scenario:describe mediawiki/multi-tenant'],
+      ['As JSON', '$0 scenario:describe mediawiki -o json'],
+    ],
   });
 
   target = Option.String({ name: 'cloudlet/scenario' });
@@ -19,7 +22,12 @@ export class ScenarioDescribeCommand extends ListingCommand {
     const d = await scenarios.describeScenario(this.home, this.target, registry);
     out.result(d, () => {
       const rule = '-'.repeat(48);
-      out.fields([['Name', d.name], ['Cloudlet', `${d.cloudlet} ${d.version}`], ['Summary', d.summary], ['Description', d.description?.trim()]]);
+      out.fields([
+        ['Name', d.name],
+        ['Cloudlet', `${d.cloudlet} ${d.version}`],
+        ['Summary', d.summary],
+        ['Description', d.description?.trim()],
+      ]);
       out.line(rule);
       out.line('Scenario Configuration:');
       out.line(rule);
@@ -27,10 +35,18 @@ export class ScenarioDescribeCommand extends ListingCommand {
       out.line(rule);
       out.line('Parameters:');
       out.line(rule);
-      out.table(['NAME', 'TYPE', 'DEFAULT', 'CONSTRAINTS', 'FROM', 'DESCRIPTION'], d.parameters.map((p) => [
-        `${p.name}${p.required ? '*' : ''}`, p.secret ? `${p.type}, secret` : p.type, p.default === undefined ? '' : String(p.default),
-        p.constraints.join('; '), p.declaredIn.join(', '), p.description ?? '',
-      ]), 'no parameters');
+      out.table(
+        ['NAME', 'TYPE', 'DEFAULT', 'CONSTRAINTS', 'FROM', 'DESCRIPTION'],
+        d.parameters.map((p) => [
+          `${p.name}${p.required ? '*' : ''}`,
+          p.secret ? `${p.type}, secret` : p.type,
+          p.default === undefined ? '' : String(p.default),
+          p.constraints.join('; '),
+          p.declaredIn.join(', '),
+          p.description ?? '',
+        ]),
+        'no parameters',
+      );
       out.line(rule);
       // Installed files are the cloudlet's own (cloudlet:verify reports edits): values go elsewhere.
       const [first] = d.parameters;

@@ -44,23 +44,31 @@ export async function uploadTemplate(clients: AwsClients, formation: string, bod
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) exists = false;
     else if (status === 403) {
-      throw new NephoError('ARTIFACTS_BUCKET_FORBIDDEN', `S3 bucket ${bucket} (for templates over 51,200 bytes) exists but is not this account's, or denies access`, {
-        hint: 'nepho only writes templates to a bucket of the account it deploys to; check the bucket and its policy',
-        cause: error,
-      });
+      throw new NephoError(
+        'ARTIFACTS_BUCKET_FORBIDDEN',
+        `S3 bucket ${bucket} (for templates over 51,200 bytes) exists but is not this account's, or denies access`,
+        {
+          hint: 'nepho only writes templates to a bucket of the account it deploys to; check the bucket and its policy',
+          cause: error,
+        },
+      );
     } else throw error;
   }
   if (!exists) {
     try {
-      await s3.send(new CreateBucketCommand({
-        Bucket: bucket,
-        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
-      }));
+      await s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+        }),
+      );
     } catch (error) {
       // Made meanwhile by another nepho of the same account: fine. By anyone else: refused.
       if ((error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') {
         if ((error as { name?: string }).name === 'BucketAlreadyExists') {
-          throw new NephoError('ARTIFACTS_BUCKET_FORBIDDEN', `S3 bucket ${bucket} (for templates over 51,200 bytes) belongs to another account`, { cause: error });
+          throw new NephoError('ARTIFACTS_BUCKET_FORBIDDEN', `S3 bucket ${bucket} (for templates over 51,200 bytes) belongs to another account`, {
+            cause: error,
+          });
         }
         throw error;
       }

@@ -110,7 +110,11 @@ export function parseIni(text: string): IniSection[] {
       continue;
     }
     const key = keyOf(line);
-    if (key !== undefined && current) current.values[key] = line.slice(line.indexOf('=') + 1).replace(/\s[#;].*$/, '').trim();
+    if (key !== undefined && current)
+      current.values[key] = line
+        .slice(line.indexOf('=') + 1)
+        .replace(/\s[#;].*$/, '')
+        .trim();
   }
   return sections;
 }
@@ -228,10 +232,13 @@ export interface AwsProfile {
  * config file, each updated in place and written with mode 0600.
  */
 export function writeAwsProfile(files: AwsFiles, p: AwsProfile): void {
-  writeAwsFile(files.credentials, setIniValues(readAwsFile(files.credentials), p.profile, {
-    aws_access_key_id: p.accessKeyId,
-    aws_secret_access_key: p.secretAccessKey,
-  }));
+  writeAwsFile(
+    files.credentials,
+    setIniValues(readAwsFile(files.credentials), p.profile, {
+      aws_access_key_id: p.accessKeyId,
+      aws_secret_access_key: p.secretAccessKey,
+    }),
+  );
   writeAwsFile(files.config, setIniValues(readAwsFile(files.config), configSection(p.profile), { region: p.region }));
 }
 
@@ -266,7 +273,10 @@ const CONFIG_CREDENTIAL_KEYS = [...CREDENTIAL_KEYS, 'sso_session', 'sso_start_ur
 export function findAwsCredentials(env: NodeJS.ProcessEnv, files: AwsFiles): string | undefined {
   const variable = CREDENTIAL_ENV.find((name) => env[name] !== undefined && env[name] !== '');
   if (variable) return variable;
-  for (const [file, keys] of [[files.credentials, CREDENTIAL_KEYS], [files.config, CONFIG_CREDENTIAL_KEYS]] as const) {
+  for (const [file, keys] of [
+    [files.credentials, CREDENTIAL_KEYS],
+    [files.config, CONFIG_CREDENTIAL_KEYS],
+  ] as const) {
     const section = parseIni(readAwsFile(file)).find((s) => keys.some((k) => s.values[k] !== undefined && s.values[k] !== ''));
     if (section) return `${file} [${section.name}]`;
   }
@@ -312,7 +322,14 @@ export function resolveAwsSettings(options: ProviderOptions, env: NodeJS.Process
     });
   }
   if (!REGION.test(region)) {
-    const from = options.region !== undefined ? '--region' : env.AWS_REGION ? 'AWS_REGION' : env.AWS_DEFAULT_REGION ? 'AWS_DEFAULT_REGION' : `region of profile ${profile ?? 'default'}`;
+    const from =
+      options.region !== undefined
+        ? '--region'
+        : env.AWS_REGION
+          ? 'AWS_REGION'
+          : env.AWS_DEFAULT_REGION
+            ? 'AWS_DEFAULT_REGION'
+            : `region of profile ${profile ?? 'default'}`;
     throw new NephoError('BAD_REGION', `${from} '${region}' is not an AWS region`, { hint: 'for example us-east-1 or eu-west-3' });
   }
 

@@ -37,7 +37,10 @@ interface ArrayFrame {
 }
 
 class JsonSyntax extends Error {
-  constructor(readonly offset: number, message: string) {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -150,9 +153,11 @@ function parse(text: string, posOf: (offset: number) => Position, map: SourceMap
     if (c === '{' || c === '[') {
       if (stack.length >= MAX_DEPTH) throw new JsonSyntax(i, `nested more than ${MAX_DEPTH} levels deep`);
       i++;
-      stack.push(c === '{'
-        ? { kind: 'object', value: {}, path, state: 'first', key: '', keyPos: posOf(start), keys: new Map() }
-        : { kind: 'array', value: [], path, state: 'first' });
+      stack.push(
+        c === '{'
+          ? { kind: 'object', value: {}, path, state: 'first', key: '', keyPos: posOf(start), keys: new Map() }
+          : { kind: 'array', value: [], path, state: 'first' },
+      );
       continue;
     }
     if (c === '"') {

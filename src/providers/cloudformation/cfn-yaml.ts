@@ -15,9 +15,33 @@ import { SourceMap } from './source-map.js';
 /** Every short-form intrinsic CloudFormation knows, and the long form each stands for. */
 export const SHORT_FORMS: ReadonlyMap<string, string> = new Map([
   ...['Ref', 'Condition'].map((n): [string, string] => [n, n]),
-  ...['And', 'Base64', 'Cidr', 'Contains', 'EachMemberEquals', 'EachMemberIn', 'Equals', 'FindInMap', 'ForEach', 'GetAtt', 'GetAZs',
-    'If', 'ImportValue', 'Join', 'Length', 'Not', 'Or', 'RefAll', 'Select', 'Split', 'Sub', 'ToJsonString', 'Transform', 'ValueOf',
-    'ValueOfAll'].map((n): [string, string] => [n, `Fn::${n}`]),
+  ...[
+    'And',
+    'Base64',
+    'Cidr',
+    'Contains',
+    'EachMemberEquals',
+    'EachMemberIn',
+    'Equals',
+    'FindInMap',
+    'ForEach',
+    'GetAtt',
+    'GetAZs',
+    'If',
+    'ImportValue',
+    'Join',
+    'Length',
+    'Not',
+    'Or',
+    'RefAll',
+    'Select',
+    'Split',
+    'Sub',
+    'ToJsonString',
+    'Transform',
+    'ValueOf',
+    'ValueOfAll',
+  ].map((n): [string, string] => [n, `Fn::${n}`]),
 ]);
 
 /** The deepest nesting a template may have; deeper ones are refused before anything recurses over them. */
@@ -114,9 +138,13 @@ function parseOnce(text: string): Parsed {
 
 /** The yaml library's message, on one line, in words a template author knows. */
 function syntaxMessage(code: string, message: string): string {
-  const line = message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, '').trim();
+  const line = message
+    .split('\n')[0]!
+    .replace(/\s+at line \d+, column \d+:?$/, '')
+    .trim();
   if (code === 'RESOURCE_EXHAUSTION') return `nested too deeply to read (${line})`;
-  if (code === 'BAD_INDENT' || code === 'TAB_AS_INDENT' || code === 'MISSING_CHAR' || code === 'MULTILINE_IMPLICIT_KEY') return `bad indentation or structure: ${line}`;
+  if (code === 'BAD_INDENT' || code === 'TAB_AS_INDENT' || code === 'MISSING_CHAR' || code === 'MULTILINE_IMPLICIT_KEY')
+    return `bad indentation or structure: ${line}`;
   return `not valid YAML: ${line}`;
 }
 
@@ -131,7 +159,8 @@ const TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 const FALSE = /^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/;
 const NULL = /^(?:~|null|Null|NULL|)$/;
 const INT = /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
-const FLOAT = /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const FLOAT =
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 /** A plain (unquoted, untagged) scalar's value under YAML 1.1, as CloudFormation reads it. */
 export function resolvePlain(text: string): string | number | boolean | null {
@@ -182,7 +211,12 @@ class Builder {
   readonly errors: ReadProblem[] = [];
   private nodes = 0;
 
-  constructor(private readonly doc: Document.Parsed, private readonly lines: LineCounter, private readonly map: SourceMap, private readonly text: string) {}
+  constructor(
+    private readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+    private readonly map: SourceMap,
+    private readonly text: string,
+  ) {}
 
   /** Where a node's tag is written (just before the node), else where the node is. */
   private tagPos(node: Node, tag: string, fallback: Position): Position {
@@ -266,8 +300,10 @@ class Builder {
 
   private standardScalar(standard: string, text: string, pos: Position): unknown {
     switch (standard) {
-      case 'str': return text;
-      case 'null': return null;
+      case 'str':
+        return text;
+      case 'null':
+        return null;
       case 'bool':
         if (TRUE.test(text)) return true;
         if (FALSE.test(text)) return false;
@@ -326,8 +362,12 @@ class Builder {
       }
       return Object.entries(value);
     };
-    const resolved = isAlias(node) ? node.resolve(this.doc) ?? null : node;
-    if (isSeq(resolved)) return (resolved.items as Node[]).slice().reverse().flatMap((n) => one(n));
+    const resolved = isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+    if (isSeq(resolved))
+      return (resolved.items as Node[])
+        .slice()
+        .reverse()
+        .flatMap((n) => one(n));
     return one(node);
   }
 

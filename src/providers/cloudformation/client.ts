@@ -64,7 +64,16 @@ function proxied(service: AwsService, settings: AwsSettings, env: NodeJS.Process
 }
 
 /** AWS's error codes for a request refused for its rate. */
-const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'ThrottledException', 'RequestThrottled', 'RequestThrottledException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+]);
 
 /** True for throttling ("Rate exceeded"), however the service spells it. */
 export function isThrottling(error: unknown): boolean {
@@ -88,7 +97,14 @@ export function isNoSuchStack(error: unknown): boolean {
 }
 
 /** AWS's and emulators' error codes for an action the endpoint does not offer. */
-const UNSUPPORTED = new Set(['InvalidAction', 'UnknownOperationException', 'NotImplemented', 'NotImplementedException', 'UnsupportedOperation', 'UnsupportedOperationException']);
+const UNSUPPORTED = new Set([
+  'InvalidAction',
+  'UnknownOperationException',
+  'NotImplemented',
+  'NotImplementedException',
+  'UnsupportedOperation',
+  'UnsupportedOperationException',
+]);
 
 /**
  * True when the endpoint does not offer the action called: an error code
@@ -109,7 +125,16 @@ export function cloudformationEndpoint(settings: AwsSettings): string {
   return settings.endpoints.cloudformation ?? `AWS CloudFormation in ${settings.region}`;
 }
 
-const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'UnrecognizedClientException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AuthFailure', 'ExpiredToken', 'ExpiredTokenException', 'InvalidToken']);
+const REJECTED_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AuthFailure',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidToken',
+]);
 
 /**
  * Turn what the SDK threw into a NephoError a user can act on: no
@@ -149,10 +174,14 @@ export function awsError(error: unknown, what: string, settings: AwsSettings, sc
   const httpStatus = (e.$metadata as { httpStatusCode?: number } | undefined)?.httpStatusCode;
   if (httpStatus === undefined && (isTransient(error) || /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|socket hang up|connect/i.test(e.message ?? ''))) {
     const endpoint = Object.values(settings.endpoints)[0];
-    return new NephoError('AWS_UNREACHABLE', `${what}: cannot reach AWS${endpoint ? ` at ${endpoint} (AWS_ENDPOINT_URL)` : ` in ${settings.region}`}: ${message}`, {
-      hint: endpoint ? 'is the endpoint running?' : 'check the network connection',
-      cause: error,
-    });
+    return new NephoError(
+      'AWS_UNREACHABLE',
+      `${what}: cannot reach AWS${endpoint ? ` at ${endpoint} (AWS_ENDPOINT_URL)` : ` in ${settings.region}`}: ${message}`,
+      {
+        hint: endpoint ? 'is the endpoint running?' : 'check the network connection',
+        cause: error,
+      },
+    );
   }
   if (httpStatus !== undefined && /Deserialization error|XML parse error/.test(e.message ?? '')) {
     // Not an AWS error document (an HTML error page from a proxy or an emulator).

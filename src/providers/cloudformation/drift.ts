@@ -36,10 +36,14 @@ export async function detectDrift(ref: FormationRef, options: ProviderOptions, e
   } catch (error) {
     if (isUnsupportedAction(error)) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw new NephoError('DRIFT_UNSUPPORTED', `${cloudformationEndpoint(clients.settings)} does not support drift detection (DetectStackDrift answered${status ? ` HTTP ${status}` : ''} without a result)`, {
-        hint: 'drift detection needs AWS CloudFormation itself; local emulators do not offer it',
-        cause: error,
-      });
+      throw new NephoError(
+        'DRIFT_UNSUPPORTED',
+        `${cloudformationEndpoint(clients.settings)} does not support drift detection (DetectStackDrift answered${status ? ` HTTP ${status}` : ''} without a result)`,
+        {
+          hint: 'drift detection needs AWS CloudFormation itself; local emulators do not offer it',
+          cause: error,
+        },
+      );
     }
     throw awsError(error, what, clients.settings);
   }
@@ -58,9 +62,13 @@ export async function detectDrift(ref: FormationRef, options: ProviderOptions, e
     throw awsError(error, what, clients.settings);
   }
   if (status.DetectionStatus !== 'DETECTION_COMPLETE' && drifts.length === 0) {
-    throw new NephoError('DRIFT_DETECTION_FAILED', `${what}: CloudFormation could not check every resource (${status.DetectionStatus ?? 'no status'}: ${status.DetectionStatusReason ?? 'no reason given'})`, {
-      hint: 'resources it could not check may have drifted; see the reason, and try again later',
-    });
+    throw new NephoError(
+      'DRIFT_DETECTION_FAILED',
+      `${what}: CloudFormation could not check every resource (${status.DetectionStatus ?? 'no status'}: ${status.DetectionStatusReason ?? 'no reason given'})`,
+      {
+        hint: 'resources it could not check may have drifted; see the reason, and try again later',
+      },
+    );
   }
   return {
     drifted: drifts.length > 0 || status.StackDriftStatus === 'DRIFTED',

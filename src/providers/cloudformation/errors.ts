@@ -66,7 +66,7 @@ export const PROVIDER_ERRORS = {
     hint: 'check or renew them with nepho register',
   },
   DRIFT_DETECTION_FAILED: {
-    meaning: 'CloudFormation\'s drift detection failed before it could tell whether anything drifted',
+    meaning: "CloudFormation's drift detection failed before it could tell whether anything drifted",
   },
   NO_CREDENTIALS: {
     meaning: 'no AWS credentials were found for the profile in use',
@@ -89,7 +89,8 @@ export const PROVIDER_ERRORS = {
     hint: 'add NoEcho: true to the template parameter',
   },
   SECRET_UNREADABLE: {
-    meaning: 'the template keeps a secret parameter in AWS Secrets Manager for the bootstrap, but a resource that runs the bootstrap has no instance profile to read it with',
+    meaning:
+      'the template keeps a secret parameter in AWS Secrets Manager for the bootstrap, but a resource that runs the bootstrap has no instance profile to read it with',
     hint: 'give the resource an instance profile whose role may secretsmanager:GetSecretValue on that secret only',
   },
   STACK_BUSY: {

@@ -1,10 +1,4 @@
-import {
-  DescribeStackEventsCommand,
-  DescribeStacksCommand,
-  type CloudFormationClient,
-  type Stack,
-  type StackEvent,
-} from '@aws-sdk/client-cloudformation';
+import { DescribeStackEventsCommand, DescribeStacksCommand, type CloudFormationClient, type Stack, type StackEvent } from '@aws-sdk/client-cloudformation';
 import { sleep } from '../../timers.js';
 import type { FormationEvent, Outcome } from '../types.js';
 import { isNoSuchStack, isThrottling, isTransient } from './client.js';

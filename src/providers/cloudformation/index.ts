@@ -47,12 +47,14 @@ export const cloudformationProvider: Provider = {
       ...(d.secret ? { secret: true } : {}),
       ...(d.constraints.choices ? { choices: d.constraints.choices as (string | number)[] } : {}),
       // AllowedPattern is Java's dialect: translated where JavaScript can say the same, else left to CloudFormation.
-      ...(d.constraints.pattern === undefined ? {} : {
-        pattern: d.constraints.patternAsJs?.source ?? d.constraints.pattern,
-        declaredPattern: d.constraints.pattern,
-        ...(d.constraints.patternAsJs ? { patternFlags: d.constraints.patternAsJs.flags } : {}),
-        ...(d.constraints.patternUnchecked === undefined ? {} : { patternUnchecked: d.constraints.patternUnchecked }),
-      }),
+      ...(d.constraints.pattern === undefined
+        ? {}
+        : {
+            pattern: d.constraints.patternAsJs?.source ?? d.constraints.pattern,
+            declaredPattern: d.constraints.pattern,
+            ...(d.constraints.patternAsJs ? { patternFlags: d.constraints.patternAsJs.flags } : {}),
+            ...(d.constraints.patternUnchecked === undefined ? {} : { patternUnchecked: d.constraints.patternUnchecked }),
+          }),
       ...(d.constraints.eachListItem ? { listItems: true } : {}),
       ...(d.constraints.min === undefined ? {} : { min: d.constraints.min }),
       ...(d.constraints.max === undefined ? {} : { max: d.constraints.max }),

@@ -8,15 +8,23 @@
  */
 
 /** A Java pattern as JavaScript, or the reason it has no faithful JavaScript form. */
-export type JavaPatternTranslation =
-  | { ok: true; source: string; flags: string }
-  | { ok: false; reason: string };
+export type JavaPatternTranslation = { ok: true; source: string; flags: string } | { ok: false; reason: string };
 
 /** Java's POSIX classes (US-ASCII only, as Java reads them without UNICODE_CHARACTER_CLASS), as class contents. */
 const POSIX: Record<string, string> = {
-  Lower: 'a-z', Upper: 'A-Z', ASCII: '\\x00-\\x7F', Alpha: 'a-zA-Z', Digit: '0-9', Alnum: 'a-zA-Z0-9',
-  Punct: '!-\\/:-@\\[-`{-~', Graph: '!-~', Print: ' -~', Blank: ' \\t', Cntrl: '\\x00-\\x1F\\x7F',
-  XDigit: '0-9a-fA-F', Space: ' \\t\\n\\x0B\\f\\r',
+  Lower: 'a-z',
+  Upper: 'A-Z',
+  ASCII: '\\x00-\\x7F',
+  Alpha: 'a-zA-Z',
+  Digit: '0-9',
+  Alnum: 'a-zA-Z0-9',
+  Punct: '!-\\/:-@\\[-`{-~',
+  Graph: '!-~',
+  Print: ' -~',
+  Blank: ' \\t',
+  Cntrl: '\\x00-\\x1F\\x7F',
+  XDigit: '0-9a-fA-F',
+  Space: ' \\t\\n\\x0B\\f\\r',
 };
 
 /** Java's `\s` (ASCII white space only; JavaScript's also takes Unicode spaces). */
@@ -109,7 +117,9 @@ class Translator {
         this.i++;
         return;
       }
-      case '*': case '+': case '?':
+      case '*':
+      case '+':
+      case '?':
         this.i++;
         this.quantifier(c);
         return;
@@ -120,7 +130,10 @@ class Translator {
         this.quantifier(m[0]);
         return;
       }
-      case '^': case '$': case '|': case '.':
+      case '^':
+      case '$':
+      case '|':
+      case '.':
         this.i++;
         if (c === '.') this.emitAtom('.');
         else {
@@ -240,23 +253,56 @@ class Translator {
       this.i += n;
     };
     switch (c) {
-      case 'd': take(2); return { text: '0-9', negated: false };
-      case 'D': take(2); return { text: '0-9', negated: true };
-      case 'w': take(2); return { text: 'a-zA-Z_0-9', negated: false };
-      case 'W': take(2); return { text: 'a-zA-Z_0-9', negated: true };
-      case 's': take(2); return { text: JAVA_SPACE, negated: false };
-      case 'S': take(2); return { text: JAVA_SPACE, negated: true };
-      case 'h': take(2); return { text: JAVA_H, negated: false };
-      case 'H': take(2); return { text: JAVA_H, negated: true };
-      case 'v': take(2); return { text: JAVA_V, negated: false };
-      case 'V': take(2); return { text: JAVA_V, negated: true };
-      case 't': take(2); return { text: '\\t' };
-      case 'n': take(2); return { text: '\\n' };
-      case 'r': take(2); return { text: '\\r' };
-      case 'f': take(2); return { text: '\\f' };
-      case 'a': take(2); return { text: '\\x07' };
-      case 'e': take(2); return { text: '\\x1B' };
-      case 'p': case 'P': {
+      case 'd':
+        take(2);
+        return { text: '0-9', negated: false };
+      case 'D':
+        take(2);
+        return { text: '0-9', negated: true };
+      case 'w':
+        take(2);
+        return { text: 'a-zA-Z_0-9', negated: false };
+      case 'W':
+        take(2);
+        return { text: 'a-zA-Z_0-9', negated: true };
+      case 's':
+        take(2);
+        return { text: JAVA_SPACE, negated: false };
+      case 'S':
+        take(2);
+        return { text: JAVA_SPACE, negated: true };
+      case 'h':
+        take(2);
+        return { text: JAVA_H, negated: false };
+      case 'H':
+        take(2);
+        return { text: JAVA_H, negated: true };
+      case 'v':
+        take(2);
+        return { text: JAVA_V, negated: false };
+      case 'V':
+        take(2);
+        return { text: JAVA_V, negated: true };
+      case 't':
+        take(2);
+        return { text: '\\t' };
+      case 'n':
+        take(2);
+        return { text: '\\n' };
+      case 'r':
+        take(2);
+        return { text: '\\r' };
+      case 'f':
+        take(2);
+        return { text: '\\f' };
+      case 'a':
+        take(2);
+        return { text: '\\x07' };
+      case 'e':
+        take(2);
+        return { text: '\\x1B' };
+      case 'p':
+      case 'P': {
         const m = /^\\[pP](?:\{(\^?)([A-Za-z_][A-Za-z0-9_=]*)\}|([A-Za-z]))/.exec(rest);
         if (!m) throw new Untranslatable(`'\\${c}' at offset ${this.i} is not \\p{Name}`);
         take(m[0].length);
@@ -366,10 +412,22 @@ function propertyClass(name: string): string {
   const posix = POSIX[name] ?? POSIX[name.replace(/^Is/, '')];
   if (posix) return posix;
   const java: Record<string, string> = {
-    javaLowerCase: '\\p{Lowercase}', javaUpperCase: '\\p{Uppercase}', javaWhitespace: '\\t-\\r\\x1C-\\x1F\\p{Zs}\\p{Zl}\\p{Zp}',
-    javaDigit: '\\p{Nd}', javaLetter: '\\p{L}', javaLetterOrDigit: '\\p{L}\\p{Nd}', javaAlphabetic: '\\p{Alphabetic}',
-    IsAlphabetic: '\\p{Alphabetic}', IsLetter: '\\p{L}', IsDigit: '\\p{Nd}', IsUppercase: '\\p{Uppercase}', IsLowercase: '\\p{Lowercase}',
-    IsWhite_Space: '\\p{White_Space}', IsWhiteSpace: '\\p{White_Space}', IsPunctuation: '\\p{P}', IsControl: '\\p{Cc}',
+    javaLowerCase: '\\p{Lowercase}',
+    javaUpperCase: '\\p{Uppercase}',
+    javaWhitespace: '\\t-\\r\\x1C-\\x1F\\p{Zs}\\p{Zl}\\p{Zp}',
+    javaDigit: '\\p{Nd}',
+    javaLetter: '\\p{L}',
+    javaLetterOrDigit: '\\p{L}\\p{Nd}',
+    javaAlphabetic: '\\p{Alphabetic}',
+    IsAlphabetic: '\\p{Alphabetic}',
+    IsLetter: '\\p{L}',
+    IsDigit: '\\p{Nd}',
+    IsUppercase: '\\p{Uppercase}',
+    IsLowercase: '\\p{Lowercase}',
+    IsWhite_Space: '\\p{White_Space}',
+    IsWhiteSpace: '\\p{White_Space}',
+    IsPunctuation: '\\p{P}',
+    IsControl: '\\p{Cc}',
   };
   if (java[name]) return java[name]!;
   const category = name.replace(/^(?:Is|general_category=|gc=)/, '');

@@ -34,7 +34,10 @@ export async function lintCloudFormation(input: LintInput): Promise<LintFinding[
 
 function patternFiles(root: string): string[] {
   try {
-    return readdirSync(join(root, PATTERN_DIR)).filter((f) => f.endsWith(PATTERN_EXT)).sort().map((f) => join(root, PATTERN_DIR, f));
+    return readdirSync(join(root, PATTERN_DIR))
+      .filter((f) => f.endsWith(PATTERN_EXT))
+      .sort()
+      .map((f) => join(root, PATTERN_DIR, f));
   } catch {
     return [];
   }
@@ -51,7 +54,14 @@ function cfnLint(file: string, env: NodeJS.ProcessEnv): LintFinding[] {
     if (!m) continue;
     const rule = m[4]!;
     if (rule.startsWith('I')) continue;
-    findings.push({ file, line: Number(m[2]), column: Number(m[3]), message: `${rule} ${m[5]!.trim()}`, severity: rule.startsWith('E') ? 'error' : 'warning', source: 'cfn-lint' });
+    findings.push({
+      file,
+      line: Number(m[2]),
+      column: Number(m[3]),
+      message: `${rule} ${m[5]!.trim()}`,
+      severity: rule.startsWith('E') ? 'error' : 'warning',
+      source: 'cfn-lint',
+    });
   }
   return findings;
 }

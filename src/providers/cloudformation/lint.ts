@@ -16,7 +16,14 @@ import { readPatternText, readTemplateText, templateDeclarations, type Template 
 
 /** CloudFormation's pseudo parameters: `Ref` may name them without declaring them. */
 const PSEUDO_PARAMETERS = new Set([
-  'AWS::AccountId', 'AWS::NotificationARNs', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix',
+  'AWS::AccountId',
+  'AWS::NotificationARNs',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
 ]);
 
 /** Intrinsics whose arguments are conditions (`{Condition: X}` there names one). */
@@ -72,9 +79,11 @@ function parameterFindings(template: Template, findings: PatternFinding[]): void
   } catch (error) {
     if (!isNephoError(error)) throw error;
     const m = /^(.*?):(\d+):(\d+): (.*)$/s.exec(error.message);
-    findings.push(m
-      ? { file: template.file, line: Number(m[2]), col: Number(m[3]), message: m[4]!, severity: 'error' }
-      : { file: template.file, line: 0, col: 0, message: error.message, severity: 'error' });
+    findings.push(
+      m
+        ? { file: template.file, line: Number(m[2]), col: Number(m[3]), message: m[4]!, severity: 'error' }
+        : { file: template.file, line: 0, col: 0, message: error.message, severity: 'error' },
+    );
     return;
   }
   for (const [name, raw] of Object.entries((template.document.Parameters ?? {}) as Record<string, Record<string, unknown>>)) {
@@ -119,7 +128,10 @@ class NameCheck {
   /** from -> to -> where the dependency is written. */
   private readonly edges = new Map<string, Map<string, NodePath>>();
 
-  constructor(private readonly template: Template, private readonly add: Add) {
+  constructor(
+    private readonly template: Template,
+    private readonly add: Add,
+  ) {
     const doc = template.document;
     this.parameters = new Set(keysOf(doc.Parameters));
     this.resources = new Set(keysOf(doc.Resources));

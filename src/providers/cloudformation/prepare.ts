@@ -116,13 +116,21 @@ export function prepareStack(spec: FormationSpec): PreparedStack {
   const body = JSON.stringify(document);
   const bytes = Buffer.byteLength(body, 'utf8');
   if (bytes > TEMPLATE_URL_LIMIT) {
-    throw new NephoError('TEMPLATE_TOO_LARGE', `${file}: the template is ${bytes} bytes as sent (JSON${userData ? ', user data included' : ''}), over CloudFormation's ${TEMPLATE_URL_LIMIT}-byte limit`, {
-      hint: 'split it into nested stacks or make it smaller',
-    });
+    throw new NephoError(
+      'TEMPLATE_TOO_LARGE',
+      `${file}: the template is ${bytes} bytes as sent (JSON${userData ? ', user data included' : ''}), over CloudFormation's ${TEMPLATE_URL_LIMIT}-byte limit`,
+      {
+        hint: 'split it into nested stacks or make it smaller',
+      },
+    );
   }
 
   return {
-    template, document, body, bytes, viaS3: bytes > TEMPLATE_BODY_LIMIT,
+    template,
+    document,
+    body,
+    bytes,
+    viaS3: bytes > TEMPLATE_BODY_LIMIT,
     parameters: stackParameters(spec, document, at),
     capabilities: capabilitiesFor(document),
     ...(userData !== undefined ? { userData } : {}),
@@ -151,22 +159,37 @@ function markedResources(resources: Record<string, unknown>, at: Place): string[
     const nepho = (metadata as Record<string, unknown>).nepho;
     if (nepho === undefined) continue;
     if (nepho === null || typeof nepho !== 'object' || Array.isArray(nepho)) {
-      throw new NephoError('TEMPLATE_INVALID', `${at(['Resources', id, 'Metadata', 'nepho'])}: Resources.${id}.Metadata.nepho must be a mapping ({bootstrap: true})`);
+      throw new NephoError(
+        'TEMPLATE_INVALID',
+        `${at(['Resources', id, 'Metadata', 'nepho'])}: Resources.${id}.Metadata.nepho must be a mapping ({bootstrap: true})`,
+      );
     }
     const flag = (nepho as Record<string, unknown>).bootstrap;
     if (flag === undefined || flag === false) continue;
-    if (flag !== true) throw new NephoError('TEMPLATE_INVALID', `${at(['Resources', id, 'Metadata', 'nepho', 'bootstrap'])}: Resources.${id}.Metadata.nepho.bootstrap must be true or false`);
+    if (flag !== true)
+      throw new NephoError(
+        'TEMPLATE_INVALID',
+        `${at(['Resources', id, 'Metadata', 'nepho', 'bootstrap'])}: Resources.${id}.Metadata.nepho.bootstrap must be true or false`,
+      );
     const type = resource.Type as string;
     const path = USER_DATA_PATH[type];
     if (!path) {
-      throw new NephoError('BOOTSTRAP_UNSUPPORTED', `${at(['Resources', id])}: Resources.${id} is marked nepho.bootstrap, but a ${type} cannot take user data`, {
-        hint: `mark an ${Object.keys(USER_DATA_PATH).join(', ')} instead`,
-      });
+      throw new NephoError(
+        'BOOTSTRAP_UNSUPPORTED',
+        `${at(['Resources', id])}: Resources.${id} is marked nepho.bootstrap, but a ${type} cannot take user data`,
+        {
+          hint: `mark an ${Object.keys(USER_DATA_PATH).join(', ')} instead`,
+        },
+      );
     }
     if (getPath(resource, path) !== undefined) {
-      throw new NephoError('BOOTSTRAP_CONFLICT', `${at(['Resources', id, ...path])}: Resources.${id}.${path.join('.')} is set, but nepho supplies the user data of resources marked nepho.bootstrap`, {
-        hint: 'remove UserData from the resource, or its nepho.bootstrap mark',
-      });
+      throw new NephoError(
+        'BOOTSTRAP_CONFLICT',
+        `${at(['Resources', id, ...path])}: Resources.${id}.${path.join('.')} is set, but nepho supplies the user data of resources marked nepho.bootstrap`,
+        {
+          hint: 'remove UserData from the resource, or its nepho.bootstrap mark',
+        },
+      );
     }
     marked.push(id);
   }

@@ -56,12 +56,14 @@ export async function createStack(spec: FormationSpec, ctx: OperationContext): P
   const request = await stackRequest(clients, spec, prepared, what);
   let stackId: string;
   try {
-    const answer = await clients.cfn.send(new CreateStackCommand({
-      StackName: spec.name,
-      ...request,
-      // The SDK retries a request that timed out; the token makes a retry find our own stack instead of failing as a duplicate.
-      ClientRequestToken: `nepho-${randomUUID()}`,
-    }));
+    const answer = await clients.cfn.send(
+      new CreateStackCommand({
+        StackName: spec.name,
+        ...request,
+        // The SDK retries a request that timed out; the token makes a retry find our own stack instead of failing as a duplicate.
+        ClientRequestToken: `nepho-${randomUUID()}`,
+      }),
+    );
     stackId = answer.StackId!;
   } catch (error) {
     if ((error as { name?: string }).name === 'AlreadyExistsException') throw await existingStackError(clients, spec.name);
@@ -93,7 +95,9 @@ export async function stackRequest(clients: AwsClients, spec: FormationSpec, pre
   const tags = { [FORMATION_TAG]: spec.name, ...spec.tags };
   return {
     ...source,
-    Parameters: prepared.parameters.map((p) => (p.previous ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value })),
+    Parameters: prepared.parameters.map((p) =>
+      p.previous ? { ParameterKey: p.key, UsePreviousValue: true } : { ParameterKey: p.key, ParameterValue: p.value },
+    ),
     Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
     Capabilities: prepared.capabilities as Capability[],
   };
@@ -139,9 +143,17 @@ function standing(stack: Stack, name: string, region: string): Preflight | undef
   }
   if (status === 'CREATE_IN_PROGRESS') return { action: 'adopt', reason: `stack ${name} in ${region} is already being created (${status})` };
   if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
-    return { action: 'refuse', reason: `stack ${name} already exists in ${region} and is busy (${status})`, hint: 'wait for it to finish, or pick another --name' };
+    return {
+      action: 'refuse',
+      reason: `stack ${name} already exists in ${region} and is busy (${status})`,
+      hint: 'wait for it to finish, or pick another --name',
+    };
   }
-  return { action: 'refuse', reason: `stack ${name} already exists in ${region} (${status})`, hint: 'pick another --name, or destroy the formation that has it' };
+  return {
+    action: 'refuse',
+    reason: `stack ${name} already exists in ${region} (${status})`,
+    hint: 'pick another --name, or destroy the formation that has it',
+  };
 }
 
 /** The error for a name taken between preflight and create (another machine was quicker). */
@@ -198,7 +210,9 @@ export async function destroyStack(ref: FormationRef, ctx: OperationContext): Pr
 export async function followExisting(ref: FormationRef, ctx: OperationContext): Promise<Outcome> {
   const { clients, base, region, what, stack } = await currentStack(ref, ctx.options, ctx.env, 'following');
   if (!stack) {
-    throw new NephoError('STACK_NOT_FOUND', `stack ${ref.name} does not exist in ${region}`, { hint: 'it may have been deleted, or live in another region (--region)' });
+    throw new NephoError('STACK_NOT_FOUND', `stack ${ref.name} does not exist in ${region}`, {
+      hint: 'it may have been deleted, or live in another region (--region)',
+    });
   }
   const state = stateFrom(stack, region);
   const status = stack.StackStatus ?? 'UNKNOWN';
@@ -243,10 +257,26 @@ export async function currentStack(ref: FormationRef, options: ProviderOptions, 
 }
 
 /** Follow the stack's operation to its end through the poll client; AWS failures become user errors naming `what`. */
-export async function follow(clients: AwsClients, stackId: string, operation: Operation | undefined, status: string, base: number, ctx: OperationContext, scrub: (s: string) => string, what: string, before: string[] = []): Promise<FollowResult> {
+export async function follow(
+  clients: AwsClients,
+  stackId: string,
+  operation: Operation | undefined,
+  status: string,
+  base: number,
+  ctx: OperationContext,
+  scrub: (s: string) => string,
+  what: string,
+  before: string[] = [],
+): Promise<FollowResult> {
   try {
     return await followStack({
-      client: clients.poll, stack: stackId, status, baseInterval: base, emit: (e) => ctx.emit(e), scrub, before,
+      client: clients.poll,
+      stack: stackId,
+      status,
+      baseInterval: base,
+      emit: (e) => ctx.emit(e),
+      scrub,
+      before,
       ...(operation ? { operation } : {}),
     });
   } catch (error) {
@@ -382,7 +412,11 @@ function regionOfArn(arn: string | undefined): string | undefined {
 
 /** A scrubber for the formation's secret values (a secret the stack keeps is not known here). */
 export function secretScrubber(spec: FormationSpec): (text: string) => string {
-  return scrubber(Object.values(spec.parameters).filter((p) => p.secret && !p.previous).map((p) => String(p.value)));
+  return scrubber(
+    Object.values(spec.parameters)
+      .filter((p) => p.secret && !p.previous)
+      .map((p) => String(p.value)),
+  );
 }
 
 /** Replace secret values in text from AWS (reasons, error messages) before anyone sees it. */

@@ -1,8 +1,17 @@
 import { NephoError } from '../../errors.js';
 import type { RegisterIo, RegisterRequest, RegisterResult } from '../types.js';
 import {
-  AWS_ACCESS_KEYS_URL, AWS_SIGNUP_URL, awsFiles, checkAccessKeyId, checkProfileName, checkRegion, checkSecretAccessKey,
-  currentRegion, findAwsCredentials, profileHasKeys, writeAwsProfile,
+  AWS_ACCESS_KEYS_URL,
+  AWS_SIGNUP_URL,
+  awsFiles,
+  checkAccessKeyId,
+  checkProfileName,
+  checkRegion,
+  checkSecretAccessKey,
+  currentRegion,
+  findAwsCredentials,
+  profileHasKeys,
+  writeAwsProfile,
 } from './aws-config.js';
 
 /** Largest secret read from stdin: a secret access key is 40 bytes; anything this big is a mistake. */
@@ -42,8 +51,7 @@ function refusal(check: (answer: string) => unknown): (answer: string) => string
 export async function registerAws(request: RegisterRequest, io: RegisterIo): Promise<RegisterResult> {
   const { env } = request;
   const flagProfile = stringFlag(request, 'profile');
-  const profile = flagProfile !== undefined ? checkProfileName(flagProfile)
-    : env.AWS_PROFILE ? checkProfileName(env.AWS_PROFILE, 'AWS_PROFILE') : 'default';
+  const profile = flagProfile !== undefined ? checkProfileName(flagProfile) : env.AWS_PROFILE ? checkProfileName(env.AWS_PROFILE, 'AWS_PROFILE') : 'default';
   let accessKeyId = stringFlag(request, 'access-key-id');
   let region = stringFlag(request, 'region');
   const secretStdin = request.flags['secret-access-key-stdin'] === true;
@@ -55,12 +63,18 @@ export async function registerAws(request: RegisterRequest, io: RegisterIo): Pro
   if (!complete && !io.canAsk) {
     const found = findAwsCredentials(env, files);
     if (!found) {
-      throw new NephoError('NO_CREDENTIALS', `no AWS credentials found (AWS_ACCESS_KEY_ID, ${files.credentials}, ${files.config}) and no terminal to ask for them on`, {
-        hint: `no AWS account yet? sign up at ${AWS_SIGNUP_URL}, make an access key at ${AWS_ACCESS_KEYS_URL}, then run: ${SCRIPTED}; ${SSO}`,
-      });
+      throw new NephoError(
+        'NO_CREDENTIALS',
+        `no AWS credentials found (AWS_ACCESS_KEY_ID, ${files.credentials}, ${files.config}) and no terminal to ask for them on`,
+        {
+          hint: `no AWS account yet? sign up at ${AWS_SIGNUP_URL}, make an access key at ${AWS_ACCESS_KEYS_URL}, then run: ${SCRIPTED}; ${SSO}`,
+        },
+      );
     }
     const missing = [accessKeyId === undefined ? '--access-key-id' : '', secretStdin ? '' : '--secret-access-key-stdin'].filter(Boolean);
-    throw new NephoError('BAD_ARGUMENT', `no terminal to ask on: pass ${missing.join(' and ')}`, { hint: `credentials already exist (${found}); to write profile ${profile}: ${SCRIPTED}` });
+    throw new NephoError('BAD_ARGUMENT', `no terminal to ask on: pass ${missing.join(' and ')}`, {
+      hint: `credentials already exist (${found}); to write profile ${profile}: ${SCRIPTED}`,
+    });
   }
   if (secretStdin && io.stdinIsTerminal) {
     throw new NephoError('BAD_ARGUMENT', '--secret-access-key-stdin: stdin is a terminal, where the secret would show as it is typed', {
@@ -82,9 +96,19 @@ export async function registerAws(request: RegisterRequest, io: RegisterIo): Pro
     region ??= currentRegion(env, files, profile);
     secret = checkSecretAccessKey(await readSecret(io), '--secret-access-key-stdin');
   } else {
-    region ??= await io.ask({ id: 'region', message: 'AWS region', default: currentRegion(env, files, profile), validate: refusal((v) => checkRegion(v, 'region')) });
+    region ??= await io.ask({
+      id: 'region',
+      message: 'AWS region',
+      default: currentRegion(env, files, profile),
+      validate: refusal((v) => checkRegion(v, 'region')),
+    });
     accessKeyId ??= await io.ask({ id: 'access-key-id', message: 'AWS access key id', validate: refusal((v) => checkAccessKeyId(v, 'access key id')) });
-    secret = await io.ask({ id: 'secret-access-key', message: 'AWS secret access key', secret: true, validate: refusal((v) => checkSecretAccessKey(v, 'secret access key')) });
+    secret = await io.ask({
+      id: 'secret-access-key',
+      message: 'AWS secret access key',
+      secret: true,
+      validate: refusal((v) => checkSecretAccessKey(v, 'secret access key')),
+    });
   }
 
   writeAwsProfile(files, { profile, accessKeyId: accessKeyId!, secretAccessKey: secret, region });
@@ -97,8 +121,12 @@ export async function registerAws(request: RegisterRequest, io: RegisterIo): Pro
 /** The secret piped into stdin, without the line break that usually ends it. */
 async function readSecret(io: RegisterIo): Promise<string> {
   const text = await io.readStdin(MAX_STDIN);
-  if (text === undefined) throw new NephoError('BAD_ARGUMENT', `--secret-access-key-stdin: more than ${MAX_STDIN} bytes on stdin; expected one secret access key`);
+  if (text === undefined)
+    throw new NephoError('BAD_ARGUMENT', `--secret-access-key-stdin: more than ${MAX_STDIN} bytes on stdin; expected one secret access key`);
   const secret = text.trim();
-  if (secret === '') throw new NephoError('BAD_ARGUMENT', '--secret-access-key-stdin: nothing on stdin', { hint: 'pipe the secret in: nepho register ... --secret-access-key-stdin < secret.txt' });
+  if (secret === '')
+    throw new NephoError('BAD_ARGUMENT', '--secret-access-key-stdin: nothing on stdin', {
+      hint: 'pipe the secret in: nepho register ... --secret-access-key-stdin < secret.txt',
+    });
   return secret;
 }

@@ -63,9 +63,13 @@ export function checkSecretsReadable(stored: readonly StoredSecret[], resources:
     for (const key of path) profile = isMapping(profile) ? profile[key] : undefined;
     if (profile !== undefined) continue;
     const first = stored[0]!;
-    throw new NephoError('SECRET_UNREADABLE', `${at(['Resources', id])}: Resources.${id} runs the bootstrap, which reads secret parameter ${first.name} from Resources.${first.resource} at boot, but has no ${path.at(-1)} to read it with`, {
-      hint: `give Resources.${id} an instance profile whose role may secretsmanager:GetSecretValue on Resources.${first.resource} only (README: "Secrets")`,
-    });
+    throw new NephoError(
+      'SECRET_UNREADABLE',
+      `${at(['Resources', id])}: Resources.${id} runs the bootstrap, which reads secret parameter ${first.name} from Resources.${first.resource} at boot, but has no ${path.at(-1)} to read it with`,
+      {
+        hint: `give Resources.${id} an instance profile whose role may secretsmanager:GetSecretValue on Resources.${first.resource} only (README: "Secrets")`,
+      },
+    );
   }
 }
 
@@ -82,39 +86,41 @@ export function checkSecretsReadable(stored: readonly StoredSecret[], resources:
 export function userDataWithSecrets(script: string, stored: readonly StoredSecret[]): { parts: UserDataPart[]; text: string } {
   if (stored.length === 0) return { parts: [script], text: script };
   const { shebang, rest } = splitShebang(script);
-  const parts: UserDataPart[] = [shebang + [
-    '# Added by nepho: secret parameters, which the stack keeps in AWS Secrets Manager, read at boot',
-    '# with the instance\'s role into NEPHO_<Name>. This user data holds where they are, never what.',
-    '{',
-    NEWLINE_VARIABLE,
-    'nepho_secret() {',
-    '  if ! command -v aws >/dev/null 2>&1; then',
-    '    echo "nepho: the AWS CLI (aws) is needed on this machine to read secret parameter $1 from AWS Secrets Manager" >&2',
-    '    return 1',
-    '  fi',
-    '  nepho_region=${2#arn:*:secretsmanager:}',
-    '  nepho_region=${nepho_region%%:*}',
-    '  nepho_try=1',
-    '  until aws secretsmanager get-secret-value --region "$nepho_region" --secret-id "$2" --query SecretString --output text; do',
-    '    [ "$nepho_try" -lt 5 ] || return 1',
-    '    sleep $((nepho_try * 3))',
-    '    nepho_try=$((nepho_try + 1))',
-    '  done',
-    '}',
-    '',
-  ].join('\n')];
+  const parts: UserDataPart[] = [
+    shebang +
+      [
+        '# Added by nepho: secret parameters, which the stack keeps in AWS Secrets Manager, read at boot',
+        "# with the instance's role into NEPHO_<Name>. This user data holds where they are, never what.",
+        '{',
+        NEWLINE_VARIABLE,
+        'nepho_secret() {',
+        '  if ! command -v aws >/dev/null 2>&1; then',
+        '    echo "nepho: the AWS CLI (aws) is needed on this machine to read secret parameter $1 from AWS Secrets Manager" >&2',
+        '    return 1',
+        '  fi',
+        '  nepho_region=${2#arn:*:secretsmanager:}',
+        '  nepho_region=${nepho_region%%:*}',
+        '  nepho_try=1',
+        '  until aws secretsmanager get-secret-value --region "$nepho_region" --secret-id "$2" --query SecretString --output text; do',
+        '    [ "$nepho_try" -lt 5 ] || return 1',
+        '    sleep $((nepho_try * 3))',
+        '    nepho_try=$((nepho_try + 1))',
+        '  done',
+        '}',
+        '',
+      ].join('\n'),
+  ];
   let text = parts[0] as string;
   for (const secret of stored) {
     const arn = secret.condition ? { 'Fn::If': [secret.condition, { Ref: secret.resource }, ''] } : { Ref: secret.resource };
-    const fetch = exportSecret(secret.name, `nepho_secret ${secret.name} "$nepho_arn"`, `nepho: could not read secret parameter ${secret.name} from AWS Secrets Manager`, true);
-    const after = [
-      "'",
-      `if [ -n "$nepho_arn" ] && [ -z "\${NEPHO_${secret.name}+set}" ]; then`,
-      ...fetch.map((l) => `  ${l}`),
-      'fi',
-      '',
-    ].join('\n');
-    parts.push('nepho_arn=\'', arn, after);
+    const fetch = exportSecret(
+      secret.name,
+      `nepho_secret ${secret.name} "$nepho_arn"`,
+      `nepho: could not read secret parameter ${secret.name} from AWS Secrets Manager`,
+      true,
+    );
+    const after = ["'", `if [ -n "$nepho_arn" ] && [ -z "\${NEPHO_${secret.name}+set}" ]; then`, ...fetch.map((l) => `  ${l}`), 'fi', ''].join('\n');
+    parts.push("nepho_arn='", arn, after);
     text += `nepho_arn='\${${secret.resource}}${after}`;
   }
   const end = '} 2>>"${NEPHO_BOOTSTRAP_LOG:-/var/log/nepho-bootstrap.log}"\n';

@@ -36,11 +36,22 @@ export interface TemplateRead {
  * it is read as YAML, with a warning. Never throws for bad input.
  */
 export function readTemplateText(body: string, file: string): TemplateRead {
-  const problem = (p: ReadProblem, severity: PatternFinding['severity'] = 'error'): PatternFinding => ({ file, line: p.line, col: p.col, message: p.message, severity });
+  const problem = (p: ReadProblem, severity: PatternFinding['severity'] = 'error'): PatternFinding => ({
+    file,
+    line: p.line,
+    col: p.col,
+    message: p.message,
+    severity,
+  });
   let format: Template['format'] = 'yaml';
   let read: { value: unknown; map: SourceMap; errors: ReadProblem[] };
   const notes: PatternFinding[] = [];
-  if (body.replace(/^\uFEFF/, '').trimStart().startsWith('{')) {
+  if (
+    body
+      .replace(/^\uFEFF/, '')
+      .trimStart()
+      .startsWith('{')
+  ) {
     format = 'json';
     const json = readCfnJson(body);
     read = json;
@@ -48,7 +59,12 @@ export function readTemplateText(body: string, file: string): TemplateRead {
       const yaml = readCfnYaml(body);
       if (yaml.errors.length === 0 && yaml.value !== undefined) {
         const e = json.errors[0]!;
-        notes.push(problem({ ...e, message: `not strict JSON (${e.message.replace(/^not valid JSON: /, '')}); read as YAML, which CloudFormation also accepts` }, 'warning'));
+        notes.push(
+          problem(
+            { ...e, message: `not strict JSON (${e.message.replace(/^not valid JSON: /, '')}); read as YAML, which CloudFormation also accepts` },
+            'warning',
+          ),
+        );
         read = yaml;
         format = 'yaml';
       }
@@ -135,10 +151,15 @@ export function templateDeclarations(template: Template): Declaration[] {
   if (params === undefined || params === null) return [];
   if (typeof params !== 'object' || Array.isArray(params)) throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters'])}: Parameters must be a mapping`);
   return Object.entries(params as Record<string, unknown>).map(([name, raw]) => {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters', name])}: Parameters.${name} must be a mapping`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new NephoError('TEMPLATE_INVALID', `${where(['Parameters', name])}: Parameters.${name} must be a mapping`);
     const p = raw as Record<string, unknown>;
     // A missing field is pointed at through its parameter's name.
-    const bad = (field: string, what: string) => new NephoError('TEMPLATE_INVALID', `${where(p[field] === undefined ? ['Parameters', name] : ['Parameters', name, field])}: Parameters.${name}.${field} ${what}`);
+    const bad = (field: string, what: string) =>
+      new NephoError(
+        'TEMPLATE_INVALID',
+        `${where(p[field] === undefined ? ['Parameters', name] : ['Parameters', name, field])}: Parameters.${name}.${field} ${what}`,
+      );
     if (typeof p.Type !== 'string') throw bad('Type', 'is required');
     const type = p.Type === 'Number' ? 'number' : 'string';
     // Constraints name where the parameter is declared, so that a Default breaking them points there.
@@ -158,7 +179,8 @@ export function templateDeclarations(template: Template): Declaration[] {
     if (p.AllowedValues !== undefined) {
       if (!Array.isArray(p.AllowedValues)) throw bad('AllowedValues', 'must be a list');
       decl.constraints.choices = p.AllowedValues.map((v) => (type === 'number' ? Number(v) : String(v)));
-      if (decl.constraints.choices.some((v) => typeof v === 'number' && !Number.isFinite(v))) throw bad('AllowedValues', 'must be a list of numbers (Type is Number)');
+      if (decl.constraints.choices.some((v) => typeof v === 'number' && !Number.isFinite(v)))
+        throw bad('AllowedValues', 'must be a list of numbers (Type is Number)');
     }
     if (p.AllowedPattern !== undefined) {
       if (typeof p.AllowedPattern !== 'string') throw bad('AllowedPattern', 'must be a string');
@@ -168,10 +190,14 @@ export function templateDeclarations(template: Template): Declaration[] {
       else decl.constraints.patternUnchecked = js.reason;
     }
     const c = decl.constraints;
-    const minValue = num('MinValue'); if (minValue !== undefined) c.min = minValue;
-    const maxValue = num('MaxValue'); if (maxValue !== undefined) c.max = maxValue;
-    const minLength = num('MinLength'); if (minLength !== undefined) c.minLength = minLength;
-    const maxLength = num('MaxLength'); if (maxLength !== undefined) c.maxLength = maxLength;
+    const minValue = num('MinValue');
+    if (minValue !== undefined) c.min = minValue;
+    const maxValue = num('MaxValue');
+    if (maxValue !== undefined) c.max = maxValue;
+    const minLength = num('MinLength');
+    if (minLength !== undefined) c.minLength = minLength;
+    const maxLength = num('MaxLength');
+    if (maxLength !== undefined) c.maxLength = maxLength;
     return decl;
   });
 }

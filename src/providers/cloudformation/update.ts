@@ -94,20 +94,23 @@ export async function previewUpdate(ref: FormationRef, spec: FormationSpec, opti
   const name = changeSetName();
   let changeSetId: string;
   try {
-    const made = await clients.cfn.send(new CreateChangeSetCommand({
-      // By name: a live stack's name is as unique as its id, and some endpoints (moto) look change set stacks up by name only.
-      StackName: stack!.StackName ?? ref.name,
-      ChangeSetName: name,
-      ChangeSetType: 'UPDATE',
-      Description: `nepho: formation ${ref.name} to ${spec.cloudlet.id} ${spec.cloudlet.version}`.slice(0, 1024),
-      ...request,
-      // A retry of a request that timed out finds this change set instead of making another.
-      ClientToken: `nepho-${randomUUID()}`,
-    }));
+    const made = await clients.cfn.send(
+      new CreateChangeSetCommand({
+        // By name: a live stack's name is as unique as its id, and some endpoints (moto) look change set stacks up by name only.
+        StackName: stack!.StackName ?? ref.name,
+        ChangeSetName: name,
+        ChangeSetType: 'UPDATE',
+        Description: `nepho: formation ${ref.name} to ${spec.cloudlet.id} ${spec.cloudlet.version}`.slice(0, 1024),
+        ...request,
+        // A retry of a request that timed out finds this change set instead of making another.
+        ClientToken: `nepho-${randomUUID()}`,
+      }),
+    );
     changeSetId = made.Id!;
   } catch (error) {
     // Some endpoints refuse at once instead of making a change set that fails.
-    if ((error as { name?: string }).name === 'ValidationError' && nothingToChange((error as Error).message)) return { empty: true, changes: [], state: { stackId } };
+    if ((error as { name?: string }).name === 'ValidationError' && nothingToChange((error as Error).message))
+      return { empty: true, changes: [], state: { stackId } };
     throw awsError(error, what, clients.settings, scrub);
   }
   const state: ChangeSetState = { stackId, changeSetId, changeSetName: name };
@@ -126,9 +129,13 @@ export async function previewUpdate(ref: FormationRef, spec: FormationSpec, opti
   if (described.Status !== 'CREATE_COMPLETE') {
     await deleteChangeSet(clients, ref.name, state);
     if (nothingToChange(described.StatusReason)) return { empty: true, changes: [], state: { stackId } };
-    throw new NephoError('CHANGE_SET_FAILED', `${what}: CloudFormation could not make the change set (${described.Status}: ${scrub(described.StatusReason ?? 'no reason given')})`, {
-      hint: 'nothing was changed; fix what the reason says (often the template or a parameter) and update again',
-    });
+    throw new NephoError(
+      'CHANGE_SET_FAILED',
+      `${what}: CloudFormation could not make the change set (${described.Status}: ${scrub(described.StatusReason ?? 'no reason given')})`,
+      {
+        hint: 'nothing was changed; fix what the reason says (often the template or a parameter) and update again',
+      },
+    );
   }
   let changes: Change[];
   try {
@@ -159,12 +166,14 @@ function resourceChange(change: Change): ResourceChange[] {
   const rc = change.ResourceChange;
   if (change.Type !== 'Resource' || !rc?.LogicalResourceId) return [];
   const action = ACTIONS.has(rc.Action ?? '') ? (rc.Action as ResourceChange['action']) : 'Modify';
-  return [{
-    action,
-    resource: rc.LogicalResourceId,
-    ...(rc.ResourceType ? { type: rc.ResourceType } : {}),
-    ...(REPLACEMENTS.has(rc.Replacement ?? '') ? { replacement: rc.Replacement as ResourceChange['replacement'] } : {}),
-  }];
+  return [
+    {
+      action,
+      resource: rc.LogicalResourceId,
+      ...(rc.ResourceType ? { type: rc.ResourceType } : {}),
+      ...(REPLACEMENTS.has(rc.Replacement ?? '') ? { replacement: rc.Replacement as ResourceChange['replacement'] } : {}),
+    },
+  ];
 }
 
 /** The change set a preview made, read defensively (a plan is data that crossed a process boundary). */

@@ -9,10 +9,10 @@ import type { ErrorEntry } from '../../errors.js';
  */
 export const PROVIDER_ERRORS = {
   FORMATION_CHANGED: {
-    meaning: 'the formation\'s files or its cloudlet changed between the preview and the update',
+    meaning: "the formation's files or its cloudlet changed between the preview and the update",
   },
   FORMATION_WRITE_FAILED: {
-    meaning: 'the formation\'s new files could not be written into its directory',
+    meaning: "the formation's new files could not be written into its directory",
   },
   PATTERN_INVALID: {
     meaning: 'a Vagrantfile pattern uses an unknown placeholder, an unknown parameter, or a secret one',
@@ -23,10 +23,10 @@ export const PROVIDER_ERRORS = {
     hint: 'fix the pattern the Vagrantfile was rendered from; the rendered file is kept to look at',
   },
   VAGRANTFILE_MISSING: {
-    meaning: 'the formation\'s rendered Vagrantfile is no longer in its directory',
+    meaning: "the formation's rendered Vagrantfile is no longer in its directory",
   },
   VAGRANTFILE_OUTDATED: {
-    meaning: 'the formation\'s Vagrantfile was written by an older nepho without the provisioning run nepho needs',
+    meaning: "the formation's Vagrantfile was written by an older nepho without the provisioning run nepho needs",
   },
   VAGRANT_BOX_MISSING: {
     meaning: 'the box the Vagrantfile names is not installed and could not be fetched',

@@ -30,7 +30,10 @@ export async function lintVagrant(input: LintInput): Promise<LintFinding[]> {
     const rendered = input.external && !placeholders.some((f) => f.severity === 'error') ? (await renderVagrant(alone))[0]!.content : undefined;
     const key = `${file}\0${rendered ?? ''}`;
     if (!checked.has(key)) {
-      checked.set(key, lintVagrantfile(file, rendered, input.env, (checks) => input.checked?.(file, checks)).then((found) => found.map((f) => lintFinding(f))));
+      checked.set(
+        key,
+        lintVagrantfile(file, rendered, input.env, (checks) => input.checked?.(file, checks)).then((found) => found.map((f) => lintFinding(f))),
+      );
     }
     findings.push(...(await checked.get(key)!));
   }

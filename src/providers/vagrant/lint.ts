@@ -23,10 +23,22 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** Plugins a Vagrantfile can use through a configuration section of their own, and the section each adds. */
 const PLUGIN_SECTIONS: Record<string, string> = {
-  vbguest: 'vagrant-vbguest', hostmanager: 'vagrant-hostmanager', cache: 'vagrant-cachier', proxy: 'vagrant-proxyconf',
-  disksize: 'vagrant-disksize', env: 'vagrant-env', persistent_storage: 'vagrant-persistent-storage', hostsupdater: 'vagrant-hostsupdater',
-  librarian_puppet: 'vagrant-librarian-puppet', berkshelf: 'vagrant-berkshelf', omnibus: 'vagrant-omnibus', triggers: 'vagrant-triggers',
-  registration: 'vagrant-registration', timezone: 'vagrant-timezone', reload: 'vagrant-reload', scp: 'vagrant-scp',
+  vbguest: 'vagrant-vbguest',
+  hostmanager: 'vagrant-hostmanager',
+  cache: 'vagrant-cachier',
+  proxy: 'vagrant-proxyconf',
+  disksize: 'vagrant-disksize',
+  env: 'vagrant-env',
+  persistent_storage: 'vagrant-persistent-storage',
+  hostsupdater: 'vagrant-hostsupdater',
+  librarian_puppet: 'vagrant-librarian-puppet',
+  berkshelf: 'vagrant-berkshelf',
+  omnibus: 'vagrant-omnibus',
+  triggers: 'vagrant-triggers',
+  registration: 'vagrant-registration',
+  timezone: 'vagrant-timezone',
+  reload: 'vagrant-reload',
+  scp: 'vagrant-scp',
 };
 
 /** Line and column (1-based) of an offset. */
@@ -53,15 +65,19 @@ export function lintPlaceholders(patternFile: string, text: string, parameters: 
       renderPattern(line, { name: 'lint', parameters, patternFile } as Pick<FormationSpec, 'name' | 'parameters' | 'patternFile'>);
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      const col = (line.search(/\{\{/) + 1) || 1;
+      const col = line.search(/\{\{/) + 1 || 1;
       findings.push({ file: patternFile, line: index + 1, col, message: error.message.replace(`${patternFile}:1: `, ''), severity: 'error' });
     }
     for (const m of line.matchAll(PLACEHOLDER)) {
       if (context(offset + m.index!) !== 'string') continue;
       findings.push({
-        file: patternFile, line: index + 1, col: m.index! + 1, severity: 'error',
-        message: `${m[0]} is inside a quoted Ruby string, where its value (a quoted Ruby literal) would end up quoted twice, as ''value'.local'; `
-          + `use the placeholder as the whole expression (name = ${m[0]}) or set a local variable to it and interpolate that ("#{name}.local")`,
+        file: patternFile,
+        line: index + 1,
+        col: m.index! + 1,
+        severity: 'error',
+        message:
+          `${m[0]} is inside a quoted Ruby string, where its value (a quoted Ruby literal) would end up quoted twice, as ''value'.local'; ` +
+          `use the placeholder as the whole expression (name = ${m[0]}) or set a local variable to it and interpolate that ("#{name}.local")`,
       });
     }
     offset += line.length + 1;
@@ -74,7 +90,12 @@ export function lintPlaceholders(patternFile: string, text: string, parameters: 
  * (`ruby -c` and `vagrant validate -p`, each when installed). `report`, when
  * given, hears which of those checks ran. Never throws for bad input.
  */
-export async function lintVagrantfile(patternFile: string, renderedText: string | undefined, env: NodeJS.ProcessEnv, report?: (checks: string[]) => void): Promise<PatternFinding[]> {
+export async function lintVagrantfile(
+  patternFile: string,
+  renderedText: string | undefined,
+  env: NodeJS.ProcessEnv,
+  report?: (checks: string[]) => void,
+): Promise<PatternFinding[]> {
   let text: string;
   try {
     text = await readFile(patternFile, 'utf8');
@@ -88,7 +109,9 @@ export async function lintVagrantfile(patternFile: string, renderedText: string 
     for (const [plugin, offset] of plugins) {
       if (installed?.has(plugin)) continue;
       findings.push({
-        file: patternFile, ...lineCol(text, offset), severity: 'warning',
+        file: patternFile,
+        ...lineCol(text, offset),
+        severity: 'warning',
         message: installed
           ? `uses the Vagrant plugin ${plugin}, which is not installed here (vagrant plugin install ${plugin})`
           : `uses the Vagrant plugin ${plugin}; vagrant is not installed here to tell whether it is`,
@@ -112,7 +135,9 @@ function patternFindings(patternFile: string, text: string): PatternFinding[] {
   for (const m of text.matchAll(/\b(File|Dir)\.exists\?/g)) {
     if (context(m.index!) !== 'code') continue;
     findings.push({
-      file: patternFile, ...lineCol(text, m.index!), severity: 'warning',
+      file: patternFile,
+      ...lineCol(text, m.index!),
+      severity: 'warning',
       message: `${m[1]}.exists? was removed in Ruby 3.2, which newer Vagrant releases run: use ${m[1]}.exist?`,
     });
   }
@@ -157,7 +182,9 @@ function pluginsUsed(text: string): Map<string, number> {
 async function installedPlugins(env: NodeJS.ProcessEnv): Promise<Set<string> | undefined> {
   const run = await runTool('vagrant', ['plugin', 'list', '--machine-readable'], process.cwd(), vagrantEnv(env));
   if (run.missing) return undefined;
-  const names = recordsOf(parseMachineReadable(run.stdout)).filter((r) => r.type === 'plugin-name').map((r) => r.data[0] ?? '');
+  const names = recordsOf(parseMachineReadable(run.stdout))
+    .filter((r) => r.type === 'plugin-name')
+    .map((r) => r.data[0] ?? '');
   return new Set(names);
 }
 
@@ -207,7 +234,8 @@ export async function checkRendered(files: readonly RenderedFile[], patternFile:
       if (validate.code !== 0) {
         // Vagrant names files by their path in the scratch directory, which stands for the formation's.
         const output = (text: string) => text.split(`${dir}/`).join("<formation's directory>/");
-        for (const f of validateFindings(patternFile, vagrantfile.content, output(validate.stdout), output(validate.stderr))) findings.push(await withinPattern(f));
+        for (const f of validateFindings(patternFile, vagrantfile.content, output(validate.stdout), output(validate.stderr)))
+          findings.push(await withinPattern(f));
       }
     }
     return { findings, checks };
@@ -245,9 +273,24 @@ function validateFindings(patternFile: string, rendered: string, stdout: string,
   const message = exit?.message ?? (stderr.trim() || stdout.trim());
   const syntax = /Vagrantfile:(\d+): (.*)/.exec(message);
   if (syntax) return [{ file: patternFile, line: Number(syntax[1]), col: 0, message: `vagrant validate: ${syntax[2]}`, severity: 'error' }];
-  const items = message.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('* ')).map((l) => l.slice(2));
+  const items = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('* '))
+    .map((l) => l.slice(2));
   if (items.length === 0) {
-    return [{ file: patternFile, line: 0, col: 0, message: `vagrant validate: ${message.trim().split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ')}`, severity: 'error' }];
+    return [
+      {
+        file: patternFile,
+        line: 0,
+        col: 0,
+        message: `vagrant validate: ${message
+          .trim()
+          .split(/\n\s*\n/)[0]!
+          .replace(/\s*\n\s*/g, ' ')}`,
+        severity: 'error',
+      },
+    ];
   }
   return items.map((item): PatternFinding => {
     const missing = /The host path of the shared folder is missing: (.*)$/.exec(item);
@@ -259,7 +302,9 @@ function validateFindings(patternFile: string, rendered: string, stdout: string,
     const plugin = section ? PLUGIN_SECTIONS[section[1]!] : undefined;
     const warning = missing !== null || plugin !== undefined;
     return {
-      file: patternFile, ...place, severity: warning ? 'warning' : 'error',
+      file: patternFile,
+      ...place,
+      severity: warning ? 'warning' : 'error',
       message: `vagrant validate: ${item}${plugin ? ` (the ${plugin} plugin's section; it is not installed here)` : ''}`,
     };
   });
@@ -271,7 +316,12 @@ function vagrantEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** Run a checking tool to its end; `missing` when it is not installed. */
-function runTool(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ missing: boolean; code: number | null; stdout: string; stderr: string }> {
+function runTool(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ missing: boolean; code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     let stdout = '';
     let stderr = '';

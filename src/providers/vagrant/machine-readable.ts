@@ -25,7 +25,10 @@ const RECORD = /^(\d+),([^,]*),([^,]+)(?:,(.*))?$/;
 
 /** Undo Vagrant's escaping of one field. */
 export function unescapeField(field: string): string {
-  return field.replace(/%!\(VAGRANT_COMMA\)/g, ',').replace(/\\n/g, '\n').replace(/\\r/g, '\r');
+  return field
+    .replace(/%!\(VAGRANT_COMMA\)/g, ',')
+    .replace(/\\n/g, '\n')
+    .replace(/\\r/g, '\r');
 }
 
 /** Parse one line (without its newline). */
@@ -44,7 +47,10 @@ export function parseLine(line: string): VagrantLine {
 
 /** Parse a whole output; blank lines are dropped. */
 export function parseMachineReadable(text: string): VagrantLine[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map(parseLine);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(parseLine);
 }
 
 /** The records only. */

@@ -43,7 +43,13 @@ export function vagrantEnvironment(env: NodeJS.ProcessEnv, spec: Pick<FormationS
  * line (stdout outside the records, stderr) to `onPlain`.
  * A missing `vagrant` binary is a NephoError with an install hint.
  */
-export function runVagrant(args: string[], dir: string, env: NodeJS.ProcessEnv, onRecord?: (record: VagrantRecord) => void, onPlain?: (stream: VagrantStream, line: string) => void): Promise<VagrantRun> {
+export function runVagrant(
+  args: string[],
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  onRecord?: (record: VagrantRecord) => void,
+  onPlain?: (stream: VagrantStream, line: string) => void,
+): Promise<VagrantRun> {
   return new Promise((resolvePromise, reject) => {
     const records: VagrantRecord[] = [];
     const raw: string[] = [];
@@ -116,17 +122,26 @@ function vagrantNotFound(): NephoError {
 
 /** The first paragraph of a Vagrant message, on one line. */
 function firstParagraph(message: string): string {
-  return message.trim().split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ').trim();
+  return message
+    .trim()
+    .split(/\n\s*\n/)[0]!
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** Provider-specific advice for `ProviderNotUsable`. */
 function providerHint(provider: string): string {
   switch (provider) {
-    case 'virtualbox': return 'install VirtualBox (https://www.virtualbox.org/) and make sure VBoxManage is on PATH, or choose another provider with VAGRANT_DEFAULT_PROVIDER';
-    case 'libvirt': return 'install libvirt and the vagrant-libvirt plugin (vagrant plugin install vagrant-libvirt), and make sure libvirtd runs';
-    case 'docker': return 'install Docker and start its daemon, and make sure this user may use it';
-    case 'hyperv': return 'enable Hyper-V and run as an administrator';
-    default: return `make the '${provider}' provider usable, or choose another with VAGRANT_DEFAULT_PROVIDER`;
+    case 'virtualbox':
+      return 'install VirtualBox (https://www.virtualbox.org/) and make sure VBoxManage is on PATH, or choose another provider with VAGRANT_DEFAULT_PROVIDER';
+    case 'libvirt':
+      return 'install libvirt and the vagrant-libvirt plugin (vagrant plugin install vagrant-libvirt), and make sure libvirtd runs';
+    case 'docker':
+      return 'install Docker and start its daemon, and make sure this user may use it';
+    case 'hyperv':
+      return 'enable Hyper-V and run as an administrator';
+    default:
+      return `make the '${provider}' provider usable, or choose another with VAGRANT_DEFAULT_PROVIDER`;
   }
 }
 
@@ -141,9 +156,13 @@ export function vagrantError(command: string, run: VagrantRun, vagrantfile: stri
   const errorClass = exit?.errorClass ?? '';
   const short = errorClass.replace(/^Vagrant::Errors::/, '');
   if (short === 'NoDefaultProvider') {
-    return new NephoError('VAGRANT_NO_PROVIDER', `vagrant ${command}: no usable Vagrant provider on this machine (VirtualBox, libvirt, VMware, Hyper-V, Docker)`, {
-      hint: 'install VirtualBox (https://www.virtualbox.org/), or another provider and set VAGRANT_DEFAULT_PROVIDER to it',
-    });
+    return new NephoError(
+      'VAGRANT_NO_PROVIDER',
+      `vagrant ${command}: no usable Vagrant provider on this machine (VirtualBox, libvirt, VMware, Hyper-V, Docker)`,
+      {
+        hint: 'install VirtualBox (https://www.virtualbox.org/), or another provider and set VAGRANT_DEFAULT_PROVIDER to it',
+      },
+    );
   }
   if (short === 'ProviderNotUsable') {
     const provider = /The provider '([^']+)'/.exec(message)?.[1] ?? 'unknown';
@@ -162,9 +181,18 @@ export function vagrantError(command: string, run: VagrantRun, vagrantfile: stri
     });
   }
   if (short === 'ConfigInvalid' || short === 'VagrantfileSyntaxError' || short === 'VagrantfileLoadError' || (command === 'validate' && !exit)) {
-    const lines = message.trim().split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const lines = message
+      .trim()
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
     // Ruby's own `FILE:LINE: message` for a syntax error; the `* ...` list for invalid settings.
-    const details = lines.find((l) => /Vagrantfile:\d+:/.test(l)) ?? lines.filter((l) => l.startsWith('* ')).map((l) => l.slice(2)).join('; ');
+    const details =
+      lines.find((l) => /Vagrantfile:\d+:/.test(l)) ??
+      lines
+        .filter((l) => l.startsWith('* '))
+        .map((l) => l.slice(2))
+        .join('; ');
     return new NephoError('VAGRANTFILE_INVALID', `${vagrantfile}: vagrant ${command} failed: ${details || firstParagraph(message)}`, {
       hint: 'fix the pattern the Vagrantfile was rendered from; the rendered file is kept to look at',
     });
@@ -174,10 +202,14 @@ export function vagrantError(command: string, run: VagrantRun, vagrantfile: stri
 
 /** A machine-readable `ui` or `state` record as a formation event, or nothing. */
 export function eventOf(record: VagrantRecord, name: string): FormationEvent | undefined {
-  const time = new Date((record.timestamp > 0 ? record.timestamp * 1000 : Date.now())).toISOString();
+  const time = new Date(record.timestamp > 0 ? record.timestamp * 1000 : Date.now()).toISOString();
   const resource = record.target || name;
   if (record.type === 'ui') {
-    const text = record.data.slice(1).join(',').replace(/\s*\n\s*/g, ' ').trim();
+    const text = record.data
+      .slice(1)
+      .join(',')
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
     if (!text) return undefined;
     return { time, resource, type: 'vagrant', status: record.data[0] ?? 'info', reason: text };
   }
@@ -251,7 +283,11 @@ export async function machinesOutcome(dir: string, env: NodeJS.ProcessEnv, after
   return {
     ok,
     status: statusOf(byMachine),
-    failures: ok ? [] : Object.entries(byMachine).filter(([, s]) => s !== 'running').map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after ${after}` })),
+    failures: ok
+      ? []
+      : Object.entries(byMachine)
+          .filter(([, s]) => s !== 'running')
+          .map(([machine, s]) => ({ resource: machine, type: 'vagrant', status: s, reason: `machine is ${s} after ${after}` })),
     state: { dir },
   };
 }
@@ -260,7 +296,11 @@ export async function machinesOutcome(dir: string, env: NodeJS.ProcessEnv, after
 export function statusOf(states: Record<string, string>): string {
   const values = Object.values(states);
   if (values.length === 0) return 'unknown';
-  return values.every((s) => s === values[0]) ? values[0]! : Object.entries(states).map(([m, s]) => `${m}:${s}`).join(',');
+  return values.every((s) => s === values[0])
+    ? values[0]!
+    : Object.entries(states)
+        .map(([m, s]) => `${m}:${s}`)
+        .join(',');
 }
 
 /** `vagrant status`: the machines' states; not_created everywhere means the formation does not exist. */
@@ -299,13 +339,23 @@ export async function machinesDrift(ref: FormationRef, _options: unknown, env: N
   const dir = dirOf(ref);
   const vagrantfile = join(dir, VAGRANTFILE);
   if (!existsSync(vagrantfile)) {
-    return { drifted: true, resources: [{ resource: ref.name, type: 'vagrant formation', status: 'DELETED', differences: [{ path: vagrantfile, expected: 'present', actual: 'missing' }] }] };
+    return {
+      drifted: true,
+      resources: [
+        { resource: ref.name, type: 'vagrant formation', status: 'DELETED', differences: [{ path: vagrantfile, expected: 'present', actual: 'missing' }] },
+      ],
+    };
   }
   const run = await runVagrant(['status'], dir, env);
   if (run.code !== 0) throw vagrantError('status', run, vagrantfile);
-  const resources = Object.entries(statesOf(run.records)).filter(([, state]) => state !== 'running').map(([machine, state]) => ({
-    resource: machine, type: 'vagrant machine', status: state, differences: [{ path: 'state', expected: 'running', actual: state }],
-  }));
+  const resources = Object.entries(statesOf(run.records))
+    .filter(([, state]) => state !== 'running')
+    .map(([machine, state]) => ({
+      resource: machine,
+      type: 'vagrant machine',
+      status: state,
+      differences: [{ path: 'state', expected: 'running', actual: state }],
+    }));
   return { drifted: resources.length > 0, resources };
 }
 
@@ -329,7 +379,11 @@ export async function machineSshEndpoint(ref: FormationRef, _options: unknown, e
 function machineIds(dir: string): string[] {
   const machines = join(dir, '.vagrant', 'machines');
   try {
-    return readdirSync(machines).flatMap((m) => readdirSync(join(machines, m)).filter((p) => existsSync(join(machines, m, p, 'id'))).map((p) => `${m}/${p}`));
+    return readdirSync(machines).flatMap((m) =>
+      readdirSync(join(machines, m))
+        .filter((p) => existsSync(join(machines, m, p, 'id')))
+        .map((p) => `${m}/${p}`),
+    );
   } catch {
     return [];
   }

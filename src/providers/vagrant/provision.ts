@@ -22,14 +22,20 @@ class ProvisionReader {
   lastInfo = '';
   private readonly running = new Set<string>();
 
-  constructor(private readonly name: string, private readonly ctx: OperationContext) {}
+  constructor(
+    private readonly name: string,
+    private readonly ctx: OperationContext,
+  ) {}
 
   /** Take one record. */
   record(record: VagrantRecord): void {
     const [level, ...rest] = record.data;
     const text = rest.join(',');
     if (record.type === 'ui' && level === 'info') {
-      this.lastInfo = text.replace(/^==> [^:]*: /, '').replace(/\s*\n\s*/g, ' ').trim();
+      this.lastInfo = text
+        .replace(/^==> [^:]*: /, '')
+        .replace(/\s*\n\s*/g, ' ')
+        .trim();
       // A new provisioner starts: its script's lines come after its `Running:` line.
       this.running.delete(record.target);
     }
@@ -73,27 +79,52 @@ export async function provisionMachines(ref: FormationRef, spec: FormationSpec, 
   }
   if (!spec.bootstrap) throw new NephoError('NO_PROVISIONER', `formation ${ref.name}: its scenario has no provisioner to run`);
   if (!text.includes(`"${PROVISION_PROVISIONER}"`)) {
-    throw new NephoError('VAGRANTFILE_OUTDATED', `formation ${ref.name}: ${vagrantfile} has no ${PROVISION_PROVISIONER} provisioner (it was written by an older nepho)`, {
-      hint: `update the formation to add it: nepho formation:update ${ref.name}`,
-    });
+    throw new NephoError(
+      'VAGRANTFILE_OUTDATED',
+      `formation ${ref.name}: ${vagrantfile} has no ${PROVISION_PROVISIONER} provisioner (it was written by an older nepho)`,
+      {
+        hint: `update the formation to add it: nepho formation:update ${ref.name}`,
+      },
+    );
   }
   writeFileAtomicSync(join(dir, PROVISION_FILE), provisionScript(spec.bootstrap, secretNames(spec)), 0o755);
 
   const reader = new ProvisionReader(ref.name, ctx);
-  const run = await runVagrant(['provision', '--provision-with', PROVISION_PROVISIONER], dir, vagrantEnvironment(ctx.env, spec), (r) => reader.record(r), (stream, line) => ctx.output(stream, line));
+  const run = await runVagrant(
+    ['provision', '--provision-with', PROVISION_PROVISIONER],
+    dir,
+    vagrantEnvironment(ctx.env, spec),
+    (r) => reader.record(r),
+    (stream, line) => ctx.output(stream, line),
+  );
   const statuses = [...reader.statuses];
   if (statuses.length === 0) {
     if (run.code !== 0) throw vagrantError('provision', run, vagrantfile);
     // Vagrant ends well without provisioning a machine that is not running.
     return {
-      ok: false, status: 'NOT_PROVISIONED',
-      failures: [{ resource: ref.name, type: 'vagrant', status: 'NOT_PROVISIONED', reason: `vagrant ran no provisioner${reader.lastInfo ? `: ${reader.lastInfo}` : ''}` }],
+      ok: false,
+      status: 'NOT_PROVISIONED',
+      failures: [
+        {
+          resource: ref.name,
+          type: 'vagrant',
+          status: 'NOT_PROVISIONED',
+          reason: `vagrant ran no provisioner${reader.lastInfo ? `: ${reader.lastInfo}` : ''}`,
+        },
+      ],
     };
   }
   const failed = statuses.filter(([, code]) => code !== 0);
   const exitCode = failed[0]?.[1] ?? 0;
   return {
-    ok: exitCode === 0, status: exitCode === 0 ? 'PROVISIONED' : 'PROVISION_FAILED', exitCode,
-    failures: failed.map(([machine, code]) => ({ resource: machine, type: 'vagrant', status: 'PROVISION_FAILED', reason: `the bootstrap exited with status ${code}` })),
+    ok: exitCode === 0,
+    status: exitCode === 0 ? 'PROVISIONED' : 'PROVISION_FAILED',
+    exitCode,
+    failures: failed.map(([machine, code]) => ({
+      resource: machine,
+      type: 'vagrant',
+      status: 'PROVISION_FAILED',
+      reason: `the bootstrap exited with status ${code}`,
+    })),
   };
 }

@@ -48,28 +48,32 @@ export function rubyLiteral(value: string | number | boolean): string {
  */
 export function renderPattern(text: string, spec: Pick<FormationSpec, 'name' | 'parameters' | 'patternFile'>): string {
   const lines = text.split('\n');
-  return lines.map((line, index) => line.replace(PLACEHOLDER, (whole, expr: string) => {
-    const where = `${spec.patternFile}:${index + 1}`;
-    if (expr === 'formation.name') return rubyLiteral(spec.name);
-    const m = /^parameters\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
-    if (!m) {
-      throw new NephoError('PATTERN_INVALID', `${where}: unknown placeholder ${whole}`, {
-        hint: 'a Vagrant pattern may use {{parameters.NAME}} and {{formation.name}}',
-      });
-    }
-    const parameter = spec.parameters[m[1]!];
-    if (!parameter) {
-      throw new NephoError('PATTERN_INVALID', `${where}: unknown parameter '${m[1]}' in ${whole}`, {
-        hint: `the scenario declares: ${Object.keys(spec.parameters).join(', ') || 'no parameters'}`,
-      });
-    }
-    if (parameter.secret) {
-      throw new NephoError('PATTERN_INVALID', `${where}: parameter '${m[1]}' is secret and cannot be written into the Vagrantfile`, {
-        hint: `the bootstrap gets it as NEPHO_${m[1]} in its environment; nepho keeps secrets out of the formation's directory`,
-      });
-    }
-    return rubyLiteral(parameter.value);
-  })).join('\n');
+  return lines
+    .map((line, index) =>
+      line.replace(PLACEHOLDER, (whole, expr: string) => {
+        const where = `${spec.patternFile}:${index + 1}`;
+        if (expr === 'formation.name') return rubyLiteral(spec.name);
+        const m = /^parameters\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
+        if (!m) {
+          throw new NephoError('PATTERN_INVALID', `${where}: unknown placeholder ${whole}`, {
+            hint: 'a Vagrant pattern may use {{parameters.NAME}} and {{formation.name}}',
+          });
+        }
+        const parameter = spec.parameters[m[1]!];
+        if (!parameter) {
+          throw new NephoError('PATTERN_INVALID', `${where}: unknown parameter '${m[1]}' in ${whole}`, {
+            hint: `the scenario declares: ${Object.keys(spec.parameters).join(', ') || 'no parameters'}`,
+          });
+        }
+        if (parameter.secret) {
+          throw new NephoError('PATTERN_INVALID', `${where}: parameter '${m[1]}' is secret and cannot be written into the Vagrantfile`, {
+            hint: `the bootstrap gets it as NEPHO_${m[1]} in its environment; nepho keeps secrets out of the formation's directory`,
+          });
+        }
+        return rubyLiteral(parameter.value);
+      }),
+    )
+    .join('\n');
 }
 
 /**
@@ -87,7 +91,10 @@ export function secretVariable(name: string): string {
  * files are the same either way.
  */
 export function secretNames(spec: Pick<FormationSpec, 'parameters'>): string[] {
-  return Object.entries(spec.parameters).filter(([, p]) => p.secret).map(([name]) => name).sort();
+  return Object.entries(spec.parameters)
+    .filter(([, p]) => p.secret)
+    .map(([name]) => name)
+    .sort();
 }
 
 /**
@@ -148,10 +155,12 @@ export function provisionerBlock(spec: Pick<FormationSpec, 'name' | 'parameters'
     '# on first `vagrant up`, logging to /var/log/nepho-bootstrap.log; `nepho formation:provision`',
     `# runs it again through ${PROVISION_PROVISIONER}, which runs only when named.`,
     'Vagrant.configure("2") do |config|',
-    ...(secrets.length > 0 ? [
-      '  # Secret parameters come from nepho through the environment of vagrant, never through this file.',
-      `  nepho_secrets = { ${secrets.map((name) => `${rubyLiteral(secretVariable(name))} => ENV.fetch(${rubyLiteral(secretVariable(name))}, '')`).join(', ')} }`,
-    ] : []),
+    ...(secrets.length > 0
+      ? [
+          '  # Secret parameters come from nepho through the environment of vagrant, never through this file.',
+          `  nepho_secrets = { ${secrets.map((name) => `${rubyLiteral(secretVariable(name))} => ENV.fetch(${rubyLiteral(secretVariable(name))}, '')`).join(', ')} }`,
+        ]
+      : []),
     `  config.vm.provision "${BOOTSTRAP_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(BOOTSTRAP_FILE)}${env}`,
     `  config.vm.provision "${PROVISION_PROVISIONER}", type: "shell", privileged: true, path: ${rubyLiteral(PROVISION_FILE)}, run: "never"${env}`,
     'end',
@@ -195,7 +204,10 @@ export async function renderVagrant(spec: FormationSpec): Promise<RenderedFile[]
   try {
     text = await readFile(spec.patternFile, 'utf8');
   } catch (error) {
-    throw new NephoError('PATTERN_MISSING', `${spec.patternFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'pattern not found' : (error as Error).message}`);
+    throw new NephoError(
+      'PATTERN_MISSING',
+      `${spec.patternFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'pattern not found' : (error as Error).message}`,
+    );
   }
   let vagrantfile = renderPattern(text, spec);
   if (!vagrantfile.endsWith('\n')) vagrantfile += '\n';

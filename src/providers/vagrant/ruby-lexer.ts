@@ -151,7 +151,13 @@ function scan(text: string): Span[] {
         continue;
       }
     }
-    if (c === '?' && /[A-Za-z0-9_]/.test(text[i + 1] ?? '') === false && text[i + 1] !== undefined && !/\s/.test(text[i + 1]!) && /[\s(,=]/.test(text[i - 1] ?? ' ')) {
+    if (
+      c === '?' &&
+      /[A-Za-z0-9_]/.test(text[i + 1] ?? '') === false &&
+      text[i + 1] !== undefined &&
+      !/\s/.test(text[i + 1]!) &&
+      /[\s(,=]/.test(text[i - 1] ?? ' ')
+    ) {
       // A character literal such as ?" or ?': the quote after it is not an opening one.
       i += text[i + 1] === '\\' ? 3 : 2;
       continue;

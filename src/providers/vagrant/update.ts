@@ -66,7 +66,10 @@ function unifiedDiff(change: FileChange): string {
   return createTwoFilesPatch(
     change.before === undefined ? '/dev/null' : `a/${change.path}`,
     change.after === undefined ? '/dev/null' : `b/${change.path}`,
-    change.before ?? '', change.after ?? '', undefined, undefined,
+    change.before ?? '',
+    change.after ?? '',
+    undefined,
+    undefined,
     { headerOptions: { includeIndex: false, includeUnderline: false, includeFileHeaders: true } },
   );
 }
@@ -126,12 +129,21 @@ export async function applyUpdate(ref: FormationRef, spec: FormationSpec, previe
   const rendered = await renderVagrant(spec);
   for (const change of compare(dir, rendered)) {
     const expected = planned.files[change.path];
-    const moved = digest(change.before) !== expected?.before ? `${join(dir, change.path)} changed since the preview`
-      : digest(change.after) !== expected.after ? `the cloudlet now renders ${change.path} differently from the preview` : undefined;
+    const moved =
+      digest(change.before) !== expected?.before
+        ? `${join(dir, change.path)} changed since the preview`
+        : digest(change.after) !== expected.after
+          ? `the cloudlet now renders ${change.path} differently from the preview`
+          : undefined;
     if (moved) {
-      return failedUpdate(ref, dir, new NephoError('FORMATION_CHANGED', `formation ${ref.name}: ${moved}; nothing was applied`, {
-        hint: `preview it again: nepho formation:update ${ref.name}`,
-      }), ctx.env);
+      return failedUpdate(
+        ref,
+        dir,
+        new NephoError('FORMATION_CHANGED', `formation ${ref.name}: ${moved}; nothing was applied`, {
+          hint: `preview it again: nepho formation:update ${ref.name}`,
+        }),
+        ctx.env,
+      );
     }
   }
   if (planned.changed.length === 0) return machinesOutcome(dir, ctx.env, 'the update');
@@ -145,7 +157,10 @@ export async function applyUpdate(ref: FormationRef, spec: FormationSpec, previe
     }
   } catch (error) {
     restore(dir, saved);
-    throw new NephoError('FORMATION_WRITE_FAILED', `formation ${ref.name}: could not write the new files into ${dir}: ${(error as Error).message}; nothing was applied`);
+    throw new NephoError(
+      'FORMATION_WRITE_FAILED',
+      `formation ${ref.name}: could not write the new files into ${dir}: ${(error as Error).message}; nothing was applied`,
+    );
   }
   const validated = await runVagrant(['validate'], dir, ctx.env);
   if (validated.code !== 0) return failedUpdate(ref, dir, vagrantError('validate', validated, vagrantfile), ctx.env, saved);
@@ -153,10 +168,15 @@ export async function applyUpdate(ref: FormationRef, spec: FormationSpec, previe
   const reload = planned.changed.includes(VAGRANTFILE);
   const args = reload ? ['reload', '--provision'] : ['provision', '--provision-with', BOOTSTRAP_PROVISIONER];
   const command = reload ? 'reload --provision' : 'provision';
-  const kept = Object.entries(spec.parameters).filter(([, p]) => p.previous).map(([name]) => name);
+  const kept = Object.entries(spec.parameters)
+    .filter(([, p]) => p.previous)
+    .map(([name]) => name);
   if (kept.length > 0) {
     ctx.emit({
-      time: new Date().toISOString(), resource: ref.name, type: 'vagrant', status: 'notice',
+      time: new Date().toISOString(),
+      resource: ref.name,
+      type: 'vagrant',
+      status: 'notice',
       reason: `${kept.join(', ')}: not given again, and nepho keeps no secrets, so the bootstrap runs without ${kept.length > 1 ? 'them' : 'it'} this time (give ${kept.length > 1 ? 'them' : 'it'} with -p NAME=VALUE)`,
     });
   }
@@ -175,7 +195,13 @@ export async function applyUpdate(ref: FormationRef, spec: FormationSpec, previe
  * there; the record keeps its answers) from one that could not be carried
  * out at all (`error` is thrown).
  */
-async function failedUpdate(ref: FormationRef, dir: string, error: NephoError, env: NodeJS.ProcessEnv, saved?: Map<string, string | undefined>): Promise<Outcome> {
+async function failedUpdate(
+  ref: FormationRef,
+  dir: string,
+  error: NephoError,
+  env: NodeJS.ProcessEnv,
+  saved?: Map<string, string | undefined>,
+): Promise<Outcome> {
   if (saved) restore(dir, saved);
   const status = await runVagrant(['status'], dir, env);
   const states = statesOf(status.records);
