@@ -38,7 +38,8 @@ export interface FormationStore {
   busy(name: string): Promise<NephoError | undefined>;
 }
 
-const DOING: Record<OperationKind | 'drift', string> = {
+/** What a formation's lock says its holder is doing, as the start of a sentence (`updating formation x`). */
+export const DOING: Record<OperationKind | 'drift', string> = {
   create: 'creating',
   destroy: 'destroying',
   update: 'updating',

@@ -18,7 +18,7 @@ import { removePath } from '../fs.js';
 import type { JournalEntry, OperationKind, WithoutTime } from '../formations/journal.js';
 import { formationDir, formationNotFound, type FormationRecord } from '../formations/records.js';
 import type { NephoHome } from '../home.js';
-import type { FormationStore } from '../operations/store.js';
+import { DOING, type FormationStore } from '../operations/store.js';
 import type { OperationMessage } from '../operations/types.js';
 import type { Database, Queryable } from './db.js';
 
@@ -27,14 +27,6 @@ export const ACTIVE = `('queued', 'running')`;
 
 /** The SQL condition "operation $A is still ours": its lease is held by owner $B and it has not ended. */
 const FENCE = (op: string, owner: string) => `EXISTS (SELECT 1 FROM operations WHERE id = ${op}::text AND lease_owner = ${owner}::text AND state IN ${ACTIVE})`;
-
-const DOING: Record<OperationKind | 'drift', string> = {
-  create: 'creating',
-  destroy: 'destroying',
-  update: 'updating',
-  provision: 'provisioning',
-  drift: 'checking the drift of',
-};
 
 /** What a store is bound to: one operation on one formation, run by one replica. */
 export interface StoreBinding {

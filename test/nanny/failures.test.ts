@@ -85,7 +85,11 @@ t.test("an unexpected error in the provider's create ends up in the journal and 
   t.match(thrown.end, { kind: 'error', operation: 'create', code: 'OPERATION_CRASHED', message: /the gated provider tripped over its own feet/ });
   t.match(thrown.watchErrors, [/^error: .*the gated provider tripped over its own feet$/]);
   const record = (await h.run(['formation:list', '-o', 'json'])).stdout;
-  t.match(JSON.parse(record), [{ name: 'oops', status: 'GONE' }], 'the record stays (the provider had accepted): nothing is lost');
+  t.match(
+    JSON.parse(record),
+    [{ name: 'oops', status: 'CREATE_FAILED', failed: { operation: 'create', reason: /tripped over its own feet/, next: /formation:destroy oops/ } }],
+    'the record stays (the provider had accepted), listed as failed with why and what next: nothing is lost',
+  );
 });
 
 t.test('an exception that takes the nanny process down ends up in the journal and in watch', async (t) => {

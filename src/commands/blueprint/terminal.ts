@@ -63,7 +63,7 @@ export function printBlueprintMessage(out: Output, message: BlueprintMessage): v
       break;
     case 'begin':
       out.notice(
-        `${message.operation} of ${message.blueprint ?? 'the blueprint'} started at ${message.time} (pid ${message.pid} on ${message.host}): ${message.steps.length} formation(s)`,
+        `${message.operation} of ${message.blueprint ?? 'the blueprint'} started at ${message.time.slice(11, 19)}: ${message.steps.length} formation(s)`,
       );
       for (const s of message.steps) out.notice(`  ${s.entry}: ${s.action} ${stepLabel(s)}${s.after.length > 0 ? `, after ${s.after.join(', ')}` : ''}`);
       break;
