@@ -126,6 +126,9 @@ export async function dryRunCreate(ctx: EngineContext, request: CreateRequest, i
 /** Plan a destroy: the formation found (here, or at a provider by its tags) and the user's agreement. */
 export async function planDestroy(ctx: EngineContext, request: DestroyRequest, io: OperationIo): Promise<OperationPlan> {
   const record: FormationRecord = await findFormation(ctx, request.name, request.options);
+  // Refused before anything is asked or said: another operation holds the formation.
+  const busy = await ctx.store.busy(record.name);
+  if (busy) throw busy;
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   await provider.ready?.(record.options, ctx.env);
   // A formation that never came up (its create failed before the provider made anything) is said to be one.
