@@ -143,7 +143,7 @@ t.test('build: nothing usable, or an unreadable source, is one clear error and w
   t.notOk(existsSync(join(out, 'index.json')));
 
   const none = await nepho(['registry:build', '--out', out], { home });
-  t.equal(none.code, 1, 'SOURCE is required');
+  t.equal(none.code, 2, 'SOURCE is required: a usage error');
 });
 
 t.test('build: cloudlet text is escaped in the listing page', async (t) => {
