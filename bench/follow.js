@@ -104,7 +104,7 @@ async function countingProxy(target) {
   };
 }
 
-/** The gate stack (as test/fixtures/helpers.ts gateTemplate makes it). */
+/** The gate stack, as test/fixtures/aws.ts gateTemplate makes it (a benchmark runs plain JavaScript, so it keeps its own copy). */
 const GATE = JSON.stringify({
   Resources: {
     GateRole: {

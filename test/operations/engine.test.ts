@@ -8,19 +8,10 @@ import { join } from 'node:path';
 import t from 'tap';
 import { runOperation, watchOperation } from '../../src/operations/run.js';
 import { dryRunCreate } from '../../src/operations/plan.js';
-import type { CreateRequest, DestroyRequest } from '../../src/operations/types.js';
-import { fakeEngine, RecordingIo } from '../fixtures/engine.js';
+import type { DestroyRequest } from '../../src/operations/types.js';
+import { fakeCreate, fakeEngine, RecordingIo } from '../fixtures/engine.js';
 
-const create = (extra: Partial<CreateRequest> = {}): CreateRequest => ({
-  kind: 'create',
-  target: 'faked',
-  name: 'thing',
-  params: ['Owner=ops'],
-  paramsFiles: [],
-  noInput: true,
-  options: {},
-  ...extra,
-});
+const create = fakeCreate;
 const destroy: DestroyRequest = { kind: 'destroy', name: 'thing', options: {} };
 
 function journal(root: string, name: string): { kind: string; [k: string]: unknown }[] {

@@ -9,19 +9,9 @@ import t from 'tap';
 import { formationHistory } from '../../src/operations/history.js';
 import { listFormations } from '../../src/operations/inventory.js';
 import { runOperation } from '../../src/operations/run.js';
-import type { CreateRequest } from '../../src/operations/types.js';
-import { fakeEngine, RecordingIo } from '../fixtures/engine.js';
+import { fakeCreate, fakeEngine, RecordingIo } from '../fixtures/engine.js';
 
-const create = (extra: Partial<CreateRequest> = {}): CreateRequest => ({
-  kind: 'create',
-  target: 'faked',
-  name: 'thing',
-  params: ['Owner=ops'],
-  paramsFiles: [],
-  noInput: true,
-  options: {},
-  ...extra,
-});
+const create = fakeCreate;
 
 t.test('a provider this machine cannot use is refused before anything is written', async (t) => {
   const { ctx, cloud } = await fakeEngine(t);

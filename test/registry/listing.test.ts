@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { chromium } from 'playwright-core';
 import { nepho, running, spawnNepho, waitFor } from '../fixtures/cli.js';
 import { cloudletFiles } from '../fixtures/cloudlets.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
+import { launchChromium } from '../fixtures/browser.js';
 import { requireTool } from '../fixtures/tools.js';
 
 /** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
@@ -18,17 +18,6 @@ const LINT_CLEAN_SCENARIO =
 function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
   return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
 }
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 t.test('listing: the search box filters as you type; each cloudlet shows its install command and its blueprints', async (t) => {
   if (!requireTool(t, 'chromium')) return;
@@ -71,8 +60,7 @@ t.test('listing: the search box filters as you type; each cloudlet shows its ins
   });
   const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+)\/index\.json/.exec(server.stdout())?.[1], 'registry:serve to print its URL');
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage();
   const external: string[] = [];
   page.on('request', (r) => {

@@ -7,22 +7,11 @@
 // With NEPHO_SCREENSHOT=FILE set, the page as a viewer sees it is saved there
 // (docs/server-page.png was made so).
 import t from 'tap';
-import { chromium } from 'playwright-core';
 import { releaseGate, startMoto } from '../fixtures/aws.js';
 import { waitFor } from '../fixtures/cli.js';
 import { api, makeToken, queueCreate, queueRegistry, readEvents, runToEnd, serverHome, startServer, type Sse } from '../fixtures/server.js';
+import { launchChromium } from '../fixtures/browser.js';
 import { requireTool } from '../fixtures/tools.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 t.test('the web page: 401 for a wrong token, the formations list, a live event', async (t) => {
   if (!requireTool(t, 'chromium')) return;
@@ -37,8 +26,7 @@ t.test('the web page: 401 for a wrong token, the formations list, a live event',
   const done = await runToEnd(url, deployer, create('orders', 'default'));
   t.equal(done.operation.state, 'succeeded', JSON.stringify(done.operation.result));
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
   const external: string[] = [];
   page.on('request', (r) => {

@@ -4,7 +4,7 @@ import type { BlueprintPlanView } from '../../blueprints/plan.js';
 import type { BlueprintIo, BlueprintMessage, BlueprintResult, StepView } from '../../blueprints/types.js';
 import { Output } from '../../output.js';
 import { ListingCommand } from '../base.js';
-import { duration, eventLine, printPreview, runModeOf, type TerminalIo } from '../formation/terminal.js';
+import { duration, eventLine, printMessage, printPreview, runModeOf, type TerminalIo } from '../formation/terminal.js';
 
 /** The most formations `--parallel` lets run at once. */
 export const MAX_PARALLEL = 8;
@@ -56,10 +56,8 @@ export function printBlueprintMessage(out: Output, message: BlueprintMessage): v
   const tag = (entry: string) => out.style.bold(`[${entry}]`);
   switch (message.kind) {
     case 'notice':
-      out.notice(message.text);
-      break;
     case 'warning':
-      out.warn(message.text);
+      printMessage(out, message);
       break;
     case 'begin':
       out.notice(
