@@ -321,7 +321,7 @@ export const ERRORS = {
     meaning: "an operation's journal ended without saying how it ended",
   },
   OUT_UNWRITABLE: {
-    meaning: 'a rendered file could not be written under --out',
+    meaning: 'the directory given with --out, or a file under it, could not be created or written',
   },
   OWNER_UNKNOWN: {
     meaning: "a registry build cannot tell a cloudlet's owner from its repository URL",

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, statfsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { NephoError } from './errors.js';
+import { NephoError, type ErrorCode } from './errors.js';
 
 /**
  * Where nepho keeps its state: `$NEPHO_HOME`, `~/.nepho` by default.
@@ -146,9 +146,10 @@ function codeOf(error: unknown): string {
  * `mkdir -p` in a bounded number of steps: find the nearest directory that
  * exists, refuse a pseudo filesystem, then create each missing level once.
  * Node's own recursive mkdir loops forever where mkdir answers ENOENT under
- * a parent that exists (/proc). Throws a NephoError naming the path.
+ * a parent that exists (/proc). Throws a NephoError naming the path, with
+ * `code` (a directory the user named, such as --out, is not the home).
  */
-export function makeDirs(dir: string, mode = 0o700): void {
+export function makeDirs(dir: string, mode = 0o700, code: ErrorCode = 'HOME_UNUSABLE'): void {
   const missing: string[] = [];
   let at = resolve(dir);
   for (;;) {
@@ -156,10 +157,10 @@ export function makeDirs(dir: string, mode = 0o700): void {
     try {
       stats = lookUp(at);
     } catch (error) {
-      throw new NephoError('HOME_UNUSABLE', `${at} cannot be reached (${codeOf(error)})`);
+      throw new NephoError(code, `${at} cannot be reached (${codeOf(error)})`);
     }
     if (stats) {
-      if (!stats.isDirectory()) throw new NephoError('HOME_UNUSABLE', `${at} is not a directory`);
+      if (!stats.isDirectory()) throw new NephoError(code, `${at} is not a directory`);
       break;
     }
     missing.unshift(at);
@@ -168,15 +169,15 @@ export function makeDirs(dir: string, mode = 0o700): void {
     at = up;
   }
   const pseudo = missing.length > 0 ? pseudoFilesystem(at) : undefined;
-  if (pseudo) throw new NephoError('HOME_UNUSABLE', pseudo);
+  if (pseudo) throw new NephoError(code, pseudo);
   for (const path of missing) {
     try {
       mkdirSync(path, { mode });
     } catch (error) {
-      const code = codeOf(error);
-      if (code === 'EEXIST' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) continue; // made by another process meanwhile
-      const why = code === 'EROFS' ? 'on a read-only filesystem' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
-      throw new NephoError('HOME_UNUSABLE', `cannot create ${path} (${why})`);
+      const errno = codeOf(error);
+      if (errno === 'EEXIST' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) continue; // made by another process meanwhile
+      const why = errno === 'EROFS' ? 'on a read-only filesystem' : errno === 'EACCES' || errno === 'EPERM' ? 'permission denied' : errno;
+      throw new NephoError(code, `cannot create ${path} (${why})`);
     }
   }
 }

@@ -1,7 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import { dirname, join, normalize, isAbsolute, resolve } from 'node:path';
-import { NephoError } from '../errors.js';
+import { isNephoError, NephoError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs.js';
+import { makeDirs } from '../home.js';
 import type { RenderedFile } from '../providers/types.js';
 
 /**
@@ -17,9 +17,10 @@ export async function writeRendered(dir: string, files: RenderedFile[]): Promise
     }
     const target = join(root, file.path);
     try {
-      await mkdir(dirname(target), { recursive: true });
+      makeDirs(dirname(target), 0o777, 'OUT_UNWRITABLE');
       writeFileAtomicSync(target, file.content, file.mode ?? 0o644);
     } catch (error) {
+      if (isNephoError(error)) throw new NephoError('OUT_UNWRITABLE', `--out ${dir}: ${error.message}`);
       throw new NephoError('OUT_UNWRITABLE', `--out ${dir}: cannot write ${file.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     written.push(target);

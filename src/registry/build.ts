@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import { CLOUDLET_ID } from '../cloudlets/names.js';
 import { NephoError, messageOf } from '../errors.js';
 import { manifestDigest, onInterrupt, readManifest, removePath, writeFileAtomicSync } from '../fs.js';
 import { checkoutRef, listRemoteTags, looksLikeGitUrl } from '../git.js';
+import { makeDirs } from '../home.js';
 import { redactUrl } from '../output.js';
 import { builtinPlugins } from '../providers/catalog.js';
 import type { PluginRegistry } from '../providers/types.js';
@@ -233,7 +234,7 @@ export async function buildRegistry(options: BuildOptions): Promise<BuildResult>
     cloudlets,
   };
   const out = resolve(options.out);
-  mkdirSync(out, { recursive: true });
+  makeDirs(out, 0o777, 'OUT_UNWRITABLE');
   const indexFile = join(out, 'index.json');
   const htmlFile = join(out, 'index.html');
   const signatureFile = join(out, 'index.json.sig');

@@ -1,8 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NephoError, messageOf } from '../errors.js';
 import { writeFileAtomicSync } from '../fs.js';
+import { makeDirs } from '../home.js';
 
 /**
  * Registry signing keys: Ed25519 from Node's own crypto. A public key is one
@@ -110,7 +111,7 @@ export function generateKeyPair(dir: string): KeyPairFiles {
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const text = publicKeyText(publicKey);
-  mkdirSync(out, { recursive: true, mode: 0o700 });
+  makeDirs(out, 0o700, 'OUT_UNWRITABLE');
   writeFileAtomicSync(privateFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), 0o600);
   writeFileAtomicSync(publicFile, `${text}\n`);
   return { privateFile, publicFile, publicKey: text };

@@ -6,7 +6,9 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { expectUserError } from '../fixtures/cli.js';
+import { expectUserError, nepho } from '../fixtures/cli.js';
+import { lintCleanFiles } from '../fixtures/cloudlets.js';
+import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 import { NOBODY, isRoot, runBounded } from '../fixtures/processes.js';
 
@@ -80,6 +82,36 @@ t.test('a home under /proc ends at once with one line, instead of spinning forev
         `${home} ${args[0]}`,
       );
     }
+  }
+});
+
+t.test('an --out directory under /proc ends at once with one line naming it', async (t) => {
+  const home = join(tempDir(t), 'home');
+  const repo = makeCloudletRepo(tempDir(t), 'wiki', ['1.0.0'], { files: (v) => lintCleanFiles('wiki', v) });
+  const installed = await nepho(['cloudlet:install', 'huit/mediawiki'], { home });
+  t.equal(installed.code, 0, installed.stderr);
+  const refused = /^error: (--out \/proc\/nepho-out\/x: )?\/proc\S* is on the kernel's proc filesystem, which cannot hold files$/;
+  for (const args of [
+    ['registry:keygen', '--out', '/proc/nepho-out/x'],
+    ['registry:build', repo.dir, '--owner', 'acme', '--out', '/proc/nepho-out/x'],
+    ['formation:create', 'mediawiki/multi-tenant', '--dry-run', '--no-input', '-p', 'AdminPassword=change-me-please', '--out', '/proc/nepho-out/x'],
+  ]) {
+    const r = await runBounded(args, { home, killAfterMs: 30_000 });
+    t.notOk(r.killed, `${args[0]}: ended by itself`);
+    // registry:build says which source it is checking before it reaches --out: progress, on stderr too.
+    const progress = r.stderr.split('\n').filter((line) => line.startsWith('Notice: checking '));
+    expectUserError(
+      t,
+      {
+        ...r,
+        stderr: r.stderr
+          .split('\n')
+          .filter((line) => !progress.includes(line))
+          .join('\n'),
+      },
+      refused,
+      `${args[0]} --out under /proc`,
+    );
   }
 });
 

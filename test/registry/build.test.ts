@@ -5,17 +5,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import t from 'tap';
 import { nepho } from '../fixtures/cli.js';
-import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { cloudletFiles, lintCleanFiles } from '../fixtures/cloudlets.js';
 import { writeFiles } from '../fixtures/files.js';
 import { git, makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 
-/** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
-const LINT_CLEAN_SCENARIO =
-  'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
-function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
-  return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
-}
+const files = lintCleanFiles;
 
 /** A repo `acme/wiki-repo` with 1.0.0, a broken 1.1.0 and 1.2.0, plus a non-semver tag. */
 function wikiRepo(parent: string) {

@@ -6,18 +6,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { nepho, running, spawnNepho, waitFor } from '../fixtures/cli.js';
-import { cloudletFiles } from '../fixtures/cloudlets.js';
+import { lintCleanFiles } from '../fixtures/cloudlets.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
 import { launchChromium } from '../fixtures/browser.js';
 import { requireTool } from '../fixtures/tools.js';
 
-/** cloudletFiles, with the `Box` its Vagrant pattern uses declared, so that it passes cloudlet:lint. */
-const LINT_CLEAN_SCENARIO =
-  'summary: the default\nproviders:\n  vagrant: {pattern: single}\nprovisioner: {type: shell, script: provisioners/bootstrap.sh}\nparameters:\n  Box: {type: string, default: debian/bookworm64}\n';
-function files(name: string, version: string, extra: Record<string, string> = {}): Record<string, string> {
-  return cloudletFiles(name, version, { 'scenarios/default.yaml': LINT_CLEAN_SCENARIO, ...extra });
-}
+const files = lintCleanFiles;
 
 t.test('listing: the search box filters as you type; each cloudlet shows its install command and its blueprints', async (t) => {
   if (!requireTool(t, 'chromium')) return;
