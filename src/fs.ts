@@ -254,13 +254,13 @@ export interface Lock {
  * trying again until that much time has passed); a lock left by a dead
  * process on this host is taken over (see tryAcquireLock).
  */
-export async function acquireLock(path: string, operation: string, code: ErrorCode, options: { waitMs?: number } = {}): Promise<Lock> {
+export async function acquireLock(path: string, operation: string, code: ErrorCode, options: { waitMs?: number; hint?: string } = {}): Promise<Lock> {
   const until = Date.now() + (options.waitMs ?? 0);
   for (;;) {
     const { lock, holder } = await tryAcquireLock(path, operation);
     if (lock) return lock;
     if (Date.now() >= until) {
-      if (holder) throw lockBusyError(holder, path, code);
+      if (holder) throw lockBusyError(holder, path, code, options.hint);
       throw new NephoError(code, `could not take the lock ${path}`, { hint: 'another nepho process is racing for it; try again' });
     }
     // Busy (or lost a race): wait a moment and try again, while the caller is willing to wait.
@@ -333,10 +333,14 @@ export async function tryAcquireLock(path: string, operation: string): Promise<{
   return {};
 }
 
-/** The error for a lock a live process holds: what it is doing, who, since when. */
-export function lockBusyError(holder: LockInfo, path: string, code: ErrorCode): NephoError {
-  return new NephoError(code, `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
-    hint: `wait for it to finish; if no such process exists, remove ${path}`,
+/**
+ * The error for a lock a live process holds: what it is doing, where, since
+ * when, and what to do about it (`hint`: how to follow it, where there is a
+ * way). The holder's pid stays in the lock file: nobody acts on it.
+ */
+export function lockBusyError(holder: LockInfo, path: string, code: ErrorCode, hint?: string): NephoError {
+  return new NephoError(code, `${holder.operation} is already under way (on ${holder.host}, since ${holder.since})`, {
+    hint: hint ?? `wait for it to finish; if no nepho process is doing it any more, remove ${path}`,
   });
 }
 

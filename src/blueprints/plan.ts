@@ -370,7 +370,7 @@ export async function planApply(
   }
   const holder = await ctx.blueprints.holder(request.name);
   if (holder) {
-    throw new NephoError('BLUEPRINT_BUSY', `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
+    throw new NephoError('BLUEPRINT_BUSY', `${holder.operation} is already under way (on ${holder.host}, since ${holder.since})`, {
       hint: `follow it: nepho blueprint:watch ${request.name}`,
     });
   }
@@ -637,7 +637,7 @@ export async function planBlueprintDestroy(ctx: BlueprintContext, request: Bluep
   const record = requireBlueprint(ctx, request.name);
   const holder = await ctx.blueprints.holder(request.name);
   if (holder) {
-    throw new NephoError('BLUEPRINT_BUSY', `${holder.operation} is already under way (pid ${holder.pid} on ${holder.host}, since ${holder.since})`, {
+    throw new NephoError('BLUEPRINT_BUSY', `${holder.operation} is already under way (on ${holder.host}, since ${holder.since})`, {
       hint: `follow it: nepho blueprint:watch ${request.name}`,
     });
   }

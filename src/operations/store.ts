@@ -77,7 +77,7 @@ export function localStore(home: NephoHome): FormationStore {
     entries: (name, offset) => readEntries(home, name, offset),
     async lock(name, kind) {
       mkdirSync(formationDir(home, name), { recursive: true, mode: 0o700 });
-      return acquireLock(lockFile(name), `${DOING[kind]} formation ${name}`, 'FORMATION_BUSY');
+      return acquireLock(lockFile(name), `${DOING[kind]} formation ${name}`, 'FORMATION_BUSY', { hint: followHint(name) });
     },
     async tryLock(name, kind) {
       mkdirSync(formationDir(home, name), { recursive: true, mode: 0o700 });
@@ -86,7 +86,12 @@ export function localStore(home: NephoHome): FormationStore {
     holder,
     async busy(name) {
       const info = await holder(name);
-      return info ? lockBusyError(info, lockFile(name), 'FORMATION_BUSY') : undefined;
+      return info ? lockBusyError(info, lockFile(name), 'FORMATION_BUSY', followHint(name)) : undefined;
     },
   };
+}
+
+/** What to do about a formation another process is working on: follow it. */
+function followHint(name: string): string {
+  return `follow it: nepho formation:watch ${name}`;
 }

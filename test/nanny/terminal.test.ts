@@ -30,12 +30,11 @@ t.test('Ctrl-C while following detaches; the create still completes', async (t) 
   t.notOk(journalEnded(readJournal(h.home, 'tty')), 'pressed while the create runs');
   term.send(['C-c']);
   const screen = await term.waitForScreen(/EXIT=\d+/, 30_000);
-  t.match(screen, /detached: the create of tty goes on in the background \(pid \d+\)/);
+  t.match(screen, /detached: the create of tty goes on in the background$/m);
   t.match(screen, /re-attach with: nepho formation:watch tty/, 'how to re-attach');
   t.match(screen, /EXIT=0/, 'nepho exits 0: the hand-off succeeded');
   t.notMatch(screen, /created tty in/, 'it did not wait for the end');
-  const pid = Number(/in the background \(pid (\d+)\)/.exec(screen)![1]);
-  t.equal(readJournal(h.home, 'tty')[0]!.pid, pid, 'the pid shown is the nanny that journals');
+  t.notMatch(screen, /pid \d+/, 'no pid: the journal keeps it');
 
   const entries = await waitForJournal(h.home, 'tty', journalEnded, 'the end', 60_000);
   t.match(entries.at(-1), { kind: 'end', operation: 'create', ok: true, status: 'CREATE_COMPLETE' }, 'the work completed after the terminal let go');

@@ -37,7 +37,12 @@ t.test('watch from a second process replays the operation from its start and fol
   );
   const table = await h.run(['formation:list']);
   t.match(table.stdout, /^NAME .* OPERATION /m);
-  t.match(table.stdout, new RegExp(`^w1 .* create running since ${started.slice(11, 19)} \\(pid ${nanny}\\) `, 'm'), 'the OPERATION column');
+  t.match(
+    table.stdout,
+    new RegExp(`^w1 .* create running since ${started.slice(11, 19)} \\(follow: formation:watch\\) `, 'm'),
+    'the OPERATION column says how to follow it',
+  );
+  t.notMatch(table.stdout, /pid/, 'the pid is in -o json only');
 
   const watch = running(h.spawn(['formation:watch', 'w1']));
   await waitFor(() => /waiting for the gate/.test(watch.stderr()), 'the watcher to catch up');
@@ -105,12 +110,13 @@ t.test("watch's exit status says the operation failed, during and after it; a na
 
 t.test('one operation per formation: a second create or a destroy is refused while a create runs, and leaves no trace', async (t) => {
   const h = await nannyHome(t);
-  const { create, nanny, started } = await startCreate(h, 'busy');
+  const { create, started } = await startCreate(h, 'busy');
   const before = journalBytes(h.home, 'busy');
-  const running = new RegExp(`^error: creating formation busy is already under way \\(pid ${nanny} on [^,]+, since ${started.slice(0, 16)}`);
+  const running = new RegExp(`^error: creating formation busy is already under way \\(on [^,]+, since ${started.slice(0, 16)}`);
 
   const second = await h.run([...CREATE, '--name', 'busy']);
   expectUserError(t, second, running, 'a second create of the same name');
+  t.match(second.stderr, /^hint: follow it: nepho formation:watch busy$/m, 'how to follow it, not a pid');
   t.ok(journalBytes(h.home, 'busy').equals(before), 'the refused create wrote nothing to the journal');
 
   const slowToo = await h.run(['formation:create', 'local/slowapp', '--name', 'busy', '--no-input']);

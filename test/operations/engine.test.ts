@@ -173,7 +173,11 @@ t.test('one operation per formation: a second is refused with what runs, and wri
   const lock = await ctx.store.lock('thing', 'create');
   try {
     const refused = await runOperation(ctx, create(), new RecordingIo(), { mode: 'foreground' }).catch((e: unknown) => e);
-    t.match(refused, { code: 'FORMATION_BUSY', message: /^creating formation thing is already under way \(pid \d+ on .+, since / });
+    t.match(refused, {
+      code: 'FORMATION_BUSY',
+      message: /^creating formation thing is already under way \(on .+, since /,
+      hint: 'follow it: nepho formation:watch thing',
+    });
     t.notOk(existsSync(join(ctx.home.root, 'formations', 'thing', 'journal.jsonl')), 'no journal entry');
   } finally {
     await lock.release();

@@ -29,12 +29,7 @@ export class BlueprintStatusCommand extends ListingCommand {
         ['Name', s.name],
         ['Blueprint', `${s.cloudlet}/${s.blueprint} (${s.version})`],
         ['Last', last],
-        [
-          'Running',
-          s.running
-            ? `${s.running.operation} (pid ${s.running.pid} on ${s.running.host}, since ${s.running.since}): nepho blueprint:watch ${s.name}`
-            : undefined,
-        ],
+        ['Running', s.running ? `${s.running.operation} (on ${s.running.host}, since ${s.running.since}): nepho blueprint:watch ${s.name}` : undefined],
       ]);
       out.line();
       out.table(

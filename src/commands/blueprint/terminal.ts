@@ -118,7 +118,7 @@ export function renderBlueprintResult(out: Output, result: BlueprintResult, watc
     case 'detached':
       if (watching) say(`stopped watching; the ${verb} of blueprint ${result.name} goes on`);
       else {
-        say(`detached: the ${verb} of blueprint ${result.name} goes on in the background${result.pid ? ` (pid ${result.pid})` : ''}`);
+        say(`detached: the ${verb} of blueprint ${result.name} goes on in the background`);
         say(`re-attach with: nepho blueprint:watch ${result.name}`);
       }
       return 0;

@@ -50,6 +50,6 @@ export class FormationListCommand extends ListingCommand {
 function operationText(op: { kind: string; since: string; pid: number; by?: string; state: 'running' | 'interrupted' } | undefined): string {
   if (!op) return '';
   return op.state === 'running'
-    ? `${op.kind} running since ${op.since.slice(11, 19)} (${op.by ? `by ${op.by}` : `pid ${op.pid}`})`
+    ? `${op.kind} running since ${op.since.slice(11, 19)}${op.by ? ` by ${op.by}` : ''} (follow: formation:watch)`
     : `${op.kind} interrupted: run formation:watch`;
 }

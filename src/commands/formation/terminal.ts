@@ -303,8 +303,9 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
         say(`stopped watching; the operation on ${name} goes on`);
         return 0;
       }
+      // The nanny's pid is in -o json and the journal; a person follows the formation by name.
       say(
-        `${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on ${result.server ? `at ${result.server}` : `in the background (pid ${result.pid})`}`,
+        `${result.accepted ? 'detached' : 'detached before the provider answered'}: the ${kind} of ${name} goes on ${result.server ? `at ${result.server}` : 'in the background'}`,
       );
       say(`re-attach with: nepho formation:watch ${name}`);
       return 0;
