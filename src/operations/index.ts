@@ -12,6 +12,7 @@ import * as remote from '../remote/operations.js';
 import { formationHistory as localHistory, type HistoryEntry } from './history.js';
 import { listFormations as localList, type FormationListing, type ListingProblem } from './inventory.js';
 import { describeFormation as localDescribe, type FormationDescription } from './query.js';
+import { localReport, recordedFormation, type OperationReport } from './report.js';
 import { runOperation as localRun, watchOperation as localWatch } from './run.js';
 import { localStore } from './store.js';
 import type { EngineContext, OperationIo, OperationRequest, OperationResult, RunMode } from './types.js';
@@ -21,6 +22,7 @@ export type { FormationListing, ListingProblem } from './inventory.js';
 export { dryRunCreate } from './plan.js';
 export { driftOf, formationUrlOf, sshCommandFor, type FormationDescription, type FormationDrift, type SshCommand, type SshRequest } from './query.js';
 export type { HistoryEntry } from './history.js';
+export type { OperationFacts, OperationReport } from './report.js';
 export { executePlan } from './run.js';
 export { openInBrowser } from '../formations/access.js';
 export { runSsh, shellCommandLine, sshDestination } from '../formations/ssh.js';
@@ -66,4 +68,42 @@ export function describeFormation(ctx: CommandContext, name: string, options: Pr
 /** A formation's operations, newest first, from its journal here or from the team server. */
 export function formationHistory(ctx: CommandContext, name: string): Promise<HistoryEntry[]> {
   return ctx.server ? remote.historyRemote(ctx.server, name) : localHistory(ctx, name);
+}
+
+/**
+ * Run a request as runOperation does and report it as data (`-o json|yaml`):
+ * the operation, and the formation as it left it (described once it ended).
+ */
+export async function runReported(
+  ctx: CommandContext,
+  request: OperationRequest,
+  io: OperationIo,
+  run: RunMode,
+): Promise<{ result: OperationResult; report: OperationReport }> {
+  const before = request.kind === 'destroy' ? await formationBefore(ctx, request.name) : undefined;
+  const result = await runOperation(ctx, request, io, run);
+  return { result, report: await reportOf(ctx, result, before) };
+}
+
+/** Watch a formation's latest operation as watchOperation does, and report it as runReported does. */
+export async function watchReported(
+  ctx: CommandContext,
+  name: string,
+  io: OperationIo,
+  signal?: AbortSignal,
+): Promise<{ result: OperationResult; report: OperationReport }> {
+  const before = await formationBefore(ctx, name);
+  const result = await watchOperation(ctx, name, io, signal);
+  return { result, report: await reportOf(ctx, result, before) };
+}
+
+/** The formation as recorded before an operation (a destroy's report shows it as it ended); undefined when unknown. */
+async function formationBefore(ctx: CommandContext, name: string): Promise<FormationDescription | undefined> {
+  if (!ctx.server) return recordedFormation(ctx, name);
+  return remote.describeRemote(ctx, ctx.server, name).catch(() => undefined);
+}
+
+function reportOf(ctx: CommandContext, result: OperationResult, before: FormationDescription | undefined): Promise<OperationReport> {
+  const describe = () => describeFormation(ctx, result.name, {});
+  return ctx.server ? remote.remoteReport(ctx.server, result, before, describe) : localReport(ctx, result, before, describe);
 }

@@ -10,6 +10,9 @@ export interface InstalledVersion {
   newer: boolean;
 }
 
+/** A formation whose cloudlet is not installed here (or not known). */
+export const NOT_INSTALLED: InstalledVersion = Object.freeze({ version: null, newer: false });
+
 /** Compare the version a formation runs with the one installed now. */
 export function installedVersion(home: NephoHome, cloudlet: string, deployed: string): InstalledVersion {
   let installed: string | undefined;
@@ -18,6 +21,6 @@ export function installedVersion(home: NephoHome, cloudlet: string, deployed: st
   } catch {
     installed = undefined; // a name that is not owner/name (a record from elsewhere): not installed
   }
-  if (!installed) return { version: null, newer: false };
+  if (!installed) return NOT_INSTALLED;
   return { version: installed, newer: semver.valid(deployed) !== null && semver.valid(installed) !== null && semver.gt(installed, deployed) };
 }

@@ -1,7 +1,7 @@
 import { isNephoError } from '../errors.js';
 import { formationNotFound, listRecords, refOf, type FormationRecord } from '../formations/records.js';
 import type { DiscoveredFormation, FormationState, ProviderOptions } from '../providers/types.js';
-import { installedVersion } from './installed-version.js';
+import { installedVersion, NOT_INSTALLED, type InstalledVersion } from './installed-version.js';
 import { operationStates, type RunningOperation } from './recover.js';
 import type { EngineContext } from './types.js';
 
@@ -11,8 +11,8 @@ export interface FormationListing {
   cloudlet: string;
   /** The cloudlet version it runs, when known. */
   version: string | null;
-  /** True when a newer version of its cloudlet is installed (`formation:update` would move to it). */
-  newer: boolean;
+  /** The version of its cloudlet installed now, and whether it is newer (`formation:update` would move to it); as formation:describe says it. */
+  installed: InstalledVersion;
   scenario: string;
   provider: string;
   status: string;
@@ -70,7 +70,7 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
       name: record.name,
       cloudlet: record.cloudlet,
       version: record.version,
-      newer: installedVersion(home, record.cloudlet, record.version).newer,
+      installed: installedVersion(home, record.cloudlet, record.version),
       scenario: record.scenario,
       provider: record.provider,
       source: 'local' as const,
@@ -96,7 +96,7 @@ export async function listFormations(ctx: EngineContext, options: ProviderOption
       name: d.name,
       cloudlet: d.cloudlet ?? '?',
       version: d.version ?? null,
-      newer: d.cloudlet && d.version ? installedVersion(home, d.cloudlet, d.version).newer : false,
+      installed: d.cloudlet && d.version ? installedVersion(home, d.cloudlet, d.version) : NOT_INSTALLED,
       scenario: d.scenario ?? '?',
       provider: d.provider,
       status: d.status,

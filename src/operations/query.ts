@@ -1,6 +1,6 @@
 import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
-import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
+import { SECRET_ANSWER, refOf, requireRecord, type FormationRecord } from '../formations/records.js';
 import {
   checkConnectTimeout,
   checkIdentityFile,
@@ -21,10 +21,15 @@ import { findFormation } from './inventory.js';
 import { installedVersion, type InstalledVersion } from './installed-version.js';
 import type { EngineContext } from './types.js';
 
-/** A formation as `formation:describe` shows it. Secret parameters appear by name, masked. */
+/**
+ * A formation as `formation:describe` shows it, and as an operation's report
+ * leaves it. Secret parameters appear by name, masked.
+ */
 export interface FormationDescription {
   name: string;
   status: string;
+  /** False when the provider no longer has it (GONE, or destroyed). */
+  exists: boolean;
   inProgress: boolean;
   cloudlet: string;
   version: string;
@@ -61,9 +66,19 @@ export async function describeFormation(ctx: EngineContext, name: string, option
   } catch {
     ssh = null; // not reachable yet: describe still shows everything else
   }
+  return describeRecord(ctx, record, state, ssh);
+}
+
+/**
+ * A formation from its record and the provider's `state` of it: what
+ * describe shows, and what a destroy's report shows of a formation that is
+ * gone (its record as it was, no outputs, no resources).
+ */
+export function describeRecord(ctx: EngineContext, record: FormationRecord, state: FormationState, ssh: string | null = null): FormationDescription {
   return {
     name: record.name,
     status: state.exists ? state.status : 'GONE',
+    exists: state.exists,
     inProgress: state.inProgress,
     cloudlet: record.cloudlet,
     version: record.version,

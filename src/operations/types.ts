@@ -180,15 +180,16 @@ export interface RunMode {
   signal?: AbortSignal;
 }
 
-/** How an operation ended, as data for the host to render. */
-export type OperationResult =
+/** How an operation ended, as data for the host to render; `id` is the team server's for it, when one carried it. */
+export type OperationResult = { id?: string } & (
   | { outcome: 'succeeded' | 'failed'; kind: OperationKind; name: string; status: string; failures: ResourceFailure[]; took: number; exitCode?: number }
   /** An update with nothing to change (`unchanged`), or previewed only (`--dry-run`). */
   | { outcome: 'unchanged' | 'previewed'; kind: 'update'; name: string; summary: UpdateSummary }
   /** The operation could not be carried out (credentials expired, the nanny crashed). */
   | { outcome: 'errored'; kind: OperationKind; name: string; error: { code: ErrorCode; message: string; hint?: string } }
   /** The host stopped following; the operation goes on in the background (the nanny's `pid`, or at a team `server`). */
-  | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number; server?: string };
+  | { outcome: 'detached'; kind: OperationKind; name: string; accepted: boolean; pid?: number; server?: string }
+);
 
 /** What `--dry-run` returns: the plan as people read it, and the files the provider would send or write. */
 export interface DryRun {

@@ -10,10 +10,11 @@
 import { NephoError } from '../errors.js';
 import { describePlan } from '../formations/plan.js';
 import type { FormationListing, ListingProblem } from '../operations/inventory.js';
-import { installedVersion } from '../operations/installed-version.js';
+import { installedVersion, NOT_INSTALLED } from '../operations/installed-version.js';
 import type { HistoryEntry } from '../operations/history.js';
 import { prepareCreate } from '../operations/plan.js';
 import type { FormationDescription } from '../operations/query.js';
+import { formationAfter, operationFacts, type OperationReport } from '../operations/report.js';
 import type {
   CreateRequest,
   EngineContext,
@@ -80,16 +81,18 @@ async function followOperation(
     },
     { signal: AbortSignal.any(signals), onReattach: (why) => notice(io, `lost the connection to ${client.what} (${why}); re-attaching ...`) },
   );
-  if (followed.kind === 'detached') return { outcome: 'detached', kind: op.kind, name: op.formation, accepted: wasAccepted, server: client.server.url };
+  if (followed.kind === 'detached')
+    return { outcome: 'detached', kind: op.kind, name: op.formation, accepted: wasAccepted, server: client.server.url, id: op.id };
   const ended = await client.get<OperationView>(`/v1/operations/${encodeURIComponent(op.id)}`);
-  return (
-    ended.result ?? {
+  return {
+    ...(ended.result ?? {
       outcome: 'errored',
       kind: op.kind,
       name: op.formation,
       error: { code: 'OPERATION_LOST', message: `operation ${op.id} on ${client.what} ended (${followed.state}) without a result` },
-    }
-  );
+    }),
+    id: op.id,
+  };
 }
 
 /** Send a request; the operation the server started for it. */
@@ -273,7 +276,7 @@ export async function listRemote(ctx: EngineContext, client: ServerClient): Prom
         name: f.name,
         cloudlet: f.cloudlet ?? '',
         version: f.version,
-        newer: f.cloudlet && f.version ? installedVersion(ctx.home, f.cloudlet, f.version).newer : false,
+        installed: f.cloudlet && f.version ? installedVersion(ctx.home, f.cloudlet, f.version) : NOT_INSTALLED,
         scenario: f.scenario ?? '',
         provider: f.provider ?? '',
         status: f.status,
@@ -305,7 +308,8 @@ export async function describeRemote(ctx: EngineContext, client: ServerClient, n
     cloudlet,
     version,
     commit: f.commit,
-    installed: cloudlet && version ? installedVersion(ctx.home, cloudlet, version) : { version: null, newer: false },
+    installed: cloudlet && version ? installedVersion(ctx.home, cloudlet, version) : NOT_INSTALLED,
+    exists: true,
     scenario: f.scenario ?? '',
     provider: f.provider ?? '',
     createdAt: f.createdAt ?? '',
@@ -320,4 +324,31 @@ export async function describeRemote(ctx: EngineContext, client: ServerClient, n
 /** `formation:history` through the server. */
 export async function historyRemote(client: ServerClient, name: string): Promise<HistoryEntry[]> {
   return (await formationOn(client, name)).history;
+}
+
+/**
+ * The report of an operation a team server carried: when it ran and who
+ * started it from the server's history of the formation, the formation as
+ * the server describes it.
+ */
+export async function remoteReport(
+  client: ServerClient,
+  result: OperationResult,
+  before: FormationDescription | undefined,
+  describe: () => Promise<FormationDescription>,
+): Promise<OperationReport> {
+  const ran = result.outcome !== 'unchanged' && result.outcome !== 'previewed';
+  const latest = ran ? (await historyRemote(client, result.name).catch(() => []))[0] : undefined;
+  const times = {
+    id: result.id ?? null,
+    startedAt: latest?.startedAt ?? null,
+    endedAt: latest?.endedAt ?? null,
+    by: latest?.by ?? null,
+    pid: null,
+  };
+  return {
+    operation: { ...operationFacts(result, times), server: client.server.url },
+    formation: await formationAfter(result, before, describe),
+    changes: ran ? null : result.summary,
+  };
 }

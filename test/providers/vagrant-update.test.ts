@@ -31,14 +31,12 @@ t.test('update with a changed parameter: a diff of the Vagrantfile, --dry-run wr
   t.match(
     preview,
     {
-      outcome: 'previewed',
-      kind: 'update',
-      name: f.name,
-      summary: { empty: false, parameters: [{ name: 'Box', from: 'nepho-test/box', to: 'debian/bookworm64' }] },
+      operation: { outcome: 'previewed', kind: 'update', formation: f.name },
+      changes: { empty: false, parameters: [{ name: 'Box', from: 'nepho-test/box', to: 'debian/bookworm64' }] },
     },
     'the preview as data',
   );
-  const diff: string = preview.summary.diff;
+  const diff: string = preview.changes.diff;
   t.match(diff, /^--- a\/Vagrantfile\n\+\+\+ b\/Vagrantfile\n@@ /m, 'a unified diff of the Vagrantfile');
   t.match(diff, /^-  config\.vm\.box = 'nepho-test\/box'$/m, 'the old box removed');
   t.match(diff, /^\+  config\.vm\.box = 'debian\/bookworm64'$/m, 'the new box added');
@@ -88,7 +86,7 @@ t.test('only the bootstrap changed: its diff alone, applied by the bootstrap pro
 
   const json = await f.run(['formation:update', f.name, '--dry-run', '-o', 'json']);
   t.equal(json.code, 0, json.stderr);
-  const diff: string = JSON.parse(json.stdout).summary.diff;
+  const diff: string = JSON.parse(json.stdout).changes.diff;
   t.match(diff, /^--- a\/nepho-bootstrap\.sh$/m, 'the bootstrap differs');
   t.match(diff, /^\+apt-get install -y nginx$/m, 'by the new line');
   t.notMatch(diff, /Vagrantfile/, 'the Vagrantfile does not');
@@ -109,7 +107,7 @@ t.test('no change: `no changes`, exit 0, no vagrant command, nothing written', a
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /^no changes$/m);
   const json = await f.run(['formation:update', f.name, '-o', 'json']);
-  t.match(JSON.parse(json.stdout), { outcome: 'unchanged', summary: { empty: true } });
+  t.match(JSON.parse(json.stdout), { operation: { outcome: 'unchanged' }, changes: { empty: true } });
   t.same(f.newCalls(), [], 'vagrant never ran: the preview needs none');
   t.same(f.files(), before, 'nothing was written');
 });

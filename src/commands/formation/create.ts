@@ -17,6 +17,8 @@ export class FormationCreateCommand extends OperationCommand {
       (re-attach with formation:watch), --detach returns once the provider has accepted, --foreground runs it all here.
       --dry-run resolves, renders and validates everything (template, user data) and prints the plan without touching a provider;
       with --out DIR it also writes the rendered files there.
+      With -o json or yaml, stdout gets one document once the create ends (with --detach, once it is accepted): the operation and the formation
+      as it left it, its outputs and URL; the progress goes to stderr. Update, provision, destroy and watch print the same document.
     `,
     examples: [
       ['Create the default scenario', '$0 formation:create mediawiki'],

@@ -33,7 +33,7 @@ export class FormationListCommand extends ListingCommand {
         formations.map((f) => [
           f.name,
           f.cloudlet,
-          `${f.version ?? ''}${f.newer ? ' (newer installed)' : ''}`,
+          `${f.version ?? ''}${f.installed.newer ? ' (newer installed)' : ''}`,
           f.scenario,
           f.provider,
           f.status,

@@ -25,6 +25,9 @@ export abstract class OperationCommand extends ListingCommand {
     const ops = await import('../../operations/index.js');
     const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const io = this.terminalIo(out, yes);
-    return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, io, run)));
+    if (out.human) return renderResult(out, await inMode(mode, (run) => ops.runOperation(ctx, request, io, run)));
+    // Data: one document once it ends (or is accepted, detached), the formation as it left it.
+    const { result, report } = await inMode(mode, (run) => ops.runReported(ctx, request, io, run));
+    return renderResult(out, result, { report });
   }
 }

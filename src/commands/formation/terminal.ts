@@ -1,5 +1,6 @@
 import { NephoError } from '../../errors.js';
 import { Output, renderError } from '../../output.js';
+import type { OperationReport } from '../../operations/report.js';
 import type { OperationIo, OperationMessage, OperationResult, Question, RunMode, UpdateSummary } from '../../operations/types.js';
 import type { FormationEvent, RegisterIo, RegisterQuestion } from '../../providers/types.js';
 import type { ParameterSpec, ParameterValue } from '../../scenarios/parameters.js';
@@ -258,15 +259,16 @@ const FAILED = { create: 'CREATE_FAILED', destroy: 'DESTROY_FAILED', update: 'UP
 /**
  * Settle an operation's result for the terminal: a summary line and status 0,
  * or the failed resources and an error (status 1); a provisioning run's own
- * exit status passes through. With `-o json|yaml` the result is printed as
- * data on stdout first. `watching`: the host was only watching, so detaching
- * says so instead of how to re-attach.
+ * exit status passes through. With `-o json|yaml` the `report` (the
+ * operation and the formation as it left it) is printed as one document on
+ * stdout first. `watching`: the host was only watching, so detaching says so
+ * instead of how to re-attach.
  */
-export function renderResult(out: Output, result: OperationResult, watching = false): number {
+export function renderResult(out: Output, result: OperationResult, options: { watching?: boolean; report?: OperationReport } = {}): number {
   out.settle();
   const { name, kind } = result;
   const human = out.human;
-  if (!human) out.data(result);
+  if (!human) out.data(options.report ?? result);
   const say = (text: string) => (human ? out.line(text) : undefined);
   switch (result.outcome) {
     case 'succeeded':
@@ -299,7 +301,7 @@ export function renderResult(out: Output, result: OperationResult, watching = fa
     case 'errored':
       throw new NephoError(result.error.code, result.error.message, result.error.hint ? { hint: result.error.hint } : {});
     case 'detached':
-      if (watching) {
+      if (options.watching) {
         say(`stopped watching; the operation on ${name} goes on`);
         return 0;
       }
