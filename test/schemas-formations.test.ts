@@ -1,14 +1,18 @@
 // The formation commands' `-o json`, validated against schemas/ with ajv, on
-// a vagrant formation. No hypervisor runs on these machines: `vagrant` is the
-// STAND-IN of test/fixtures/vagrant.ts, which replays captured output (its
-// `validate` is the real one). create, update, provision, watch and destroy
+// a vagrant formation and a CloudFormation stack in moto. No hypervisor runs
+// on these machines: `vagrant` is the STAND-IN of test/fixtures/vagrant.ts,
+// which replays captured output (its `validate` is the real one). create, update, provision, watch and destroy
 // print ONE document once the operation ends: the operation and the
 // formation as it left it; their progress goes to stderr.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { RunResult } from './fixtures/cli.js';
-import { followsSchema, sameAsYaml } from './fixtures/schemas.js';
+import { startMoto } from './fixtures/aws.js';
+import { nepho, type RunResult } from './fixtures/cli.js';
+import { installDevCloudlet } from './fixtures/cloudlets.js';
+import { tempDir } from './fixtures/paths.js';
+import { parse } from 'yaml';
+import { followsSchema, sameAsYaml, schemaErrors } from './fixtures/schemas.js';
 import { vagrantFormation } from './fixtures/vagrant.js';
 
 /** When NEPHO_SCHEMA_DUMP names a folder, each output is written there too (to write a schema from). */
@@ -96,4 +100,44 @@ t.test('a vagrant formation: create, list, describe, history, drift, update, pro
     { operation: { id: accepted.operation.id, outcome: 'succeeded' }, formation: { name: 'web3', status: 'running' } },
     'watch follows it to its end',
   );
+});
+
+const STACK = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Bucket: {Type: AWS::S3::Bucket}
+  Topic: {Type: AWS::SNS::Topic}
+Outputs:
+  BucketName: {Value: !Ref Bucket}
+`;
+
+t.test('a CloudFormation stack in moto: create and destroy as JSON, with the outputs and the URL', async (t) => {
+  const moto = await startMoto(t);
+  const home = tempDir(t, 'nepho-schemas-cf-');
+  const cloudlet = await installDevCloudlet(t, home, 'site', {
+    'scenarios/default.yaml':
+      'summary: a bucket\nproviders:\n  cloudformation: {pattern: site}\naccess:\n  url: "https://{{outputs.BucketName}}.example.org/"\n',
+    'patterns/aws/site.cf': STACK,
+  });
+  const run = (args: string[]) => nepho(args, { home, env: moto.env });
+
+  const created = await run(['formation:create', cloudlet.id, '--name', 'site', '--no-input', '-o', 'json']);
+  dump('cf-create', created);
+  t.equal(created.code, 0, created.stderr);
+  const report = followsSchema(t, created, 'operation-report.json');
+  t.match(report, {
+    operation: { kind: 'create', formation: 'site', outcome: 'succeeded', status: 'CREATE_COMPLETE', failures: [] },
+    formation: { name: 'site', provider: 'cloudformation', status: 'CREATE_COMPLETE', outputs: { BucketName: /\S/ }, url: /^https:\/\/\S+\.example\.org\/$/ },
+  });
+  t.equal(report.formation.url, `https://${report.formation.outputs.BucketName}.example.org/`, 'the URL filled from the outputs');
+  t.same(report.formation.resources.map((r: { id: string }) => r.id).sort(), ['Bucket', 'Topic'], 'the resources');
+  t.match(created.stderr, /CREATE_COMPLETE/, 'the events went to stderr');
+
+  const yaml = await run(['formation:destroy', 'site', '--yes', '-o', 'yaml']);
+  t.equal(yaml.code, 0, yaml.stderr);
+  const destroyed = parse(yaml.stdout);
+  t.equal(schemaErrors('operation-report.json', destroyed), '', 'the YAML follows the same schema');
+  t.match(destroyed, {
+    operation: { kind: 'destroy', outcome: 'succeeded', status: 'DELETE_COMPLETE' },
+    formation: { name: 'site', status: 'DELETE_COMPLETE', exists: false, outputs: {}, resources: [], url: null },
+  });
 });
