@@ -34,6 +34,8 @@ export type JournalEntry =
       version?: string;
       /** Parameter values it changes (secrets masked). */
       changes?: ParameterChange[];
+      /** The resources it works on, by id, when known before it runs: progress counts how many of them are done. */
+      resources?: string[];
     }
   | { time: string; kind: 'event'; event: FormationEvent }
   | { time: string; kind: 'accepted'; state: Record<string, unknown> }

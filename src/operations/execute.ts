@@ -327,6 +327,24 @@ export async function abandonPlan(ctx: EngineContext, plan: OperationPlan): Prom
 }
 
 /**
+ * The resources an operation works on, when known before it starts: a
+ * create's, as its provider reads them from the spec; an update's, the
+ * changes its preview lists. Undefined otherwise (a destroy, a provisioning
+ * run, a provider that cannot tell, a spec it fails on: the operation itself
+ * reports that failure).
+ */
+async function plannedResources(ctx: EngineContext, plan: OperationPlan): Promise<string[] | undefined> {
+  if (plan.kind === 'update') return plan.preview.changes.length > 0 ? [...new Set(plan.preview.changes.map((c) => c.resource))] : undefined;
+  if (plan.kind !== 'create') return undefined;
+  const provider = ctx.registry.providers.find((p) => p.name === plan.record.provider);
+  try {
+    return await provider?.plannedResources?.(plan.spec, plan.record.options);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Carry a claimed operation to its end, journaling every event and status
  * change and telling the host as it goes. Runs wherever the lock was taken:
  * the nanny, the command's own process (`--foreground`), a server worker.
@@ -341,6 +359,7 @@ export async function carryOperation(ctx: EngineContext, plan: OperationPlan, io
     return full;
   };
   const started = Date.now();
+  const resources = await plannedResources(ctx, plan);
   say({
     kind: 'start',
     operation: plan.kind,
@@ -349,6 +368,7 @@ export async function carryOperation(ctx: EngineContext, plan: OperationPlan, io
     by: ctx.actor ?? `${userName(ctx.env)}@${hostname()}`,
     version: plan.kind === 'update' ? plan.next.version : plan.record.version,
     ...(plan.kind === 'update' ? { changes: plan.summary.parameters } : {}),
+    ...(resources ? { resources } : {}),
   });
   try {
     const provider = findProvider(ctx.registry, plan.record.provider, `formation ${name}: provider`);

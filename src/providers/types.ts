@@ -456,6 +456,14 @@ export interface Provider {
   /** What create would send or write, rendered (templates, user data, Vagrantfiles). No side effects. */
   render(spec: FormationSpec, options: ProviderOptions): Promise<RenderedFile[]>;
   /**
+   * The resources `spec` declares, by the ids the provider's events name
+   * them with (CloudFormation: the rendered template's Resources, a nested
+   * stack counting as one; Vagrant: the machines), so that progress can say
+   * how many of all are done. Undefined, or left out, when the provider
+   * cannot tell before it runs: progress then counts the resources seen.
+   */
+  plannedResources?(spec: FormationSpec, options: ProviderOptions): Promise<string[] | undefined>;
+  /**
    * What the provider already holds under the formation's name, before a
    * create: undefined when the name is free. Read-only.
    */

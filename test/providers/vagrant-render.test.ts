@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { NephoError } from '../../src/errors.js';
 import { vagrantProvider } from '../../src/providers/vagrant/index.js';
-import { renderPattern, rubyLiteral } from '../../src/providers/vagrant/render.js';
+import { machineNames, renderPattern, rubyLiteral } from '../../src/providers/vagrant/render.js';
 import type { FormationSpec } from '../../src/providers/types.js';
 import { stackSpec } from '../fixtures/aws.js';
 import { ROOT, tempDir } from '../fixtures/paths.js';
@@ -222,4 +222,11 @@ t.test('unknown placeholders and secrets are errors naming the file and line; va
   });
   await vagrantProvider.validate(good, {});
   t.pass('a good pattern validates');
+});
+
+t.test('the machines a Vagrantfile defines, for the progress total: literal names, `default` without any, none when Ruby decides', async (t) => {
+  t.same(machineNames('Vagrant.configure("2") do |config|\n  config.vm.box = "debian"\nend\n'), ['default']);
+  const two = 'config.vm.define "web", primary: true do |web|\nend\nconfig.vm.define :db do |db|\nend\n# config.vm.define "old"\n';
+  t.same(machineNames(two), ['web', 'db'], 'options after the name, a symbol, a commented-out one left out');
+  t.equal(machineNames('(1..3).each do |i|\n  config.vm.define "node#{i}" do |node|\n  end\nend\n'), undefined, 'named in a loop: unknown');
 });

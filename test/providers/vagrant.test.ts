@@ -64,6 +64,11 @@ t.test('create, describe, ssh, list and destroy a vagrant formation (stand-in va
   t.match(created.stdout, /created wiki .*\(running\)/);
   const last = latestEntries(readJournal(home, 'wiki')).at(-1) as Record<string, unknown>;
   t.match(last, { kind: 'end', operation: 'create', ok: true, status: 'running' }, 'the journal ends ok');
+  t.match(
+    latestEntries(readJournal(home, 'wiki'))[0],
+    { kind: 'start', resources: ['default'] },
+    'the start names the machine the Vagrantfile defines (the progress total)',
+  );
   t.ok(
     latestEntries(readJournal(home, 'wiki')).some((e: any) => e.kind === 'event' && /Running provisioner: nepho-bootstrap/.test(e.event?.reason ?? '')),
     'vagrant ui lines became events',

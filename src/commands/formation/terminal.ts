@@ -117,8 +117,9 @@ const RESOURCE_BUSY = /IN_PROGRESS$|^(starting|pending|creating|stopping|destroy
 
 /**
  * What a running operation looks like on its status line: resources done
- * out of those seen so far, the time since it started, and the resource in
- * progress (`create wiki · 3/5 resources · 1m12s · WebServer CREATE_IN_PROGRESS`).
+ * out of those it works on (`planned`, when known before it started: the
+ * template's; else those seen so far), the time since it started, and the
+ * resource in progress (`create wiki · 3/5 resources · 1m12s · WebServer CREATE_IN_PROGRESS`).
  */
 export class OperationStatus {
   readonly #resources = new Map<string, string>();
@@ -127,6 +128,7 @@ export class OperationStatus {
   constructor(
     private readonly label: string,
     private readonly started: number,
+    private readonly planned?: readonly string[],
   ) {}
 
   /** Take in one event of the operation. */
@@ -138,8 +140,13 @@ export class OperationStatus {
 
   /** The status line's text now. */
   text(now = Date.now()): string {
-    const total = this.#resources.size;
-    const done = [...this.#resources.values()].filter((s) => RESOURCE_DONE.test(s) && !/ROLLBACK/.test(s)).length;
+    // Known up front: events about anything else (the stack itself, a nested stack's insides) are not counted.
+    const ids = this.planned ?? [...this.#resources.keys()];
+    const total = ids.length;
+    const done = ids.filter((id) => {
+      const status = this.#resources.get(id);
+      return status !== undefined && RESOURCE_DONE.test(status) && !/ROLLBACK/.test(status);
+    }).length;
     return [this.label, `${done}/${total} resources`, duration(now - this.started), this.#current ?? ''].filter((p) => p !== '').join(' · ');
   }
 }
@@ -161,7 +168,7 @@ export class TerminalIo implements OperationIo, RegisterIo {
   ) {}
 
   notify(message: OperationMessage): void {
-    if (message.kind === 'start' && this.out.live && this.out.human) this.startStatus(message.operation, Date.parse(message.time));
+    if (message.kind === 'start' && this.out.live && this.out.human) this.startStatus(message.operation, Date.parse(message.time), message.resources);
     if (message.kind === 'event') this.#status?.event(message.event);
     this.out.above(() => printMessage(this.out, message));
     if (message.kind === 'end' || message.kind === 'error') this.endStatus();
@@ -173,9 +180,9 @@ export class TerminalIo implements OperationIo, RegisterIo {
    * that come before it is drawn are printed as they are). Ctrl-C takes it
    * away before the terminal stops following.
    */
-  private startStatus(operation: string, started: number): void {
+  private startStatus(operation: string, started: number, planned: string[] | undefined): void {
     this.#over = false;
-    const status = new OperationStatus(operation, Number.isNaN(started) ? Date.now() : started);
+    const status = new OperationStatus(operation, Number.isNaN(started) ? Date.now() : started, planned);
     void this.out
       .statusLine(
         () => status.text(),

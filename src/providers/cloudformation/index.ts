@@ -82,6 +82,10 @@ export const cloudformationProvider: Provider = {
   async render(spec) {
     return (await prepare()).renderStack(spec);
   },
+  async plannedResources(spec) {
+    const resources = (await prepare()).prepareStack(spec).document.Resources;
+    return resources !== null && typeof resources === 'object' ? Object.keys(resources) : undefined;
+  },
   async preflight(ref, options, env) {
     return (await aws()).preflightStack(ref, options, env);
   },

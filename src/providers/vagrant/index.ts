@@ -55,6 +55,10 @@ export const vagrantProvider: Provider = {
   async render(spec) {
     return (await render()).renderVagrant(spec);
   },
+  async plannedResources(spec) {
+    const { renderVagrant, machineNames } = await render();
+    return machineNames((await renderVagrant(spec))[0]!.content);
+  },
   async create(spec, ctx) {
     return (await machine()).createMachine(spec, ctx);
   },

@@ -220,3 +220,15 @@ export async function renderVagrant(spec: FormationSpec): Promise<RenderedFile[]
   }
   return [{ path: VAGRANTFILE, content: vagrantfile }, ...files];
 }
+
+/**
+ * The machines a Vagrantfile defines, by name (`config.vm.define "web"`;
+ * `default` when it defines none). Undefined when a name is not a plain
+ * literal (`"node#{i}"` in a loop): Ruby decides those only when it runs.
+ */
+export function machineNames(vagrantfile: string): string[] | undefined {
+  const defines = [...vagrantfile.matchAll(/^[^#\n]*\.vm\.define\b\s*\(?\s*([^\s,)]+)/gm)].map((m) => m[1]!);
+  if (defines.length === 0) return ['default'];
+  const names = defines.map((d) => /^(?:"([\w.-]+)"|'([\w.-]+)'|:([\w]+))$/.exec(d)).map((m) => m?.[1] ?? m?.[2] ?? m?.[3]);
+  return names.every((n) => n !== undefined) ? [...new Set(names as string[])] : undefined;
+}
