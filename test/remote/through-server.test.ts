@@ -18,6 +18,7 @@ import { writeConfig, writeFiles } from '../fixtures/files.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir, type Teardown } from '../fixtures/paths.js';
 import { indexDoc, indexEntry, serveRegistry } from '../fixtures/registry.js';
+import { followsSchema } from '../fixtures/schemas.js';
 import { SECRET, makeToken, queueCloudlet, queueRegistry, readEvents, serverHome, startServer } from '../fixtures/server.js';
 
 /** A TCP relay to `target` that cuts each of its first `cuts` event streams once `afterBytes` bytes of answer went through (other requests pass). */
@@ -131,6 +132,18 @@ t.test('formation commands through the team server', async (t) => {
     t.equal(watched.code, 0, watched.stderr);
     t.match(watched.stdout, /created q1/);
     t.match(watched.stderr, /create started at/);
+    const watchedJson = await run(['formation:watch', 'q1', '-o', 'json']);
+    t.equal(watchedJson.code, 0, watchedJson.stderr);
+    const report = followsSchema(t, watchedJson, 'operation-report.json');
+    t.match(
+      report,
+      {
+        operation: { id: operationId, kind: 'create', outcome: 'succeeded', status: 'CREATE_COMPLETE', by: 'token deployer', server: server.url, pid: null },
+        formation: { name: 'q1', status: 'CREATE_COMPLETE', commit },
+      },
+      "-o json: the server's operation, by its id, and the formation as the server has it",
+    );
+    t.ok(report.operation.startedAt <= report.operation.endedAt, 'when it ran, from the server');
     const missing = await run(['formation:describe', 'nope']);
     t.equal(missing.code, 1);
     t.match(stderrLines(missing.stderr).errors, [/no formation named 'nope' on this server/]);
