@@ -4,22 +4,14 @@
 // which replays captured output (its `validate` is the real one). create, update, provision, watch and destroy
 // print ONE document once the operation ends: the operation and the
 // formation as it left it; their progress goes to stderr.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
 import { startMoto } from './fixtures/aws.js';
-import { nepho, type RunResult } from './fixtures/cli.js';
+import { nepho } from './fixtures/cli.js';
 import { installDevCloudlet } from './fixtures/cloudlets.js';
 import { tempDir } from './fixtures/paths.js';
 import { parse } from 'yaml';
-import { followsSchema, sameAsYaml, schemaErrors } from './fixtures/schemas.js';
-import { vagrantFormation } from './fixtures/vagrant.js';
-
-/** When NEPHO_SCHEMA_DUMP names a folder, each output is written there too (to write a schema from). */
-function dump(what: string, r: RunResult): void {
-  const dir = process.env.NEPHO_SCHEMA_DUMP;
-  if (dir) writeFileSync(join(dir, `${what}.json`), r.stdout);
-}
+import { dump, followsSchema, sameAsYaml, schemaErrors } from './fixtures/schemas.js';
+import { standInVagrant, vagrantFormation } from './fixtures/vagrant.js';
 
 t.test('a vagrant formation: create, list, describe, history, drift, update, provision, watch, destroy as JSON', async (t) => {
   const f = await vagrantFormation(t);
@@ -140,4 +132,30 @@ t.test('a CloudFormation stack in moto: create and destroy as JSON, with the out
     operation: { kind: 'destroy', outcome: 'succeeded', status: 'DELETE_COMPLETE' },
     formation: { name: 'site', status: 'DELETE_COMPLETE', exists: false, outputs: {}, resources: [], url: null },
   });
+});
+
+t.test('a blueprint of two vagrant formations: list, describe, apply --dry-run, apply, status as JSON (stand-in vagrant)', async (t) => {
+  const home = tempDir(t, 'nepho-schemas-bp-');
+  const cloudlet = await installDevCloudlet(t, home, 'twins', {
+    'scenarios/default.yaml': 'summary: a machine\nproviders:\n  vagrant: {pattern: single}\nparameters:\n  Box: {type: string, default: nepho-test/box}\n',
+    'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = {{parameters.Box}}\nend\n',
+    'blueprints/pair.yaml': 'summary: two machines, one after the other\nformations:\n  first: {}\n  second: {depends_on: [first]}\n',
+  });
+  const vagrant = standInVagrant(t, 'ok');
+  const json = async (what: string, args: string[]) => {
+    const r = await nepho([...args, '-o', 'json'], { home, env: vagrant.env });
+    dump(what, r);
+    t.equal(r.code, 0, `${what}: exit 0${r.code === 0 ? '' : `: ${r.stderr}`}`);
+    return r;
+  };
+  t.match(followsSchema(t, await json('blueprint-list', ['blueprint:list', cloudlet.id]), 'blueprint-list.json'), [{ name: 'pair' }]);
+  followsSchema(t, await json('blueprint-describe', ['blueprint:describe', `${cloudlet.id}/pair`]), 'blueprint-plan.json');
+  followsSchema(t, await json('blueprint-dry-run', ['blueprint:apply', `${cloudlet.id}/pair`, '--name', 'duo', '--dry-run']), 'blueprint-plan.json');
+  const applied = await json('blueprint-apply', ['blueprint:apply', `${cloudlet.id}/pair`, '--name', 'duo', '--yes']);
+  followsSchema(t, applied, 'blueprint-result.json');
+  const status = followsSchema(t, await json('blueprint-status', ['blueprint:status', 'duo']), 'blueprint-status.json');
+  t.same(
+    status.entries.map((e: { entry: string }) => e.entry),
+    ['first', 'second'],
+  );
 });

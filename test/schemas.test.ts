@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { nepho } from './fixtures/cli.js';
 import { ROOT, tempDir } from './fixtures/paths.js';
-import { followsSchema, sameAsYaml, SCHEMA_FILES } from './fixtures/schemas.js';
+import { dump, followsSchema, sameAsYaml, SCHEMA_FILES } from './fixtures/schemas.js';
+import { makeToken } from './fixtures/server.js';
+import { cloudletFiles, installDevCloudlet } from './fixtures/cloudlets.js';
+import { writeFiles } from './fixtures/files.js';
+import { git, makeCloudletRepo } from './fixtures/git.js';
+import { homeWithRegistry, indexDoc, indexEntry } from './fixtures/registry.js';
 import { standInFormation } from './fixtures/ssh.js';
 
 const home = join(tempDir(t, 'nepho-schemas-'), 'home');
@@ -24,6 +29,11 @@ const CASES: [string[], string][] = [
   [['parameter:list'], 'parameter-list.json'],
   [['scenario:list', 'static-site'], 'scenario-list.json'],
   [['version'], 'version.json'],
+  [['cloudlet:describe', 'huit/static-site'], 'cloudlet-describe.json'],
+  [['cloudlet:verify'], 'cloudlet-verify.json'],
+  [['scenario:describe', 'static-site'], 'scenario-describe.json'],
+  [['registry:update'], 'registry-update.json'],
+  [['formation:create', 'static-site', '--provider', 'vagrant', '--dry-run'], 'formation-plan.json'],
 ];
 
 t.test('every schema is used by a test', async (t) => {
@@ -43,6 +53,7 @@ for (const [args, schema] of CASES) {
   t.test(`${args.join(' ')} -o json follows schemas/${schema}`, async (t) => {
     const r = await nepho([...args, '-o', 'json'], { home });
     t.equal(r.code, 0, r.stderr);
+    dump(args[0]!, r);
     const data = followsSchema(t, r, schema);
     if (Array.isArray(data)) t.ok(data.length > 0, 'something listed');
     sameAsYaml(t, await nepho([...args, '-o', 'yaml'], { home }), data);
@@ -57,4 +68,76 @@ t.test('formation:ssh --print -o json follows schemas/ssh-print.json', async (t)
   t.equal(r.code, 0, r.stderr);
   const data = followsSchema(t, r, 'ssh-print.json');
   t.match(data, { user: 'admin', host: '10.0.0.5', port: 22, bastion: { host: 'bastion.example.org', port: 2222 } });
+});
+
+t.test('cloudlet:lint -o json follows schemas/cloudlet-lint.json, also when it fails', async (t) => {
+  const clean = await nepho(['cloudlet:lint', join(home, 'cloudlets', 'huit-static-site'), '-o', 'json'], { home });
+  t.equal(clean.code, 0, clean.stderr);
+  t.same(followsSchema(t, clean, 'cloudlet-lint.json'), []);
+  const dir = join(tempDir(t), 'broken');
+  writeFiles(dir, cloudletFiles('broken', '1.0.0', { 'scenarios/default.yaml': 'summary: s\nproviders:\n  cloudformation: {pattern: missing}\n' }));
+  const broken = await nepho(['cloudlet:lint', dir, '-o', 'json'], { home });
+  dump('cloudlet:lint', broken);
+  t.equal(broken.code, 1, 'lint errors: exit 1, the findings as data first');
+  t.match(followsSchema(t, broken, 'cloudlet-lint.json'), [{ severity: 'error', source: 'nepho' }]);
+});
+
+t.test('cloudlet:outdated and cloudlet:update -o json follow their schemas', async (t) => {
+  const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0']);
+  const { home, server } = await homeWithRegistry(t, { 'acme/demo': indexEntry(repo) });
+  t.equal((await nepho(['cloudlet:install', 'acme/demo@^1.0'], { home })).code, 0);
+  writeFiles(repo.dir, cloudletFiles('demo', '1.1.0'));
+  git(repo.dir, 'add', '--all');
+  git(repo.dir, 'commit', '--quiet', '-m', 'release 1.1.0');
+  git(repo.dir, 'tag', 'v1.1.0');
+  repo.commits['1.1.0'] = git(repo.dir, 'rev-parse', 'HEAD');
+  server.body = indexDoc({ 'acme/demo': indexEntry(repo) });
+  const outdated = await nepho(['cloudlet:outdated', '-o', 'json'], { home });
+  dump('cloudlet:outdated', outdated);
+  t.match(followsSchema(t, outdated, 'cloudlet-outdated.json'), [{ current: '1.0.0', wanted: '1.1.0' }]);
+  sameAsYaml(t, await nepho(['cloudlet:outdated', '-o', 'yaml'], { home }), JSON.parse(outdated.stdout));
+  const updated = await nepho(['cloudlet:update', '-o', 'json'], { home });
+  dump('cloudlet:update', updated);
+  t.match(followsSchema(t, updated, 'cloudlet-update.json'), [{ from: '1.0.0', to: '1.1.0', action: 'updated' }]);
+});
+
+t.test('remote:list and server:token:list -o json follow their schemas', async (t) => {
+  const h = join(tempDir(t), 'home');
+  const remotes = await nepho(['remote:list', '-o', 'json'], { home: h, env: { NEPHO_SERVER: 'http://127.0.0.1:9/' } });
+  dump('remote:list', remotes);
+  t.equal(remotes.code, 0, remotes.stderr);
+  t.match(followsSchema(t, remotes, 'remote-list.json'), [{ inUse: true, source: 'environment' }]);
+  await makeToken(h, 'deployer', 'operator');
+  const tokens = await nepho(['server:token:list', '-o', 'json'], { home: h });
+  dump('server:token:list', tokens);
+  t.equal(tokens.code, 0, tokens.stderr);
+  t.match(followsSchema(t, tokens, 'token-list.json'), [{ name: 'deployer', role: 'operator', revokedAt: null }]);
+  t.notMatch(tokens.stdout, /nepho_|hash/i, 'never a token nor its hash');
+});
+
+t.test("scenario:describe -o json: the configuration's keys in camelCase, the names a cloudlet chose as written", async (t) => {
+  const h = join(tempDir(t), 'home');
+  const c = await installDevCloudlet(t, h, 'keys', {
+    'scenarios/default.yaml': [
+      'summary: keys of every style',
+      'providers:',
+      '  vagrant: {pattern: single, box_url: "https://boxes.example.org/b.box"}',
+      'parameters:',
+      '  site_title: {type: string, default: x}',
+      'access:',
+      '  ssh: {host: 10.0.0.5, bastion: b.example.org, bastion_port: 2222, bastion_user: jump}',
+      '',
+    ].join('\n'),
+    'patterns/vagrant/single.rb': 'Vagrant.configure("2") do |config|\n  config.vm.box = "debian"\nend\n',
+  });
+  const r = await nepho(['scenario:describe', c.id, '-o', 'json'], { home: h });
+  t.equal(r.code, 0, r.stderr);
+  const d = followsSchema(t, r, 'scenario-describe.json');
+  t.match(d.configuration, {
+    providers: { vagrant: { pattern: 'single', boxUrl: 'https://boxes.example.org/b.box' } },
+    parameters: { site_title: { type: 'string', default: 'x' } },
+    access: { ssh: { bastionPort: 2222, bastionUser: 'jump' } },
+  });
+  const table = await nepho(['scenario:describe', c.id], { home: h });
+  t.match(table.stdout, /bastion_port: 2222/, 'people read the configuration as they write it');
 });

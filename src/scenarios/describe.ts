@@ -88,3 +88,23 @@ function describeConstraints(c: Constraints): string[] {
   if (c.minLength !== undefined || c.maxLength !== undefined) out.push(`length ${c.minLength ?? 0}..${c.maxLength ?? ''}`);
   return out;
 }
+
+/** Maps whose keys are names a cloudlet chose (parameters, providers, outputs), not keys of the format. */
+const NAMED_MAPS = new Set(['parameters', 'providers', 'outputs']);
+
+/**
+ * A scenario's configuration with nepho's camelCase keys, for `-o json|yaml`
+ * (`access.ssh.bastion_port` becomes `bastionPort`, a provider's `box_url`
+ * `boxUrl`). The file format stays snake_case; names a cloudlet chose (its
+ * parameters', providers' and outputs') are kept as written.
+ */
+export function camelConfiguration(value: unknown, named = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => camelConfiguration(v));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      named ? k : k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()),
+      named ? camelConfiguration(v) : camelConfiguration(v, NAMED_MAPS.has(k)),
+    ]),
+  );
+}

@@ -6,7 +6,7 @@
  */
 export { resolveInstalled } from '../cloudlets/installed.js';
 export { configuredPlugins } from '../plugins.js';
-export { describeScenario, type ScenarioDescription } from './describe.js';
+export { camelConfiguration, describeScenario, type ScenarioDescription } from './describe.js';
 export { resolveScope, saveParameter } from './saved-checks.js';
 export { listSaved, scopeKey, unsetSaved, type SavedValue } from './saved.js';
 export { listScenarios } from './scenario.js';

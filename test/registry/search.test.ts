@@ -183,6 +183,8 @@ t.test('search and describe', async (t) => {
     const json = JSON.parse((await nepho(['cloudlet:describe', 'acme/multi', '-o', 'json'], { home })).stdout);
     t.match(json, { name: 'acme/multi', registry: 'alpha', summary: 'many versions', source: 'https://example.org/x.git' });
     t.notOk('id' in json, 'no internal id field');
+    t.equal(json.projectPage, 'https://example.org/multi', "the registry's project_page, in nepho's camelCase");
+    t.notOk('project_page' in json, 'no snake_case key');
     t.same(
       json.versions.map((v: { version: string }) => v.version),
       ['2.0.0', '1.1.0', '1.0.0'],

@@ -26,8 +26,19 @@ export class CloudletDescribeCommand extends ListingCommand {
     const versions = cloudlets.versionsInRange(found, spec.range);
     // A relative source inherits the registry URL's credentials: never print them.
     const source = cloudlets.printableUrl(cloudlet.source);
-    const data = { name: cloudlet.id, registry: registry.name, ...cloudlet, id: undefined, source, versions };
-    delete data.id;
+    // The registry's own format is snake_case (a contract); nepho's output is camelCase, and has every key, null when unknown.
+    const data = {
+      name: cloudlet.id,
+      registry: registry.name,
+      summary: cloudlet.summary ?? null,
+      description: cloudlet.description ?? null,
+      author: cloudlet.author ?? null,
+      license: cloudlet.license ?? null,
+      keywords: cloudlet.keywords,
+      projectPage: cloudlet.project_page ?? null,
+      source,
+      versions: versions.map((v) => ({ version: v.version, ref: v.ref, commit: v.commit, digest: v.digest ?? null })),
+    };
     out.result(data, () => {
       out.fields([
         ['Name', cloudlet.id],

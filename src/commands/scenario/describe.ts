@@ -20,7 +20,8 @@ export class ScenarioDescribeCommand extends ListingCommand {
     const out = this.output();
     const registry = await scenarios.configuredPlugins(this.home);
     const d = await scenarios.describeScenario(this.home, this.target, registry);
-    out.result(d, () => {
+    // People read the configuration as they write it; data gets nepho's camelCase keys.
+    out.result({ ...d, configuration: scenarios.camelConfiguration(d.configuration) }, () => {
       const rule = '-'.repeat(48);
       out.fields([
         ['Name', d.name],
