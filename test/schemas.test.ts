@@ -4,11 +4,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { parse } from 'yaml';
 import { nepho } from './fixtures/cli.js';
 import { ROOT, tempDir } from './fixtures/paths.js';
 import { dump, followsSchema, sameAsYaml, SCHEMA_FILES } from './fixtures/schemas.js';
 import { makeToken } from './fixtures/server.js';
-import { cloudletFiles, installDevCloudlet } from './fixtures/cloudlets.js';
+import { cloudletFiles, installDevCloudlet, lintCleanFiles } from './fixtures/cloudlets.js';
 import { writeFiles } from './fixtures/files.js';
 import { git, makeCloudletRepo } from './fixtures/git.js';
 import { homeWithRegistry, indexDoc, indexEntry } from './fixtures/registry.js';
@@ -34,6 +35,7 @@ const CASES: [string[], string][] = [
   [['scenario:describe', 'static-site'], 'scenario-describe.json'],
   [['registry:update'], 'registry-update.json'],
   [['formation:create', 'static-site', '--provider', 'vagrant', '--dry-run'], 'formation-plan.json'],
+  [['parameter:get', 'InstanceType', '--cloudlet', 'static-site'], 'parameter-get.json'],
 ];
 
 t.test('every schema is used by a test', async (t) => {
@@ -140,4 +142,43 @@ t.test("scenario:describe -o json: the configuration's keys in camelCase, the na
   });
   const table = await nepho(['scenario:describe', c.id], { home: h });
   t.match(table.stdout, /bastion_port: 2222/, 'people read the configuration as they write it');
+});
+
+t.test('cloudlet:install, registry:add and registry:build -o json follow their schemas', async (t) => {
+  const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0', '1.1.0'], { files: (v) => lintCleanFiles('demo', v) });
+  const { home, server } = await homeWithRegistry(t, { 'acme/demo': indexEntry(repo) });
+  const installed = await nepho(['cloudlet:install', 'acme/demo', '-o', 'json'], { home });
+  dump('cloudlet:install', installed);
+  t.equal(installed.code, 0, installed.stderr);
+  const cloudlet = followsSchema(t, installed, 'cloudlet-install.json');
+  t.match(cloudlet, { name: 'acme/demo', version: '1.1.0', registry: 'test', action: 'installed', previous: null });
+  const listed = JSON.parse((await nepho(['cloudlet:list', '-o', 'json'], { home })).stdout);
+  const { action: _action, previous: _previous, ...asListed } = cloudlet;
+  t.same(listed, [asListed], 'the same object as cloudlet:list shows');
+  t.match(
+    followsSchema(
+      t,
+      await nepho(['cloudlet:install', 'acme/demo', '-o', 'yaml'], { home }).then((r) => ({ ...r, stdout: JSON.stringify(parse(r.stdout)) })),
+      'cloudlet-install.json',
+    ),
+    {
+      action: 'unchanged',
+    },
+  );
+
+  const added = await nepho(['registry:add', 'again', server.url, '-o', 'json'], { home });
+  dump('registry:add', added);
+  t.equal(added.code, 0, added.stderr);
+  t.match(followsSchema(t, added, 'registry-add.json'), { name: 'again', url: server.url });
+
+  const out = join(tempDir(t), 'public');
+  const built = await nepho(['registry:build', repo.dir, '--owner', 'acme', '--out', out, '-o', 'json'], { home });
+  dump('registry:build', built);
+  t.equal(built.code, 0, built.stderr);
+  t.match(followsSchema(t, built, 'registry-build.json'), {
+    cloudlets: [{ name: 'acme/demo', versions: ['1.1.0', '1.0.0'] }],
+    indexFile: join(out, 'index.json'),
+    signedBy: null,
+  });
+  t.notMatch(built.stdout, /^acme\/demo: /m, 'no lines for people on stdout');
 });

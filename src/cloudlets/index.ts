@@ -6,7 +6,7 @@
  */
 export { cloudletContext, type Reporter } from './context.js';
 export { findInRegistries, installCloudlet, parseInstallSpec, versionsInRange, type CloudletContext, type InstallSpec } from './install.js';
-export { findDamaged, repairCommand, resolveInstalled, scanInstalled } from './installed.js';
+export { cloudletListing, findDamaged, repairCommand, resolveInstalled, scanInstalled, type CloudletListing } from './installed.js';
 export { lintCloudlet } from './lint.js';
 export { outdatedCloudlets, uninstallCloudlet, uninstallDamaged, updateCloudlets, verifyCloudlets } from './manage.js';
 export { scaffoldCloudlet } from './scaffold.js';

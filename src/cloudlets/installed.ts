@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { NephoError } from '../errors.js';
 import type { Manifest } from '../fs.js';
 import type { NephoHome } from '../home.js';
+import { redactUrl } from '../output.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';
 
 /** The install record's file name inside an installed cloudlet's directory. */
@@ -42,6 +43,36 @@ export interface InstalledCloudlet {
   record: InstallRecord;
   /** `$NEPHO_HOME/cloudlets/<owner>-<name>`. */
   dir: string;
+}
+
+/** An installed cloudlet as `-o json|yaml` shows it (cloudlet:list's items, cloudlet:install's result); a damaged one has `damaged` set. */
+export interface CloudletListing {
+  name: string;
+  version: string | null;
+  path: string;
+  source: string | null;
+  ref: string | null;
+  commit: string | null;
+  range: string | null;
+  registry: string | null;
+  develop: boolean;
+  damaged: string | null;
+}
+
+/** An installed cloudlet as data, its source's credentials left out. */
+export function cloudletListing({ record, dir }: InstalledCloudlet): CloudletListing {
+  return {
+    name: record.id,
+    version: record.version,
+    path: dir,
+    source: redactUrl(record.source),
+    ref: record.ref ?? null,
+    commit: record.commit ?? null,
+    range: record.range ?? null,
+    registry: record.registry ?? null,
+    develop: record.develop ?? false,
+    damaged: null,
+  };
 }
 
 /** Split `owner/name`, refusing anything that is not exactly that. */

@@ -1,10 +1,10 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:install NAME[@RANGE] | GIT-URL[#REF] | PATH`. */
-export class CloudletInstallCommand extends NephoCommand {
+export class CloudletInstallCommand extends ListingCommand {
   static override paths = [['cloudlet:install'], ['cloudlet', 'install']];
-  static override usage = NephoCommand.Usage({
+  static override usage = ListingCommand.Usage({
     category: Category.cloudlet,
     description: 'Install a cloudlet, pinned to an exact commit',
     details: `
@@ -41,7 +41,10 @@ export class CloudletInstallCommand extends NephoCommand {
       out.notice(`${record.id} ${record.version} is already installed`);
     }
     const label = `${dir.slice(ctx.home.cloudlets.length + 1)} (v${record.version})${record.develop ? ` -> ${record.source}` : ''}`;
-    out.tree(ctx.home.cloudlets, [{ label }]);
+    // As cloudlet:list shows it, with what the install did.
+    out.result({ ...cloudlets.cloudletListing(outcome.cloudlet), action: outcome.action, previous: outcome.previous ?? null }, () =>
+      out.tree(ctx.home.cloudlets, [{ label }]),
+    );
     if (outcome.action === 'replaced' && outcome.previous !== undefined && outcome.previous !== record.version) {
       out.notice(`replaced v${outcome.previous}`);
     }

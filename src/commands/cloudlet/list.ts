@@ -1,8 +1,7 @@
 // Imported statically, not on demand: a few hundred lines of fs reads that
 // keep `cloudlet:list` off Node's ES module loader (see scripts/bundle.js).
-import { repairCommand, scanInstalled } from '../../cloudlets/installed.js';
+import { cloudletListing, repairCommand, scanInstalled } from '../../cloudlets/installed.js';
 import { NephoError } from '../../errors.js';
-import { redactUrl } from '../../output.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:list`: installed cloudlets as a tree. */
@@ -24,18 +23,7 @@ export class CloudletListCommand extends ListingCommand {
     const { installed, damaged } = scanInstalled(home);
     const entry = (dir: string) => dir.slice(home.cloudlets.length + 1);
     const data = [
-      ...installed.map(({ record, dir }) => ({
-        name: record.id,
-        version: record.version,
-        path: dir,
-        source: redactUrl(record.source),
-        ref: record.ref ?? null,
-        commit: record.commit ?? null,
-        range: record.range ?? null,
-        registry: record.registry ?? null,
-        develop: record.develop ?? false,
-        damaged: null,
-      })),
+      ...installed.map(cloudletListing),
       ...damaged.map((d) => ({
         name: d.id,
         version: null,

@@ -1,11 +1,11 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
-import { Category, NephoCommand } from '../base.js';
+import { Category, ListingCommand } from '../base.js';
 
 /** `parameter:get KEY [--cloudlet C] [--scenario S]`: the saved value that applies there. */
-export class ParameterGetCommand extends NephoCommand {
+export class ParameterGetCommand extends ListingCommand {
   static override paths = [['parameter:get'], ['parameter', 'get']];
-  static override usage = NephoCommand.Usage({
+  static override usage = ListingCommand.Usage({
     category: Category.config,
     description: 'Print the saved value that applies to a scope (the narrowest one that has it)',
     examples: [
@@ -28,7 +28,9 @@ export class ParameterGetCommand extends NephoCommand {
       .filter((v) => v.key === this.key && applies(v.scope))
       .at(-1);
     if (!found) throw new NephoError('PARAMETER_NOT_SAVED', `no saved value for ${this.key}${wanted === '*' ? '' : ` that applies to ${wanted}`}`);
-    this.output().line(String(found.value));
+    const out = this.output();
+    // The value alone for people and scripts that read a line; the saved value as parameter:list shows it with -o json|yaml.
+    out.result(found, () => out.line(String(found.value)));
     return 0;
   }
 }

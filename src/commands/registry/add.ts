@@ -1,10 +1,10 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, ListingCommand } from '../base.js';
 
 /** `registry:add NAME URL`. */
-export class RegistryAddCommand extends NephoCommand {
+export class RegistryAddCommand extends ListingCommand {
   static override paths = [['registry:add'], ['registry', 'add']];
-  static override usage = NephoCommand.Usage({
+  static override usage = ListingCommand.Usage({
     category: Category.registry,
     description: 'Add a registry (its index is fetched and checked first)',
     details: `
@@ -33,7 +33,9 @@ export class RegistryAddCommand extends NephoCommand {
       ...(key === undefined ? {} : { key }),
       allowUnsigned: this.allowUnsigned,
     });
-    out.line(`added registry '${this.name}' with ${state.count ?? 0} cloudlet(s)${key === undefined ? '' : `, signed with ${key}`}`);
+    // The registry as registry:list shows it.
+    const added = registries.listRegistries(this.home).find((r) => r.name === this.name);
+    out.result(added, () => out.line(`added registry '${this.name}' with ${state.count ?? 0} cloudlet(s)${key === undefined ? '' : `, signed with ${key}`}`));
     return 0;
   }
 }

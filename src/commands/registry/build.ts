@@ -1,10 +1,10 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, ListingCommand } from '../base.js';
 
 /** `registry:build SOURCE... --out DIR`. */
-export class RegistryBuildCommand extends NephoCommand {
+export class RegistryBuildCommand extends ListingCommand {
   static override paths = [['registry:build'], ['registry', 'build']];
-  static override usage = NephoCommand.Usage({
+  static override usage = ListingCommand.Usage({
     category: Category.registry,
     description: 'Build a registry (index.json and a web listing) from cloudlet git repositories',
     details: `
@@ -44,8 +44,18 @@ export class RegistryBuildCommand extends NephoCommand {
       warn: (m) => out.warn(m),
       notice: (m) => out.notice(m),
     });
-    for (const [id, c] of Object.entries(result.index.cloudlets)) out.line(`${id}: ${c.versions.map((v) => v.version).join(', ')}`);
-    out.line(`wrote ${result.indexFile}${result.signatureFile ? `, ${result.signatureFile} (signed with ${result.signedBy})` : ''} and ${result.htmlFile}`);
+    const built = {
+      cloudlets: Object.entries(result.index.cloudlets).map(([id, c]) => ({ name: id, versions: c.versions.map((v) => v.version) })),
+      indexFile: result.indexFile,
+      htmlFile: result.htmlFile,
+      signatureFile: result.signatureFile ?? null,
+      signedBy: result.signedBy ?? null,
+      skipped: result.skipped,
+    };
+    out.result(built, () => {
+      for (const c of built.cloudlets) out.line(`${c.name}: ${c.versions.join(', ')}`);
+      out.line(`wrote ${result.indexFile}${result.signatureFile ? `, ${result.signatureFile} (signed with ${result.signedBy})` : ''} and ${result.htmlFile}`);
+    });
     return 0;
   }
 }
