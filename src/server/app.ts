@@ -14,6 +14,7 @@ import { formationHistory } from '../operations/history.js';
 import { VERSION } from '../version.js';
 import type { Database } from './db.js';
 import type { EventHub, OperationEvent } from './events.js';
+import { describeOnServer, driftOnServer } from './formations.js';
 import { TOKENS_CHANNEL } from './migrations.js';
 import { findOperation, operationsOf, type EngineBase, type OperationBody, type OperationRunner } from './operations.js';
 import { WEB_PAGE } from './page.js';
@@ -239,6 +240,15 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     const history = store.entries(name).entries.length > 0 ? await formationHistory({ ...engine, store }, name) : [];
     return { formation: formation ?? null, history, operations };
   });
+
+  app.get<{ Params: { name: string } }>('/v1/formations/:name/describe', { config: viewer, schema: schemas.describeFormation }, async (req) =>
+    describeOnServer(engine, db, req.params.name),
+  );
+
+  // A viewer may ask: the check changes nothing in the formation, only reads what its provider holds.
+  app.post<{ Params: { name: string } }>('/v1/formations/:name/drift', { config: viewer, schema: schemas.formationDrift }, async (req) =>
+    driftOnServer(engine, db, req.params.name),
+  );
 
   app.post<{ Body: OperationBody }>('/v1/operations', { config: { role: 'operator' }, schema: schemas.postOperation }, async (req, reply) => {
     const problem = checkOperation(req.body);
