@@ -15,7 +15,7 @@ import { describePlan } from '../formations/plan.js';
 import type { FormationListing, ListingProblem } from '../operations/inventory.js';
 import { installedVersion } from '../operations/installed-version.js';
 import type { HistoryEntry } from '../operations/history.js';
-import { prepareCreate } from '../operations/plan.js';
+import { given, prepareCreate, resolveUpdate } from '../operations/plan.js';
 import type { DescribedFormation, FormationDescription, FormationDrift, ReachProblem, SshTarget } from '../operations/query.js';
 import type {
   CreateRequest,
@@ -31,7 +31,7 @@ import type {
 import { findInstalled } from '../cloudlets/installed.js';
 import { parseFlag, readParamsFile } from '../scenarios/resolve.js';
 import type { FormationView } from '../server/app.js';
-import type { OperationBody, OperationView } from '../server/operations.js';
+import type { OperationBody, OperationView, ParameterValue } from '../server/operations.js';
 import type { ServerClient } from './client.js';
 
 /** `GET /v1/formations/{name}`. */
@@ -166,6 +166,22 @@ function installedCommit(ctx: EngineContext, cloudlet: string | null): { cloudle
 }
 
 /**
+ * An update's values, resolved here against the cloudlet version it moves
+ * to, as a local update resolves them: the parameters that version adds are
+ * asked for (or refused in one line without a terminal or with --no-input).
+ * What was found or given here is sent (flags, files, answers, saved
+ * values); what was deployed and the defaults the server finds itself.
+ */
+async function updateValues(ctx: EngineContext, f: FormationView, request: UpdateRequest, io: OperationIo): Promise<Record<string, ParameterValue>> {
+  if (!f.cloudlet || !f.scenario || !f.provider) return givenValues(request.params, request.paramsFiles);
+  const deployed = { name: f.name, cloudlet: f.cloudlet, scenario: f.scenario, provider: f.provider, parameters: f.parameters, secrets: f.secrets };
+  const { prepared } = await resolveUpdate(ctx, deployed, request, io);
+  return Object.fromEntries(
+    prepared.resolution.parameters.filter((p) => p.value !== undefined && (given(p.origin) || p.origin === 'saved')).map((p) => [p.spec.name, p.value!]),
+  );
+}
+
+/**
  * An update: previewed by the server (nothing applied), the preview shown
  * and agreed to here, then applied. The preview is not shown again unless
  * the server's second one differs (someone changed the formation between).
@@ -173,13 +189,13 @@ function installedCommit(ctx: EngineContext, cloudlet: string | null): { cloudle
 async function remoteUpdate(ctx: EngineContext, client: ServerClient, request: UpdateRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
   const { formation } = await formationOn(client, request.name);
   if (!formation) throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${request.name}' on ${client.what}`, { hint: 'see nepho formation:list' });
-  const parameters = givenValues(request.params, request.paramsFiles);
+  const moveTo = installedCommit(ctx, formation.cloudlet);
   const body: OperationBody = {
     kind: 'update',
     formation: request.name,
-    parameters,
+    parameters: moveTo ? await updateValues(ctx, formation, request, io) : givenValues(request.params, request.paramsFiles),
     options: request.options,
-    ...(installedCommit(ctx, formation.cloudlet) ?? {}),
+    ...(moveTo ?? {}),
   };
   let previewed: string | undefined;
   const preview = await followOperation(client, await submit(client, { ...body, dryRun: true }, io), io, {

@@ -12,20 +12,26 @@
 // - drift runs the provider's check on the server, a viewer may ask: moto
 //   has none (the server's endpoint is named in one line), so a drifted
 //   stack is FAKE answers a proxy in front of moto gives in its place.
-// - the secret of the create is nowhere in the server's logs or files.
+// - update to a version adding parameters: asked here on a real terminal
+//   (tmux), the secret typed hidden and sent with the apply only; refused in
+//   one line without a terminal, nothing sent; the secret is nowhere in the
+//   server's logs or files.
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { serveAwsProxy, startMoto, type ProxiedAnswer } from '../fixtures/aws.js';
-import { expectUserError, nepho } from '../fixtures/cli.js';
+import { expectUserError, nepho, stderrLines } from '../fixtures/cli.js';
 import { filesContaining, writeConfig } from '../fixtures/files.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
-import { tempDir } from '../fixtures/paths.js';
+import { BIN, ROOT, tempDir } from '../fixtures/paths.js';
 import { indexDoc, indexEntry, serveRegistry } from '../fixtures/registry.js';
 import { SECRET, makeToken, serverHome, startServer } from '../fixtures/server.js';
 import { makeSshKey, startSshd } from '../fixtures/ssh.js';
+import { terminal } from '../fixtures/terminal.js';
 
+/** The secret the new version asks for, typed on the terminal. */
+const API_KEY = 'apikey-typed-on-the-terminal-5d1e';
 const USER = userInfo().username;
 
 /** acme/web: 1.1.0 adds ApiKey (secret) and Colour, neither with a default. */
@@ -251,9 +257,54 @@ t.test('describe, open, ssh, drift and update through the team server', async (t
     expectUserError(t, unknown, /^error: no formation named 'nope' on this server$/, 'unknown formation');
   });
 
+  await t.test('update to a version that adds parameters: refused in one line without a terminal, nothing sent', async (t) => {
+    t.equal((await run(['cloudlet:install', 'acme/web@1.1.0'])).code, 0, 'the client installs 1.1.0');
+    const before = server.logs().filter((l) => l.msg === 'operation started').length;
+    const r = await run(['formation:update', 'w1', '-y']);
+    expectUserError(t, r, /^error: missing parameters ApiKey \(the key of the new API\), Colour; there is no terminal to ask on$/, 'no terminal');
+    t.match(stderrLines(r.stderr).hints, [/-p KEY=VALUE/]);
+    const noInput = await run(['formation:update', 'w1', '-y', '--no-input', '-p', 'Colour=red']);
+    expectUserError(t, noInput, /^error: missing parameter ApiKey \(the key of the new API\); --no-input forbids prompting$/, '--no-input');
+    t.equal(server.logs().filter((l) => l.msg === 'operation started').length, before, 'no operation reached the server');
+  });
+
+  await t.test('update: the new parameters asked on a terminal, the secret typed hidden, then previewed and applied by the server', async (t) => {
+    const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+    const term = terminal(
+      t,
+      [
+        `cd ${quote(ROOT)} &&`,
+        `NEPHO_HOME=${quote(client)} HOME=${quote(client)} NO_COLOR=1 NEPHO_SERVER=${quote(server.url)} NEPHO_TOKEN=${quote(deployer)}`,
+        quote(process.execPath),
+        quote(BIN),
+        'formation:update w1 -y',
+        '; echo EXIT=$?; sleep 30',
+      ].join(' '),
+    );
+    await term.waitForScreen(/\? ApiKey \(the key of the new API\)/, 30_000);
+    term.send([API_KEY], true);
+    term.send(['Enter']);
+    await term.waitForScreen(/\? Colour/);
+    term.send(['blue'], true);
+    term.send(['Enter']);
+    const screen = await term.waitForScreen(/EXIT=\d+/, 90_000);
+    t.match(screen, /EXIT=0/, screen);
+    t.notOk(screen.includes(API_KEY), 'the secret never shows');
+    t.match(screen, /1\.0\.0 → 1\.1\.0/);
+    t.match(screen, /parameter Colour: .*→ blue/);
+    t.match(screen, /updated w1/);
+
+    const described = JSON.parse((await run(['formation:describe', 'w1', '-o', 'json'])).stdout);
+    t.match(described, { version: '1.1.0', parameters: { Colour: 'blue', ApiKey: '(secret)', DbPassword: '(secret)' } });
+    const ops = server.logs().filter((l) => l.msg === 'operation started' && l.formation === 'w1' && l.kind === 'update');
+    t.equal(ops.length, 2, 'a preview and the apply');
+  });
+
   await t.test('no secret in the server logs or its database files', async (t) => {
-    t.notOk(JSON.stringify(server.logs()).includes(SECRET), 'not in the JSON logs');
+    const logs = JSON.stringify(server.logs());
+    t.notOk(logs.includes(SECRET) || logs.includes(API_KEY), 'not in the JSON logs');
     t.equal(await server.stop(), 0);
-    t.same(filesContaining(join(home, 'server', 'db'), SECRET), [], "no file of PGlite's holds the create's secret");
+    t.same(filesContaining(join(home, 'server', 'db'), API_KEY), [], "no file of PGlite's holds the typed secret");
+    t.same(filesContaining(join(home, 'server', 'db'), SECRET), [], "nor the create's");
   });
 });
