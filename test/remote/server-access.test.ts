@@ -11,7 +11,8 @@
 //   line, as locally.
 // - drift runs the provider's check on the server, a viewer may ask: moto
 //   has none (the server's endpoint is named in one line), so a drifted
-//   stack is FAKE answers a proxy in front of moto gives in its place.
+//   stack is FAKE answers a proxy in front of moto gives in its place;
+//   refused in one line while an operation holds the formation.
 // - update to a version adding parameters: asked here on a real terminal
 //   (tmux), the secret typed hidden and sent with the apply only; refused in
 //   one line without a terminal, nothing sent; the secret is nowhere in the
@@ -21,7 +22,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { serveAwsProxy, startMoto, type ProxiedAnswer } from '../fixtures/aws.js';
-import { expectUserError, nepho, stderrLines } from '../fixtures/cli.js';
+import { expectUserError, nepho, stderrLines, waitFor } from '../fixtures/cli.js';
 import { filesContaining, writeConfig } from '../fixtures/files.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { BIN, ROOT, tempDir } from '../fixtures/paths.js';
@@ -253,6 +254,24 @@ t.test('describe, open, ssh, drift and update through the team server', async (t
     };
     t.same(JSON.parse(json.stdout), { name: 'w1', provider: 'cloudformation', drifted: true, resources: [queue] }, 'the report as JSON, as locally');
     t.match(stackId, /^arn:aws:cloudformation:us-east-1:\d+:stack\/w1\//, "the server asked about w1's stack, by its id");
+
+    // While an operation holds the formation (its DeleteStack held back at the proxy), drift is refused naming it.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let deleting = false;
+    aws.intercept('DeleteStack', async ({ forward }) => {
+      deleting = true;
+      await held;
+      return forward();
+    });
+    const destroying = run(['formation:destroy', 'w2', '-y']);
+    await waitFor(() => deleting, 'the destroy of w2 at the provider', 60_000);
+    const busy = await run(['formation:drift', 'w2'], { NEPHO_TOKEN: viewer });
+    expectUserError(t, busy, /^error: formation w2 is busy: operation op_[0-9a-f-]{36} \(destroy\) is in progress$/, 'drift during an operation');
+    release();
+    const destroyed = await destroying;
+    t.equal(destroyed.code, 0, destroyed.stderr);
+
     const unknown = await run(['formation:drift', 'nope'], { NEPHO_TOKEN: viewer });
     expectUserError(t, unknown, /^error: no formation named 'nope' on this server$/, 'unknown formation');
   });
