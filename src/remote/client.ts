@@ -4,7 +4,8 @@
  * Server-Sent Events read to the end, re-attaching with `Last-Event-ID`
  * after a dropped connection so that no event is lost or shown twice.
  */
-import { ERRORS, NephoError, type ErrorCode } from '../errors.js';
+import { ERRORS } from '../error-catalogue.js';
+import { NephoError, type ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../operations/types.js';
 import { callApi, openApiStream } from '../http.js';
 import { sleep } from '../timers.js';

@@ -21,6 +21,7 @@ import { WEB_PAGE } from './page.js';
 import * as schemas from './schemas.js';
 import { ACTIVE, readOnlyStore } from './store.js';
 import { allows, createToken, listTokens, lookupToken, revokeToken, tokenHash, type Caller, type Role } from './tokens.js';
+import { errorData } from '../error-catalogue.js';
 
 /** The most a request body may weigh. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -205,7 +206,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       return fail(reply, 400, 'BAD_REQUEST', `body: not valid JSON (${error.message})`);
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fail(reply, 415, 'BAD_REQUEST', 'body: send JSON (Content-Type: application/json)');
     if (error.statusCode === 429) return reply.code(429).send(error);
-    if (isNephoError(error)) return fail(reply, STATUS[error.code] ?? 422, error.code, error.message, error.hint);
+    if (isNephoError(error)) {
+      const { code, message, hint } = errorData(error);
+      return fail(reply, STATUS[code] ?? 422, code, message, hint);
+    }
     if (error.statusCode && error.statusCode < 500) return fail(reply, error.statusCode, 'BAD_REQUEST', error.message);
     req.log.error({ err: error }, 'request failed');
     return fail(reply, 500, 'INTERNAL', 'unexpected failure, a bug in nepho', `quote request id ${String(req.id)}`);
