@@ -1,7 +1,7 @@
 import { isNephoError } from '../errors.js';
 import type { JournalEntry } from '../formations/journal.js';
 import type { ResourceFailure } from '../providers/types.js';
-import { describeRecord, type FormationDescription } from './query.js';
+import { formationOf, type FormationDescription } from './query.js';
 import type { EngineContext, OperationKind, OperationResult, UpdateSummary } from './types.js';
 
 /**
@@ -122,7 +122,7 @@ export async function formationAfter(
 /** The formation `name` as recorded on this machine, before an operation changes it; undefined when there is no record. */
 export function recordedFormation(ctx: EngineContext, name: string): FormationDescription | undefined {
   const record = ctx.store.read(name);
-  return record ? describeRecord(ctx, record, { exists: true, status: record.status, inProgress: false, outputs: {}, resources: [] }) : undefined;
+  return record ? formationOf(ctx, record, { exists: true, status: record.status, inProgress: false, outputs: {}, resources: [] }) : undefined;
 }
 
 /** The report of an operation carried on this machine. */
