@@ -12,3 +12,8 @@ export { outdatedCloudlets, uninstallCloudlet, uninstallDamaged, updateCloudlets
 export { scaffoldCloudlet } from './scaffold.js';
 export { printableUrl } from '../http.js';
 export { configuredPlugins } from '../plugins.js';
+
+/** Rows keyed by a cloudlet's `id`, keyed by `name` instead (first): how every command's data names a cloudlet. */
+export function named<T extends { id: string }>(rows: T[]): (Omit<T, 'id'> & { name: string })[] {
+  return rows.map(({ id, ...rest }) => ({ name: id, ...rest }));
+}

@@ -122,7 +122,7 @@ t.test('--develop links the directory: edits show at once; verify does not check
   t.match(verify.stderr, /local\/demo: a develop link, not verified/);
 
   const json = JSON.parse((await nepho(['cloudlet:verify', '-o', 'json'], { home })).stdout);
-  t.same(json, [{ id: 'local/demo', checked: false, changes: [] }]);
+  t.same(json, [{ name: 'local/demo', checked: false, changes: [] }]);
 
   const list = JSON.parse((await nepho(['cloudlet:list', '-o', 'json'], { home })).stdout);
   t.match(list, [{ name: 'local/demo', develop: true, source: src }]);

@@ -37,13 +37,13 @@ t.test('outdated and update follow the recorded range as versions are published'
 
   const outdated = await nepho(['cloudlet:outdated', '-o', 'json'], { home });
   t.equal(outdated.code, 0, outdated.stderr);
-  t.same(JSON.parse(outdated.stdout), [{ id: 'acme/demo', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0', registry: 'test' }]);
+  t.same(JSON.parse(outdated.stdout), [{ name: 'acme/demo', current: '1.0.0', wanted: '1.1.0', latest: '2.0.0', registry: 'test' }]);
   const table = await nepho(['cloudlet:outdated'], { home });
   t.match(table.stdout, /CLOUDLET\s+CURRENT\s+WANTED\s+LATEST\s+REGISTRY\nacme\/demo\s+1\.0\.0\s+1\.1\.0\s+2\.0\.0\s+test\n/);
 
   const update = await nepho(['cloudlet:update', '-o', 'json'], { home });
   t.equal(update.code, 0, update.stderr);
-  t.same(JSON.parse(update.stdout), [{ id: 'acme/demo', from: '1.0.0', to: '1.1.0', action: 'updated' }]);
+  t.same(JSON.parse(update.stdout), [{ name: 'acme/demo', from: '1.0.0', to: '1.1.0', action: 'updated' }]);
   const record = readInstallRecord(home, 'acme-demo');
   t.equal(record.version, '1.1.0', 'moved to the newest in range, not to 2.0.0');
   t.equal(record.commit, repo.commits['1.1.0']);
@@ -57,7 +57,7 @@ t.test('outdated and update follow the recorded range as versions are published'
   t.equal(readInstallRecord(home, 'acme-demo').installedAt, record.installedAt, 'nothing was reinstalled');
 
   const after = JSON.parse((await nepho(['cloudlet:outdated', '-o', 'json'], { home })).stdout);
-  t.same(after, [{ id: 'acme/demo', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', registry: 'test' }], 'only the next major is newer');
+  t.same(after, [{ name: 'acme/demo', current: '1.1.0', wanted: '1.1.0', latest: '2.0.0', registry: 'test' }], 'only the next major is newer');
 });
 
 t.test('registry:update refreshes a cached index so outdated sees new versions', async (t) => {
@@ -71,7 +71,7 @@ t.test('registry:update refreshes a cached index so outdated sees new versions',
   t.same(JSON.parse((await nepho(['cloudlet:outdated', '-o', 'json'], { home })).stdout), [], 'the cache is still fresh');
   t.equal((await nepho(['registry:update'], { home })).code, 0);
   t.same(JSON.parse((await nepho(['cloudlet:outdated', '-o', 'json'], { home })).stdout), [
-    { id: 'acme/demo', current: '1.0.0', wanted: '1.0.1', latest: '1.0.1', registry: 'test' },
+    { name: 'acme/demo', current: '1.0.0', wanted: '1.0.1', latest: '1.0.1', registry: 'test' },
   ]);
 });
 
@@ -99,7 +99,7 @@ t.test('update refuses a cloudlet whose files were edited, naming the file; --fo
 
   const forced = await nepho(['cloudlet:update', '--force', '-o', 'json'], { home });
   t.equal(forced.code, 0, forced.stderr);
-  t.same(JSON.parse(forced.stdout), [{ id: 'acme/demo', from: '1.0.0', to: '1.0.1', action: 'updated' }]);
+  t.same(JSON.parse(forced.stdout), [{ name: 'acme/demo', from: '1.0.0', to: '1.0.1', action: 'updated' }]);
   t.equal(readInstallRecord(home, 'acme-demo').version, '1.0.1');
   t.equal((await nepho(['cloudlet:verify'], { home })).code, 0, 'the edit is gone');
 });
@@ -111,12 +111,12 @@ t.test('a git URL install updates when its branch moves, and refuses when edited
   t.equal(readInstallRecord(home, 'local-demo').ref, 'main');
 
   const same = await nepho(['cloudlet:update', '-o', 'json'], { home });
-  t.same(JSON.parse(same.stdout), [{ id: 'local/demo', from: '1.0.0', to: '1.0.0', action: 'up-to-date' }]);
+  t.same(JSON.parse(same.stdout), [{ name: 'local/demo', from: '1.0.0', to: '1.0.0', action: 'up-to-date' }]);
 
   publish(repo, '1.2.0');
   const moved = await nepho(['cloudlet:update', '-o', 'json'], { home });
   t.equal(moved.code, 0, moved.stderr);
-  t.same(JSON.parse(moved.stdout), [{ id: 'local/demo', from: '1.0.0', to: '1.2.0', action: 'updated' }]);
+  t.same(JSON.parse(moved.stdout), [{ name: 'local/demo', from: '1.0.0', to: '1.2.0', action: 'updated' }]);
   t.equal(readInstallRecord(home, 'local-demo').commit, repo.commits['1.2.0']);
 
   publish(repo, '1.3.0');
@@ -143,8 +143,8 @@ t.test('a path install updates from its directory; a develop link is skipped', a
   const r = await nepho(['cloudlet:update', '-o', 'json'], { home });
   t.equal(r.code, 0, r.stderr);
   t.same(JSON.parse(r.stdout), [
-    { id: 'local/demo', from: '0.1.0', to: '0.2.0', action: 'updated' },
-    { id: 'local/tool', from: '0.1.0', to: '0.1.0', action: 'skipped', reason: `linked to ${linked}` },
+    { name: 'local/demo', from: '0.1.0', to: '0.2.0', action: 'updated' },
+    { name: 'local/tool', from: '0.1.0', to: '0.1.0', action: 'skipped', reason: `linked to ${linked}` },
   ]);
   // Outdated is about registries: neither is listed.
   t.same(JSON.parse((await nepho(['cloudlet:outdated', '-o', 'json'], { home })).stdout), []);
@@ -159,7 +159,7 @@ t.test('a version withdrawn from the registry does not make update go back', asy
   server.body = indexDoc({ 'acme/demo': entry });
   const r = await nepho(['cloudlet:update', '-o', 'json'], { home });
   t.equal(r.code, 0, r.stderr);
-  t.same(JSON.parse(r.stdout), [{ id: 'acme/demo', from: '1.1.0', to: '1.1.0', action: 'up-to-date' }]);
+  t.same(JSON.parse(r.stdout), [{ name: 'acme/demo', from: '1.1.0', to: '1.1.0', action: 'up-to-date' }]);
   t.equal(readInstallRecord(home, 'acme-demo').version, '1.1.0');
   t.same(JSON.parse((await nepho(['cloudlet:outdated', '-o', 'json'], { home })).stdout), []);
 });

@@ -13,7 +13,7 @@ t.test('verify lists modified, added and removed files and exits 1; clean exits 
   const { home, dir } = await homeWithDemo(t);
   const clean = await nepho(['cloudlet:verify', '-o', 'json'], { home });
   t.equal(clean.code, 0);
-  t.same(JSON.parse(clean.stdout), [{ id: 'acme/demo', checked: true, changes: [] }]);
+  t.same(JSON.parse(clean.stdout), [{ name: 'acme/demo', checked: true, changes: [] }]);
 
   const cases: [string, () => void, { path: string; change: string }][] = [
     ['modified', () => appendFileSync(join(dir, 'scenarios', 'default.yaml'), '# edit\n'), { path: 'scenarios/default.yaml', change: 'modified' }],
@@ -34,7 +34,7 @@ t.test('verify lists modified, added and removed files and exits 1; clean exits 
   const json = await nepho(['cloudlet:verify', 'acme/demo', '-o', 'json'], { home });
   t.equal(json.code, 1);
   const sorted = [...seen].sort((a, b) => (a.path < b.path ? -1 : 1));
-  t.same(JSON.parse(json.stdout), [{ id: 'acme/demo', checked: true, changes: sorted }]);
+  t.same(JSON.parse(json.stdout), [{ name: 'acme/demo', checked: true, changes: sorted }]);
 
   // Putting the content back makes it clean again: the record is of content, not of times.
   const fresh = await nepho(['cloudlet:install', 'acme/demo', '--force'], { home });

@@ -68,7 +68,7 @@ t.test('a git URL with a user and password: installed with them, stored and show
   writeNetrc(home);
   const updated = await runBounded(['cloudlet:update', 'local/private', '-o', 'json'], { home });
   t.equal(updated.code, 0, `with ~/.netrc, git authenticates: ${updated.stderr}`);
-  t.match(JSON.parse(updated.stdout), [{ id: 'local/private', from: '1.0.0', to: '1.1.0', action: 'updated' }]);
+  t.match(JSON.parse(updated.stdout), [{ name: 'local/private', from: '1.0.0', to: '1.1.0', action: 'updated' }]);
   t.same(filesContaining(join(home, 'cloudlets'), PASSWORD), [], 'still nothing stored');
 });
 

@@ -111,7 +111,7 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
 
   const verify = await nepho(['cloudlet:verify', '-o', 'json'], { home });
   t.equal(verify.code, 0, verify.stderr);
-  t.match(JSON.parse(verify.stdout), [{ id: 'acme/demo', changes: [], provenance: { key: pub, standing: 'trusted' } }]);
+  t.match(JSON.parse(verify.stdout), [{ name: 'acme/demo', changes: [], provenance: { key: pub, standing: 'trusted' } }]);
 
   // The publisher moves to the next key; this build also carries the proof (the new key signed with the old one).
   const rebuild = await nepho(
@@ -139,7 +139,7 @@ t.test('keygen, build --sign, add --key FILE, install: the install records the k
   t.equal(rotated.code, 0, rotated.stderr);
   t.match(
     JSON.parse(rotated.stdout),
-    [{ id: 'acme/demo', provenance: { key: pub, standing: 'rotated' } }],
+    [{ name: 'acme/demo', provenance: { key: pub, standing: 'rotated' } }],
     'installed under the old key, which rotated to the one trusted now',
   );
 

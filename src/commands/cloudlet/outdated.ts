@@ -17,7 +17,8 @@ export class CloudletOutdatedCommand extends ListingCommand {
     const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
     const rows = await cloudlets.outdatedCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
-    out.result(rows, () =>
+    // The cloudlet is `name` in every listing, as cloudlet:list and cloudlet:describe say it.
+    out.result(cloudlets.named(rows), () =>
       out.table(
         ['CLOUDLET', 'CURRENT', 'WANTED', 'LATEST', 'REGISTRY'],
         rows.map((r) => [r.id, r.current, r.wanted, r.latest, r.registry]),

@@ -22,7 +22,8 @@ export class CloudletUpdateCommand extends ListingCommand {
     const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
     const results = await cloudlets.updateCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names, this.force);
-    out.result(results, () =>
+    // The cloudlet is `name` in every listing, as cloudlet:list and cloudlet:describe say it.
+    out.result(cloudlets.named(results), () =>
       out.table(
         ['CLOUDLET', 'FROM', 'TO', 'RESULT'],
         results.map((r) => [r.id, r.from, r.to, r.reason ? `${r.action}: ${r.reason}` : r.action]),

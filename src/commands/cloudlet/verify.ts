@@ -22,7 +22,8 @@ export class CloudletVerifyCommand extends ListingCommand {
     const cloudlets = await import('../../cloudlets/index.js');
     const out = this.output();
     const results = await cloudlets.verifyCloudlets(cloudlets.cloudletContext(this.home, this.env, out), this.names);
-    out.result(results, () => {
+    // The cloudlet is `name` in every listing, as cloudlet:list and cloudlet:describe say it.
+    out.result(cloudlets.named(results), () => {
       const rows = results.flatMap((r) => [
         ...r.changes.map((c) => [r.id, c.change, c.path]),
         ...(r.provenance?.problem ? [[r.id, 'untrusted', r.provenance.problem]] : []),
