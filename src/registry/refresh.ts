@@ -67,7 +67,9 @@ export async function refreshRegistry(source: RegistrySource, ctx: RegistryConte
       result = await fetchToFile(fetchUrl, () => join(scratch(), 'download'), {
         ...ctx.config.http,
         what: `registry '${source.name}'`,
-        ...(held?.etag ? { etag: held.etag } : {}),
+        // A local file's ETag is its size and modification time: its stamp (inode, change time) already
+        // differs, so it is read and its digest compared, which tells a rewrite of the same size and time.
+        ...(held?.etag && !local ? { etag: held.etag } : {}),
       });
     } catch (error) {
       if (!isNephoError(error)) throw error;
