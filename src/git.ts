@@ -85,56 +85,12 @@ export function isCommitId(ref: string): boolean {
 
 async function git(baseDir: string, abort?: AbortSignal): Promise<SimpleGit> {
   const { simpleGit } = await import('simple-git');
-  return simpleGit({ baseDir, timeout: { block: GIT_TIMEOUT_MS }, ...(abort ? { abort } : {}) }).env(gitEnv());
-}
-
-/** How long one git process may go without output before it is stopped (simple-git's block timeout). */
-const GIT_TIMEOUT_MS = 120_000;
-
-/** The environment git runs in: only the allowed protocols, never a prompt, no system-wide config. */
-function gitEnv(): NodeJS.ProcessEnv {
-  return {
+  return simpleGit({ baseDir, timeout: { block: 120_000 }, ...(abort ? { abort } : {}) }).env({
     ...process.env,
     ...proxyVariables(process.env),
     GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
-  };
-}
-
-/**
- * Run `git ARGS` in `dir` in the environment `git()` gives simple-git,
- * without loading simple-git; rejects with git's own output (its `fatal:`
- * lines are what gitFailure reports) when git fails, or when it is stopped:
- * by `abort`, or, as simple-git stops it, after GIT_TIMEOUT_MS without output.
- */
-async function runGit(dir: string, args: string[], abort: AbortSignal): Promise<void> {
-  const { spawn } = await import('node:child_process');
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn('git', args, { cwd: dir, env: gitEnv(), signal: abort, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: Buffer[] = [];
-    let silent: NodeJS.Timeout | undefined;
-    const quiet = () => {
-      clearTimeout(silent);
-      silent = setTimeout(() => child.kill(), GIT_TIMEOUT_MS);
-    };
-    const heard = (chunk: Buffer) => {
-      if (output.length < 1024) output.push(chunk);
-      quiet();
-    };
-    quiet();
-    child.stdout.on('data', heard);
-    child.stderr.on('data', heard);
-    child.on('error', (error) => {
-      clearTimeout(silent);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(silent);
-      if (code === 0) return resolvePromise();
-      const text = Buffer.concat(output).toString('utf8').trim();
-      reject(new Error(text === '' ? `git ${args[0]} ${signal ? `stopped (${signal})` : `exited with ${code}`}` : text));
-    });
   });
 }
 
@@ -176,17 +132,6 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
   const controller = new AbortController();
   const forget = onInterrupt(() => controller.abort());
   try {
-    if (ref === undefined || !isCommitId(ref)) {
-      // A tag, a branch or HEAD: one shallow clone does what init, fetch and checkout would. Run
-      // as git itself: loading simple-git costs more than the rest of a small install's own work.
-      try {
-        await runGit(dir, ['clone', '--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref]), '--', url, '.'], controller.signal);
-      } catch (error) {
-        throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${ref ?? 'HEAD'}' from ${redactUrl(url)}`, error);
-      }
-      const cloned = await clonedCommit(dir);
-      if (cloned) return cloned;
-    }
     return await fetchInto(await git(dir, controller.signal), dir, url, ref, what);
   } finally {
     forget();
@@ -197,9 +142,10 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
 // nothing (its completion detection), three times per install otherwise.
 async function fetchInto(g: SimpleGit, dir: string, url: string, ref: string | undefined, what: string): Promise<string> {
   if (ref === undefined || !isCommitId(ref)) {
-    // Cloned already (checkoutRef); only the commit was not found in .git's files.
+    // A tag, a branch or HEAD: one shallow clone does what init, fetch and checkout would.
     try {
-      return (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
+      await g.clone(url, '.', ['--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref])]);
+      return (await clonedCommit(dir)) ?? (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     } catch (error) {
       throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${ref ?? 'HEAD'}' from ${redactUrl(url)}`, error);
     }

@@ -159,15 +159,15 @@ async function fetchInto<T extends FetchBytesResult | FetchFileResult>(
     });
   }
 
+  const { default: got } = await import('got');
   const headers: Record<string, string> = {
     'user-agent': 'nepho',
     accept: 'application/json',
-    'accept-encoding': 'gzip, deflate, br',
     ...(options.etag ? { 'if-none-match': options.etag } : {}),
   };
   const login = credentialsFor(parsed);
-  if (login) headers.authorization = basicAuth(login);
-  // Sent as a header rather than in the URL, where they would go still percent-encoded.
+  if (login) headers.authorization = `Basic ${Buffer.from(`${login.user}:${login.password}`).toString('base64')}`;
+  // Sent as a header rather than in the URL: got would send them still percent-encoded.
   parsed.username = '';
   parsed.password = '';
 
@@ -178,7 +178,7 @@ async function fetchInto<T extends FetchBytesResult | FetchFileResult>(
   for (;;) {
     tries++;
     sink.reset();
-    const attempt = await tryOnce(parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes, sink);
+    const attempt = await tryOnce(got, parsed, headers, Math.max(1, Math.min(perTry, deadline - performance.now())), options.maxBytes, sink);
     if (attempt.kind === 'fresh') return { status: 'fresh', ...(attempt.etag ? { etag: attempt.etag } : {}) };
     if (attempt.kind === 'not-modified' && options.etag) return { status: 'not-modified' };
     const retryable =
@@ -224,7 +224,7 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
 const agents = new Map<string, { http: import('node:http').Agent; https: import('node:https').Agent }>();
 
 /**
- * The agents for reaching `url` through the proxy the environment names
+ * got's agents for reaching `url` through the proxy the environment names
  * (absolute-URI requests for http, as proxies that allow CONNECT only to
  * port 443 still serve; CONNECT tunnels for https), or undefined to connect
  * directly. The agent modules load only when a proxy is set.
@@ -243,125 +243,63 @@ export function proxyAgents(url: URL, env: NodeJS.ProcessEnv): { http: import('n
   return pair;
 }
 
-/** Redirects followed, as got and browsers do. */
-const REDIRECT_STATUS = new Set([300, 301, 302, 303, 307, 308]);
-/** How many redirects one try follows (got's default). */
-const MAX_REDIRECTS = 10;
-
-/** The Authorization header for a user and password. */
-function basicAuth(login: { user: string; password: string }): string {
-  return `Basic ${Buffer.from(`${login.user}:${login.password}`).toString('base64')}`;
-}
-
-/**
- * One GET, ended by its answer, an error, the size cap or `budget`
- * milliseconds, whichever comes first. Node's own http and https modules:
- * documents are fetched on the paths users wait for (a `registry:update`
- * whose answer is a 304 is mostly the cost of loading its HTTP client), and
- * loading got costs more than the rest of such a command. Redirects are
- * followed (credentials dropped when one leaves the origin, as got does), the
- * body is decompressed (gzip, deflate, br) and counted after decompression.
- */
-function tryOnce(url: URL, headers: Record<string, string>, budget: number, maxBytes: number, sink: BodySink): Promise<Attempt> {
+/** One GET, ended by its answer, an error, the size cap or `budget` milliseconds, whichever comes first. */
+function tryOnce(
+  got: typeof import('got').default,
+  url: URL,
+  headers: Record<string, string>,
+  budget: number,
+  maxBytes: number,
+  sink: BodySink,
+): Promise<Attempt> {
   return new Promise((resolvePromise) => {
+    const agent = proxyAgents(url, process.env);
+    const stream = got.stream(url, {
+      headers,
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: true,
+      decompress: true,
+      ...(agent ? { agent } : {}),
+    });
     let at = url.toString();
+    let etag: string | undefined;
+    let size = 0;
     let done = false;
-    let stop: (() => void) | undefined;
     const finish = (attempt: Attempt) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      stop?.();
+      stream.destroy();
       resolvePromise(attempt);
     };
     const timer = setTimeout(() => finish({ kind: 'timeout', url: at }), budget);
-    const failed = (error: unknown) => finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) });
-
-    const get = async (target: URL, sent: Record<string, string>, hops: number): Promise<void> => {
-      const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
+    stream.on('redirect', (next: { url: URL | string }) => {
+      at = next.url.toString();
+    });
+    stream.on('response', (response: { statusCode: number; url: string; headers: Record<string, string | string[] | undefined> }) => {
+      at = response.url;
+      if (response.statusCode === 304) return finish({ kind: 'not-modified', url: at });
+      if (response.statusCode < 200 || response.statusCode > 299) return finish({ kind: 'status', url: at, status: response.statusCode });
+      // Compressed or not, a body larger than the cap on the wire is refused before it is read.
+      if (Number(response.headers['content-length'] ?? 0) > maxBytes) return finish({ kind: 'too-large', url: at });
+      const tag = response.headers.etag;
+      if (typeof tag === 'string') etag = tag;
+    });
+    stream.on('data', (chunk: Buffer) => {
       if (done) return;
-      const agents = proxyAgents(target, process.env);
-      const req = request(target, { method: 'GET', headers: sent, ...(agents ? { agent: target.protocol === 'https:' ? agents.https : agents.http } : {}) });
-      stop = () => req.destroy();
-      req.on('error', failed);
-      req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        const location = res.headers.location;
-        if (REDIRECT_STATUS.has(status) && location) {
-          res.resume();
-          if (hops >= MAX_REDIRECTS) return failed({ code: 'ERR_TOO_MANY_REDIRECTS' });
-          let next: URL;
-          try {
-            next = new URL(location, target);
-          } catch {
-            return failed({ code: 'ERR_INVALID_URL' });
-          }
-          at = next.toString();
-          if (next.protocol !== 'http:' && next.protocol !== 'https:') return failed({ code: 'ERR_UNSUPPORTED_PROTOCOL' });
-          const nextHeaders = { ...sent };
-          if (next.origin !== target.origin) delete nextHeaders.authorization;
-          if (next.username !== '' || next.password !== '') {
-            nextHeaders.authorization = basicAuth({ user: decodeLoose(next.username), password: decodeLoose(next.password) });
-            next.username = '';
-            next.password = '';
-          }
-          req.destroy();
-          get(next, nextHeaders, hops + 1).catch(failed);
-          return;
-        }
-        if (status === 304) return finish({ kind: 'not-modified', url: at });
-        if (status < 200 || status > 299) return finish({ kind: 'status', url: at, status });
-        // Compressed or not, a body larger than the cap on the wire is refused before it is read.
-        if (Number(res.headers['content-length'] ?? 0) > maxBytes) return finish({ kind: 'too-large', url: at });
-        const tag = res.headers.etag;
-        const etag = typeof tag === 'string' ? tag : undefined;
-        const encoding = String(res.headers['content-encoding'] ?? '')
-          .trim()
-          .toLowerCase();
-        const decoded = (): Promise<import('node:stream').Readable> =>
-          encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate' || encoding === 'br'
-            ? import('node:zlib').then((zlib) => {
-                const unzip = encoding === 'br' ? zlib.createBrotliDecompress() : zlib.createUnzip();
-                res.on('error', failed);
-                return res.pipe(unzip);
-              })
-            : Promise.resolve(res);
-        decoded().then((body) => {
-          if (done) return void body.destroy();
-          stop = () => {
-            body.destroy();
-            res.destroy();
-            req.destroy();
-          };
-          let size = 0;
-          body.on('data', (chunk: Buffer) => {
-            if (done) return;
-            // Counted after decompression, chunk by chunk: a bomb stops at the cap.
-            size += chunk.length;
-            if (size > maxBytes) return finish({ kind: 'too-large', url: at });
-            try {
-              sink.write(chunk);
-            } catch (error) {
-              failed(error);
-            }
-          });
-          body.on('end', () => finish({ kind: 'fresh', url: at, ...(etag ? { etag } : {}) }));
-          body.on('error', failed);
-        }, failed);
-      });
-      req.end();
-    };
-    get(url, headers, 0).catch(failed);
+      // Counted after decompression, chunk by chunk: a bomb stops at the cap.
+      size += chunk.length;
+      if (size > maxBytes) return finish({ kind: 'too-large', url: at });
+      try {
+        sink.write(chunk);
+      } catch (error) {
+        finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) });
+      }
+    });
+    stream.on('end', () => finish({ kind: 'fresh', url: at, ...(etag ? { etag } : {}) }));
+    stream.on('error', (error: Error) => finish({ kind: 'network', url: at, code: (error as { code?: string }).code ?? messageOf(error) }));
   });
-}
-
-/** A percent-encoded user or password as sent; a stray '%' (not a valid escape) as written. */
-function decodeLoose(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** The NephoError for a fetch that did not succeed. */
@@ -428,7 +366,15 @@ function hostOf(url: string): string {
  */
 function credentialsFor(url: URL): { user: string; password: string } | undefined {
   if (url.username !== '' || url.password !== '') {
-    return { user: decodeLoose(url.username), password: decodeLoose(url.password) };
+    // A stray '%' (not a valid escape) is sent as written rather than refused.
+    const decode = (text: string) => {
+      try {
+        return decodeURIComponent(text);
+      } catch {
+        return text;
+      }
+    };
+    return { user: decode(url.username), password: decode(url.password) };
   }
   let text: string;
   try {
