@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { NephoError, messageOf } from './errors.js';
 import { acquireLock, writeFileAtomicSync } from './fs.js';
 import type { NephoHome } from './home.js';
@@ -60,13 +61,16 @@ export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') text = '';
     else throw new NephoError('CONFIG_UNREADABLE', `${home.configFile}: ${messageOf(error)}`);
   }
-  let raw: unknown;
-  try {
-    raw = text.trim() === '' ? {} : parse(text);
-  } catch (error) {
-    throw new NephoError('CONFIG_INVALID', `${home.configFile}: not valid YAML (${firstLine(messageOf(error))})`, {
-      hint: 'fix the file or move it away to start afresh',
-    });
+  let raw = text.trim() === '' ? {} : parsedBefore(home, text);
+  if (raw === undefined) {
+    try {
+      raw = yaml().parse(text) as unknown;
+    } catch (error) {
+      throw new NephoError('CONFIG_INVALID', `${home.configFile}: not valid YAML (${firstLine(messageOf(error))})`, {
+        hint: 'fix the file or move it away to start afresh',
+      });
+    }
+    rememberParsed(home, text, raw);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new NephoError('CONFIG_INVALID', `${home.configFile}: expected a mapping at the top level`);
@@ -123,6 +127,58 @@ export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env
   };
 }
 
+/**
+ * The YAML library, loaded when a config.yaml is read that was not parsed
+ * before: it is a quarter of a megabyte of code, more than everything else a
+ * `cloudlet:search` loads.
+ */
+function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml');
+}
+
+/**
+ * Where the parse of the last config.yaml read is kept, with its text. It
+ * is the user's own file, in the user's own home, beside the registries'
+ * copies; it is only used for exactly the same text.
+ */
+function parsedFile(home: NephoHome): string {
+  return join(home.cache, 'config-parsed.json');
+}
+
+/** What `text` parsed to when it was last read, or undefined (never read, another text, or the file unreadable). */
+function parsedBefore(home: NephoHome, text: string): unknown {
+  try {
+    const kept = JSON.parse(readFileSync(parsedFile(home), 'utf8')) as { text?: unknown; parsed?: unknown };
+    return kept.text === text ? kept.parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Keep the parse of `text`, when JSON holds it exactly (YAML also has
+ * `.inf`, `.nan` and -0, which JSON would turn into other values). Failing
+ * to write it never fails a command: the next one parses the YAML again.
+ */
+function rememberParsed(home: NephoHome, text: string, parsed: unknown): void {
+  if (!jsonExact(parsed)) return;
+  try {
+    writeFileAtomicSync(parsedFile(home), JSON.stringify({ text, parsed }), 0o600);
+  } catch {
+    // no cache folder yet, or a home that cannot be written: parsed again next time
+  }
+}
+
+/** Whether `value` is made only of what JSON writes and reads back unchanged. */
+function jsonExact(value: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) return value.every((v) => jsonExact(v, depth + 1));
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  return Object.entries(value).every(([key, v]) => key !== '__proto__' && jsonExact(v, depth + 1));
+}
+
 /** How long a change to config.yaml waits for another one to finish. */
 const CONFIG_LOCK_WAIT_MS = 10_000;
 
@@ -163,7 +219,7 @@ function saveConfig(home: NephoHome, config: Config): void {
   if (config.http.maxBytes !== DEFAULTS.http.maxBytes) http.max_bytes = config.http.maxBytes;
   if (Object.keys(http).length > 0) out.http = http;
   if (config.plugins.length > 0) out.plugins = config.plugins;
-  writeFileAtomicSync(home.configFile, stringify(out), 0o600);
+  writeFileAtomicSync(home.configFile, yaml().stringify(out), 0o600);
 }
 
 function firstLine(text: string): string {

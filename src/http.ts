@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { HttpSettings } from './config.js';
 import { NephoError, messageOf } from './errors.js';
 import { SmallFileError, readSmallFile } from './fs.js';
-import { redactUrl } from './output.js';
+import { printableUrl } from './output.js';
 
 /** A conditional GET's answer, the body as bytes. */
 export type FetchBytesResult = { status: 'fresh'; body: Buffer; etag?: string } | { status: 'not-modified' };
@@ -29,35 +29,8 @@ export interface FetchOptions extends HttpSettings {
   etag?: string;
 }
 
-/**
- * A URL as it may be printed: user and password replaced by `***`, also when
- * the URL does not parse (a typo in the port must not print the password).
- */
-export function printableUrl(url: string): string {
-  const redacted = redactUrl(url);
-  if (redacted !== url) return redacted;
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@');
-}
-
-/**
- * `url` without its credentials, for storing; undefined when it has none (or
- * does not parse). An `ssh://` URL keeps its user, who is no secret
- * (`ssh://git@host/...`) and whom ssh needs; any other keeps neither user nor
- * password (`https://TOKEN@host/...`).
- */
-export function withoutCredentials(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const keepUser = parsed.protocol === 'ssh:';
-  if (parsed.password === '' && (keepUser || parsed.username === '')) return undefined;
-  if (!keepUser) parsed.username = '';
-  parsed.password = '';
-  return parsed.toString();
-}
+// Kept with redactUrl, so that code printing or storing a URL needs no HTTP client.
+export { printableUrl, withoutCredentials } from './output.js';
 
 /**
  * Fetch a text document from `https://`, `http://` or `file://`: see

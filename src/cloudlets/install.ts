@@ -15,8 +15,7 @@ import {
   type Manifest,
 } from '../fs.js';
 import { checkoutRef, isRepository, looksLikeGitUrl, parseGitSpec, resolveCommit } from '../git.js';
-import { withoutCredentials } from '../http.js';
-import { redactUrl } from '../output.js';
+import { redactUrl, withoutCredentials } from '../output.js';
 import type { RegistryVersion } from '../registry/format.js';
 import { assertInstallable } from '../registry/signing.js';
 import { CLOUDLET_ID, CLOUDLET_NAME } from './names.js';

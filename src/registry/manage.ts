@@ -1,7 +1,7 @@
 import { NephoError } from '../errors.js';
 import { REGISTRY_NAME, loadConfig, updateConfig } from '../config.js';
 import type { NephoHome } from '../home.js';
-import { printableUrl, withoutCredentials } from '../http.js';
+import { printableUrl, withoutCredentials } from '../output.js';
 import { BUILTIN, cachedState, dropCache, registrySources, shownUrl, syncRegistry, type RegistryContext, type RegistryState } from './registries.js';
 import { dropTrust, signingStatus, type SigningStatus } from './signing.js';
 

@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StringDecoder } from 'node:string_decoder';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Config } from '../config.js';
-import { NephoError, isNephoError, messageOf } from '../errors.js';
-import { removePath, withLazyScratchDir, writeFileAtomicSync } from '../fs.js';
+import { NephoError, messageOf } from '../errors.js';
+import { removePath, writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchToFile, printableUrl } from '../http.js';
+import { printableUrl } from '../output.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import type { RegistryCloudlet } from './format.js';
-import { IndexFile, IndexFileBuilder } from './index-file.js';
+import { IndexFile } from './index-file.js';
 import { SCORES, SearchIndex, SearchIndexBuilder } from './search-index.js';
 import { DamagedCacheError, peekFooter } from './store.js';
-import { commitTrust, pinnedKey, trustsCache, vouchForIndex } from './signing.js';
+import { trustsCache } from './signing.js';
 
 /** The name of the registry that ships inside nepho. */
 export const BUILTIN = 'builtin';
@@ -63,14 +62,23 @@ export interface RegistryState {
  */
 export const CACHE_FOLDER = 'registries-v3';
 /** Folders of earlier formats, removed as each registry is fetched into the current one. */
-const EARLIER_FOLDERS = ['registries'];
+export const EARLIER_FOLDERS = ['registries'];
 
 /** The files of a cached copy besides its meta file: the index, and the search file derived from it. */
-const INDEX_FILE = 'index.bin';
-const SEARCH_FILE = 'search.bin';
+export const INDEX_FILE = 'index.bin';
+/** See INDEX_FILE. */
+export const SEARCH_FILE = 'search.bin';
+
+/** What is compared to tell that a `file://` index has not changed since it was read, without reading it. */
+export interface LocalFileStamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 
 /** A cached copy's meta file: written last, it is what says the copy is complete. */
-interface CacheMeta {
+export interface CacheMeta {
   url: string;
   etag?: string;
   checkedAt: number;
@@ -81,6 +89,8 @@ interface CacheMeta {
   generation: string;
   /** The size of each file as written. */
   sizes: Record<typeof INDEX_FILE | typeof SEARCH_FILE, number>;
+  /** For a `file://` registry: the index file's stamp when it was last read. */
+  file?: LocalFileStamp;
 }
 
 /** The built-in registry first, then the configured ones in order: the first that lists a name wins. */
@@ -88,11 +98,13 @@ export function registrySources(config: Config): RegistrySource[] {
   return [{ name: BUILTIN, url: BUILTIN_URL, builtin: true }, ...config.registries.map((r) => ({ ...r, builtin: false }))];
 }
 
-function cacheRoot(home: NephoHome): string {
+/** The folder of this format's cached copies. */
+export function cacheRoot(home: NephoHome): string {
   return join(home.cache, CACHE_FOLDER);
 }
 
-function cacheDir(home: NephoHome, name: string): string {
+/** The folder of one registry's cached copy. */
+export function cacheDir(home: NephoHome, name: string): string {
   return join(cacheRoot(home), name);
 }
 
@@ -123,7 +135,8 @@ function loadMeta(dir: string): { meta?: CacheMeta; problem?: string } {
   return { problem: 'not valid JSON' };
 }
 
-function writeMeta(dir: string, meta: CacheMeta): void {
+/** Write a copy's meta file (atomically): the last step of writing a copy. */
+export function writeMeta(dir: string, meta: CacheMeta): void {
   writeFileAtomicSync(join(dir, 'meta.json'), JSON.stringify(meta));
 }
 
@@ -230,7 +243,6 @@ function rebuildSearch(source: RegistrySource, ctx: RegistryContext, meta: Cache
  * stored).
  */
 export async function syncRegistry(source: RegistrySource, ctx: RegistryContext, force = false, fetchUrl = source.url): Promise<RegistryState> {
-  const dir = cacheDir(ctx.home, source.name);
   const now = (ctx.now ?? Date.now)();
   const held = trustsCache(ctx.home, source) ? usableCopy(source, ctx) : undefined;
   const local = source.url.startsWith('file:');
@@ -238,116 +250,39 @@ export async function syncRegistry(source: RegistrySource, ctx: RegistryContext,
   if (held && !force && !local && now >= held.checkedAt && now - held.checkedAt < ctx.config.registryTtl * 1000) {
     return { source, state: 'current', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count };
   }
-  const fallBack = (error: NephoError): RegistryState => {
-    if (!held) return { source, state: 'unavailable', error };
-    if (!force) ctx.warn(`${error.message}; using the copy from ${new Date(held.checkedAt).toISOString()}`);
-    return { source, state: 'offline', checkedAt: new Date(held.checkedAt).toISOString(), count: held.count, error };
-  };
-  const current = (etag: string | undefined): RegistryState => {
-    // A local file is checked on every command: its copy is not rewritten each time to say so.
-    if (force || !local) writeMeta(dir, { ...held!, checkedAt: now, ...(etag ? { etag } : {}) });
-    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held!.count };
-  };
-
-  mkdirSync(cacheRoot(ctx.home), { recursive: true });
-  return withLazyScratchDir(cacheRoot(ctx.home), async (scratch) => {
-    let result;
-    try {
-      result = await fetchToFile(fetchUrl, () => join(scratch(), 'download'), {
-        ...ctx.config.http,
-        what: `registry '${source.name}'`,
-        ...(held?.etag ? { etag: held.etag } : {}),
-      });
-    } catch (error) {
-      if (!isNephoError(error)) throw error;
-      return fallBack(error);
-    }
-    // Only a request that sent the held copy's ETag can be answered "not modified" (src/http.ts).
-    if (result.status === 'not-modified') return current(held!.etag);
-    if (held && result.sha256 === held.digest) return current(result.etag);
-
-    // `result.path` holds the new document as downloaded, not yet read or trusted: it is vouched
-    // for here, before it is read into a copy that replaces the cache. Only a signed registry's
-    // check reads it (its signature covers the exact bytes, verified in one piece).
-    let verdict;
-    try {
-      verdict = pinnedKey(source) === undefined ? undefined : await vouchForIndex(source, ctx, readFileSync(result.path), fetchUrl);
-    } catch (error) {
-      if (!isNephoError(error)) throw error;
-      return fallBack(error);
-    }
-    const generation = randomBytes(8).toString('hex');
-    let built;
-    try {
-      // The parser and its checks load only when there is a document to read.
-      const { IndexParser } = await import('./format.js');
-      built = buildCopy(IndexParser, result.path, source, ctx, scratch(), generation);
-    } catch (error) {
-      if (!isNephoError(error)) throw error;
-      return fallBack(error);
-    }
-    for (const warning of built.warnings) ctx.warn(warning);
-    mkdirSync(dir, { recursive: true });
-    // The index and search files first, the meta file last: it is what says the copy is complete.
-    renameSync(join(scratch(), INDEX_FILE), join(dir, INDEX_FILE));
-    renameSync(join(scratch(), SEARCH_FILE), join(dir, SEARCH_FILE));
-    writeMeta(dir, {
-      url: source.url,
-      checkedAt: now,
-      count: built.count,
-      ...(result.etag ? { etag: result.etag } : {}),
-      digest: result.sha256,
-      generation,
-      sizes: built.sizes,
-    });
-    commitTrust(ctx.home, source, verdict);
-    for (const folder of EARLIER_FOLDERS) await removePath(join(ctx.home.cache, folder, source.name));
-    return { source, state: 'fetched', checkedAt: new Date(now).toISOString(), count: built.count };
-  });
+  if (held && !force && local && sameLocalFile(held, source.url)) {
+    return { source, state: 'current', checkedAt: new Date(now).toISOString(), count: held.count };
+  }
+  // Asking the server, and indexing what it sends, load only when there is something to ask.
+  const { refreshRegistry } = await import('./refresh.js');
+  return refreshRegistry(source, ctx, { held, now, force, fetchUrl });
 }
 
 /**
- * Read the index document at `path` as a stream, straight into the index and
- * search files of a new copy in `scratch`. Throws a NephoError when the
- * document is refused.
+ * Whether a `file://` registry's index is the file the held copy was read
+ * from, unchanged: same inode, size, and modification and change times. A
+ * write changes the change time whatever the modification time is set back
+ * to; anything else reads the file again and compares its digest.
  */
-function buildCopy(
-  IndexParser: typeof import('./format.js').IndexParser,
-  path: string,
-  source: RegistrySource,
-  ctx: RegistryContext,
-  scratch: string,
-  generation: string,
-): { count: number; warnings: string[]; sizes: CacheMeta['sizes'] } {
-  const index = new IndexFileBuilder(join(scratch, INDEX_FILE));
-  const search = new SearchIndexBuilder();
+function sameLocalFile(held: CacheMeta, url: string): boolean {
+  const now = localFileStamp(url);
+  return now !== undefined && sameStamp(held.file, now);
+}
+
+/** Whether a recorded stamp of a local index is `now`'s. */
+export function sameStamp(recorded: LocalFileStamp | undefined, now: LocalFileStamp): boolean {
+  return (
+    recorded !== undefined && recorded.ino === now.ino && recorded.size === now.size && recorded.mtimeMs === now.mtimeMs && recorded.ctimeMs === now.ctimeMs
+  );
+}
+
+/** What `sameLocalFile` compares, for a `file://` URL; undefined when the file cannot be stat'ed (the fetch then says why). */
+export function localFileStamp(url: string): LocalFileStamp | undefined {
   try {
-    const parser = new IndexParser({
-      registry: source.name,
-      indexUrl: source.url,
-      maxCost: ctx.config.http.maxBytes,
-      onEntry: (id, cloudlet) => {
-        if (cloudlet) search.add(index.add(cloudlet), cloudlet);
-        else index.drop(id);
-      },
-      onRestart: () => index.dropAll(),
-    });
-    const fd = openSync(path, 'r');
-    try {
-      const decoder = new StringDecoder('utf8');
-      const chunk = Buffer.allocUnsafe(1024 * 1024);
-      for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) parser.push(decoder.write(chunk.subarray(0, n)));
-      parser.push(decoder.end());
-    } finally {
-      closeSync(fd);
-    }
-    const { generated, warnings } = parser.end();
-    const { order, size } = index.finish(generation, generated === undefined ? {} : { generated });
-    const searchSize = search.write(join(scratch, SEARCH_FILE), order, generation);
-    return { count: order.length, warnings, sizes: { [INDEX_FILE]: size, [SEARCH_FILE]: searchSize } };
-  } catch (error) {
-    index.abandon();
-    throw error;
+    const st = statSync(fileURLToPath(url), { throwIfNoEntry: false });
+    return st && { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+  } catch {
+    return undefined;
   }
 }
 
@@ -602,23 +537,36 @@ function shadowedIn(index: SearchIndex, earlier: SearchIndex[]): Uint8Array | un
   return mask;
 }
 
-/** The hits of `wanted` in one registry's search file, ranked (a counting sort: scores are few, entries are in order of id). */
+/**
+ * The hits of `wanted` in one registry's search file, ranked (a counting
+ * sort: scores are few, entries are in order of id). When a term was found
+ * from postings, only the entries it matches can be hits: the rarest such
+ * term names the entries looked at, in order of id, instead of every entry.
+ */
 function rankIn(index: SearchIndex, reg: number, wanted: string[], shadowed: Uint8Array | undefined): Ranked {
   const n = index.count;
-  const classes = wanted.map((term) => index.classes(term));
+  const found = wanted.map((term) => index.matches(term));
+  const classes = found.map((f) => f.classes);
+  let fewest: Int32Array | undefined;
+  for (const f of found) if (f.entries && (!fewest || f.entries.length < fewest.length)) fewest = f.entries;
+  // Entries to look at, ascending; a candidate list is sorted and its repeats skipped below.
+  const candidates = fewest ? Int32Array.from(fewest).sort() : undefined;
+  const looked = candidates ? candidates.length : n;
   const top = 1000 * wanted.length;
-  const totals = new Int32Array(n);
+  const totals = new Int32Array(looked);
   const counts = new Int32Array(top + 1);
   let hits = 0;
-  entries: for (let e = 0; e < n; e++) {
-    if (shadowed && shadowed[e]) continue;
+  entries: for (let i = 0; i < looked; i++) {
+    const e = candidates ? candidates[i]! : i;
+    totals[i] = -1;
+    if ((candidates && i > 0 && candidates[i - 1] === e) || (shadowed && shadowed[e])) continue;
     let total = 0;
     for (const c of classes) {
       const k = c[e]!;
       if (k === 0) continue entries;
       total += SCORES[k]!;
     }
-    totals[e] = total;
+    totals[i] = total;
     counts[total]!++;
     hits++;
   }
@@ -630,11 +578,11 @@ function rankIn(index: SearchIndex, reg: number, wanted: string[], shadowed: Uin
     next[t] = at;
     at += counts[t]!;
   }
-  for (let e = 0; e < n; e++) {
-    if ((shadowed && shadowed[e]) || (totals[e] === 0 && wanted.length > 0)) continue;
-    const at = next[totals[e]!]!++;
-    entriesOut[at] = e;
-    scores[at] = totals[e]!;
+  for (let i = 0; i < looked; i++) {
+    if (totals[i]! < 0) continue;
+    const at = next[totals[i]!]!++;
+    entriesOut[at] = candidates ? candidates[i]! : i;
+    scores[at] = totals[i]!;
   }
   return { regs: new Int32Array(hits).fill(reg), entries: entriesOut, scores };
 }

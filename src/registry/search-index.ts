@@ -533,10 +533,19 @@ export class SearchIndex {
    * are scored on their text.
    */
   classes(term: string): Uint8Array {
+    return this.matches(term).classes;
+  }
+
+  /**
+   * `classes`, and, when it was found from postings rather than from a
+   * table of every entry, the entries it matches (in no order, maybe
+   * repeated): a search for a rare term then looks at those entries alone.
+   */
+  matches(term: string): { classes: Uint8Array; entries?: Int32Array } {
     const n = this.count;
     if (term.length === 1 && term.charCodeAt(0) < 128 && UNIGRAM_INDEX[term.charCodeAt(0)]! >= 0) {
       const [offset] = this.file.section('uni');
-      return this.file.read(offset + UNIGRAM_INDEX[term.charCodeAt(0)]! * n, n);
+      return { classes: this.file.read(offset + UNIGRAM_INDEX[term.charCodeAt(0)]! * n, n) };
     }
     const parts = term.split(SEPARATORS).filter((p) => p !== '');
     if (parts.length === 1 && parts[0] === term) return this.tokenClasses(term);
@@ -553,13 +562,15 @@ export class SearchIndex {
       const score = termScore(term, this.fields(e));
       if (score > 0) classes[e] = SCORES.indexOf(score as (typeof SCORES)[number]);
     }
-    return classes;
+    return { classes };
   }
 
   /** Classes of a term that is one token: the best over every token that holds it. */
-  private tokenClasses(term: string): Uint8Array {
+  private tokenClasses(term: string): { classes: Uint8Array; entries: Int32Array } {
     const n = this.count;
     const classes = new Uint8Array(n);
+    let touched = new Int32Array(64);
+    let touches = 0;
     this.vocab ??= this.file.readSection('vocab');
     this.vstart ??= uint32s(this.file.readSection('vstart'));
     this.pstart ??= uint32s(this.file.readSection('pstart'));
@@ -590,6 +601,13 @@ export class SearchIndex {
       if (count > 0) {
         const entries = uint32s(this.file.read(peAt + 4 * from, 4 * count));
         const flags = this.file.read(pfAt + from, count);
+        if (touches + count > touched.length) {
+          const grown = new Int32Array(Math.max(2 * touched.length, touches + count));
+          grown.set(touched.subarray(0, touches));
+          touched = grown;
+        }
+        touched.set(entries, touches);
+        touches += count;
         for (let i = 0; i < count; i++) {
           const e = entries[i]!;
           if (e >= n) throw new DamagedCacheError(this.file.path, 'a posting names an entry it does not hold');
@@ -600,6 +618,6 @@ export class SearchIndex {
       // The next token: one match per token is enough (the first is the best placed).
       at = vocab.indexOf(needle, end + 1);
     }
-    return classes;
+    return { classes, entries: touched.subarray(0, touches) };
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NephoError, isNephoError, messageOf } from '../errors.js';
 import { writeFileAtomicSync } from '../fs.js';
 import type { NephoHome } from '../home.js';
-import { fetchBytes, printableUrl } from '../http.js';
+import { printableUrl } from '../output.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { nextKeySignedBy, parsePublicKey, shortKey, verifyBytes, PUBLIC_KEY_FILE, type NextKey } from './keys.js';
 import type { RegistryContext, RegistrySource } from './registries.js';
@@ -273,6 +273,8 @@ export async function vouchForIndex(source: RegistrySource, ctx: RegistryContext
   const pinned = pinnedKey(source);
   if (pinned === undefined) return undefined;
   let signature: string;
+  // The HTTP client loads with the first fetch: a command that only reads cached copies never needs it.
+  const { fetchBytes } = await import('../http.js');
   try {
     const result = await fetchBytes(signatureUrl(fetchUrl), { ...ctx.config.http, maxBytes: 4096, what: `registry '${source.name}' signature` });
     signature = result.status === 'fresh' ? result.body.toString('utf8') : '';
