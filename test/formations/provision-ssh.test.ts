@@ -90,6 +90,7 @@ t.test("the bootstrap's exit status passes through; a secret given with -p reach
   t.equal(r.code, 3, 'the script exited 3');
   t.match(r.stdout, /with tok-5ecret/, 'the secret reached the script');
   t.match(stderrLines(r.stderr).errors, [/formation web: the bootstrap exited with status 3/]);
+  t.same(stderrLines(r.stderr).hints, ['hint: nepho formation:describe web shows what is left'], 'the hint names the formation');
   const record = JSON.parse(readFileSync(join(home, 'formations', 'web', 'formation.json'), 'utf8'));
   t.match(
     record,

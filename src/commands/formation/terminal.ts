@@ -293,7 +293,12 @@ export function renderResult(out: Output, result: OperationResult, options: { wa
       if (result.exitCode !== undefined && result.exitCode !== 0) {
         // A command on the machines failed: its status passes through, as ssh's does.
         out.stderr.write(
-          renderError(new NephoError('PROVISION_FAILED', `formation ${name}: ${result.failures[0]?.reason ?? `exit status ${result.exitCode}`}`), out.colors),
+          renderError(
+            new NephoError('PROVISION_FAILED', `formation ${name}: ${result.failures[0]?.reason ?? `exit status ${result.exitCode}`}`, {
+              hint: `nepho formation:describe ${name} shows what is left`,
+            }),
+            out.colors,
+          ),
         );
         return result.exitCode;
       }
