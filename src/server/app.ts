@@ -12,7 +12,7 @@ import { isNephoError, type ErrorCode } from '../errors.js';
 import { FORMATION_NAME } from '../formations/records.js';
 import { formationHistory } from '../operations/history.js';
 import { VERSION } from '../version.js';
-import type { Database } from './db.js';
+import type { Database, Queryable } from './db.js';
 import type { EventHub, OperationEvent } from './events.js';
 import { TOKENS_CHANNEL } from './migrations.js';
 import { findOperation, operationsOf, type EngineBase, type OperationBody, type OperationRunner } from './operations.js';
@@ -227,11 +227,19 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 
   app.get('/v1/whoami', { config: viewer, schema: schemas.whoami }, async (req) => req.caller!);
 
-  app.get('/v1/formations', { config: viewer, schema: schemas.listFormations }, async () => ({ formations: await formationViews(db) }));
+  app.get<{ Querystring: { limit?: number; after?: string } }>('/v1/formations', { config: viewer, schema: schemas.listFormations }, async (req) => {
+    const { limit, after } = req.query;
+    if (limit === undefined) return { formations: await formationViews(db, { after }) };
+    // One more than asked for tells whether a next page exists without a count.
+    const formations = await formationViews(db, { after, limit: limit + 1 });
+    const more = formations.length > limit;
+    if (more) formations.length = limit;
+    return { formations, next: more ? formations[limit - 1]!.name : null };
+  });
 
   app.get<{ Params: { name: string } }>('/v1/formations/:name', { config: viewer, schema: schemas.getFormation }, async (req, reply) => {
     const { name } = req.params;
-    const [formation] = await formationViews(db, name);
+    const [formation] = await formationViews(db, { only: name });
     const operations = await operationsOf(db, name);
     const store = await readOnlyStore(db, engine.home, name);
     if (!formation && operations.length === 0)
@@ -320,56 +328,70 @@ export interface FormationView {
   lastOperation: { id: string; kind: string; state: string; startedBy: string; createdAt: string; endedAt: string | null } | null;
 }
 
-interface FormationRow {
-  name: string;
-  record: import('../formations/records.js').FormationRecord | null;
-  request: { cloudlet: string | null; scenario: string | null; provider: string | null } | null;
+/** One row of the list as the database hands it over: already the view's fields, its last operation's flattened, timestamps as ISO text. */
+type FormationRow = Omit<FormationView, 'lastOperation'> & {
   op_id: string | null;
   op_kind: string | null;
   op_state: string | null;
   op_by: string | null;
-  op_created: Date | null;
-  op_ended: Date | null;
+  op_created: string | null;
+  op_ended: string | null;
+};
+
+/** Which part of the list to answer: everything (no limit), or at most `limit` names after `after`. */
+export interface ListPage {
+  /** Only the formation of this name (the list's view of one formation). */
+  only?: string;
+  /** Names after this one (exclusive): the cursor a previous page answered as `next`. */
+  after?: string;
+  limit?: number;
 }
 
-/** Every formation (or the one named): recorded ones, and those whose first operation is under way. */
-export async function formationViews(db: Database, only?: string): Promise<FormationView[]> {
+/** The columns of a formation's last operation (l, a row of last_operations) the list shows. */
+const VIEW_COLUMNS = `
+  l.operation_id AS op_id, l.kind AS op_kind, l.state AS op_state, l.started_by AS op_by, l.created AS op_created, l.ended AS op_ended`;
+
+/**
+ * Formations by name: recorded ones, and those whose first operation is under
+ * way. Everything is read from columns the writes keep (migration 2): the
+ * record's public fields beside it, each name's last operation in
+ * last_operations. Whole records (provider state, options, access) never
+ * leave the database for the list.
+ */
+export async function formationViews(db: Queryable, page: ListPage = {}): Promise<FormationView[]> {
   const rows = await db.query<FormationRow>(
-    `WITH names AS (SELECT name FROM formations UNION SELECT formation FROM operations WHERE state IN ${ACTIVE})
-     SELECT n.name, f.record, o.request, o.id AS op_id, o.kind AS op_kind, o.state AS op_state, o.started_by AS op_by, o.created_at AS op_created, o.ended_at AS op_ended
-     FROM names n
-     LEFT JOIN formations f ON f.name = n.name
-     LEFT JOIN LATERAL (SELECT id, kind, state, started_by, created_at, ended_at, request FROM operations WHERE formation = n.name ORDER BY created_at DESC LIMIT 1) o ON true
-     WHERE $1::text IS NULL OR n.name = $1::text
-     ORDER BY n.name`,
-    [only ?? null],
+    `SELECT * FROM (
+       SELECT f.name, coalesce(f.cloudlet, l.cloudlet) AS cloudlet, f.version, f.commit,
+         coalesce(f.scenario, l.scenario) AS scenario, coalesce(f.provider, l.provider) AS provider, coalesce(f.status, 'PENDING') AS status,
+         coalesce(nullif(f.parameters, 'null'::jsonb), '{}'::jsonb) AS parameters, coalesce(nullif(f.secrets, 'null'::jsonb), '[]'::jsonb) AS secrets,
+         f.created AS "createdAt", f.updated AS "updatedAt", ${VIEW_COLUMNS}
+       FROM formations f LEFT JOIN last_operations l ON l.formation = f.name
+       UNION ALL
+       SELECT l.formation, l.cloudlet, NULL, NULL, l.scenario, l.provider, 'PENDING', '{}'::jsonb, '[]'::jsonb, NULL, NULL, ${VIEW_COLUMNS}
+       FROM last_operations l
+       WHERE l.state IN ${ACTIVE} AND NOT EXISTS (SELECT 1 FROM formations f WHERE f.name = l.formation)
+     ) v
+     WHERE ($1::text IS NULL OR v.name = $1::text) AND ($2::text IS NULL OR v.name > $2::text)
+     ORDER BY v.name
+     LIMIT $3`,
+    [page.only ?? null, page.after ?? null, page.limit ?? null],
   );
-  return rows.map((r) => {
-    const rec = r.record;
-    return {
-      name: r.name,
-      cloudlet: rec?.cloudlet ?? r.request?.cloudlet ?? null,
-      version: rec?.version ?? null,
-      commit: rec?.commit ?? null,
-      scenario: rec?.scenario ?? r.request?.scenario ?? null,
-      provider: rec?.provider ?? r.request?.provider ?? null,
-      status: rec?.status ?? 'PENDING',
-      parameters: rec?.parameters ?? {},
-      secrets: rec?.secrets ?? [],
-      createdAt: rec?.createdAt ?? null,
-      updatedAt: rec?.updatedAt ?? null,
-      lastOperation: r.op_id
-        ? {
-            id: r.op_id,
-            kind: r.op_kind!,
-            state: r.op_state!,
-            startedBy: r.op_by!,
-            createdAt: r.op_created!.toISOString(),
-            endedAt: r.op_ended?.toISOString() ?? null,
-          }
-        : null,
-    };
-  });
+  return rows.map((r) => ({
+    name: r.name,
+    cloudlet: r.cloudlet,
+    version: r.version,
+    commit: r.commit,
+    scenario: r.scenario,
+    provider: r.provider,
+    status: r.status,
+    parameters: r.parameters,
+    secrets: r.secrets,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    lastOperation: r.op_id
+      ? { id: r.op_id, kind: r.op_kind!, state: r.op_state!, startedBy: r.op_by!, createdAt: r.op_created!, endedAt: r.op_ended }
+      : null,
+  }));
 }
 
 /** Formation names as routes accept them. */

@@ -22,6 +22,9 @@ export const EVENTS_CHANNEL = 'nepho_events';
 /** Channel the database notifies on when a token is revoked or replaced (payload: the token's hash). */
 export const TOKENS_CHANNEL = 'nepho_tokens';
 
+/** A timestamptz as SQL text in the format of `Date.prototype.toISOString()` (UTC, milliseconds, `Z`). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -87,6 +90,70 @@ const MIGRATIONS: Migration[] = [
         RETURN NULL;
       END $$ LANGUAGE plpgsql;
       CREATE TRIGGER tokens_notify AFTER UPDATE OR DELETE ON tokens FOR EACH ROW EXECUTE FUNCTION nepho_notify_token();
+    `,
+  },
+  {
+    version: 2,
+    name: 'what the list of formations shows, kept by the writes: each name\'s last operation, a record\'s public fields',
+    // The list of formations showed each one's newest operation by looking it
+    // up per formation on every request. This keeps that summary in a row per
+    // name, written by a trigger in the transaction that writes the operation,
+    // so whatever writes operations (any replica, a replica of the previous
+    // version during a rolling restart, an operator's SQL) keeps it true. It is
+    // a table of its own, not columns of formations: a formation's row appears
+    // only once its first operation records it and goes when it is destroyed,
+    // while the list shows names whose first operation is still under way.
+    sql: `
+      CREATE TABLE last_operations (
+        formation text PRIMARY KEY,
+        operation_id text NOT NULL,
+        kind text NOT NULL,
+        state text NOT NULL,
+        started_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        -- created_at and ended_at as the API writes them (Date.prototype.toISOString), made once here rather than on every read.
+        created text NOT NULL,
+        ended text,
+        -- From the request: what the list shows for a formation its first operation has not recorded yet.
+        cloudlet text,
+        scenario text,
+        provider text
+      );
+      CREATE INDEX last_operations_active ON last_operations (formation) WHERE state IN ('queued', 'running');
+      CREATE FUNCTION nepho_last_operation() RETURNS trigger AS $$
+      BEGIN
+        INSERT INTO last_operations AS l (formation, operation_id, kind, state, started_by, created_at, created, ended, cloudlet, scenario, provider)
+        VALUES (NEW.formation, NEW.id, NEW.kind, NEW.state, NEW.started_by, NEW.created_at,
+          ${iso('NEW.created_at')}, ${iso('NEW.ended_at')},
+          NEW.request->>'cloudlet', NEW.request->>'scenario', NEW.request->>'provider')
+        ON CONFLICT (formation) DO UPDATE SET
+          operation_id = EXCLUDED.operation_id, kind = EXCLUDED.kind, state = EXCLUDED.state, started_by = EXCLUDED.started_by,
+          created_at = EXCLUDED.created_at, created = EXCLUDED.created, ended = EXCLUDED.ended,
+          cloudlet = EXCLUDED.cloudlet, scenario = EXCLUDED.scenario, provider = EXCLUDED.provider
+        -- The same operation changing, or a newer one: an older operation written late never hides a newer one.
+        WHERE l.operation_id = EXCLUDED.operation_id OR l.created_at <= EXCLUDED.created_at;
+        RETURN NULL;
+      END $$ LANGUAGE plpgsql;
+      -- Not on lease renewals (lease_owner, lease_expires_at, attempts): they change nothing the list shows.
+      CREATE TRIGGER operations_last AFTER INSERT OR UPDATE OF formation, kind, state, started_by, created_at, ended_at, request ON operations
+        FOR EACH ROW EXECUTE FUNCTION nepho_last_operation();
+      -- What the list shows of a record, kept beside it by the database on every write: reading these costs
+      -- nothing, where taking them out of the jsonb (or parsing whole records) cost more than the rest of the list.
+      ALTER TABLE formations
+        ADD COLUMN cloudlet text GENERATED ALWAYS AS (record->>'cloudlet') STORED,
+        ADD COLUMN version text GENERATED ALWAYS AS (record->>'version') STORED,
+        ADD COLUMN commit text GENERATED ALWAYS AS (record->>'commit') STORED,
+        ADD COLUMN scenario text GENERATED ALWAYS AS (record->>'scenario') STORED,
+        ADD COLUMN provider text GENERATED ALWAYS AS (record->>'provider') STORED,
+        ADD COLUMN status text GENERATED ALWAYS AS (record->>'status') STORED,
+        ADD COLUMN parameters jsonb GENERATED ALWAYS AS (record->'parameters') STORED,
+        ADD COLUMN secrets jsonb GENERATED ALWAYS AS (record->'secrets') STORED,
+        ADD COLUMN created text GENERATED ALWAYS AS (record->>'createdAt') STORED,
+        ADD COLUMN updated text GENERATED ALWAYS AS (record->>'updatedAt') STORED;
+      INSERT INTO last_operations (formation, operation_id, kind, state, started_by, created_at, created, ended, cloudlet, scenario, provider)
+      SELECT DISTINCT ON (formation) formation, id, kind, state, started_by, created_at, ${iso('created_at')}, ${iso('ended_at')},
+        request->>'cloudlet', request->>'scenario', request->>'provider'
+      FROM operations ORDER BY formation, created_at DESC, id DESC;
     `,
   },
 ];
