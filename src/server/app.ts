@@ -388,9 +388,7 @@ export async function formationViews(db: Queryable, page: ListPage = {}): Promis
     secrets: r.secrets,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
-    lastOperation: r.op_id
-      ? { id: r.op_id, kind: r.op_kind!, state: r.op_state!, startedBy: r.op_by!, createdAt: r.op_created!, endedAt: r.op_ended }
-      : null,
+    lastOperation: r.op_id ? { id: r.op_id, kind: r.op_kind!, state: r.op_state!, startedBy: r.op_by!, createdAt: r.op_created!, endedAt: r.op_ended } : null,
   }));
 }
 

@@ -8,7 +8,7 @@ import { NephoError } from '../errors.js';
 import type { Database } from './db.js';
 
 /** One step of the schema. */
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   sql: string;
@@ -25,7 +25,8 @@ export const TOKENS_CHANNEL = 'nepho_tokens';
 /** A timestamptz as SQL text in the format of `Date.prototype.toISOString()` (UTC, milliseconds, `Z`). */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const MIGRATIONS: Migration[] = [
+/** Every migration, oldest first (exported so tests can build a database as an older nepho left it). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'formations, operations, events, tokens',
@@ -94,7 +95,7 @@ const MIGRATIONS: Migration[] = [
   },
   {
     version: 2,
-    name: 'what the list of formations shows, kept by the writes: each name\'s last operation, a record\'s public fields',
+    name: "what the list of formations shows, kept by the writes: each name's last operation, a record's public fields",
     // The list of formations showed each one's newest operation by looking it
     // up per formation on every request. This keeps that summary in a row per
     // name, written by a trigger in the transaction that writes the operation,
