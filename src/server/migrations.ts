@@ -95,41 +95,60 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: "what the list of formations shows, kept by the writes: each name's last operation, a record's public fields",
-    // The list of formations showed each one's newest operation by looking it
-    // up per formation on every request. This keeps that summary in a row per
-    // name, written by a trigger in the transaction that writes the operation,
-    // so whatever writes operations (any replica, a replica of the previous
-    // version during a rolling restart, an operator's SQL) keeps it true. It is
-    // a table of its own, not columns of formations: a formation's row appears
-    // only once its first operation records it and goes when it is destroyed,
-    // while the list shows names whose first operation is still under way.
+    name: "the list of formations as JSON kept by the writes: each formation's public fields, each name's last operation",
+    // The list of formations looked up each one's newest operation, read
+    // whole records and turned every field into JSON again, on every request.
+    // The database now keeps, beside each record and for each name's newest
+    // operation, the JSON the list shows, written by triggers in the
+    // transaction that writes them: whatever writes (any replica, a replica of
+    // the previous version during a rolling restart, an operator's SQL) keeps
+    // it true, and a read joins ready text. The last operation has a table of
+    // its own, not columns of formations: a formation's row appears only once
+    // its first operation records it and goes when it is destroyed, while the
+    // list shows names whose first operation is still under way.
     sql: `
+      -- The Formation of the API (without lastOperation) for a record: only these fields, whatever else a record holds.
+      CREATE FUNCTION nepho_listed_formation(name text, record jsonb) RETURNS text AS $$
+        SELECT json_build_object(
+          'name', name, 'cloudlet', record->'cloudlet', 'version', record->'version', 'commit', record->'commit',
+          'scenario', record->'scenario', 'provider', record->'provider', 'status', coalesce(nullif(record->'status', 'null'), '"PENDING"'),
+          'parameters', coalesce(nullif(record->'parameters', 'null'), '{}'), 'secrets', coalesce(nullif(record->'secrets', 'null'), '[]'),
+          'createdAt', record->'createdAt', 'updatedAt', record->'updatedAt')::text
+      $$ LANGUAGE sql STABLE;
+      ALTER TABLE formations ADD COLUMN listed text;
+      UPDATE formations SET listed = nepho_listed_formation(name, record);
+      ALTER TABLE formations ALTER COLUMN listed SET NOT NULL;
+      CREATE FUNCTION nepho_list_formation() RETURNS trigger AS $$
+      BEGIN
+        NEW.listed := nepho_listed_formation(NEW.name, NEW.record);
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER formations_listed BEFORE INSERT OR UPDATE ON formations FOR EACH ROW EXECUTE FUNCTION nepho_list_formation();
+
       CREATE TABLE last_operations (
         formation text PRIMARY KEY,
         operation_id text NOT NULL,
-        kind text NOT NULL,
         state text NOT NULL,
-        started_by text NOT NULL,
         created_at timestamptz NOT NULL,
-        -- created_at and ended_at as the API writes them (Date.prototype.toISOString), made once here rather than on every read.
-        created text NOT NULL,
-        ended text,
+        -- The API's lastOperation, times as Date.prototype.toISOString writes them.
+        listed text NOT NULL,
         -- From the request: what the list shows for a formation its first operation has not recorded yet.
         cloudlet text,
         scenario text,
         provider text
       );
       CREATE INDEX last_operations_active ON last_operations (formation) WHERE state IN ('queued', 'running');
+      CREATE FUNCTION nepho_listed_operation(o operations) RETURNS text AS $$
+        SELECT json_build_object('id', o.id, 'kind', o.kind, 'state', o.state, 'startedBy', o.started_by,
+          'createdAt', ${iso('o.created_at')}, 'endedAt', ${iso('o.ended_at')})::text
+      $$ LANGUAGE sql STABLE;
       CREATE FUNCTION nepho_last_operation() RETURNS trigger AS $$
       BEGIN
-        INSERT INTO last_operations AS l (formation, operation_id, kind, state, started_by, created_at, created, ended, cloudlet, scenario, provider)
-        VALUES (NEW.formation, NEW.id, NEW.kind, NEW.state, NEW.started_by, NEW.created_at,
-          ${iso('NEW.created_at')}, ${iso('NEW.ended_at')},
+        INSERT INTO last_operations AS l (formation, operation_id, state, created_at, listed, cloudlet, scenario, provider)
+        VALUES (NEW.formation, NEW.id, NEW.state, NEW.created_at, nepho_listed_operation(NEW),
           NEW.request->>'cloudlet', NEW.request->>'scenario', NEW.request->>'provider')
         ON CONFLICT (formation) DO UPDATE SET
-          operation_id = EXCLUDED.operation_id, kind = EXCLUDED.kind, state = EXCLUDED.state, started_by = EXCLUDED.started_by,
-          created_at = EXCLUDED.created_at, created = EXCLUDED.created, ended = EXCLUDED.ended,
+          operation_id = EXCLUDED.operation_id, state = EXCLUDED.state, created_at = EXCLUDED.created_at, listed = EXCLUDED.listed,
           cloudlet = EXCLUDED.cloudlet, scenario = EXCLUDED.scenario, provider = EXCLUDED.provider
         -- The same operation changing, or a newer one: an older operation written late never hides a newer one.
         WHERE l.operation_id = EXCLUDED.operation_id OR l.created_at <= EXCLUDED.created_at;
@@ -138,23 +157,9 @@ export const MIGRATIONS: readonly Migration[] = [
       -- Not on lease renewals (lease_owner, lease_expires_at, attempts): they change nothing the list shows.
       CREATE TRIGGER operations_last AFTER INSERT OR UPDATE OF formation, kind, state, started_by, created_at, ended_at, request ON operations
         FOR EACH ROW EXECUTE FUNCTION nepho_last_operation();
-      -- What the list shows of a record, kept beside it by the database on every write: reading these costs
-      -- nothing, where taking them out of the jsonb (or parsing whole records) cost more than the rest of the list.
-      ALTER TABLE formations
-        ADD COLUMN cloudlet text GENERATED ALWAYS AS (record->>'cloudlet') STORED,
-        ADD COLUMN version text GENERATED ALWAYS AS (record->>'version') STORED,
-        ADD COLUMN commit text GENERATED ALWAYS AS (record->>'commit') STORED,
-        ADD COLUMN scenario text GENERATED ALWAYS AS (record->>'scenario') STORED,
-        ADD COLUMN provider text GENERATED ALWAYS AS (record->>'provider') STORED,
-        ADD COLUMN status text GENERATED ALWAYS AS (record->>'status') STORED,
-        ADD COLUMN parameters jsonb GENERATED ALWAYS AS (record->'parameters') STORED,
-        ADD COLUMN secrets jsonb GENERATED ALWAYS AS (record->'secrets') STORED,
-        ADD COLUMN created text GENERATED ALWAYS AS (record->>'createdAt') STORED,
-        ADD COLUMN updated text GENERATED ALWAYS AS (record->>'updatedAt') STORED;
-      INSERT INTO last_operations (formation, operation_id, kind, state, started_by, created_at, created, ended, cloudlet, scenario, provider)
-      SELECT DISTINCT ON (formation) formation, id, kind, state, started_by, created_at, ${iso('created_at')}, ${iso('ended_at')},
-        request->>'cloudlet', request->>'scenario', request->>'provider'
-      FROM operations ORDER BY formation, created_at DESC, id DESC;
+      INSERT INTO last_operations (formation, operation_id, state, created_at, listed, cloudlet, scenario, provider)
+      SELECT DISTINCT ON (formation) formation, id, state, created_at, nepho_listed_operation(o), request->>'cloudlet', request->>'scenario', request->>'provider'
+      FROM operations o ORDER BY formation, created_at DESC, id DESC;
     `,
   },
 ];

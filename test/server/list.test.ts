@@ -4,7 +4,8 @@
 // query listed; the last-operation summary follows every write of an
 // operation, whoever makes it (plain SQL here, as a replica of the previous
 // version or an operator would), through queued, running, failed, a late
-// write of an older operation, a destroy and a pending formation's failure;
+// write of an older operation, a destroy and a pending formation's failure,
+// and a record written again is listed as written;
 // and `GET /v1/formations?limit&after` pages through the same list over HTTP.
 import { join } from 'node:path';
 import t from 'tap';
@@ -90,7 +91,7 @@ t.test('the list of formations on Postgres', async (t) => {
     );
   const listed = async (name: string) => (await formationViews(db, { only: name }))[0];
 
-  await t.test('schema 2 on a database schema 1 left: the same list as before, read from the new columns', async (t) => {
+  await t.test('schema 2 on a database schema 1 left: the same list as before, read from the JSON the writes keep', async (t) => {
     await db.transaction(async (tx) => {
       await tx.query('CREATE TABLE nepho_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())');
       await tx.script(MIGRATIONS[0]!.sql);
@@ -121,9 +122,13 @@ t.test('the list of formations on Postgres', async (t) => {
     t.same(await formationViews(db), before, 'the list is the same, field for field');
     t.match(await listed('gamma'), { cloudlet: 'acme/queue', scenario: 'gated', provider: 'stand-in', status: 'PENDING', parameters: {}, secrets: [] });
     t.same(await migrate(db), { applied: [] }, 'a second start migrates nothing');
+    const text = JSON.stringify(await formationViews(db));
+    t.notOk(/stack\/|region|pattern/.test(text), "a record's provider state, options and pattern are not listed");
   });
 
   await t.test('the last operation follows every write of an operation, in the transaction that writes it', async (t) => {
+    await db.query(`UPDATE formations SET record = jsonb_set(record, '{status}', '"UPDATE_ROLLBACK_COMPLETE"') WHERE name = 'beta'`);
+    t.equal((await listed('beta'))!.status, 'UPDATE_ROLLBACK_COMPLETE', 'a record written again is listed as written');
     await insertOperation('op_beta_1', 'beta', 'update', 'queued', 10);
     t.match((await listed('beta'))!.lastOperation, { id: 'op_beta_1', kind: 'update', state: 'queued', startedBy: 'deployer', endedAt: null });
     await db.query(`UPDATE operations SET state = 'running', started_at = now() WHERE id = 'op_beta_1'`);
@@ -178,9 +183,16 @@ t.test('the list of formations on Postgres', async (t) => {
     const all = (await get('')).body;
     t.same(Object.keys(all), ['formations'], 'no cursor without limit');
     t.same(
-      all.formations.map((f: FormationView) => f.name),
-      ['beta', 'e1', 'e2', 'e3', 'e4'],
+      all.formations.map((f: FormationView) => [f.name, f.status]),
+      [
+        ['beta', 'UPDATE_ROLLBACK_COMPLETE'],
+        ['e1', 'CREATE_COMPLETE'],
+        ['e2', 'CREATE_COMPLETE'],
+        ['e3', 'CREATE_COMPLETE'],
+        ['e4', 'CREATE_COMPLETE'],
+      ],
     );
+    t.same(all.formations, await formationViews(db), 'the answer is the views, field for field');
     const pages: string[][] = [];
     let after = '';
     for (;;) {
