@@ -42,7 +42,7 @@ export function renderErrorDocs(groups) {
   const lines = [
     '# nepho error codes',
     '',
-    '<!-- Written by scripts/error-docs.js from src/errors.ts and src/providers/*/errors.ts: edit those, then run npm run docs:errors. -->',
+    '<!-- Written by scripts/error-docs.js from src/error-catalogue.ts and src/providers/*/errors.ts: edit those, then run npm run docs:errors. -->',
     '',
     "Every error a user can fix carries a stable code, part of nepho's interface: once released, a code",
     'is never renamed, removed or given another meaning. nepho prints the message and, when there is one,',

@@ -16,7 +16,7 @@
  * others can write to. Failing to read or write a cache never fails a command.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import nodeModule, { createRequire } from 'node:module';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
@@ -67,8 +67,12 @@ export interface CompileCacheSwitch {
   enableCompileCache?: (directory?: string) => unknown;
 }
 
-/** This Node's `node:module`, as a switch that may lack the function (the types are Node 20's). */
-const thisNode = nodeModule as CompileCacheSwitch;
+/**
+ * This Node's `node:module`, as a switch that may lack the function (the types
+ * are Node 20's). Taken whole from getBuiltinModule rather than as a default
+ * import, which the bundle would copy property by property on every run.
+ */
+const thisNode = process.getBuiltinModule('node:module') as CompileCacheSwitch;
 
 /**
  * Switch Node's own compile cache on in `dir`, where Node has one. `absent`:

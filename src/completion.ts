@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from './config.js';
 import { scanInstalled } from './cloudlets/installed.js';
 import { NephoError } from './errors.js';
 import type { CommandSpec } from './help.js';
@@ -103,7 +102,7 @@ function optionKind(name: string): ValueKind {
 }
 
 /** The words of kind `kind` on this machine. */
-function valuesOf(kind: ValueKind, home: NephoHome, specs: readonly CommandSpec[]): string[] {
+async function valuesOf(kind: ValueKind, home: NephoHome, specs: readonly CommandSpec[]): Promise<string[]> {
   switch (kind) {
     case 'commands':
       return commandNames(specs);
@@ -167,9 +166,14 @@ function directories(dir: string): string[] {
   }
 }
 
-/** Registries config.yaml names; none when it cannot be read (completion never fails loudly). */
-function registryNames(home: NephoHome): string[] {
+/**
+ * Registries config.yaml names; none when it cannot be read (completion never
+ * fails loudly). The config module (and its YAML parser, the largest part of
+ * a completion) is loaded only for this kind of word.
+ */
+async function registryNames(home: NephoHome): Promise<string[]> {
   try {
+    const { loadConfig } = await import('./config.js');
     return loadConfig(home).registries.map((r) => r.name);
   } catch {
     return [];
@@ -182,10 +186,10 @@ function registryNames(home: NephoHome): string[] {
  * word at `:` and `=`, so for bash each candidate starts after the last of
  * those in the word being completed.
  */
-export function completeWords(shell: string, words: readonly string[], specs: readonly CommandSpec[], home: NephoHome): string[] {
+export async function completeWords(shell: string, words: readonly string[], specs: readonly CommandSpec[], home: NephoHome): Promise<string[]> {
   const current = words.at(-1) ?? '';
   const before = words.slice(0, -1);
-  const candidates = candidatesFor(before, current, specs, home).filter((c) => c.startsWith(current));
+  const candidates = (await candidatesFor(before, current, specs, home)).filter((c) => c.startsWith(current));
   const unique = [...new Set(candidates)];
   if (shell !== 'bash') return unique;
   const cut = Math.max(current.lastIndexOf(':'), current.lastIndexOf('=')) + 1;
@@ -193,7 +197,7 @@ export function completeWords(shell: string, words: readonly string[], specs: re
 }
 
 /** Every candidate for the word after `before`, not yet filtered by what is typed of it. */
-function candidatesFor(before: readonly string[], current: string, specs: readonly CommandSpec[], home: NephoHome): string[] {
+async function candidatesFor(before: readonly string[], current: string, specs: readonly CommandSpec[], home: NephoHome): Promise<string[]> {
   const visible = specs.filter((s) => !s.hidden);
   if (before.length === 0) return commandNames(visible);
   const matched = matchCommand(before, visible);

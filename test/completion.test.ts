@@ -2,13 +2,13 @@
 // loaded into bash, zsh and fish, asking the built nepho for candidates from
 // a home with an installed cloudlet, formations and a registry.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { installDevCloudlet } from './fixtures/cloudlets.js';
 import { nepho } from './fixtures/cli.js';
 import { writeConfig } from './fixtures/files.js';
-import { BIN, tempDir } from './fixtures/paths.js';
+import { BIN, ROOT, tempDir } from './fixtures/paths.js';
 import { requireTool } from './fixtures/tools.js';
 
 const home = join(tempDir(t, 'nepho-completion-'), 'home');
@@ -115,4 +115,24 @@ t.test('completing reads local state only and never creates the home', async (t)
   t.equal(r.code, 0);
   t.equal(r.stdout, '');
   t.throws(() => execFileSync('test', ['-e', fresh]), 'the home was not created');
+});
+
+t.test("a Tab loads no YAML parser unless it completes a registry's name", async (t) => {
+  // What a completion imports is what every Tab pays for: walk the static
+  // imports of the built completion module and look for the YAML library.
+  const seen = new Set<string>();
+  const walk = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import\s[^;]*?from\s+|import\s+)"(\.[^"]+)";/gm)) walk(join(dirname(file), m[1]!));
+  };
+  walk(join(ROOT, 'dist/lazy/completion.js'));
+  t.ok(seen.size > 1, 'the walk follows the chunks');
+  t.same(
+    [...seen].filter((file) => readFileSync(file, 'utf8').includes('node_modules/yaml/')),
+    [],
+    'no chunk of the yaml package among them',
+  );
+  const r = await nepho(['__complete', 'bash', 'registry:remove', ''], { home, env });
+  t.same(r.stdout.split('\n').filter(Boolean), ['community'], 'registry names still come from config.yaml');
 });

@@ -1,4 +1,4 @@
-// The error catalogues (src/errors.ts, and src/providers/<name>/errors.ts for
+// The error catalogues (src/error-catalogue.ts, and src/providers/<name>/errors.ts for
 // each provider) checked against the source that throws their codes and
 // against docs/errors.md, which scripts/error-docs.js writes from the build.
 import t from 'tap';
@@ -6,13 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ERRORS, NephoError, type ErrorEntry } from '../src/errors.js';
+import { ERRORS } from '../src/error-catalogue.js';
+import { NephoError, type ErrorEntry } from '../src/errors.js';
+import { nepho } from './fixtures/cli.js';
 import { ROOT, tempDir } from './fixtures/paths.js';
 
 type Catalogue = Record<string, ErrorEntry>;
 
 const SRC = join(ROOT, 'src');
-const CORE_FILE = 'src/errors.ts';
+const CORE_FILE = 'src/error-catalogue.ts';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -119,9 +121,9 @@ t.test("a provider code with a catalogue hint is thrown with a hint (NephoError 
 t.test('the core catalogue is plain data that names no provider', async (t) => {
   const text = readFileSync(join(ROOT, CORE_FILE), 'utf8');
   t.same(
-    text.split('\n').filter((line) => /^import\b/.test(line) && !/^import type\b/.test(line)),
+    text.split('\n').filter((line) => /^import\b/.test(line) && !/ from '\.\/errors\.js';$/.test(line)),
     [],
-    'type-only imports: it is in the start-up bundle',
+    'it imports from src/errors.ts alone (where it registers itself): every module that shows or records an error may load it',
   );
   for (const { name } of providers) t.notMatch(text.toLowerCase(), name, `${CORE_FILE} does not name ${name}`);
   t.notMatch(text, /\baws\b/i, `${CORE_FILE} does not name AWS`);
@@ -134,6 +136,18 @@ t.test("a core code's hint is shown when the thrower gives none", async (t) => {
   t.equal(new NephoError('VAGRANT_FAILED', 'vagrant up: failed').hint, undefined, "a provider's code takes no hint from the core catalogue");
   const error: unknown = new NephoError('FILE_MISSING', 'x: file not found');
   t.ok(error instanceof NephoError && error.code === 'FILE_MISSING', 'brand and code as before');
+});
+
+t.test('the command line shows the catalogue hint of a code thrown without one, with the catalogue outside its start-up bundle', async (t) => {
+  const home = tempDir(t, 'nepho-errors-');
+  writeFileSync(join(home, 'config.yaml'), '- not a mapping\n');
+  const r = await nepho(['registry:list'], { home });
+  t.equal(r.code, 1);
+  t.match(r.stderr, `config.yaml: expected a mapping at the top level`);
+  t.match(r.stderr, `hint: ${ERRORS.CONFIG_INVALID.hint}`, "the catalogue's hint");
+  const bundle = readFileSync(join(ROOT, 'dist/cli.cjs'), 'utf8');
+  t.notMatch(bundle, ERRORS.CONFIG_INVALID.meaning, 'the start-up bundle does not carry the meanings');
+  t.notMatch(bundle, ERRORS.CONFIG_INVALID.hint, 'nor the hints');
 });
 
 t.test('docs/errors.md is what scripts/error-docs.js writes from the built catalogues', async (t) => {

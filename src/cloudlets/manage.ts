@@ -7,6 +7,7 @@ import { listFormationSummaries } from '../formations/records.js';
 import { developRecordPath, listInstalled, resolveInstalled, type DamagedInstall, type InstalledCloudlet } from './installed.js';
 import { recheckProvenance, type Provenance } from './provenance.js';
 import { assertUnmodified, findInRegistries, installCloudlet, modifiedFiles, pickVersion, withInstallLock, type CloudletContext } from './install.js';
+import { errorData } from '../error-catalogue.js';
 
 /** The cloudlets a command names, or every installed one when it names none. */
 export function selectInstalled(ctx: CloudletContext, names: string[]): InstalledCloudlet[] {
@@ -63,7 +64,8 @@ export async function updateCloudlets(ctx: CloudletContext, names: string[], for
       results.push({ ...base, to: to.version, action: outcome.action === 'unchanged' || to.digest === record.digest ? 'up-to-date' : 'updated' });
     } catch (error) {
       if (!isNephoError(error)) throw error;
-      results.push({ ...base, to: record.version, action: 'failed', reason: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) });
+      const { code, message, hint } = errorData(error);
+      results.push({ ...base, to: record.version, action: 'failed', reason: message, code, ...(hint === undefined ? {} : { hint }) });
     }
   }
   return results;

@@ -1,5 +1,5 @@
 import { Command, Option, type BaseContext } from 'clipanion';
-import { NephoError } from '../errors.js';
+import { isNephoError, loadErrorCatalogue, NephoError } from '../errors.js';
 import { ensureHome, nephoHome, type NephoHome } from '../home.js';
 import { OUTPUT_FORMATS, Output, type OutputFormat } from '../output.js';
 import type { NephoCommandClass } from '../help.js';
@@ -65,6 +65,16 @@ export abstract class NephoCommand extends Command {
   protected terminalIo(out: Output, yes: boolean): TerminalIo {
     const { stdin, stdout, stderr } = this.context;
     return new TerminalIo(out, { stdin, stdout, stderr, yes, interactive: this.interactive, canPrompt: this.canPrompt });
+  }
+
+  /**
+   * Every error a command throws passes here on its way to being shown: the
+   * core error catalogue is loaded first, so that a NephoError thrown without
+   * a hint of its own shows the catalogue's (see loadErrorCatalogue).
+   */
+  override async catch(error: unknown): Promise<void> {
+    if (isNephoError(error)) await loadErrorCatalogue();
+    throw error;
   }
 
   /**

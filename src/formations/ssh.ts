@@ -376,9 +376,13 @@ export function checkIdentityFile(path: string): string {
   return path;
 }
 
-/** Write the formation's ssh config file (mode 0600) and return its path. */
-export function writeSshConfig(home: NephoHome, input: Omit<SshConfigInput, 'configFile' | 'knownHostsFile'>): string {
-  const configFile = join(formationDir(home, input.formation), SSH_CONFIG_FILE);
+/** Write the formation's ssh config file (mode 0600) in `dir` (the formation's directory unless given) and return its path. */
+export function writeSshConfig(
+  home: NephoHome,
+  input: Omit<SshConfigInput, 'configFile' | 'knownHostsFile'>,
+  dir = formationDir(home, input.formation),
+): string {
+  const configFile = join(dir, SSH_CONFIG_FILE);
   const knownHosts = checkSshPath('NEPHO_HOME', knownHostsFile(home));
   checkSshPath('NEPHO_HOME', configFile);
   writeFileAtomicSync(configFile, sshConfigText({ ...input, configFile, knownHostsFile: knownHosts }), 0o600);

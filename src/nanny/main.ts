@@ -18,6 +18,7 @@ import type { BlueprintContext } from '../blueprints/types.js';
 import type { Lock } from '../fs.js';
 import type { EngineContext, OperationIo } from '../operations/types.js';
 import { loadPlugins } from '../plugins.js';
+import { errorData } from '../error-catalogue.js';
 
 function reply(message: NannyReply): Promise<void> {
   return new Promise((resolve) => {
@@ -68,7 +69,7 @@ function journalCrash(ctx: EngineContext, request: NannyRequest, error: unknown)
 async function refuse(error: unknown): Promise<void> {
   await reply(
     isNephoError(error)
-      ? { type: 'refused', code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+      ? { type: 'refused', ...errorData(error) }
       : { type: 'refused', code: 'NANNY_CRASHED', message: `unexpected failure, a bug in nepho: ${messageOf(error)}` },
   );
   process.exitCode = 1;

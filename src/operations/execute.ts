@@ -9,6 +9,7 @@ import type { FormationRef, OperationContext, Outcome, Provider } from '../provi
 import { assertNameFree } from './plan.js';
 import type { FormationStore } from './store.js';
 import type { EngineContext, OperationIo, OperationPlan, OperationResult } from './types.js';
+import { errorData } from '../error-catalogue.js';
 
 /** Journal an entry and tell the host: everything an operation reports goes both ways. */
 type Say = (entry: WithoutTime<JournalEntry>) => JournalEntry;
@@ -91,7 +92,7 @@ function userName(env: NodeJS.ProcessEnv): string {
 
 /** The journal entry for an operation that could not be carried out. */
 export function errorEntry(error: unknown): { code: ErrorCode; message: string; hint?: string } {
-  if (isNephoError(error)) return { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) };
+  if (isNephoError(error)) return errorData(error);
   return {
     code: 'OPERATION_CRASHED',
     message: `unexpected failure, a bug in nepho or a plugin: ${messageOf(error)}`,

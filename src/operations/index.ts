@@ -11,7 +11,16 @@ import { serverInUse } from '../remote/config.js';
 import * as remote from '../remote/operations.js';
 import { formationHistory as localHistory, type HistoryEntry } from './history.js';
 import { listFormations as localList, type FormationListing, type ListingProblem } from './inventory.js';
-import { describeFormation as localDescribe, type FormationDescription } from './query.js';
+import {
+  describeFormation as localDescribe,
+  driftOf as localDrift,
+  formationUrlOf as localUrl,
+  sshCommandFor as localSsh,
+  type FormationDescription,
+  type FormationDrift,
+  type SshCommand,
+  type SshRequest,
+} from './query.js';
 import { runOperation as localRun, watchOperation as localWatch } from './run.js';
 import { localStore } from './store.js';
 import type { EngineContext, OperationIo, OperationRequest, OperationResult, RunMode } from './types.js';
@@ -19,7 +28,7 @@ import type { EngineContext, OperationIo, OperationRequest, OperationResult, Run
 export { writeRendered } from '../formations/render.js';
 export type { FormationListing, ListingProblem } from './inventory.js';
 export { dryRunCreate } from './plan.js';
-export { driftOf, formationUrlOf, sshCommandFor, type FormationDescription, type FormationDrift, type SshCommand, type SshRequest } from './query.js';
+export type { FormationDescription, FormationDrift, SshCommand, SshRequest } from './query.js';
 export type { HistoryEntry } from './history.js';
 export { executePlan } from './run.js';
 export { openInBrowser } from '../formations/access.js';
@@ -66,4 +75,19 @@ export function describeFormation(ctx: CommandContext, name: string, options: Pr
 /** A formation's operations, newest first, from its journal here or from the team server. */
 export function formationHistory(ctx: CommandContext, name: string): Promise<HistoryEntry[]> {
   return ctx.server ? remote.historyRemote(ctx.server, name) : localHistory(ctx, name);
+}
+
+/** A formation's URL, from its provider's outputs here or on the team server. */
+export function formationUrlOf(ctx: CommandContext, name: string): Promise<string> {
+  return ctx.server ? remote.urlRemote(ctx.server, name) : localUrl(ctx, name);
+}
+
+/** An ssh command to a formation; through a team server, the endpoint is the server's and ssh still runs here. */
+export function sshCommandFor(ctx: CommandContext, request: SshRequest): Promise<SshCommand> {
+  return ctx.server ? localSsh(ctx, request, remote.sshTargetOn(ctx.server)) : localSsh(ctx, request);
+}
+
+/** A formation's drift, checked by its provider here or on the team server. */
+export function driftOf(ctx: CommandContext, name: string): Promise<FormationDrift> {
+  return ctx.server ? remote.driftRemote(ctx.server, name) : localDrift(ctx, name);
 }

@@ -148,7 +148,7 @@ export async function planDestroy(ctx: EngineContext, request: DestroyRequest, i
 }
 
 /** Whether a value was given for this operation (a file, a flag, a prompt) rather than found (a default, a saved or deployed value). */
-const given = (origin: string | undefined) => origin === 'file' || origin === 'flag' || origin === 'prompt';
+export const given = (origin: string | undefined) => origin === 'file' || origin === 'flag' || origin === 'prompt';
 
 /** The formation to change: recorded here, idle, its provider known. */
 async function recordToChange(ctx: EngineContext, name: string): Promise<{ record: FormationRecord; provider: Provider }> {
@@ -165,6 +165,49 @@ async function recordToChange(ctx: EngineContext, name: string): Promise<{ recor
   const provider = findProvider(ctx.registry, record.provider, `formation ${name}: provider`);
   await provider.ready?.(record.options, ctx.env);
   return { record, provider };
+}
+
+/** What an update's parameters are resolved from: the formation as it was deployed. */
+export type Deployed = Pick<FormationRecord, 'name' | 'cloudlet' | 'scenario' | 'provider' | 'parameters' | 'secrets'>;
+
+/**
+ * An update's parameters, resolved against the cloudlet installed here:
+ * the deployed answers overridden by the request's values; a secret
+ * deployed before and not given again is `kept` (the provider keeps its
+ * value, even where a default would apply); a parameter the new version
+ * adds is asked for through `io.prompt` (refused with --no-input).
+ * `declared`: every parameter the new version has.
+ */
+export async function resolveUpdate(
+  ctx: EngineContext,
+  record: Deployed,
+  request: UpdateRequest,
+  io: OperationIo,
+): Promise<{ prepared: PreparedFormation; kept: Set<string>; declared: Set<string> }> {
+  const prepared = await prepareFormation(
+    ctx.home,
+    {
+      target: `${record.cloudlet}/${record.scenario}`,
+      name: record.name,
+      provider: record.provider,
+      params: request.params,
+      paramsFiles: request.paramsFiles,
+      deployed: record.parameters,
+      ...(request.values === undefined ? {} : { values: request.values }),
+    },
+    ctx.registry,
+  );
+  const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
+  // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
+  const kept = new Set(
+    prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name),
+  );
+  const missing = prepared.resolution.missing.filter((s) => !kept.has(s.name));
+  if (missing.length > 0) {
+    if (request.noInput) throw missingParametersError(missing, '--no-input forbids prompting');
+    prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(missing));
+  }
+  return { prepared, kept, declared };
 }
 
 const shownValue = (value: ParameterValue | undefined, secret: boolean): ParameterValue | null => (value === undefined ? null : secret ? MASK : value);
@@ -189,29 +232,7 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
       hint: `install it again: nepho cloudlet:install ${record.cloudlet}`,
     });
   }
-  const prepared = await prepareFormation(
-    ctx.home,
-    {
-      target: `${record.cloudlet}/${record.scenario}`,
-      name: record.name,
-      provider: record.provider,
-      params: request.params,
-      paramsFiles: request.paramsFiles,
-      deployed: record.parameters,
-      ...(request.values === undefined ? {} : { values: request.values }),
-    },
-    ctx.registry,
-  );
-  const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
-  // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
-  const kept = new Set(
-    prepared.resolution.parameters.filter((p) => p.spec.secret && record.secrets.includes(p.spec.name) && !given(p.origin)).map((p) => p.spec.name),
-  );
-  const missing = prepared.resolution.missing.filter((s) => !kept.has(s.name));
-  if (missing.length > 0) {
-    if (request.noInput) throw missingParametersError(missing, '--no-input forbids prompting');
-    prepared.resolution = applyAnswers(prepared.resolution, await io.prompt(missing));
-  }
+  const { prepared, kept, declared } = await resolveUpdate(ctx, record, request, io);
   const spec = await buildSpec(prepared, ctx.registry, kept);
   await validated(provider, spec, record.options, io);
 

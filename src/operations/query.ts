@@ -1,6 +1,6 @@
 import { NephoError } from '../errors.js';
 import { assertExists, fillPlaceholders, formationUrl, unfilledPlaceholders } from '../formations/access.js';
-import { SECRET_ANSWER, refOf, requireRecord } from '../formations/records.js';
+import { SECRET_ANSWER, refOf, requireRecord, type FormationRecord } from '../formations/records.js';
 import {
   checkConnectTimeout,
   checkIdentityFile,
@@ -16,7 +16,8 @@ import {
   type PrintedSsh,
 } from '../formations/ssh.js';
 import { findProvider } from '../plugins.js';
-import type { DriftReport, FormationState, ProviderOptions, SshEndpoint } from '../providers/types.js';
+import type { DriftReport, FormationState, Provider, ProviderOptions, SshEndpoint } from '../providers/types.js';
+import { errorEntry } from './execute.js';
 import { findFormation } from './inventory.js';
 import { installedVersion, type InstalledVersion } from './installed-version.js';
 import type { EngineContext } from './types.js';
@@ -49,35 +50,71 @@ function endpointText(e: SshEndpoint): string {
   return `${at(e.user, e.host, e.port)}${e.bastion ? ` via ${at(e.bastion.user, e.bastion.host, e.bastion.port)}` : ''}`;
 }
 
-/** Describe a formation (this machine's, or a teammate's found by its tags) as its provider sees it now. */
-export async function describeFormation(ctx: EngineContext, name: string, options: ProviderOptions): Promise<FormationDescription> {
-  const record = await findFormation(ctx, name, options);
+/** A user error as data: what a team server answers instead of a URL or an ssh endpoint it cannot give. */
+export interface ReachProblem {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** How a formation is reached now, or why it cannot be: what `formation:open` and `formation:ssh` need. */
+export interface FormationReach {
+  url: { url: string } | { error: ReachProblem };
+  ssh: { endpoint: SshEndpoint } | { error: ReachProblem };
+}
+
+/** A formation described, with how it is reached: what a team server answers for `formation:describe`, `open` and `ssh`. */
+export interface DescribedFormation {
+  formation: FormationDescription;
+  reach: FormationReach;
+}
+
+/** The outcome of `work`, a failure kept as data (a bug as OPERATION_CRASHED, as the engine keeps it). */
+async function settle<T>(work: () => Promise<T>): Promise<T | { error: ReachProblem }> {
+  try {
+    return await work();
+  } catch (error) {
+    return { error: errorEntry(error) };
+  }
+}
+
+/**
+ * Describe a formation whose record is known (this machine's, or a team
+ * server's) as its provider sees it now, with its URL and ssh endpoint or
+ * why each cannot be had: one provider call for all of them.
+ */
+export async function describeRecord(ctx: EngineContext, record: FormationRecord): Promise<DescribedFormation> {
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const ref = refOf(record, ctx.store.dir(record.name));
   const state = await provider.describe(ref, record.options, ctx.env);
-  let ssh: string | null = null;
-  try {
-    if (provider.sshEndpoint || record.access.ssh) ssh = endpointText(await formationSshEndpoint(record, ref, provider, ctx.env, state));
-  } catch {
-    ssh = null; // not reachable yet: describe still shows everything else
-  }
+  const ssh = await settle(async () => ({ endpoint: await formationSshEndpoint(record, ref, provider, ctx.env, state) }));
+  const url = await settle(async () => ({ url: urlFrom(record, state) }));
   return {
-    name: record.name,
-    status: state.exists ? state.status : 'GONE',
-    inProgress: state.inProgress,
-    cloudlet: record.cloudlet,
-    version: record.version,
-    commit: record.commit ?? null,
-    installed: installedVersion(ctx.home, record.cloudlet, record.version),
-    scenario: record.scenario,
-    provider: record.provider,
-    createdAt: record.createdAt,
-    url: formationUrl(record, state.outputs) ?? null,
-    ssh,
-    parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, SECRET_ANSWER])) },
-    outputs: state.outputs,
-    resources: state.resources,
+    formation: {
+      name: record.name,
+      status: state.exists ? state.status : 'GONE',
+      inProgress: state.inProgress,
+      cloudlet: record.cloudlet,
+      version: record.version,
+      commit: record.commit ?? null,
+      installed: installedVersion(ctx.home, record.cloudlet, record.version),
+      scenario: record.scenario,
+      provider: record.provider,
+      createdAt: record.createdAt,
+      url: formationUrl(record, state.outputs) ?? null,
+      // Not reachable yet (or not by ssh at all): describe still shows everything else.
+      ssh: 'endpoint' in ssh ? endpointText(ssh.endpoint) : null,
+      parameters: { ...record.parameters, ...Object.fromEntries(record.secrets.map((s) => [s, SECRET_ANSWER])) },
+      outputs: state.outputs,
+      resources: state.resources,
+    },
+    reach: { url, ssh },
   };
+}
+
+/** Describe a formation (this machine's, or a teammate's found by its tags) as its provider sees it now. */
+export async function describeFormation(ctx: EngineContext, name: string, options: ProviderOptions): Promise<FormationDescription> {
+  return (await describeRecord(ctx, await findFormation(ctx, name, options))).formation;
 }
 
 /** The URL normalised (blanks and control characters percent-encoded), or undefined when it is not http(s). */
@@ -90,19 +127,18 @@ function webUrl(text: string): string | undefined {
   }
 }
 
+function noUrl(record: FormationRecord): NephoError {
+  return new NephoError('NO_URL', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.url`);
+}
+
 /**
- * The formation's URL: the scenario's `access.url` filled from its outputs
- * and parameters, checked to be http or https. A user error says what is
- * missing (no access.url, an output without a value yet).
+ * The formation's URL from its state: the scenario's `access.url` filled
+ * from its outputs and parameters, checked to be http or https. A user
+ * error says what is missing (no access.url, an output without a value yet).
  */
-export async function formationUrlOf(ctx: EngineContext, name: string): Promise<string> {
-  const record = requireRecord(ctx.home, name);
+function urlFrom(record: FormationRecord, state: FormationState): string {
   const template = record.access.url;
-  if (template === undefined) {
-    throw new NephoError('NO_URL', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} declares no access.url`);
-  }
-  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
-  const state = await provider.describe(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env);
+  if (template === undefined) throw noUrl(record);
   assertExists(record, state);
   const filled = fillPlaceholders(template, state.outputs, record.parameters);
   if (filled === undefined) {
@@ -118,6 +154,14 @@ export async function formationUrlOf(ctx: EngineContext, name: string): Promise<
   const url = webUrl(filled);
   if (!url) throw new NephoError('URL_INVALID', `formation ${record.name}: access.url ${JSON.stringify(filled)} is not an http or https URL`);
   return url;
+}
+
+/** The URL of a formation recorded on this machine (see urlFrom); a scenario without one is refused before the provider is asked. */
+export async function formationUrlOf(ctx: EngineContext, name: string): Promise<string> {
+  const record = requireRecord(ctx.home, name);
+  if (record.access.url === undefined) throw noUrl(record);
+  const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
+  return urlFrom(record, await provider.describe(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env));
 }
 
 /** What `formation:ssh` was asked for. */
@@ -147,25 +191,45 @@ export interface SshCommand {
   printed: PrintedSsh;
 }
 
-/**
- * Prepare an ssh connection to a formation: arguments checked first (so
- * nothing is asked of the provider for a command that cannot run), then the
- * endpoint from the provider or the scenario's `access.ssh`, written into
- * the formation's ssh config file.
- */
-export async function sshCommandFor(ctx: EngineContext, request: SshRequest): Promise<SshCommand> {
-  const record = requireRecord(ctx.home, request.name);
-  const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
-  const user = request.user === undefined ? undefined : checkSshUser(record.name, '--user', request.user);
-  const connectTimeout = request.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : checkConnectTimeout(request.connectTimeout);
-  const program = request.print ? 'ssh' : systemSsh(ctx.env);
+/** Where a formation's ssh connection goes: this machine's record and provider, or a team server's answer. */
+export interface SshTarget {
+  /** The formation's name and when it was made: its host keys are remembered under both. */
+  formation: Pick<FormationRecord, 'name' | 'createdAt'>;
+  endpoint: SshEndpoint;
+  /** The directory its ssh config file is written in. */
+  configDir: string;
+}
+
+/** A formation recorded on this machine: its endpoint from the provider or the scenario's `access.ssh`. */
+async function localSshTarget(ctx: EngineContext, name: string): Promise<SshTarget> {
+  const record = requireRecord(ctx.home, name);
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   const endpoint = await formationSshEndpoint(record, refOf(record, ctx.store.dir(record.name)), provider, ctx.env);
+  return { formation: record, endpoint, configDir: ctx.store.dir(record.name) };
+}
+
+/**
+ * Prepare an ssh connection to a formation: arguments checked first (so
+ * nothing is asked of the provider or a server for a command that cannot
+ * run), then the endpoint from `target` (this machine's formation unless
+ * given), written into the formation's ssh config file.
+ */
+export async function sshCommandFor(
+  ctx: EngineContext,
+  request: SshRequest,
+  target: (ctx: EngineContext, name: string) => Promise<SshTarget> = localSshTarget,
+): Promise<SshCommand> {
+  ctx.store.dir(request.name); // checks the name
+  const identityFile = request.identity === undefined ? undefined : checkIdentityFile(request.identity);
+  const user = request.user === undefined ? undefined : checkSshUser(request.name, '--user', request.user);
+  const connectTimeout = request.connectTimeout === undefined ? DEFAULT_CONNECT_TIMEOUT : checkConnectTimeout(request.connectTimeout);
+  const program = request.print ? 'ssh' : systemSsh(ctx.env);
+  const { formation, endpoint, configDir } = await target(ctx, request.name);
   if (user !== undefined) endpoint.user = user;
-  const input = { formation: record.name, endpoint, instance: formationInstance(record), connectTimeout, ...(identityFile ? { identityFile } : {}) };
-  const configFile = writeSshConfig(ctx.home, input);
+  const input = { formation: formation.name, endpoint, instance: formationInstance(formation), connectTimeout, ...(identityFile ? { identityFile } : {}) };
+  const configFile = writeSshConfig(ctx.home, input, configDir);
   const printed = printedSsh({ ...input, knownHostsFile: knownHostsFile(ctx.home) }, request.command);
-  return { program, argv: sshArgv(configFile, record.name, request.command, connectTimeout), endpoint, connectTimeout, printed };
+  return { program, argv: sshArgv(configFile, formation.name, request.command, connectTimeout), endpoint, connectTimeout, printed };
 }
 
 /** A formation's drift, with what it is about. */
@@ -174,19 +238,31 @@ export interface FormationDrift extends DriftReport {
   provider: string;
 }
 
-/**
- * How a formation differs from what it should be, by its provider's drift
- * detection, under the formation's lock (no operation runs meanwhile).
- */
-export async function driftOf(ctx: EngineContext, name: string): Promise<FormationDrift> {
-  const record = requireRecord(ctx.home, name);
+/** The formation's provider, when it can detect drift. */
+function driftProvider(ctx: EngineContext, record: FormationRecord): Provider & Required<Pick<Provider, 'drift'>> {
   const provider = findProvider(ctx.registry, record.provider, `formation ${record.name}: provider`);
   if (!provider.drift) {
     throw new NephoError('DRIFT_UNSUPPORTED', `formation ${record.name}: provider ${provider.name} cannot detect drift`);
   }
+  return provider as Provider & Required<Pick<Provider, 'drift'>>;
+}
+
+/** How a formation whose record is known differs from what it should be, by its provider's drift detection (the caller sees to the lock). */
+export async function driftOfRecord(ctx: EngineContext, record: FormationRecord): Promise<FormationDrift> {
+  const provider = driftProvider(ctx, record);
+  return { name: record.name, provider: provider.name, ...(await provider.drift(refOf(record, ctx.store.dir(record.name)), record.options, ctx.env)) };
+}
+
+/**
+ * How a formation of this machine differs from what it should be, under
+ * the formation's lock (no operation runs meanwhile).
+ */
+export async function driftOf(ctx: EngineContext, name: string): Promise<FormationDrift> {
+  const record = requireRecord(ctx.home, name);
+  driftProvider(ctx, record);
   const lock = await ctx.store.lock(name, 'drift');
   try {
-    return { name: record.name, provider: provider.name, ...(await provider.drift(refOf(record, ctx.store.dir(name)), record.options, ctx.env)) };
+    return await driftOfRecord(ctx, record);
   } finally {
     await lock.release();
   }

@@ -4,7 +4,8 @@
  * Server-Sent Events read to the end, re-attaching with `Last-Event-ID`
  * after a dropped connection so that no event is lost or shown twice.
  */
-import { ERRORS, NephoError, type ErrorCode } from '../errors.js';
+import { ERRORS } from '../error-catalogue.js';
+import { NephoError, type ErrorCode } from '../errors.js';
 import type { OperationMessage } from '../operations/types.js';
 import { callApi, openApiStream } from '../http.js';
 import { sleep } from '../timers.js';
@@ -46,13 +47,19 @@ export class ServerClient {
     return this.call<T>('GET', path);
   }
 
-  /** POST JSON to a route; the body of a 2xx answer. */
-  async post<T>(path: string, json: unknown): Promise<T> {
-    return this.call<T>('POST', path, json);
+  /** POST JSON to a route; the body of a 2xx answer (waited for up to `timeoutSeconds`, 30 unless given). */
+  async post<T>(path: string, json: unknown, options: { timeoutSeconds?: number } = {}): Promise<T> {
+    return this.call<T>('POST', path, json, options.timeoutSeconds);
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, json?: unknown): Promise<T> {
-    const answer = await callApi(`${this.server.url}${path}`, { method, token: this.server.token, what: this.what, ...(json === undefined ? {} : { json }) });
+  private async call<T>(method: 'GET' | 'POST', path: string, json?: unknown, timeout?: number): Promise<T> {
+    const answer = await callApi(`${this.server.url}${path}`, {
+      method,
+      token: this.server.token,
+      what: this.what,
+      ...(json === undefined ? {} : { json }),
+      ...(timeout === undefined ? {} : { timeout }),
+    });
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;
     throw this.refusal(answer.status, answer.body);
   }

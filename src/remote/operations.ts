@@ -7,13 +7,16 @@
  * everything again and carries the operation; this machine follows its
  * events, re-attaching when the connection drops, from any machine.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { NephoError } from '../errors.js';
+import { checkSshEndpoint } from '../formations/ssh.js';
 import { describePlan } from '../formations/plan.js';
 import type { FormationListing, ListingProblem } from '../operations/inventory.js';
 import { installedVersion } from '../operations/installed-version.js';
 import type { HistoryEntry } from '../operations/history.js';
-import { prepareCreate } from '../operations/plan.js';
-import type { FormationDescription } from '../operations/query.js';
+import { given, prepareCreate, resolveUpdate } from '../operations/plan.js';
+import type { DescribedFormation, FormationDescription, FormationDrift, ReachProblem, SshTarget } from '../operations/query.js';
 import type {
   CreateRequest,
   EngineContext,
@@ -28,7 +31,7 @@ import type {
 import { findInstalled } from '../cloudlets/installed.js';
 import { parseFlag, readParamsFile } from '../scenarios/resolve.js';
 import type { FormationView } from '../server/app.js';
-import type { OperationBody, OperationView } from '../server/operations.js';
+import type { OperationBody, OperationView, ParameterValue } from '../server/operations.js';
 import type { ServerClient } from './client.js';
 
 /** `GET /v1/formations/{name}`. */
@@ -163,6 +166,22 @@ function installedCommit(ctx: EngineContext, cloudlet: string | null): { cloudle
 }
 
 /**
+ * An update's values, resolved here against the cloudlet version it moves
+ * to, as a local update resolves them: the parameters that version adds are
+ * asked for (or refused in one line without a terminal or with --no-input).
+ * What was found or given here is sent (flags, files, answers, saved
+ * values); what was deployed and the defaults the server finds itself.
+ */
+async function updateValues(ctx: EngineContext, f: FormationView, request: UpdateRequest, io: OperationIo): Promise<Record<string, ParameterValue>> {
+  if (!f.cloudlet || !f.scenario || !f.provider) return givenValues(request.params, request.paramsFiles);
+  const deployed = { name: f.name, cloudlet: f.cloudlet, scenario: f.scenario, provider: f.provider, parameters: f.parameters, secrets: f.secrets };
+  const { prepared } = await resolveUpdate(ctx, deployed, request, io);
+  return Object.fromEntries(
+    prepared.resolution.parameters.filter((p) => p.value !== undefined && (given(p.origin) || p.origin === 'saved')).map((p) => [p.spec.name, p.value!]),
+  );
+}
+
+/**
  * An update: previewed by the server (nothing applied), the preview shown
  * and agreed to here, then applied. The preview is not shown again unless
  * the server's second one differs (someone changed the formation between).
@@ -170,13 +189,13 @@ function installedCommit(ctx: EngineContext, cloudlet: string | null): { cloudle
 async function remoteUpdate(ctx: EngineContext, client: ServerClient, request: UpdateRequest, io: OperationIo, run: RunMode): Promise<OperationResult> {
   const { formation } = await formationOn(client, request.name);
   if (!formation) throw new NephoError('FORMATION_NOT_FOUND', `no formation named '${request.name}' on ${client.what}`, { hint: 'see nepho formation:list' });
-  const parameters = givenValues(request.params, request.paramsFiles);
+  const moveTo = installedCommit(ctx, formation.cloudlet);
   const body: OperationBody = {
     kind: 'update',
     formation: request.name,
-    parameters,
+    parameters: moveTo ? await updateValues(ctx, formation, request, io) : givenValues(request.params, request.paramsFiles),
     options: request.options,
-    ...(installedCommit(ctx, formation.cloudlet) ?? {}),
+    ...(moveTo ?? {}),
   };
   let previewed: string | undefined;
   const preview = await followOperation(client, await submit(client, { ...body, dryRun: true }, io), io, {
@@ -289,32 +308,61 @@ export async function listRemote(ctx: EngineContext, client: ServerClient): Prom
   };
 }
 
-/** `formation:describe` through the server: what it records of the formation (the provider's outputs and resources stay there). */
+/** `GET /v1/formations/{name}/describe`: the formation as the server's provider sees it now, and how it is reached. */
+async function describedOn(client: ServerClient, name: string): Promise<DescribedFormation> {
+  return client.get<DescribedFormation>(`/v1/formations/${encodeURIComponent(name)}/describe`);
+}
+
+/** What the server could not give (a URL, an ssh endpoint), as the error the command line would have thrown. */
+function reachError(client: ServerClient, problem: ReachProblem): NephoError {
+  return client.refusal(422, { error: problem });
+}
+
+/**
+ * `formation:describe` through the server: what its provider reports now,
+ * as a local describe shows it; which version is installed is this
+ * machine's, since an update from here moves to it.
+ */
 export async function describeRemote(ctx: EngineContext, client: ServerClient, name: string): Promise<FormationDescription> {
-  const { formation: f, operations } = await formationOn(client, name);
-  if (!f)
-    throw new NephoError('FORMATION_NOT_FOUND', `formation ${name} is not on ${client.what} (only its history is)`, {
-      hint: `nepho formation:history ${name}`,
+  const { formation } = await describedOn(client, name);
+  return { ...formation, installed: installedVersion(ctx.home, formation.cloudlet, formation.version) };
+}
+
+/** `formation:open` through the server: the URL its provider's outputs fill in. */
+export async function urlRemote(client: ServerClient, name: string): Promise<string> {
+  const { url } = (await describedOn(client, name)).reach;
+  if ('error' in url) throw reachError(client, url.error);
+  return url.url;
+}
+
+/**
+ * `formation:ssh` through the server: the endpoint the server reports,
+ * checked here as any value going into an ssh config file is; the config
+ * file lives under `$NEPHO_HOME/remote-ssh/NAME` (this machine has no
+ * record of the formation), and ssh runs here, with the user's own key.
+ */
+export function sshTargetOn(client: ServerClient): (ctx: EngineContext, name: string) => Promise<SshTarget> {
+  return async (ctx, name) => {
+    const { formation, reach } = await describedOn(client, name);
+    if ('error' in reach.ssh) throw reachError(client, reach.ssh.error);
+    const reported = (field: string) => `the ssh ${field} ${client.what} reported`;
+    const endpoint = checkSshEndpoint(name, reach.ssh.endpoint, {
+      host: reported('host'),
+      port: reported('port'),
+      user: reported('user'),
+      bastion: reported('bastion host'),
+      bastion_port: reported('bastion port'),
+      bastion_user: reported('bastion user'),
     });
-  const cloudlet = f.cloudlet ?? '';
-  const version = f.version ?? '';
-  return {
-    name: f.name,
-    status: f.status,
-    inProgress: operations.some((o) => ACTIVE.has(o.state)),
-    cloudlet,
-    version,
-    commit: f.commit,
-    installed: cloudlet && version ? installedVersion(ctx.home, cloudlet, version) : { version: null, newer: false },
-    scenario: f.scenario ?? '',
-    provider: f.provider ?? '',
-    createdAt: f.createdAt ?? '',
-    url: null,
-    ssh: null,
-    parameters: { ...f.parameters, ...Object.fromEntries(f.secrets.map((s) => [s, '(secret)'])) },
-    outputs: {},
-    resources: [],
+    const configDir = join(ctx.home.root, 'remote-ssh', name);
+    mkdirSync(configDir, { recursive: true, mode: 0o700 });
+    return { formation, endpoint, configDir };
   };
+}
+
+/** `formation:drift` through the server: its provider's drift check, run there (a long one is waited for up to ten minutes). */
+export async function driftRemote(client: ServerClient, name: string): Promise<FormationDrift> {
+  return client.post<FormationDrift>(`/v1/formations/${encodeURIComponent(name)}/drift`, {}, { timeoutSeconds: 600 });
 }
 
 /** `formation:history` through the server. */

@@ -14,12 +14,14 @@ import { formationHistory } from '../operations/history.js';
 import { VERSION } from '../version.js';
 import type { Database, Queryable } from './db.js';
 import type { EventHub, OperationEvent } from './events.js';
+import { describeOnServer, driftOnServer } from './formations.js';
 import { TOKENS_CHANNEL } from './migrations.js';
 import { findOperation, operationsOf, type EngineBase, type OperationBody, type OperationRunner } from './operations.js';
 import { WEB_PAGE } from './page.js';
 import * as schemas from './schemas.js';
 import { ACTIVE, readOnlyStore } from './store.js';
 import { allows, createToken, listTokens, lookupToken, revokeToken, tokenHash, type Caller, type Role } from './tokens.js';
+import { errorData } from '../error-catalogue.js';
 
 /** The most a request body may weigh. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -204,7 +206,10 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
       return fail(reply, 400, 'BAD_REQUEST', `body: not valid JSON (${error.message})`);
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return fail(reply, 415, 'BAD_REQUEST', 'body: send JSON (Content-Type: application/json)');
     if (error.statusCode === 429) return reply.code(429).send(error);
-    if (isNephoError(error)) return fail(reply, STATUS[error.code] ?? 422, error.code, error.message, error.hint);
+    if (isNephoError(error)) {
+      const { code, message, hint } = errorData(error);
+      return fail(reply, STATUS[code] ?? 422, code, message, hint);
+    }
     if (error.statusCode && error.statusCode < 500) return fail(reply, error.statusCode, 'BAD_REQUEST', error.message);
     req.log.error({ err: error }, 'request failed');
     return fail(reply, 500, 'INTERNAL', 'unexpected failure, a bug in nepho', `quote request id ${String(req.id)}`);
@@ -241,6 +246,15 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
     const history = store.entries(name).entries.length > 0 ? await formationHistory({ ...engine, store }, name) : [];
     return { formation: formation ?? null, history, operations };
   });
+
+  app.get<{ Params: { name: string } }>('/v1/formations/:name/describe', { config: viewer, schema: schemas.describeFormation }, async (req) =>
+    describeOnServer(engine, db, req.params.name),
+  );
+
+  // A viewer may ask: the check changes nothing in the formation, only reads what its provider holds.
+  app.post<{ Params: { name: string } }>('/v1/formations/:name/drift', { config: viewer, schema: schemas.formationDrift }, async (req) =>
+    driftOnServer(engine, db, req.params.name),
+  );
 
   app.post<{ Body: OperationBody }>('/v1/operations', { config: { role: 'operator' }, schema: schemas.postOperation }, async (req, reply) => {
     const problem = checkOperation(req.body);

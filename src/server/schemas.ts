@@ -120,6 +120,40 @@ export const getFormation = {
   },
 };
 
+const nameParam = { type: 'object', properties: { name: formationName }, required: ['name'] } as const;
+
+/** `GET /v1/formations/{name}/describe`. */
+export const describeFormation = {
+  summary: 'A formation as its provider sees it now (outputs, resources, URL, ssh target), and how it is reached or why it cannot be',
+  params: nameParam,
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        formation: {
+          ...open,
+          description: 'what formation:describe shows: name, status, cloudlet, version, parameters (secrets as "(secret)"), outputs, resources, url, ssh, ...',
+        },
+        reach: {
+          type: 'object',
+          properties: {
+            url: { ...open, description: '{ url } or { error: { code, message, hint } }' },
+            ssh: { ...open, description: '{ endpoint: { host, port, user, bastion } } or { error: { code, message, hint } }' },
+          },
+        },
+      },
+    },
+    ...errors,
+  },
+};
+
+/** `POST /v1/formations/{name}/drift`. */
+export const formationDrift = {
+  summary: "Run the provider's drift check on a formation (409 while an operation holds it)",
+  params: nameParam,
+  response: { 200: { ...open, description: '{ name, provider, drifted, resources: [{ resource, type, status, differences }] }' }, ...errors },
+};
+
 /** `POST /v1/operations`. */
 export const postOperation = {
   summary: 'Start an operation (202 with its id at once; 409 while another runs on the formation)',

@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, localOption } from '../base.js';
 
 /** `formation:drift NAME`: exit 0 in sync, 2 drifted, 1 on error. */
 export class FormationDriftCommand extends ListingCommand {
@@ -18,11 +18,12 @@ export class FormationDriftCommand extends ListingCommand {
   });
 
   name = Option.String({ name: 'name' });
+  local = localOption();
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const drift = await ops.driftOf(await ops.engineContext(this.home, this.env), this.name);
+    const drift = await ops.driftOf(await ops.engineContext(this.home, this.env, { local: this.local }), this.name);
     out.result(drift, () => {
       if (!drift.drifted) {
         out.line(`${drift.name}: in sync`);

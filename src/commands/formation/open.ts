@@ -1,5 +1,5 @@
 import { Option } from 'clipanion';
-import { Category, NephoCommand } from '../base.js';
+import { Category, NephoCommand, localOption } from '../base.js';
 
 /** `formation:open NAME [--print]` (and the shortcut `open`). */
 export class FormationOpenCommand extends NephoCommand {
@@ -19,11 +19,12 @@ export class FormationOpenCommand extends NephoCommand {
 
   name = Option.String({ name: 'name' });
   print = Option.Boolean('--print', false, { description: 'Only print the URL' });
+  local = localOption();
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const url = await ops.formationUrlOf(ctx, this.name);
     out.line(url);
     if (this.print) return 0;

@@ -1,7 +1,7 @@
 import { Option } from 'clipanion';
 import { resolve } from 'node:path';
 import { NephoError } from '../../errors.js';
-import { Category, ListingCommand } from '../base.js';
+import { Category, ListingCommand, localOption } from '../base.js';
 
 /** `formation:ssh NAME [-i KEY] [--user U] [--connect-timeout N] [--print] [-- COMMAND...]` (and the shortcut `ssh`). */
 export class FormationSshCommand extends ListingCommand {
@@ -36,13 +36,14 @@ export class FormationSshCommand extends ListingCommand {
   user = Option.String('--user', { description: 'Log in to the host as this user (the bastion keeps its own)' });
   print = Option.Boolean('--print', false, { description: 'Print the ssh command instead of running it' });
   connectTimeout = Option.String('--connect-timeout', { description: 'Seconds each hop has to connect and answer (15 by default)' });
+  local = localOption();
   command = Option.Rest({ name: 'command' });
 
   async execute(): Promise<number> {
     const ops = await import('../../operations/index.js');
     if (this.outputFormat !== 'table' && !this.print) throw new NephoError('BAD_ARGUMENT', `-o ${this.outputFormat} goes with --print`);
     const out = this.output();
-    const ctx = await ops.engineContext(this.home, this.env);
+    const ctx = await ops.engineContext(this.home, this.env, { local: this.local });
     const ssh = await ops.sshCommandFor(ctx, {
       name: this.name,
       print: this.print,

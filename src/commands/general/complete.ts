@@ -15,7 +15,7 @@ export class CompleteCommand extends NephoCommand {
     // The home as it is: completing never creates it.
     const specs = this.catalogue.map(commandSpec);
     const words = this.words.length === 0 ? [''] : this.words;
-    const candidates = completion.completeWords(this.shell, words, specs, nephoHome(this.env));
+    const candidates = await completion.completeWords(this.shell, words, specs, nephoHome(this.env));
     this.output().stdout.write(candidates.map((c) => `${c}\n`).join(''));
     return 0;
   }
