@@ -12,7 +12,7 @@ import { isNephoError, type ErrorCode } from '../errors.js';
 import { FORMATION_NAME } from '../formations/records.js';
 import { formationHistory } from '../operations/history.js';
 import { VERSION } from '../version.js';
-import type { Database } from './db.js';
+import type { Database, Queryable } from './db.js';
 import type { EventHub, OperationEvent } from './events.js';
 import { describeOnServer, driftOnServer } from './formations.js';
 import { TOKENS_CHANNEL } from './migrations.js';
@@ -232,11 +232,13 @@ export async function buildApp(parts: AppParts): Promise<FastifyInstance> {
 
   app.get('/v1/whoami', { config: viewer, schema: schemas.whoami }, async (req) => req.caller!);
 
-  app.get('/v1/formations', { config: viewer, schema: schemas.listFormations }, async () => ({ formations: await formationViews(db) }));
+  app.get<{ Querystring: { limit?: number; after?: string } }>('/v1/formations', { config: viewer, schema: schemas.listFormations }, async (req, reply) =>
+    reply.type('application/json; charset=utf-8').send(await formationList(db, req.query)),
+  );
 
   app.get<{ Params: { name: string } }>('/v1/formations/:name', { config: viewer, schema: schemas.getFormation }, async (req, reply) => {
     const { name } = req.params;
-    const [formation] = await formationViews(db, name);
+    const [formation] = await formationViews(db, { only: name });
     const operations = await operationsOf(db, name);
     const store = await readOnlyStore(db, engine.home, name);
     if (!formation && operations.length === 0)
@@ -334,56 +336,61 @@ export interface FormationView {
   lastOperation: { id: string; kind: string; state: string; startedBy: string; createdAt: string; endedAt: string | null } | null;
 }
 
-interface FormationRow {
-  name: string;
-  record: import('../formations/records.js').FormationRecord | null;
-  request: { cloudlet: string | null; scenario: string | null; provider: string | null } | null;
-  op_id: string | null;
-  op_kind: string | null;
-  op_state: string | null;
-  op_by: string | null;
-  op_created: Date | null;
-  op_ended: Date | null;
+/** Which part of the list to answer: everything (no limit), or at most `limit` names after `after`. */
+export interface ListPage {
+  /** Only the formation of this name (the list's view of one formation). */
+  only?: string;
+  /** Names after this one (exclusive): the cursor a previous page answered as `next`. */
+  after?: string;
+  limit?: number;
 }
 
-/** Every formation (or the one named): recorded ones, and those whose first operation is under way. */
-export async function formationViews(db: Database, only?: string): Promise<FormationView[]> {
-  const rows = await db.query<FormationRow>(
-    `WITH names AS (SELECT name FROM formations UNION SELECT formation FROM operations WHERE state IN ${ACTIVE})
-     SELECT n.name, f.record, o.request, o.id AS op_id, o.kind AS op_kind, o.state AS op_state, o.started_by AS op_by, o.created_at AS op_created, o.ended_at AS op_ended
-     FROM names n
-     LEFT JOIN formations f ON f.name = n.name
-     LEFT JOIN LATERAL (SELECT id, kind, state, started_by, created_at, ended_at, request FROM operations WHERE formation = n.name ORDER BY created_at DESC LIMIT 1) o ON true
-     WHERE $1::text IS NULL OR n.name = $1::text
-     ORDER BY n.name`,
-    [only ?? null],
+/**
+ * Formations by name, each as the JSON text of its FormationView: recorded
+ * ones, and those whose first operation is under way. The database keeps
+ * that JSON (migration 2): beside each record its public fields
+ * (formations.listed), and each name's last operation (last_operations),
+ * so a read joins ready text; nothing is parsed or serialised per field.
+ */
+async function listedFormations(db: Queryable, page: ListPage): Promise<{ name: string; view: string }[]> {
+  return db.query<{ name: string; view: string }>(
+    `SELECT * FROM (
+       -- listed is a JSON object: its closing brace makes way for the last operation.
+       SELECT f.name, left(f.listed, -1) || ', "lastOperation" : ' || coalesce(l.listed, 'null') || '}' AS view
+       FROM formations f LEFT JOIN last_operations l ON l.formation = f.name
+       UNION ALL
+       SELECT l.formation, json_build_object('name', l.formation, 'cloudlet', l.cloudlet, 'version', NULL, 'commit', NULL,
+         'scenario', l.scenario, 'provider', l.provider, 'status', 'PENDING', 'parameters', '{}'::json, 'secrets', '[]'::json,
+         'createdAt', NULL, 'updatedAt', NULL, 'lastOperation', l.listed::json)::text
+       FROM last_operations l
+       WHERE l.state IN ${ACTIVE} AND NOT EXISTS (SELECT 1 FROM formations f WHERE f.name = l.formation)
+     ) v
+     WHERE ($1::text IS NULL OR v.name = $1::text) AND ($2::text IS NULL OR v.name > $2::text)
+     ORDER BY v.name
+     LIMIT $3`,
+    [page.only ?? null, page.after ?? null, page.limit ?? null],
   );
-  return rows.map((r) => {
-    const rec = r.record;
-    return {
-      name: r.name,
-      cloudlet: rec?.cloudlet ?? r.request?.cloudlet ?? null,
-      version: rec?.version ?? null,
-      commit: rec?.commit ?? null,
-      scenario: rec?.scenario ?? r.request?.scenario ?? null,
-      provider: rec?.provider ?? r.request?.provider ?? null,
-      status: rec?.status ?? 'PENDING',
-      parameters: rec?.parameters ?? {},
-      secrets: rec?.secrets ?? [],
-      createdAt: rec?.createdAt ?? null,
-      updatedAt: rec?.updatedAt ?? null,
-      lastOperation: r.op_id
-        ? {
-            id: r.op_id,
-            kind: r.op_kind!,
-            state: r.op_state!,
-            startedBy: r.op_by!,
-            createdAt: r.op_created!.toISOString(),
-            endedAt: r.op_ended?.toISOString() ?? null,
-          }
-        : null,
-    };
-  });
+}
+
+/** Formations by name as objects (see listedFormations): one, for the formation's own route, or a page of them. */
+export async function formationViews(db: Queryable, page: ListPage = {}): Promise<FormationView[]> {
+  return (await listedFormations(db, page)).map((r) => JSON.parse(r.view) as FormationView);
+}
+
+/**
+ * The answer of `GET /v1/formations` as JSON text, `{formations}` or, with a
+ * limit, `{formations, next}`: the formations' JSON as the database keeps
+ * it, joined, since parsing a thousand of them to serialise them again cost
+ * several times what the query does.
+ */
+export async function formationList(db: Queryable, page: Omit<ListPage, 'only'>): Promise<string> {
+  const { limit } = page;
+  // One more than asked for tells whether a next page exists without a count.
+  const rows = await listedFormations(db, limit === undefined ? page : { ...page, limit: limit + 1 });
+  const more = limit !== undefined && rows.length > limit;
+  if (more) rows.length = limit;
+  const formations = `{"formations":[${rows.map((r) => r.view).join(',')}]`;
+  return limit === undefined ? `${formations}}` : `${formations},"next":${JSON.stringify(more ? rows.at(-1)!.name : null)}}`;
 }
 
 /** Formation names as routes accept them. */

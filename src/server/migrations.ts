@@ -8,7 +8,7 @@ import { NephoError } from '../errors.js';
 import type { Database } from './db.js';
 
 /** One step of the schema. */
-interface Migration {
+export interface Migration {
   version: number;
   name: string;
   sql: string;
@@ -22,7 +22,11 @@ export const EVENTS_CHANNEL = 'nepho_events';
 /** Channel the database notifies on when a token is revoked or replaced (payload: the token's hash). */
 export const TOKENS_CHANNEL = 'nepho_tokens';
 
-const MIGRATIONS: Migration[] = [
+/** A timestamptz as SQL text in the format of `Date.prototype.toISOString()` (UTC, milliseconds, `Z`). */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Every migration, oldest first (exported so tests can build a database as an older nepho left it). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'formations, operations, events, tokens',
@@ -87,6 +91,75 @@ const MIGRATIONS: Migration[] = [
         RETURN NULL;
       END $$ LANGUAGE plpgsql;
       CREATE TRIGGER tokens_notify AFTER UPDATE OR DELETE ON tokens FOR EACH ROW EXECUTE FUNCTION nepho_notify_token();
+    `,
+  },
+  {
+    version: 2,
+    name: "the list of formations as JSON kept by the writes: each formation's public fields, each name's last operation",
+    // The list of formations looked up each one's newest operation, read
+    // whole records and turned every field into JSON again, on every request.
+    // The database now keeps, beside each record and for each name's newest
+    // operation, the JSON the list shows, written by triggers in the
+    // transaction that writes them: whatever writes (any replica, a replica of
+    // the previous version during a rolling restart, an operator's SQL) keeps
+    // it true, and a read joins ready text. The last operation has a table of
+    // its own, not columns of formations: a formation's row appears only once
+    // its first operation records it and goes when it is destroyed, while the
+    // list shows names whose first operation is still under way.
+    sql: `
+      -- The Formation of the API (without lastOperation) for a record: only these fields, whatever else a record holds.
+      CREATE FUNCTION nepho_listed_formation(name text, record jsonb) RETURNS text AS $$
+        SELECT json_build_object(
+          'name', name, 'cloudlet', record->'cloudlet', 'version', record->'version', 'commit', record->'commit',
+          'scenario', record->'scenario', 'provider', record->'provider', 'status', coalesce(nullif(record->'status', 'null'), '"PENDING"'),
+          'parameters', coalesce(nullif(record->'parameters', 'null'), '{}'), 'secrets', coalesce(nullif(record->'secrets', 'null'), '[]'),
+          'createdAt', record->'createdAt', 'updatedAt', record->'updatedAt')::text
+      $$ LANGUAGE sql STABLE;
+      ALTER TABLE formations ADD COLUMN listed text;
+      UPDATE formations SET listed = nepho_listed_formation(name, record);
+      ALTER TABLE formations ALTER COLUMN listed SET NOT NULL;
+      CREATE FUNCTION nepho_list_formation() RETURNS trigger AS $$
+      BEGIN
+        NEW.listed := nepho_listed_formation(NEW.name, NEW.record);
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER formations_listed BEFORE INSERT OR UPDATE ON formations FOR EACH ROW EXECUTE FUNCTION nepho_list_formation();
+
+      CREATE TABLE last_operations (
+        formation text PRIMARY KEY,
+        operation_id text NOT NULL,
+        state text NOT NULL,
+        created_at timestamptz NOT NULL,
+        -- The API's lastOperation, times as Date.prototype.toISOString writes them.
+        listed text NOT NULL,
+        -- From the request: what the list shows for a formation its first operation has not recorded yet.
+        cloudlet text,
+        scenario text,
+        provider text
+      );
+      CREATE INDEX last_operations_active ON last_operations (formation) WHERE state IN ('queued', 'running');
+      CREATE FUNCTION nepho_listed_operation(o operations) RETURNS text AS $$
+        SELECT json_build_object('id', o.id, 'kind', o.kind, 'state', o.state, 'startedBy', o.started_by,
+          'createdAt', ${iso('o.created_at')}, 'endedAt', ${iso('o.ended_at')})::text
+      $$ LANGUAGE sql STABLE;
+      CREATE FUNCTION nepho_last_operation() RETURNS trigger AS $$
+      BEGIN
+        INSERT INTO last_operations AS l (formation, operation_id, state, created_at, listed, cloudlet, scenario, provider)
+        VALUES (NEW.formation, NEW.id, NEW.state, NEW.created_at, nepho_listed_operation(NEW),
+          NEW.request->>'cloudlet', NEW.request->>'scenario', NEW.request->>'provider')
+        ON CONFLICT (formation) DO UPDATE SET
+          operation_id = EXCLUDED.operation_id, state = EXCLUDED.state, created_at = EXCLUDED.created_at, listed = EXCLUDED.listed,
+          cloudlet = EXCLUDED.cloudlet, scenario = EXCLUDED.scenario, provider = EXCLUDED.provider
+        -- The same operation changing, or a newer one: an older operation written late never hides a newer one.
+        WHERE l.operation_id = EXCLUDED.operation_id OR l.created_at <= EXCLUDED.created_at;
+        RETURN NULL;
+      END $$ LANGUAGE plpgsql;
+      -- Not on lease renewals (lease_owner, lease_expires_at, attempts): they change nothing the list shows.
+      CREATE TRIGGER operations_last AFTER INSERT OR UPDATE OF formation, kind, state, started_by, created_at, ended_at, request ON operations
+        FOR EACH ROW EXECUTE FUNCTION nepho_last_operation();
+      INSERT INTO last_operations (formation, operation_id, state, created_at, listed, cloudlet, scenario, provider)
+      SELECT DISTINCT ON (formation) formation, id, state, created_at, nepho_listed_operation(o), request->>'cloudlet', request->>'scenario', request->>'provider'
+      FROM operations o ORDER BY formation, created_at DESC, id DESC;
     `,
   },
 ];

@@ -77,10 +77,30 @@ export const whoami = {
   response: { 200: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' } } }, ...errors },
 };
 
+/** The most formations one page of `GET /v1/formations?limit=N` holds. */
+export const PAGE_MAX = 1000;
+
 /** `GET /v1/formations`. */
 export const listFormations = {
-  summary: 'Every formation with its status and latest operation',
-  response: { 200: { type: 'object', properties: { formations: { type: 'array', items: formation } } }, ...errors },
+  summary: 'Every formation with its status and latest operation, by name; with limit, one page of them',
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: PAGE_MAX, description: 'at most this many formations, and `next` to ask for the rest' },
+      after: { ...formationName, description: 'only formations whose name sorts after this one: the `next` of the previous page' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        formations: { type: 'array', items: formation },
+        next: nullable({ type: 'string', description: 'with limit: the `after` of the next page, null on the last one' }),
+      },
+    },
+    ...errors,
+  },
 };
 
 /** `GET /v1/formations/{name}`. */

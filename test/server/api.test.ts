@@ -190,6 +190,22 @@ async function suite(t: Test, backend: 'postgres' | 'pglite'): Promise<void> {
     t.match(events.find((e) => e.event === 'error')?.data, { code: 'COMMIT_UNVERIFIED' });
   });
 
+  await t.test("an operation that fails is the formation's last operation on the list, which keeps its status", async (t) => {
+    const { posted, operation } = await runToEnd(url, deployer, { kind: 'update', formation: 'q1', cloudlet: 'acme/other' });
+    t.match(operation, { state: 'errored', result: { error: { code: 'BAD_ARGUMENT', message: /runs acme\/queue, not acme\/other/ } } });
+    const listed = (await api(url, 'GET', '/v1/formations', viewer)).body.formations;
+    t.same(
+      listed.map((f: any) => [f.name, f.status, f.lastOperation]),
+      [
+        [
+          'q1',
+          'CREATE_COMPLETE',
+          { id: posted.body.id, kind: 'update', state: 'errored', startedBy: 'deployer', createdAt: operation.createdAt, endedAt: operation.endedAt },
+        ],
+      ],
+    );
+  });
+
   await t.test('destroy through the server; the history stays', async (t) => {
     const { operation, events } = await runToEnd(url, deployer, { kind: 'destroy', formation: 'q1' });
     t.match(operation, { state: 'succeeded', result: { outcome: 'succeeded', kind: 'destroy' } });

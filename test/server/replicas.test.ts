@@ -75,6 +75,12 @@ t.test('replicas on one Postgres', async (t) => {
     t.same(await liveStacks(moto.endpoint, 'gated'), [stackId], 'exactly one stack: the takeover followed it, it did not create another');
     const formation = (await api(b.url, 'GET', '/v1/formations/gated', token)).body.formation;
     t.match(formation, { status: 'CREATE_COMPLETE', secrets: ['DbPassword'] });
+    const listed = (await api(b.url, 'GET', '/v1/formations', token)).body.formations.find((f: any) => f.name === 'gated');
+    t.same(
+      listed.lastOperation,
+      { id, kind: 'create', state: 'succeeded', startedBy: 'deployer', createdAt: op.createdAt, endedAt: op.endedAt },
+      'the list shows the operation as the replica that took it over ended it',
+    );
   });
 
   await t.test('a replica killed before its create reached the provider: the operation ends saying the secrets must be given again', async (t) => {
@@ -88,6 +94,17 @@ t.test('replicas on one Postgres', async (t) => {
     const posted = await api(c.url, 'POST', '/v1/operations', token, create('orphan'));
     t.equal(posted.status, 202);
     await waitFor(() => registry.requests.length > asked, 'the replica to ask the registry', 30_000);
+    const pending = (await api(b.url, 'GET', '/v1/formations', token)).body.formations.find((f: any) => f.name === 'orphan');
+    t.match(
+      pending,
+      {
+        status: 'PENDING',
+        cloudlet: 'acme/queue',
+        scenario: 'default',
+        lastOperation: { id: posted.body.id, kind: 'create', state: /queued|running/, endedAt: null },
+      },
+      'another replica lists the formation its first create has not recorded yet',
+    );
     await c.kill();
     const events = await readEvents(b.url, posted.body.id, token);
     t.match(events.find((e) => e.event === 'error')?.data, { code: 'OPERATION_INTERRUPTED', message: /secrets included/ });
@@ -97,6 +114,8 @@ t.test('replicas on one Postgres', async (t) => {
     const again = await api(b.url, 'POST', '/v1/operations', token, create('orphan'));
     t.equal(again.status, 202, 'the formation is free for the request sent again');
     t.same((await readEvents(b.url, again.body.id, token)).at(-1)!.data.state, 'succeeded');
+    const listed = (await api(b.url, 'GET', '/v1/formations', token)).body.formations.find((f: any) => f.name === 'orphan');
+    t.match(listed, { status: 'CREATE_COMPLETE', lastOperation: { id: again.body.id, state: 'succeeded' } }, 'then listed with the create sent again');
   });
 
   await t.test('SIGTERM: the replica leaves its operation at once, and a restarted server picks it up', async (t) => {
