@@ -1,6 +1,6 @@
 import { findInstalled } from '../cloudlets/installed.js';
 import { NephoError } from '../errors.js';
-import { describePlan, prepareFormation, type PreparedFormation } from '../formations/plan.js';
+import { describePlan, prepareFormation, type FormationRequest, type PreparedFormation } from '../formations/plan.js';
 import { formationNotFound, refOf, type FormationRecord } from '../formations/records.js';
 import { buildSpec, newRecord } from '../formations/spec.js';
 import { checkIdentityFile, checkSshUser } from '../formations/ssh.js';
@@ -184,19 +184,7 @@ export async function resolveUpdate(
   request: UpdateRequest,
   io: OperationIo,
 ): Promise<{ prepared: PreparedFormation; kept: Set<string>; declared: Set<string> }> {
-  const prepared = await prepareFormation(
-    ctx.home,
-    {
-      target: `${record.cloudlet}/${record.scenario}`,
-      name: record.name,
-      provider: record.provider,
-      params: request.params,
-      paramsFiles: request.paramsFiles,
-      deployed: record.parameters,
-      ...(request.values === undefined ? {} : { values: request.values }),
-    },
-    ctx.registry,
-  );
+  const prepared = await prepareDeployed(ctx, record, request);
   const declared = new Set(prepared.resolution.parameters.map((p) => p.spec.name));
   // A secret deployed before and not given again keeps its value at the provider, even where a default would apply.
   const kept = new Set(
@@ -276,24 +264,33 @@ export async function planUpdate(ctx: EngineContext, request: UpdateRequest, io:
 }
 
 /**
+ * A deployed formation's cloudlet and scenario prepared again as installed
+ * now, its recorded values below what is given this time (update, provision).
+ */
+function prepareDeployed(ctx: EngineContext, record: Deployed, given: Pick<FormationRequest, 'params' | 'paramsFiles' | 'values'>): Promise<PreparedFormation> {
+  return prepareFormation(
+    ctx.home,
+    {
+      target: `${record.cloudlet}/${record.scenario}`,
+      name: record.name,
+      provider: record.provider,
+      params: given.params,
+      paramsFiles: given.paramsFiles,
+      deployed: record.parameters,
+      ...(given.values === undefined ? {} : { values: given.values }),
+    },
+    ctx.registry,
+  );
+}
+
+/**
  * Plan a provisioning run: the scenario's bootstrap rendered again from the
  * installed cloudlet with the formation's recorded values. Secret values are
  * never recorded: only those given with `-p` reach this run.
  */
 export async function planProvision(ctx: EngineContext, request: ProvisionRequest, io: OperationIo): Promise<OperationPlan> {
   const { record } = await recordToChange(ctx, request.name);
-  const prepared = await prepareFormation(
-    ctx.home,
-    {
-      target: `${record.cloudlet}/${record.scenario}`,
-      name: record.name,
-      provider: record.provider,
-      params: request.params,
-      paramsFiles: [],
-      deployed: record.parameters,
-    },
-    ctx.registry,
-  );
+  const prepared = await prepareDeployed(ctx, record, { params: request.params, paramsFiles: [] });
   if (!prepared.scenario.provisioner) {
     throw new NephoError('NO_PROVISIONER', `formation ${record.name}: scenario ${record.scenario} of ${record.cloudlet} has no provisioner to run`);
   }
