@@ -12,7 +12,7 @@ import { nepho, stderrLines } from '../fixtures/cli.js';
 import { installDevCloudlet } from '../fixtures/cloudlets.js';
 import { readJournal } from '../fixtures/nanny.js';
 import { tempDir } from '../fixtures/paths.js';
-import { makeSshKey, standInFormation, startSshd } from '../fixtures/ssh.js';
+import { makeSshKey, SSH_FROM_OUTPUTS, standInFormation, startSshd } from '../fixtures/ssh.js';
 
 const base = tempDir(t, 'nepho-provision-');
 const client = makeSshKey(base, 'client');
@@ -28,15 +28,7 @@ const bastion = await startSshd(t, { authorizedKey: client.publicKey, forwarding
 async function homeWithWeb(): Promise<string> {
   const home = join(tempDir(t, 'nepho-provision-home-'), 'home');
   standInFormation(home, 'web', {
-    access: {
-      ssh: {
-        host: '{{outputs.Host}}',
-        port: '{{outputs.Port}}',
-        user: '{{parameters.AdminUser}}',
-        bastion: '{{outputs.Bastion}}',
-        bastion_port: '{{outputs.BastionPort}}',
-      },
-    },
+    access: SSH_FROM_OUTPUTS,
     parameters: { AdminUser: user, Greeting: 'hello', ExitWith: 0 },
     state: { outputs: { Host: '127.0.0.1', Port: String(target.port), Bastion: '127.0.0.1', BastionPort: String(bastion.port) } },
   });

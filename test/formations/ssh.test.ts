@@ -12,24 +12,13 @@ import { serveSilence } from '../fixtures/git.js';
 import { freePort } from '../fixtures/http.js';
 import { tempDir } from '../fixtures/paths.js';
 import { shellQuote } from '../../src/formations/ssh.js';
-import { makeSshKey, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
+import { makeSshKey, SSH_FROM_OUTPUTS, standInFormation, startSshd, type Sshd } from '../fixtures/ssh.js';
 
 const base = tempDir(t, 'nepho-ssh-');
 const client = makeSshKey(base, 'client');
 const user = userInfo().username;
 let target = await startSshd(t, { authorizedKey: client.publicKey });
 const bastion = await startSshd(t, { authorizedKey: client.publicKey, forwarding: true });
-
-/** access.ssh as a scenario declares it: everything from outputs, the user from a parameter. */
-const ACCESS = {
-  ssh: {
-    host: '{{outputs.Host}}',
-    port: '{{outputs.Port}}',
-    user: '{{parameters.AdminUser}}',
-    bastion: '{{outputs.Bastion}}',
-    bastion_port: '{{outputs.BastionPort}}',
-  },
-};
 
 function outputs(over: Record<string, string> = {}): Record<string, string> {
   return { Host: '127.0.0.1', Port: String(target.port), Bastion: '127.0.0.1', BastionPort: String(bastion.port), ...over };
@@ -38,7 +27,7 @@ function outputs(over: Record<string, string> = {}): Record<string, string> {
 /** A fresh home with formation `web` behind the bastion. */
 function homeWithWeb(root = tempDir(t, 'nepho-ssh-home-'), over: Record<string, string> = {}): string {
   const home = join(root, 'home');
-  standInFormation(home, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: outputs(over) } });
+  standInFormation(home, 'web', { access: SSH_FROM_OUTPUTS, parameters: { AdminUser: user }, state: { outputs: outputs(over) } });
   return home;
 }
 
@@ -253,7 +242,7 @@ t.test('host, port and user values that could smuggle ssh options are refused', 
     t.notOk(existsSync(join(h, 'formations', 'web', 'ssh_config')), 'no config file was written');
   }
   const h = homeWithWeb();
-  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: 'root\nProxyCommand x' }, state: { outputs: outputs() } });
+  standInFormation(h, 'web', { access: SSH_FROM_OUTPUTS, parameters: { AdminUser: 'root\nProxyCommand x' }, state: { outputs: outputs() } });
   expectUserError(
     t,
     await nepho(['ssh', 'web', '--print'], { home: h }),
@@ -301,12 +290,12 @@ t.test('clear errors before anything is run', async (t) => {
   standInFormation(h, 'web', { access: { url: 'http://x/' }, state: {} });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: scenario default of local\/stand-in declares no access\.ssh/, 'no access.ssh');
   standInFormation(h, 'web', {
-    access: ACCESS,
+    access: SSH_FROM_OUTPUTS,
     parameters: { AdminUser: user },
     state: { outputs: { Host: '127.0.0.1', Port: '22' }, inProgress: true, status: 'CREATE_IN_PROGRESS' },
   });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /access\.ssh\.bastion \(\{\{outputs\.Bastion\}\}\) has no value yet/, 'an output not there yet');
-  standInFormation(h, 'web', { access: ACCESS, parameters: { AdminUser: user }, state: { outputs: outputs(), gone: true } });
+  standInFormation(h, 'web', { access: SSH_FROM_OUTPUTS, parameters: { AdminUser: user }, state: { outputs: outputs(), gone: true } });
   expectUserError(t, await nepho(['ssh', 'web'], { home: h }), /formation web: provider stand-in-cloud no longer has it/, 'a formation gone at the provider');
 });
 

@@ -413,16 +413,18 @@ Resources:
   T: {Type: AWS::SNS::Topic}
 `;
   const decls = templateDeclarations(parseTemplate(text, FILE));
+  // A to E spell NoEcho true, F spells it false.
+  const secrets = [
+    ['A', true],
+    ['B', true],
+    ['C', true],
+    ['D', true],
+    ['E', true],
+    ['F', false],
+  ];
   t.same(
     decls.map((d) => [d.name, d.secret === true]),
-    [
-      ['A', true],
-      ['B', true],
-      ['C', true],
-      ['D', true],
-      ['E', true],
-      ['F', false],
-    ],
+    secrets,
   );
   const dir = tempDir(t);
   const file = join(dir, 'noecho.cf');
@@ -433,14 +435,7 @@ Resources:
   );
   t.same(
     prepared.parameters.map((p) => [p.key, p.secret]),
-    [
-      ['A', true],
-      ['B', true],
-      ['C', true],
-      ['D', true],
-      ['E', true],
-      ['F', false],
-    ],
+    secrets,
   );
   t.match(
     thrown(t, () => prepareStack(specFor(file, { A: secret('1'), B: secret('2'), C: secret('3'), D: secret('4'), E: secret('5'), F: secret('6') }))),

@@ -9,7 +9,7 @@ import { nepho, running, spawnNepho, waitFor } from '../fixtures/cli.js';
 import { lintCleanFiles } from '../fixtures/cloudlets.js';
 import { makeCloudletRepo } from '../fixtures/git.js';
 import { tempDir } from '../fixtures/paths.js';
-import { launchChromium } from '../fixtures/browser.js';
+import { openPage } from '../fixtures/browser.js';
 import { requireTool } from '../fixtures/tools.js';
 
 const files = lintCleanFiles;
@@ -55,15 +55,7 @@ t.test('listing: the search box filters as you type; each cloudlet shows its ins
   });
   const url = await waitFor(() => /(http:\/\/127\.0\.0\.1:\d+)\/index\.json/.exec(server.stdout())?.[1], 'registry:serve to print its URL');
 
-  const browser = await launchChromium(t);
-  const page = await browser.newPage();
-  const external: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(url)) external.push(r.url());
-  });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}/`);
+  const { browser, page, external, errors } = await openPage(t, url);
 
   const visible = () =>
     page.$$eval('li.cloudlet', (lis) =>

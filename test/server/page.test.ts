@@ -10,7 +10,7 @@ import t from 'tap';
 import { releaseGate, startMoto } from '../fixtures/aws.js';
 import { waitFor } from '../fixtures/cli.js';
 import { api, makeToken, queueCreate, queueRegistry, readEvents, runToEnd, serverHome, startServer, type Sse } from '../fixtures/server.js';
-import { launchChromium } from '../fixtures/browser.js';
+import { openPage } from '../fixtures/browser.js';
 import { requireTool } from '../fixtures/tools.js';
 
 t.test('the web page: 401 for a wrong token, the formations list, a live event', async (t) => {
@@ -26,15 +26,7 @@ t.test('the web page: 401 for a wrong token, the formations list, a live event',
   const done = await runToEnd(url, deployer, create('orders', 'default'));
   t.equal(done.operation.state, 'succeeded', JSON.stringify(done.operation.result));
 
-  const browser = await launchChromium(t);
-  const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
-  const external: string[] = [];
-  page.on('request', (r) => {
-    if (!r.url().startsWith(url)) external.push(r.url());
-  });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${url}/`);
+  const { browser, page, external, errors } = await openPage(t, url, { viewport: { width: 1100, height: 640 } });
 
   await t.test('a wrong token: a 401 said on the page, the token not kept', async (t) => {
     await page.fill('#token', 'nepho_wrong-token');
