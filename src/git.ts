@@ -123,8 +123,10 @@ function gitFailure(code: ErrorCode, what: string, error: unknown): NephoError {
  * out: the named ref (tag, branch or commit id) or the remote's HEAD.
  * Shallow wherever the server allows it. Returns the commit id checked out.
  * `dir` keeps its `.git`; the caller decides what to do with it.
+ * `whileFetching` is called once git has been started: what the caller does
+ * there (loading the code that checks the tree) overlaps the fetch.
  */
-export async function checkoutRef(url: string, ref: string | undefined, dir: string, what: string): Promise<string> {
+export async function checkoutRef(url: string, ref: string | undefined, dir: string, what: string, whileFetching?: () => void): Promise<string> {
   assertSafeGitUrl(url, what);
   if (ref !== undefined) assertSafeRef(ref, `${what} ref`);
   await mkdir(dir, { recursive: true });
@@ -132,7 +134,7 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
   const controller = new AbortController();
   const forget = onInterrupt(() => controller.abort());
   try {
-    return await fetchInto(await git(dir, controller.signal), dir, url, ref, what);
+    return await fetchInto(await git(dir, controller.signal), dir, url, ref, what, whileFetching);
   } finally {
     forget();
   }
@@ -140,11 +142,13 @@ export async function checkoutRef(url: string, ref: string | undefined, dir: str
 
 // No --quiet below: simple-git waits 50 ms after any git command that prints
 // nothing (its completion detection), three times per install otherwise.
-async function fetchInto(g: SimpleGit, dir: string, url: string, ref: string | undefined, what: string): Promise<string> {
+async function fetchInto(g: SimpleGit, dir: string, url: string, ref: string | undefined, what: string, whileFetching?: () => void): Promise<string> {
   if (ref === undefined || !isCommitId(ref)) {
     // A tag, a branch or HEAD: one shallow clone does what init, fetch and checkout would.
     try {
-      await g.clone(url, '.', ['--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref])]);
+      const cloning = g.clone(url, '.', ['--depth=1', '--no-tags', ...(ref === undefined ? [] : ['--branch', ref])]);
+      whileFetching?.();
+      await cloning;
       return (await clonedCommit(dir)) ?? (await g.raw(['rev-parse', '--verify', 'HEAD^{commit}'])).trim();
     } catch (error) {
       throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${ref ?? 'HEAD'}' from ${redactUrl(url)}`, error);
@@ -157,7 +161,9 @@ async function fetchInto(g: SimpleGit, dir: string, url: string, ref: string | u
   }
   const wanted = ref ?? 'HEAD';
   try {
-    await g.fetch(['--depth=1', '--no-tags', '--', url, wanted]);
+    const fetching = g.fetch(['--depth=1', '--no-tags', '--', url, wanted]);
+    whileFetching?.();
+    await fetching;
   } catch (error) {
     if (!isCommitId(wanted)) throw gitFailure('GIT_FETCH_FAILED', `${what}: cannot fetch '${wanted}' from ${redactUrl(url)}`, error);
     // Not every server hands out a commit by id; fetch everything and look for it.

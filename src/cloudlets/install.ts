@@ -1,7 +1,9 @@
 import { cp, lstat, mkdir, realpath, rename, stat, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import semver from 'semver';
+import maxSatisfying from 'semver/ranges/max-satisfying.js';
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import { NephoError, messageOf } from '../errors.js';
 import {
   acquireLock,
@@ -30,7 +32,24 @@ import {
   type InstallRecord,
   type InstalledCloudlet,
 } from './installed.js';
-import { assertNephoCompatible, readCloudletManifest, type CloudletManifest } from './manifest.js';
+import type * as ManifestChecks from './manifest.js';
+import type { CloudletManifest } from './manifest.js';
+
+let manifestModule: Promise<typeof ManifestChecks> | undefined;
+
+/**
+ * The checks of `cloudlet.yaml` (the YAML parser, semver ranges): loaded on
+ * first use, and by a clone while git runs, so that loading them costs no
+ * time of its own.
+ */
+function manifestChecks(): Promise<typeof ManifestChecks> {
+  return (manifestModule ??= import('./manifest.js'));
+}
+
+/** Start loading the manifest checks; a failure is met (and reported) where they are used. */
+function preloadManifestChecks(): void {
+  manifestChecks().catch(() => undefined);
+}
 
 /** What cloudlet operations need: registries, plus a way to tell the user what is happening. */
 export interface CloudletContext extends RegistryContext {
@@ -62,7 +81,7 @@ export function parseInstallSpec(spec: string): InstallSpec {
       hint: 'for example huit/mediawiki, huit/mediawiki@^0.7, https://host/repo.git#v1.0 or ./my-cloudlet',
     });
   }
-  if (range !== undefined && (range.trim() === '' || semver.validRange(range) === null)) {
+  if (range !== undefined && (range.trim() === '' || validRange(range) === null)) {
     throw new NephoError('BAD_RANGE', `'${range}' in '${spec}' is not a semver range`, { hint: 'for example 0.7.2, ^0.7 or >=1.0.0 <2' });
   }
   return range === undefined ? { kind: 'registry', name } : { kind: 'registry', name, range };
@@ -131,13 +150,13 @@ export async function findInRegistries(ctx: CloudletContext, name: string): Prom
 
 /** The versions a registry lists for the cloudlet that fall within `range` (all of them without one), newest first as listed. */
 export function versionsInRange(found: Found, range: string | undefined): RegistryVersion[] {
-  return found.cloudlet.versions.filter((v) => range === undefined || semver.satisfies(v.version, range));
+  return found.cloudlet.versions.filter((v) => range === undefined || satisfies(v.version, range));
 }
 
 /** The newest version within `range` (any version when no range is given). */
 export function pickVersion(found: Found, range: string | undefined): RegistryVersion {
   const versions = found.cloudlet.versions.map((v) => v.version);
-  const best = semver.maxSatisfying(versions, range ?? '*');
+  const best = maxSatisfying(versions, range ?? '*');
   if (best === null) {
     throw new NephoError(
       'NO_MATCHING_VERSION',
@@ -159,7 +178,7 @@ async function installFromRegistry(ctx: CloudletContext, found: Found, version: 
     withScratchDir(ctx.home.cloudlets, async (scratch) => {
       const tree = join(scratch, 'tree');
       ctx.notice(`Notice: Cloning ${version.ref} from ${redactUrl(found.cloudlet.source)} ...`);
-      const commit = await checkoutRef(found.cloudlet.source, version.ref, tree, `${id}@${version.version}`);
+      const commit = await checkoutRef(found.cloudlet.source, version.ref, tree, `${id}@${version.version}`, preloadManifestChecks);
       if (commit !== version.commit) {
         throw new NephoError(
           'COMMIT_MISMATCH',
@@ -215,7 +234,7 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
   return withScratchDir(ctx.home.cloudlets, async (scratch) => {
     const tree = join(scratch, 'tree');
     ctx.notice(`Notice: Cloning ${ref ?? 'HEAD'} from ${shown} ...`);
-    const commit = await checkoutRef(url, ref, tree, shown);
+    const commit = await checkoutRef(url, ref, tree, shown, preloadManifestChecks);
     await removePath(join(tree, '.git'));
     const { manifest, files, digest } = await checkContent(tree, shown);
     const id = options.as ?? `local/${manifest.name}`;
@@ -239,6 +258,7 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
 
 async function installFromPath(ctx: CloudletContext, path: string, options: InstallOptions): Promise<InstallOutcome> {
   await assertDirectory(path);
+  const { readCloudletManifest } = await manifestChecks();
   // Judge the directory before copying it: `install /` must not copy the disk first.
   readCloudletManifest(path);
   await assertOutsideHome(ctx, path, true);
@@ -276,6 +296,7 @@ async function installFromPath(ctx: CloudletContext, path: string, options: Inst
 
 async function linkForDevelopment(ctx: CloudletContext, path: string, options: InstallOptions): Promise<InstallOutcome> {
   await assertDirectory(path);
+  const { assertNephoCompatible, readCloudletManifest } = await manifestChecks();
   const manifest = readCloudletManifest(path);
   await assertOutsideHome(ctx, path, false);
   assertNephoCompatible(manifest, path);
@@ -338,6 +359,7 @@ async function checkContent(tree: string, label: string): Promise<{ manifest: Cl
   const files = await readManifest(tree, NOT_CONTENT).catch((error: unknown) => {
     throw error instanceof NephoError ? new NephoError(error.code, `${label}: ${error.message}`, error.hint ? { hint: error.hint } : {}) : error;
   });
+  const { assertNephoCompatible, readCloudletManifest } = await manifestChecks();
   let manifest: CloudletManifest;
   try {
     manifest = readCloudletManifest(tree);
