@@ -98,6 +98,33 @@ const trims = {
   },
 };
 
+/**
+ * got's optional features nepho never turns on: HTTP/2 (`http2: true`), its
+ * response cache (`cache`) and its DNS cache (`dnsCache`); src/http.ts sets
+ * none of them (test/registry/http.test.ts holds it to that). got
+ * imports the packages behind them when it loads, which was about half of
+ * got's chunk and most of its load time (http2-wrapper alone loads node:http2
+ * and builds its classes): every `registry:update` paid for them. Here each
+ * is a stand-in that throws if got ever reaches for it.
+ */
+const GOT_UNUSED = {
+  'http2-wrapper': 'export default { get auto() { return unused("http2"); }, get globalAgent() { return unused("http2"); } };',
+  'cacheable-request': 'export default class CacheableRequest { constructor() { unused("cache"); } }\nexport class CacheError extends Error {}',
+  'cacheable-lookup': 'export default class CacheableLookup { constructor() { unused("dnsCache"); } }',
+};
+const gotUnused = {
+  name: 'nepho-got-unused',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(GOT_UNUSED).join('|')})$`) }, (args) =>
+      args.importer.includes(`${sep}node_modules${sep}got${sep}`) ? { path: args.path, namespace: 'nepho-got-unused' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'nepho-got-unused' }, (args) => ({
+      contents: `function unused(option) { throw new Error(\`got's \${option} option is not in nepho's build (${args.path} is left out: scripts/bundle.js)\`); }\n${GOT_UNUSED[args.path]}\n`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** src/a/b.ts for an import of '../a/b.js' from `resolveDir`. */
 function sourceFile(resolveDir, path) {
   const file = resolve(resolveDir, path).replace(/\.js$/, '.ts');
@@ -228,7 +255,7 @@ const onDemand = await build({
   // Bundled CommonJS dependencies call require(); give them one that serves
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
-  plugins: [trims],
+  plugins: [trims, gotUnused],
   // The AWS SDK loads from node_modules, only in the commands that talk to AWS;
   // so does the team server's stack, only in the server commands (PGlite finds
   // its WASM and data files beside its own module, which bundling would break).

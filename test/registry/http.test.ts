@@ -1,10 +1,13 @@
 // src/http.ts in this process, against real HTTP servers on 127.0.0.1: what the CLI cannot show
 // from outside (how much memory a compressed bomb costs), and the printable form of URLs.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { constants, gzipSync } from 'node:zlib';
 import t from 'tap';
 import { fetchText, printableUrl } from '../../src/http.js';
 import { NephoError } from '../../src/errors.js';
 import { serveHttp } from '../fixtures/http.js';
+import { ROOT } from '../fixtures/paths.js';
 
 // First in this file, so that no earlier test has already raised the process's peak memory.
 t.test('a gzip bomb under the cap on the wire is stopped at the cap once expanded, without expanding it all', async (t) => {
@@ -61,4 +64,15 @@ t.test('printableUrl hides user and password, even in a URL that does not parse'
   t.equal(printableUrl('https://alice:s3cret@example.org:notaport/index.json'), 'https://***@example.org:notaport/index.json');
   t.equal(printableUrl('https://example.org/a@b/index.json'), 'https://example.org/a@b/index.json', 'an @ in the path is not user info');
   t.equal(printableUrl('not a url'), 'not a url');
+});
+
+t.test("got's HTTP/2, response cache and DNS cache are left out of the build, and nepho never asks for them", async (t) => {
+  // scripts/bundle.js puts a stand-in that throws in place of the packages behind these options.
+  t.notMatch(readFileSync(join(ROOT, 'src', 'http.ts'), 'utf8'), /\b(http2|cache|dnsCache)\s*:/, 'src/http.ts sets none of them');
+  const chunks = join(ROOT, 'dist', 'lazy', 'chunks');
+  const got = readdirSync(chunks)
+    .map((name) => readFileSync(join(chunks, name), 'utf8'))
+    .filter((text) => text.includes('// node_modules/got/'));
+  t.equal(got.length, 1, 'got is in one chunk');
+  t.notMatch(got[0] ?? '', /\/\/ node_modules\/(http2-wrapper|cacheable-request|cacheable-lookup|keyv)\//);
 });
