@@ -125,6 +125,32 @@ const gotUnused = {
   },
 };
 
+/**
+ * `debug` as simple-git (and its @kwsites/file-exists) use it: loading the
+ * package detects the terminal's colours (tty, os, supports-color) and reads
+ * DEBUG, on every git command nepho runs, to log nothing. The stand-in logs
+ * nothing for nothing; with DEBUG set it is the real package, as before.
+ */
+const quietDebug = {
+  name: 'nepho-quiet-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, (args) =>
+      /[\\/]node_modules[\\/](simple-git|@kwsites)[\\/]/.test(args.importer) ? { path: 'debug', namespace: 'nepho-quiet-debug' } : undefined,
+    );
+    b.onLoad({ filter: /^debug$/, namespace: 'nepho-quiet-debug' }, () => ({
+      resolveDir: ROOT,
+      contents: `function quiet(namespace) {
+  const log = () => {};
+  return Object.assign(log, { namespace, enabled: false, log, destroy: () => true, extend: (sub, delimiter = ':') => quiet(namespace + delimiter + sub) });
+}
+quiet.formatters = {};
+export default process.env.DEBUG ? require('debug') : quiet;
+`,
+      loader: 'js',
+    }));
+  },
+};
+
 /** src/a/b.ts for an import of '../a/b.js' from `resolveDir`. */
 function sourceFile(resolveDir, path) {
   const file = resolve(resolveDir, path).replace(/\.js$/, '.ts');
@@ -255,7 +281,7 @@ const onDemand = await build({
   // Bundled CommonJS dependencies call require(); give them one that serves
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
-  plugins: [trims, gotUnused],
+  plugins: [trims, gotUnused, quietDebug],
   // The AWS SDK loads from node_modules, only in the commands that talk to AWS;
   // so does the team server's stack, only in the server commands (PGlite finds
   // its WASM and data files beside its own module, which bundling would break).

@@ -150,3 +150,14 @@ t.test('a develop link is replaced by a copy, and a copy by a link', async (t) =
   t.ok(lstatSync(dir).isSymbolicLink(), 'a link again');
   t.same(cloudletEntries(home), ['.develop', 'local-demo']);
 });
+
+t.test("DEBUG=simple-git shows simple-git's own log, as the debug package writes it", async (t) => {
+  // The build gives simple-git a silent stand-in for `debug` unless DEBUG is set (scripts/bundle.js).
+  const repo = makeCloudletRepo(tempDir(t), 'demo', ['1.0.0']);
+  const quiet = await nepho(['cloudlet:install', `${repo.url}#v1.0.0`], { home: join(tempDir(t), 'home') });
+  t.equal(quiet.code, 0, quiet.stderr);
+  t.notMatch(quiet.stderr, /simple-git/);
+  const logged = await nepho(['cloudlet:install', `${repo.url}#v1.0.0`], { home: join(tempDir(t), 'home'), env: { DEBUG: 'simple-git' } });
+  t.equal(logged.code, 0, logged.stderr);
+  t.match(logged.stderr, /simple-git .*clone/);
+});
