@@ -31,6 +31,13 @@ export const COUNT = Number(process.env.BENCH_CLOUDLETS ?? 100_000);
 /** The sizes `registry:add` is timed at for growth. */
 export const GROWTH = (process.env.BENCH_GROWTH ?? '10000,100000,200000').split(',').map(Number);
 
+/**
+ * `BENCH_SEARCH_ONLY=unchanged` times only `registry:update` of an unchanged
+ * index against `nepho --version`: no searches, no indexing, no growth (those
+ * take minutes; this row alone takes seconds with `BENCH_CLOUDLETS=1000`).
+ */
+export const ONLY_UNCHANGED = process.env.BENCH_SEARCH_ONLY === 'unchanged';
+
 /** The targets, each a ratio against a baseline measured in the same run. */
 export const TARGETS = { search: 1.3, searchRss: 1.5, add: 1.5, addRss: 1.5, unchanged: 1.3, growth: 1.25 };
 
@@ -311,21 +318,22 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     const env = nephoEnv(home);
     progress(`registry:add over HTTP (${(body.length / 1024 / 1024).toFixed(1)} MiB index) ...`);
     await nepho(['registry:add', 'bench', server.url], { env });
+    const queries = ONLY_UNCHANGED ? [] : QUERIES;
     // The first search warms the OS's file cache; it is not timed.
     await nepho(['cloudlet:search', 'wiki'], { env });
     const served = server.requests;
     const hits = {};
-    for (const q of QUERIES) {
+    for (const q of queries) {
       const { stdout } = await nepho(['cloudlet:search', ...q.terms], { env });
       hits[q.label] = stdout.split('\n').filter((l) => l.includes(' - ')).length;
     }
-    if (hits['rare name'] !== 1) throw new Error(`searching for the rare name found ${hits['rare name']} cloudlets, expected 1`);
+    if (!ONLY_UNCHANGED && hits['rare name'] !== 1) throw new Error(`searching for the rare name found ${hits['rare name']} cloudlets, expected 1`);
 
     const baselines = [
       { name: 'node -e 0', cmd: NODE, args: ['-e', '0'], env },
       { name: 'nepho --version', cmd: NODE, args: [BIN, '--version'], env },
     ];
-    const searches = QUERIES.map((q) => ({ name: `search ${q.terms.join(' ')}`, label: q.label, cmd: NODE, args: [BIN, 'cloudlet:search', ...q.terms], env }));
+    const searches = queries.map((q) => ({ name: `search ${q.terms.join(' ')}`, label: q.label, cmd: NODE, args: [BIN, 'cloudlet:search', ...q.terms], env }));
     // Within registry_ttl nothing is asked; `registry:update` asks, and is answered 304.
     const unchanged = { name: 'registry:update (304)', cmd: NODE, args: [BIN, 'registry:update'], env };
     const variants = [...baselines, ...searches, unchanged];
@@ -333,9 +341,9 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     const times = await interleave(variants, { rounds, warmup: 1 });
     if (server.requests - served !== rounds + 1) progress(`note: ${server.requests - served} request(s) to the registry, expected ${rounds + 1} (the updates)`);
 
-    progress('peak memory of the searches ...');
+    if (!ONLY_UNCHANGED) progress('peak memory of the searches ...');
     const memory = {};
-    for (const v of [...baselines, ...searches]) memory[v.name] = await peakMemoryMiB(v.cmd, v.args, { env });
+    for (const v of ONLY_UNCHANGED ? [] : [...baselines, ...searches]) memory[v.name] = await peakMemoryMiB(v.cmd, v.args, { env });
     const version = median(times['nepho --version']);
     const node0 = memory['node -e 0'];
     const rows = [];
@@ -375,6 +383,7 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     }
     table(['command', 'hits', 'median', 'p90', 'time ratio', 'peak RSS', 'RSS ratio', 'target', ''], rows);
     console.log(`(${rounds} rounds, interleaved, warm cache; time ratio against nepho --version, RSS ratio against node -e 0)`);
+    if (ONLY_UNCHANGED) return results;
 
     // ------------------------------------------------------------ add and update
     // Each add gets a fresh home; each update fetches an index that changed since the last.
