@@ -46,17 +46,9 @@ function manifestChecks(): Promise<typeof ManifestChecks> {
   return (manifestModule ??= import('./manifest.js'));
 }
 
-/**
- * Start loading the manifest checks, and parse a small document with them so
- * that V8 has compiled the YAML parser by the time the real `cloudlet.yaml`
- * is read (its first parse costs several times any later one). Called while
- * git fetches, when the process would otherwise wait. A failure is met (and
- * reported) where the checks are used.
- */
+/** Start loading the manifest checks; a failure is met (and reported) where they are used. */
 function preloadManifestChecks(): void {
-  manifestChecks()
-    .then((checks) => checks.warmYamlParser())
-    .catch(() => undefined);
+  manifestChecks().catch(() => undefined);
 }
 
 /** What cloudlet operations need: registries, plus a way to tell the user what is happening. */
@@ -194,7 +186,8 @@ async function installFromRegistry(ctx: CloudletContext, found: Found, version: 
           { hint: 'the tag was moved or the registry is wrong; nothing was installed' },
         );
       }
-      const { manifest, files, digest } = await checkClone(tree, `${id}@${version.version}`);
+      await removePath(join(tree, '.git'));
+      const { manifest, files, digest } = await checkContent(tree, `${id}@${version.version}`);
       if (version.digest && version.digest !== digest) {
         throw new NephoError('DIGEST_MISMATCH', `${id}@${version.version}: content digest ${digest} does not match the registry's ${version.digest}`, {
           hint: 'the content is not what the registry published; nothing was installed',
@@ -242,7 +235,8 @@ async function installFromGit(ctx: CloudletContext, url: string, ref: string | u
     const tree = join(scratch, 'tree');
     ctx.notice(`Notice: Cloning ${ref ?? 'HEAD'} from ${shown} ...`);
     const commit = await checkoutRef(url, ref, tree, shown, preloadManifestChecks);
-    const { manifest, files, digest } = await checkClone(tree, shown);
+    await removePath(join(tree, '.git'));
+    const { manifest, files, digest } = await checkContent(tree, shown);
     const id = options.as ?? `local/${manifest.name}`;
     const existing = findInstalled(ctx.home, id);
     if (existing && existing.record.commit === commit && existing.record.source === (source ?? url) && !options.force) {
@@ -376,30 +370,6 @@ async function checkContent(tree: string, label: string): Promise<{ manifest: Cl
   }
   assertNephoCompatible(manifest, label);
   return { manifest, files, digest: manifestDigest(files) };
-}
-
-/**
- * `checkContent` of a fresh clone, whose `.git` is removed meanwhile: the
- * checks never look at `.git` (NOT_CONTENT), and the removal runs on libuv's
- * threads while they hash and parse here. Nothing is installed with a `.git`:
- * a failed removal fails the install.
- */
-async function checkClone(tree: string, label: string): Promise<Awaited<ReturnType<typeof checkContent>>> {
-  const removing = removePath(join(tree, '.git')).then(
-    () => undefined,
-    (error: unknown) => ({ error }),
-  );
-  let checked;
-  try {
-    checked = await checkContent(tree, label);
-  } catch (error) {
-    // A refusal from the checks says more than a failed removal in a scratch directory about to go.
-    await removing;
-    throw error;
-  }
-  const failed = await removing;
-  if (failed) throw failed.error;
-  return checked;
 }
 
 /** Run `fn` holding the lock that keeps two nepho processes from changing one cloudlet at once. */

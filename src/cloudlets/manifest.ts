@@ -105,15 +105,6 @@ export function readCloudletManifest(dir: string): CloudletManifest {
   return manifest;
 }
 
-/**
- * Parse a document shaped like a `cloudlet.yaml`, and drop it: the first parse
- * in a process compiles the YAML parser's code and costs several times any
- * later one, so an install does it while git fetches (install.ts).
- */
-export function warmYamlParser(): void {
-  parse('name: warm\nversion: 1.0.0\nsummary: "a warm-up"\nkeywords: [a, b]\nparameters:\n  Box: {type: string, default: x}\n');
-}
-
 /** Refuse a cloudlet that asks for another nepho than this one. */
 export function assertNephoCompatible(manifest: CloudletManifest, label: string): void {
   if (manifest.nepho && !semver.satisfies(VERSION, manifest.nepho, { includePrerelease: true })) {
