@@ -40,6 +40,7 @@ const SHARED = new Set([
   'src/cloudlets/names.ts',
   'src/cloudlets/installed.ts',
   'src/suggest.ts',
+  'src/on-first-use.ts',
 ]);
 
 /** Trims every build shares: each saves a module, a file read or a CommonJS wrapper on every run. */
@@ -98,6 +99,29 @@ const trims = {
   },
 };
 
+/**
+ * The start-up bundle's src/on-first-use.ts: each `name: () => module` of a
+ * package imported whole becomes a require() of it, which esbuild turns into
+ * a module evaluated on its first call (a static import is evaluated when the
+ * bundle loads, on every run).
+ */
+const onFirstUse = {
+  name: 'nepho-on-first-use',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]on-first-use\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const packages = new Map([...source.matchAll(/^import \* as (\w+) from '([^']+)';$/gm)].map(([, name, pkg]) => [name, pkg]));
+      let contents = source.replace(/^import \* as \w+ from '[^']+';$/gm, '');
+      for (const [name, pkg] of packages) {
+        const use = new RegExp(`\\(\\) => ${name}\\b`, 'g');
+        if (!use.test(contents)) throw new Error(`${args.path}: ${name} is imported but not used as \`() => ${name}\``);
+        contents = contents.replace(use, `() => require(${JSON.stringify(pkg)})`);
+      }
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
 /** src/a/b.ts for an import of '../a/b.js' from `resolveDir`. */
 function sourceFile(resolveDir, path) {
   const file = resolve(resolveDir, path).replace(/\.js$/, '.ts');
@@ -122,10 +146,12 @@ const startup = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  define: { 'import.meta.url': '__nephoModuleUrl' },
-  banner: { js: "const __nephoModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import.meta.url, worked out when first read (few runs need it).
+  define: { 'import.meta.url': '__nephoModule.url' },
+  banner: { js: "const __nephoModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
   plugins: [
     trims,
+    onFirstUse,
     {
       name: 'nepho-lazy-imports',
       setup(b) {
