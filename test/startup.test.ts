@@ -321,3 +321,17 @@ t.test('output without colour evaluates neither chalk nor fastest-levenshtein, a
   t.equal(coloured.ran(CHALK), 1, 'chalk evaluated once for colour');
   t.equal(coloured.ran(LEVENSHTEIN), 1, 'fastest-levenshtein evaluated once for a suggestion');
 });
+
+t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
+  // One character beyond ASCII, even in a comment, makes V8 hold a whole file as two-byte text.
+  const files = [
+    join(ROOT, 'dist', 'cli.cjs'),
+    join(ROOT, 'dist', 'boot.cjs'),
+    ...readdirSync(join(ROOT, 'dist', 'lazy'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join(ROOT, 'dist', 'lazy', f)),
+  ];
+  t.ok(files.length > 10, 'the start-up bundle, the loader and the modules loaded on demand');
+  const beyond = files.filter((file) => readFileSync(file).some((byte) => byte > 0x7f));
+  t.same(beyond, [], 'no byte beyond ASCII');
+});
