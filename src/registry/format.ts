@@ -159,6 +159,7 @@ export class IndexParser {
 
   /** Take the next chunk of the document. Throws a NephoError when the document is refused. */
   push(text: string): void {
+    this.backslash = -1;
     let i = 0;
     const n = text.length;
     while (i < n) {
@@ -311,18 +312,10 @@ export class IndexParser {
     const n = text.length;
     const from = this.pieces.length === 0 ? this.captureStart : 0;
     if (this.capture === Capture.Str) {
-      let escaped = this.escaped;
-      for (; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) {
-          this.finishCapture(text.slice(from, i + 1));
-          return i + 1;
-        }
-      }
-      this.escaped = escaped;
-      return n;
+      const close = this.stringEnd(text, i, this.escaped);
+      if (close < 0) return n;
+      this.finishCapture(text.slice(from, close + 1));
+      return close + 1;
     }
     if (this.capture === Capture.Primitive) {
       for (; i < n; i++) {
@@ -340,13 +333,19 @@ export class IndexParser {
     // Nesting inside the value counts from the depth where it began.
     const room = MAX_INDEX_DEPTH - this.depth;
     for (; i < n; i++) {
-      const c = text.charCodeAt(i);
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) inString = false;
+        // Most of an entry is the text of its strings: jump over each to its closing quote.
+        const close = this.stringEnd(text, i, escaped);
+        escaped = this.escaped;
+        if (close < 0) {
+          i = n;
+          break;
+        }
+        inString = false;
+        i = close;
         continue;
       }
+      const c = text.charCodeAt(i);
       if (c === 0x22) inString = true;
       else if (c === 0x2c) commas++;
       else if (c === 0x7b || c === 0x5b) {
@@ -370,6 +369,46 @@ export class IndexParser {
     this.inString = inString;
     this.escaped = escaped;
     return n;
+  }
+
+  /**
+   * Where in the current chunk the next backslash lies at or after the last
+   * place one was looked for (the chunk's length when there is none; -1 not
+   * looked for yet). Most documents have none, or few: one search a chunk.
+   */
+  private backslash = -1;
+
+  /**
+   * The closing quote of the string whose text goes on at `i` (`escaped`: the
+   * character before `i` was a backslash escaping it), or -1 when the chunk
+   * ends first (then `escaped` says how it ended). A string without a
+   * backslash is found by one native search; one with escapes is walked.
+   */
+  private stringEnd(text: string, i: number, escaped: boolean): number {
+    const n = text.length;
+    if (!escaped) {
+      const quote = text.indexOf('"', i);
+      let backslash = this.backslash;
+      if (backslash < i) {
+        backslash = text.indexOf('\\', i);
+        this.backslash = backslash = backslash < 0 ? n : backslash;
+      }
+      if (backslash >= (quote < 0 ? n : quote)) {
+        this.escaped = false;
+        return quote;
+      }
+    }
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (escaped) escaped = false;
+      else if (c === 0x5c) escaped = true;
+      else if (c === 0x22) {
+        this.escaped = false;
+        return i;
+      }
+    }
+    this.escaped = escaped;
+    return -1;
   }
 
   /** The captured value is complete (`last` is its text in the current chunk): parse it and act on it. */
