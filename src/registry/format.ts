@@ -604,15 +604,21 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
     seen.add(normal);
     if (typeof v.ref !== 'string') throw new Error(`${where}.ref is missing`);
     assertSafeRef(v.ref, `${where}.ref`);
-    if (typeof v.commit !== 'string' || !/^[0-9a-f]{40}$/.test(v.commit)) throw new Error(`${where}.commit must be a 40-character commit id`);
+    if (typeof v.commit !== 'string' || v.commit.length !== 40 || !lowerHex(v.commit, 0)) throw new Error(`${where}.commit must be a 40-character commit id`);
     const version: RegistryVersion = { version: normal, ref: v.ref, commit: v.commit };
     if (v.digest !== undefined) {
-      if (typeof v.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.digest)) throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
+      if (typeof v.digest !== 'string' || v.digest.length !== 71 || !v.digest.startsWith('sha256:') || !lowerHex(v.digest, 7)) {
+        throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
+      }
       version.digest = v.digest;
     }
     return version;
   });
-  versions.sort(versions.every((v) => PLAIN_VERSION.test(v.version)) ? newerPlain : (a, b) => semver.rcompare(a.version, b.version));
+  const newer = versions.every((v) => PLAIN_VERSION.test(v.version))
+    ? newerPlain
+    : (a: RegistryVersion, b: RegistryVersion) => semver.rcompare(a.version, b.version);
+  // Registries list versions newest first: a list already in order is only checked, not sorted.
+  if (!versions.every((v, i) => i === 0 || newer(versions[i - 1]!, v) <= 0)) versions.sort(newer);
 
   const cloudlet: RegistryCloudlet = { id, keywords: (keywords as string[]).map(plainText), source: resolved, versions };
   for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
@@ -635,13 +641,26 @@ function validVersion(text: string): string | null {
   return PLAIN_VERSION.test(text) ? text : semver.valid(text);
 }
 
+/** Whether `text` from `from` to its end is lowercase hexadecimal digits (a regular expression costs more, a few times per entry). */
+function lowerHex(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 /** semver.rcompare for two plain versions. */
 function newerPlain(a: RegistryVersion, b: RegistryVersion): number {
-  const x = a.version.split('.');
-  const y = b.version.split('.');
-  for (let i = 0; i < 3; i++) {
-    const d = Number(y[i]) - Number(x[i]);
-    if (d !== 0) return d;
+  const x = a.version;
+  const y = b.version;
+  // Read both three-number versions a number at a time, digit by digit: no strings or arrays made.
+  for (let i = 0, j = 0; i < x.length || j < y.length; i++, j++) {
+    let m = 0;
+    let n = 0;
+    for (let c = x.charCodeAt(i); i < x.length && c !== 0x2e; c = x.charCodeAt(++i)) m = m * 10 + c - 0x30;
+    for (let c = y.charCodeAt(j); j < y.length && c !== 0x2e; c = y.charCodeAt(++j)) n = n * 10 + c - 0x30;
+    if (m !== n) return n - m;
   }
   return 0;
 }

@@ -104,8 +104,8 @@ class Bytes {
   length = 0;
 
   append(text: string): void {
-    const need = Buffer.byteLength(text);
-    this.reserve(need);
+    // UTF-8 takes at most three bytes per UTF-16 unit: room for that spares measuring the text first.
+    this.reserve(3 * text.length);
     this.length += this.buf.write(text, this.length);
   }
 
