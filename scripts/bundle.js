@@ -40,6 +40,7 @@ const SHARED = new Set([
   'src/cloudlets/names.ts',
   'src/cloudlets/installed.ts',
   'src/suggest.ts',
+  'src/on-first-use.ts',
 ]);
 
 /** Trims every build shares: each saves a module, a file read or a CommonJS wrapper on every run. */
@@ -126,6 +127,29 @@ const gotUnused = {
 };
 
 /**
+ * The start-up bundle's src/on-first-use.ts: each `name: () => module` of a
+ * package imported whole becomes a require() of it, which esbuild turns into
+ * a module evaluated on its first call (a static import is evaluated when the
+ * bundle loads, on every run).
+ */
+const onFirstUse = {
+  name: 'nepho-on-first-use',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]on-first-use\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const packages = new Map([...source.matchAll(/^import \* as (\w+) from '([^']+)';$/gm)].map(([, name, pkg]) => [name, pkg]));
+      let contents = source.replace(/^import \* as \w+ from '[^']+';$/gm, '');
+      for (const [name, pkg] of packages) {
+        const use = new RegExp(`\\(\\) => ${name}\\b`, 'g');
+        if (!use.test(contents)) throw new Error(`${args.path}: ${name} is imported but not used as \`() => ${name}\``);
+        contents = contents.replace(use, `() => require(${JSON.stringify(pkg)})`);
+      }
+      return { contents, loader: 'ts' };
+    });
+  },
+};
+
+/**
  * `debug` as simple-git (and its @kwsites/file-exists) use it: loading the
  * package detects the terminal's colours (tty, os, supports-color) and reads
  * DEBUG, on every git command nepho runs, to log nothing. The stand-in logs
@@ -151,6 +175,17 @@ export default process.env.DEBUG ? require('debug') : quiet;
   },
 };
 
+/**
+ * `code` with every character beyond ASCII written as a \\u escape. esbuild
+ * escapes them in strings but keeps comments as they are, and one `…` in a
+ * comment makes V8 hold the whole file as a two-byte string: twice the
+ * memory, and reading the start-up bundle took half a millisecond more.
+ * In a comment the escape is harmless; elsewhere esbuild has already written one.
+ */
+function asciiOnly(code) {
+  return code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** src/a/b.ts for an import of '../a/b.js' from `resolveDir`. */
 function sourceFile(resolveDir, path) {
   const file = resolve(resolveDir, path).replace(/\.js$/, '.ts');
@@ -175,10 +210,12 @@ const startup = await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  define: { 'import.meta.url': '__nephoModuleUrl' },
-  banner: { js: "const __nephoModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import.meta.url, worked out when first read (few runs need it).
+  define: { 'import.meta.url': '__nephoModule.url' },
+  banner: { js: "const __nephoModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
   plugins: [
     trims,
+    onFirstUse,
     {
       name: 'nepho-lazy-imports',
       setup(b) {
@@ -228,7 +265,7 @@ const bundled = startup.outputFiles[0].text.replace(/\bimport\(("[^"]*")\)/g, (c
 });
 const stray = /\bimport\(/.exec(bundled);
 if (stray) throw new Error(`dist/cli.cjs: an import() esbuild did not report, near ${JSON.stringify(bundled.slice(stray.index - 40, stray.index + 40))}`);
-const cli = OWN_IMPORT + bundled;
+const cli = asciiOnly(OWN_IMPORT + bundled);
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 writeFileSync(join(ROOT, 'dist/cli.cjs'), cli);
 
@@ -290,6 +327,13 @@ const onDemand = await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+for (const file of Object.keys(onDemand.metafile.outputs)) {
+  const path = join(ROOT, file);
+  const code = readFileSync(path, 'utf8');
+  const ascii = asciiOnly(code);
+  if (ascii !== code) writeFileSync(path, ascii);
+}
 
 const sources = (meta) => new Set(Object.keys(meta.inputs).filter((path) => path.startsWith('src/')));
 const inStartup = sources(startup.metafile);

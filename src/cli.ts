@@ -1,10 +1,9 @@
-import { Chalk } from 'chalk';
 import { Builtins, Cli, type BaseContext, type Command } from 'clipanion';
 import type { NephoContext } from './commands/base.js';
 import { commands } from './commands/index.js';
 import { isNephoError } from './errors.js';
 import { commandSpec, helpWidth, renderCommandHelp, renderGeneralHelp, usageLine, type NephoCommandClass } from './help.js';
-import { colorsWanted, renderError, type Sink } from './output.js';
+import { colorsWanted, renderError, textStyle, type Sink } from './output.js';
 import { ProcessSink, ProcessSource } from './stdio.js';
 import { usageProblem } from './suggest.js';
 import { VERSION } from './version.js';
@@ -41,7 +40,7 @@ export class NephoCli extends Cli<BaseContext> {
 
   // A command's --help (clipanion passes the command), and `nepho -h` when registered.
   override usage(command: Command<BaseContext> | NephoCommandClass | null = null, opts?: { detailed?: boolean }): string {
-    const style = new Chalk({ level: this.colors ? 1 : 0 });
+    const style = textStyle(this.colors);
     if (command === null) return renderGeneralHelp(commands, 'nepho', VERSION, style, helpWidth(this.env));
     const commandClass = (typeof command === 'function' ? command : command.constructor) as NephoCommandClass;
     return opts?.detailed === false

@@ -1,5 +1,5 @@
 import { Command, type BaseContext, type CommandClass } from 'clipanion';
-import type { ChalkInstance } from 'chalk';
+import type { Style } from './output.js';
 
 /*
  * nepho's help, rendered from the command classes themselves rather than by
@@ -168,12 +168,12 @@ export function wrapWords(words: readonly string[], width: number, indent = ''):
 }
 
 /** Backticks of `code` spans made into the style's cyan (or dropped when colour is off), after wrapping. */
-function styleCode(text: string, style: ChalkInstance): string {
+function styleCode(text: string, style: Style): string {
   return text.replace(/`([^`]*)`/g, (_, code: string) => style.cyan(code));
 }
 
 /** A block of prose: each paragraph wrapped, paragraphs separated by a blank line; styled after wrapping, so colour never breaks a line. */
-function prose(text: string, width: number, indent: string, style: ChalkInstance): string {
+function prose(text: string, width: number, indent: string, style: Style): string {
   return paragraphs(text)
     .map((words) =>
       wrapWords(words, width, indent)
@@ -184,7 +184,7 @@ function prose(text: string, width: number, indent: string, style: ChalkInstance
 }
 
 /** The help of one command: description, usage, options, details and examples. */
-export function renderCommandHelp(commandClass: NephoCommandClass, binary: string, style: ChalkInstance, width: number): string {
+export function renderCommandHelp(commandClass: NephoCommandClass, binary: string, style: Style, width: number): string {
   const spec = commandSpec(commandClass);
   const usage = commandClass.usage ?? {};
   const sections: string[] = [];
@@ -223,7 +223,7 @@ export function renderCommandHelp(commandClass: NephoCommandClass, binary: strin
  * code-unit order, which for nepho's ASCII names is the order ICU collation
  * gives), each with its usage line and description.
  */
-export function renderGeneralHelp(commands: readonly NephoCommandClass[], binary: string, version: string, style: ChalkInstance, width: number): string {
+export function renderGeneralHelp(commands: readonly NephoCommandClass[], binary: string, version: string, style: Style, width: number): string {
   const byCategory = new Map<string, { line: string; description: string }[]>();
   for (const commandClass of commands) {
     const usage = commandClass.usage;

@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdirSync, statfsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { NephoError, type ErrorCode } from './errors.js';
 
@@ -22,7 +21,7 @@ export interface NephoHome {
 
 /** Resolve the home directory from the environment without touching the disk. */
 export function nephoHome(env: NodeJS.ProcessEnv = process.env): NephoHome {
-  const root = resolve(env.NEPHO_HOME && env.NEPHO_HOME.length > 0 ? env.NEPHO_HOME : join(homedir(), '.nepho'));
+  const root = resolve(env.NEPHO_HOME && env.NEPHO_HOME.length > 0 ? env.NEPHO_HOME : join(userHome(), '.nepho'));
   return {
     root,
     configFile: join(root, 'config.yaml'),
@@ -30,6 +29,16 @@ export function nephoHome(env: NodeJS.ProcessEnv = process.env): NephoHome {
     cache: join(root, 'cache'),
     formations: join(root, 'formations'),
   };
+}
+
+/**
+ * The user's home directory, as `os.homedir()` gives it. That reads HOME
+ * (USERPROFILE on Windows) first, so nepho reads it too and loads `node:os`,
+ * which a bare Node does not, only when it is unset.
+ */
+function userHome(): string {
+  const fromEnv = process.platform === 'win32' ? process.env.USERPROFILE : process.env.HOME;
+  return fromEnv !== undefined && fromEnv.length > 0 ? fromEnv : process.getBuiltinModule('node:os').homedir();
 }
 
 /**
@@ -79,11 +88,18 @@ export function ensureHome(home: NephoHome): NephoHome {
   };
   const dirs = [home.root, home.cloudlets, home.cache, home.formations];
   // Everything that exists is judged before anything is created: a refused home is left as it was.
+  const existing = new Set<string>();
+  let rootDevice: number | undefined;
   for (const dir of dirs) {
-    const problem = existingDirProblem(dir);
-    if (problem) throw unusable(problem);
+    const found = existingDirProblem(dir, rootDevice);
+    if (found.problem) throw unusable(found.problem);
+    if (found.device !== undefined) {
+      existing.add(dir);
+      rootDevice ??= found.device;
+    }
   }
   for (const dir of dirs) {
+    if (existing.has(dir)) continue;
     try {
       if (lookUp(dir)) continue;
       makeDirs(dir);
@@ -95,26 +111,31 @@ export function ensureHome(home: NephoHome): NephoHome {
   return home;
 }
 
-/** What keeps the existing `dir` from being a directory nepho can write into; undefined when it is fine or absent. */
-function existingDirProblem(dir: string): string | undefined {
+/**
+ * What keeps the existing `dir` from being a directory nepho can write into
+ * (`problem`), and the device it is on when it exists. Its filesystem's type
+ * is asked for only when it is on another device than `knownDevice`, one
+ * already found fine.
+ */
+function existingDirProblem(dir: string, knownDevice: number | undefined): { problem?: string; device?: number } {
   let stats;
   try {
     stats = lookUp(dir);
   } catch (error) {
     // A parent that is a file (ENOTDIR) is found and named when the home is created.
-    if (codeOf(error) === 'ENOTDIR') return undefined;
-    return `${dir} cannot be reached (${codeOf(error)})`;
+    if (codeOf(error) === 'ENOTDIR') return {};
+    return { problem: `${dir} cannot be reached (${codeOf(error)})` };
   }
-  if (stats === undefined) return undefined;
-  if (!stats.isDirectory()) return `${dir} is not a directory`;
-  const pseudo = pseudoFilesystem(dir);
-  if (pseudo) return pseudo;
+  if (stats === undefined) return {};
+  if (!stats.isDirectory()) return { problem: `${dir} is not a directory` };
+  const pseudo = stats.dev === knownDevice ? undefined : pseudoFilesystem(dir);
+  if (pseudo) return { problem: pseudo };
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (error) {
-    return codeOf(error) === 'EROFS' ? `${dir} is on a read-only filesystem` : `${dir} is not writable (${codeOf(error)})`;
+    return { problem: codeOf(error) === 'EROFS' ? `${dir} is on a read-only filesystem` : `${dir} is not writable (${codeOf(error)})` };
   }
-  return undefined;
+  return { device: stats.dev };
 }
 
 function pseudoFilesystem(existing: string): string | undefined {

@@ -1,7 +1,7 @@
-import { Chalk, type ChalkInstance } from 'chalk';
 import { createRequire } from 'node:module';
 import { stripVTControlCharacters } from 'node:util';
 import { isNephoError } from './errors.js';
+import { onFirstUse } from './on-first-use.js';
 
 /** How a listing or describing command prints its result (`-o`); `wide` is a table that is never cut to the terminal. */
 export type OutputFormat = 'table' | 'wide' | 'json' | 'yaml';
@@ -27,6 +27,26 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
+/** The styles nepho's output uses. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  yellow(text: string): string;
+  green(text: string): string;
+  cyan(text: string): string;
+}
+
+const asIs = (text: string): string => text;
+
+/** Text as it is: what chalk does with colour off, without evaluating chalk. */
+const PLAIN: Style = { bold: asIs, dim: asIs, red: asIs, yellow: asIs, green: asIs, cyan: asIs };
+
+/** chalk's styles (16 colours) when `colors` is on, else text as it is. */
+export function textStyle(colors: boolean): Style {
+  return colors ? new (onFirstUse.chalk().Chalk)({ level: 1 }) : PLAIN;
+}
+
 /**
  * All terminal output goes through here: colour is decided once (off when
  * stdout is not a terminal or NO_COLOR is set), data goes to stdout, progress
@@ -34,7 +54,7 @@ export interface TreeNode {
  */
 export class Output {
   /** Styling functions; plain pass-through when colour is off. */
-  readonly style: ChalkInstance;
+  readonly style: Style;
 
   constructor(
     readonly stdout: Sink,
@@ -43,7 +63,7 @@ export class Output {
     readonly colors: boolean = colorsWanted(stdout),
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
-    this.style = new Chalk({ level: colors ? 1 : 0 });
+    this.style = textStyle(colors);
   }
 
   /** The live status line on stderr (src/progress.ts) while one is drawn: output goes above it. */
@@ -255,7 +275,7 @@ export function colorsWanted(stream: Sink, env: NodeJS.ProcessEnv = process.env)
  * what the user can fix, the stack for anything else (a bug).
  */
 export function renderError(error: unknown, colors: boolean): string {
-  const style = new Chalk({ level: colors ? 1 : 0 });
+  const style = textStyle(colors);
   if (isNephoError(error)) {
     let text = `${style.red('error:')} ${error.message}\n`;
     if (error.hint) text += `${style.dim(`hint: ${error.hint}`)}\n`;

@@ -1,6 +1,6 @@
-import { distance } from 'fastest-levenshtein';
 import { NephoError } from './errors.js';
 import type { CommandSpec } from './help.js';
+import { onFirstUse } from './on-first-use.js';
 
 /**
  * The known words closest to `typed`, best first: those within a few edits
@@ -10,6 +10,7 @@ import type { CommandSpec } from './help.js';
  */
 export function closestMatches(typed: string, known: readonly string[], limit = 3): string[] {
   const budget = Math.max(2, Math.floor(typed.length / 3));
+  const { distance } = onFirstUse.levenshtein();
   return known
     .map((word) => ({ word, cost: word.startsWith(typed) && typed.length >= 3 ? 0.5 : distance(typed, word) }))
     .filter((c) => c.cost <= budget)

@@ -8,7 +8,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFi
 import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { nepho } from './fixtures/cli.js';
-import { BIN, ROOT, tempDir } from './fixtures/paths.js';
+import { BIN, ROOT, tempDir, type Teardown } from './fixtures/paths.js';
 import { fakeEntry, homeWithRegistry } from './fixtures/registry.js';
 import { terminal } from './fixtures/terminal.js';
 import { startNodeCompileCache, type CompileCacheSwitch } from '../src/boot.js';
@@ -276,4 +276,62 @@ t.test('a NephoError from another copy of the module is still a NephoError', asy
   class Sub extends NephoError {}
   t.ok(new Sub('A', 'b') instanceof NephoError, 'an instance of a subclass is one');
   t.notOk(new NephoError('A', 'b') instanceof Sub, 'a subclass keeps the ordinary check');
+});
+
+/**
+ * The functions of the start-up bundle V8 saw run in `nepho args` (NODE_V8_COVERAGE),
+ * by name, with how often each ran; and the built-in modules Node loaded.
+ */
+function bundleCoverage(t: Teardown, args: string[], env: NodeJS.ProcessEnv): { ran: (name: string) => number; builtins: string[] } {
+  const dir = tempDir(t);
+  const home = tempDir(t);
+  const probe = join(dir, 'probe.cjs');
+  writeFileSync(
+    probe,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'builtins.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
+  );
+  const coverage = join(dir, 'coverage');
+  spawnSync(process.execPath, ['--require', probe, BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NODE_V8_COVERAGE: coverage, ...env },
+    encoding: 'utf8',
+  });
+  const scripts = readdirSync(coverage).flatMap(
+    (file) =>
+      (
+        JSON.parse(readFileSync(join(coverage, file), 'utf8')) as {
+          result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[];
+        }
+      ).result,
+  );
+  const bundle = scripts.find((s) => s.url.endsWith(join('dist', 'cli.cjs')));
+  if (!bundle) throw new Error('no coverage of dist/cli.cjs');
+  const ran = (name: string) => bundle.functions.filter((f) => f.functionName === name).reduce((n, f) => n + (f.ranges[0]?.count ?? 0), 0);
+  return { ran, builtins: JSON.parse(readFileSync(join(dir, 'builtins.json'), 'utf8')) as string[] };
+}
+
+t.test('output without colour evaluates neither chalk nor fastest-levenshtein, and NEPHO_HOME spares loading node:os', async (t) => {
+  const CHALK = 'node_modules/chalk/source/index.js';
+  const LEVENSHTEIN = 'node_modules/fastest-levenshtein/mod.js';
+  const plain = bundleCoverage(t, ['cloudlet:list'], { NO_COLOR: '1' });
+  t.equal(plain.ran(CHALK), 0, 'chalk not evaluated');
+  t.equal(plain.ran(LEVENSHTEIN), 0, 'fastest-levenshtein not evaluated');
+  t.notOk(plain.builtins.includes('NativeModule os'), 'node:os not loaded');
+  // The same bundle evaluates them when they are needed: colour, a mistyped command, no HOME.
+  const coloured = bundleCoverage(t, ['cloudlet:lst'], { FORCE_COLOR: '1' });
+  t.equal(coloured.ran(CHALK), 1, 'chalk evaluated once for colour');
+  t.equal(coloured.ran(LEVENSHTEIN), 1, 'fastest-levenshtein evaluated once for a suggestion');
+});
+
+t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
+  // One character beyond ASCII, even in a comment, makes V8 hold a whole file as two-byte text.
+  const files = [
+    join(ROOT, 'dist', 'cli.cjs'),
+    join(ROOT, 'dist', 'boot.cjs'),
+    ...readdirSync(join(ROOT, 'dist', 'lazy'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join(ROOT, 'dist', 'lazy', f)),
+  ];
+  t.ok(files.length > 10, 'the start-up bundle, the loader and the modules loaded on demand');
+  const beyond = files.filter((file) => readFileSync(file).some((byte) => byte > 0x7f));
+  t.same(beyond, [], 'no byte beyond ASCII');
 });

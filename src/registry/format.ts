@@ -159,6 +159,7 @@ export class IndexParser {
 
   /** Take the next chunk of the document. Throws a NephoError when the document is refused. */
   push(text: string): void {
+    this.backslash = -1;
     let i = 0;
     const n = text.length;
     while (i < n) {
@@ -311,18 +312,10 @@ export class IndexParser {
     const n = text.length;
     const from = this.pieces.length === 0 ? this.captureStart : 0;
     if (this.capture === Capture.Str) {
-      let escaped = this.escaped;
-      for (; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) {
-          this.finishCapture(text.slice(from, i + 1));
-          return i + 1;
-        }
-      }
-      this.escaped = escaped;
-      return n;
+      const close = this.stringEnd(text, i, this.escaped);
+      if (close < 0) return n;
+      this.finishCapture(text.slice(from, close + 1));
+      return close + 1;
     }
     if (this.capture === Capture.Primitive) {
       for (; i < n; i++) {
@@ -340,13 +333,19 @@ export class IndexParser {
     // Nesting inside the value counts from the depth where it began.
     const room = MAX_INDEX_DEPTH - this.depth;
     for (; i < n; i++) {
-      const c = text.charCodeAt(i);
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) inString = false;
+        // Most of an entry is the text of its strings: jump over each to its closing quote.
+        const close = this.stringEnd(text, i, escaped);
+        escaped = this.escaped;
+        if (close < 0) {
+          i = n;
+          break;
+        }
+        inString = false;
+        i = close;
         continue;
       }
+      const c = text.charCodeAt(i);
       if (c === 0x22) inString = true;
       else if (c === 0x2c) commas++;
       else if (c === 0x7b || c === 0x5b) {
@@ -370,6 +369,46 @@ export class IndexParser {
     this.inString = inString;
     this.escaped = escaped;
     return n;
+  }
+
+  /**
+   * Where in the current chunk the next backslash lies at or after the last
+   * place one was looked for (the chunk's length when there is none; -1 not
+   * looked for yet). Most documents have none, or few: one search a chunk.
+   */
+  private backslash = -1;
+
+  /**
+   * The closing quote of the string whose text goes on at `i` (`escaped`: the
+   * character before `i` was a backslash escaping it), or -1 when the chunk
+   * ends first (then `escaped` says how it ended). A string without a
+   * backslash is found by one native search; one with escapes is walked.
+   */
+  private stringEnd(text: string, i: number, escaped: boolean): number {
+    const n = text.length;
+    if (!escaped) {
+      const quote = text.indexOf('"', i);
+      let backslash = this.backslash;
+      if (backslash < i) {
+        backslash = text.indexOf('\\', i);
+        this.backslash = backslash = backslash < 0 ? n : backslash;
+      }
+      if (backslash >= (quote < 0 ? n : quote)) {
+        this.escaped = false;
+        return quote;
+      }
+    }
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (escaped) escaped = false;
+      else if (c === 0x5c) escaped = true;
+      else if (c === 0x22) {
+        this.escaped = false;
+        return i;
+      }
+    }
+    this.escaped = escaped;
+    return -1;
   }
 
   /** The captured value is complete (`last` is its text in the current chunk): parse it and act on it. */
@@ -565,15 +604,21 @@ function parseEntry(id: string, entry: unknown, indexUrl: string): RegistryCloud
     seen.add(normal);
     if (typeof v.ref !== 'string') throw new Error(`${where}.ref is missing`);
     assertSafeRef(v.ref, `${where}.ref`);
-    if (typeof v.commit !== 'string' || !/^[0-9a-f]{40}$/.test(v.commit)) throw new Error(`${where}.commit must be a 40-character commit id`);
+    if (typeof v.commit !== 'string' || v.commit.length !== 40 || !lowerHex(v.commit, 0)) throw new Error(`${where}.commit must be a 40-character commit id`);
     const version: RegistryVersion = { version: normal, ref: v.ref, commit: v.commit };
     if (v.digest !== undefined) {
-      if (typeof v.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(v.digest)) throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
+      if (typeof v.digest !== 'string' || v.digest.length !== 71 || !v.digest.startsWith('sha256:') || !lowerHex(v.digest, 7)) {
+        throw new Error(`${where}.digest must be sha256:<64 hex digits>`);
+      }
       version.digest = v.digest;
     }
     return version;
   });
-  versions.sort(versions.every((v) => PLAIN_VERSION.test(v.version)) ? newerPlain : (a, b) => semver.rcompare(a.version, b.version));
+  const newer = versions.every((v) => PLAIN_VERSION.test(v.version))
+    ? newerPlain
+    : (a: RegistryVersion, b: RegistryVersion) => semver.rcompare(a.version, b.version);
+  // Registries list versions newest first: a list already in order is only checked, not sorted.
+  if (!versions.every((v, i) => i === 0 || newer(versions[i - 1]!, v) <= 0)) versions.sort(newer);
 
   const cloudlet: RegistryCloudlet = { id, keywords: (keywords as string[]).map(plainText), source: resolved, versions };
   for (const key of ['summary', 'description', 'author', 'license', 'project_page'] as const) {
@@ -596,13 +641,26 @@ function validVersion(text: string): string | null {
   return PLAIN_VERSION.test(text) ? text : semver.valid(text);
 }
 
+/** Whether `text` from `from` to its end is lowercase hexadecimal digits (a regular expression costs more, a few times per entry). */
+function lowerHex(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
 /** semver.rcompare for two plain versions. */
 function newerPlain(a: RegistryVersion, b: RegistryVersion): number {
-  const x = a.version.split('.');
-  const y = b.version.split('.');
-  for (let i = 0; i < 3; i++) {
-    const d = Number(y[i]) - Number(x[i]);
-    if (d !== 0) return d;
+  const x = a.version;
+  const y = b.version;
+  // Read both three-number versions a number at a time, digit by digit: no strings or arrays made.
+  for (let i = 0, j = 0; i < x.length || j < y.length; i++, j++) {
+    let m = 0;
+    let n = 0;
+    for (let c = x.charCodeAt(i); i < x.length && c !== 0x2e; c = x.charCodeAt(++i)) m = m * 10 + c - 0x30;
+    for (let c = y.charCodeAt(j); j < y.length && c !== 0x2e; c = y.charCodeAt(++j)) n = n * 10 + c - 0x30;
+    if (m !== n) return n - m;
   }
   return 0;
 }

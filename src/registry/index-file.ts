@@ -35,7 +35,8 @@ export class IndexFileBuilder {
 
   /** Add a valid entry; returns its number (in the order entries were added). */
   add(cloudlet: RegistryCloudlet): number {
-    this.drop(cloudlet.id);
+    const earlier = this.byId.get(cloudlet.id);
+    if (earlier !== undefined) this.live[earlier] = false;
     const input = this.ids.length;
     this.ids.push(cloudlet.id);
     this.starts.push(this.out.offset);

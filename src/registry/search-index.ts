@@ -70,8 +70,12 @@ function clean(text: string | undefined): string {
  * `[id, keywords, summary, description]`, keywords joined by spaces.
  */
 export function searchFields(cloudlet: RegistryCloudlet): string[] {
-  const line = `${cloudlet.id}\t${clean(cloudlet.keywords.join(' '))}\t${clean(cloudlet.summary)}\t${clean(cloudlet.description)}`.toLowerCase();
-  return line.split('\t');
+  return searchLine(cloudlet).split('\t');
+}
+
+/** searchFields as the one line they are stored as, tab-separated. */
+function searchLine(cloudlet: RegistryCloudlet): string {
+  return `${cloudlet.id}\t${clean(cloudlet.keywords.join(' '))}\t${clean(cloudlet.summary)}\t${clean(cloudlet.description)}`.toLowerCase();
 }
 
 /**
@@ -94,34 +98,14 @@ export function termScore(term: string, fields: string[]): number {
   return 0;
 }
 
-/** Each token of an entry's fields with where it occurs (FLAG_*). */
-function tokensOf(fields: string[]): Map<string, number> {
-  const tokens = new Map<string, number>();
-  const add = (text: string, flag: number) => {
-    for (const token of text.split(SEPARATORS)) if (token !== '') tokens.set(token, (tokens.get(token) ?? 0) | flag);
-  };
-  const [id = '', keywords = '', summary = '', description = ''] = fields;
-  add(id, FLAG_ID);
-  // A name starts with a letter or digit: its first token is where it starts.
-  const name = id.slice(id.indexOf('/') + 1).split(SEPARATORS);
-  tokens.set(name[0]!, tokens.get(name[0]!)! | FLAG_NAME_FIRST | (name.length === 1 ? FLAG_NAME_WHOLE : 0));
-  add(keywords, FLAG_KEYWORDS);
-  for (const word of keywords.split(' ')) {
-    if (word !== '' && !SEPARATORS.test(word)) tokens.set(word, tokens.get(word)! | FLAG_KEYWORD_WORD);
-  }
-  add(summary, FLAG_SUMMARY);
-  add(description, FLAG_DESCRIPTION);
-  return tokens;
-}
-
 /** A byte array that grows as it is appended to. */
 class Bytes {
   buf = Buffer.allocUnsafe(1 << 16);
   length = 0;
 
   append(text: string): void {
-    const need = Buffer.byteLength(text);
-    this.reserve(need);
+    // UTF-8 takes at most three bytes per UTF-16 unit: room for that spares measuring the text first.
+    this.reserve(3 * text.length);
     this.length += this.buf.write(text, this.length);
   }
 
@@ -148,10 +132,141 @@ class Ints {
   }
 }
 
+/** SEPARATOR[c] is 1 for each ASCII code that separates tokens (as SEPARATORS matches). */
+const SEPARATOR = Uint8Array.from({ length: 128 }, (_, c) => (c <= 0x2f || (c >= 0x3a && c <= 0x60) || c >= 0x7b ? 1 : 0));
+
+/** classOf by relation and flags, as one table: CLASSES[relation * 128 + flags]. */
+const CLASSES = Uint8Array.from({ length: 3 * 128 }, (_, i) => CLASS[Math.floor(i / 128)]![i % 128]!);
+
+/** An array of 32-bit integers that grows to any size, addressed directly. */
+function grown(array: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  if (size <= array.length) return array;
+  const bigger = new Int32Array(Math.max(2 * array.length, size));
+  bigger.set(array);
+  return bigger;
+}
+
+/**
+ * The tokens seen while building, numbered in order of first appearance. A
+ * hash table over their UTF-16 units: a token is found in the text it occurs
+ * in without becoming a string of its own. The hash is seeded at random, so a
+ * hostile index cannot choose tokens that all collide.
+ */
+class Vocabulary {
+  /** Token number + 1 per slot; 0 is free. */
+  private table = new Int32Array(1 << 12);
+  private hashes = new Int32Array(1 << 10);
+  /** Where each token's units start in `units` (and, at `size`, where the next would). */
+  private starts = new Int32Array(1 << 10);
+  private units = new Uint16Array(1 << 14);
+  /** For each token, where its one-character terms start in `unigrams` (see `unigramsOf`). */
+  private unigramStarts = new Int32Array(1 << 10);
+  /** Per token, `UNIGRAM_INDEX * 4 + relation` for each distinct letter or digit it holds. */
+  private unigramCodes = new Int32Array(1 << 12);
+  private unigramLength = 0;
+  /** How many tokens. */
+  size = 0;
+  /** The seed of the hash. */
+  readonly seed = (Math.random() * 0x100000000) | 0;
+
+  /** The number of the token `text[from..to)` whose hash (see `mix`) is `hash`; a new token is added. */
+  intern(text: string, from: number, to: number, hash: number): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    const length = to - from;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const k = table[slot]! - 1;
+      if (k < 0) {
+        table[slot] = this.add(text, from, to, hash) + 1;
+        if (2 * this.size > table.length) this.rehash();
+        return this.size - 1;
+      }
+      if (this.hashes[k] !== hash) continue;
+      const at = this.starts[k]!;
+      if (this.starts[k + 1]! - at !== length) continue;
+      let j = 0;
+      while (j < length && this.units[at + j] === text.charCodeAt(from + j)) j++;
+      if (j === length) return k;
+    }
+  }
+
+  /** The token numbered `k` as a string. */
+  word(k: number): string {
+    const units = this.units.subarray(this.starts[k]!, this.starts[k + 1]!);
+    return units.length < 64 ? String.fromCharCode(...units) : Buffer.from(units.buffer, units.byteOffset, units.byteLength).toString('utf16le');
+  }
+
+  /** Where token `k`'s one-character terms lie in `codes()` (from, to). */
+  unigramsOf(k: number): number {
+    return this.unigramStarts[k]!;
+  }
+
+  /** The one-character terms of every token (see `unigramCodes`). */
+  codes(): Int32Array {
+    return this.unigramCodes;
+  }
+
+  private add(text: string, from: number, to: number, hash: number): number {
+    const k = this.size++;
+    this.hashes = grown(this.hashes, this.size + 1);
+    this.starts = grown(this.starts, this.size + 1);
+    this.unigramStarts = grown(this.unigramStarts, this.size + 1);
+    const at = this.starts[k]!;
+    if (at + (to - from) > this.units.length) {
+      const bigger = new Uint16Array(Math.max(2 * this.units.length, at + (to - from)));
+      bigger.set(this.units);
+      this.units = bigger;
+    }
+    for (let j = from; j < to; j++) this.units[at + j - from] = text.charCodeAt(j);
+    this.hashes[k] = hash;
+    this.starts[k + 1] = at + (to - from);
+    // Each letter or digit of the token is a one-character term found in it: equal to a token of one character, else its prefix or inside it.
+    this.unigramCodes = grown(this.unigramCodes, this.unigramLength + 36);
+    const first = text.charCodeAt(from);
+    const begin = this.unigramLength;
+    for (let j = from; j < to; j++) {
+      const c = text.charCodeAt(j);
+      const u = c < 128 ? UNIGRAM_INDEX[c]! : -1;
+      if (u < 0) continue;
+      const relation = to - from === 1 ? EQUAL : c === first ? PREFIX : INSIDE;
+      const code = u * 4 + relation;
+      let seen = false;
+      for (let q = begin; q < this.unigramLength && !seen; q++) seen = this.unigramCodes[q] === code;
+      if (!seen) this.unigramCodes[this.unigramLength++] = code;
+    }
+    this.unigramStarts[k] = begin;
+    this.unigramStarts[k + 1] = this.unigramLength;
+    return k;
+  }
+
+  private rehash(): void {
+    const table = new Int32Array(2 * this.table.length);
+    const mask = table.length - 1;
+    for (let k = 0; k < this.size; k++) {
+      let slot = this.hashes[k]! & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = k + 1;
+    }
+    this.table = table;
+  }
+}
+
+/** The final mix of a token's hash (murmur3's): every unit then moves the low bits the table is indexed by. */
+function mix(hash: number): number {
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return hash ^ (hash >>> 16);
+}
+
 /**
  * Gathers the search data of entries as an index is read (numbered in the
  * order they come), then writes the search file in order of id. Holds the
- * shown and matched text and the postings in compact arrays, not objects.
+ * shown and matched text and the postings in compact arrays, not objects:
+ * an entry's text is tokenised in one pass over its characters, each token
+ * found in the vocabulary's hash table, its postings and one-character
+ * classes kept in typed arrays.
  */
 export class SearchIndexBuilder {
   private readonly display = new Bytes();
@@ -159,10 +274,13 @@ export class SearchIndexBuilder {
   private readonly idLengths = new Ints();
   private readonly text = new Bytes();
   private readonly textAt = new Ints();
-  private readonly vocabulary = new Map<string, number>();
+  private readonly vocabulary = new Vocabulary();
   private readonly tokens = new Ints();
   private readonly flags = new Ints();
   private readonly postingsAt = new Ints();
+  /** Per token: the entry (its number + 1) that last held it, and where that entry's posting of it is. */
+  private lastEntry = new Int32Array(1 << 10);
+  private lastPosting = new Int32Array(1 << 10);
   private unigrams: Uint8Array = new Uint8Array(UNIGRAMS.length * 1024);
   private capacity = 1024;
   private count = 0;
@@ -174,32 +292,90 @@ export class SearchIndexBuilder {
     this.displayAt.push(this.display.length);
     this.idLengths.push(cloudlet.id.length);
     this.display.append(`${cloudlet.id}\t${cloudlet.versions[0]?.version ?? ''}\t${clean(cloudlet.summary)}\n`);
-    const fields = searchFields(cloudlet);
+    const line = searchLine(cloudlet);
     this.textAt.push(this.text.length);
-    this.text.append(`${fields.join('\t')}\n`);
+    this.text.append(`${line}\n`);
     this.postingsAt.push(this.tokens.length);
     if (input >= this.capacity) this.grow();
+    this.tokenise(line, cloudlet.id.indexOf('/') + 1, input);
+    this.classify(input);
+  }
+
+  /**
+   * Post every token of an entry's lowercased line (`id\tkeywords\tsummary\tdescription`)
+   * once, with the fields it occurs in (FLAG_*), as `tokensOf` defined them:
+   * the id's tokens; the name's first token (at `nameAt`: ids are owner/name
+   * in lowercase ASCII, so the line starts with the id as it is), and whether it is the whole name;
+   * a keyword word that is one token; keywords, summary, description.
+   */
+  private tokenise(line: string, nameAt: number, input: number): void {
+    const vocabulary = this.vocabulary;
+    const mark = input + 1;
+    let nameFlags = FLAG_NAME_FIRST;
+    let field = 0;
+    let fieldAt = 0;
+    let start = -1;
+    let hash = 0;
+    const n = line.length;
+    for (let j = 0; j <= n; j++) {
+      const c = j < n ? line.charCodeAt(j) : 0x09;
+      if (c >= 128 || SEPARATOR[c] === 0) {
+        if (start < 0) {
+          start = j;
+          hash = vocabulary.seed;
+        }
+        hash = Math.imul(hash ^ c, 0x01000193);
+        continue;
+      }
+      if (start >= 0) {
+        let flag: number;
+        if (field === 0) {
+          flag = FLAG_ID;
+          if (start === nameAt) {
+            // The name is one token when it ends where this token does.
+            if (c === 0x09) nameFlags |= FLAG_NAME_WHOLE;
+            flag |= nameFlags;
+          }
+        } else if (field === 1) {
+          flag = FLAG_KEYWORDS;
+          if ((start === fieldAt || line.charCodeAt(start - 1) === 0x20) && (c === 0x20 || c === 0x09)) flag |= FLAG_KEYWORD_WORD;
+        } else flag = field === 2 ? FLAG_SUMMARY : FLAG_DESCRIPTION;
+        const k = vocabulary.intern(line, start, j, mix(hash));
+        if (k >= this.lastEntry.length) {
+          this.lastEntry = grown(this.lastEntry, k + 1);
+          this.lastPosting = grown(this.lastPosting, k + 1);
+        }
+        if (this.lastEntry[k] === mark) this.flags.data[this.lastPosting[k]!]! |= flag;
+        else {
+          this.lastEntry[k] = mark;
+          this.lastPosting[k] = this.flags.length;
+          this.tokens.push(k);
+          this.flags.push(flag);
+        }
+        start = -1;
+      }
+      if (c === 0x09) {
+        field++;
+        fieldAt = j + 1;
+      }
+    }
+  }
+
+  /** Every letter and digit of the entry's tokens is a one-character term: keep its best class in the entry. */
+  private classify(input: number): void {
     const unigrams = this.unigrams;
     const capacity = this.capacity;
-    for (const [token, flags] of tokensOf(fields)) {
-      let id = this.vocabulary.get(token);
-      if (id === undefined) {
-        id = this.vocabulary.size;
-        this.vocabulary.set(token, id);
-      }
-      this.tokens.push(id);
-      this.flags.push(flags);
-      // Every character of the token is a one-character term found in it.
-      const first = token.charCodeAt(0);
-      const equal = CLASS[EQUAL]![flags]!;
-      const prefix = CLASS[PREFIX]![flags]!;
-      const inside = CLASS[INSIDE]![flags]!;
-      for (let j = 0; j < token.length; j++) {
-        const c = token.charCodeAt(j);
-        const u = c < 128 ? UNIGRAM_INDEX[c]! : -1;
-        if (u < 0) continue;
-        const cls = token.length === 1 ? equal : c === first ? prefix : inside;
-        const at = u * capacity + input;
+    const codes = this.vocabulary.codes();
+    const tokens = this.tokens.data;
+    const flags = this.flags.data;
+    for (let p = this.postingsAt.data[input]!; p < this.tokens.length; p++) {
+      const k = tokens[p]!;
+      const f = flags[p]!;
+      const to = this.vocabulary.unigramsOf(k + 1);
+      for (let q = this.vocabulary.unigramsOf(k); q < to; q++) {
+        const code = codes[q]!;
+        const cls = CLASSES[(code & 3) * 128 + f]!;
+        const at = (code >> 2) * capacity + input;
         if (cls > unigrams[at]!) unigrams[at] = cls;
       }
     }
@@ -232,18 +408,25 @@ export class SearchIndexBuilder {
       out.section('idlen', idLengths);
 
       // Tokens in code-unit order; those only dropped entries held are left out.
-      const counts = new Int32Array(this.vocabulary.size);
+      const size = this.vocabulary.size;
+      const counts = new Int32Array(size);
       const tokenOf = this.tokens.data;
       const postingsAt = this.postingsAt.data;
       for (let r = 0; r < n; r++) {
         const input = order[r]!;
         for (let p = postingsAt[input]!; p < postingsAt[input + 1]!; p++) counts[tokenOf[p]!]!++;
       }
-      const words = [...this.vocabulary.keys()].filter((word) => counts[this.vocabulary.get(word)!]! > 0).sort(compareIds);
-      const rank = new Int32Array(this.vocabulary.size).fill(-1);
+      const live: number[] = [];
+      const text: string[] = [];
+      for (let k = 0; k < size; k++) {
+        text.push(counts[k]! > 0 ? this.vocabulary.word(k) : '');
+        if (counts[k]! > 0) live.push(k);
+      }
+      live.sort((a, b) => compareIds(text[a]!, text[b]!));
+      const words = live.map((k) => text[k]!);
+      const rank = new Int32Array(size).fill(-1);
       const starts = new Uint32Array(words.length + 1);
-      words.forEach((word, k) => {
-        const id = this.vocabulary.get(word)!;
+      live.forEach((id, k) => {
         rank[id] = k;
         starts[k + 1] = starts[k]! + counts[id]!;
       });

@@ -73,15 +73,29 @@ export class CheckedFileWriter {
 
   /** Append bytes (a string is written as UTF-8). */
   write(data: Uint8Array | string): void {
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    this.checksum(bytes);
-    this.length += bytes.length;
-    if (this.buffered + bytes.length > this.buffer.length) this.flush();
-    if (bytes.length > this.buffer.length) writeAll(this.fd, bytes);
-    else {
-      this.buffer.set(bytes, this.buffered);
-      this.buffered += bytes.length;
+    if (typeof data === 'string') {
+      // Straight into the buffer when it surely fits (UTF-8 takes at most three bytes per UTF-16 unit): no Buffer per string.
+      if (3 * data.length > this.buffer.length - this.buffered) {
+        this.flush();
+        if (3 * data.length > this.buffer.length) {
+          this.write(Buffer.from(data));
+          return;
+        }
+      }
+      const written = this.buffer.write(data, this.buffered);
+      this.buffered += written;
+      this.length += written;
+      return;
     }
+    if (this.buffered + data.length > this.buffer.length) this.flush();
+    if (data.length > this.buffer.length) {
+      this.checksum(data);
+      writeAll(this.fd, data);
+    } else {
+      this.buffer.set(data, this.buffered);
+      this.buffered += data.length;
+    }
+    this.length += data.length;
   }
 
   /** Start the section `name` at the current offset. */
@@ -111,8 +125,8 @@ export class CheckedFileWriter {
    */
   finish(generation: string, extra: Record<string, unknown> = {}): number {
     if (this.open) throw new Error(`section ${this.open.name} is still open`);
-    if (this.blockFill > 0) this.crcs.push(this.blockCrc);
     this.flush();
+    if (this.blockFill > 0) this.crcs.push(this.blockCrc);
     const table = Buffer.allocUnsafe(4 * this.crcs.length);
     this.crcs.forEach((crc, i) => table.writeUInt32LE(crc >>> 0, 4 * i));
     const directory = Buffer.from(JSON.stringify({ ...extra, sections: this.sections }));
@@ -154,9 +168,12 @@ export class CheckedFileWriter {
     }
   }
 
+  /** Write out what is buffered; its checksums are taken here, a block at a time, rather than write by write. */
   private flush(): void {
     if (this.buffered === 0) return;
-    writeAll(this.fd, this.buffer.subarray(0, this.buffered));
+    const bytes = this.buffer.subarray(0, this.buffered);
+    this.checksum(bytes);
+    writeAll(this.fd, bytes);
     this.buffered = 0;
   }
 }
