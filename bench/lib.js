@@ -18,7 +18,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * The built CLI entry point that users run: in the repository until
  * `snapshotPackage` points it at a copy.
  */
-export let BIN = join(ROOT, 'bin', 'nepho.cjs');
+export let BIN = join(ROOT, 'dist', 'nepho.cjs');
 /** The Node binary running the benchmarks; every child uses the same one. */
 export const NODE = process.execPath;
 /** GNU time, when installed: the simplest way to read a child's peak RSS. */
@@ -83,11 +83,11 @@ export async function snapshotPackage({ attempts = 10 } = {}) {
     const dir = tempDir('nepho-bench-pkg-');
     try {
       cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
-      for (const entry of pkg.files ?? ['bin', 'dist']) {
+      for (const entry of pkg.files ?? ['dist']) {
         if (existsSync(join(ROOT, entry))) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true });
       }
       symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-      const bin = join(dir, 'bin', 'nepho.cjs');
+      const bin = join(dir, 'dist', 'nepho.cjs');
       const check = spawnSync(NODE, [bin, '--version'], {
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NEPHO_HOME: join(dir, 'home') },

@@ -17,7 +17,7 @@
 // so the build fails when a module not listed in SHARED joins both.
 // tsc only type-checks (npm run build runs it first).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -269,22 +269,26 @@ const cli = asciiOnly(OWN_IMPORT + bundled);
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 writeFileSync(join(ROOT, 'dist/cli.cjs'), cli);
 
-// 2. The loader bin/nepho.cjs requires: it runs the start-up bundle through
-//    Node's compile cache where Node has one, else through a V8 code cache of
-//    its own keyed by the bundle's content hash (src/boot.ts; the two are
-//    described in docs/performance.md).
-await build({
+// 2. The executable, dist/nepho.cjs (package.json's bin, src/main.ts), with
+//    the loader inside it: it runs the start-up bundle through Node's compile
+//    cache where Node has one, else through a V8 code cache of its own keyed
+//    by the bundle's content hash (src/boot.ts; the two are described in
+//    docs/performance.md). dist/boot.cjs is the loader alone, for tests that
+//    hand it a stand-in for node:module.
+const loader = {
   absWorkingDir: ROOT,
-  entryPoints: ['src/boot.ts'],
-  outfile: 'dist/boot.cjs',
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   define: { NEPHO_BUILD_ID: JSON.stringify(createHash('sha256').update(cli).digest('hex').slice(0, 16)) },
+  plugins: [trims],
   legalComments: 'none',
   logLevel: 'warning',
-});
+};
+await build({ ...loader, entryPoints: ['src/main.ts'], outfile: 'dist/nepho.cjs', banner: { js: '#!/usr/bin/env node' } });
+chmodSync(join(ROOT, 'dist', 'nepho.cjs'), 0o755);
+await build({ ...loader, entryPoints: ['src/boot.ts'], outfile: 'dist/boot.cjs' });
 
 // 3. Everything loaded on demand, split into shared chunks.
 const onDemand = await build({

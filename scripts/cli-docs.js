@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'nepho.cjs');
+const BIN = join(ROOT, 'dist', 'nepho.cjs');
 const env = { ...process.env, COLUMNS: '100', NO_COLOR: '1', NEPHO_HOME: join(ROOT, 'dist', 'docs-home') };
 const help = (args) => execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
 

@@ -95,7 +95,7 @@ export function isCommandWord(word: string): boolean {
 /**
  * Build the CLI for `argv`. clipanion's `-h` and `-v` commands are needed
  * only when no command matched the first word: `nepho --help` and `nepho
- * --version` are answered before (run, bin/nepho.cjs), and a command's own
+ * --version` are answered before (run, src/main.ts), and a command's own
  * `--help` is clipanion's parser's, not a command.
  */
 export function buildCli(argv: readonly string[], stderr: Sink, colors: boolean, env: NodeJS.ProcessEnv = process.env): NephoCli {

@@ -82,8 +82,8 @@ t.test('caches are kept for command words and the general help only', handMade, 
 t.test('a bundle edited in place never runs from the cache of what it was', handMade, async (t) => {
   // A copy of the start-up files: V8 checks only a cached script's length, so an edit that keeps it would pass.
   const copy = tempDir(t);
-  for (const file of ['bin/nepho.cjs', 'dist/boot.cjs', 'dist/cli.cjs', 'package.json']) cpSync(join(ROOT, file), join(copy, file));
-  const bin = join(copy, 'bin', 'nepho.cjs');
+  for (const file of ['dist/nepho.cjs', 'dist/cli.cjs', 'package.json']) cpSync(join(ROOT, file), join(copy, file));
+  const bin = join(copy, 'dist', 'nepho.cjs');
   const home = tempDir(t);
   const help = () => runNode([bin, '--help'], home);
   t.match(help(), /List installed cloudlets/);
@@ -325,13 +325,14 @@ t.test('output without colour evaluates neither chalk nor fastest-levenshtein, a
 t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
   // One character beyond ASCII, even in a comment, makes V8 hold a whole file as two-byte text.
   const files = [
+    join(ROOT, 'dist', 'nepho.cjs'),
     join(ROOT, 'dist', 'cli.cjs'),
     join(ROOT, 'dist', 'boot.cjs'),
     ...readdirSync(join(ROOT, 'dist', 'lazy'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.js'))
       .map((f) => join(ROOT, 'dist', 'lazy', f)),
   ];
-  t.ok(files.length > 10, 'the start-up bundle, the loader and the modules loaded on demand');
+  t.ok(files.length > 10, 'the executable, the start-up bundle, the loader and the modules loaded on demand');
   const beyond = files.filter((file) => readFileSync(file).some((byte) => byte > 0x7f));
   t.same(beyond, [], 'no byte beyond ASCII');
 });
