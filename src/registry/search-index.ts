@@ -67,19 +67,14 @@ function clean(text: string | undefined): string {
 
 /**
  * The text terms are matched against, lowercased as one line:
- * `[id, keywords, summary, description]`, keywords joined by spaces.
+ * `id\tkeywords\tsummary\tdescription`, keywords joined by spaces.
  */
-export function searchFields(cloudlet: RegistryCloudlet): string[] {
-  return searchLine(cloudlet).split('\t');
-}
-
-/** searchFields as the one line they are stored as, tab-separated. */
 function searchLine(cloudlet: RegistryCloudlet): string {
   return `${cloudlet.id}\t${clean(cloudlet.keywords.join(' '))}\t${clean(cloudlet.summary)}\t${clean(cloudlet.description)}`.toLowerCase();
 }
 
 /**
- * The score of one lowercased term in one entry's fields (see searchFields):
+ * The score of one lowercased term in one entry's fields (the tab-separated parts of searchLine):
  * 1000 when it is the name or the id, 600 when the name starts with it, 400
  * when the id holds it, 100 when it is one of the keywords' words, 60 when
  * the keywords hold it, 10 for the summary, 1 for the description, else 0.
@@ -132,8 +127,8 @@ class Ints {
   }
 }
 
-/** SEPARATOR[c] is 1 for each ASCII code that separates tokens (as SEPARATORS matches). */
-const SEPARATOR = Uint8Array.from({ length: 128 }, (_, c) => (c <= 0x2f || (c >= 0x3a && c <= 0x60) || c >= 0x7b ? 1 : 0));
+/** SEPARATOR[c] is 1 for each ASCII code that separates tokens: SEPARATORS as a table. */
+const SEPARATOR = Uint8Array.from({ length: 128 }, (_, c) => (SEPARATORS.test(String.fromCharCode(c)) ? 1 : 0));
 
 /** classOf by relation and flags, as one table: CLASSES[relation * 128 + flags]. */
 const CLASSES = Uint8Array.from({ length: 3 * 128 }, (_, i) => CLASS[Math.floor(i / 128)]![i % 128]!);
@@ -302,11 +297,12 @@ export class SearchIndexBuilder {
   }
 
   /**
-   * Post every token of an entry's lowercased line (`id\tkeywords\tsummary\tdescription`)
-   * once, with the fields it occurs in (FLAG_*), as `tokensOf` defined them:
-   * the id's tokens; the name's first token (at `nameAt`: ids are owner/name
-   * in lowercase ASCII, so the line starts with the id as it is), and whether it is the whole name;
-   * a keyword word that is one token; keywords, summary, description.
+   * Post every token of an entry's lowercased line
+   * (`id\tkeywords\tsummary\tdescription`) once, with the fields it occurs
+   * in (FLAG_*): the id's tokens; the name's first token (at `nameAt`: ids
+   * are owner/name in lowercase ASCII, so the line starts with the id as it
+   * is), and whether it is the whole name; a keyword word that is one token;
+   * keywords, summary, description.
    */
   private tokenise(line: string, nameAt: number, input: number): void {
     const vocabulary = this.vocabulary;
@@ -702,7 +698,7 @@ export class SearchIndex {
     return -1;
   }
 
-  /** Entry `e`'s lowercased fields (see searchFields). */
+  /** Entry `e`'s lowercased fields (the parts of searchLine). */
   fields(e: number): string[] {
     const bytes = this.record('text', e);
     return bytes.toString('utf8', this.at, this.end).split('\t');
