@@ -501,6 +501,8 @@ function writeRecords(out: CheckedFileWriter, name: string, offsets: string, dat
 
 /** Bytes read per window when a result holds a good part of the entries (see checkShown). */
 const WINDOW = 256 * 1024;
+/** Records whose offsets are read one at a time before a section's offsets are read whole. */
+const SPARSE_LOOKUPS = 64;
 
 /** One hit as it is shown. */
 export interface ShownEntry {
@@ -559,6 +561,30 @@ export class SearchIndex {
     return offsets;
   }
 
+  /** Records looked up one at a time so far, by offsets section. */
+  private readonly sparse = { doff: 0, toff: 0 };
+  private readonly pair = Buffer.allocUnsafe(BLOCK_SIZE * 2);
+
+  /**
+   * Where record `e` of a section starts and ends (offsets `e` and `e + 1`).
+   * The first SPARSE_LOOKUPS records are read alone, with the one or two
+   * blocks that hold their offsets (a rare name's search looks up a handful:
+   * a hundred thousand entries' offsets are 400 KB); after that the whole
+   * section, once.
+   */
+  private span(name: 'doff' | 'toff', e: number): [start: number, end: number] {
+    const cached = name === 'doff' ? this.doff : this.toff;
+    if (cached || ++this.sparse[name] > SPARSE_LOOKUPS) {
+      const offsets = cached ?? this.offsets(name);
+      return [offsets[e]!, offsets[e + 1]!];
+    }
+    const [at, length] = this.file.section(name);
+    if (length !== 4 * (this.count + 1)) throw new DamagedCacheError(this.file.path, `its '${name}' section does not match its entry count`);
+    if (e < 0 || e >= this.count) throw new DamagedCacheError(this.file.path, `no entry ${e} in its '${name}' section`);
+    const bytes = this.file.read(at + 4 * e, 8, this.pair);
+    return [bytes.readUInt32LE(0), bytes.readUInt32LE(4)];
+  }
+
   /**
    * Read the display records of `entries` now, so that every block they lie
    * in is checked before anything is shown (a damaged block then throws
@@ -583,10 +609,8 @@ export class SearchIndex {
    * Sets `at` and `end` to where the record lies in the returned buffer.
    */
   private record(section: 'display' | 'text', e: number, alone = false): Buffer {
-    const offsets = this.offsets(section === 'display' ? 'doff' : 'toff');
+    const [start, end] = this.span(section === 'display' ? 'doff' : 'toff', e);
     const [base, size] = section === 'display' ? this.display : this.text;
-    const start = offsets[e]!;
-    const end = offsets[e + 1]!;
     if (end <= start || end > size) throw new DamagedCacheError(this.file.path, `${section} record ${e} lies outside its section`);
     if (alone) {
       this.at = 0;

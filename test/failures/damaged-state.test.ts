@@ -238,3 +238,28 @@ t.test('a develop link whose record is truncated: the hint links it again, rewri
   t.equal(after.code, 0, after.stderr);
   t.match(JSON.parse(after.stdout), [{ name: 'local/tool', develop: true, source: dev.dir, damaged: null }]);
 });
+
+t.test("a garbled byte among a search file's record offsets is caught when a few records are looked up alone", async (t) => {
+  // A rare term's hits read their records' offsets one at a time (SPARSE_LOOKUPS in
+  // src/registry/search-index.ts) instead of the whole section: the block they lie in is checked all the same.
+  const { server, home, dir, pristine } = await homeWithCache(t);
+  const file = join(dir, 'search.bin');
+  const bytes = readFileSync(file);
+  const footer = bytes.subarray(bytes.length - 40);
+  const dataLength = footer.readUInt32LE(24) + footer.readUInt32LE(28) * 2 ** 32;
+  const directoryLength = footer.readUInt32LE(32);
+  const directory = JSON.parse(bytes.toString('utf8', bytes.length - 40 - directoryLength, bytes.length - 40)) as {
+    sections: Record<string, [number, number]>;
+  };
+  t.ok(directory.sections.doff![1] > 4 && directory.sections.doff![0] + directory.sections.doff![1] <= dataLength, 'the display offsets are a section');
+  // The start of the second record (acme/wiki): an offset that still lies inside the section, so only the checksum tells.
+  bytes[directory.sections.doff![0] + 4] = bytes[directory.sections.doff![0] + 4]! ^ 0x01;
+  writeFileSync(file, bytes);
+  const before = server.requests.length;
+  const { r, names } = await search(home, 'wiki');
+  t.equal(r.code, 0, r.stderr);
+  t.same(names, ['acme/wiki'], 'the right hit, from the rebuilt file');
+  t.match(r.stderr, /cached search file damaged \(.*: the block at byte \d+ does not match its checksum\); rebuilt from the cached index$/m);
+  t.equal(server.requests.length, before, 'no request to the registry');
+  t.same(readFileSync(file), pristine.search, 'rebuilt as it was');
+});
