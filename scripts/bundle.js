@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC = join(ROOT, 'src');
@@ -195,6 +195,64 @@ function sourceFile(resolveDir, path) {
 
 const posix = (path) => path.split(sep).join('/');
 
+// The AWS SDK loads from node_modules, only in the commands that talk to AWS;
+// so does the team server's stack, only in the server commands (PGlite finds
+// its WASM and data files beside its own module, which bundling would break).
+const EXTERNAL = ['typanion', '@aws-sdk/*', '@smithy/*', 'fastify', '@fastify/*', 'pg', '@electric-sql/pglite'];
+
+/**
+ * Node's own modules a module under dist/lazy loads on first use rather than
+ * when it loads: loading crypto alone costs a sixth of a bare `node -e 0`, and
+ * a search needs none of them. fs and path are loaded before nepho starts.
+ */
+const ON_FIRST_USE_EXEMPT = new Set(['node:fs', 'node:path']);
+
+/** Each line that names the source of what follows, as esbuild writes them: kept through the transform as legal comments. */
+const SOURCE_COMMENT = /^\/\/ ((?:src|node_modules)\/\S+)$/gm;
+
+/**
+ * One chunk of the on-demand build (an ES module, `file` under dist/) as the
+ * CommonJS module src/lazy-modules.ts loads: esbuild's own conversion (which
+ * keeps imports live: each use reads the exporting module's property), then
+ *
+ * - every import() calls `__nephoImport`, which the loader passes in (on
+ *   Node 20 a vm.Script has no import() of its own); where Node requires the
+ *   module itself, the preamble makes it Node's import();
+ * - `import.meta.url` (defined as `__nephoUrl` in the build) is the file's URL;
+ * - Node's modules imported by name are loaded on first use (`__nephoBuiltin`,
+ *   a stand-in that requires the module when a name is first read).
+ *
+ * The build fails on anything it would not convert faithfully: top-level
+ * await (the transform refuses it) or an import() it did not rewrite.
+ */
+async function commonJs(code, file) {
+  const converted = await transform(code.replace(SOURCE_COMMENT, '//! $1'), {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    legalComments: 'inline',
+    sourcefile: file,
+    logLevel: 'warning',
+  });
+  let body = converted.code.replace(/^\/\/! ((?:src|node_modules)\/\S+)$/gm, '// $1');
+  const imports = (body.match(/\bimport\(/g) ?? []).length;
+  body = body.replace(/\bimport\(/g, '__nephoImport(');
+  if (/\bimport\.meta\b/.test(body)) throw new Error(`${file}: import.meta left after the transform`);
+  let builtins = 0;
+  body = body.replace(/(__toESM\()?\brequire\("(node:[a-z_/]+)"\)/g, (call, wrapped, id) => {
+    if (wrapped || ON_FIRST_USE_EXEMPT.has(id)) return call;
+    builtins++;
+    return `__nephoBuiltin(${JSON.stringify(id)})`;
+  });
+  const preamble = ['"use strict";'];
+  if (imports > 0) preamble.push('var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);');
+  if (/\b__nephoUrl\b/.test(body)) preamble.push('var __nephoUrl = require("node:url").pathToFileURL(__filename).href;');
+  if (builtins > 0) {
+    preamble.push('var __nephoBuiltin = (id) => { let m; return new Proxy({}, { get: (_, name) => (m ??= require(id))[name] }); };');
+  }
+  return asciiOnly(`${preamble.join('\n')}\n${body}`);
+}
+
 // Chunk names carry content hashes: clear the old ones so dist/ holds one build.
 rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
 
@@ -234,7 +292,7 @@ const startup = await build({
           const file = sourceFile(args.resolveDir, args.path);
           const name = posix(relative(SRC, file)).replace(/\.ts$/, '');
           lazy.set(`lazy/${name}`, file);
-          return { path: `./lazy/${name}.js`, external: true };
+          return { path: `./lazy/${name}.cjs`, external: true };
         });
       },
     },
@@ -269,10 +327,41 @@ const cli = asciiOnly(OWN_IMPORT + bundled);
 mkdirSync(join(ROOT, 'dist'), { recursive: true });
 writeFileSync(join(ROOT, 'dist/cli.cjs'), cli);
 
-// 2. The executable, dist/nepho.cjs (package.json's bin, src/main.ts), with
+// 2. Everything the commands load on demand: split into shared chunks by
+//    esbuild as ES modules, then each made a CommonJS module (commonJs below),
+//    which the loader compiles through a code cache (src/lazy-modules.ts).
+const onDemand = await build({
+  absWorkingDir: ROOT,
+  entryPoints: Object.fromEntries(lazy),
+  outdir: 'dist',
+  chunkNames: 'lazy/chunks/[name]-[hash]',
+  // CommonJS once converted, and so named: Node itself requires them where its own compile cache is used.
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  define: { 'import.meta.url': '__nephoUrl' },
+  plugins: [trims, gotUnused, quietDebug],
+  external: EXTERNAL,
+  metafile: true,
+  write: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const lazyHash = createHash('sha256').update(cli);
+for (const file of [...onDemand.outputFiles].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+  const code = await commonJs(file.text, relative(ROOT, file.path));
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, code);
+  lazyHash.update(relative(ROOT, file.path)).update('\0').update(code);
+}
+
+// 3. The executable, dist/nepho.cjs (package.json's bin, src/main.ts), with
 //    the loader inside it: it runs the start-up bundle through Node's compile
 //    cache where Node has one, else through a V8 code cache of its own keyed
-//    by the bundle's content hash (src/boot.ts; the two are described in
+//    by the build's content hash (src/boot.ts; the two are described in
 //    docs/performance.md). dist/boot.cjs is the loader alone, for tests that
 //    hand it a stand-in for node:module.
 const loader = {
@@ -281,7 +370,7 @@ const loader = {
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  define: { NEPHO_BUILD_ID: JSON.stringify(createHash('sha256').update(cli).digest('hex').slice(0, 16)) },
+  define: { NEPHO_BUILD_ID: JSON.stringify(lazyHash.digest('hex').slice(0, 16)) },
   plugins: [trims],
   legalComments: 'none',
   logLevel: 'warning',
@@ -290,11 +379,11 @@ await build({ ...loader, entryPoints: ['src/main.ts'], outfile: 'dist/nepho.cjs'
 chmodSync(join(ROOT, 'dist', 'nepho.cjs'), 0o755);
 await build({ ...loader, entryPoints: ['src/boot.ts'], outfile: 'dist/boot.cjs' });
 
-// 3. Everything loaded on demand, split into shared chunks.
-const onDemand = await build({
+// 4. What runs outside the command line, as ES modules: the nanny (its own
+//    process), `nepho/plugin` and the modules the build scripts import.
+const outside = await build({
   absWorkingDir: ROOT,
   entryPoints: {
-    ...Object.fromEntries(lazy),
     // The background process that carries long operations (formation create/destroy).
     nanny: 'src/nanny/main.ts',
     // `nepho/plugin` at run time: the contract's version (its types come from tsconfig.plugin.json).
@@ -313,7 +402,7 @@ const onDemand = await build({
     ),
   },
   outdir: 'dist',
-  chunkNames: 'lazy/chunks/[name]-[hash]',
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -323,16 +412,12 @@ const onDemand = await build({
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
   plugins: [trims, gotUnused, quietDebug],
-  // The AWS SDK loads from node_modules, only in the commands that talk to AWS;
-  // so does the team server's stack, only in the server commands (PGlite finds
-  // its WASM and data files beside its own module, which bundling would break).
-  external: ['typanion', '@aws-sdk/*', '@smithy/*', 'fastify', '@fastify/*', 'pg', '@electric-sql/pglite'],
+  external: EXTERNAL,
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
 });
-
-for (const file of Object.keys(onDemand.metafile.outputs)) {
+for (const file of Object.keys(outside.metafile.outputs)) {
   const path = join(ROOT, file);
   const code = readFileSync(path, 'utf8');
   const ascii = asciiOnly(code);

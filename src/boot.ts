@@ -9,19 +9,22 @@
  * - Node 20: a V8 code cache made by hand. nepho compiles the bundle with
  *   `vm.Script`, hands V8 the cache it wrote last time, and writes one when
  *   there was none or V8 refused it (another Node version, another build).
- *   Kept only while nepho supports a Node without the built-in one.
+ *   Kept only while nepho supports a Node without the built-in one. What the
+ *   commands load on demand (dist/lazy) comes through the same kind of
+ *   cache, one file per command word (src/lazy-modules.ts); under Node's own
+ *   cache, Node requires those modules itself.
  *
  * Both live in `$NEPHO_HOME/cache/compile`, the user's own directory: V8
  * runs cached bytecode as it is, so it must not come from a directory that
  * others can write to. Failing to read or write a cache never fails a command.
  */
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
 import { homeRefused, makeDirs, nephoHome } from './home.js';
+import { LazyModules, lazyCacheFile, replaceCacheFile } from './lazy-modules.js';
 
-/** The content hash of dist/cli.cjs, written in by scripts/bundle.js: a cache belongs to exactly one build. */
+/** The content hash of dist/cli.cjs and dist/lazy, written in by scripts/bundle.js: a cache belongs to exactly one build. */
 declare const NEPHO_BUILD_ID: string | undefined;
 const BUILD_ID = typeof NEPHO_BUILD_ID === 'string' ? NEPHO_BUILD_ID : 'unbuilt';
 
@@ -129,15 +132,21 @@ export function loadCli(file: string, argv: readonly string[], node: CompileCach
   // Node's own CommonJS wrapper, plus the import() the bundle calls (see scripts/bundle.js).
   const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${text}\n})`;
   const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
-  const base = pathToFileURL(file);
-  const importFromBundle = (specifier: string): Promise<unknown> => import(specifier.startsWith('.') ? new URL(specifier, base).href : specifier);
   const module = { exports: {} as CliModule };
+  // What the commands import on demand: dist/lazy's modules, through a code cache of their own (src/lazy-modules.ts).
+  const lazy = new LazyModules({
+    root: dirname(file),
+    current: `lazy-${BUILD_ID}-`,
+    file: () => (slot !== undefined && stamp !== undefined && known(module.exports) ? lazyCacheFile(dir, BUILD_ID, slot) : undefined),
+    createRequire: (path) => requireFrom(path),
+  });
+  const importFromBundle = (specifier: string): Promise<unknown> => lazy.import(dirname(file), specifier);
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFrom(file), module, file, dirname(file), importFromBundle);
   if (cacheFile && known(module.exports) && (cachedData === undefined || script.cachedDataRejected === true)) {
     // Written when the command is done, so the cache holds every function it compiled; not
     // into a home the command refused as unusable, which is left as it was found.
     process.once('exit', () => {
-      if (!homeRefused()) writeCache(dir, `cli-${BUILD_ID}-${stamp}-`, cacheFile, script);
+      if (!homeRefused()) replaceCacheFile(cacheFile, script.createCachedData(), 'cli-', `cli-${BUILD_ID}-${stamp}-`);
     });
   }
   return module.exports;
@@ -158,26 +167,5 @@ function makeCacheDir(dir: string): void {
     makeDirs(dir);
   } catch {
     /* the next run tries again */
-  }
-}
-
-/** Write the cache whole or not at all, and drop those of other builds (names not starting with `current`). */
-function writeCache(dir: string, current: string, cacheFile: string, script: Script): void {
-  const partial = `${cacheFile}.${process.pid}.tmp`;
-  try {
-    // Bounded: Node's recursive mkdir never returns under /proc.
-    makeDirs(dir);
-    writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
-    renameSync(partial, cacheFile);
-    for (const name of readdirSync(dir)) {
-      if (name.startsWith('cli-') && !name.startsWith(current)) rmSync(join(dir, name), { force: true });
-    }
-  } catch {
-    // A read-only or full disk, or no directory: the next run compiles again.
-    try {
-      rmSync(partial, { force: true });
-    } catch {
-      /* nothing was written */
-    }
   }
 }

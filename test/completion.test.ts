@@ -124,9 +124,10 @@ t.test("a Tab loads no YAML parser unless it completes a registry's name", async
   const walk = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:import\s[^;]*?from\s+|import\s+)"(\.[^"]+)";/gm)) walk(join(dirname(file), m[1]!));
+    // The built modules are CommonJS (scripts/bundle.js): each top-level require() of another chunk.
+    for (const m of readFileSync(file, 'utf8').matchAll(/^(?:var \w+ = (?:__toESM\()?)?require\("(\.[^"]+)"\)/gm)) walk(join(dirname(file), m[1]!));
   };
-  walk(join(ROOT, 'dist/lazy/completion.js'));
+  walk(join(ROOT, 'dist/lazy/completion.cjs'));
   t.ok(seen.size > 1, 'the walk follows the chunks');
   t.same(
     [...seen].filter((file) => readFileSync(file, 'utf8').includes('node_modules/yaml/')),

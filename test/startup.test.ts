@@ -9,7 +9,8 @@ import nodeModule from 'node:module';
 import { join } from 'node:path';
 import { nepho } from './fixtures/cli.js';
 import { BIN, ROOT, tempDir, type Teardown } from './fixtures/paths.js';
-import { fakeEntry, homeWithRegistry } from './fixtures/registry.js';
+import { writeConfig } from './fixtures/files.js';
+import { fakeEntry, homeWithRegistry, indexDoc, serveRegistry } from './fixtures/registry.js';
 import { terminal } from './fixtures/terminal.js';
 import { startNodeCompileCache, type CompileCacheSwitch } from '../src/boot.js';
 import { NephoError } from '../src/errors.js';
@@ -62,8 +63,8 @@ t.test('the first run writes a code cache for this build and Node; later runs us
     t.match(lazy.stderr, /^error: .*nothing\/here/, 'an error from a module loaded on demand is a user error');
     t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
   }
-  t.equal(cacheFiles(home).length, 2, 'each command word has its own cache');
-  t.ok(cacheFiles(home).some((f) => f.endsWith('-scenario.list.bin')));
+  t.equal(cacheFiles(home).filter((f) => f.startsWith('cli-')).length, 2, 'each command word has its own cache');
+  t.ok(cacheFiles(home).some((f) => f.startsWith('cli-') && f.endsWith('-scenario.list.bin')));
 });
 
 t.test('caches are kept for command words and the general help only', handMade, async (t) => {
@@ -120,6 +121,77 @@ t.test('caches of other builds are removed when this build writes its own', hand
   t.equal(files.length, 2);
   t.notOk(files.includes('cli-0000000000000000-v0.0.0-x64.bin'), "the other build's cache is gone");
   t.ok(files.includes('unrelated.txt'), 'files that are not caches are left alone');
+});
+
+/** The cache files of the modules loaded on demand (src/lazy-modules.ts). */
+const lazyCaches = (home: string) => cacheFiles(home).filter((f) => f.startsWith('lazy-'));
+
+t.test('modules loaded on demand are compiled once per command word, then run from their cache', handMade, async (t) => {
+  const home = tempDir(t);
+  const first = await nepho(['scenario:list', 'nothing/here'], { home });
+  t.equal(first.code, 1);
+  t.match(first.stderr, /^error: .*nothing\/here/);
+  const files = lazyCaches(home);
+  t.equal(files.length, 1, 'one cache file for the command');
+  t.match(
+    files[0],
+    new RegExp(`^lazy-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-scenario\\.list\\.bin$`),
+    'named for the build, the Node version, the architecture and the command',
+  );
+  const file = join(cacheDir(home), files[0]!);
+  t.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
+  const written = readFileSync(file);
+  t.equal(written.subarray(0, 19).toString(), 'nepho-lazy-cache-1\n', 'in its format');
+  t.ok(written.includes(join('lazy', 'scenarios', 'index.cjs')), "holds the scenarios facade's code, under its path");
+  t.ok(written.length > 10_000, 'holds compiled code');
+
+  const second = await nepho(['scenario:list', 'nothing/here'], { home });
+  t.equal(second.stderr, first.stderr, 'the same answer from cached code');
+  t.same(readFileSync(file), written, 'an accepted cache is not rewritten');
+  t.equal((await nepho(['cloudlet:describe', 'acme/nothing'], { home })).code, 1);
+  t.equal(lazyCaches(home).length, 2, 'another command word has its own');
+});
+
+t.test('a module loaded on demand, edited in place, never runs from the cache of what it was', handMade, async (t) => {
+  // V8 checks only a cached script's length: the cache knows each module by its size and modification time.
+  const copy = tempDir(t);
+  cpSync(join(ROOT, 'dist'), join(copy, 'dist'), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(copy, 'package.json'));
+  const home = tempDir(t);
+  const run = () =>
+    spawnSync(process.execPath, [join(copy, 'dist', 'nepho.cjs'), 'scenario:list', 'nothing/here'], {
+      env: { PATH: process.env.PATH, NEPHO_HOME: home, HOME: home, NO_COLOR: '1' },
+      encoding: 'utf8',
+    });
+  t.equal(run().status, 1);
+  t.notMatch(run().stderr, /EDITED/, 'from the cache');
+  const facade = join(copy, 'dist', 'lazy', 'scenarios', 'index.cjs');
+  const text = readFileSync(facade, 'utf8');
+  const comment = '// src/scenarios/describe.ts';
+  t.ok(text.includes(comment), 'the facade has the comment the edit replaces');
+  const edited = text.replace(comment, 'console.error("EDITED");'.padEnd(comment.length));
+  t.equal(Buffer.byteLength(edited), statSync(facade).size, 'the same length');
+  writeFileSync(facade, edited);
+  const after = run();
+  t.equal(after.status, 1);
+  t.match(after.stderr, /^EDITED\n/, 'the edit runs');
+  t.match(after.stderr, /nothing\/here/);
+});
+
+t.test('a damaged cache of modules loaded on demand is ignored and replaced', handMade, async (t) => {
+  const home = tempDir(t);
+  const first = await nepho(['scenario:list', 'nothing/here'], { home });
+  const file = join(cacheDir(home), lazyCaches(home)[0]!);
+  const good = readFileSync(file);
+  for (const damage of ['cut short', 'garbled', 'another format'] as const) {
+    if (damage === 'cut short') writeFileSync(file, good.subarray(0, good.length - 100));
+    else if (damage === 'garbled') writeFileSync(file, Buffer.concat([good.subarray(0, 19), Buffer.alloc(good.length - 19, 0x5a)]));
+    else writeFileSync(file, Buffer.concat([Buffer.from('nepho-lazy-cache-0\n'), good.subarray(19)]));
+    const r = await nepho(['scenario:list', 'nothing/here'], { home });
+    t.equal(r.stderr, first.stderr, `${damage}: the command runs all the same`);
+    t.equal(readFileSync(file).subarray(0, 19).toString(), 'nepho-lazy-cache-1\n', `${damage}: rewritten`);
+    t.equal(lazyCaches(home).length, 1, `${damage}: no temporary file left`);
+  }
 });
 
 t.test('a cache that cannot be written does not fail the command', async (t) => {
@@ -282,16 +354,21 @@ t.test('a NephoError from another copy of the module is still a NephoError', asy
  * The functions of the start-up bundle V8 saw run in `nepho args` (NODE_V8_COVERAGE),
  * by name, with how often each ran; and the built-in modules Node loaded.
  */
-function bundleCoverage(t: Teardown, args: string[], env: NodeJS.ProcessEnv): { loaded: boolean; ran: (name: string) => number; builtins: string[] } {
+function bundleCoverage(
+  t: Teardown,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  home = tempDir(t),
+): { loaded: boolean; ran: (name: string) => number; builtins: string[] } {
   const dir = tempDir(t);
-  const home = tempDir(t);
   const probe = join(dir, 'probe.cjs');
   writeFileSync(
     probe,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'builtins.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
   );
   const coverage = join(dir, 'coverage');
-  spawnSync(process.execPath, ['--require', probe, BIN, ...args], {
+  // Through env(1) without NODE_OPTIONS: tap's process-info hook rides on it into every child it spawns, and loads crypto.
+  spawnSync('env', ['-u', 'NODE_OPTIONS', process.execPath, '--require', probe, BIN, ...args], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, NEPHO_HOME: home, NODE_V8_COVERAGE: coverage, ...env },
     encoding: 'utf8',
   });
@@ -322,17 +399,40 @@ t.test('output without colour evaluates neither chalk nor fastest-levenshtein, a
   t.equal(coloured.ran(LEVENSHTEIN), 1, 'fastest-levenshtein evaluated once for a suggestion');
 });
 
+t.test("a search of a cached registry loads none of Node's crypto, zlib, streams, os or fs/promises", async (t) => {
+  // Each costs a search a part of Node's own start: the modules loaded on demand require Node's
+  // modules on first use (scripts/bundle.js), and the cache's checksums start in JavaScript (src/registry/crc32.ts).
+  const server = await serveRegistry(t, indexDoc({ 'acme/web': fakeEntry({ summary: 'web server' }), 'acme/wiki': fakeEntry({ summary: 'a wiki' }) }));
+  const home = tempDir(t);
+  writeConfig(home, 'registry_ttl: 3600\n');
+  t.equal((await nepho(['registry:add', 'community', server.url], { home })).code, 0);
+  // Warm: the first search also copies the built-in registry into the cache (and checks its signature).
+  t.equal((await nepho(['cloudlet:search', 'web'], { home })).code, 0);
+  const requests = server.requests.length;
+  for (const terms of [['web'], ['a'], ['acme', 'wiki']]) {
+    const { builtins } = bundleCoverage(t, ['cloudlet:search', ...terms], { NO_COLOR: '1' }, home);
+    const loaded = ['crypto', 'zlib', 'stream', 'os', 'fs/promises', 'net', 'http'].filter((name) => builtins.includes(`NativeModule ${name}`));
+    t.same(loaded, [], `cloudlet:search ${terms.join(' ')}`);
+  }
+  t.equal(server.requests.length, requests, 'answered from the cache');
+  // The same modules still load when a command needs them: registry:update asks the registry.
+  const update = bundleCoverage(t, ['registry:update'], { NO_COLOR: '1' }, home);
+  t.ok(update.builtins.includes('NativeModule http'), 'registry:update loads node:http');
+});
+
 t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
   // One character beyond ASCII, even in a comment, makes V8 hold a whole file as two-byte text.
   const files = [
     join(ROOT, 'dist', 'nepho.cjs'),
     join(ROOT, 'dist', 'cli.cjs'),
     join(ROOT, 'dist', 'boot.cjs'),
-    ...readdirSync(join(ROOT, 'dist', 'lazy'), { recursive: true, encoding: 'utf8' })
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => join(ROOT, 'dist', 'lazy', f)),
+    ...['lazy', 'chunks'].flatMap((dir) =>
+      readdirSync(join(ROOT, 'dist', dir), { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.c?js$/.test(f))
+        .map((f) => join(ROOT, 'dist', dir, f)),
+    ),
   ];
-  t.ok(files.length > 10, 'the executable, the start-up bundle, the loader and the modules loaded on demand');
+  t.ok(files.filter((file) => file.endsWith('.cjs')).length > 10, 'the executable, the start-up bundle, the loader and the modules loaded on demand');
   const beyond = files.filter((file) => readFileSync(file).some((byte) => byte > 0x7f));
   t.same(beyond, [], 'no byte beyond ASCII');
 });
