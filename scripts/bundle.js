@@ -176,6 +176,26 @@ export default process.env.DEBUG ? require('debug') : quiet;
 };
 
 /**
+ * src/config.ts loads the YAML library with createRequire when a config.yaml
+ * it has not parsed before is read (one the user edited, or a command
+ * rewrote): from node_modules, that is a quarter of a megabyte compiled
+ * afresh every time, and a second copy beside the one the cloudlet checks
+ * bundle. In the on-demand build it is a require() esbuild bundles: the same
+ * copy, evaluated on first call, through the code cache.
+ */
+const configYaml = {
+  name: 'nepho-config-yaml',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]config\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const load = "createRequire(import.meta.url)('yaml')";
+      if (source.split(load).length !== 2) throw new Error(`${args.path}: expected one ${load}; revisit nepho-config-yaml in scripts/bundle.js`);
+      return { contents: source.replace(load, "require('yaml')"), loader: 'ts' };
+    });
+  },
+};
+
+/**
  * `code` with every character beyond ASCII written as a \\u escape. esbuild
  * escapes them in strings but keeps comments as they are, and one `…` in a
  * comment makes V8 hold the whole file as a two-byte string: twice the
@@ -343,7 +363,7 @@ const onDemand = await build({
   platform: 'node',
   target: 'node20',
   define: { 'import.meta.url': '__nephoUrl' },
-  plugins: [trims, gotUnused, quietDebug],
+  plugins: [trims, gotUnused, quietDebug, configYaml],
   external: EXTERNAL,
   metafile: true,
   write: false,

@@ -359,7 +359,7 @@ function bundleCoverage(
   args: string[],
   env: NodeJS.ProcessEnv,
   home = tempDir(t),
-): { loaded: boolean; ran: (name: string) => number; builtins: string[] } {
+): { loaded: boolean; ran: (name: string) => number; builtins: string[]; scripts: string[] } {
   const dir = tempDir(t);
   const probe = join(dir, 'probe.cjs');
   writeFileSync(
@@ -382,7 +382,12 @@ function bundleCoverage(
   );
   const bundle = scripts.find((s) => s.url.endsWith(join('dist', 'cli.cjs')));
   const ran = (name: string) => (bundle?.functions ?? []).filter((f) => f.functionName === name).reduce((n, f) => n + (f.ranges[0]?.count ?? 0), 0);
-  return { loaded: bundle !== undefined, ran, builtins: JSON.parse(readFileSync(join(dir, 'builtins.json'), 'utf8')) as string[] };
+  return {
+    loaded: bundle !== undefined,
+    ran,
+    builtins: JSON.parse(readFileSync(join(dir, 'builtins.json'), 'utf8')) as string[],
+    scripts: scripts.map((s) => s.url),
+  };
 }
 
 t.test('output without colour evaluates neither chalk nor fastest-levenshtein, and NEPHO_HOME spares loading node:os', async (t) => {
@@ -418,6 +423,23 @@ t.test("a search of a cached registry loads none of Node's crypto, zlib, streams
   // The same modules still load when a command needs them: registry:update asks the registry.
   const update = bundleCoverage(t, ['registry:update'], { NO_COLOR: '1' }, home);
   t.ok(update.builtins.includes('NativeModule http'), 'registry:update loads node:http');
+});
+
+t.test('a config.yaml read for the first time is parsed by the bundled YAML library, through the code cache', async (t) => {
+  // Not a second copy compiled from node_modules on every such run (scripts/bundle.js, nepho-config-yaml).
+  const home = tempDir(t);
+  writeConfig(home, 'registry_ttl: 3600\nregistries: []\n');
+  const { scripts } = bundleCoverage(t, ['registry:list', '-o', 'json'], { NO_COLOR: '1' }, home);
+  t.ok(existsSync(join(home, 'cache', 'config-parsed.json')), 'the config was parsed (and its parse kept)');
+  t.same(
+    scripts.filter((url) => url.includes('/node_modules/yaml/')),
+    [],
+    'no module of the yaml package from node_modules',
+  );
+  t.ok(
+    scripts.some((url) => url.includes('/dist/lazy/')),
+    'the modules loaded on demand ran',
+  );
 });
 
 t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
