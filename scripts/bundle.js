@@ -150,6 +150,32 @@ const onFirstUse = {
 };
 
 /**
+ * got's type checks (@sindresorhus/is) build two Intl.ListFormat objects when
+ * they load, for the wording of a failed check: ICU's list data, about 8 ms
+ * on every command that loads got (an unchanged `registry:update` is three
+ * times Node's start). Here each is made on its first use; the text of a
+ * failed check is the same.
+ */
+const listFormatOnUse = {
+  name: 'nepho-list-format-on-use',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]@sindresorhus[\\/]is[\\/]distribution[\\/]index\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const eager = /^const (\w+) = new Intl\.ListFormat\(('en', \{ style: 'long', type: '\w+' \})\);$/gm;
+      if ((source.match(eager) ?? []).length !== 2)
+        throw new Error(`${args.path}: its list formatters changed; revisit nepho-list-format-on-use in scripts/bundle.js`);
+      return {
+        contents: source.replace(eager, (_, name, options) => {
+          const made = `${name}Made`;
+          return `let ${made};\nconst ${name} = { format: (list) => (${made} ??= new Intl.ListFormat(${options})).format(list) };`;
+        }),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
  * `debug` as simple-git (and its @kwsites/file-exists) use it: loading the
  * package detects the terminal's colours (tty, os, supports-color) and reads
  * DEBUG, on every git command nepho runs, to log nothing. The stand-in logs
@@ -223,9 +249,9 @@ const EXTERNAL = ['typanion', '@aws-sdk/*', '@smithy/*', 'fastify', '@fastify/*'
 /**
  * Node's own modules a module under dist/lazy loads on first use rather than
  * when it loads: loading crypto alone costs a sixth of a bare `node -e 0`, and
- * a search needs none of them. fs and path are loaded before nepho starts.
+ * a search needs none of them. fs, path and process are loaded before nepho starts.
  */
-const ON_FIRST_USE_EXEMPT = new Set(['node:fs', 'node:path']);
+const ON_FIRST_USE_EXEMPT = new Set(['node:fs', 'node:path', 'node:process']);
 
 /** Each line that names the source of what follows, as esbuild writes them: kept through the transform as legal comments. */
 const SOURCE_COMMENT = /^\/\/ ((?:src|node_modules)\/\S+)$/gm;
@@ -239,11 +265,14 @@ const SOURCE_COMMENT = /^\/\/ ((?:src|node_modules)\/\S+)$/gm;
  *   Node 20 a vm.Script has no import() of its own); where Node requires the
  *   module itself, the preamble makes it Node's import();
  * - `import.meta.url` (defined as `__nephoUrl` in the build) is the file's URL;
- * - Node's modules imported by name are loaded on first use (`__nephoBuiltin`,
- *   a stand-in that requires the module when a name is first read).
+ * - Node's modules are loaded on first use (`__nephoBuiltin`, a stand-in
+ *   that requires the module when a name is first read; for a default or
+ *   namespace import, `default` is the module itself). A chunk that spreads or
+ *   enumerates one of Node's modules would see an empty object: nothing
+ *   bundled does (the test suite runs every command through these chunks).
  *
  * The build fails on anything it would not convert faithfully: top-level
- * await (the transform refuses it) or an import() it did not rewrite.
+ * await (the transform refuses it) or `import.meta` left over.
  */
 async function commonJs(code, file) {
   const converted = await transform(code.replace(SOURCE_COMMENT, '//! $1'), {
@@ -259,16 +288,20 @@ async function commonJs(code, file) {
   body = body.replace(/\bimport\(/g, '__nephoImport(');
   if (/\bimport\.meta\b/.test(body)) throw new Error(`${file}: import.meta left after the transform`);
   let builtins = 0;
-  body = body.replace(/(__toESM\()?\brequire\("(node:[a-z_/]+)"\)/g, (call, wrapped, id) => {
-    if (wrapped || ON_FIRST_USE_EXEMPT.has(id)) return call;
+  body = body.replace(/__toESM\(require\("(node:[a-z_/]+)"\)(?:, 1)?\)|\brequire\("(node:[a-z_/]+)"\)/g, (call, wrapped, named) => {
+    const id = wrapped ?? named;
+    if (ON_FIRST_USE_EXEMPT.has(id)) return call;
     builtins++;
-    return `__nephoBuiltin(${JSON.stringify(id)})`;
+    // A default or namespace import (wrapped in __toESM) reads the module itself as `default`.
+    return `__nephoBuiltin(${JSON.stringify(id)}${wrapped ? ', true' : ''})`;
   });
   const preamble = ['"use strict";'];
   if (imports > 0) preamble.push('var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);');
   if (/\b__nephoUrl\b/.test(body)) preamble.push('var __nephoUrl = require("node:url").pathToFileURL(__filename).href;');
   if (builtins > 0) {
-    preamble.push('var __nephoBuiltin = (id) => { let m; return new Proxy({}, { get: (_, name) => (m ??= require(id))[name] }); };');
+    preamble.push(
+      'var __nephoBuiltin = (id, esm) => { let m; return new Proxy({}, { get: (_, name) => (esm && name === "default" ? (m ??= require(id)) : (m ??= require(id))[name]) }); };',
+    );
   }
   return asciiOnly(`${preamble.join('\n')}\n${body}`);
 }
@@ -363,7 +396,7 @@ const onDemand = await build({
   platform: 'node',
   target: 'node20',
   define: { 'import.meta.url': '__nephoUrl' },
-  plugins: [trims, gotUnused, quietDebug, configYaml],
+  plugins: [trims, gotUnused, quietDebug, configYaml, listFormatOnUse],
   external: EXTERNAL,
   metafile: true,
   write: false,
@@ -431,7 +464,7 @@ const outside = await build({
   // Bundled CommonJS dependencies call require(); give them one that serves
   // Node's own modules without loading node:module (getBuiltinModule: Node >= 20.16).
   banner: { js: "const require = (id) => process.getBuiltinModule(id) ?? process.getBuiltinModule('node:module').createRequire(import.meta.url)(id);" },
-  plugins: [trims, gotUnused, quietDebug],
+  plugins: [trims, gotUnused, quietDebug, listFormatOnUse],
   external: EXTERNAL,
   metafile: true,
   legalComments: 'none',

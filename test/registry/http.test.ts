@@ -66,6 +66,21 @@ t.test('printableUrl hides user and password, even in a URL that does not parse'
   t.equal(printableUrl('not a url'), 'not a url');
 });
 
+t.test("got's list formatters (ICU's list data) are made on first use, not when got loads", async (t) => {
+  // scripts/bundle.js, nepho-list-format-on-use: about 8 ms of every command that loads got.
+  const chunks = join(ROOT, 'dist', 'lazy', 'chunks');
+  const is = readdirSync(chunks)
+    .map((name) => readFileSync(join(chunks, name), 'utf8'))
+    .filter((text) => text.includes('// node_modules/@sindresorhus/is/'));
+  t.equal(is.length, 1, "got's type checks are in one chunk");
+  t.notMatch(is[0] ?? '', /^var \w+ = new Intl\.ListFormat\(/m, 'no formatter built at load');
+  t.equal(
+    (is[0] ?? '').match(/\?\?= new Intl\.ListFormat\("en", \{ style: "long", type: "(conjunction|disjunction)" \}\)/g)?.length,
+    2,
+    'both made on use, as before',
+  );
+});
+
 t.test("got's HTTP/2, response cache and DNS cache are left out of the build, and nepho never asks for them", async (t) => {
   // scripts/bundle.js puts a stand-in that throws in place of the packages behind these options.
   t.notMatch(readFileSync(join(ROOT, 'src', 'http.ts'), 'utf8'), /\b(http2|cache|dnsCache)\s*:/, 'src/http.ts sets none of them');
