@@ -1,5 +1,5 @@
 // The cache files' checksums (src/registry/crc32.ts) are zlib's CRC-32,
-// computed in JavaScript for the first megabyte a command checks and by zlib
+// computed in JavaScript for the first 256 KiB a command checks and by zlib
 // after: both must give zlib's value for every length and starting value,
 // or a cache file written by one would read as damaged by the other.
 import { randomBytes } from 'node:crypto';
@@ -28,7 +28,7 @@ t.test('slicing by eight gives zlib.crc32 for every length, alignment and starti
 });
 
 t.test('crc32 carries a running checksum across the switch from JavaScript to zlib', async (t) => {
-  // Pieces of 8 KiB as the writer checksums its blocks, chained: the first megabyte in JavaScript, the rest in zlib.
+  // Pieces of 8 KiB as the writer checksums its blocks, chained: the first 256 KiB in JavaScript, the rest in zlib.
   let running = 0;
   for (let at = 0; at < data.length; at += 8192) running = crc32(data.subarray(at, Math.min(at + 8192, data.length)), running);
   t.equal(running, zlibCrc32(data) >>> 0, 'the same as one zlib call over the whole');
