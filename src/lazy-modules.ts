@@ -138,7 +138,7 @@ export class LazyModules {
   #write(): void {
     const file = this.#cacheFile();
     if (file === undefined) return;
-    // What this run compiled, and what other commands' runs left of modules this one did not load.
+    // What this run compiled, and what earlier runs of this command left of modules this one did not load.
     const pathOf = (key: string) => key.slice(0, key.indexOf('\0'));
     const loaded = new Set([...this.#compiled.keys()].map(pathOf));
     const entries = new Map<string, Buffer>();
