@@ -202,24 +202,49 @@ export default process.env.DEBUG ? require('debug') : quiet;
 };
 
 /**
- * src/config.ts loads the YAML library with createRequire when a config.yaml
- * it has not parsed before is read (one the user edited, or a command
- * rewrote): from node_modules, that is a quarter of a megabyte compiled
- * afresh every time, and a second copy beside the one the cloudlet checks
- * bundle. In the on-demand build it is a require() esbuild bundles: the same
- * copy, evaluated on first call, through the code cache.
+ * Packages nepho's modules load on first use with
+ * `createRequire(import.meta.url)(NAME)`, so that a command that never needs
+ * them never loads them: the YAML library (config.yaml's first parse in
+ * src/config.ts, `-o yaml` in src/output.ts) and cli-table3 (tables, in
+ * src/output.ts). Run from node_modules, each was compiled afresh whenever it
+ * was used, beside the bundled copy the cloudlet checks use: the YAML library
+ * cost a command 26-40 ms, cli-table3 about 10 (an unchanged
+ * `registry:update` prints a table). In the build each is bundled once and
+ * still evaluated on first call, through the code caches:
+ *
+ * - in the on-demand modules the call becomes a require() esbuild bundles
+ *   (evaluated when first called);
+ * - in the start-up bundle it becomes `__nephoRequire` of a module of its own
+ *   under dist/lazy/packages, which the loader loads through its cache
+ *   (src/lazy-modules.ts; under Node's own compile cache, Node's require).
  */
-const configYaml = {
-  name: 'nepho-config-yaml',
+const ON_FIRST_CALL = ['yaml', 'cli-table3'];
+const LOADS_ON_FIRST_CALL = new RegExp(`createRequire\\(import\\.meta\\.url\\)\\('(${ON_FIRST_CALL.join('|')})'\\)`, 'g');
+const packagesOnFirstCall = (part) => ({
+  name: 'nepho-packages-on-first-call',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/]config\.ts$/ }, (args) => {
+    b.onLoad({ filter: /[\\/]src[\\/](config|output)\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      const load = "createRequire(import.meta.url)('yaml')";
-      if (source.split(load).length !== 2) throw new Error(`${args.path}: expected one ${load}; revisit nepho-config-yaml in scripts/bundle.js`);
-      return { contents: source.replace(load, "require('yaml')"), loader: 'ts' };
+      if (!source.match(LOADS_ON_FIRST_CALL))
+        throw new Error(
+          `${args.path}: no createRequire(import.meta.url)(...) of ${ON_FIRST_CALL.join(' or ')}; revisit nepho-packages-on-first-call in scripts/bundle.js`,
+        );
+      return {
+        contents: source.replace(LOADS_ON_FIRST_CALL, (_, name) =>
+          part === 'startup' ? `__nephoRequire(${JSON.stringify(`./lazy/packages/${name}.cjs`)}).pkg` : `require(${JSON.stringify(name)})`,
+        ),
+        loader: 'ts',
+      };
     });
+    // dist/lazy/packages/NAME: the package as one module, for the start-up bundle.
+    b.onResolve({ filter: /^nepho-package:/ }, (args) => ({ path: args.path.slice('nepho-package:'.length), namespace: 'nepho-package' }));
+    b.onLoad({ filter: /.*/, namespace: 'nepho-package' }, (args) => ({
+      contents: `export const pkg = require(${JSON.stringify(args.path)});\n`,
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
   },
-};
+});
 
 /**
  * `code` with every character beyond ASCII written as a \\u escape. esbuild
@@ -327,6 +352,7 @@ const startup = await build({
   plugins: [
     trims,
     onFirstUse,
+    packagesOnFirstCall('startup'),
     {
       name: 'nepho-lazy-imports',
       setup(b) {
@@ -364,7 +390,9 @@ const startup = await build({
 // plain CommonJS module, with no __nephoImport passed: the first line then
 // makes it an import() of the bundle's own. docs/performance.md says which
 // cache runs where.
-const OWN_IMPORT = 'var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);\n';
+const OWN_IMPORT =
+  'var __nephoImport = typeof __nephoImport === "function" ? __nephoImport : (specifier) => import(specifier);\n' +
+  'var __nephoRequire = typeof __nephoRequire === "function" ? __nephoRequire : require;\n';
 const dynamic = new Set(
   Object.values(startup.metafile.outputs)[0]
     .imports.filter((i) => i.kind === 'dynamic-import')
@@ -385,7 +413,7 @@ writeFileSync(join(ROOT, 'dist/cli.cjs'), cli);
 //    which the loader compiles through a code cache (src/lazy-modules.ts).
 const onDemand = await build({
   absWorkingDir: ROOT,
-  entryPoints: Object.fromEntries(lazy),
+  entryPoints: { ...Object.fromEntries(lazy), ...Object.fromEntries(ON_FIRST_CALL.map((name) => [`lazy/packages/${name}`, `nepho-package:${name}`])) },
   outdir: 'dist',
   chunkNames: 'lazy/chunks/[name]-[hash]',
   // CommonJS once converted, and so named: Node itself requires them where its own compile cache is used.
@@ -396,7 +424,7 @@ const onDemand = await build({
   platform: 'node',
   target: 'node20',
   define: { 'import.meta.url': '__nephoUrl' },
-  plugins: [trims, gotUnused, quietDebug, configYaml, listFormatOnUse],
+  plugins: [trims, gotUnused, quietDebug, packagesOnFirstCall('lazy'), listFormatOnUse],
   external: EXTERNAL,
   metafile: true,
   write: false,

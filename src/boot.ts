@@ -19,7 +19,7 @@
  * others can write to. Failing to read or write a cache never fails a command.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Script } from 'node:vm';
 import { homeRefused, makeDirs, nephoHome } from './home.js';
 import { LazyModules, lazyCacheFile, replaceCacheFile } from './lazy-modules.js';
@@ -129,8 +129,8 @@ export function loadCli(file: string, argv: readonly string[], node: CompileCach
   } catch {
     /* none yet */
   }
-  // Node's own CommonJS wrapper, plus the import() the bundle calls (see scripts/bundle.js).
-  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport) { ${text}\n})`;
+  // Node's own CommonJS wrapper, plus the import() and the require() of on-demand modules the bundle calls (see scripts/bundle.js).
+  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport, __nephoRequire) { ${text}\n})`;
   const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
   const module = { exports: {} as CliModule };
   // What the commands import on demand: dist/lazy's modules, through a code cache of their own (src/lazy-modules.ts).
@@ -141,7 +141,16 @@ export function loadCli(file: string, argv: readonly string[], node: CompileCach
     createRequire: (path) => requireFrom(path),
   });
   const importFromBundle = (specifier: string): Promise<unknown> => lazy.import(dirname(file), specifier);
-  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, requireFrom(file), module, file, dirname(file), importFromBundle);
+  const requireFromBundle = (specifier: string): unknown => lazy.load(resolve(dirname(file), specifier));
+  (script.runInThisContext() as (...args: unknown[]) => void)(
+    module.exports,
+    requireFrom(file),
+    module,
+    file,
+    dirname(file),
+    importFromBundle,
+    requireFromBundle,
+  );
   if (cacheFile && known(module.exports) && (cachedData === undefined || script.cachedDataRejected === true)) {
     // Written when the command is done, so the cache holds every function it compiled; not
     // into a home the command refused as unusable, which is left as it was found.

@@ -131,7 +131,8 @@ export function loadConfig(home: NephoHome, env: NodeJS.ProcessEnv = process.env
  * The YAML library, loaded when a config.yaml is read that was not parsed
  * before: it is a quarter of a megabyte of code, more than everything else a
  * `cloudlet:search` loads. In the build this is a require() of the bundled
- * copy, evaluated on this first call (scripts/bundle.js, nepho-config-yaml).
+ * copy, evaluated on this first call (scripts/bundle.js,
+ * nepho-packages-on-first-call).
  */
 function yaml(): typeof import('yaml') {
   return createRequire(import.meta.url)('yaml') as typeof import('yaml');

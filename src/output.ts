@@ -352,7 +352,7 @@ const BORDERLESS = {
 };
 
 let yamlModule: typeof import('yaml') | undefined;
-/** yaml is loaded on first use, to keep it off nepho's start-up path. */
+/** yaml is loaded on first use, to keep it off nepho's start-up path (in the build, the bundled copy: scripts/bundle.js, nepho-packages-on-first-call). */
 function loadYaml(): typeof import('yaml') {
   yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
   return yamlModule;
@@ -360,7 +360,7 @@ function loadYaml(): typeof import('yaml') {
 
 type TableCtor = new (options: object) => { push(...rows: string[][]): void; toString(): string };
 let tableCtor: TableCtor | undefined;
-/** cli-table3 is loaded on first use: most commands never draw a table. */
+/** cli-table3 is loaded on first use: most commands never draw a table (in the build, the bundled copy: scripts/bundle.js, nepho-packages-on-first-call). */
 function loadTable(): TableCtor {
   tableCtor ??= createRequire(import.meta.url)('cli-table3') as TableCtor;
   return tableCtor;

@@ -259,6 +259,9 @@ t.test("where Node has its own compile cache, the bundle runs as a plain CommonJ
   t.equal(lazy.status, 1);
   t.match(lazy.stderr, /^enableCompileCache .*\nerror: .*nothing\/here/, "a module loaded on demand comes through the bundle's own import()");
   t.notMatch(lazy.stderr, /at .*\.(c?js|ts):\d+/, 'without a stack');
+  const table = run(home, ['registry:list']);
+  t.equal(table.status, 0, table.stderr);
+  t.match(table.stdout, /^NAME +URL/, "a table, drawn by the package module the bundle requires through Node's own require");
 
   const fresh = tempDir(t);
   t.equal(run(fresh, ['cloudlet:frobnicate']).status, 2, 'a usage error');
@@ -425,21 +428,35 @@ t.test("a search of a cached registry loads none of Node's crypto, zlib, streams
   t.ok(update.builtins.includes('NativeModule http'), 'registry:update loads node:http');
 });
 
-t.test('a config.yaml read for the first time is parsed by the bundled YAML library, through the code cache', async (t) => {
-  // Not a second copy compiled from node_modules on every such run (scripts/bundle.js, nepho-config-yaml).
+t.test('the YAML library and cli-table3 are loaded on first call from the build, through the code cache, not from node_modules', async (t) => {
+  // scripts/bundle.js, nepho-packages-on-first-call: a config.yaml read for the first time, a table, `-o yaml`.
   const home = tempDir(t);
   writeConfig(home, 'registry_ttl: 3600\nregistries: []\n');
-  const { scripts } = bundleCoverage(t, ['registry:list', '-o', 'json'], { NO_COLOR: '1' }, home);
+  const fromNodeModules = (scripts: string[]) => scripts.filter((url) => /\/node_modules\/(yaml|cli-table3)\//.test(url));
+  const first = bundleCoverage(t, ['registry:list', '-o', 'json'], { NO_COLOR: '1' }, home);
   t.ok(existsSync(join(home, 'cache', 'config-parsed.json')), 'the config was parsed (and its parse kept)');
-  t.same(
-    scripts.filter((url) => url.includes('/node_modules/yaml/')),
-    [],
-    'no module of the yaml package from node_modules',
-  );
+  t.same(fromNodeModules(first.scripts), [], 'config.yaml parsed by the bundled copy');
   t.ok(
-    scripts.some((url) => url.includes('/dist/lazy/')),
+    first.scripts.some((url) => url.includes('/dist/lazy/')),
     'the modules loaded on demand ran',
   );
+  const table = bundleCoverage(t, ['registry:list'], { NO_COLOR: '1' }, home);
+  t.same(fromNodeModules(table.scripts), [], 'a table drawn by the bundled cli-table3');
+  t.ok(
+    table.scripts.some((url) => url.endsWith('/dist/lazy/packages/cli-table3.cjs')),
+    'from its module under dist/lazy/packages',
+  );
+  const yaml = bundleCoverage(t, ['registry:list', '-o', 'yaml'], { NO_COLOR: '1' }, home);
+  t.same(fromNodeModules(yaml.scripts), [], 'YAML output by the bundled copy');
+  t.ok(
+    yaml.scripts.some((url) => url.endsWith('/dist/lazy/packages/yaml.cjs')),
+    'from its module under dist/lazy/packages',
+  );
+  for (const args of [['registry:list'], ['registry:list', '-o', 'yaml']]) {
+    const r = await nepho(args, { home });
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stdout, /builtin/, `${args.join(' ')}: lists the built-in registry`);
+  }
 });
 
 t.test('the built bundles are ASCII: V8 keeps them as one-byte strings', async (t) => {
