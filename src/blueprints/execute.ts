@@ -106,8 +106,10 @@ export async function carryBlueprint(ctx: BlueprintContext, plan: BlueprintPlan,
     const ok = results.every((r) => r.outcome !== 'failed' && r.outcome !== 'skipped');
     const left = ctx.blueprints.read(plan.name);
     if (plan.kind === 'destroy' && left && Object.keys(left.entries).length === 0) await ctx.blueprints.remove(plan.name);
-    say({ kind: 'finish', operation: plan.kind, ok, steps: results, took: Date.now() - started });
-    return { outcome: ok ? 'succeeded' : 'failed', kind: plan.kind, name: plan.name, steps: results, took: Date.now() - started };
+    // One reading of the clock: what a watcher rebuilds from the journal is exactly what this returns.
+    const took = Date.now() - started;
+    say({ kind: 'finish', operation: plan.kind, ok, steps: results, took });
+    return { outcome: ok ? 'succeeded' : 'failed', kind: plan.kind, name: plan.name, steps: results, took };
   } catch (error) {
     const e = errorEntry(error);
     try {
