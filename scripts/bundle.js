@@ -212,9 +212,9 @@ export default process.env.DEBUG ? require('debug') : quiet;
  * `registry:update` prints a table). In the build each is bundled once and
  * still evaluated on first call, through the code caches:
  *
- * - in the on-demand modules the call becomes a require() esbuild bundles
- *   (evaluated when first called);
- * - in the start-up bundle it becomes `__nephoRequire` of a module of its own
+ * - in the on-demand modules (src/config.ts) the call becomes a require()
+ *   esbuild bundles (evaluated when first called);
+ * - in the start-up bundle (src/output.ts) it becomes `__nephoRequire` of a module of its own
  *   under dist/lazy/packages, which the loader loads through its cache
  *   (src/lazy-modules.ts; under Node's own compile cache, Node's require).
  */
@@ -223,7 +223,11 @@ const LOADS_ON_FIRST_CALL = new RegExp(`createRequire\\(import\\.meta\\.url\\)\\
 const packagesOnFirstCall = (part) => ({
   name: 'nepho-packages-on-first-call',
   setup(b) {
-    b.onLoad({ filter: /[\\/]src[\\/](config|output)\.ts$/ }, (args) => {
+    // The start-up bundle's are in src/output.ts; in the on-demand modules, src/config.ts's. (The
+    // on-demand copy of src/output.ts keeps its createRequire: what it would bundle would be
+    // linked into every chunk that imports it, shell completion's too, and the commands draw
+    // their tables and YAML through the start-up bundle's copy.)
+    b.onLoad({ filter: part === 'startup' ? /[\\/]src[\\/]output\.ts$/ : /[\\/]src[\\/]config\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       if (!source.match(LOADS_ON_FIRST_CALL))
         throw new Error(
