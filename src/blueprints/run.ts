@@ -7,7 +7,7 @@
 import { NephoError } from '../errors.js';
 import type { LockInfo } from '../fs.js';
 import { startBlueprintNanny } from '../operations/background.js';
-import { followEntries } from '../operations/follow.js';
+import { followEntries, lockReleased } from '../operations/follow.js';
 import type { RunMode } from '../operations/types.js';
 import { carryBlueprint, claimBlueprint } from './execute.js';
 import { planApply, planBlueprintDestroy, requireBlueprint } from './plan.js';
@@ -66,7 +66,10 @@ export async function executeBlueprint(ctx: BlueprintContext, plan: BlueprintPla
   const pid = await startBlueprintNanny(ctx, plan, blueprintDir(ctx.home, plan.name));
   if (run.mode === 'detach') return { outcome: 'detached', kind: plan.kind, name: plan.name, pid };
   const followed = await followEntries(ctx.blueprints, plan.name, offset, (e) => io.notify(e), isEnd, run.signal);
-  if (followed.kind === 'ended') return resultOf(plan.name, followed.entry);
+  if (followed.kind === 'ended') {
+    await lockReleased(ctx.blueprints, plan.name);
+    return resultOf(plan.name, followed.entry);
+  }
   if (followed.kind === 'orphaned') throw interrupted(plan.kind, plan.name, pid);
   return { outcome: 'detached', kind: plan.kind, name: plan.name, pid };
 }

@@ -89,3 +89,15 @@ export async function followEntries<E, End extends E>(
     await sleep(pollMs, signal);
   }
 }
+
+/**
+ * After the journal says an operation ended, wait (at most `boundMs`) for the
+ * process that carried it to let go of its lock. A nanny writes the end and
+ * then releases the lock: without this, a command run right after the one
+ * that followed it (`formation:create web && formation:update web ...`)
+ * could find the formation still busy.
+ */
+export async function lockReleased(journal: Pick<FollowableJournal<unknown>, 'holder'>, name: string, boundMs = 5000, pollMs = 10): Promise<void> {
+  const until = Date.now() + boundMs;
+  while ((await journal.holder(name)) && Date.now() < until) await sleep(pollMs);
+}

@@ -2,7 +2,7 @@ import { NephoError } from '../errors.js';
 import type { JournalEntry } from '../formations/journal.js';
 import { startNanny } from './background.js';
 import { abandonPlan, carryOperation, claimOperation, resultOf } from './execute.js';
-import { followJournal, latestOperation } from './follow.js';
+import { followJournal, latestOperation, lockReleased } from './follow.js';
 import { planCreate, planDestroy, planProvision, planUpdate } from './plan.js';
 import { recoverOperation } from './recover.js';
 import type { EngineContext, OperationIo, OperationPlan, OperationRequest, OperationResult, RunMode } from './types.js';
@@ -61,7 +61,10 @@ export async function executePlan(ctx: EngineContext, plan: OperationPlan, io: O
     },
     signals.length > 0 ? AbortSignal.any(signals) : undefined,
   );
-  if (followed.kind === 'ended') return resultOf(name, followed.entry);
+  if (followed.kind === 'ended') {
+    await lockReleased(ctx.store, name);
+    return resultOf(name, followed.entry);
+  }
   if (followed.kind === 'orphaned') {
     throw new NephoError('NANNY_DIED', `the background process carrying the ${plan.kind} of ${name} (pid ${pid}) stopped without finishing`, {
       hint: `nepho formation:watch ${name} picks the operation up again`,
