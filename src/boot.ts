@@ -20,9 +20,8 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Script } from 'node:vm';
 import { homeRefused, makeDirs, nephoHome } from './home.js';
-import { LazyModules, lazyCacheFile, replaceCacheFile } from './lazy-modules.js';
+import { compileWrapped, LazyModules, lazyCacheFile, readStamped, replaceCacheFile } from './lazy-modules.js';
 
 /** The content hash of dist/cli.cjs and dist/lazy, written in by scripts/bundle.js: a cache belongs to exactly one build. */
 declare const NEPHO_BUILD_ID: string | undefined;
@@ -113,15 +112,8 @@ export function loadCli(file: string, argv: readonly string[], node: CompileCach
     return cli;
   }
 
-  // Read by path (Node's one-call read, faster than through a descriptor), with the file's
-  // stamp taken before and after: a bundle replaced meanwhile runs with no cache at all.
-  const stampOf = () => {
-    const { size, mtimeMs } = statSync(file);
-    return `${size}.${Math.trunc(mtimeMs)}`;
-  };
-  const before = stampOf();
-  const text = readFileSync(file, 'utf8');
-  const stamp = stampOf() === before ? before : undefined;
+  // A bundle replaced while it is read runs with no cache at all.
+  const { text, stamp } = readStamped(file);
   const cacheFile = slot === undefined || stamp === undefined ? undefined : compileCacheFile(dir, stamp, slot);
   let cachedData: Buffer | undefined;
   try {
@@ -130,8 +122,8 @@ export function loadCli(file: string, argv: readonly string[], node: CompileCach
     /* none yet */
   }
   // Node's own CommonJS wrapper, plus the import() and the require() of on-demand modules the bundle calls (see scripts/bundle.js).
-  const source = `(function (exports, require, module, __filename, __dirname, __nephoImport, __nephoRequire) { ${text}\n})`;
-  const script = new Script(source, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  const params = 'exports, require, module, __filename, __dirname, __nephoImport, __nephoRequire';
+  const script = compileWrapped(file, params, text, cachedData);
   const module = { exports: {} as CliModule };
   // What the commands import on demand: dist/lazy's modules, through a code cache of their own (src/lazy-modules.ts).
   const lazy = new LazyModules({
