@@ -15,8 +15,6 @@ import { crc32 } from './crc32.js';
 export const BLOCK_SIZE = 8192;
 
 const MAGIC = 'NEPHOCF3';
-/** Whether typed arrays are little-endian here, as the files' numbers are. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** magic (8), kind (8), generation (8), data length (8), directory length (4), CRC (4). */
 const FOOTER_SIZE = 40;
 /** Writes are gathered into buffers this large before they reach the file. */
@@ -217,9 +215,7 @@ export class CheckedFileReader {
     this.generation = footer.generation;
     this.dataLength = footer.dataLength;
     const tableLength = tail.length - footer.directoryLength;
-    // The table is little-endian, as the typed array is on every platform Node runs on but s390x.
-    this.crcs = LITTLE_ENDIAN ? new Uint32Array(Uint8Array.prototype.slice.call(tail, 0, tableLength).buffer) : new Uint32Array(tableLength / 4);
-    if (!LITTLE_ENDIAN) for (let i = 0; i < this.crcs.length; i++) this.crcs[i] = tail.readUInt32LE(4 * i);
+    this.crcs = uint32s(tail.subarray(0, tableLength));
     this.checked = new Uint8Array(this.crcs.length);
     let directory: Directory;
     try {
