@@ -13,6 +13,7 @@ import { writeConfig } from './fixtures/files.js';
 import { fakeEntry, homeWithRegistry, indexDoc, serveRegistry } from './fixtures/registry.js';
 import { terminal } from './fixtures/terminal.js';
 import { startNodeCompileCache, type CompileCacheSwitch } from '../src/boot.js';
+import { generateIndex } from '../bench/search.js';
 import { NephoError } from '../src/errors.js';
 import { isTerminal } from '../src/stdio.js';
 
@@ -426,6 +427,26 @@ t.test("a search of a cached registry loads none of Node's crypto, zlib, streams
   // The same modules still load when a command needs them: registry:update asks the registry.
   const update = bundleCoverage(t, ['registry:update'], { NO_COLOR: '1' }, home);
   t.ok(update.builtins.includes('NativeModule http'), 'registry:update loads node:http');
+});
+
+t.test('a search of a twenty-thousand-cloudlet registry: a rare name loads no zlib, and the id column fits the longest id shown', async (t) => {
+  // A rare name's search reads a few blocks: their checksums are done in JavaScript (src/registry/crc32.ts).
+  const server = await serveRegistry(t, generateIndex(20_000, 3));
+  const home = tempDir(t);
+  writeConfig(home, 'registry_ttl: 3600\n');
+  t.equal((await nepho(['registry:add', 'community', server.url], { home })).code, 0);
+  t.equal((await nepho(['cloudlet:search', 'web'], { home })).code, 0);
+  const { builtins } = bundleCoverage(t, ['cloudlet:search', 'zanzibar'], { NO_COLOR: '1' }, home);
+  t.notOk(builtins.includes('NativeModule zlib'), 'zlib not loaded');
+  const found = await nepho(['cloudlet:search', 'zanzibar'], { home });
+  t.equal(found.stdout.split('\n')[0]!.split(' - ')[0], 'islands/zanzibar', 'the hit is found');
+  // The id column is as wide as the longest id shown: from the table of id lengths for many hits, from the hits' own ids for a few.
+  for (const terms of [['web'], ['zanzibar'], ['mediawiki'], ['postgres', 'backup']]) {
+    const lines = (await nepho(['cloudlet:search', ...terms], { home })).stdout.split('\n').filter((line) => line !== '');
+    const columns = lines.map((line) => /^(\S+)( *) - /.exec(line)!).map((m) => ({ id: m[1]!.length, width: m[1]!.length + m[2]!.length }));
+    t.ok(lines.length > 0, `${terms.join(' ')}: ${lines.length} hits`);
+    t.same(new Set(columns.map((c) => c.width)), new Set([Math.max(...columns.map((c) => c.id))]), `${terms.join(' ')}: one column, the longest id's width`);
+  }
 });
 
 t.test('the YAML library and cli-table3 are loaded on first call from the build, through the code cache, not from node_modules', async (t) => {

@@ -443,12 +443,23 @@ export class SearchResult {
     return { ...this.indexes[r]!.shown(this.ranked.entries[i]!), registry: this.names[r]!, score: this.ranked.scores[i]! };
   }
 
-  /** The length of the longest id among the hits. */
+  /**
+   * The length of the longest id among the hits. A registry's few hits give
+   * their own ids (their records are read to be shown anyway); many read its
+   * table of id lengths.
+   */
   idWidth(): number {
+    const { regs, entries } = this.ranked;
     let width = 0;
     for (let r = 0; r < this.indexes.length; r++) {
-      const lengths = this.indexes[r]!.idLengths();
-      for (let i = 0; i < this.length; i++) if (this.ranked.regs[i] === r) width = Math.max(width, lengths[this.ranked.entries[i]!]!);
+      const index = this.indexes[r]!;
+      let hits = 0;
+      for (let i = 0; i < this.length; i++) if (regs[i] === r) hits++;
+      const lengths = hits > Math.max(16, index.count / 64) ? index.idLengths() : undefined;
+      for (let i = 0; i < this.length; i++) {
+        if (regs[i] !== r) continue;
+        width = Math.max(width, lengths ? lengths[entries[i]!]! : index.idAt(entries[i]!).length);
+      }
     }
     return width;
   }
@@ -506,7 +517,7 @@ export async function search(ctx: RegistryContext, states: RegistryState[], term
     const found = await readRepairing(ctx, state, () => {
       const index = SearchIndex.open(join(cacheDir(ctx.home, state.source.name), SEARCH_FILE));
       try {
-        const ranked = rankIn(index, indexes.length, wanted, shadowedIn(index, indexes));
+        const ranked = withoutShadowed(index, indexes, rankIn(index, indexes.length, wanted));
         // Hits are checked now, not as they are printed: a damaged block is repaired before anything is shown.
         index.checkShown(ranked.entries);
         return { index, ranked };
@@ -524,17 +535,47 @@ export async function search(ctx: RegistryContext, states: RegistryState[], term
   return new SearchResult(indexes, names, merged, limit);
 }
 
-/** Entries of `index` that an earlier registry also lists (1 in the mask): the earlier entry is the one describe and install use. */
-function shadowedIn(index: SearchIndex, earlier: SearchIndex[]): Uint8Array | undefined {
-  if (earlier.length === 0 || index.count === 0) return undefined;
-  const mask = new Uint8Array(index.count);
+/**
+ * `ranked` without the hits an earlier registry also lists (the earlier
+ * entry is the one describe and install use). Whichever way reads fewer
+ * ids: each hit looked up in the earlier registries (a rare term, beside
+ * registries of any size), or every entry of the earlier registries looked
+ * up in this one (a broad term, beside small registries).
+ */
+function withoutShadowed(index: SearchIndex, earlier: SearchIndex[], ranked: Ranked): Ranked {
+  const hits = ranked.entries.length;
+  if (earlier.length === 0 || hits === 0) return ranked;
+  let earlierEntries = 0;
+  let perHit = 0;
   for (const other of earlier) {
-    for (let e = 0; e < other.count; e++) {
-      const found = index.find(other.idAt(e));
-      if (found >= 0) mask[found] = 1;
-    }
+    earlierEntries += other.count;
+    perHit += Math.log2(other.count + 1);
   }
-  return mask;
+  let shadowed: (e: number) => boolean;
+  if (hits * perHit <= earlierEntries * Math.log2(index.count + 1)) {
+    shadowed = (e) => {
+      const id = index.idAt(e, true);
+      return earlier.some((other) => other.find(id) >= 0);
+    };
+  } else {
+    const mask = new Uint8Array(index.count);
+    for (const other of earlier) {
+      for (let e = 0; e < other.count; e++) {
+        const found = index.find(other.idAt(e));
+        if (found >= 0) mask[found] = 1;
+      }
+    }
+    shadowed = (e) => mask[e] === 1;
+  }
+  let kept = 0;
+  for (let i = 0; i < hits; i++) {
+    if (shadowed(ranked.entries[i]!)) continue;
+    ranked.regs[kept] = ranked.regs[i]!;
+    ranked.entries[kept] = ranked.entries[i]!;
+    ranked.scores[kept++] = ranked.scores[i]!;
+  }
+  if (kept === hits) return ranked;
+  return { regs: ranked.regs.subarray(0, kept), entries: ranked.entries.subarray(0, kept), scores: ranked.scores.subarray(0, kept) };
 }
 
 /**
@@ -543,7 +584,7 @@ function shadowedIn(index: SearchIndex, earlier: SearchIndex[]): Uint8Array | un
  * from postings, only the entries it matches can be hits: the rarest such
  * term names the entries looked at, in order of id, instead of every entry.
  */
-function rankIn(index: SearchIndex, reg: number, wanted: string[], shadowed: Uint8Array | undefined): Ranked {
+function rankIn(index: SearchIndex, reg: number, wanted: string[]): Ranked {
   const n = index.count;
   const found = wanted.map((term) => index.matches(term));
   const classes = found.map((f) => f.classes);
@@ -559,7 +600,7 @@ function rankIn(index: SearchIndex, reg: number, wanted: string[], shadowed: Uin
   entries: for (let i = 0; i < looked; i++) {
     const e = candidates ? candidates[i]! : i;
     totals[i] = -1;
-    if ((candidates && i > 0 && candidates[i - 1] === e) || (shadowed && shadowed[e])) continue;
+    if (candidates && i > 0 && candidates[i - 1] === e) continue;
     let total = 0;
     for (const c of classes) {
       const k = c[e]!;

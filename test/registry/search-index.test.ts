@@ -11,6 +11,7 @@ import t from 'tap';
 import type { Config } from '../../src/config.js';
 import { nephoHome } from '../../src/home.js';
 import { search, syncRegistry, type RegistryContext, type RegistrySource, type RegistryState } from '../../src/registry/registries.js';
+import { SearchIndex } from '../../src/registry/search-index.js';
 import { generateIndex } from '../../bench/search.js';
 import { tempDir } from '../fixtures/paths.js';
 import { fakeEntry, indexDoc } from '../fixtures/registry.js';
@@ -179,6 +180,24 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
       want.map((h) => [h.id, h.score, sources[h.registry]!.name]),
       `${label}: ${want.length} hits, same order and scores`,
     );
+  }
+  // Hits an earlier registry also lists are left out by whichever look-ups read less: a rare term's
+  // hit is looked up in the earlier registry; when most entries are hits, the earlier registry's
+  // eight names are looked up in this one.
+  const find = SearchIndex.prototype.find;
+  const lookups: number[] = [];
+  SearchIndex.prototype.find = function (this: SearchIndex, id: string) {
+    lookups.push(this.count);
+    return find.call(this, id);
+  };
+  try {
+    (await search(ctx, states, ['zanzibar'])).close();
+    t.same(lookups, [8], 'zanzibar: its one hit looked up in the first registry');
+    lookups.length = 0;
+    (await search(ctx, states, [])).close();
+    t.same(lookups, Array(8).fill(3002), "every entry a hit: the first registry's names looked up in the second");
+  } finally {
+    SearchIndex.prototype.find = find;
   }
   const hit = await search(ctx, states, ['last'], 1);
   t.same(
