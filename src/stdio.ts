@@ -62,18 +62,19 @@ export class ProcessSink {
    * Write all of `chunk`. A descriptor left non-blocking by whoever started
    * nepho (EAGAIN) hands the rest to the stream, which waits for it; a reader
    * that went away (EPIPE, as in `nepho cloudlet:list | head -1`) ends the
-   * output quietly.
+   * output quietly. The caller's buffer is never kept: what the stream is
+   * handed is a copy, so the caller may fill it again at once.
    */
   write(chunk: string | Uint8Array): boolean {
     if (this.#closed) return false;
-    if (this.#stream) return this.#stream.write(chunk);
+    if (this.#stream) return this.#stream.write(typeof chunk === 'string' ? chunk : Buffer.from(chunk));
     let data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     while (data.length > 0) {
       try {
         data = data.subarray(writeSync(this.fd, data));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') return this.stream.write(data);
+        if (code === 'EAGAIN') return this.stream.write(Buffer.from(data));
         if (code === 'EPIPE') {
           this.#closed = true;
           return false;

@@ -466,11 +466,14 @@ export class SearchResult {
 
   /**
    * Every hit as a line of a plain table, `id` padded to `width`, then
-   * ` - summary (vLATEST)`, handed to `write` a megabyte at a time.
+   * ` - summary (vLATEST)`, handed to `write` a quarter of a megabyte at a
+   * time. `write` must be done with a chunk when it returns (written out,
+   * or copied): the same buffer holds the next one, so memory stays flat
+   * however many hits are printed.
    */
   writeTable(width: number, write: (chunk: Buffer) => void): void {
     const { regs, entries } = this.ranked;
-    let out = Buffer.allocUnsafe(1024 * 1024);
+    let out = Buffer.allocUnsafe(256 * 1024);
     let at = 0;
     let i = 0;
     while (i < this.length) {
@@ -483,7 +486,6 @@ export class SearchResult {
         i = index.stopped;
         if (i < run) {
           write(out.subarray(0, at));
-          out = Buffer.allocUnsafe(out.length);
           at = 0;
         }
       }

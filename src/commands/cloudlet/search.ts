@@ -1,5 +1,6 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
+import { ProcessSink } from '../../stdio.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:search [TERMS...]`: ranked search across every registry. */
@@ -46,8 +47,9 @@ export class CloudletSearchCommand extends ListingCommand {
       if (hits.length === 0) out.notice(`no cloudlets match ${this.terms.join(' ')}`);
       const width = hits.idWidth();
       if (!out.colors) {
-        // Written as bytes, a megabyte at a time: a broad search prints a hundred thousand lines.
-        hits.writeTable(width, (chunk) => out.stdout.write(chunk));
+        // Written as bytes, through one buffer: a broad search prints a hundred thousand lines.
+        // A stream other than the process's own (a test's) may keep what it is handed: it gets a copy.
+        hits.writeTable(width, (chunk) => out.stdout.write(out.stdout instanceof ProcessSink ? chunk : Buffer.from(chunk)));
         return;
       }
       for (let from = 0; from < hits.length; from += 4096) {
