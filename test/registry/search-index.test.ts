@@ -29,7 +29,7 @@ function reference(registries: Entry[][], terms: string[]): { id: string; score:
   const wanted = terms.map((term) => term.toLowerCase()).filter((term) => term !== '');
   if (wanted.some((term) => term.includes('\n'))) return [];
   const clean = (s: string | undefined) => (s ?? '').replace(/[\t\r\n]+/g, ' ');
-  const hits: { id: string; score: number; registry: number }[] = [];
+  const hits: { id: string; score: number; registry: number; latest: string; summary: string }[] = [];
   const seen = new Set<string>();
   registries.forEach((entries, registry) => {
     for (const e of entries) {
@@ -59,7 +59,8 @@ function reference(registries: Entry[][], terms: string[]): { id: string; score:
         if (score === 0) total = -Infinity;
         total += score;
       }
-      if (wanted.length === 0 || total > 0) hits.push({ id: e.id, score: wanted.length === 0 ? 0 : total, registry });
+      if (wanted.length === 0 || total > 0)
+        hits.push({ id: e.id, score: wanted.length === 0 ? 0 : total, registry, latest: e.latest, summary: clean(e.summary) });
     }
     for (const e of entries) seen.add(e.id);
   });
@@ -176,9 +177,9 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
     const want = reference(registries, terms);
     const label = JSON.stringify(terms);
     t.same(
-      got.map((h) => [h.id, h.score, h.registry]),
-      want.map((h) => [h.id, h.score, sources[h.registry]!.name]),
-      `${label}: ${want.length} hits, same order and scores`,
+      got.map((h) => [h.id, h.score, h.registry, h.latest, h.summary]),
+      want.map((h) => [h.id, h.score, sources[h.registry]!.name, h.latest, h.summary]),
+      `${label}: ${want.length} hits, same order, scores, versions and summaries`,
     );
   }
   // Hits an earlier registry also lists are left out by whichever look-ups read less: a rare term's
