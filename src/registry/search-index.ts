@@ -607,27 +607,28 @@ export class SearchIndex {
    * ranked), into one buffer that printing them reads: hits ranked in a few
    * score classes would otherwise read each block again for each class, and
    * again to print it. Whole windows are read when the hits touch most of
-   * the section's blocks. Returns false, reading nothing, for a larger
-   * result.
+   * the section's blocks. Returns false for a larger result.
    */
   private gather(entries: Int32Array): boolean {
     const sorted = Int32Array.from(entries).sort();
     const starts = new Uint32Array(sorted.length);
     const ends = new Uint32Array(sorted.length);
-    let total = 0;
-    for (let i = 0; i < sorted.length; i++) {
-      [starts[i], ends[i]] = this.span('doff', sorted[i]!);
-      total += ends[i]! - starts[i]!;
-      if (total > GATHER) return false;
-    }
-    this.windowSize = sorted.length * BLOCK_SIZE > this.display[1] / 2 ? WINDOW : 0;
-    const bytes = Buffer.allocUnsafe(total);
     const at = new Map<number, number>();
+    this.windowSize = sorted.length * BLOCK_SIZE > this.display[1] / 2 ? WINDOW : 0;
+    let bytes = Buffer.allocUnsafe(Math.min(GATHER, 128 * sorted.length));
     let filled = 0;
     for (let i = 0; i < sorted.length; i++) {
       const e = sorted[i]!;
       if (at.has(e)) continue;
       const record = this.record('display', e);
+      const length = this.end - this.at;
+      if (filled + length > bytes.length) {
+        // Past GATHER: the blocks read so far stay checked, and checkShown reads on as for a large result.
+        if (filled + length > GATHER) return false;
+        const grown = Buffer.allocUnsafe(Math.min(GATHER, 2 * (filled + length)));
+        bytes.copy(grown, 0, 0, filled);
+        bytes = grown;
+      }
       at.set(e, i);
       starts[i] = filled;
       // Records are short: a loop copies them faster than a native call each.

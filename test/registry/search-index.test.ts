@@ -208,3 +208,32 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
   );
   hit.close();
 });
+
+t.test('hits whose display records pass a megabyte are read as a large result, with the same answer', async (t) => {
+  // A result of a few hits is gathered into memory (SearchIndex.checkShown), up to a megabyte of records:
+  // 200 hits of 6 KB each pass it partway, and are read through windows instead.
+  const dir = tempDir(t);
+  const cloudlets: Record<string, unknown> = {};
+  for (let i = 0; i < 2000; i++) {
+    const keywords = i % 10 === 0 ? ['tenth'] : i % 100 === 1 ? ['hundredth'] : [];
+    cloudlets[`long/e${String(i).padStart(4, '0')}`] = fakeEntry({ summary: `entry ${i} ${'lorem '.repeat(1000)}`, keywords });
+  }
+  const doc = indexDoc(cloudlets);
+  writeFileSync(join(dir, 'long.json'), doc);
+  const home = nephoHome({ NEPHO_HOME: join(dir, 'home') });
+  const config: Config = { registries: [], registryTtl: 600, http: { timeout: 5, retries: 0, maxBytes: 64 * 1024 * 1024 }, plugins: [], rest: {} };
+  const ctx: RegistryContext = { home, config, warn: (w) => t.fail(w) };
+  const source: RegistrySource = { name: 'long', url: pathToFileURL(join(dir, 'long.json')).toString(), builtin: false };
+  const states = [await syncRegistry(source, ctx)];
+  for (const terms of [['tenth'], ['hundredth'], ['e0010'], ['lorem']]) {
+    const result = await search(ctx, states, terms);
+    const got = Array.from({ length: result.length }, (_, i) => result.hit(i));
+    result.close();
+    const want = reference([entriesOf(doc)], terms);
+    t.same(
+      got.map((h) => [h.id, h.score, h.latest, h.summary]),
+      want.map((h) => [h.id, h.score, h.latest, h.summary]),
+      `${terms.join(' ')}: ${want.length} hits, same order, scores, versions and summaries`,
+    );
+  }
+});
