@@ -590,9 +590,10 @@ export class SearchIndex {
   /**
    * Read the display records of `entries` now, so that every block they lie
    * in is checked before anything is shown (a damaged block then throws
-   * here, not halfway through printing). A result that holds a good part of
-   * the entries reads through windows of WINDOW bytes instead of block by
-   * block; windows are reused, so memory stays flat however many hits.
+   * here, not halfway through printing). A modest result is gathered into
+   * memory (see gather); one that holds a good part of the entries reads
+   * through windows of WINDOW bytes instead of block by block; windows are
+   * reused, so memory stays flat however many hits.
    */
   checkShown(entries: Int32Array): void {
     this.gathered = undefined;
