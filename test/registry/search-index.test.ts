@@ -211,7 +211,7 @@ t.test('search ranks as a scan of every entry would, across two registries', asy
 
 t.test('hits whose display records pass a megabyte are read as a large result, with the same answer', async (t) => {
   // A result of a few hits is gathered into memory (SearchIndex.checkShown), up to a megabyte of records:
-  // 200 hits of 6 KB each pass it partway, and are read through windows instead.
+  // 200 hits of 6 KB each pass it partway; they are then read block by block, as before gathering existed.
   const dir = tempDir(t);
   const cloudlets: Record<string, unknown> = {};
   for (let i = 0; i < 2000; i++) {
