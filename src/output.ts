@@ -13,6 +13,8 @@ export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'wide', 'json',
 export interface Sink {
   write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
+  /** True when `write` never keeps the buffer it is handed (it is written at once, or copied): the caller may fill it again. */
+  readonly releasesChunks?: boolean;
 }
 
 /** A status line drawn live (src/progress.ts's StatusLine, as Output sees it). */
@@ -232,6 +234,16 @@ export class Output {
     };
     walk(nodes, '');
     this.stdout.write(text);
+  }
+
+  /**
+   * Bytes on stdout from a buffer the caller fills again as soon as this
+   * returns: a sink that releases its chunks (the process's own stdout,
+   * src/stdio.ts) is handed the buffer; any other (a test's stream), which
+   * may keep what it is handed, gets a copy.
+   */
+  writeReused(chunk: Uint8Array): void {
+    this.stdout.write(this.stdout.releasesChunks === true ? chunk : Buffer.from(chunk));
   }
 }
 

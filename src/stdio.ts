@@ -30,6 +30,9 @@ export class ProcessSink {
 
   constructor(readonly fd: 1 | 2) {}
 
+  /** `write` never keeps a caller's buffer (see write). */
+  readonly releasesChunks = true;
+
   /** Whether this is a terminal (decides colour). */
   get isTTY(): boolean {
     this.#tty ??= isTerminal(this.fd);

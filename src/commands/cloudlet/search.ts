@@ -1,6 +1,5 @@
 import { Option } from 'clipanion';
 import { NephoError } from '../../errors.js';
-import { ProcessSink } from '../../stdio.js';
 import { Category, ListingCommand } from '../base.js';
 
 /** `cloudlet:search [TERMS...]`: ranked search across every registry. */
@@ -48,8 +47,7 @@ export class CloudletSearchCommand extends ListingCommand {
       const width = hits.idWidth();
       if (!out.colors) {
         // Written as bytes, through one buffer: a broad search prints a hundred thousand lines.
-        // A stream other than the process's own (a test's) may keep what it is handed: it gets a copy.
-        hits.writeTable(width, (chunk) => out.stdout.write(out.stdout instanceof ProcessSink ? chunk : Buffer.from(chunk)));
+        hits.writeTable(width, (chunk) => out.writeReused(chunk));
         return;
       }
       for (let from = 0; from < hits.length; from += 4096) {
