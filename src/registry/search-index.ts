@@ -618,9 +618,9 @@ export class SearchIndex {
     this.windowSize = sorted.length * BLOCK_SIZE > this.display[1] / 2 ? WINDOW : 0;
     let bytes = Buffer.allocUnsafe(Math.min(GATHER, 128 * sorted.length));
     let filled = 0;
+    // A registry's hits are distinct entries (rankIn skips repeated candidates).
     for (let i = 0; i < sorted.length; i++) {
       const e = sorted[i]!;
-      if (at.has(e)) continue;
       const record = this.record('display', e);
       const length = this.end - this.at;
       if (filled + length > bytes.length) {
