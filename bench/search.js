@@ -324,10 +324,10 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     const served = server.requests;
     const hits = {};
     const answers = {};
-    for (const q of queries) {
+    for (const [i, q] of queries.entries()) {
       const { stdout } = await nepho(['cloudlet:search', ...q.terms], { env });
       hits[q.label] = stdout.split('\n').filter((l) => l.includes(' - ')).length;
-      answers[q.label] = join(work, `answer-${queries.indexOf(q)}.txt`);
+      answers[q.label] = join(work, `answer-${i}.txt`);
       writeFileSync(answers[q.label], stdout);
     }
     if (!ONLY_UNCHANGED && hits['rare name'] !== 1) throw new Error(`searching for the rare name found ${hits['rare name']} cloudlets, expected 1`);
@@ -342,6 +342,7 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     // hits can be faster; where the floor is above the target, no search can pass.
     const floors = queries.map((q) => ({
       name: `floor ${q.terms.join(' ')}`,
+      label: q.label,
       cmd: NODE,
       args: [
         '-e',
@@ -366,7 +367,8 @@ export async function search({ rounds = Number(process.env.BENCH_ROUNDS ?? 10), 
     for (const v of [...baselines, ...searches, unchanged]) {
       const t = times[v.name];
       const r = median(t) / version;
-      const floor = v.label ? median(times[`floor ${v.args.slice(2).join(' ')}`]) / version : undefined;
+      const floorOf = floors.find((f) => f.label === v.label);
+      const floor = floorOf ? median(times[floorOf.name]) / version : undefined;
       const rss = memory[v.name];
       const cells = [
         v.name,
