@@ -119,10 +119,10 @@ export class LazyModules {
     }
     const dir = dirname(file);
     let nodeRequire: NodeJS.Require | undefined;
-    const fromNode = (id: string) => (nodeRequire ??= this.options.createRequire(file))(id) as unknown;
+    const fromNode = () => (nodeRequire ??= this.options.createRequire(file));
     const require = Object.assign(
-      (id: string): unknown => (id.startsWith('./') || id.startsWith('../') ? this.load(resolve(dir, id)) : (process.getBuiltinModule(id) ?? fromNode(id))),
-      { resolve: (id: string, options?: { paths?: string[] }) => (nodeRequire ??= this.options.createRequire(file)).resolve(id, options) },
+      (id: string): unknown => (id.startsWith('./') || id.startsWith('../') ? this.load(resolve(dir, id)) : (process.getBuiltinModule(id) ?? fromNode()(id))),
+      { resolve: (id: string, options?: { paths?: string[] }) => fromNode().resolve(id, options) },
     );
     const run = script.runInThisContext() as (...args: unknown[]) => void;
     run(module.exports, require, module, file, dir, (specifier: string) => this.import(dir, specifier));
